@@ -1,0 +1,1 @@
+"""The sqladmin panel (a later issue). Imports authz, casework and records."""

@@ -1,0 +1,54 @@
+"""One small error hierarchy, mapped to GraphQL error codes in one place (schema/errors.py).
+
+Messages never carry personal data: only references, ids, field names and neutral words.
+"""
+
+from __future__ import annotations
+
+
+class TactError(Exception):
+    """Base of every error Tact raises on purpose. `code` is the stable machine-readable name."""
+
+    code = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(TactError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(TactError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(TactError):
+    code = "UNAUTHENTICATED"
+
+
+class InvalidTransition(TactError):
+    code = "INVALID_TRANSITION"
+
+
+class ValidationFailed(TactError):
+    """Bad input. `field` names the input field at fault, in the API's spelling."""
+
+    code = "VALIDATION_FAILED"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class KeyMaterialError(TactError):
+    """Key material is missing, wrong, or does not match the key store. Raised at start-up."""
+
+    code = "KEY_ERROR"
+
+
+class DecryptionFailed(TactError):
+    """A ciphertext failed authentication: tampered, moved to another row, or its key is gone."""
+
+    code = "DECRYPTION_FAILED"

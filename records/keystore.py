@@ -1,0 +1,126 @@
+"""The key store: wrapped data keys, kept in a database apart from the case database.
+
+Destroying a row here (crypto-shredding) makes that owner's ciphertexts unreadable everywhere,
+old backups of the case database included. On SQLite the store runs with `secure_delete` so
+a shredded key is overwritten on disk, not left in a free page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Integer, LargeBinary, MetaData, String, delete, event, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from records.models import UTCDateTime, utcnow
+
+
+class KeyBase(DeclarativeBase):
+    metadata = MetaData()
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+class DataKey(KeyBase):
+    __tablename__ = "data_keys"
+
+    # "case:<uuid>" or "customer:<uuid>"
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kek_version: Mapped[int] = mapped_column(Integer, index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rewrapped_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class KeyCheck(KeyBase):
+    """Proof, per KEK version and for the blind-index key, that the key file matches."""
+
+    __tablename__ = "key_checks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)  # "kek:1", "index"
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def make_keystore_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA secure_delete = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA busy_timeout = 10000")
+            cursor.close()
+
+    return engine
+
+
+class KeyStore:
+    """Rows of wrapped data keys. Knows nothing of the key file: `Vault` wraps and unwraps."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(KeyBase.metadata.create_all)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
+
+    async def put(self, owner: str, kek_version: int, wrapped: bytes) -> None:
+        async with self._sessions.begin() as session:
+            session.add(DataKey(owner=owner, kek_version=kek_version, wrapped=wrapped))
+
+    async def get_many(self, owners: list[str]) -> dict[str, tuple[int, bytes]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DataKey.owner, DataKey.kek_version, DataKey.wrapped).where(
+                    DataKey.owner.in_(owners)
+                )
+            )
+            return {owner: (version, wrapped) for owner, version, wrapped in rows}
+
+    async def destroy(self, owner: str) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(DataKey).where(DataKey.owner == owner))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def owners_wrapped_below(self, version: int, limit: int) -> list[tuple[str, int, bytes]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DataKey.owner, DataKey.kek_version, DataKey.wrapped)
+                .where(DataKey.kek_version != version)
+                .order_by(DataKey.owner)
+                .limit(limit)
+            )
+            return [(o, v, w) for o, v, w in rows]
+
+    async def rewrap(self, owner: str, old_version: int, new_version: int, wrapped: bytes) -> bool:
+        """Compare-and-set: only replaces the row if it is still wrapped under old_version."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(DataKey)
+                .where(DataKey.owner == owner, DataKey.kek_version == old_version)
+                .values(kek_version=new_version, wrapped=wrapped, rewrapped_at=utcnow())
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count_by_version(self) -> dict[int, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DataKey.kek_version, func.count()).group_by(DataKey.kek_version)
+            )
+            return {int(v): int(n) for v, n in rows}
+
+    async def checks(self) -> dict[str, bytes]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(KeyCheck.name, KeyCheck.value))
+            return {name: value for name, value in rows}
+
+    async def add_check(self, name: str, value: bytes) -> None:
+        async with self._sessions.begin() as session:
+            session.add(KeyCheck(name=name, value=value))

@@ -1,0 +1,64 @@
+"""Normalisation for exact-match lookups by blind index.
+
+Two spellings of the same address, number or reference must normalise to the same text, so
+that their HMACs match; different ones must not. The rules (documented in the README):
+
+- email: Unicode NFKC, surrounding white space removed, the whole address case-folded. Dots
+  and "+tags" are kept: they make different mailboxes at most providers.
+- phone: parsed with libphonenumber (default region GB) and written in E.164, so
+  "07700 900123", "+44 7700 900123" and "(07700) 900-123" are one number. A number that
+  cannot be parsed is refused.
+- customer reference: NFKC, upper case, with spaces, hyphens, dots and slashes removed.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+import phonenumbers
+
+from records.errors import ValidationFailed
+
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REFERENCE_NOISE = re.compile(r"[\s\-./]+")
+
+
+class LookupKind(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    CUSTOMER_REF = "customer_ref"
+
+
+def normalise_email(value: str, field: str = "email") -> str:
+    text = unicodedata.normalize("NFKC", value).strip().casefold()
+    if not _EMAIL_SHAPE.match(text):
+        raise ValidationFailed(field, "is not an email address")
+    return text
+
+
+def normalise_phone(value: str, field: str = "phone", region: str = "GB") -> str:
+    text = unicodedata.normalize("NFKC", value).strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed(field, "is not a telephone number") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationFailed(field, "is not a telephone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise_reference(value: str, field: str = "customerRef") -> str:
+    text = _REFERENCE_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
+    if not text or len(text) > 64:
+        raise ValidationFailed(field, "must be 1 to 64 characters")
+    return text
+
+
+def normalise(kind: LookupKind, value: str, field: str | None = None) -> str:
+    if kind is LookupKind.EMAIL:
+        return normalise_email(value, field or "email")
+    if kind is LookupKind.PHONE:
+        return normalise_phone(value, field or "phone")
+    return normalise_reference(value, field or "customerRef")

@@ -1,0 +1,205 @@
+"""The vault: envelope encryption at the edge of storage.
+
+Every sealed column is opened or sealed here, with the data key of the row's owner: the case
+(for case contents) or the customer (for identity and contact details). Unwrapped data keys
+are cached in process memory, bounded, so the portal lookup does not visit the key store on
+every request; rotation does not change a data key, and a shredded key belongs to rows that
+were deleted first, so the cache never serves a key for data that still exists after its
+shredding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from records import crypto
+from records.crypto import KeyRing
+from records.errors import DecryptionFailed, KeyMaterialError, NotFound
+from records.keystore import KeyStore
+from records.lookup import LookupKind, normalise
+
+log = logging.getLogger("tact.vault")
+
+OwnerKind = Literal["case", "customer"]
+
+
+def owner_of(kind: OwnerKind, owner_id: uuid.UUID) -> str:
+    return f"{kind}:{owner_id}"
+
+
+@dataclass(frozen=True)
+class FieldCipher:
+    """Seals and opens the fields of one owner's rows. Synchronous: the key is in hand."""
+
+    owner: str
+    key: bytes
+
+    def seal(self, table: str, column: str, row_id: uuid.UUID, value: str) -> bytes:
+        return crypto.seal(self.key, value.encode("utf-8"), crypto.field_aad(table, column, row_id))
+
+    def seal_optional(
+        self, table: str, column: str, row_id: uuid.UUID, value: str | None
+    ) -> bytes | None:
+        return None if value is None else self.seal(table, column, row_id, value)
+
+    def seal_json(self, table: str, column: str, row_id: uuid.UUID, value: Any) -> bytes:
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+        return self.seal(table, column, row_id, text)
+
+    def open(self, table: str, column: str, row_id: uuid.UUID, sealed: bytes) -> str:
+        try:
+            plain = crypto.open_sealed(self.key, sealed, crypto.field_aad(table, column, row_id))
+        except DecryptionFailed:
+            # Ids only: which place failed, never what it held.
+            log.warning(
+                "decryption failed",
+                extra={"event": "decryption_failed", "table": table, "column": column,
+                       "row_id": str(row_id)},
+            )
+            raise DecryptionFailed(f"{table}.{column} of row {row_id} failed to decrypt") from None
+        return plain.decode("utf-8")
+
+    def open_optional(
+        self, table: str, column: str, row_id: uuid.UUID, sealed: bytes | None
+    ) -> str | None:
+        return None if sealed is None else self.open(table, column, row_id, sealed)
+
+    def open_json(self, table: str, column: str, row_id: uuid.UUID, sealed: bytes) -> Any:
+        return json.loads(self.open(table, column, row_id, sealed))
+
+
+class Vault:
+    def __init__(
+        self,
+        ring: KeyRing,
+        store: KeyStore,
+        *,
+        reload_ring: Callable[[], KeyRing] | None = None,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.ring = ring
+        self.store = store
+        self._reload_ring = reload_ring
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- start-up --------------------------------------------------------------------------
+
+    async def check_keys(self) -> None:
+        """Prove the key file matches the key store; on a new store, record the proofs.
+
+        Raises KeyMaterialError with a clear message when it does not: a wrong key file is a
+        start-up error, never garbage later.
+        """
+        checks = await self.store.checks()
+        if not checks:
+            for version in self.ring.keks:
+                await self.store.add_check(f"kek:{version}", self.ring.key_check(version))
+            await self.store.add_check("index", self.ring.index_check())
+            return
+        for name, value in checks.items():
+            if name == "index":
+                if value != self.ring.index_check():
+                    raise KeyMaterialError(
+                        "the key file's blind-index secret does not match the key store"
+                    )
+                continue
+            version = int(name.split(":", 1)[1])
+            if version not in self.ring.keks:
+                raise KeyMaterialError(
+                    f"the key store uses KEK version {version}, which the key file lacks"
+                )
+            self.ring.verify_key_check(version, value)
+        for version in self.ring.keks:
+            if f"kek:{version}" not in checks:
+                await self.store.add_check(f"kek:{version}", self.ring.key_check(version))
+
+    # -- data keys -------------------------------------------------------------------------
+
+    async def create_key(self, kind: OwnerKind, owner_id: uuid.UUID) -> FieldCipher:
+        """A new data key for a new case or customer, stored wrapped before any row uses it."""
+        owner = owner_of(kind, owner_id)
+        key = crypto.new_data_key()
+        version, wrapped = self.ring.wrap(key, owner)
+        await self.store.put(owner, version, wrapped)
+        self._remember(owner, key)
+        return FieldCipher(owner, key)
+
+    async def cipher(self, kind: OwnerKind, owner_id: uuid.UUID) -> FieldCipher:
+        ciphers = await self.ciphers([(kind, owner_id)])
+        return ciphers[owner_of(kind, owner_id)]
+
+    async def ciphers(self, owners: Iterable[tuple[OwnerKind, uuid.UUID]]) -> dict[str, FieldCipher]:
+        """Ciphers for several owners, with one key-store query for those not cached."""
+        wanted = {owner_of(kind, oid) for kind, oid in owners}
+        found: dict[str, FieldCipher] = {}
+        missing: list[str] = []
+        for owner in wanted:
+            key = self._cache.get(owner)
+            if key is None:
+                missing.append(owner)
+            else:
+                self._cache.move_to_end(owner)
+                found[owner] = FieldCipher(owner, key)
+        if missing:
+            rows = await self.store.get_many(missing)
+            for owner in missing:
+                if owner not in rows:
+                    raise NotFound(f"no data key for {owner} (destroyed or never made)")
+                version, wrapped = rows[owner]
+                key = self._unwrap(wrapped, owner, version)
+                self._remember(owner, key)
+                found[owner] = FieldCipher(owner, key)
+        return found
+
+    def _unwrap(self, wrapped: bytes, owner: str, version: int) -> bytes:
+        if version not in self.ring.keks and self._reload_ring is not None:
+            # Another process rotated to a KEK version added to the key file after we started.
+            self.ring = self._reload_ring()
+        return self.ring.unwrap(wrapped, owner, version)
+
+    def _remember(self, owner: str, key: bytes) -> None:
+        self._cache[owner] = key
+        self._cache.move_to_end(owner)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self, owner: str) -> None:
+        self._cache.pop(owner, None)
+
+    async def shred(self, kind: OwnerKind, owner_id: uuid.UUID) -> bool:
+        """Crypto-shred: destroy one data key. Returns False if it was already gone."""
+        owner = owner_of(kind, owner_id)
+        self.forget(owner)
+        destroyed = await self.store.destroy(owner)
+        log.info("data key destroyed", extra={"event": "data_key_destroyed", "owner": owner})
+        return destroyed
+
+    async def rotate(self, batch: int = 500, on_progress: Callable[[int], None] | None = None) -> int:
+        """Re-wrap every data key under the active KEK version. Safe while others read and
+        write: each row is replaced only if it still holds what was read (compare-and-set).
+        Returns how many keys were re-wrapped."""
+        active = self.ring.active_kek
+        done = 0
+        while True:
+            rows = await self.store.owners_wrapped_below(active, batch)
+            if not rows:
+                return done
+            for owner, version, wrapped in rows:
+                key = self._unwrap(wrapped, owner, version)
+                _, rewrapped = self.ring.wrap(key, owner, active)
+                if await self.store.rewrap(owner, version, active, rewrapped):
+                    done += 1
+            if on_progress is not None:
+                on_progress(done)
+
+    # -- blind indexes ---------------------------------------------------------------------
+
+    def blind_index(self, kind: LookupKind, value: str, field: str | None = None) -> bytes:
+        return self.ring.blind_index(kind.value, normalise(kind, value, field))
