@@ -1,1 +1,4 @@
-"""The sqladmin panel (a later issue). Imports authz, casework and records."""
+"""The sqladmin panel (a later issue).
+
+Imports authz, casework and records.
+"""

@@ -1,1 +1,4 @@
-"""The composition root: settings, the Starlette app, authentication and the CLI. May import every other package; nothing imports it."""
+"""The composition root: settings, the Starlette app, authentication and the CLI.
+
+May import every other package; nothing imports it.
+"""

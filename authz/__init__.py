@@ -1,1 +1,4 @@
-"""Who may do what: the Casbin model, need-to-know relations, the one choke point and the access log it writes. Imports casework and records."""
+"""Who may do what: Casbin model, need-to-know, the one choke point, the access log.
+
+Imports casework and records.
+"""

@@ -1,1 +1,4 @@
-"""The policy engine: pure functions over records (arrangements, handling instructions, the label guard). Imports records only."""
+"""The policy engine: pure functions over records (instructions, status, label guard).
+
+Imports records only.
+"""

@@ -1,1 +1,4 @@
-"""What a case record is: models, sessions, migrations, envelope encryption, blind indexes and the key store. Imports nothing of the project."""
+"""What a case record is: models, sessions, migrations, encryption, blind indexes, keys.
+
+Imports nothing of the project.
+"""

@@ -36,9 +36,7 @@ DATA_KEY_BYTES = 32
 
 
 def _derive(secret: bytes, label: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(
-        secret
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(secret)
 
 
 def _b64(raw: bytes) -> str:
@@ -85,13 +83,19 @@ class KeyRing:
             try:
                 number = int(version)
             except ValueError as exc:
-                raise KeyMaterialError(f"key file: KEK version {version!r} is not a number") from exc
-            keks[number] = _derive(_unb64(str(secret), f"KEK version {number}"), f"tact/kek/{number}")
+                raise KeyMaterialError(
+                    f"key file: KEK version {version!r} is not a number"
+                ) from exc
+            keks[number] = _derive(
+                _unb64(str(secret), f"KEK version {number}"), f"tact/kek/{number}"
+            )
         active = doc.get("active_kek")
         if not isinstance(active, int) or active not in keks:
             raise KeyMaterialError("key file: 'active_kek' must name one of the listed versions")
         index_secret = _unb64(str(doc.get("index_secret", "")), "index_secret")
-        return cls(keks=keks, active_kek=active, index_key=_derive(index_secret, "tact/blind-index"))
+        return cls(
+            keks=keks, active_kek=active, index_key=_derive(index_secret, "tact/blind-index")
+        )
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from records.keystore import KeyStore, make_keystore_engine
 

@@ -62,8 +62,13 @@ class Base(DeclarativeBase):
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Stored as plain strings with no database-level enum type: adding a value later is a
     # code change, not a migration that locks the table.
-    return Enum(cls, native_enum=False, create_constraint=False, length=40,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class CustomerKind(enum.StrEnum):
@@ -399,8 +404,9 @@ class AccessLogEntry(Base):
 
     __tablename__ = "access_log"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                     primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     at: Mapped[dt.datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(160))
     role: Mapped[str | None] = mapped_column(String(40))

@@ -59,8 +59,12 @@ class FieldCipher:
             # Ids only: which place failed, never what it held.
             log.warning(
                 "decryption failed",
-                extra={"event": "decryption_failed", "table": table, "column": column,
-                       "row_id": str(row_id)},
+                extra={
+                    "event": "decryption_failed",
+                    "table": table,
+                    "column": column,
+                    "row_id": str(row_id),
+                },
             )
             raise DecryptionFailed(f"{table}.{column} of row {row_id} failed to decrypt") from None
         return plain.decode("utf-8")
@@ -135,7 +139,9 @@ class Vault:
         ciphers = await self.ciphers([(kind, owner_id)])
         return ciphers[owner_of(kind, owner_id)]
 
-    async def ciphers(self, owners: Iterable[tuple[OwnerKind, uuid.UUID]]) -> dict[str, FieldCipher]:
+    async def ciphers(
+        self, owners: Iterable[tuple[OwnerKind, uuid.UUID]]
+    ) -> dict[str, FieldCipher]:
         """Ciphers for several owners, with one key-store query for those not cached."""
         wanted = {owner_of(kind, oid) for kind, oid in owners}
         found: dict[str, FieldCipher] = {}
@@ -181,7 +187,9 @@ class Vault:
         log.info("data key destroyed", extra={"event": "data_key_destroyed", "owner": owner})
         return destroyed
 
-    async def rotate(self, batch: int = 500, on_progress: Callable[[int], None] | None = None) -> int:
+    async def rotate(
+        self, batch: int = 500, on_progress: Callable[[int], None] | None = None
+    ) -> int:
         """Re-wrap every data key under the active KEK version. Safe while others read and
         write: each row is replaced only if it still holds what was read (compare-and-set).
         Returns how many keys were re-wrapped."""

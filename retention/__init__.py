@@ -1,1 +1,4 @@
-"""The retention job (a later issue): schedule, holds, archive, destroy, certificates. Imports authz, casework and records."""
+"""The retention job (a later issue): schedule, holds, archive, destroy, certificates.
+
+Imports authz, casework and records.
+"""

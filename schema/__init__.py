@@ -1,1 +1,4 @@
-"""The GraphQL schema: strawberry types, queries and mutations, one module per area. Imports authz, casework and records."""
+"""The GraphQL schema: strawberry types, queries and mutations, one module per area.
+
+Imports authz, casework and records.
+"""

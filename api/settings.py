@@ -1,0 +1,97 @@
+"""Settings from TACT_* environment variables and an optional `.env` file.
+
+With no settings at all Tact runs on the embedded default: everything under `./tact-data`
+(SQLite case database, a separate SQLite key store, a generated local key file). This is the
+only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TACT_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("tact-data")
+    # Case database. Default: SQLite file in data_dir.
+    database_url: str | None = None
+    # Key store (wrapped data keys), apart from the case database. Default: SQLite in data_dir.
+    keystore_url: str | None = None
+    # Key file with the key-encryption keys and the blind-index secret. Default: data_dir/tact.key
+    key_file: Path | None = None
+    # Ed25519 private key that signs access-log checkpoints (kept outside the database).
+    audit_signing_key_file: Path | None = None
+
+    # Staff tokens: JWTs from the organisation's identity provider.
+    jwt_issuer: str = "tact-local"
+    jwt_audience: str = "tact"
+    # JWKS as a file path or an https URL. Unset on the embedded default: a local signing key
+    # in data_dir signs `tact token` tokens and verifies them.
+    jwks: str | None = None
+    local_signing_key_file: Path | None = None
+    token_lifetime_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    graphiql: bool = False
+    introspection: bool = False
+    log_level: str = "INFO"
+    # Policy profile in use (casework/profiles/<name>.toml): a later issue.
+    profile: str = "default"
+
+    @model_validator(mode="after")
+    def _refuse_embedded_defaults_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("TACT_DATABASE_URL", self.database_url),
+                    ("TACT_KEYSTORE_URL", self.keystore_url),
+                    ("TACT_KEY_FILE", self.key_file),
+                    ("TACT_JWKS", self.jwks),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(
+                    "production needs explicit settings, not the embedded defaults: "
+                    + ", ".join(missing)
+                )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when the case database is the embedded SQLite default."""
+        return self.database_url is None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'cases.db'}"
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        return self.keystore_url or f"sqlite:///{self.data_dir / 'keys.db'}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "tact.key"
+
+    @property
+    def resolved_audit_signing_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit-signing.key"
+
+    @property
+    def resolved_local_signing_key_file(self) -> Path:
+        return self.local_signing_key_file or self.data_dir / "token-signing.key"
