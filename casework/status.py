@@ -1,0 +1,92 @@
+"""The portal question: is there an arrangement for this person in this service, and how must
+the contact be handled? Answers with handling instructions only, and the same empty answer
+whether or not the person is known, so the answer reveals nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.arrangements import handling_instructions
+from records.cases import arrangements_in_force
+from records.lookup import LookupKind
+from records.models import ArrangementKind
+from records.vault import Vault
+
+
+@dataclass(frozen=True)
+class ArrangementStatus:
+    kind: ArrangementKind
+    handling_instructions: str
+    named_officer: str | None
+    starts_on: dt.date
+    ends_on: dt.date | None
+    next_review_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class RestrictionStatus:
+    service: str
+    arrangements: tuple[ArrangementStatus, ...]
+    # For the access log only; never returned to the caller.
+    customer_ids: tuple[uuid.UUID, ...]
+    case_ids: tuple[uuid.UUID, ...]
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.arrangements)
+
+
+async def restriction_status(
+    session: AsyncSession,
+    vault: Vault,
+    kind: LookupKind,
+    value: str,
+    service: str,
+    today: dt.date,
+) -> RestrictionStatus:
+    digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
+    rows = await arrangements_in_force(session, kind, digest, service, today)
+    in_force = [r for r in rows if r.arrangement_id is not None]
+    ciphers = await vault.ciphers(("case", r.case_id) for r in in_force if r.case_id is not None)
+    seen: set[uuid.UUID] = set()
+    statuses: list[ArrangementStatus] = []
+    for row in in_force:
+        if row.arrangement_id in seen:
+            continue
+        assert row.arrangement_id and row.case_id and row.kind and row.parameters_sealed
+        assert row.starts_on is not None
+        seen.add(row.arrangement_id)
+        cipher = ciphers[f"case:{row.case_id}"]
+        parameters = cipher.open_json(
+            "arrangements", "parameters", row.arrangement_id, row.parameters_sealed
+        )
+        statuses.append(
+            ArrangementStatus(
+                kind=row.kind,
+                handling_instructions=handling_instructions(
+                    row.kind, parameters, row.named_officer, row.deputy_officer
+                ),
+                named_officer=row.named_officer,
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+                next_review_on=row.next_review_on,
+            )
+        )
+    return RestrictionStatus(
+        service=service,
+        arrangements=tuple(statuses),
+        customer_ids=tuple(dict.fromkeys(r.customer_id for r in rows)),
+        case_ids=tuple(dict.fromkeys(r.case_id for r in in_force if r.case_id is not None)),
+    )
+
+
+_FIELD_NAMES = {
+    LookupKind.EMAIL: "lookup.email",
+    LookupKind.PHONE: "lookup.phone",
+    LookupKind.CUSTOMER_REF: "lookup.customerRef",
+}

@@ -1,0 +1,240 @@
+"""Cases, their concerns and evidence, and arrangements: written sealed under the case's key.
+
+Functions here flush and never commit: the edge (resolver, command, job step) owns the
+transaction. They validate shape only; what the policy allows is casework's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from records.errors import ValidationFailed
+from records.lookup import LookupKind
+from records.models import (
+    Arrangement,
+    ArrangementKind,
+    ArrangementService,
+    ArrangementState,
+    AssignmentRelation,
+    Case,
+    CaseAssignment,
+    CaseState,
+    Channel,
+    Concern,
+    ConcernCategory,
+    ContactDetail,
+    Customer,
+    EvidenceEntry,
+    Service,
+    Staff,
+)
+from records.vault import Vault
+
+
+def new_case_reference(today: dt.date) -> str:
+    """An office reference such as MC-2026-7F3A9C: unique by constraint, says nothing personal."""
+    return f"MC-{today.year}-{secrets.token_hex(3).upper()}"
+
+
+async def create_case(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    service_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    opened_at: dt.datetime,
+    summary: str | None = None,
+    state: CaseState = CaseState.OPEN,
+) -> Case:
+    case_id = uuid.uuid4()
+    cipher = await vault.create_key("case", case_id)
+    case = Case(
+        id=case_id,
+        reference=new_case_reference(opened_at.date()),
+        service_id=service_id,
+        customer_id=customer_id,
+        state=state,
+        summary_sealed=cipher.seal_optional("cases", "summary", case_id, summary),
+        opened_at=opened_at,
+        updated_at=opened_at,
+    )
+    session.add(case)
+    await session.flush()
+    return case
+
+
+async def assign(
+    session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID, relation: AssignmentRelation
+) -> None:
+    session.add(CaseAssignment(case_id=case_id, staff_id=staff_id, relation=relation))
+    await session.flush()
+
+
+async def add_concern(
+    session: AsyncSession,
+    vault: Vault,
+    case: Case,
+    *,
+    category: ConcernCategory,
+    description: str | None,
+    recorded_by: uuid.UUID,
+) -> Concern:
+    concern_id = uuid.uuid4()
+    cipher = await vault.cipher("case", case.id)
+    concern = Concern(
+        id=concern_id,
+        case_id=case.id,
+        category=category,
+        description_sealed=cipher.seal_optional("concerns", "description", concern_id, description),
+        recorded_by=recorded_by,
+    )
+    session.add(concern)
+    await session.flush()
+    return concern
+
+
+async def add_evidence(
+    session: AsyncSession,
+    vault: Vault,
+    case: Case,
+    *,
+    channel: Channel,
+    occurred_on: dt.date,
+    summary: str,
+    recorded_by: uuid.UUID,
+    concern_id: uuid.UUID | None = None,
+    staff_involved: Sequence[uuid.UUID] = (),
+    hs_incident_ref: str | None = None,
+) -> EvidenceEntry:
+    if not summary.strip():
+        raise ValidationFailed("summary", "must not be empty")
+    entry_id = uuid.uuid4()
+    cipher = await vault.cipher("case", case.id)
+    entry = EvidenceEntry(
+        id=entry_id,
+        case_id=case.id,
+        concern_id=concern_id,
+        channel=channel,
+        occurred_on=occurred_on,
+        summary_sealed=cipher.seal("evidence_entries", "summary", entry_id, summary),
+        staff_involved=[str(s) for s in staff_involved],
+        hs_incident_ref=hs_incident_ref,
+        recorded_by=recorded_by,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def add_arrangement(
+    session: AsyncSession,
+    vault: Vault,
+    case: Case,
+    *,
+    kind: ArrangementKind,
+    parameters: dict[str, Any],
+    service_ids: Sequence[uuid.UUID],
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    next_review_on: dt.date | None = None,
+    named_officer_id: uuid.UUID | None = None,
+    deputy_officer_id: uuid.UUID | None = None,
+    state: ArrangementState = ArrangementState.ACTIVE,
+) -> Arrangement:
+    """Store an arrangement. `parameters` must already be validated by casework."""
+    if not service_ids:
+        raise ValidationFailed("services", "an arrangement applies to at least one service")
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationFailed("endsOn", "must not be before startsOn")
+    arrangement_id = uuid.uuid4()
+    cipher = await vault.cipher("case", case.id)
+    arrangement = Arrangement(
+        id=arrangement_id,
+        case_id=case.id,
+        customer_id=case.customer_id,
+        kind=kind,
+        state=state,
+        parameters_sealed=cipher.seal_json(
+            "arrangements", "parameters", arrangement_id, parameters
+        ),
+        named_officer_id=named_officer_id,
+        deputy_officer_id=deputy_officer_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        next_review_on=next_review_on,
+    )
+    session.add(arrangement)
+    for service_id in dict.fromkeys(service_ids):
+        session.add(ArrangementService(arrangement_id=arrangement_id, service_id=service_id))
+    await session.flush()
+    return arrangement
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One row of the portal lookup: a customer found, and one arrangement in force, if any."""
+
+    customer_id: uuid.UUID
+    arrangement_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+    kind: ArrangementKind | None
+    parameters_sealed: bytes | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    next_review_on: dt.date | None
+    named_officer: str | None
+    deputy_officer: str | None
+
+
+async def arrangements_in_force(
+    session: AsyncSession, kind: LookupKind, digest: bytes, service: str, today: dt.date
+) -> list[StatusRow]:
+    """The portal lookup in one indexed query: customers matching a blind index, each with the
+    arrangements active today in `service` (or one row with no arrangement)."""
+    officer, deputy = aliased(Staff), aliased(Staff)
+    in_force = and_(
+        Arrangement.customer_id == Customer.id,
+        Arrangement.state == ArrangementState.ACTIVE,
+        Arrangement.starts_on <= today,
+        or_(Arrangement.ends_on.is_(None), Arrangement.ends_on >= today),
+        Arrangement.id.in_(
+            select(ArrangementService.arrangement_id)
+            .join(Service, Service.id == ArrangementService.service_id)
+            .where(Service.slug == service)
+        ),
+    )
+    if kind is LookupKind.CUSTOMER_REF:
+        found = select(Customer.id).where(Customer.reference_digest == digest)
+    else:
+        found = (
+            select(Customer.id)
+            .join(ContactDetail, ContactDetail.customer_id == Customer.id)
+            .where(ContactDetail.digest == digest)
+        )
+    query = (
+        found.add_columns(
+            Arrangement.id,
+            Arrangement.case_id,
+            Arrangement.kind,
+            Arrangement.parameters_sealed,
+            Arrangement.starts_on,
+            Arrangement.ends_on,
+            Arrangement.next_review_on,
+            officer.display_name,
+            deputy.display_name,
+        )
+        .outerjoin(Arrangement, in_force)
+        .outerjoin(officer, officer.id == Arrangement.named_officer_id)
+        .outerjoin(deputy, deputy.id == Arrangement.deputy_officer_id)
+        .order_by(Arrangement.starts_on)
+    )
+    return [StatusRow(*row) for row in (await session.execute(query)).all()]

@@ -1,0 +1,144 @@
+"""Customers and their contact details: written sealed, found by blind index, opened on demand.
+
+Identity and contact details are sealed under the customer's own data key, so destroying one
+of their cases never has to wait for their other cases.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import NotFound, ValidationFailed
+from records.lookup import LookupKind
+from records.models import ContactDetail, ContactKind, Customer, CustomerKind
+from records.vault import Vault
+
+_LOOKUP_OF_CONTACT = {ContactKind.EMAIL: LookupKind.EMAIL, ContactKind.PHONE: LookupKind.PHONE}
+
+
+@dataclass(frozen=True)
+class NewContact:
+    kind: ContactKind
+    value: str
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: uuid.UUID
+    kind: ContactKind
+    value: str
+    preferred: bool
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A customer's identity, opened. Never logged, never put in an error."""
+
+    id: uuid.UUID
+    kind: CustomerKind
+    name: str
+    reference: str | None
+    contacts: tuple[ContactView, ...] = ()
+    needs: dict[str, Any] = field(default_factory=dict)
+    notes: str | None = None
+
+
+async def create_customer(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    kind: CustomerKind,
+    name: str,
+    reference: str | None = None,
+    contacts: Sequence[NewContact] = (),
+    needs: dict[str, Any] | None = None,
+    notes: str | None = None,
+) -> uuid.UUID:
+    """Add a customer (flushed, not committed). Validates before any key is made."""
+    if not name.strip():
+        raise ValidationFailed("name", "must not be empty")
+    digests = [
+        vault.blind_index(_LOOKUP_OF_CONTACT[c.kind], c.value, f"contacts[{i}].value")
+        if c.kind in _LOOKUP_OF_CONTACT
+        else None
+        for i, c in enumerate(contacts)
+    ]
+    ref_digest = (
+        vault.blind_index(LookupKind.CUSTOMER_REF, reference, "reference") if reference else None
+    )
+    customer_id = uuid.uuid4()
+    cipher = await vault.create_key("customer", customer_id)
+    customer = Customer(
+        id=customer_id,
+        kind=kind,
+        name_sealed=cipher.seal("customers", "name", customer_id, name),
+        reference_sealed=cipher.seal_optional("customers", "reference", customer_id, reference),
+        reference_digest=ref_digest,
+        needs_sealed=cipher.seal_json("customers", "needs", customer_id, needs) if needs else None,
+        notes_sealed=cipher.seal_optional("customers", "notes", customer_id, notes),
+    )
+    session.add(customer)
+    for contact, digest in zip(contacts, digests, strict=True):
+        contact_id = uuid.uuid4()
+        session.add(
+            ContactDetail(
+                id=contact_id,
+                customer_id=customer_id,
+                kind=contact.kind,
+                value_sealed=cipher.seal("contact_details", "value", contact_id, contact.value),
+                digest=digest,
+                preferred=contact.preferred,
+            )
+        )
+    await session.flush()
+    return customer_id
+
+
+async def find_customer_ids(
+    session: AsyncSession, kind: LookupKind, digest: bytes
+) -> list[uuid.UUID]:
+    if kind is LookupKind.CUSTOMER_REF:
+        query = select(Customer.id).where(Customer.reference_digest == digest)
+    else:
+        query = select(ContactDetail.customer_id).where(ContactDetail.digest == digest).distinct()
+    return list((await session.scalars(query)).all())
+
+
+async def load_customer(
+    session: AsyncSession, vault: Vault, customer_id: uuid.UUID
+) -> CustomerView:
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    contacts = (
+        await session.scalars(select(ContactDetail).where(ContactDetail.customer_id == customer_id))
+    ).all()
+    cipher = await vault.cipher("customer", customer_id)
+    needs = cipher.open_optional("customers", "needs", customer_id, customer.needs_sealed)
+    return CustomerView(
+        id=customer.id,
+        kind=customer.kind,
+        name=cipher.open("customers", "name", customer_id, customer.name_sealed),
+        reference=cipher.open_optional(
+            "customers", "reference", customer_id, customer.reference_sealed
+        ),
+        contacts=tuple(
+            ContactView(
+                c.id,
+                c.kind,
+                cipher.open("contact_details", "value", c.id, c.value_sealed),
+                c.preferred,
+            )
+            for c in contacts
+        ),
+        needs=json.loads(needs) if needs else {},
+        notes=cipher.open_optional("customers", "notes", customer_id, customer.notes_sealed),
+    )

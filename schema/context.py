@@ -1,0 +1,29 @@
+"""What every resolver gets in `info.context`, built per request by the api layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from authz.actor import Actor
+from records.vault import Vault
+
+if TYPE_CHECKING:
+    from authz.gate import Gate
+
+
+@dataclass
+class TactContext:
+    actor: Actor | None  # None: no credentials (the gate denies)
+    request_id: str
+    sessions: async_sessionmaker[AsyncSession]
+    vault: Vault
+    gate: Gate
+    clock: Callable[[], dt.datetime]  # timezone-aware UTC now; tests pass a fixed clock
+
+    def today(self) -> dt.date:
+        return self.clock().date()
