@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records.errors import NotFound, ValidationFailed
 from records.lookup import LookupKind
 from records.models import ContactDetail, ContactKind, Customer, CustomerKind
-from records.vault import Vault
+from records.vault import FieldCipher, Vault
 
 _LOOKUP_OF_CONTACT = {ContactKind.EMAIL: LookupKind.EMAIL, ContactKind.PHONE: LookupKind.PHONE}
 
@@ -51,6 +51,16 @@ class CustomerView:
     notes: str | None = None
 
 
+@dataclass(frozen=True)
+class NewCustomer:
+    kind: CustomerKind
+    name: str
+    reference: str | None = None
+    contacts: Sequence[NewContact] = ()
+    needs: dict[str, Any] | None = None
+    notes: str | None = None
+
+
 async def create_customer(
     session: AsyncSession,
     vault: Vault,
@@ -63,32 +73,68 @@ async def create_customer(
     notes: str | None = None,
 ) -> uuid.UUID:
     """Add a customer (flushed, not committed). Validates before any key is made."""
-    if not name.strip():
+    new = NewCustomer(kind, name, reference, contacts, needs, notes)
+    return (await create_customers(session, vault, [new]))[0]
+
+
+async def create_customers(
+    session: AsyncSession, vault: Vault, customers: Sequence[NewCustomer]
+) -> list[uuid.UUID]:
+    """Add several customers with one key-store write and one flush (bulk loads)."""
+    lookups = [_digests(vault, new) for new in customers]
+    ids = [uuid.uuid4() for _ in customers]
+    ciphers = await vault.create_keys("customer", ids)
+    for customer_id, cipher, new, (ref_digest, digests) in zip(
+        ids, ciphers, customers, lookups, strict=True
+    ):
+        session.add_all(_rows(customer_id, cipher, new, ref_digest, digests))
+    await session.flush()
+    return ids
+
+
+def _digests(vault: Vault, new: NewCustomer) -> tuple[bytes | None, list[bytes | None]]:
+    if not new.name.strip():
         raise ValidationFailed("name", "must not be empty")
     digests = [
         vault.blind_index(_LOOKUP_OF_CONTACT[c.kind], c.value, f"contacts[{i}].value")
         if c.kind in _LOOKUP_OF_CONTACT
         else None
-        for i, c in enumerate(contacts)
+        for i, c in enumerate(new.contacts)
     ]
+    reference = new.reference
     ref_digest = (
         vault.blind_index(LookupKind.CUSTOMER_REF, reference, "reference") if reference else None
     )
-    customer_id = uuid.uuid4()
-    cipher = await vault.create_key("customer", customer_id)
-    customer = Customer(
-        id=customer_id,
-        kind=kind,
-        name_sealed=cipher.seal("customers", "name", customer_id, name),
-        reference_sealed=cipher.seal_optional("customers", "reference", customer_id, reference),
-        reference_digest=ref_digest,
-        needs_sealed=cipher.seal_json("customers", "needs", customer_id, needs) if needs else None,
-        notes_sealed=cipher.seal_optional("customers", "notes", customer_id, notes),
-    )
-    session.add(customer)
-    for contact, digest in zip(contacts, digests, strict=True):
+    return ref_digest, digests
+
+
+def _rows(
+    customer_id: uuid.UUID,
+    cipher: FieldCipher,
+    new: NewCustomer,
+    ref_digest: bytes | None,
+    digests: list[bytes | None],
+) -> list[Customer | ContactDetail]:
+    rows: list[Customer | ContactDetail] = [
+        Customer(
+            id=customer_id,
+            kind=new.kind,
+            name_sealed=cipher.seal("customers", "name", customer_id, new.name),
+            reference_sealed=cipher.seal_optional(
+                "customers", "reference", customer_id, new.reference
+            ),
+            reference_digest=ref_digest,
+            needs_sealed=(
+                cipher.seal_json("customers", "needs", customer_id, new.needs)
+                if new.needs
+                else None
+            ),
+            notes_sealed=cipher.seal_optional("customers", "notes", customer_id, new.notes),
+        )
+    ]
+    for contact, digest in zip(new.contacts, digests, strict=True):
         contact_id = uuid.uuid4()
-        session.add(
+        rows.append(
             ContactDetail(
                 id=contact_id,
                 customer_id=customer_id,
@@ -98,8 +144,7 @@ async def create_customer(
                 preferred=contact.preferred,
             )
         )
-    await session.flush()
-    return customer_id
+    return rows
 
 
 async def find_customer_ids(

@@ -8,12 +8,16 @@ a shredded key is overwritten on disk, not left in a free page.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import Integer, LargeBinary, MetaData, String, delete, event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from records.models import UTCDateTime, utcnow
+
+log = logging.getLogger("tact.keystore")
 
 
 class KeyBase(DeclarativeBase):
@@ -75,6 +79,10 @@ class KeyStore:
         async with self._sessions.begin() as session:
             session.add(DataKey(owner=owner, kek_version=kek_version, wrapped=wrapped))
 
+    async def put_many(self, rows: list[tuple[str, int, bytes]]) -> None:
+        async with self._sessions.begin() as session:
+            session.add_all(DataKey(owner=o, kek_version=v, wrapped=w) for o, v, w in rows)
+
     async def get_many(self, owners: list[str]) -> dict[str, tuple[int, bytes]]:
         async with self._sessions() as session:
             rows = await session.execute(
@@ -87,7 +95,22 @@ class KeyStore:
     async def destroy(self, owner: str) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(DataKey).where(DataKey.owner == owner))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            destroyed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if destroyed and self.engine.dialect.name == "sqlite":
+            await self._checkpoint()
+        return destroyed
+
+    async def _checkpoint(self) -> None:
+        # In WAL mode the page that held the key stays in the -wal file (and the old page in
+        # the main file) until a checkpoint: secure_delete alone does not erase it from disk.
+        async with self.engine.connect() as conn:
+            result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.scalar()
+        if busy:
+            log.warning(
+                "key store checkpoint deferred by a reader; the next one erases the key",
+                extra={"event": "keystore_checkpoint_deferred"},
+            )
 
     async def owners_wrapped_below(self, version: int, limit: int) -> list[tuple[str, int, bytes]]:
         async with self._sessions() as session:
@@ -121,6 +144,11 @@ class KeyStore:
             rows = await session.execute(select(KeyCheck.name, KeyCheck.value))
             return {name: value for name, value in rows}
 
-    async def add_check(self, name: str, value: bytes) -> None:
-        async with self._sessions.begin() as session:
-            session.add(KeyCheck(name=name, value=value))
+    async def add_check(self, name: str, value: bytes) -> bool:
+        """Record a key check; False if another process recorded one under `name` first."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(KeyCheck(name=name, value=value))
+        except IntegrityError:
+            return False
+        return True

@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -96,33 +96,44 @@ class Vault:
     # -- start-up --------------------------------------------------------------------------
 
     async def check_keys(self) -> None:
-        """Prove the key file matches the key store; on a new store, record the proofs.
+        """Prove the key file matches the key store; record proofs for versions it lacks.
 
         Raises KeyMaterialError with a clear message when it does not: a wrong key file is a
-        start-up error, never garbage later.
+        start-up error, never garbage later. Existing proofs are verified before new ones are
+        written, so a wrong key file never leaves its own proofs behind.
         """
         checks = await self.store.checks()
-        if not checks:
-            for version in self.ring.keks:
-                await self.store.add_check(f"kek:{version}", self.ring.key_check(version))
-            await self.store.add_check("index", self.ring.index_check())
-            return
-        for name, value in checks.items():
-            if name == "index":
-                if value != self.ring.index_check():
-                    raise KeyMaterialError(
-                        "the key file's blind-index secret does not match the key store"
-                    )
-                continue
-            version = int(name.split(":", 1)[1])
+        self._verify_checks(checks)
+        for version in sorted(await self.store.count_by_version()):
+            if version not in self.ring.keks:
+                raise KeyMaterialError(
+                    f"the key store has data keys wrapped under KEK version {version}, "
+                    "which the key file lacks"
+                )
+        wanted = {f"kek:{v}": self.ring.key_check(v) for v in self.ring.keks}
+        if "index" not in checks:
+            wanted["index"] = self.ring.index_check()
+        raced = False
+        for name, value in wanted.items():
+            if name not in checks and not await self.store.add_check(name, value):
+                raced = True
+        if raced:
+            # Another process started at the same moment and recorded its proofs first.
+            self._verify_checks(await self.store.checks())
+
+    def _verify_checks(self, checks: dict[str, bytes]) -> None:
+        kek_checks = {int(n.split(":", 1)[1]): v for n, v in checks.items() if n != "index"}
+        for version, value in sorted(kek_checks.items()):
             if version not in self.ring.keks:
                 raise KeyMaterialError(
                     f"the key store uses KEK version {version}, which the key file lacks"
                 )
             self.ring.verify_key_check(version, value)
-        for version in self.ring.keks:
-            if f"kek:{version}" not in checks:
-                await self.store.add_check(f"kek:{version}", self.ring.key_check(version))
+        if "index" in checks and checks["index"] != self.ring.index_check():
+            raise KeyMaterialError(
+                "the key file's blind-index secret does not match the key store: "
+                "wrong key file, or the key store belongs to another installation"
+            )
 
     # -- data keys -------------------------------------------------------------------------
 
@@ -134,6 +145,23 @@ class Vault:
         await self.store.put(owner, version, wrapped)
         self._remember(owner, key)
         return FieldCipher(owner, key)
+
+    async def create_keys(
+        self, kind: OwnerKind, owner_ids: Sequence[uuid.UUID]
+    ) -> list[FieldCipher]:
+        """New data keys for several new owners, stored with one key-store write."""
+        made: list[FieldCipher] = []
+        rows: list[tuple[str, int, bytes]] = []
+        for owner_id in owner_ids:
+            owner = owner_of(kind, owner_id)
+            key = crypto.new_data_key()
+            version, wrapped = self.ring.wrap(key, owner)
+            rows.append((owner, version, wrapped))
+            made.append(FieldCipher(owner, key))
+        await self.store.put_many(rows)
+        for cipher in made:
+            self._remember(cipher.owner, cipher.key)
+        return made
 
     async def cipher(self, kind: OwnerKind, owner_id: uuid.UUID) -> FieldCipher:
         ciphers = await self.ciphers([(kind, owner_id)])
@@ -168,7 +196,14 @@ class Vault:
         if version not in self.ring.keks and self._reload_ring is not None:
             # Another process rotated to a KEK version added to the key file after we started.
             self.ring = self._reload_ring()
-        return self.ring.unwrap(wrapped, owner, version)
+        try:
+            return self.ring.unwrap(wrapped, owner, version)
+        except DecryptionFailed:
+            log.warning(
+                "data key failed to unwrap",
+                extra={"event": "data_key_unwrap_failed", "owner": owner, "kek_version": version},
+            )
+            raise
 
     def _remember(self, owner: str, key: bytes) -> None:
         self._cache[owner] = key
