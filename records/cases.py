@@ -11,9 +11,9 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -200,6 +200,13 @@ async def arrangements_in_force(
 ) -> list[StatusRow]:
     """The portal lookup in one indexed query: customers matching a blind index, each with the
     arrangements active today in `service` (or one row with no arrangement)."""
+    rows = await session.execute(status_query(kind, digest, service, today))
+    return [StatusRow(*row) for row in rows.all()]
+
+
+def status_query(
+    kind: LookupKind, digest: bytes, service: str, today: dt.date
+) -> Select[Unpack[tuple[Any, ...]]]:
     officer, deputy = aliased(Staff), aliased(Staff)
     in_force = and_(
         Arrangement.customer_id == Customer.id,
@@ -212,29 +219,27 @@ async def arrangements_in_force(
             .where(Service.slug == service)
         ),
     )
+    query = select(
+        Customer.id,
+        Arrangement.id,
+        Arrangement.case_id,
+        Arrangement.kind,
+        Arrangement.parameters_sealed,
+        Arrangement.starts_on,
+        Arrangement.ends_on,
+        Arrangement.next_review_on,
+        officer.display_name,
+        deputy.display_name,
+    ).select_from(Customer)
     if kind is LookupKind.CUSTOMER_REF:
-        found = select(Customer.id).where(Customer.reference_digest == digest)
+        query = query.where(Customer.reference_digest == digest)
     else:
-        found = (
-            select(Customer.id)
-            .join(ContactDetail, ContactDetail.customer_id == Customer.id)
-            .where(ContactDetail.digest == digest)
+        query = query.join(ContactDetail, ContactDetail.customer_id == Customer.id).where(
+            ContactDetail.digest == digest
         )
-    query = (
-        found.add_columns(
-            Arrangement.id,
-            Arrangement.case_id,
-            Arrangement.kind,
-            Arrangement.parameters_sealed,
-            Arrangement.starts_on,
-            Arrangement.ends_on,
-            Arrangement.next_review_on,
-            officer.display_name,
-            deputy.display_name,
-        )
-        .outerjoin(Arrangement, in_force)
+    return (
+        query.outerjoin(Arrangement, in_force)
         .outerjoin(officer, officer.id == Arrangement.named_officer_id)
         .outerjoin(deputy, deputy.id == Arrangement.deputy_officer_id)
         .order_by(Arrangement.starts_on)
     )
-    return [StatusRow(*row) for row in (await session.execute(query)).all()]
