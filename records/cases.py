@@ -1,7 +1,9 @@
 """Cases, their concerns and evidence, and arrangements: written sealed under the case's key.
 
-Functions here flush and never commit: the edge (resolver, command, job step) owns the
-transaction. They validate shape only; what the policy allows is casework's business.
+Functions here add rows to the session and never commit: the edge (resolver, command, job
+step) owns the transaction. Row ids are made in Python, so only new cases are flushed early;
+the commit (or the next query's autoflush) writes the rest. They validate shape only; what
+the policy allows is casework's business.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +47,15 @@ def new_case_reference(today: dt.date) -> str:
     return f"MC-{today.year}-{secrets.token_hex(3).upper()}"
 
 
+@dataclass(frozen=True)
+class NewCase:
+    service_id: uuid.UUID
+    customer_id: uuid.UUID
+    opened_at: dt.datetime
+    summary: str | None = None
+    state: CaseState = CaseState.OPEN
+
+
 async def create_case(
     session: AsyncSession,
     vault: Vault,
@@ -55,28 +66,39 @@ async def create_case(
     summary: str | None = None,
     state: CaseState = CaseState.OPEN,
 ) -> Case:
-    case_id = uuid.uuid4()
-    cipher = await vault.create_key("case", case_id)
-    case = Case(
-        id=case_id,
-        reference=new_case_reference(opened_at.date()),
-        service_id=service_id,
-        customer_id=customer_id,
-        state=state,
-        summary_sealed=cipher.seal_optional("cases", "summary", case_id, summary),
-        opened_at=opened_at,
-        updated_at=opened_at,
-    )
-    session.add(case)
+    new = NewCase(service_id, customer_id, opened_at, summary, state)
+    return (await create_cases(session, vault, [new]))[0]
+
+
+async def create_cases(
+    session: AsyncSession, vault: Vault, new_cases: Sequence[NewCase]
+) -> list[Case]:
+    """Open several cases, each with its own data key, with one key-store write."""
+    ids = [uuid.uuid4() for _ in new_cases]
+    ciphers = await vault.create_keys("case", ids)
+    cases = [
+        Case(
+            id=case_id,
+            reference=new_case_reference(new.opened_at.date()),
+            service_id=new.service_id,
+            customer_id=new.customer_id,
+            state=new.state,
+            summary_sealed=cipher.seal_optional("cases", "summary", case_id, new.summary),
+            opened_at=new.opened_at,
+            updated_at=new.opened_at,
+        )
+        for case_id, cipher, new in zip(ids, ciphers, new_cases, strict=True)
+    ]
+    session.add_all(cases)
+    # Flushed now: rows of other tables that refer to a case are written in later flushes.
     await session.flush()
-    return case
+    return cases
 
 
 async def assign(
     session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID, relation: AssignmentRelation
 ) -> None:
     session.add(CaseAssignment(case_id=case_id, staff_id=staff_id, relation=relation))
-    await session.flush()
 
 
 async def add_concern(
@@ -98,7 +120,6 @@ async def add_concern(
         recorded_by=recorded_by,
     )
     session.add(concern)
-    await session.flush()
     return concern
 
 
@@ -131,7 +152,6 @@ async def add_evidence(
         recorded_by=recorded_by,
     )
     session.add(entry)
-    await session.flush()
     return entry
 
 
@@ -175,7 +195,6 @@ async def add_arrangement(
     session.add(arrangement)
     for service_id in dict.fromkeys(service_ids):
         session.add(ArrangementService(arrangement_id=arrangement_id, service_id=service_id))
-    await session.flush()
     return arrangement
 
 
@@ -206,7 +225,7 @@ async def arrangements_in_force(
 
 def status_query(
     kind: LookupKind, digest: bytes, service: str, today: dt.date
-) -> Select[Unpack[tuple[Any, ...]]]:
+) -> Select[*tuple[Any, ...]]:
     officer, deputy = aliased(Staff), aliased(Staff)
     in_force = and_(
         Arrangement.customer_id == Customer.id,
