@@ -58,13 +58,14 @@ async def build(
     customers: int,
     *,
     seed: int = 7,
+    skip: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Dataset:
     rng = random.Random(seed)
     services, officer_id = await _services(database)
     restricted: dict[int, set[str]] = {}
     opened = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
-    for start in range(0, customers, BATCH):
+    for start in range(skip, customers, BATCH):
         numbers = range(start, min(start + BATCH, customers))
         async with database.sessions() as session:
             ids = await create_customers(

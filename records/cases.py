@@ -9,13 +9,14 @@ the policy allows is casework's business.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Date, LargeBinary, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,10 +42,15 @@ from records.models import (
 )
 from records.vault import Vault
 
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+
 
 def new_case_reference(today: dt.date) -> str:
-    """An office reference such as MC-2026-7F3A9C: unique by constraint, says nothing personal."""
-    return f"MC-{today.year}-{secrets.token_hex(3).upper()}"
+    """An office reference such as MC-2026-7F3KA-9QXDM: says nothing personal, easy to read
+    out on the phone. 50 random bits: a clash (refused by the unique constraint) is unlikely
+    below millions of cases."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(10))
+    return f"MC-{today.year}-{chars[:5]}-{chars[5:]}"
 
 
 @dataclass(frozen=True)
@@ -219,14 +225,17 @@ async def arrangements_in_force(
 ) -> list[StatusRow]:
     """The portal lookup in one indexed query: customers matching a blind index, each with the
     arrangements active today in `service` (or one row with no arrangement)."""
-    rows = await session.execute(status_query(kind, digest, service, today))
+    params = {"digest": digest, "service": service, "today": today}
+    rows = await session.execute(status_query(kind), params)
     return [StatusRow(*row) for row in rows.all()]
 
 
-def status_query(
-    kind: LookupKind, digest: bytes, service: str, today: dt.date
-) -> Select[*tuple[Any, ...]]:
+@functools.cache
+def status_query(kind: LookupKind) -> Select[*tuple[Any, ...]]:
+    """The lookup statement for one kind of lookup, built once: building a statement costs ten
+    times what SQLite takes to run it. Parameters: digest, service, today."""
     officer, deputy = aliased(Staff), aliased(Staff)
+    today = bindparam("today", type_=Date)
     in_force = and_(
         Arrangement.customer_id == Customer.id,
         Arrangement.state == ArrangementState.ACTIVE,
@@ -235,7 +244,7 @@ def status_query(
         Arrangement.id.in_(
             select(ArrangementService.arrangement_id)
             .join(Service, Service.id == ArrangementService.service_id)
-            .where(Service.slug == service)
+            .where(Service.slug == bindparam("service"))
         ),
     )
     query = select(
@@ -250,6 +259,7 @@ def status_query(
         officer.display_name,
         deputy.display_name,
     ).select_from(Customer)
+    digest = bindparam("digest", type_=LargeBinary)
     if kind is LookupKind.CUSTOMER_REF:
         query = query.where(Customer.reference_digest == digest)
     else:

@@ -20,7 +20,7 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def _compiled(session: AsyncSession, kind: LookupKind) -> str:
-    query = status_query(kind, DIGEST, "housing", TODAY)
+    query = status_query(kind).params(digest=DIGEST, service="housing", today=TODAY)
     dialect = (
         postgresql.dialect() if session.bind.dialect.name == "postgresql" else sqlite.dialect()
     )
