@@ -1,9 +1,93 @@
-"""`tact` commands: keys (being built)."""
+"""`tact keys` commands: rotate the key-encryption key and report which version wraps what.
+
+Rotation runs beside the service: data keys are re-wrapped one by one with a compare-and-set,
+and running processes reload the key file when they meet a version they do not hold.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
 import click
+
+from api.runtime import Runtime
+from api.settings import Settings
+from records.crypto import KeyRing
+from records.errors import TactError
 
 
 def keys_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
+    group.add_command(keys)
+
+
+@click.group(help="Key-encryption keys and the data keys they wrap.")
+def keys() -> None:
+    pass
+
+
+@keys.command(help="Add a KEK version to the key file and re-wrap every data key under it.")
+@click.option(
+    "--new-version/--no-new-version",
+    default=True,
+    show_default=True,
+    help="Add a new KEK version first; without it, finish re-wrapping under the active one.",
+)
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1))
+def rotate(new_version: bool, batch: int) -> None:
+    _run(_rotate(new_version, batch))
+
+
+@keys.command(help="Count data keys per KEK version and show the active version.")
+def status() -> None:
+    _run(_status())
+
+
+def _run(work: Coroutine[Any, Any, None]) -> None:
+    try:
+        asyncio.run(work)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+async def _rotate(new_version: bool, batch: int) -> None:
+    # Start first: it proves the key file matches the key store before we edit the file.
+    runtime = await Runtime.start(Settings())
+    try:
+        vault = runtime.vault
+        if new_version:
+            path = runtime.settings.resolved_key_file
+            version = KeyRing.add_kek_version(path)
+            vault.ring = KeyRing.load(path)
+            await vault.check_keys()  # records the new version's key check
+            click.echo(f"added KEK version {version} to the key file; it is now active")
+        active = vault.ring.active_kek
+        counts = await runtime.database.keystore.count_by_version()
+        total = sum(n for v, n in counts.items() if v != active)
+        click.echo(f"re-wrapping {total} data keys under KEK version {active}")
+        done = await vault.rotate(
+            batch=batch,
+            on_progress=lambda n: click.echo(f"re-wrapped {n}/{total} data keys"),
+        )
+        click.echo(f"done: {done} data keys re-wrapped")
+        await _print_counts(runtime)
+    finally:
+        await runtime.close()
+
+
+async def _status() -> None:
+    runtime = await Runtime.start(Settings())
+    try:
+        await _print_counts(runtime)
+    finally:
+        await runtime.close()
+
+
+async def _print_counts(runtime: Runtime) -> None:
+    ring = runtime.vault.ring
+    counts = await runtime.database.keystore.count_by_version()
+    click.echo(f"active KEK version: {ring.active_kek}")
+    for version in sorted(set(counts) | set(ring.keks)):
+        click.echo(f"KEK version {version}: {counts.get(version, 0)} data keys")

@@ -132,6 +132,21 @@ class KeyStore:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def rewrap_many(self, rows: list[tuple[str, int, int, bytes]]) -> int:
+        """`rewrap` for (owner, old version, new version, wrapped) rows in one transaction:
+        one commit per batch instead of per key. Returns how many rows were replaced."""
+        replaced = 0
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            for owner, old_version, new_version, wrapped in rows:
+                result = await session.execute(
+                    update(DataKey)
+                    .where(DataKey.owner == owner, DataKey.kek_version == old_version)
+                    .values(kek_version=new_version, wrapped=wrapped, rewrapped_at=now)
+                )
+                replaced += result.rowcount  # type: ignore[attr-defined]
+        return replaced
+
     async def count_by_version(self) -> dict[int, int]:
         async with self._sessions() as session:
             rows = await session.execute(
