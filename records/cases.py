@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, LargeBinary, Select, and_, bindparam, or_, select
+from sqlalchemy import Date, LargeBinary, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -241,10 +241,12 @@ def status_query(kind: LookupKind) -> Select[*tuple[Any, ...]]:
         Arrangement.state == ArrangementState.ACTIVE,
         Arrangement.starts_on <= today,
         or_(Arrangement.ends_on.is_(None), Arrangement.ends_on >= today),
-        Arrangement.id.in_(
-            select(ArrangementService.arrangement_id)
-            .join(Service, Service.id == ArrangementService.service_id)
-            .where(Service.slug == bindparam("service"))
+        # EXISTS, not IN: an IN list of every arrangement in the service grows with the
+        # register; this probes the (arrangement, service) primary key once per arrangement.
+        exists().where(
+            ArrangementService.arrangement_id == Arrangement.id,
+            ArrangementService.service_id == Service.id,
+            Service.slug == bindparam("service"),
         ),
     )
     query = select(
