@@ -1,9 +1,210 @@
-"""`tact` commands: access (being built)."""
+"""`tact` commands for access: portal keys, staff accounts and roles, local staff tokens.
+
+    tact portal-key create --name NAME --service housing [--service ...] [--expires-in-days N]
+    tact portal-key list
+    tact portal-key revoke PREFIX
+    tact staff add USERNAME --name "Display Name" [--job-title T] [--role manager@housing] ...
+    tact staff grant USERNAME ROLE[@SERVICE]
+    tact token USERNAME [--minutes N]
+
+Each command is an edge: it opens the runtime, owns one transaction, commits once, closes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import click
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.runtime import Runtime
+from api.settings import Settings
+from api.staff_tokens import LocalSigningKey
+from authz.credentials import staff_actor
+from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
+from records.errors import TactError
+from records.staff import add_staff, grant_role, parse_role_grant
+
+T = TypeVar("T")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"settings: {exc}") from None
+
+
+def _in_transaction(
+    work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None
+) -> T:
+    """Open the runtime, run `work` in one transaction, commit, close."""
+
+    async def run() -> T:
+        runtime = await Runtime.start(settings or _settings())
+        try:
+            async with runtime.database.sessions() as session, session.begin():
+                return await work(session)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(run())
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+# -- portal keys ---------------------------------------------------------------------------
+
+
+@click.group("portal-key", help="API keys of web portals: create, list, revoke.")
+def portal_key() -> None:
+    pass
+
+
+@portal_key.command("create")
+@click.option("--name", required=True, help="What the key is for, e.g. 'Housing web portal'.")
+@click.option("--service", "services", multiple=True, required=True, help="Service slug.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None)
+def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None) -> None:
+    """Create a key. It is printed once and cannot be shown again."""
+    expires_in = dt.timedelta(days=expires_in_days) if expires_in_days else None
+    issued = _in_transaction(
+        lambda s: create_portal_key(
+            s, name=name, services=list(services), now=_now(), expires_in=expires_in
+        )
+    )
+    click.echo(
+        f"Created portal key {issued.prefix} for {', '.join(issued.services)}; "
+        f"expires {_when(issued.expires_at)}.",
+        err=True,
+    )
+    click.echo("Copy the key now: it is shown only this once and cannot be shown again.", err=True)
+    click.echo(issued.key)
+
+
+@portal_key.command("list")
+def list_keys() -> None:
+    """List keys (prefix, name, services, state). Secrets are never shown."""
+    keys = _in_transaction(list_portal_keys)
+    now = _now()
+    if not keys:
+        click.echo("No portal keys.")
+        return
+    click.echo(f"{'PREFIX':<12} {'STATE':<8} {'EXPIRES':<21} {'SERVICES':<30} NAME")
+    for key in keys:
+        click.echo(
+            f"{key.prefix:<12} {key.state(now):<8} {_when(key.expires_at):<21} "
+            f"{','.join(key.services):<30} {key.name}"
+        )
+
+
+@portal_key.command("revoke")
+@click.argument("prefix")
+def revoke_key(prefix: str) -> None:
+    """Revoke the key with this prefix; it stops working at once."""
+    changed = _in_transaction(lambda s: revoke_portal_key(s, prefix, _now()))
+    click.echo(f"Revoked portal key {prefix}." if changed else f"{prefix} was already revoked.")
+
+
+# -- staff ---------------------------------------------------------------------------------
+
+
+@click.group("staff", help="Staff accounts and their roles.")
+def staff() -> None:
+    pass
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Display name shown in letters.")
+@click.option("--job-title", default=None)
+@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@SERVICE; repeatable.")
+def add(username: str, display_name: str, job_title: str | None, roles: tuple[str, ...]) -> None:
+    """Add a member of staff, optionally with roles."""
+    try:
+        grants = [parse_role_grant(text) for text in roles]
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+
+    async def work(session: AsyncSession) -> None:
+        now = _now()
+        await add_staff(
+            session, username=username, display_name=display_name, job_title=job_title, now=now
+        )
+        for role, service in grants:
+            await grant_role(session, username=username, role=role, service=service, now=now)
+
+    _in_transaction(work)
+    held = ", ".join(roles) if roles else "no roles yet"
+    click.echo(f"Added staff {username} ({held}).")
+
+
+@staff.command("grant")
+@click.argument("username")
+@click.argument("role")
+def grant(username: str, role: str) -> None:
+    """Grant ROLE in SERVICE (ROLE@SERVICE), or in every service (ROLE alone)."""
+    try:
+        parsed_role, service = parse_role_grant(role)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+    changed = _in_transaction(
+        lambda s: grant_role(s, username=username, role=parsed_role, service=service, now=_now())
+    )
+    click.echo(f"Granted {role} to {username}." if changed else f"{username} already holds {role}.")
+
+
+# -- local staff tokens --------------------------------------------------------------------
+
+
+@click.command("token")
+@click.argument("username")
+@click.option("--minutes", type=click.IntRange(min=1, max=24 * 60), default=None)
+def token(username: str, minutes: int | None) -> None:
+    """Print a staff token signed with the embedded default's local key."""
+    settings = _settings()
+    if settings.jwks is not None:
+        raise click.ClickException(
+            "TACT_JWKS is set, so staff tokens come from your identity provider; "
+            "tact token only signs tokens for the embedded default"
+        )
+
+    async def work(session: AsyncSession) -> bool:
+        return await staff_actor(session, username) is not None
+
+    if not _in_transaction(work, settings):
+        raise click.ClickException("no active member of staff with that username")
+    try:
+        local = LocalSigningKey.load_or_create(settings.resolved_local_signing_key_file)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+    lifetime = dt.timedelta(minutes=minutes or settings.token_lifetime_minutes)
+    click.echo(
+        local.issue(
+            username,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            now=_now(),
+            lifetime=lifetime,
+        )
+    )
 
 
 def access_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
+    group.add_command(portal_key)
+    group.add_command(staff)
+    group.add_command(token)

@@ -1,0 +1,146 @@
+"""Staff accounts and their roles: add a member of staff, grant a role in a service, read
+what a member of staff holds, and bump the policy version when any of it changes.
+
+Domain functions: they take the session and a clock, flush, and leave the commit to the edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import NotFound, ValidationFailed
+from records.models import PolicyVersion, Role, Service, Staff, StaffRole
+
+# Usernames are the identity provider's `sub`: an opaque id or a work address, never spaces.
+_USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,120}")
+POLICY_VERSION_ROW = 1
+
+
+@dataclass(frozen=True)
+class StaffGrants:
+    """A member of staff and the roles they hold; service None means every service."""
+
+    staff_id: uuid.UUID
+    username: str
+    active: bool
+    grants: frozenset[tuple[Role, str | None]]
+
+
+def parse_role_grant(text: str) -> tuple[Role, str | None]:
+    """`manager@housing` -> (Role.MANAGER, "housing"); `ig_officer` -> (Role.IG_OFFICER, None)."""
+    role_name, _, service = text.strip().partition("@")
+    try:
+        role = Role(role_name)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role if r is not Role.PORTAL)
+        raise ValidationFailed("role", f"unknown role; use one of {allowed}") from None
+    if role is Role.PORTAL:
+        raise ValidationFailed("role", "portal is the role of a portal key, not of staff")
+    return role, (service or None)
+
+
+async def add_staff(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    now: dt.datetime,
+    job_title: str | None = None,
+) -> Staff:
+    if not _USERNAME.fullmatch(username):
+        raise ValidationFailed(
+            "username", "must be 1 to 120 letters, digits or the characters . _ @ + -"
+        )
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise ValidationFailed("displayName", "must be 1 to 200 characters")
+    if await session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise ValidationFailed("username", "is already in use")
+    staff = Staff(
+        id=uuid.uuid4(),
+        username=username,
+        display_name=display_name,
+        job_title=job_title,
+        active=True,
+        created_at=now,
+    )
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def grant_role(
+    session: AsyncSession,
+    *,
+    username: str,
+    role: Role,
+    service: str | None,
+    now: dt.datetime,
+) -> bool:
+    """Grant `role` in `service` (None: every service). False if it was held already."""
+    if role is Role.PORTAL:
+        raise ValidationFailed("role", "portal is the role of a portal key, not of staff")
+    staff_id = await session.scalar(select(Staff.id).where(Staff.username == username))
+    if staff_id is None:
+        raise NotFound("no member of staff with that username")
+    service_id: uuid.UUID | None = None
+    if service is not None:
+        service_id = await session.scalar(select(Service.id).where(Service.slug == service))
+        if service_id is None:
+            raise ValidationFailed("service", f"no such service: {service}")
+    held = await session.scalar(
+        select(StaffRole.id).where(
+            StaffRole.staff_id == staff_id,
+            StaffRole.role == role,
+            StaffRole.service_id.is_(None)
+            if service_id is None
+            else StaffRole.service_id == service_id,
+        )
+    )
+    if held is not None:
+        return False
+    session.add(StaffRole(id=uuid.uuid4(), staff_id=staff_id, role=role, service_id=service_id))
+    await session.flush()
+    await bump_policy_version(session, now)
+    return True
+
+
+async def staff_grants(session: AsyncSession, username: str) -> StaffGrants | None:
+    """The member of staff with this username and their roles, in one query; None if unknown."""
+    rows = (
+        await session.execute(
+            select(Staff.id, Staff.active, StaffRole.role, StaffRole.service_id, Service.slug)
+            .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
+            .outerjoin(Service, Service.id == StaffRole.service_id)
+            .where(Staff.username == username)
+        )
+    ).all()
+    if not rows:
+        return None
+    grants = frozenset(
+        (row.role, row.slug if row.service_id is not None else None)
+        for row in rows
+        if row.role is not None
+    )
+    return StaffGrants(rows[0].id, username, rows[0].active, grants)
+
+
+async def bump_policy_version(session: AsyncSession, now: dt.datetime) -> None:
+    """Tell every running process that authorisation data changed (they compare versions).
+
+    An upsert, so two processes bumping at once on a new database both count."""
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    statement = insert(PolicyVersion).values(id=POLICY_VERSION_ROW, version=1, changed_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PolicyVersion.id],
+            set_={"version": PolicyVersion.version + 1, "changed_at": now},
+        )
+    )

@@ -1,0 +1,234 @@
+"""`tact portal-key`, `tact staff` and `tact token`, run through click's CliRunner against the
+test database (SQLite and PostgreSQL) and, for `tact token`, the bare embedded default.
+
+The commands call asyncio.run themselves, so each runs in a worker thread of the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+
+from api.authentication import Authenticator
+from api.cli import main
+from api.settings import Settings
+from authz.actor import Actor, ActorKind
+from authz.portal_keys import authenticate_portal_key
+from records.database import Database
+from records.errors import Unauthenticated
+from records.models import PolicyVersion, PortalKey, Role, Service, Staff, StaffRole
+
+Env = dict[str, str | None]  # None unsets a variable for the command
+
+
+async def tact(env: Env, *args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+@pytest.fixture
+async def env(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> Env:
+    """The settings a command sees: the test's databases and key file, a data folder."""
+    async with database.sessions() as session, session.begin():
+        for slug in ("housing", "fire-safety"):
+            session.add(Service(id=uuid.uuid4(), slug=slug, name=slug.title()))
+    cases_url, keys_url = database_urls
+    return {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_JWKS": None,
+    }
+
+
+async def as_portal(database: Database, key: str) -> Actor:
+    async with database.sessions() as session, session.begin():
+        return await authenticate_portal_key(session, key, dt.datetime.now(dt.UTC))
+
+
+async def policy_version(database: Database) -> int | None:
+    async with database.sessions() as session:
+        return await session.scalar(select(PolicyVersion.version).where(PolicyVersion.id == 1))
+
+
+async def test_a_portal_key_is_shown_once_listed_without_it_and_revoked(
+    database: Database, env: Env
+) -> None:
+    created = await tact(
+        env, "portal-key", "create", "--name", "Housing web portal", "--service", "housing"
+    )
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip()
+    assert key.startswith("tact_pk_") and "\n" not in key
+    assert created.output.count(key) == 1
+    assert "cannot be shown again" in created.stderr
+    actor = await as_portal(database, key)
+    assert actor.kind is ActorKind.PORTAL and actor.roles_in("housing") == {Role.PORTAL}
+    prefix = actor.label.removeprefix("portal:")
+
+    listed = await tact(env, "portal-key", "list")
+    assert listed.exit_code == 0, listed.output
+    assert prefix in listed.output and "Housing web portal" in listed.output
+    assert key not in listed.output and key.split("_", 3)[3][:12] not in listed.output
+    assert "active" in listed.output
+
+    revoked = await tact(env, "portal-key", "revoke", prefix)
+    assert revoked.exit_code == 0, revoked.output
+    with pytest.raises(Unauthenticated):
+        await as_portal(database, key)
+    assert "revoked" in (await tact(env, "portal-key", "list")).output
+
+
+async def test_a_portal_key_can_expire_and_must_name_real_services(
+    database: Database, env: Env
+) -> None:
+    created = await tact(
+        env, "portal-key", "create", "--name", "Fire portal", "--service", "fire-safety",
+        "--service", "housing", "--expires-in-days", "30",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    async with database.sessions() as session:
+        row = await session.scalar(select(PortalKey))
+    assert (
+        row is not None
+        and row.expires_at is not None
+        and row.services
+        == [
+            "fire-safety",
+            "housing",
+        ]
+    )
+
+    unknown = await tact(env, "portal-key", "create", "--name", "X", "--service", "no-such-service")
+    assert unknown.exit_code == 1
+    assert "no such service: no-such-service" in unknown.output
+    assert "Traceback" not in unknown.output
+    missing = await tact(env, "portal-key", "revoke", "nosuchkey0")
+    assert missing.exit_code == 1 and "no portal key" in missing.output
+
+
+async def test_staff_are_added_and_granted_roles_and_the_policy_version_moves(
+    database: Database, env: Env
+) -> None:
+    added = await tact(
+        env, "staff", "add", "alex.officer", "--name", "Officer A",
+        "--role", "manager@housing", "--role", "ig_officer",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert await policy_version(database) == 2
+
+    again = await tact(env, "staff", "grant", "alex.officer", "manager@housing")
+    assert again.exit_code == 0 and "already holds" in again.output
+    assert await policy_version(database) == 2
+    granted = await tact(env, "staff", "grant", "alex.officer", "case_officer@fire-safety")
+    assert granted.exit_code == 0, granted.output
+    assert await policy_version(database) == 3
+
+    async with database.sessions() as session:
+        rows = (
+            await session.execute(
+                select(StaffRole.role, Service.slug)
+                .join(Staff, Staff.id == StaffRole.staff_id)
+                .outerjoin(Service, Service.id == StaffRole.service_id)
+                .where(Staff.username == "alex.officer")
+            )
+        ).all()
+    assert {(r.role, r.slug) for r in rows} == {
+        (Role.MANAGER, "housing"),
+        (Role.IG_OFFICER, None),
+        (Role.CASE_OFFICER, "fire-safety"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("grant", "alex.officer", "portal@housing"), "portal key"),
+        (("grant", "alex.officer", "overseer"), "unknown role"),
+        (("grant", "alex.officer", "manager@no-such-service"), "no such service"),
+        (("grant", "nobody.here", "manager@housing"), "no member of staff"),
+        (("add", "alex.officer", "--name", "Officer B"), "already in use"),
+        (("add", "has space", "--name", "Officer C"), "username"),
+    ],
+)
+async def test_staff_commands_refuse_bad_input(
+    database: Database, env: Env, args: tuple[str, ...], message: str
+) -> None:
+    assert (await tact(env, "staff", "add", "alex.officer", "--name", "Officer A")).exit_code == 0
+    version = await policy_version(database)
+
+    refused = await tact(env, "staff", *args)
+
+    assert refused.exit_code == 1
+    assert message in refused.output and "Traceback" not in refused.output
+    assert await policy_version(database) == version
+
+
+async def test_a_token_from_tact_token_authenticates_its_subject(
+    database: Database, env: Env
+) -> None:
+    await tact(
+        env, "staff", "add", "alex.officer", "--name", "Officer A", "--role", "manager@housing"
+    )
+
+    issued = await tact(env, "token", "alex.officer")
+
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip()
+    settings = Settings(data_dir=Path(str(env["TACT_DATA_DIR"])))
+    authenticator = Authenticator.from_settings(settings)
+    async with database.sessions() as session, session.begin():
+        actor = await authenticator.authenticate(
+            {"Authorization": f"Bearer {token}"}, session, dt.datetime.now(dt.UTC)
+        )
+    assert actor is not None and actor.label == "staff:alex.officer"
+    assert actor.roles_in("housing") == {Role.MANAGER}
+
+    unknown = await tact(env, "token", "nobody.here")
+    assert unknown.exit_code == 1 and "no active member of staff" in unknown.output
+
+
+async def test_tact_token_works_end_to_end_on_the_bare_embedded_default(tmp_path: Path) -> None:
+    env: Env = {"TACT_DATA_DIR": str(tmp_path / "data"), "TACT_JWKS": None}
+    assert (
+        await tact(env, "staff", "add", "sam.admin", "--name", "Admin S", "--role", "admin")
+    ).exit_code == 0
+
+    issued = await tact(env, "token", "sam.admin", "--minutes", "5")
+    assert issued.exit_code == 0, issued.output
+
+    settings = Settings(data_dir=tmp_path / "data")
+    assert settings.resolved_local_signing_key_file.exists()
+    database = Database.open(settings.resolved_database_url, settings.resolved_keystore_url)
+    try:
+        async with database.sessions() as session, session.begin():
+            actor = await Authenticator.from_settings(settings).authenticate(
+                {"Authorization": f"Bearer {issued.stdout.strip()}"},
+                session,
+                dt.datetime.now(dt.UTC),
+            )
+    finally:
+        await database.dispose()
+    assert actor is not None and actor.roles_in("anywhere") == {Role.ADMIN}
+
+
+async def test_tact_token_refuses_when_an_identity_provider_is_configured(
+    tmp_path: Path,
+) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    env: Env = {"TACT_DATA_DIR": str(tmp_path / "data"), "TACT_JWKS": str(jwks)}
+
+    refused = await tact(env, "token", "alex.officer")
+
+    assert refused.exit_code == 1
+    assert "identity provider" in refused.output
+    assert not (tmp_path / "data" / "token-signing.key").exists()
