@@ -1,9 +1,133 @@
-"""`tact` commands: audit (being built)."""
+"""`tact audit`: verify the access log, sign a checkpoint, show entries.
+
+These run as a system actor holding the IG officer role in every service, through the same
+gate as the API, so reading or verifying the log from the command line is itself logged.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TypeVar
+
 import click
+from sqlalchemy import select
+
+from api.runtime import Runtime
+from api.settings import Settings
+from authz.access_log import LogFilter, checkpoint, query
+from authz.actor import Actor, ActorKind, RoleGrant
+from authz.gate import Target
+from authz.log_verify import VerifyReport, verify
+from authz.operations import Operation
+from records.models import AccessLogEntry, Case, Role, utcnow
+
+T = TypeVar("T")
+CLI_ACTOR = Actor(
+    kind=ActorKind.SYSTEM,
+    label="system:cli-audit",
+    roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
+)
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def main() -> T:
+        runtime = await Runtime.start(Settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(main())
+
+
+async def _verify(runtime: Runtime) -> VerifyReport:
+    gate = runtime.gate
+    async with (
+        runtime.database.sessions() as session,
+        gate.access(session, CLI_ACTOR, Operation.VERIFY_ACCESS_LOG, Target()) as access,
+    ):
+        return await verify(access.session, gate.signer)
+
+
+async def _checkpoint(runtime: Runtime) -> str:
+    signer = runtime.gate.signer
+    assert signer is not None  # Runtime always builds the gate with its signer
+    async with runtime.database.sessions() as session:
+        made = await checkpoint(session, signer, utcnow())
+        await session.commit()
+    if made is None:
+        return "the access log is empty: nothing to sign"
+    return f"signed checkpoint at seq {made.seq} with key {made.key_id}"
+
+
+async def _show(runtime: Runtime, where: LogFilter, case_ref: str | None, limit: int) -> list[str]:
+    async with runtime.database.sessions() as session:
+        target = Target()
+        if case_ref is not None:
+            case_id = await session.scalar(select(Case.id).where(Case.reference == case_ref))
+            where = replace(where, case_ids=(case_id,) if case_id else ())
+            target = Target(case_id=case_id) if case_id else target
+        async with runtime.gate.access(
+            session, CLI_ACTOR, Operation.READ_ACCESS_LOG, target
+        ) as access:
+            page = await query(access.session, where, first=limit)
+            return [_line(e) for e in page.entries]
+
+
+def _line(entry: AccessLogEntry) -> str:
+    parts = [
+        str(entry.seq),
+        entry.at.isoformat(),
+        entry.actor,
+        entry.role or "-",
+        entry.operation,
+        entry.service or "-",
+        f"case={entry.case_id or '-'}",
+        f"customer={entry.customer_id or '-'}",
+        f"fields={entry.fields or '-'}",
+        entry.outcome,
+    ]
+    if entry.reason:
+        parts.append("reason given")  # the text is for IG review, not for terminals
+    return "  ".join(parts)
 
 
 def audit_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
+
+    @group.group("audit", help="The access log: verify, checkpoint, show.")
+    def audit() -> None:
+        pass
+
+    @audit.command("verify", help="Recompute the hash chain and check signed checkpoints.")
+    def verify_command() -> None:
+        report = _run(_verify)
+        click.echo(report.describe())
+        if not report.ok:
+            raise SystemExit(1)
+
+    @audit.command("checkpoint", help="Sign the current head of the access log.")
+    def checkpoint_command() -> None:
+        click.echo(_run(_checkpoint))
+
+    @audit.command("show", help="Show access-log entries, newest first.")
+    @click.option("--case-ref", help="Only entries about this case reference.")
+    @click.option("--actor", help='Only this actor, e.g. "staff:jo.bloggs".')
+    @click.option("--operation", help="Only this operation, e.g. read_case.")
+    @click.option("--outcome", help="allowed, denied, break_glass, error or not_found.")
+    @click.option("--since", type=click.DateTime(), help="From this UTC time.")
+    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+    def show_command(
+        case_ref: str | None,
+        actor: str | None,
+        operation: str | None,
+        outcome: str | None,
+        since: dt.datetime | None,
+        limit: int,
+    ) -> None:
+        where = LogFilter(actor=actor, operation=operation, outcome=outcome, since=since)
+        for line in _run(lambda runtime: _show(runtime, where, case_ref, limit)):
+            click.echo(line)

@@ -6,12 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
-from api.settings import Settings
+from api.settings import Environment, Settings
+from authz.audit_signing import CheckpointSigner
+from authz.decisions import Decisions
+from authz.gate import Gate
 from records.crypto import KeyRing
 from records.database import Database
-from records.errors import TactError
+from records.errors import KeyMaterialError, TactError
 from records.migrate import head_revision, is_up_to_date, upgrade
+from records.models import utcnow
 from records.vault import Vault
 
 log = logging.getLogger("tact.startup")
@@ -26,6 +31,7 @@ class Runtime:
     settings: Settings
     database: Database
     vault: Vault
+    gate: Gate
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool | None = None) -> Runtime:
@@ -33,6 +39,7 @@ class Runtime:
         False elsewhere: a PostgreSQL schema is upgraded by `tact db upgrade`, on purpose."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ring = load_or_create_key_ring(settings)
+        gate = build_gate(settings, load_or_create_audit_signer(settings))
         database = Database.open(settings.resolved_database_url, settings.resolved_keystore_url)
         try:
             if migrate if migrate is not None else settings.embedded:
@@ -49,7 +56,7 @@ class Runtime:
         except BaseException:
             await database.dispose()
             raise
-        return cls(settings=settings, database=database, vault=vault)
+        return cls(settings=settings, database=database, vault=vault, gate=gate)
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -58,6 +65,14 @@ class Runtime:
 def load_or_create_key_ring(settings: Settings) -> KeyRing:
     path = settings.resolved_key_file
     if not path.exists() and settings.key_file is None:
+        store = _sqlite_file(settings.resolved_keystore_url)
+        if store is not None and store.exists():
+            # A new key file could never open the keys already there; generating one would
+            # only hide the real problem (a lost key file) behind a mismatch error.
+            raise KeyMaterialError(
+                f"key file not found: {path}, but the key store {store} already exists: "
+                "restore the key file, or set TACT_KEY_FILE to it"
+            )
         KeyRing.create_file(path)
         log.warning(
             "generated a local key file for the embedded default; it is for local use only, "
@@ -65,3 +80,33 @@ def load_or_create_key_ring(settings: Settings) -> KeyRing:
             extra={"event": "key_file_generated", "path": str(path)},
         )
     return KeyRing.load(path)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix, sep, rest = url.partition(":///")
+    return Path(rest) if sep and prefix.startswith("sqlite") else None
+
+
+def load_or_create_audit_signer(settings: Settings) -> CheckpointSigner:
+    """The access-log checkpoint key, kept outside the database; generated on first start of
+    the embedded default, like the key file."""
+    path = settings.resolved_audit_signing_key_file
+    generate = settings.audit_signing_key_file is None and (
+        settings.environment is not Environment.PRODUCTION
+    )
+    if generate and not path.exists():
+        CheckpointSigner.create_file(path)
+        logging.getLogger("tact.audit").warning(
+            "generated a local access-log signing key for the embedded default; keep it apart "
+            "from the database and its backups, and set TACT_AUDIT_SIGNING_KEY_FILE in production",
+            extra={"event": "audit_signing_key_generated", "path": str(path)},
+        )
+    return CheckpointSigner.load(path)
+
+
+def build_gate(settings: Settings, signer: CheckpointSigner) -> Gate:
+    """The process's one authorisation choke point."""
+    decisions = Decisions(clock=utcnow, reload_every=settings.policy_reload_seconds)
+    return Gate(
+        decisions, utcnow, signer=signer, checkpoint_every=settings.access_log_checkpoint_every
+    )

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     key_file: Path | None = None
     # Ed25519 private key that signs access-log checkpoints (kept outside the database).
     audit_signing_key_file: Path | None = None
+    # Sign an access-log checkpoint every N entries (0: only by `tact audit checkpoint`).
+    access_log_checkpoint_every: int = Field(default=1000, ge=0)
+    # How often (seconds) each process checks whether authorisation rules changed.
+    policy_reload_seconds: float = Field(default=5.0, ge=0)
 
     # Staff tokens: JWTs from the organisation's identity provider.
     jwt_issuer: str = "tact-local"

@@ -28,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -448,3 +449,23 @@ class PolicyVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PolicyRule(Base):
+    """An authorisation rule added at run time (admin panel, CLI), beside authz/policy.csv.
+
+    One Casbin `p` line: role, domain (service slug or "*"), standing, operation, effect.
+    Changing these rows bumps `policy_version`, so every process reloads its enforcer.
+    """
+
+    __tablename__ = "policy_rules"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    role: Mapped[str] = mapped_column(String(40))
+    domain: Mapped[str] = mapped_column(String(64))
+    standing: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(60))
+    effect: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("role", "domain", "standing", "operation", "effect"),)

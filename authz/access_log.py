@@ -1,0 +1,294 @@
+"""The hash-chained access log (DESIGN.md 6): append, checkpoints, queries.
+
+Each entry's hash is SHA-256 over an unambiguous encoding of every column and the previous
+entry's hash (32 zero bytes before the first), so changing, removing, inserting or reordering
+an entry breaks the chain at that entry; signed checkpoints (authz/audit_signing.py) catch a
+cut tail. Verification is in authz/log_verify.py.
+
+Appends never fork: on PostgreSQL a transaction-scoped advisory lock serialises writers from
+the moment they read the head until they commit; on SQLite every transaction already holds
+the write lock (BEGIN IMMEDIATE, records/database.py). `prev_hash` is UNIQUE as a backstop.
+The lock is held until commit, so the caller appends as its last statement and commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.audit_signing import CheckpointSigner, utc_text
+from authz.operations import Outcome
+from records.models import AccessLogCheckpoint, AccessLogEntry, Case
+
+GENESIS = bytes(32)
+_DOMAIN = b"tact.access_log.entry.v1\x00"
+# pg_advisory_xact_lock key: "tact-log" as a big-endian integer, so it is recognisable.
+APPEND_LOCK = int.from_bytes(b"tact-log", "big")
+_LIMITS = {
+    "actor": 160,
+    "role": 40,
+    "operation": 60,
+    "service": 64,
+    "fields": 400,
+    "request_id": 64,
+}
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """What one entry says, before it has a place in the chain. Ids and references only."""
+
+    at: dt.datetime
+    actor: str
+    operation: str
+    outcome: str
+    role: str | None = None
+    service: str | None = None
+    case_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    fields: str | None = None
+    reason: str | None = None
+    request_id: str | None = None
+
+    def fitted(self) -> LogRecord:
+        """Cut values to their columns' sizes, so an over-long request id cannot make the
+        entry unwritable (and with it the operation)."""
+        changes: dict[str, Any] = {
+            name: value[:limit]
+            for name, limit in _LIMITS.items()
+            if isinstance(value := getattr(self, name), str) and len(value) > limit
+        }
+        return replace(self, **changes) if changes else self
+
+
+def _encode(value: str | None) -> bytes:
+    if value is None:
+        return b"\x00"
+    raw = value.encode("utf-8")
+    return b"\x01" + len(raw).to_bytes(4, "big") + raw
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def entry_hash(
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    role: str | None,
+    operation: str,
+    service: str | None,
+    case_id: uuid.UUID | None,
+    customer_id: uuid.UUID | None,
+    fields: str | None,
+    outcome: str,
+    reason: str | None,
+    request_id: str | None,
+    prev_hash: bytes,
+) -> bytes:
+    """SHA-256 over every column in a fixed order, each length-prefixed (None is distinct
+    from ""), then the previous entry's hash."""
+    digest = hashlib.sha256(_DOMAIN)
+    for value in (
+        str(seq),
+        utc_text(at),
+        actor,
+        role,
+        operation,
+        service,
+        _text(case_id),
+        _text(customer_id),
+        fields,
+        outcome,
+        reason,
+        request_id,
+    ):
+        digest.update(_encode(value))
+    digest.update(prev_hash)
+    return digest.digest()
+
+
+def hash_of_row(entry: Any) -> bytes:
+    """Recompute a stored entry's hash from its columns (an AccessLogEntry or a row of it)."""
+    return entry_hash(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.role,
+        entry.operation,
+        entry.service,
+        entry.case_id,
+        entry.customer_id,
+        entry.fields,
+        entry.outcome,
+        entry.reason,
+        entry.request_id,
+        bytes(entry.prev_hash),
+    )
+
+
+async def head(session: AsyncSession) -> tuple[int, bytes]:
+    """(seq, entry_hash) of the newest entry, or (0, GENESIS) for an empty log."""
+    row = (
+        await session.execute(
+            select(AccessLogEntry.seq, AccessLogEntry.entry_hash)
+            .order_by(AccessLogEntry.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    return (0, GENESIS) if row is None else (row.seq, bytes(row.entry_hash))
+
+
+async def append(
+    session: AsyncSession,
+    records: Sequence[LogRecord],
+    *,
+    signer: CheckpointSigner | None = None,
+    checkpoint_every: int = 0,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Chain `records` onto the log (not committed: the caller commits right after).
+
+    Every `checkpoint_every`-th entry also gets a signed checkpoint, in the same transaction.
+    Returns the new entries' seq numbers."""
+    if not records:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+    seq, prev = await head(session)
+    rows: list[dict[str, object]] = []
+    chained: list[tuple[int, bytes]] = []
+    for record in records:
+        record = record.fitted()
+        seq += 1
+        digest = entry_hash(
+            seq,
+            record.at,
+            record.actor,
+            record.role,
+            record.operation,
+            record.service,
+            record.case_id,
+            record.customer_id,
+            record.fields,
+            record.outcome,
+            record.reason,
+            record.request_id,
+            prev,
+        )
+        rows.append({**record.__dict__, "seq": seq, "prev_hash": prev, "entry_hash": digest})
+        chained.append((seq, digest))
+        prev = digest
+    await session.execute(insert(AccessLogEntry), rows)
+    if signer is not None and checkpoint_every > 0:
+        for at_seq, digest in chained:
+            if at_seq % checkpoint_every == 0:
+                await _sign(session, signer, at_seq, digest, now or records[0].at)
+    return [at_seq for at_seq, _ in chained]
+
+
+async def _sign(
+    session: AsyncSession, signer: CheckpointSigner, seq: int, digest: bytes, at: dt.datetime
+) -> AccessLogCheckpoint:
+    checkpoint = AccessLogCheckpoint(
+        seq=seq,
+        entry_hash=digest,
+        signed_at=at,
+        signature=signer.sign(seq, digest, at),
+        key_id=signer.key_id,
+    )
+    session.add(checkpoint)
+    await session.flush()
+    return checkpoint
+
+
+async def checkpoint(
+    session: AsyncSession, signer: CheckpointSigner, now: dt.datetime
+) -> AccessLogCheckpoint | None:
+    """Sign the current head (not committed). None for an empty log."""
+    seq, digest = await head(session)
+    if seq == 0:
+        return None
+    return await _sign(session, signer, seq, digest, now)
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """IG officers' questions. `customer_ids` also finds entries about those customers'
+    cases: "who has seen this person's record?"."""
+
+    case_ids: tuple[uuid.UUID, ...] | None = None
+    customer_ids: tuple[uuid.UUID, ...] | None = None
+    actor: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    operation: str | None = None
+    outcome: str | None = None
+
+    def condition(self) -> ColumnElement[bool]:
+        entry = AccessLogEntry
+        terms: list[ColumnElement[bool]] = []
+        if self.case_ids is not None:
+            terms.append(entry.case_id.in_(self.case_ids))
+        if self.customer_ids is not None:
+            their_cases = select(Case.id).where(Case.customer_id.in_(self.customer_ids))
+            terms.append(
+                or_(entry.customer_id.in_(self.customer_ids), entry.case_id.in_(their_cases))
+            )
+        if self.actor is not None:
+            terms.append(entry.actor == self.actor)
+        if self.since is not None:
+            terms.append(entry.at >= _utc(self.since))
+        if self.until is not None:
+            terms.append(entry.at < _utc(self.until))
+        if self.operation is not None:
+            terms.append(entry.operation == self.operation)
+        if self.outcome is not None:
+            terms.append(entry.outcome == self.outcome)
+        return and_(*terms) if terms else and_(True)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[AccessLogEntry]
+    has_next: bool
+
+    @property
+    def end_seq(self) -> int | None:
+        return self.entries[-1].seq if self.entries else None
+
+
+async def query(
+    session: AsyncSession, where: LogFilter, *, first: int = 50, after: int | None = None
+) -> LogPage:
+    """Entries matching `where`, newest first; `after` is the last seq of the previous page."""
+    first = max(1, min(first, 500))
+    statement = select(AccessLogEntry).where(where.condition())
+    if after is not None:
+        statement = statement.where(AccessLogEntry.seq < after)
+    rows = (
+        await session.scalars(statement.order_by(AccessLogEntry.seq.desc()).limit(first + 1))
+    ).all()
+    return LogPage(list(rows[:first]), len(rows) > first)
+
+
+async def break_glass_review(
+    session: AsyncSession, *, first: int = 50, after: int | None = None
+) -> LogPage:
+    """Break-glass openings, newest first, for IG review."""
+    return await query(session, LogFilter(outcome=Outcome.BREAK_GLASS), first=first, after=after)

@@ -1,0 +1,358 @@
+"""THE choke point: every read and change of case data passes through `Gate.access`.
+
+    async with gate.access(session, actor, Operation.READ_CASE, Target(case_id=...)) as access:
+        ...  # the domain operation, in `access.session`, showing only `access.fields`
+
+On entry the gate decides (deny by default). Denied: one "denied" entry is written and
+committed, and Forbidden raised. Allowed: the block runs; on normal exit the access-log
+entry is appended, as the transaction's last statement, and the transaction committed once,
+so the operation and its entry stand or fall together: if the entry cannot be written the
+exception propagates and nothing is returned. If the block raises, its work is rolled back
+and an "error" (or "not_found", "denied") entry is written in a fresh transaction.
+
+The gate owns the session's transaction: hand it a session with no uncommitted changes (reads
+before the gate are fine), and do not commit inside the block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import NoReturn
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz import relations
+from authz.access_log import LogRecord, append
+from authz.actor import Actor, ActorKind
+from authz.audit_signing import CheckpointSigner
+from authz.decisions import Decisions
+from authz.operations import (
+    BREAK_GLASS_MIN_REASON,
+    FIELDS_OF,
+    LISTABLE,
+    FieldSet,
+    Operation,
+    Outcome,
+)
+from authz.relations import Facts
+from records.errors import Forbidden, NotFound, TactError, ValidationFailed
+
+log = logging.getLogger("tact.gate")
+_REASON_MAX = 2000
+_GLASS_OPERATIONS = (Operation.READ_CASE, Operation.BREAK_GLASS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is asked about. A case's own service and customer are read from the data, never
+    taken from here; `service` says which service a portal or list asks about."""
+
+    service: str | None = None
+    case_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    role: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome in (Outcome.ALLOWED, Outcome.BREAK_GLASS)
+
+
+@dataclass(frozen=True)
+class _Touch:
+    case_id: uuid.UUID | None
+    customer_id: uuid.UUID | None
+    service: str | None
+    fields: str | None
+
+
+class Access:
+    """What the block gets: the session, the field set it may show, and a way to report
+    what it actually touched (each distinct touch becomes one access-log entry)."""
+
+    def __init__(
+        self, gate: Gate, session: AsyncSession, actor: Actor, fields: FieldSet, entry: LogRecord
+    ) -> None:
+        self.session = session
+        self.fields = fields
+        self.actor = actor
+        self._gate = gate
+        self._entry = entry
+        self._touches: dict[_Touch, None] = {}
+
+    @property
+    def operation(self) -> str:
+        return self._entry.operation
+
+    def touched(
+        self,
+        *,
+        case_id: uuid.UUID | None = None,
+        customer_id: uuid.UUID | None = None,
+        service: str | None = None,
+        fields: str | None = None,
+    ) -> None:
+        self._touches[_Touch(case_id, customer_id, service, fields)] = None
+
+    def visible_cases(self) -> ColumnElement[bool]:
+        """For list queries: a WHERE condition on `Case` by the same rules as the gate."""
+        return relations.visible_cases(self.actor, self.operation, self._gate.decisions.allows)
+
+    async def admit(self, case_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        """Check each listed case as the gate would check it alone; keep (and record as
+        touched) only those that pass, in the given order."""
+        facts = await relations.case_facts(self.session, self.actor, case_ids)
+        admitted: list[uuid.UUID] = []
+        for case_id in dict.fromkeys(case_ids):
+            found = facts.get(case_id)
+            if found is None or not self._gate.decide(self.actor, self.operation, found).allowed:
+                continue
+            if self.operation == Operation.DECIDE_APPEAL and not relations.is_independent(
+                found.relations
+            ):
+                continue
+            admitted.append(case_id)
+            self.touched(case_id=case_id, customer_id=found.customer_id, service=found.service)
+        if len(admitted) < len(dict.fromkeys(case_ids)):
+            log.info("list rows refused by the row check", extra={"event": "rows_refused"})
+        return admitted
+
+    def entries(self) -> list[LogRecord]:
+        if not self._touches:
+            return [self._entry]
+        base = self._entry
+        return [
+            replace(
+                base,
+                case_id=t.case_id or base.case_id,
+                customer_id=t.customer_id or base.customer_id,
+                service=t.service or base.service,
+                fields=t.fields or base.fields,
+            )
+            for t in self._touches
+        ]
+
+
+class Gate:
+    """One per process: the enforcer, a clock and the checkpoint signer."""
+
+    def __init__(
+        self,
+        decisions: Decisions,
+        clock: Callable[[], dt.datetime],
+        *,
+        signer: CheckpointSigner | None = None,
+        checkpoint_every: int = 1000,
+    ) -> None:
+        self.decisions = decisions
+        self.signer = signer
+        self._clock = clock
+        self._checkpoint_every = checkpoint_every
+
+    @asynccontextmanager
+    async def access(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        operation: Operation,
+        target: Target,
+        *,
+        request_id: str | None = None,
+        reason: str | None = None,
+    ) -> AsyncIterator[Access]:
+        entry = LogRecord(
+            at=self._clock(),
+            actor=actor.label if actor is not None else "anonymous",
+            operation=str(operation),
+            outcome=Outcome.DENIED,
+            service=target.service,
+            case_id=target.case_id,
+            customer_id=target.customer_id,
+            request_id=request_id,
+        )
+        access = await self._enter(session, actor, operation, target, reason, entry)
+        try:
+            yield access
+        except Exception as exc:
+            await self._record_failure(session, access, exc)
+            raise
+        await self._write(session, access.entries())
+
+    # -- deciding ------------------------------------------------------------------------
+
+    async def _enter(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        operation: Operation,
+        target: Target,
+        reason: str | None,
+        entry: LogRecord,
+    ) -> Access:
+        fields = FIELDS_OF.get(operation)
+        if actor is None or fields is None:
+            await self._refuse(session, entry, _forbidden(operation))
+        entry = await self._screen(session, actor, operation, reason, entry)
+        if operation in LISTABLE and target.case_id is None and target.customer_id is None:
+            if not relations.may_list(actor, operation, self.decisions.allows):
+                await self._refuse(session, entry, _forbidden(operation))
+            listed = _allowed(entry, Verdict(Outcome.ALLOWED), fields)
+            return Access(self, session, actor, fields, listed)
+        try:
+            facts = await relations.facts_about(
+                session,
+                actor,
+                service=target.service,
+                case_id=target.case_id,
+                customer_id=target.customer_id,
+            )
+        except NotFound as exc:
+            await self._refuse(session, replace(entry, outcome=Outcome.NOT_FOUND), exc)
+        entry = replace(
+            entry, service=facts.service, customer_id=facts.customer_id or target.customer_id
+        )
+        verdict = await self._verdict(session, actor, operation, facts, reason, entry)
+        if operation in _GLASS_OPERATIONS:
+            fields = FieldSet.FULL
+        return Access(self, session, actor, fields, _allowed(entry, verdict, fields))
+
+    async def _screen(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        operation: Operation,
+        reason: str | None,
+        entry: LogRecord,
+    ) -> LogRecord:
+        """Checks that need no data: the reason's size, and whether any rule could ever let
+        this actor do this. Someone who could never be allowed is refused before the target
+        is looked up, so they cannot learn whether it exists."""
+        entry = replace(entry, role=_roles_label(actor))
+        if reason is not None and len(reason) > _REASON_MAX:
+            error = ValidationFailed("reason", f"must be at most {_REASON_MAX} characters")
+            await self._refuse(session, entry, error)
+        entry = replace(entry, reason=reason)
+        await self.decisions.refresh(session)
+        asked = {Operation.READ_CASE if operation in _GLASS_OPERATIONS else operation}
+        if operation in _GLASS_OPERATIONS and reason is not None:
+            asked.add(Operation.BREAK_GLASS)
+        if not any(self._could_allow(actor, op) for op in asked):
+            await self._refuse(session, entry, _forbidden(operation))
+        return entry
+
+    async def _verdict(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        operation: Operation,
+        facts: Facts,
+        reason: str | None,
+        entry: LogRecord,
+    ) -> Verdict:
+        glass = operation in _GLASS_OPERATIONS
+        if operation == Operation.BREAK_GLASS and reason is None:
+            await self._refuse(session, entry, ValidationFailed("reason", "a reason is required"))
+        verdict = self.decide(actor, Operation.READ_CASE if glass else operation, facts)
+        if not verdict.allowed and glass and reason is not None:
+            verdict = await self._break_glass(session, actor, facts, reason, entry)
+        if not verdict.allowed:
+            await self._refuse(session, entry, _forbidden(operation))
+        if operation == Operation.DECIDE_APPEAL:
+            await self._ensure_independent(session, actor, facts, entry)
+        return verdict
+
+    async def _break_glass(
+        self, session: AsyncSession, actor: Actor, facts: Facts, reason: str, entry: LogRecord
+    ) -> Verdict:
+        if actor.kind is not ActorKind.STAFF or facts.case_id is None:
+            return Verdict(Outcome.DENIED)
+        verdict = self.decide(actor, Operation.BREAK_GLASS, facts)
+        if verdict.allowed and len(reason.strip()) < BREAK_GLASS_MIN_REASON:
+            error = ValidationFailed(
+                "reason", f"say why, in at least {BREAK_GLASS_MIN_REASON} characters"
+            )
+            await self._refuse(session, replace(entry, reason=None), error)
+        return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict
+
+    async def _ensure_independent(
+        self, session: AsyncSession, actor: Actor, facts: Facts, entry: LogRecord
+    ) -> None:
+        if facts.case_id is None or actor.staff_id is None:
+            await self._refuse(session, entry, _forbidden(Operation.DECIDE_APPEAL))
+        try:
+            await relations.ensure_independent(session, facts.case_id, actor.staff_id)
+        except Forbidden as exc:
+            await self._refuse(session, entry, exc)
+
+    def decide(self, actor: Actor, operation: str, facts: Facts) -> Verdict:
+        """Casbin's answer for this actor and target: allowed by the first grant and standing
+        that a rule allows, else denied."""
+        for grant in sorted(actor.roles, key=lambda g: (g.role.value, g.service or "")):
+            domain = relations.domain_of(grant, facts)
+            for standing in relations.standings(grant, facts):
+                if self.decisions.allows(grant.role.value, domain, standing, operation):
+                    return Verdict(Outcome.ALLOWED, grant.role.value)
+        return Verdict(Outcome.DENIED)
+
+    def _could_allow(self, actor: Actor, operation: str) -> bool:
+        return any(self.decisions.grants_any(g.role.value, operation) for g in actor.roles)
+
+    # -- writing -------------------------------------------------------------------------
+
+    async def _refuse(self, session: AsyncSession, entry: LogRecord, error: TactError) -> NoReturn:
+        await self._write(session, [entry])
+        raise error
+
+    async def _write(self, session: AsyncSession, entries: list[LogRecord]) -> None:
+        try:
+            await append(
+                session,
+                entries,
+                signer=self.signer,
+                checkpoint_every=self._checkpoint_every,
+                now=self._clock(),
+            )
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+    async def _record_failure(self, session: AsyncSession, access: Access, exc: Exception) -> None:
+        await session.rollback()
+        outcome = Outcome.ERROR
+        if isinstance(exc, NotFound):
+            outcome = Outcome.NOT_FOUND
+        elif isinstance(exc, Forbidden):
+            outcome = Outcome.DENIED
+        failed = replace(access.entries()[0], outcome=outcome, fields=None)
+        try:
+            await self._write(session, [failed])
+        except Exception:
+            # The block's own error is what the caller must see; this one is only noted.
+            log.warning(
+                "access-log entry for a failed operation could not be written",
+                extra={"event": "access_log_write_failed", "operation": access.operation},
+            )
+
+
+def _allowed(entry: LogRecord, verdict: Verdict, fields: FieldSet) -> LogRecord:
+    return replace(entry, outcome=verdict.outcome, role=verdict.role or entry.role, fields=fields)
+
+
+def _forbidden(operation: str) -> Forbidden:
+    known = operation in {o.value for o in Operation}
+    return Forbidden(f"not permitted: {operation}" if known else "not permitted")
+
+
+def _roles_label(actor: Actor) -> str | None:
+    return ",".join(sorted({g.role.value for g in actor.roles})) or None

@@ -1,0 +1,95 @@
+"""The vocabulary of authorisation: what can be asked for, what a grant may see, how an actor
+stands towards what it asks about, and how an attempt ended.
+
+These names are the policy's words: they appear in authz/policy.csv, in runtime rules and in
+the access log, so they are stable strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Operation(StrEnum):
+    RESTRICTION_STATUS = "restriction_status"
+    CHECK_CONTACT = "check_contact"
+    READ_CASE_SUMMARY = "read_case_summary"
+    READ_CASE = "read_case"
+    # Record concern, evidence or safeguards; issue a warning; refer.
+    UPDATE_CASE = "update_case"
+    DECIDE = "decide"
+    DECIDE_APPEAL = "decide_appeal"
+    READ_ACCESS_LOG = "read_access_log"
+    VERIFY_ACCESS_LOG = "verify_access_log"
+    SUBJECT_ACCESS_EXPORT = "subject_access_export"
+    MANAGE_HOLDS = "manage_holds"
+    APPROVE_DESTRUCTION = "approve_destruction"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SERVICES = "manage_services"
+    MANAGE_PORTAL_KEYS = "manage_portal_keys"
+    MANAGE_REFERENCE_DATA = "manage_reference_data"
+    READ_REPORTS = "read_reports"
+    # Opening a case from outside the need-to-know set, with a stated reason. As a policy line
+    # it says which roles may do so at all; the gate applies it to READ_CASE with a reason.
+    BREAK_GLASS = "break_glass"
+
+
+class FieldSet(StrEnum):
+    """What a grant may see. Resolvers map a record onto the type for this set, never more."""
+
+    STATUS = "status"  # kind, handling instructions, named officer, dates: the portal type
+    SUMMARY = "summary"  # reference, state, service, dates
+    FULL = "full"  # identity, evidence, reasons, vulnerability, letters
+    LOG = "log"  # access-log entries (ids and references only)
+    ADMIN = "admin"  # staff, roles, services, keys, reference data: no case contents
+    AGGREGATE = "aggregate"  # counts only
+
+
+class Standing(StrEnum):
+    """How an actor stands towards a target, computed from data (authz/relations.py) and
+    passed to Casbin, so the policy names relations instead of growing with cases."""
+
+    HOLDER = "holder"  # holds the role, in some service
+    MEMBER = "member"  # holds it in the target's service, or in every service
+    ASSIGNED = "assigned"  # assigned to the case (any relation)
+    ASSIGNED_AS_DECISION_MAKER = "assigned_as_decision_maker"
+    ASSIGNED_AS_REVIEWER = "assigned_as_reviewer"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    BREAK_GLASS = "break_glass"
+    ERROR = "error"
+    NOT_FOUND = "not_found"
+
+
+# One field set per operation: who may ask is the policy's business; what an allowed request
+# sees follows from what it asked for. Subject access exports hand a person their own record.
+FIELDS_OF: dict[str, FieldSet] = {
+    Operation.RESTRICTION_STATUS: FieldSet.STATUS,
+    Operation.CHECK_CONTACT: FieldSet.STATUS,
+    Operation.READ_CASE_SUMMARY: FieldSet.SUMMARY,
+    Operation.READ_CASE: FieldSet.FULL,
+    Operation.UPDATE_CASE: FieldSet.FULL,
+    Operation.DECIDE: FieldSet.FULL,
+    Operation.DECIDE_APPEAL: FieldSet.FULL,
+    Operation.READ_ACCESS_LOG: FieldSet.LOG,
+    Operation.VERIFY_ACCESS_LOG: FieldSet.LOG,
+    Operation.SUBJECT_ACCESS_EXPORT: FieldSet.FULL,
+    Operation.MANAGE_HOLDS: FieldSet.SUMMARY,
+    Operation.APPROVE_DESTRUCTION: FieldSet.SUMMARY,
+    Operation.MANAGE_STAFF: FieldSet.ADMIN,
+    Operation.MANAGE_SERVICES: FieldSet.ADMIN,
+    Operation.MANAGE_PORTAL_KEYS: FieldSet.ADMIN,
+    Operation.MANAGE_REFERENCE_DATA: FieldSet.ADMIN,
+    Operation.READ_REPORTS: FieldSet.AGGREGATE,
+    Operation.BREAK_GLASS: FieldSet.FULL,
+}
+
+# Operations on case records that may be asked without naming a case: a list, filtered in SQL
+# by the same rules (relations.visible_cases) and then checked row by row.
+LISTABLE = frozenset({Operation.READ_CASE_SUMMARY, Operation.READ_CASE})
+
+# Break-glass opens one case in full; the reason must say why, so a word or two is not enough.
+BREAK_GLASS_MIN_REASON = 20

@@ -1,0 +1,242 @@
+"""GraphQL for information governance: the access log, its verification, break-glass review.
+
+Every resolver goes through the gate (READ_ACCESS_LOG or VERIFY_ACCESS_LOG), so reading the
+log is itself logged. Entries hold ids and references only; nothing here opens sealed data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.relay import PageInfo
+
+from authz.access_log import LogFilter, LogPage, break_glass_review, query
+from authz.gate import Target
+from authz.log_verify import verify
+from authz.operations import Operation, Outcome
+from records.errors import ValidationFailed
+from records.lookup import LookupKind
+from records.models import AccessLogEntry, Case, Customer
+from schema.context import TactContext
+
+_CURSOR_PREFIX = "access-log:"
+_MAX_FIRST = 500
+
+
+@strawberry.input(description="Which entries: every field given must match.")
+class AccessLogFilter:
+    case_ref: str | None = None
+    customer_ref: str | None = strawberry.field(
+        default=None, description="Entries about this person or any of their cases."
+    )
+    actor: str | None = strawberry.field(default=None, description='e.g. "staff:jo.bloggs"')
+    from_: dt.datetime | None = strawberry.field(name="from", default=None)
+    to: dt.datetime | None = None
+    operation: str | None = None
+    outcome: str | None = strawberry.field(
+        default=None, description="allowed, denied, break_glass, error or not_found"
+    )
+
+
+@strawberry.type(name="AccessLogEntry", description="Who accessed what, when, and how it ended.")
+class AccessLogEntryType:
+    seq: int
+    at: dt.datetime
+    actor: str
+    role: str | None
+    operation: str
+    service: str | None
+    case_id: strawberry.ID | None
+    customer_id: strawberry.ID | None
+    fields: str | None
+    outcome: str
+    reason: str | None
+    request_id: str | None
+
+    @classmethod
+    def from_record(cls, entry: AccessLogEntry) -> AccessLogEntryType:
+        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+        return cls(
+            seq=entry.seq,
+            at=at,
+            actor=entry.actor,
+            role=entry.role,
+            operation=entry.operation,
+            service=entry.service,
+            case_id=strawberry.ID(str(entry.case_id)) if entry.case_id else None,
+            customer_id=strawberry.ID(str(entry.customer_id)) if entry.customer_id else None,
+            fields=entry.fields,
+            outcome=entry.outcome,
+            reason=entry.reason,
+            request_id=entry.request_id,
+        )
+
+
+@strawberry.type
+class AccessLogEdge:
+    cursor: str
+    node: AccessLogEntryType
+
+
+@strawberry.type
+class AccessLogConnection:
+    edges: list[AccessLogEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: LogPage) -> AccessLogConnection:
+        edges = [
+            AccessLogEdge(cursor=_cursor(e.seq), node=AccessLogEntryType.from_record(e))
+            for e in page.entries
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.type(description="The result of recomputing the access log's hash chain.")
+class AccessLogVerification:
+    ok: bool
+    entries: int
+    head_seq: int
+    checkpoints: int
+    first_bad_seq: int | None
+    problem: str | None
+
+
+async def resolve_access_log(
+    info: strawberry.Info[TactContext, None],
+    filter: AccessLogFilter | None = None,
+    first: int = 50,
+    after: str | None = None,
+) -> AccessLogConnection:
+    context = info.context
+    _check_first(first)
+    before = _seq_of(after)
+    async with context.sessions() as session:
+        where, target = await _resolve(session, context, filter or AccessLogFilter())
+        async with context.gate.access(
+            session, context.actor, Operation.READ_ACCESS_LOG, target,
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            page = await query(access.session, where, first=first, after=before)
+            return AccessLogConnection.from_page(page)
+
+
+async def resolve_break_glass_review(
+    info: strawberry.Info[TactContext, None], first: int = 50, after: str | None = None
+) -> AccessLogConnection:
+    context = info.context
+    _check_first(first)
+    before = _seq_of(after)
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, Operation.READ_ACCESS_LOG, Target(),
+        request_id=context.request_id,
+    ) as access:  # fmt: skip
+        page = await break_glass_review(access.session, first=first, after=before)
+        return AccessLogConnection.from_page(page)
+
+
+async def resolve_verify_access_log(
+    info: strawberry.Info[TactContext, None],
+) -> AccessLogVerification:
+    context = info.context
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, Operation.VERIFY_ACCESS_LOG, Target(),
+        request_id=context.request_id,
+    ) as access:  # fmt: skip
+        report = await verify(access.session, context.gate.signer)
+    return AccessLogVerification(
+        ok=report.ok,
+        entries=report.entries,
+        head_seq=report.head_seq,
+        checkpoints=report.checkpoints,
+        first_bad_seq=report.first_bad_seq,
+        problem=None if report.problem is None else report.problem.what,
+    )
+
+
+@strawberry.type
+class AccessLogQuery:
+    """Composed into the root Query. Every field goes through the gate."""
+
+    access_log: AccessLogConnection = strawberry.field(
+        resolver=resolve_access_log,
+        description="Access-log entries, newest first (IG officers).",
+    )
+    break_glass_review: AccessLogConnection = strawberry.field(
+        resolver=resolve_break_glass_review,
+        description="Break-glass openings, newest first, for IG review.",
+    )
+    verify_access_log: AccessLogVerification = strawberry.field(
+        resolver=resolve_verify_access_log,
+        description="Recompute the access log's hash chain and check its signed checkpoints.",
+    )
+
+
+async def _resolve(
+    session: AsyncSession, context: TactContext, given: AccessLogFilter
+) -> tuple[LogFilter, Target]:
+    """Turn references into ids. The gate's target is the case or person asked about, so an
+    IG officer of one service can ask about that service's cases; anything wider needs an IG
+    officer of every service."""
+    if given.outcome is not None and given.outcome not in {o.value for o in Outcome}:
+        raise ValidationFailed("filter.outcome", "must be one of " + ", ".join(Outcome))
+    case_ids: tuple[uuid.UUID, ...] | None = None
+    customer_ids: tuple[uuid.UUID, ...] | None = None
+    target = Target()
+    if given.case_ref is not None:
+        found = await session.scalar(select(Case.id).where(Case.reference == given.case_ref))
+        case_ids = (found,) if found else ()
+        target = Target(case_id=found) if found else target
+    if given.customer_ref is not None:
+        digest = context.vault.blind_index(
+            LookupKind.CUSTOMER_REF, given.customer_ref, "filter.customerRef"
+        )
+        rows = await session.scalars(select(Customer.id).where(Customer.reference_digest == digest))
+        customer_ids = tuple(rows.all())
+        if len(customer_ids) == 1 and given.case_ref is None:
+            target = Target(customer_id=customer_ids[0])
+    where = LogFilter(
+        case_ids=case_ids,
+        customer_ids=customer_ids,
+        actor=given.actor,
+        since=given.from_,
+        until=given.to,
+        operation=given.operation,
+        outcome=given.outcome,
+    )
+    return where, target
+
+
+def _check_first(first: int) -> None:
+    if not 1 <= first <= _MAX_FIRST:
+        raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
+
+
+def _cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
+
+
+def _seq_of(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith(_CURSOR_PREFIX):
+            return int(text.removeprefix(_CURSOR_PREFIX))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationFailed("after", "is not a cursor from this list")
