@@ -1,9 +1,190 @@
-"""`tact` commands: serve (being built)."""
+"""`tact` commands to run Tact: serve, db upgrade, demo, schema export.
+
+tact serve [--demo] [--host H] [--port P]   run the API (uvicorn)
+tact db upgrade                             apply pending migrations
+tact demo                                   load the demonstration data set
+tact schema export [--output PATH] [--check]
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import json
+import shlex
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
 import click
+import uvicorn
+from pydantic import ValidationError
+
+from api.demo import DemoSummary, issue_demo_portal_key, load_demo
+from api.demo_data import QUICK_START_EMAIL
+from api.logging import configure_logging
+from api.runtime import Runtime
+from api.settings import Settings
+from records.errors import TactError
+from records.migrate import head_revision
+from schema.root import schema_sdl
+
+T = TypeVar("T")
+
+STATUS_QUERY = (
+    "query Status($lookup: RestrictionLookup!, $service: String!) { "
+    "restrictionStatus(lookup: $lookup, service: $service) { service restricted "
+    "arrangements { kind handlingInstructions namedOfficer startsOn endsOn nextReviewOn } } }"
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"settings: {exc}") from None
+
+
+def _with_runtime(
+    settings: Settings, work: Callable[[Runtime], Awaitable[T]], *, migrate: bool | None = None
+) -> T:
+    """Open the runtime (migrating the embedded default, refusing an out-of-date PostgreSQL
+    schema), run `work`, close. Tact's errors become one clear line and exit status 1."""
+
+    async def run() -> T:
+        runtime = await Runtime.start(settings, migrate=migrate)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(run())
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
+    """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`."""
+    now = _now()
+    summary = await load_demo(runtime.database, runtime.vault, now)
+    key = None
+    if summary.loaded or fresh_key:
+        async with runtime.database.sessions() as session, session.begin():
+            key = await issue_demo_portal_key(session, now)
+    return summary, key
+
+
+def curl_example(url: str, key: str, email: str = QUICK_START_EMAIL) -> str:
+    body = json.dumps(
+        {"query": STATUS_QUERY, "variables": {"lookup": {"email": email}, "service": "housing"}}
+    )
+    return (
+        f"curl -s {url} -H 'Content-Type: application/json' "
+        f"-H {shlex.quote('Authorization: ApiKey ' + key)} -d {shlex.quote(body)}"
+    )
+
+
+def _print_demo(summary: DemoSummary, key: str | None, url: str) -> None:
+    if summary.loaded:
+        click.echo(
+            f"Demo data loaded: {summary.customers} customers, {summary.cases} cases, "
+            f"{summary.arrangements} arrangements (all made up)."
+        )
+    else:
+        click.echo("Demo data already present; nothing loaded.")
+    click.echo("\nStaff accounts (get a token with `tact token <username>`):")
+    for member in summary.staff:
+        where = f"@{member.service}" if member.service else " (every service)"
+        click.echo(f"  {member.username:34} {member.role.value}{where}")
+    if key is None:
+        click.echo("\nPortal keys are shown once; make one with `tact portal-key create`.")
+        return
+    click.echo("\nDemo portal key (shown once, keep it):\n  " + key)
+    click.echo(f"\nTry it: is there an arrangement for {QUICK_START_EMAIL} in housing?")
+    click.echo("  " + curl_example(url, key))
 
 
 def serve_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
+    group.add_command(serve)
+    group.add_command(db)
+    group.add_command(demo)
+    group.add_command(schema)
+
+
+@click.command(help="Run the API. The embedded default migrates itself on start.")
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo data set first.")
+@click.option("--host", default=None, help="Address to listen on (default: TACT_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: TACT_PORT).")
+def serve(with_demo: bool, host: str | None, port: int | None) -> None:
+    settings = _settings()
+    configure_logging(settings.log_level)
+    host, port = host or settings.host, port or settings.port
+
+    async def prepare(runtime: Runtime) -> tuple[DemoSummary, str | None] | None:
+        return await _load(runtime, fresh_key=True) if with_demo else None
+
+    # Opened here first, so a refusal (out-of-date schema, wrong key file) is one clear
+    # line before uvicorn starts; each worker's lifespan opens its own runtime again.
+    prepared = _with_runtime(settings, prepare)
+    if prepared is not None:
+        _print_demo(*prepared, url=f"http://{host}:{port}/graphql")
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@click.group(help="The case database's schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply pending migrations to the case database.")
+def db_upgrade() -> None:
+    async def nothing(_runtime: Runtime) -> None:
+        return None
+
+    _with_runtime(_settings(), nothing, migrate=True)
+    click.echo(f"Case database at revision {head_revision()}.")
+
+
+@click.command(help="Load the demonstration data set (made-up people) into the database.")
+def demo() -> None:
+    settings = _settings()
+
+    async def load(runtime: Runtime) -> tuple[DemoSummary, str | None]:
+        return await _load(runtime, fresh_key=False)
+
+    summary, key = _with_runtime(settings, load)
+    _print_demo(summary, key, url=f"http://{settings.host}:{settings.port}/graphql")
+
+
+@click.group(help="The GraphQL schema.")
+def schema() -> None:
+    pass
+
+
+@schema.command("export", help="Write the schema's SDL (schema.graphql).")
+@click.option("--output", type=click.Path(path_type=Path), default=Path("schema.graphql"))
+@click.option("--check", is_flag=True, help="Exit 1 if the file differs; write nothing.")
+def schema_export(output: Path, check: bool) -> None:
+    text = schema_sdl()
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"{output} is out of date: run `tact schema export`")
+        click.echo(f"{output} is up to date.")
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output}.")

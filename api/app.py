@@ -1,0 +1,254 @@
+"""The Starlette app: GraphQL at /graphql, /healthz, /readyz, request ids, a body size limit
+and one JSON log line per request.
+
+Everything that can be built once is built at start-up (the schema with its caches, the
+GraphQL view, the authenticator, the gate); a request only authenticates, builds its
+TactContext and runs. Data flows HTTP -> authentication -> the gate -> casework -> records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from api.authentication import Authenticator, unauthenticated_response
+from api.logging import RequestLog, configure_logging, request_id_from
+from api.runtime import Runtime
+from api.settings import Settings
+from authz.gate import Gate
+from records.errors import Unauthenticated
+from schema.context import TactContext
+from schema.root import TactSchema, build_schema
+
+log = logging.getLogger("tact.app")
+
+Clock = Callable[[], dt.datetime]
+# A portal query is a few hundred bytes; a generous limit still refuses a body meant to
+# exhaust the parser before any limit on depth or tokens applies.
+MAX_BODY_BYTES = 64 * 1024
+GRAPHQL_PATH = "/graphql"
+ROUTE_PATHS = (GRAPHQL_PATH, "/healthz", "/readyz")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """The parts every request uses, made once the runtime is open."""
+
+    runtime: Runtime
+    authenticator: Authenticator
+    gate: Gate
+
+
+class _Parts:
+    """Holds the wiring. With a runtime handed in, it is made on first use (tests drive the
+    app without a lifespan); without one, the lifespan opens the runtime and wires it before
+    the first request, so start-up errors stop the server before it listens."""
+
+    def __init__(self, runtime: Runtime | None, settings: Settings) -> None:
+        self.settings = settings
+        self._runtime = runtime
+        self._wiring: Wiring | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def wiring(self) -> Wiring | None:
+        return self._wiring
+
+    async def ready(self) -> Wiring:
+        if self._wiring is not None:
+            return self._wiring
+        async with self._lock:
+            if self._wiring is None:
+                if self._runtime is None:
+                    raise RuntimeError("the runtime is not open")
+                self._wiring = await _wire(self._runtime)
+        return self._wiring
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        if self._runtime is not None:
+            await self.ready()
+            yield
+            return
+        self._runtime = await Runtime.start(self.settings)
+        try:
+            await self.ready()
+            yield
+        finally:
+            await self._runtime.close()
+
+
+async def _wire(runtime: Runtime) -> Wiring:
+    # Reads the JWKS file or loads the local signing key: once, not per request.
+    authenticator = Authenticator.from_settings(runtime.settings)
+    return Wiring(runtime=runtime, authenticator=authenticator, gate=runtime.gate)
+
+
+class _View(GraphQL[TactContext, None]):
+    def __init__(self, schema: TactSchema, parts: _Parts, clock: Clock, graphiql: bool) -> None:
+        # Only POST runs operations: a GET query would put lookups (emails, phone numbers)
+        # in URLs, and so in proxies' logs.
+        super().__init__(
+            schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False
+        )
+        self._parts = parts
+        self._clock = clock
+
+    async def get_context(self, request: Request, response: Response) -> TactContext:  # type: ignore[override]
+        wiring = self._parts.wiring
+        assert wiring is not None  # the endpoint awaited ready() first
+        state = request.scope["state"]
+        return TactContext(
+            actor=state.get("actor"),
+            request_id=state["request_id"],
+            sessions=wiring.runtime.database.sessions,
+            vault=wiring.runtime.vault,
+            gate=wiring.gate,
+            clock=self._clock,
+        )
+
+
+class _GraphQLEndpoint:
+    """Authenticates, then hands over to strawberry. Bad credentials stop here with 401;
+    none at all go on as actor None, and the gate denies (and logs) what needs an actor."""
+
+    def __init__(self, view: _View, parts: _Parts, clock: Clock) -> None:
+        self.view = view
+        self.parts = parts
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wiring = await self.parts.ready()
+        request_id_from(scope)
+        try:
+            async with wiring.runtime.database.sessions() as session:
+                actor = await wiring.authenticator.authenticate(
+                    Headers(scope=scope), session, self.clock()
+                )
+        except Unauthenticated as refused:
+            await unauthenticated_response(refused.message)(scope, receive, send)
+            return
+        scope["state"]["actor"] = actor
+        await self.view(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Pure ASGI middleware: 413 for a request body over `max_bytes`, by its Content-Length
+    or, for a chunked body, as soon as the bytes read pass the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {
+                "error": "PAYLOAD_TOO_LARGE",
+                "message": f"the request body is larger than {self.max_bytes} bytes",
+            },
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+def _health_routes(parts: _Parts) -> list[Route]:
+    async def healthz(_request: Request) -> Response:
+        # The process is up and serving: no I/O, so a slow database never fails liveness.
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            wiring = await parts.ready()
+            await wiring.runtime.database.ping()
+        except Exception as exc:
+            log.warning("not ready", extra={"event": "not_ready", "error_type": type(exc).__name__})
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+def create_app(
+    runtime: Runtime | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = utc_now,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Starlette:
+    """The app over an open `runtime` (the caller closes it), or, without one, over a runtime
+    its lifespan opens from `settings` (default: the environment) and closes."""
+    settings = runtime.settings if runtime is not None else (settings or Settings())
+    parts = _Parts(runtime, settings)
+    schema = build_schema(introspection=settings.introspection)
+    view = _View(schema, parts, clock, graphiql=settings.graphiql)
+    return Starlette(
+        routes=[
+            Route(GRAPHQL_PATH, _GraphQLEndpoint(view, parts, clock), methods=["GET", "POST"]),
+            *_health_routes(parts),
+        ],
+        middleware=[
+            Middleware(RequestLog, known_paths=ROUTE_PATHS),
+            Middleware(BodyLimit, max_bytes=max_body_bytes),
+        ],
+        lifespan=parts.lifespan,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn's factory (`tact serve`): settings from the environment, JSON logs."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings=settings)

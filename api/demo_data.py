@@ -1,0 +1,241 @@
+"""What the demonstration data set is made of: services, staff, made-up people, and one
+sample of each arrangement kind. Plain data; api/demo.py writes it through Tact's storage.
+
+Every person is plainly fictional: surnames such as Sample and Example, addresses under
+example.org or .invalid, and telephone numbers in Ofcom's 07700 900xxx drama range.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from records.models import ArrangementKind, CaseState, Channel, ConcernCategory, CustomerKind, Role
+
+SEED = 20260101
+SERVICES = {
+    "housing": "Housing",
+    "customer-services": "Customer services",
+    "fire-safety": "Fire safety",
+}
+SERVICE_ROLES = (
+    Role.FRONTLINE,
+    Role.CASE_OFFICER,
+    Role.MANAGER,
+    Role.DECISION_MAKER,
+    Role.REVIEWER,
+)
+MARKER_USERNAME = "demo.admin"
+PORTAL_KEY_NAME = "Demo portal"
+QUICK_START_EMAIL = "alex.demo@example.org"
+CUSTOMER_COUNT = 45
+
+_GIVEN = (
+    "Avery", "Blake", "Casey", "Dana", "Ellis", "Finley", "Glen", "Harper", "Indy", "Jules",
+    "Kai", "Lane", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Tatum",
+)  # fmt: skip
+_SURNAMES = ("Sample", "Example", "Placeholder", "Specimen", "Fictional", "Demo")
+_STAFF_GIVEN = (
+    "Sam", "Jo", "Robin", "Charlie", "Frankie", "Jamie", "Kit", "Lee", "Max", "Nico",
+    "Pat", "Remy", "Sky", "Toni", "Ash", "Bo", "Cam",
+)  # fmt: skip
+_GROUPS = (
+    (CustomerKind.GROUP, "Riverside Example Residents Group"),
+    (CustomerKind.GROUP, "Sample Street Tenants Forum"),
+    (CustomerKind.ORGANISATION, "Example Lettings Ltd"),
+    (CustomerKind.ORGANISATION, "Placeholder Community Trust"),
+)
+
+
+_TITLES = {
+    Role.FRONTLINE: "front-line officer",
+    Role.CASE_OFFICER: "case officer",
+    Role.MANAGER: "service manager",
+    Role.DECISION_MAKER: "senior manager",
+    Role.REVIEWER: "independent reviewer",
+    Role.IG_OFFICER: "information governance officer",
+    Role.ADMIN: "systems administrator",
+}
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    display_name: str
+    job_title: str
+    role: Role
+    service: str | None
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    kind: CustomerKind
+    name: str
+    reference: str
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """One case: whose, where, in which state, and which arrangements (kind, services)."""
+
+    person: int
+    service: str
+    state: CaseState
+    arrangements: tuple[tuple[ArrangementKind, tuple[str, ...]], ...] = ()
+
+
+def staff_username(service: str | None, role: Role) -> str:
+    return f"{service or 'demo'}.{role.value.replace('_', '-')}"
+
+
+def demo_staff() -> list[DemoStaff]:
+    roster: list[tuple[Role, str | None]] = [
+        (role, service) for service in SERVICES for role in SERVICE_ROLES
+    ]
+    roster += [(Role.IG_OFFICER, None), (Role.ADMIN, None)]
+    staff = []
+    for given, (role, service) in zip(_STAFF_GIVEN, roster, strict=True):
+        title = _TITLES[role]
+        staff.append(
+            DemoStaff(
+                username=staff_username(service, role),
+                display_name=f"{given} Example",
+                job_title=f"{SERVICES[service]} {title}" if service else title.capitalize(),
+                role=role,
+                service=service,
+            )
+        )
+    return staff
+
+
+def demo_people(rng: random.Random) -> list[DemoPerson]:
+    """The quick-start customer first, then individuals, groups and organisations."""
+    people = [
+        DemoPerson(CustomerKind.INDIVIDUAL, "Alex Demo", "CUS-0001", QUICK_START_EMAIL,
+                   "07700 900001"),
+    ]  # fmt: skip
+    for n in range(2, CUSTOMER_COUNT - len(_GROUPS) + 1):
+        given, surname = rng.choice(_GIVEN), rng.choice(_SURNAMES)
+        domain = "example.org" if n % 3 else "mail.invalid"
+        people.append(
+            DemoPerson(
+                CustomerKind.INDIVIDUAL,
+                f"{given} {surname}",
+                f"CUS-{n:04d}",
+                f"{given}.{surname}.{n}@{domain}".lower() if n % 5 else None,
+                f"07700 900{n:03d}" if n % 4 else None,
+            )
+        )
+    for kind, name in _GROUPS:
+        n = len(people) + 1
+        people.append(DemoPerson(kind, name, f"CUS-{n:04d}", f"contact.{n}@example.org", None))
+    return people
+
+
+# One sample of each kind's typed parameters (checked by casework's validate_parameters).
+PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
+    ArrangementKind.CONTACT_CHANNEL: {"channels": [Channel.LETTER.value]},
+    ArrangementKind.NAMED_OFFICER: {},
+    ArrangementKind.CONTACT_SCHEDULE: {
+        "days": ["tuesday", "thursday"],
+        "from_time": "10:00",
+        "to_time": "12:00",
+    },
+    ArrangementKind.CONTACT_VOLUME: {"limit": 2, "period": "week", "channel": "phone"},
+    ArrangementKind.CALL_DURATION: {"minutes": 20},
+    ArrangementKind.WITNESS_REQUIRED: {},
+    ArrangementKind.APPOINTMENT_ONLY: {},
+    ArrangementKind.PREMISES_EXCLUSION: {
+        "premises": ["Example Street housing office"],
+        "permanent": False,
+        "health_and_safety": True,
+    },
+    ArrangementKind.CLOSED_MATTER: {"matters": ["2024 parking permit refund"]},
+    ArrangementKind.SIGNIFICANT_MATTERS_ONLY: {},
+    ArrangementKind.ELECTRONIC_BLOCK: {"channels": ["social_media"]},
+    ArrangementKind.SUSPENDED_CONTACT: {"pending": "legal advice"},
+    ArrangementKind.CONTACT_TERMINATION: {},
+    ArrangementKind.CONTACT_AGREEMENT: {"terms": ["one email a week to the named officer"]},
+    ArrangementKind.PROACTIVE_CONTACT: {"frequency": "fortnightly"},
+    ArrangementKind.REGULAR_MEETINGS: {"frequency": "monthly"},
+    ArrangementKind.MEDIATION: {"provider": "Example Mediation Service"},
+}
+# Kinds whose handling sends contact to a named officer.
+OFFICER_KINDS = frozenset(
+    {
+        ArrangementKind.NAMED_OFFICER,
+        ArrangementKind.SUSPENDED_CONTACT,
+        ArrangementKind.CONTACT_TERMINATION,
+        ArrangementKind.PROACTIVE_CONTACT,
+        ArrangementKind.REGULAR_MEETINGS,
+    }
+)
+
+CONCERN_NOTES: dict[ConcernCategory, str] = {
+    ConcernCategory.CONTACT_VOLUME: "Contact above the level the team can answer in the period.",
+    ConcernCategory.REPEAT_MATTER: "The same matter raised again after the final response.",
+    ConcernCategory.SCOPE_DISPUTE: "Requests outside what the service can decide.",
+    ConcernCategory.CONDUCT_TOWARDS_STAFF: "Staff reported distress after recent calls.",
+    ConcernCategory.SAFETY_RISK: "An incident at the office recorded on the safety form.",
+    ConcernCategory.RECORDING_WITHOUT_CONSENT: "Calls recorded and shared without agreement.",
+    ConcernCategory.UNSUBSTANTIATED_ALLEGATIONS: "Allegations investigated and not upheld.",
+    ConcernCategory.DOCUMENT_INTEGRITY: "Copies of letters altered before being resent.",
+    ConcernCategory.MULTI_CHANNEL_CONTACT: "The same request sent through several channels.",
+    ConcernCategory.PROCEDURE_DISPUTE: "Disagreement with the complaints procedure itself.",
+}
+
+
+def demo_cases() -> list[DemoCase]:
+    """Alex's housing case; decided cases that between them use every other kind; a group's
+    and an organisation's case; then one case in every other state. Customers past the last
+    case have none at all, so lookups of people without arrangements can be tried too."""
+    services = list(SERVICES)
+    cases = [
+        DemoCase(
+            0,
+            "housing",
+            CaseState.DECIDED,
+            tuple((kind, ("housing",)) for kind in QUICK_START_KINDS),
+        )
+    ]
+    others = [kind for kind in ArrangementKind if kind not in QUICK_START_KINDS]
+    for i in range(0, len(others), 2):
+        service = services[(i // 2) % len(services)]
+        cases.append(
+            DemoCase(
+                len(cases),
+                service,
+                CaseState.DECIDED,
+                tuple((kind, _applies_to(kind, service)) for kind in others[i : i + 2]),
+            )
+        )
+    last = CUSTOMER_COUNT - 1
+    cases.append(
+        DemoCase(
+            last,
+            "customer-services",
+            CaseState.DECIDED,
+            ((ArrangementKind.CONTACT_AGREEMENT, ("customer-services",)),),
+        )
+    )
+    cases.append(DemoCase(last - 2, "housing", CaseState.WARNED))
+    person = len(others) // 2 + 2
+    for j, state in enumerate(s for s in CaseState if s is not CaseState.DECIDED):
+        service = services[j % len(services)]
+        ended = state in (CaseState.ENDED, CaseState.ARCHIVED)
+        kinds = ((ArrangementKind.CONTACT_VOLUME, (service,)),) if ended else ()
+        cases.append(DemoCase(person + j, service, state, kinds))
+    return cases
+
+
+def _applies_to(kind: ArrangementKind, service: str) -> tuple[str, ...]:
+    # A premises exclusion usually matters to the fire and rescue service as well.
+    if kind is ArrangementKind.PREMISES_EXCLUSION and service != "fire-safety":
+        return (service, "fire-safety")
+    return (service,)
+
+
+QUICK_START_KINDS = (ArrangementKind.NAMED_OFFICER, ArrangementKind.CONTACT_CHANNEL)

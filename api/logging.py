@@ -1,0 +1,144 @@
+"""Structured logs: one JSON object per line on stderr, and one line per HTTP request.
+
+Nothing here writes a request body, a query's variables, a header value or an exception's
+message (third-party messages can quote data); exceptions are logged as their type and stack
+frames. Tact's own errors are the exception: their messages hold only ids and references.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import secrets
+import sys
+import time
+import traceback
+from collections.abc import Collection
+from types import TracebackType
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from records.errors import TactError
+
+REQUEST_ID_HEADER = "x-request-id"
+# Sane incoming ids only: a load balancer's or a caller's correlation id fits; anything that
+# could smuggle text into logs or the access log does not, and is replaced.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
+_MAX_FRAMES = 12
+
+request_log = logging.getLogger("tact.request")
+
+
+def _describe(exc_info: tuple[type[BaseException], BaseException, TracebackType | None]) -> Any:
+    kind, error, tb = exc_info
+    frames = traceback.extract_tb(tb)[-_MAX_FRAMES:]
+    described: dict[str, Any] = {
+        "type": kind.__name__,
+        "frames": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames],
+    }
+    if isinstance(error, TactError):
+        described["message"] = error.message
+    return described
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = _describe(record.exc_info)
+        return json.dumps(entry, default=str, separators=(",", ":"))
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr for Tact, uvicorn and everything else. uvicorn's own access log
+    is switched off: RequestLog below writes the one line per request."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def request_id_from(scope: Scope) -> str:
+    """The request id RequestLog put in the scope (made here if it did not run)."""
+    state = scope.setdefault("state", {})
+    request_id = state.get("request_id")
+    if request_id is None:
+        request_id = state["request_id"] = secrets.token_hex(16)
+    return str(request_id)
+
+
+class RequestLog:
+    """Pure ASGI middleware: takes a sane X-Request-ID or makes one, echoes it on the
+    response, and logs one line per request. Only the paths in `known_paths` are logged as
+    sent; any other path could carry personal data typed into a URL, so it logs as "other"."""
+
+    def __init__(self, app: ASGIApp, known_paths: Collection[str]) -> None:
+        self.app = app
+        self.known_paths = frozenset(known_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = self._request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        echoed = (REQUEST_ID_HEADER.encode(), request_id.encode())
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), echoed]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            path = scope["path"]
+            request_log.info(
+                "request",
+                extra={
+                    "event": "request",
+                    "method": scope["method"],
+                    "path": path if path in self.known_paths else "other",
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                },
+            )
+
+    @staticmethod
+    def _request_id(scope: Scope) -> str:
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                text: str = value.decode("latin-1")
+                if _SANE_REQUEST_ID.fullmatch(text):
+                    return text
+                break
+        return secrets.token_hex(16)

@@ -1,0 +1,115 @@
+"""The root schema, composed from each area's Query (and, later, Mutation) class, with the
+request limits and caches that every operation passes through.
+
+Limits and caches are built once here: strawberry constructs its extensions per request, so
+the validation rules are made up front and shared, which is also what lets ValidationCache
+recognise a repeated query (its key includes the rule classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from schema.access_log import AccessLogQuery
+from schema.errors import log_errors, one_of_arguments, present_all
+from schema.portal import PortalQuery
+
+MAX_DEPTH = 8
+MAX_ALIASES = 10
+MAX_TOKENS = 1000
+# Distinct query texts kept parsed and validated. Portals send a handful of fixed documents
+# with variables; the bound stops a stream of unique texts from growing memory.
+CACHE_SIZE = 256
+
+
+@strawberry.type
+class Query(PortalQuery, AccessLogQuery):
+    pass
+
+
+class TactSchema(strawberry.Schema):
+    """strawberry's Schema with Tact's error handling: every result's errors pass through
+    schema/errors.py here, on every path (an extension would miss errors raised by other
+    extensions, such as a parse error inside ParserCache)."""
+
+    one_of: dict[str, str]
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if result.errors:
+            result.errors = present_all(result.errors, self.one_of, context_value)
+        return result
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # strawberry's default logs each message with its traceback; messages can quote input.
+        log_errors(errors, execution_context.context if execution_context else None)
+
+
+def _rules(introspection: bool) -> list[type[ASTValidationRule]]:
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
+def build_schema(*, introspection: bool = False) -> TactSchema:
+    """The schema. `introspection` only adds or removes a validation rule: the types, and so
+    schema.graphql, are the same either way."""
+    rules = _rules(introspection)
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+    ]
+    schema = TactSchema(
+        query=Query,
+        extensions=extensions,
+        # Suggestions ("did you mean ...?") would describe the schema when introspection is off.
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+    )
+    schema.one_of = one_of_arguments(schema._schema)
+    return schema
+
+
+def schema_sdl() -> str:
+    """The text of schema.graphql."""
+    return str(build_schema()) + "\n"

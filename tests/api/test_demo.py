@@ -1,0 +1,214 @@
+"""The demonstration data set: what it holds, that loading it twice changes nothing, that the
+quick-start customer answers as the README says, and `tact demo` end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+
+from api.app import create_app
+from api.cli import main
+from api.demo import load_demo
+from api.demo_data import (
+    CONCERN_NOTES,
+    PARAMETERS,
+    QUICK_START_EMAIL,
+    SEED,
+    SERVICES,
+    demo_people,
+    demo_staff,
+)
+from api.runtime import Runtime
+from casework.status import restriction_status
+from records.database import Database
+from records.errors import NotFound
+from records.lookup import LookupKind
+from records.models import (
+    Arrangement,
+    ArrangementKind,
+    Case,
+    CaseAssignment,
+    CaseState,
+    ContactDetail,
+    Customer,
+    CustomerKind,
+    PortalKey,
+    Role,
+    Service,
+    Staff,
+    StaffRole,
+)
+from records.vault import Vault
+from tests.api.app_fixtures import NOW
+
+LABEL_WORDS = ("vexatious", "persistent", "resource intensive", "abusive")
+
+
+async def counts(database: Database) -> dict[str, int]:
+    async with database.sessions() as session:
+        return {
+            name: int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in (
+                ("customers", Customer),
+                ("contacts", ContactDetail),
+                ("cases", Case),
+                ("arrangements", Arrangement),
+                ("staff", Staff),
+                ("roles", StaffRole),
+                ("services", Service),
+                ("assignments", CaseAssignment),
+            )
+        }
+
+
+async def test_the_set_holds_every_kind_state_and_role(database: Database, vault: Vault) -> None:
+    summary = await load_demo(database, vault, NOW)
+
+    assert summary.loaded
+    async with database.sessions() as session:
+        kinds = set(await session.scalars(select(Arrangement.kind).distinct()))
+        states = set(await session.scalars(select(Case.state).distinct()))
+        customer_kinds = set(await session.scalars(select(Customer.kind).distinct()))
+        slugs = set(await session.scalars(select(Service.slug)))
+        rows = await session.execute(
+            select(StaffRole.role, Service.slug).outerjoin(
+                Service, Service.id == StaffRole.service_id
+            )
+        )
+        grants = {(role, slug) for role, slug in rows}
+    assert (await counts(database))["customers"] >= 40
+    assert kinds == set(ArrangementKind)
+    assert states == set(CaseState)
+    assert customer_kinds == set(CustomerKind)
+    assert slugs == set(SERVICES)
+    for slug in SERVICES:
+        for role in (
+            Role.FRONTLINE,
+            Role.CASE_OFFICER,
+            Role.MANAGER,
+            Role.DECISION_MAKER,
+            Role.REVIEWER,
+        ):
+            assert (role, slug) in grants
+    assert (Role.IG_OFFICER, None) in grants and (Role.ADMIN, None) in grants
+
+
+async def test_every_case_but_the_destroyed_one_has_a_case_officer(
+    database: Database, vault: Vault
+) -> None:
+    await load_demo(database, vault, NOW)
+
+    async with database.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Case.id, Case.state, func.count(CaseAssignment.id))
+                .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
+                .group_by(Case.id, Case.state)
+            )
+        ).all()
+    for case_id, state, assigned in rows:
+        if state is CaseState.DESTROYED:
+            assert assigned == 0
+            with pytest.raises(NotFound):
+                await vault.cipher("case", case_id)  # its data key was shredded
+        else:
+            assert assigned >= 1
+
+
+async def test_loading_twice_changes_nothing(database: Database, vault: Vault) -> None:
+    await load_demo(database, vault, NOW)
+    before = await counts(database)
+
+    again = await load_demo(database, vault, NOW)
+
+    assert not again.loaded
+    assert await counts(database) == before
+
+
+async def test_the_quick_start_customer_has_a_named_officer_and_letters_only(
+    database: Database, vault: Vault
+) -> None:
+    await load_demo(database, vault, NOW)
+
+    async with database.sessions() as session:
+        status = await restriction_status(
+            session, vault, LookupKind.EMAIL, QUICK_START_EMAIL, "housing", NOW.date()
+        )
+    by_kind = {a.kind: a for a in status.arrangements}
+    assert set(by_kind) == {ArrangementKind.NAMED_OFFICER, ArrangementKind.CONTACT_CHANNEL}
+    assert by_kind[ArrangementKind.NAMED_OFFICER].named_officer == "Jo Example"
+    assert "by letter only" in by_kind[ArrangementKind.CONTACT_CHANNEL].handling_instructions
+
+
+def test_the_set_uses_neutral_words_and_made_up_contact_details() -> None:
+    people = demo_people(random.Random(SEED))
+    texts = [p.name for p in people] + list(CONCERN_NOTES.values())
+    texts += [s.display_name + " " + s.job_title for s in demo_staff()]
+    texts += [json.dumps(raw) for raw in PARAMETERS.values()]
+    for text in texts:
+        for word in LABEL_WORDS:
+            assert word not in text.lower()
+    for person in people:
+        assert person.email is None or person.email.endswith(("@example.org", ".invalid"))
+        # Ofcom's drama range: 07700 900000 to 900999.
+        assert person.phone is None or re.fullmatch(r"07700 900\d{3}", person.phone)
+    assert len({p.reference for p in people}) == len(people)
+
+
+# -- `tact demo`, end to end -------------------------------------------------------------------
+
+
+async def tact(env: dict[str, str | None], *args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+@pytest.fixture
+def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str | None]:
+    cases_url, keys_url = database_urls
+    return {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_JWKS": None,
+    }
+
+
+async def test_tact_demo_prints_a_key_that_answers_for_the_quick_start_customer(
+    env: dict[str, str | None], database: Database, runtime: Runtime
+) -> None:
+    first = await tact(env, "demo")
+    second = await tact(env, "demo")
+
+    assert first.exit_code == 0, first.output
+    key = re.search(r"tact_pk_\w+_[\w-]{43}", first.output)
+    assert key is not None
+    assert "`tact token <username>`" in first.output and "housing.case-officer" in first.output
+    assert second.exit_code == 0 and "already present" in second.output
+    assert "tact_pk_" not in second.output
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(PortalKey)) == 1
+
+    # The command dated the set from today's date, so the app runs on the real clock too.
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as client:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": "query($l: RestrictionLookup!) { restrictionStatus(lookup: $l, "
+                'service: "housing") { restricted arrangements { kind namedOfficer } } }',
+                "variables": {"l": {"email": QUICK_START_EMAIL}},
+            },
+            headers={"Authorization": f"ApiKey {key.group(0)}"},
+        )
+    status = response.json()["data"]["restrictionStatus"]
+    assert status["restricted"] is True
+    assert {a["kind"] for a in status["arrangements"]} == {"NAMED_OFFICER", "CONTACT_CHANNEL"}

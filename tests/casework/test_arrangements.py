@@ -1,0 +1,128 @@
+"""Arrangement kinds: typed parameters checked per kind with field-named errors, and neutral
+handling instructions that always keep emergency contact open."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from api.demo_data import PARAMETERS as SAMPLES
+from casework.arrangements import (
+    EMERGENCY_NOTE,
+    PARAMETERS,
+    handling_instructions,
+    validate_parameters,
+)
+from records.errors import ValidationFailed
+from records.models import ArrangementKind
+
+LABEL_WORDS = ("vexatious", "persistent", "resource intensive", "abusive", "unreasonable")
+
+
+def test_every_kind_has_typed_parameters() -> None:
+    assert set(PARAMETERS) == set(ArrangementKind)
+    assert set(SAMPLES) == set(ArrangementKind)
+
+
+@pytest.mark.parametrize("kind", list(ArrangementKind))
+def test_valid_parameters_are_stored_as_json(kind: ArrangementKind) -> None:
+    stored = validate_parameters(kind, SAMPLES[kind])
+
+    assert json.loads(json.dumps(stored)) == stored
+    assert validate_parameters(kind, stored) == stored
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "field"),
+    [
+        (ArrangementKind.CONTACT_CHANNEL, {}, "parameters.channels"),
+        (ArrangementKind.CONTACT_CHANNEL, {"channels": []}, "parameters.channels"),
+        (
+            ArrangementKind.CONTACT_CHANNEL,
+            {"channels": ["carrier pigeon"]},
+            "parameters.channels.0",
+        ),
+        (ArrangementKind.CALL_DURATION, {"minutes": 0}, "parameters.minutes"),
+        (ArrangementKind.CONTACT_VOLUME, {"limit": 3, "period": "fortnight"}, "parameters.period"),
+        (ArrangementKind.NAMED_OFFICER, {"officer": "someone"}, "parameters.officer"),
+        (
+            ArrangementKind.CONTACT_SCHEDULE,
+            {"days": ["funday"], "from_time": "09:00", "to_time": "10:00"},
+            "parameters.days.0",
+        ),
+    ],
+)
+def test_bad_parameters_name_the_field_and_do_not_echo_it(
+    kind: ArrangementKind, raw: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        validate_parameters(kind, raw)
+
+    assert refused.value.field == field
+    for value in ("carrier pigeon", "someone", "funday", "fortnight"):
+        assert value not in refused.value.message
+
+
+@pytest.mark.parametrize("kind", list(ArrangementKind))
+def test_instructions_are_neutral_and_keep_emergency_contact_open(kind: ArrangementKind) -> None:
+    text = handling_instructions(kind, validate_parameters(kind, SAMPLES[kind]), "Jo Example")
+
+    assert text.endswith(EMERGENCY_NOTE)
+    for word in LABEL_WORDS:
+        assert word not in text.lower()
+
+
+def test_named_officer_and_deputy_are_named() -> None:
+    text = handling_instructions(ArrangementKind.NAMED_OFFICER, {}, "Jo Example", "Robin Example")
+
+    assert text.startswith("Pass the contact to Jo Example (or Robin Example when they are away).")
+
+
+def test_without_an_officer_the_instructions_say_the_named_officer() -> None:
+    text = handling_instructions(ArrangementKind.CONTACT_TERMINATION, {})
+
+    assert "through the named officer" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "expected"),
+    [
+        (
+            ArrangementKind.CONTACT_CHANNEL,
+            {"channels": ["letter", "email", "in_person"]},
+            "Contact is by letter, email or in person only.",
+        ),
+        (
+            ArrangementKind.CONTACT_SCHEDULE,
+            {"days": ["tuesday"], "from_time": "10:00", "to_time": "12:30"},
+            "Contact is taken on tuesday between 10:00 and 12:30.",
+        ),
+        (
+            ArrangementKind.CONTACT_VOLUME,
+            {"limit": 2, "period": "week", "channel": "phone"},
+            "Up to 2 contact(s) per week by phone are answered;",
+        ),
+        (
+            ArrangementKind.PREMISES_EXCLUSION,
+            {"premises": ["Example Road station"], "health_and_safety": True},
+            "not to attend the listed premises (health and safety).",
+        ),
+    ],
+)
+def test_instructions_carry_the_parameters(
+    kind: ArrangementKind, raw: dict[str, Any], expected: str
+) -> None:
+    assert expected in handling_instructions(kind, validate_parameters(kind, raw))
+
+
+def test_premises_names_stay_out_of_the_instructions() -> None:
+    raw = {"premises": ["12 Example Street, the customer's home"]}
+
+    text = handling_instructions(
+        ArrangementKind.PREMISES_EXCLUSION,
+        validate_parameters(ArrangementKind.PREMISES_EXCLUSION, raw),
+    )
+
+    assert "Example Street" not in text

@@ -1,0 +1,137 @@
+"""schema/errors.py: Tact's errors keep their code (and field), request errors lose any
+echoed input, anything else is masked; the operator's log holds no messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from graphql import GraphQLError
+
+from api.logging import JsonFormatter
+from records.errors import (
+    DecryptionFailed,
+    Forbidden,
+    InvalidTransition,
+    KeyMaterialError,
+    NotFound,
+    TactError,
+    Unauthenticated,
+    ValidationFailed,
+)
+from schema.errors import log_errors, present
+
+
+class NarrowerForbidden(Forbidden):
+    """Stands for a subclass another area might raise."""
+
+
+def located(original: Exception | None, message: str = "raw message") -> GraphQLError:
+    return GraphQLError(message, path=["restrictionStatus"], original_error=original)
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (NotFound("case MC-2026-ABC123 not found"), "NOT_FOUND"),
+        (Forbidden("not permitted: read_case"), "FORBIDDEN"),
+        (NarrowerForbidden("not permitted"), "FORBIDDEN"),
+        (Unauthenticated("the credentials presented were not accepted"), "UNAUTHENTICATED"),
+        (InvalidTransition("a closed case cannot be warned"), "INVALID_TRANSITION"),
+        (ValidationFailed("lookup.email", "is not an email address"), "VALIDATION_FAILED"),
+    ],
+)
+def test_the_callers_errors_keep_message_and_gain_a_code(error: TactError, code: str) -> None:
+    shown = present(located(error), {}, "req-9")
+
+    assert shown.message == error.message
+    assert shown.extensions is not None
+    assert shown.extensions["code"] == code
+    assert shown.extensions["requestId"] == "req-9"
+    assert shown.path == ["restrictionStatus"]
+
+
+def test_a_validation_error_names_its_field() -> None:
+    shown = present(
+        located(ValidationFailed("lookup.phone", "is not a telephone number")), {}, None
+    )
+
+    assert shown.extensions == {"code": "VALIDATION_FAILED", "field": "lookup.phone"}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("alex.demo@example.org broke something"),
+        KeyError("customers.name"),
+        DecryptionFailed("arrangements.parameters of row 42 failed to decrypt"),
+        KeyMaterialError("the key file does not match"),
+        TactError("a plain TactError"),
+    ],
+)
+def test_everything_else_is_masked(error: Exception) -> None:
+    shown = present(located(error), {}, "req-1")
+
+    assert shown.message == "Internal error."
+    assert shown.extensions == {"code": "INTERNAL", "requestId": "req-1"}
+    assert shown.original_error is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        (
+            "Variable '$l' has invalid value at .email: String cannot represent a non string "
+            "value: 4417",
+            "Variable '$l' has invalid value at .email: String cannot represent a non string "
+            "value.",
+        ),
+        (
+            "Variable '$l' has invalid value: Expected value of type 'RestrictionLookup' not to "
+            "include unknown field 'bogus', found: {'bogus': 'x4417'}.",
+            "Variable '$l' has invalid value: Expected value of type 'RestrictionLookup' not to "
+            "include unknown field 'bogus'.",
+        ),
+    ],
+)
+def test_request_errors_lose_the_input_they_quote(message: str, kept: str) -> None:
+    shown = present(located(None, message), {}, None)
+
+    assert shown.message == kept
+    assert "4417" not in shown.message
+    assert shown.extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_a_one_of_violation_names_the_argument() -> None:
+    message = "OneOf Input Object 'RestrictionLookup' must specify exactly one key."
+
+    shown = present(located(None, message), {"RestrictionLookup": "lookup"}, None)
+
+    assert shown.message == "lookup: give exactly one of its fields"
+    assert shown.extensions == {"code": "VALIDATION_FAILED", "field": "lookup"}
+
+
+def test_the_log_holds_codes_and_frames_never_messages(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="tact.graphql")
+    try:
+        raise RuntimeError("alex.demo@example.org")
+    except RuntimeError as exc:
+        internal = exc
+    errors = [
+        located(internal),
+        located(NotFound("case MC-1 not found")),
+        located(None, "found: 'alex.demo@example.org'"),
+    ]
+
+    log_errors(errors, None)
+
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
+    assert [line["event"] for line in lines] == [
+        "graphql_internal_error",
+        "graphql_error",
+        "graphql_request_refused",
+    ]
+    assert lines[0]["exception"]["type"] == "RuntimeError"
+    assert lines[1]["code"] == "NOT_FOUND"
+    assert "alex.demo" not in json.dumps(lines)
