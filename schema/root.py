@@ -27,6 +27,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from schema.access_log import AccessLogQuery
+from schema.cases import CaseQuery
 from schema.errors import log_errors, one_of_arguments, present_all
 from schema.portal import PortalQuery
 
@@ -39,7 +40,7 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(PortalQuery, AccessLogQuery):
+class Query(PortalQuery, CaseQuery, AccessLogQuery):
     pass
 
 

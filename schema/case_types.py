@@ -1,0 +1,223 @@
+"""GraphQL types of case records: the summary (reference, state, service, dates) and the full
+file (`CaseDetail`), one type per field set, so a resolver can only hand out what its gate
+access allowed.
+
+Each type is written out by hand with a `from_...()` constructor, never generated from a
+model, so an encrypted column can never leak into the schema. Internal ids stay in Python
+(`strawberry.Private`): the API names cases by their office reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Self
+
+import strawberry
+from strawberry.scalars import JSON
+
+from casework.arrangements import handling_instructions
+from records.case_files import (
+    ArrangementSummaryView,
+    ArrangementView,
+    CaseFile,
+    CaseSummaryView,
+    ConcernView,
+    EvidenceView,
+)
+from records.customers import ContactView, CustomerView
+from records.models import (
+    ArrangementKind,
+    ArrangementState,
+    CaseState,
+    Channel,
+    ConcernCategory,
+    ContactKind,
+    CustomerKind,
+)
+
+# The portal's module names ArrangementKind in the schema; it must do so before any type here
+# mentions it, or strawberry would make a second, clashing definition of the enum.
+from schema.portal_types import ArrangementKindType  # noqa: F401
+
+CaseStateType = strawberry.enum(CaseState, name="CaseState")
+ArrangementStateType = strawberry.enum(ArrangementState, name="ArrangementState")
+ConcernCategoryType = strawberry.enum(
+    ConcernCategory,
+    name="ConcernCategory",
+    description="A neutral category of conduct a concern is about; never a label of a person.",
+)
+ChannelType = strawberry.enum(Channel, name="Channel")
+CustomerKindType = strawberry.enum(CustomerKind, name="CustomerKind")
+ContactKindType = strawberry.enum(ContactKind, name="ContactKind")
+
+
+@strawberry.type(description="An arrangement's kind, state and dates; no parameters.")
+class CaseArrangement:
+    kind: ArrangementKind
+    state: ArrangementState
+    starts_on: dt.date
+    ends_on: dt.date | None
+    next_review_on: dt.date | None
+
+    @classmethod
+    def from_outline(cls, outline: ArrangementSummaryView) -> CaseArrangement:
+        return cls(
+            kind=outline.kind,
+            state=outline.state,
+            starts_on=outline.starts_on,
+            ends_on=outline.ends_on,
+            next_review_on=outline.next_review_on,
+        )
+
+
+@strawberry.type(description="A managed contact case's summary: reference, state, service, dates.")
+class CaseSummary:
+    reference: str
+    state: CaseState
+    service: str = strawberry.field(description="The slug of the service that holds the case.")
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    restrictions_ended_on: dt.date | None = strawberry.field(
+        description="When the last arrangement ended: the retention period runs from here."
+    )
+    arrangements: list[CaseArrangement]
+    # Kept for the full read (`Case.detail`), which goes through the gate on its own.
+    case_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_summary(cls, summary: CaseSummaryView) -> Self:
+        return cls(
+            reference=summary.reference,
+            state=summary.state,
+            service=summary.service,
+            opened_at=summary.opened_at,
+            updated_at=summary.updated_at,
+            restrictions_ended_on=summary.restrictions_ended_on,
+            arrangements=[CaseArrangement.from_outline(a) for a in summary.arrangements],
+            case_id=summary.id,
+        )
+
+
+@strawberry.type(name="ContactDetail")
+class ContactDetailType:
+    kind: ContactKind
+    value: str
+    preferred: bool
+
+    @classmethod
+    def from_view(cls, contact: ContactView) -> ContactDetailType:
+        return cls(kind=contact.kind, value=contact.value, preferred=contact.preferred)
+
+
+@strawberry.type(description="Who the case is about: identity, contact details and needs.")
+class CaseCustomer:
+    kind: CustomerKind
+    name: str
+    reference: str | None
+    contact_details: list[ContactDetailType]
+    communication_needs: JSON = strawberry.field(
+        description="Reasonable adjustments, preferred format, representative (JSON object)."
+    )
+    notes: str | None
+
+    @classmethod
+    def from_view(cls, customer: CustomerView) -> CaseCustomer:
+        return cls(
+            kind=customer.kind,
+            name=customer.name,
+            reference=customer.reference,
+            contact_details=[ContactDetailType.from_view(c) for c in customer.contacts],
+            communication_needs=JSON(dict(customer.needs)),
+            notes=customer.notes,
+        )
+
+
+@strawberry.type(description="A concern about conduct, in a neutral category.")
+class CaseConcern:
+    category: ConcernCategory
+    description: str | None
+    recorded_at: dt.datetime
+
+    @classmethod
+    def from_view(cls, concern: ConcernView) -> CaseConcern:
+        return cls(
+            category=concern.category,
+            description=concern.description,
+            recorded_at=concern.recorded_at,
+        )
+
+
+@strawberry.type(description="One entry of evidence: a contact or incident, as recorded.")
+class EvidenceEntry:
+    channel: Channel
+    occurred_on: dt.date
+    summary: str
+    hs_incident_ref: str | None = strawberry.field(
+        description="Health-and-safety incident reference, if one was made."
+    )
+
+    @classmethod
+    def from_view(cls, entry: EvidenceView) -> EvidenceEntry:
+        return cls(
+            channel=entry.channel,
+            occurred_on=entry.occurred_on,
+            summary=entry.summary,
+            hs_incident_ref=entry.hs_incident_ref,
+        )
+
+
+@strawberry.type(description="An arrangement in full: its parameters and handling instructions.")
+class ArrangementDetail:
+    kind: ArrangementKind
+    state: ArrangementState
+    starts_on: dt.date
+    ends_on: dt.date | None
+    next_review_on: dt.date | None
+    services: list[str]
+    named_officer: str | None
+    deputy_officer: str | None
+    handling_instructions: str
+    parameters: JSON = strawberry.field(description="The kind's typed parameters (JSON object).")
+
+    @classmethod
+    def from_view(cls, arrangement: ArrangementView) -> ArrangementDetail:
+        outline = arrangement.outline
+        return cls(
+            kind=outline.kind,
+            state=outline.state,
+            starts_on=outline.starts_on,
+            ends_on=outline.ends_on,
+            next_review_on=outline.next_review_on,
+            services=list(arrangement.services),
+            named_officer=arrangement.named_officer,
+            deputy_officer=arrangement.deputy_officer,
+            handling_instructions=handling_instructions(
+                outline.kind,
+                arrangement.parameters,
+                arrangement.named_officer,
+                arrangement.deputy_officer,
+            ),
+            parameters=JSON(dict(arrangement.parameters)),
+        )
+
+
+@strawberry.type(
+    description="A case's full file: identity, summary, concerns, evidence, arrangements."
+)
+class CaseDetail:
+    customer: CaseCustomer
+    summary: str | None
+    concerns: list[CaseConcern]
+    evidence: list[EvidenceEntry]
+    arrangements: list[ArrangementDetail]
+
+    @classmethod
+    def from_file(cls, case_file: CaseFile) -> CaseDetail:
+        return cls(
+            customer=CaseCustomer.from_view(case_file.customer),
+            summary=case_file.summary_text,
+            concerns=[CaseConcern.from_view(c) for c in case_file.concerns],
+            evidence=[EvidenceEntry.from_view(e) for e in case_file.evidence],
+            arrangements=[ArrangementDetail.from_view(a) for a in case_file.arrangements],
+        )

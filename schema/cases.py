@@ -1,0 +1,204 @@
+"""Case queries: `case(reference)` and `cases(filter, first, after)`, summaries only, and
+`Case.detail`, the full file.
+
+Each field asks the gate for its own operation, so each is its own access-log entry: the
+summary with READ_CASE_SUMMARY, the full file with READ_CASE (with a reason, a break-glass
+opening). A refused `detail` is a FORBIDDEN error on that field alone; the summary beside it
+still stands. Input is checked inside the gate's block, so a caller who may not list cases
+is refused before any input is looked at, and every attempt is on the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+
+import strawberry
+from strawberry.relay import PageInfo
+
+from authz.gate import Access, Target
+from authz.operations import Operation
+from records.case_files import (
+    CasePosition,
+    CaseSummaryView,
+    as_utc,
+    case_summaries,
+    find_case_id,
+    list_positions,
+    open_case_file,
+    service_slugs,
+)
+from records.errors import NotFound, ValidationFailed
+from records.models import CaseState
+from schema.case_types import CaseDetail, CaseSummary
+from schema.context import TactContext
+
+MAX_FIRST = 100
+_CURSOR_PREFIX = "case:"
+# Asked about when a reference matches no case: the gate still screens the caller first (so a
+# caller who could never read a summary is refused, not told "not found"), then finds nothing.
+_NO_CASE = uuid.UUID(int=0)
+
+
+async def resolve_detail(
+    root: CaseSummary,
+    info: strawberry.Info[TactContext, None],
+    break_glass_reason: str | None = None,
+) -> CaseDetail | None:
+    context = info.context
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, Operation.READ_CASE, Target(case_id=root.case_id),
+        request_id=context.request_id, reason=break_glass_reason,
+    ) as access:  # fmt: skip
+        case_file = await open_case_file(access.session, context.vault, root.case_id)
+    return CaseDetail.from_file(case_file)
+
+
+@strawberry.type(description="A managed contact case: its summary, and its full file on request.")
+class Case(CaseSummary):
+    detail: CaseDetail | None = strawberry.field(
+        resolver=resolve_detail,
+        description=(
+            "The full file: a separate, logged access. Outside the need-to-know set, state a "
+            "reason (at least 20 characters) to break glass; the opening is flagged for review."
+        ),
+    )
+
+
+@strawberry.input(description="Which cases: every field given must match.")
+class CaseFilter:
+    service: str | None = strawberry.field(default=None, description="A service slug.")
+    state: CaseState | None = None
+
+
+@strawberry.type
+class CaseEdge:
+    cursor: str
+    node: CaseSummary
+
+
+@strawberry.type
+class CaseConnection:
+    edges: list[CaseEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, summaries: list[CaseSummaryView], has_next: bool) -> CaseConnection:
+        edges = [
+            CaseEdge(
+                cursor=_cursor(CasePosition(s.id, s.opened_at)), node=CaseSummary.from_summary(s)
+            )
+            for s in summaries
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+async def resolve_case(info: strawberry.Info[TactContext, None], reference: str) -> Case | None:
+    context = info.context
+    async with context.sessions() as session:
+        case_id = await find_case_id(session, reference) or _NO_CASE
+        async with context.gate.access(
+            session, context.actor, Operation.READ_CASE_SUMMARY, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            found = await case_summaries(access.session, [case_id])
+            if not found:
+                raise NotFound("no such case")
+    return Case.from_summary(found[0])
+
+
+async def resolve_cases(
+    info: strawberry.Info[TactContext, None],
+    filter: CaseFilter | None = None,
+    first: int = 20,
+    after: str | None = None,
+) -> CaseConnection:
+    context = info.context
+    given = filter or CaseFilter()
+    async with context.sessions() as session:
+        # Compared in Python, so text that is not a service (a name typed in the wrong box)
+        # never reaches the access log's service column or a logged statement parameter.
+        known = given.service in await service_slugs(session)
+        async with context.gate.access(
+            session, context.actor, Operation.READ_CASE_SUMMARY,
+            Target(service=given.service if known else None), request_id=context.request_id,
+        ) as access:  # fmt: skip
+            if given.service is not None and not known:
+                raise ValidationFailed("filter.service", "no such service")
+            if not 1 <= first <= MAX_FIRST:
+                raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
+            ids, has_next = await _page(access, given, first, _position(after))
+            summaries = await case_summaries(access.session, ids)
+    return CaseConnection.from_page(summaries, has_next)
+
+
+async def _page(
+    access: Access, given: CaseFilter, first: int, after: CasePosition | None
+) -> tuple[list[uuid.UUID], bool]:
+    """Up to `first` cases the caller may see, and whether more may follow. The SQL filter
+    selects a superset; each row is then checked as the gate would check it alone (and only
+    the rows shown are admitted, so only they are logged as seen). `has_next` says a further
+    candidate exists; in the rare case that the row check refuses all of them, the next page
+    comes back empty."""
+    visible = access.visible_cases()
+    shown: list[uuid.UUID] = []
+    cursor = after
+    while len(shown) < first:
+        wanted = first - len(shown)
+        candidates = await list_positions(
+            access.session, visible, service=given.service, state=given.state,
+            after=cursor, limit=wanted,
+        )  # fmt: skip
+        if not candidates:
+            return shown, False
+        shown.extend(await access.admit([c.id for c in candidates]))
+        cursor = candidates[-1]
+        if len(candidates) < wanted:
+            return shown, False
+    more = await list_positions(
+        access.session, visible, service=given.service, state=given.state,
+        after=cursor, limit=1,
+    )  # fmt: skip
+    return shown, bool(more)
+
+
+@strawberry.type
+class CaseQuery:
+    """Composed into the root Query. Every field goes through the gate."""
+
+    case: Case | None = strawberry.field(
+        resolver=resolve_case,
+        description="One case's summary, by its office reference; `detail` for the full file.",
+    )
+    cases: CaseConnection = strawberry.field(
+        resolver=resolve_cases,
+        description="Case summaries the caller may see, newest first.",
+    )
+
+
+def _cursor(position: CasePosition) -> str:
+    text = f"{_CURSOR_PREFIX}{position.opened_at.isoformat()}|{position.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _position(cursor: str | None) -> CasePosition | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith(_CURSOR_PREFIX):
+            moment, _, case_id = text.removeprefix(_CURSOR_PREFIX).partition("|")
+            return CasePosition(uuid.UUID(case_id), as_utc(dt.datetime.fromisoformat(moment)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationFailed("after", "is not a cursor from this list")
