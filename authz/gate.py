@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import NoReturn
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz import relations
@@ -42,9 +42,11 @@ from authz.operations import (
 )
 from authz.relations import Facts
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
+from records.models import Service
 
 log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
+_SLUG_MAX = 64
 _GLASS_OPERATIONS = (Operation.READ_CASE, Operation.BREAK_GLASS)
 
 
@@ -158,6 +160,7 @@ class Gate:
         self.signer = signer
         self._clock = clock
         self._checkpoint_every = checkpoint_every
+        self._services: set[str] = set()
 
     @asynccontextmanager
     async def access(
@@ -170,16 +173,22 @@ class Gate:
         request_id: str | None = None,
         reason: str | None = None,
     ) -> AsyncIterator[Access]:
+        known = await self._known_service(session, target.service)
         entry = LogRecord(
             at=self._clock(),
             actor=actor.label if actor is not None else "anonymous",
             operation=str(operation),
             outcome=Outcome.DENIED,
-            service=target.service,
+            # Only a real service slug is written: the text a caller typed could be anything,
+            # a person's name included, and the log must hold references only.
+            service=target.service if known else None,
             case_id=target.case_id,
             customer_id=target.customer_id,
             request_id=request_id,
         )
+        if not known:
+            not_known = ValidationFailed("service", "is not a service of this organisation")
+            await self._refuse(session, replace(entry, outcome=Outcome.NOT_FOUND), not_known)
         access = await self._enter(session, actor, operation, target, reason, entry)
         try:
             yield access
@@ -187,6 +196,18 @@ class Gate:
             await self._record_failure(session, access, exc)
             raise
         await self._write(session, access.entries())
+
+    async def _known_service(self, session: AsyncSession, service: str | None) -> bool:
+        """Is `service` a service's slug (or absent)? Slugs seen once are remembered: services
+        are added, not removed, so only an unknown slug costs a query."""
+        if service is None or service in self._services:
+            return True
+        if len(service) > _SLUG_MAX or not await session.scalar(
+            select(Service.id).where(Service.slug == service)
+        ):
+            return False
+        self._services.add(service)
+        return True
 
     # -- deciding ------------------------------------------------------------------------
 

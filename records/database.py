@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import event, select
@@ -24,6 +25,12 @@ def async_url(url: str) -> str:
     return url
 
 
+# Statement parameters hold blind indexes, ciphertext and, in a lookup that failed before
+# sealing, whatever a caller typed: never in logs or exception messages. SQLAlchemy hides
+# them with hide_parameters; aiosqlite logs every call with its arguments at DEBUG.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("sqlite"):
@@ -32,7 +39,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # first served; queueing in SQLite's busy handler sleeps in growing steps (up to
         # 100 ms), which made p99 latency over a second at 16 concurrent requests.
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+            url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -56,7 +68,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 @dataclass

@@ -46,7 +46,7 @@ class KeyCheck(KeyBase):
 
 
 def make_keystore_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -189,6 +189,11 @@ async def fail_with_the_values(client: httpx.AsyncClient, world: CaseWorld) -> N
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     body = await graphql(client, CASES, officer, filter={"service": CANARY.name.lower()})
     assert body["errors"][0]["extensions"]["field"] == "filter.service"
+    for caller in (portal, officer, {}):
+        body = await graphql(
+            client, STATUS, caller, lookup={"email": CANARY.email}, service=CANARY.name
+        )
+        assert body["errors"][0]["extensions"]["field"] == "service"
     # A body that is not JSON, and credentials that are not a token.
     broken = await client.post(
         "/graphql",

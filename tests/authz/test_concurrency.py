@@ -15,7 +15,7 @@ from authz.log_verify import verify
 from authz.operations import Operation
 from records.database import Database
 from records.models import AccessLogCheckpoint, AccessLogEntry
-from tests.authz.world import Clock, portal_actor
+from tests.authz.world import Clock, add_services, portal_actor
 
 WRITERS = 8
 EACH = 500
@@ -45,6 +45,7 @@ async def writer(urls: tuple[str, str], gate: Gate, number: int, started: asynci
 async def test_eight_concurrent_writers_keep_one_chain(
     database: Database, database_urls: tuple[str, str]
 ) -> None:
+    await add_services(database, "housing")
     clock = Clock()
     signer = CheckpointSigner.generate()
     started = asyncio.Event()

@@ -68,6 +68,27 @@ async def staff(database: Database, name: str, *grants: tuple[Role, str | None])
 # -- deny by default ---------------------------------------------------------------------
 
 
+async def test_a_service_that_does_not_exist_is_refused_and_not_written_to_the_log(
+    database: Database, world: World
+) -> None:
+    """Whatever a caller typed as the service could be a person's name: the log holds
+    references only, so an unknown service is logged as none."""
+    gate = make_gate(Clock())
+    typed = "Firstname Lastname"
+    async with database.sessions() as session:
+        with pytest.raises(ValidationFailed) as refused:
+            async with gate.access(
+                session,
+                portal_actor("housing"),
+                Operation.RESTRICTION_STATUS,
+                Target(service=typed),
+            ):
+                pytest.fail("the block must not run")
+    assert refused.value.field == "service" and typed not in refused.value.message
+    [entry] = await entries(database)
+    assert (entry.service, entry.outcome) == (None, "not_found")
+
+
 async def test_no_actor_is_denied_and_logged(database: Database, world: World) -> None:
     gate = make_gate(Clock())
     async with database.sessions() as session:

@@ -10,7 +10,7 @@ from pathlib import Path
 from authz.decisions import Decisions, Rule, add_rule
 from authz.operations import Operation, Standing
 from records.database import Database
-from tests.authz.world import Clock
+from tests.authz.world import Clock, add_services
 
 ROOT = Path(__file__).resolve().parents[2]
 READERS = Rule("reviewer", "*", "member", "read_reports", "allow")
@@ -48,6 +48,7 @@ def rule_words(command: str, rule: Rule) -> tuple[str, ...]:
 async def test_a_rule_changed_in_one_process_applies_in_the_other(
     database: Database, database_urls: tuple[str, str]
 ) -> None:
+    await add_services(database, "fire-safety", "housing")
     one, two = await Process.start(database_urls), await Process.start(database_urls)
     try:
         reports = ("check", "reviewer", "fire-safety", "read_reports")

@@ -13,6 +13,7 @@ from authz.actor import Actor, ActorKind, RoleGrant
 from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.gate import Gate
+from records.database import Database
 from records.models import (
     Arrangement,
     ArrangementKind,
@@ -151,3 +152,10 @@ def portal_actor(*services: str) -> Actor:
         roles=frozenset(RoleGrant(Role.PORTAL, s) for s in services),
         portal_key_id=uuid.uuid4(),
     )
+
+
+async def add_services(database: Database, *slugs: str) -> None:
+    """Services by slug, for tests that need no more of a world than that."""
+    async with database.sessions() as session:
+        session.add_all(Service(slug=slug, name=slug.replace("-", " ").title()) for slug in slugs)
+        await session.commit()
