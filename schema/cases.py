@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from typing import Annotated
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -43,14 +44,16 @@ _NO_CASE = uuid.UUID(int=0)
 
 
 async def resolve_detail(
-    root: CaseSummary,
+    root: Case,
     info: strawberry.Info[TactContext, None],
     break_glass_reason: str | None = None,
 ) -> CaseDetail | None:
     context = info.context
+    # A case opened by breaking glass passes its reason on: the full read is its own entry.
+    reason = break_glass_reason or root.break_glass_reason
     async with context.sessions() as session, context.gate.access(
         session, context.actor, Operation.READ_CASE, Target(case_id=root.case_id),
-        request_id=context.request_id, reason=break_glass_reason,
+        request_id=context.request_id, reason=reason,
     ) as access:  # fmt: skip
         case_file = await open_case_file(access.session, context.vault, root.case_id)
     return CaseDetail.from_file(case_file)
@@ -65,6 +68,7 @@ class Case(CaseSummary):
             "reason (at least 20 characters) to break glass; the opening is flagged for review."
         ),
     )
+    break_glass_reason: strawberry.Private[str | None] = None
 
 
 @strawberry.input(description="Which cases: every field given must match.")
@@ -103,18 +107,35 @@ class CaseConnection:
         )
 
 
-async def resolve_case(info: strawberry.Info[TactContext, None], reference: str) -> Case | None:
+async def resolve_case(
+    info: strawberry.Info[TactContext, None],
+    reference: str,
+    break_glass_reason: Annotated[
+        str | None,
+        strawberry.argument(
+            description=(
+                "For staff outside the need-to-know set: why this case must be opened (at "
+                "least 20 characters). The opening is allowed, logged and flagged for review."
+            )
+        ),
+    ] = None,
+) -> Case | None:
     context = info.context
+    # With a reason, even the summary is a break-glass opening (READ_CASE with a reason):
+    # someone outside the need-to-know set may not see the summary any other way.
+    operation = Operation.READ_CASE if break_glass_reason else Operation.READ_CASE_SUMMARY
     async with context.sessions() as session:
         case_id = await find_case_id(session, reference) or _NO_CASE
         async with context.gate.access(
-            session, context.actor, Operation.READ_CASE_SUMMARY, Target(case_id=case_id),
-            request_id=context.request_id,
+            session, context.actor, operation, Target(case_id=case_id),
+            request_id=context.request_id, reason=break_glass_reason,
         ) as access:  # fmt: skip
             found = await case_summaries(access.session, [case_id])
             if not found:
                 raise NotFound("no such case")
-    return Case.from_summary(found[0])
+    case = Case.from_summary(found[0])
+    case.break_glass_reason = break_glass_reason
+    return case
 
 
 async def resolve_cases(

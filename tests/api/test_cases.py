@@ -213,6 +213,33 @@ async def test_an_ig_officer_reads_the_file_only_by_breaking_glass_with_a_reason
     )  # fmt: skip
 
 
+GLASS_CASE = """
+query GlassCase($reference: String!, $reason: String) {
+  case(reference: $reference, breakGlassReason: $reason) {
+    reference
+    detail { customer { name } }
+  }
+}
+"""
+
+
+async def test_staff_of_another_service_open_one_case_only_by_breaking_glass_on_it(
+    client: httpx.AsyncClient, world: CaseWorld, runtime: Runtime
+) -> None:
+    headers = bearer(world.tokens["officer.fire"])
+    refused = await post(client, GLASS_CASE, headers, reference=world.case_reference)
+    opened = await post(client, GLASS_CASE, headers, reference=world.case_reference, reason=REASON)
+
+    assert refused["data"] == {"case": None} and codes(refused) == [("case", "FORBIDDEN")]
+    assert "errors" not in opened
+    assert opened["data"]["case"]["detail"]["customer"]["name"] == PERSON.name
+    # The summary and the full read are each a break-glass entry with the reason.
+    assert await outcomes(runtime) == {
+        ("read_case_summary", "denied"): 1,
+        ("read_case", "break_glass"): 2,
+    }
+
+
 @pytest.mark.parametrize("who", ["portal", "frontline", "no credentials"])
 async def test_portals_frontline_and_anonymous_callers_get_no_case_query(
     client: httpx.AsyncClient, world: CaseWorld, runtime: Runtime, who: str
