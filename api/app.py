@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -118,7 +119,7 @@ class _View(GraphQL[TactContext, None]):
         return TactContext(
             actor=state.get("actor"),
             request_id=state["request_id"],
-            sessions=wiring.runtime.database.sessions,
+            sessions=state["sessions"],
             vault=wiring.runtime.vault,
             gate=wiring.gate,
             clock=self._clock,
@@ -137,16 +138,45 @@ class _GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         wiring = await self.parts.ready()
         request_id_from(scope)
-        try:
-            async with wiring.runtime.database.sessions() as session:
+        # One session for the whole request: the credentials are checked in the transaction
+        # the gate then commits, so a portal lookup is one transaction, not two (on SQLite,
+        # one write lock taken instead of two).
+        async with wiring.runtime.database.sessions() as session:
+            try:
                 actor = await wiring.authenticator.authenticate(
                     Headers(scope=scope), session, self.clock()
                 )
-        except Unauthenticated as refused:
-            await unauthenticated_response(refused.message)(scope, receive, send)
-            return
-        scope["state"]["actor"] = actor
-        await self.view(scope, receive, send)
+            except Unauthenticated as refused:
+                await session.rollback()
+                await unauthenticated_response(refused.message)(scope, receive, send)
+                return
+            scope["state"]["actor"] = actor
+            scope["state"]["sessions"] = RequestSession(session)
+            await self.view(scope, receive, send)
+
+
+class RequestSession:
+    """The request's one session, handed to resolvers in place of a session factory.
+
+    Resolvers of one request may run concurrently (graphql-core gathers sibling fields), and
+    a session is not safe for concurrent use, so each `async with` holds it alone. The gate
+    commits (or rolls back) inside each use; the endpoint closes the session at the end.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            try:
+                yield self._session
+            finally:
+                # Whatever a resolver read outside the gate ends here, so no transaction
+                # (and, on SQLite, no write lock) outlives its use.
+                if self._session.in_transaction():
+                    await self._session.rollback()
 
 
 class _BodyTooLarge(Exception):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
 from records.vault import Vault
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 class TactContext:
     actor: Actor | None  # None: no credentials (the gate denies)
     request_id: str
-    sessions: async_sessionmaker[AsyncSession]
+    # Opens the request's session: `async with ctx.sessions() as session`. The app hands
+    # every resolver of a request the same session, held by one resolver at a time.
+    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]]
     vault: Vault
     gate: Gate
     clock: Callable[[], dt.datetime]  # timezone-aware UTC now; tests pass a fixed clock

@@ -203,3 +203,36 @@ async def test_a_key_for_one_service_learns_nothing_about_another(
     assert "NAMED_OFFICER" not in response.text
     (entry,) = await log_entries(runtime)
     assert (entry.outcome, entry.service) == ("denied", "housing")
+
+
+async def test_several_lookups_in_one_request_share_its_session_one_at_a_time(
+    client: httpx.AsyncClient, world: PortalWorld, runtime: Runtime
+) -> None:
+    """graphql-core runs sibling fields concurrently; the request's one session serves them
+    in turn, each through the gate with its own entry."""
+    document = """
+    query Both($one: RestrictionLookup!, $two: RestrictionLookup!) {
+      one: restrictionStatus(lookup: $one, service: "housing") { restricted }
+      two: restrictionStatus(lookup: $two, service: "housing") { restricted }
+      three: restrictionStatus(lookup: $one, service: "housing") { service }
+    }
+    """
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": document,
+            "variables": {"one": {"email": EMAIL}, "two": {"email": QUIET_EMAIL}},
+        },
+        headers=api_key(world.housing_key),
+    )
+
+    body = response.json()
+    assert "errors" not in body
+    assert body["data"] == {
+        "one": {"restricted": True},
+        "two": {"restricted": False},
+        "three": {"service": "housing"},
+    }
+    entries = await log_entries(runtime)
+    assert {e.request_id for e in entries} == {response.headers["x-request-id"]}
+    assert {e.outcome for e in entries} == {"allowed"} and len(entries) >= 3
