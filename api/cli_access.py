@@ -12,54 +12,17 @@ Each command is an edge: it opens the runtime, owns one transaction, commits onc
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import click
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.runtime import Runtime
-from api.settings import Settings
+from api.cli_runtime import in_transaction, load_settings, utc_now
 from api.staff_tokens import LocalSigningKey
 from authz.credentials import staff_actor
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
 from records.errors import TactError
 from records.staff import add_staff, grant_role, parse_role_grant
-
-T = TypeVar("T")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise click.ClickException(f"settings: {exc}") from None
-
-
-def _in_transaction(
-    work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None
-) -> T:
-    """Open the runtime, run `work` in one transaction, commit, close."""
-
-    async def run() -> T:
-        runtime = await Runtime.start(settings or _settings())
-        try:
-            async with runtime.database.sessions() as session, session.begin():
-                return await work(session)
-        finally:
-            await runtime.close()
-
-    try:
-        return asyncio.run(run())
-    except TactError as exc:
-        raise click.ClickException(exc.message) from None
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -81,9 +44,9 @@ def portal_key() -> None:
 def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None) -> None:
     """Create a key. It is printed once and cannot be shown again."""
     expires_in = dt.timedelta(days=expires_in_days) if expires_in_days else None
-    issued = _in_transaction(
+    issued = in_transaction(
         lambda s: create_portal_key(
-            s, name=name, services=list(services), now=_now(), expires_in=expires_in
+            s, name=name, services=list(services), now=utc_now(), expires_in=expires_in
         )
     )
     click.echo(
@@ -98,8 +61,8 @@ def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None
 @portal_key.command("list")
 def list_keys() -> None:
     """List keys (prefix, name, services, state). Secrets are never shown."""
-    keys = _in_transaction(list_portal_keys)
-    now = _now()
+    keys = in_transaction(list_portal_keys)
+    now = utc_now()
     if not keys:
         click.echo("No portal keys.")
         return
@@ -115,7 +78,7 @@ def list_keys() -> None:
 @click.argument("prefix")
 def revoke_key(prefix: str) -> None:
     """Revoke the key with this prefix; it stops working at once."""
-    changed = _in_transaction(lambda s: revoke_portal_key(s, prefix, _now()))
+    changed = in_transaction(lambda s: revoke_portal_key(s, prefix, utc_now()))
     click.echo(f"Revoked portal key {prefix}." if changed else f"{prefix} was already revoked.")
 
 
@@ -140,14 +103,14 @@ def add(username: str, display_name: str, job_title: str | None, roles: tuple[st
         raise click.ClickException(exc.message) from None
 
     async def work(session: AsyncSession) -> None:
-        now = _now()
+        now = utc_now()
         await add_staff(
             session, username=username, display_name=display_name, job_title=job_title, now=now
         )
         for role, service in grants:
             await grant_role(session, username=username, role=role, service=service, now=now)
 
-    _in_transaction(work)
+    in_transaction(work)
     held = ", ".join(roles) if roles else "no roles yet"
     click.echo(f"Added staff {username} ({held}).")
 
@@ -161,8 +124,8 @@ def grant(username: str, role: str) -> None:
         parsed_role, service = parse_role_grant(role)
     except TactError as exc:
         raise click.ClickException(exc.message) from None
-    changed = _in_transaction(
-        lambda s: grant_role(s, username=username, role=parsed_role, service=service, now=_now())
+    changed = in_transaction(
+        lambda s: grant_role(s, username=username, role=parsed_role, service=service, now=utc_now())
     )
     click.echo(f"Granted {role} to {username}." if changed else f"{username} already holds {role}.")
 
@@ -175,7 +138,7 @@ def grant(username: str, role: str) -> None:
 @click.option("--minutes", type=click.IntRange(min=1, max=24 * 60), default=None)
 def token(username: str, minutes: int | None) -> None:
     """Print a staff token signed with the embedded default's local key."""
-    settings = _settings()
+    settings = load_settings()
     if settings.jwks is not None:
         raise click.ClickException(
             "TACT_JWKS is set, so staff tokens come from your identity provider; "
@@ -185,7 +148,7 @@ def token(username: str, minutes: int | None) -> None:
     async def work(session: AsyncSession) -> bool:
         return await staff_actor(session, username) is not None
 
-    if not _in_transaction(work, settings):
+    if not in_transaction(work, settings):
         raise click.ClickException("no active member of staff with that username")
     try:
         local = LocalSigningKey.load_or_create(settings.resolved_local_signing_key_file)
@@ -197,7 +160,7 @@ def token(username: str, minutes: int | None) -> None:
             username,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            now=_now(),
+            now=utc_now(),
             lifetime=lifetime,
         )
     )

@@ -6,17 +6,14 @@ gate as the API, so reading or verifying the log from the command line is itself
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TypeVar
 
 import click
 from sqlalchemy import select
 
+from api.cli_runtime import with_runtime
 from api.runtime import Runtime
-from api.settings import Settings
 from authz.access_log import LogFilter, checkpoint, query
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
@@ -24,23 +21,11 @@ from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation
 from records.models import AccessLogEntry, Case, Role, utcnow
 
-T = TypeVar("T")
 CLI_ACTOR = Actor(
     kind=ActorKind.SYSTEM,
     label="system:cli-audit",
     roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
 )
-
-
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    async def main() -> T:
-        runtime = await Runtime.start(Settings())
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
-
-    return asyncio.run(main())
 
 
 async def _verify(runtime: Runtime) -> VerifyReport:
@@ -104,14 +89,14 @@ def audit_commands(group: click.Group) -> None:
 
     @audit.command("verify", help="Recompute the hash chain and check signed checkpoints.")
     def verify_command() -> None:
-        report = _run(_verify)
+        report = with_runtime(_verify)
         click.echo(report.describe())
         if not report.ok:
             raise SystemExit(1)
 
     @audit.command("checkpoint", help="Sign the current head of the access log.")
     def checkpoint_command() -> None:
-        click.echo(_run(_checkpoint))
+        click.echo(with_runtime(_checkpoint))
 
     @audit.command("show", help="Show access-log entries, newest first.")
     @click.option("--case-ref", help="Only entries about this case reference.")
@@ -129,5 +114,5 @@ def audit_commands(group: click.Group) -> None:
         limit: int,
     ) -> None:
         where = LogFilter(actor=actor, operation=operation, outcome=outcome, since=since)
-        for line in _run(lambda runtime: _show(runtime, where, case_ref, limit)):
+        for line in with_runtime(lambda runtime: _show(runtime, where, case_ref, limit)):
             click.echo(line)

@@ -6,16 +6,11 @@ and running processes reload the key file when they meet a version they do not h
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from typing import Any
-
 import click
 
+from api.cli_runtime import with_runtime
 from api.runtime import Runtime
-from api.settings import Settings
 from records.crypto import KeyRing
-from records.errors import TactError
 
 
 def keys_commands(group: click.Group) -> None:
@@ -37,52 +32,34 @@ def keys() -> None:
 )
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1))
 def rotate(new_version: bool, batch: int) -> None:
-    _run(_rotate(new_version, batch))
+    with_runtime(lambda runtime: _rotate(runtime, new_version, batch))
 
 
 @keys.command(help="Count data keys per KEK version and show the active version.")
 def status() -> None:
-    _run(_status())
+    with_runtime(_print_counts)
 
 
-def _run(work: Coroutine[Any, Any, None]) -> None:
-    try:
-        asyncio.run(work)
-    except TactError as exc:
-        raise click.ClickException(exc.message) from None
-
-
-async def _rotate(new_version: bool, batch: int) -> None:
-    # Start first: it proves the key file matches the key store before we edit the file.
-    runtime = await Runtime.start(Settings())
-    try:
-        vault = runtime.vault
-        if new_version:
-            path = runtime.settings.resolved_key_file
-            version = KeyRing.add_kek_version(path)
-            vault.ring = KeyRing.load(path)
-            await vault.check_keys()  # records the new version's key check
-            click.echo(f"added KEK version {version} to the key file; it is now active")
-        active = vault.ring.active_kek
-        counts = await runtime.database.keystore.count_by_version()
-        total = sum(n for v, n in counts.items() if v != active)
-        click.echo(f"re-wrapping {total} data keys under KEK version {active}")
-        done = await vault.rotate(
-            batch=batch,
-            on_progress=lambda n: click.echo(f"re-wrapped {n}/{total} data keys"),
-        )
-        click.echo(f"done: {done} data keys re-wrapped")
-        await _print_counts(runtime)
-    finally:
-        await runtime.close()
-
-
-async def _status() -> None:
-    runtime = await Runtime.start(Settings())
-    try:
-        await _print_counts(runtime)
-    finally:
-        await runtime.close()
+async def _rotate(runtime: Runtime, new_version: bool, batch: int) -> None:
+    # The runtime is open first: it proved the key file matches the key store before the
+    # file is edited.
+    vault = runtime.vault
+    if new_version:
+        path = runtime.settings.resolved_key_file
+        version = KeyRing.add_kek_version(path)
+        vault.ring = KeyRing.load(path)
+        await vault.check_keys()  # records the new version's key check
+        click.echo(f"added KEK version {version} to the key file; it is now active")
+    active = vault.ring.active_kek
+    counts = await runtime.database.keystore.count_by_version()
+    total = sum(n for v, n in counts.items() if v != active)
+    click.echo(f"re-wrapping {total} data keys under KEK version {active}")
+    done = await vault.rotate(
+        batch=batch,
+        on_progress=lambda n: click.echo(f"re-wrapped {n}/{total} data keys"),
+    )
+    click.echo(f"done: {done} data keys re-wrapped")
+    await _print_counts(runtime)
 
 
 async def _print_counts(runtime: Runtime) -> None:

@@ -8,28 +8,20 @@ tact schema export [--output PATH] [--check]
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import json
 import shlex
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 import uvicorn
-from pydantic import ValidationError
 
+from api.cli_runtime import load_settings, utc_now, with_runtime
 from api.demo import DemoSummary, issue_demo_portal_key, load_demo
 from api.demo_data import QUICK_START_EMAIL
 from api.logging import configure_logging
 from api.runtime import Runtime
-from api.settings import Settings
-from records.errors import TactError
 from records.migrate import head_revision
 from schema.root import schema_sdl
-
-T = TypeVar("T")
 
 STATUS_QUERY = (
     "query Status($lookup: RestrictionLookup!, $service: String!) { "
@@ -38,39 +30,9 @@ STATUS_QUERY = (
 )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise click.ClickException(f"settings: {exc}") from None
-
-
-def _with_runtime(
-    settings: Settings, work: Callable[[Runtime], Awaitable[T]], *, migrate: bool | None = None
-) -> T:
-    """Open the runtime (migrating the embedded default, refusing an out-of-date PostgreSQL
-    schema), run `work`, close. Tact's errors become one clear line and exit status 1."""
-
-    async def run() -> T:
-        runtime = await Runtime.start(settings, migrate=migrate)
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
-
-    try:
-        return asyncio.run(run())
-    except TactError as exc:
-        raise click.ClickException(exc.message) from None
-
-
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
     """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`."""
-    now = _now()
+    now = utc_now()
     summary = await load_demo(runtime.database, runtime.vault, now)
     key = None
     if summary.loaded or fresh_key:
@@ -122,7 +84,7 @@ def serve_commands(group: click.Group) -> None:
 @click.option("--host", default=None, help="Address to listen on (default: TACT_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: TACT_PORT).")
 def serve(with_demo: bool, host: str | None, port: int | None) -> None:
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     host, port = host or settings.host, port or settings.port
 
@@ -131,7 +93,7 @@ def serve(with_demo: bool, host: str | None, port: int | None) -> None:
 
     # Opened here first, so a refusal (out-of-date schema, wrong key file) is one clear
     # line before uvicorn starts; each worker's lifespan opens its own runtime again.
-    prepared = _with_runtime(settings, prepare)
+    prepared = with_runtime(prepare, settings=settings)
     if prepared is not None:
         _print_demo(*prepared, url=f"http://{host}:{port}/graphql")
     uvicorn.run(
@@ -156,18 +118,18 @@ def db_upgrade() -> None:
     async def nothing(_runtime: Runtime) -> None:
         return None
 
-    _with_runtime(_settings(), nothing, migrate=True)
+    with_runtime(nothing, migrate=True)
     click.echo(f"Case database at revision {head_revision()}.")
 
 
 @click.command(help="Load the demonstration data set (made-up people) into the database.")
 def demo() -> None:
-    settings = _settings()
+    settings = load_settings()
 
     async def load(runtime: Runtime) -> tuple[DemoSummary, str | None]:
         return await _load(runtime, fresh_key=False)
 
-    summary, key = _with_runtime(settings, load)
+    summary, key = with_runtime(load, settings=settings)
     _print_demo(summary, key, url=f"http://{settings.host}:{settings.port}/graphql")
 
 

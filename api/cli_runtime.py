@@ -1,0 +1,64 @@
+"""How every `tact` command opens Tact: settings from the environment, the runtime opened and
+closed around the work, Tact's errors turned into one clear line and exit status 1."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.runtime import Runtime
+from api.settings import Settings
+from records.errors import TactError
+
+T = TypeVar("T")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"settings: {exc}") from None
+
+
+def with_runtime(
+    work: Callable[[Runtime], Awaitable[T]],
+    *,
+    settings: Settings | None = None,
+    migrate: bool | None = None,
+) -> T:
+    """Open the runtime (migrating the embedded default, refusing an out-of-date PostgreSQL
+    schema), run `work`, close."""
+
+    async def run() -> T:
+        runtime = await Runtime.start(settings or load_settings(), migrate=migrate)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(run())
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def in_transaction(
+    work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None
+) -> T:
+    """Run `work` in one transaction, committed once: the command is the edge."""
+
+    async def run(runtime: Runtime) -> T:
+        async with runtime.database.sessions() as session, session.begin():
+            return await work(session)
+
+    return with_runtime(run, settings=settings)
