@@ -12,7 +12,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from jwt.algorithms import OKPAlgorithm
 from api.settings import Settings
 from authz.credentials import credentials_refused
 from records.errors import KeyMaterialError, Unauthenticated
+from records.key_files import load_ed25519, new_ed25519_pem, write_new
 
 log = logging.getLogger("tact.auth")
 
@@ -134,42 +134,19 @@ class LocalSigningKey:
 
     @classmethod
     def load_or_create(cls, path: Path) -> LocalSigningKey:
-        try:
-            pem = path.read_bytes()
-        except FileNotFoundError:
-            pem = cls._create(path)
-        try:
-            key = serialization.load_pem_private_key(pem, password=None)
-        except ValueError as exc:
-            raise KeyMaterialError(f"token signing key {path}: not a PEM private key") from exc
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyMaterialError(f"token signing key {path}: not an Ed25519 key")
+        # Another process starting at the same time may make it first: then use theirs, or
+        # tokens signed here would not verify there.
+        if write_new(path, new_ed25519_pem()):
+            log.warning(
+                "generated a local token signing key for the embedded default; it is for local "
+                "use only, set TACT_JWKS to your identity provider's keys in production",
+                extra={"event": "token_signing_key_generated", "path": str(path)},
+            )
+        key = load_ed25519(path, "token signing key")
         raw = key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         return cls(key, hashlib.sha256(raw).hexdigest()[:16])
-
-    @staticmethod
-    def _create(path: Path) -> bytes:
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            # Another process made it first: use theirs, or tokens would not verify there.
-            return path.read_bytes()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        log.warning(
-            "generated a local token signing key for the embedded default; it is for local "
-            "use only, set TACT_JWKS to your identity provider's keys in production",
-            extra={"event": "token_signing_key_generated", "path": str(path)},
-        )
-        return pem
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from records.errors import KeyMaterialError
+from records.key_files import load_ed25519, new_ed25519_pem, write_new
 
 _DOMAIN = b"tact.access_log.checkpoint.v1\x00"
 
@@ -50,30 +49,13 @@ class CheckpointSigner:
 
     @classmethod
     def load(cls, path: Path) -> CheckpointSigner:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise KeyMaterialError(f"audit signing key file unreadable: {path}") from exc
-        try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except (ValueError, TypeError) as exc:
-            raise KeyMaterialError(f"audit signing key file is not a PEM key: {path}") from exc
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyMaterialError(f"audit signing key is not an Ed25519 key: {path}")
-        return cls(key)
+        return cls(load_ed25519(path, "audit signing key file"))
 
     @staticmethod
     def create_file(path: Path) -> None:
         """Write a new private key readable by its owner only; refuses to overwrite."""
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        if not write_new(path, new_ed25519_pem()):
+            raise FileExistsError(path)
 
     def sign(self, seq: int, entry_hash: bytes, signed_at: dt.datetime) -> bytes:
         return self._private.sign(checkpoint_message(seq, entry_hash, signed_at))

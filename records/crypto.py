@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from records.errors import DecryptionFailed, KeyMaterialError
+from records.key_files import write_new
 
 KEY_FILE_FORMAT = "tact-keys/1"
 _FIELD_FORMAT = b"\x01"  # first byte of every sealed field: lets the layout change later
@@ -112,10 +113,8 @@ class KeyRing:
     @staticmethod
     def create_file(path: Path) -> None:
         """Write a new key file readable by the owner only. Refuses to overwrite."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(KeyRing.generate(), handle, indent=2)
+        if not write_new(path, json.dumps(KeyRing.generate(), indent=2).encode()):
+            raise FileExistsError(path)
 
     @staticmethod
     def add_kek_version(path: Path) -> int:

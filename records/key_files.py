@@ -1,0 +1,53 @@
+"""Key files on disk: written once, readable by their owner only, never overwritten.
+
+The key file (records/crypto.py), the access-log checkpoint key (authz/audit_signing.py) and
+the embedded default's token signing key (api/staff_tokens.py) are all made and read here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from records.errors import KeyMaterialError
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Create `path` with mode 0600 holding `data`. False if it exists already (another
+    process made it first): the caller reads that one rather than replace it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return True
+
+
+def new_ed25519_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def load_ed25519(path: Path, what: str) -> Ed25519PrivateKey:
+    """Read an Ed25519 private key (PEM); a clear KeyMaterialError naming `what` otherwise."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise KeyMaterialError(f"{what} not found: {path}") from exc
+    except OSError as exc:
+        raise KeyMaterialError(f"{what} unreadable: {path}") from exc
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyMaterialError(f"{what} is not a PEM private key: {path}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyMaterialError(f"{what} is not an Ed25519 key: {path}")
+    return key
