@@ -27,7 +27,13 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise click.ClickException(f"settings: {exc}") from None
+        # Names and reasons only: pydantic's own text repeats the values, and a database URL
+        # can hold a password.
+        problems = "; ".join(
+            f"TACT_{'_'.join(str(p) for p in error['loc']).upper() or 'SETTINGS'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        raise click.ClickException(f"settings: {problems}") from None
 
 
 def with_runtime(

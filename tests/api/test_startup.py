@@ -355,3 +355,17 @@ async def test_keys_status_on_a_fresh_embedded_default(
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["active KEK version: 1", "KEK version 1: 0 data keys"]
     assert (tmp_path / "data" / "tact.key").exists()
+
+
+def test_bad_settings_name_the_variable_and_never_repeat_its_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TACT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TACT_DATABASE_URL", "postgresql://tact:s3cret-pw@db.invalid/tact")
+    monkeypatch.setenv("TACT_TOKEN_LIFETIME_MINUTES", "forever-s3cret")
+
+    result = CliRunner().invoke(main, ["keys", "status"])
+
+    assert result.exit_code == 1
+    assert "TACT_TOKEN_LIFETIME_MINUTES" in result.output
+    assert "s3cret" not in result.output
