@@ -147,16 +147,6 @@ def _rows(
     return rows
 
 
-async def find_customer_ids(
-    session: AsyncSession, kind: LookupKind, digest: bytes
-) -> list[uuid.UUID]:
-    if kind is LookupKind.CUSTOMER_REF:
-        query = select(Customer.id).where(Customer.reference_digest == digest)
-    else:
-        query = select(ContactDetail.customer_id).where(ContactDetail.digest == digest).distinct()
-    return list((await session.scalars(query)).all())
-
-
 async def load_customer(
     session: AsyncSession, vault: Vault, customer_id: uuid.UUID
 ) -> CustomerView:

@@ -122,16 +122,6 @@ class KeyStore:
             )
             return [(o, v, w) for o, v, w in rows]
 
-    async def rewrap(self, owner: str, old_version: int, new_version: int, wrapped: bytes) -> bool:
-        """Compare-and-set: only replaces the row if it is still wrapped under old_version."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(DataKey)
-                .where(DataKey.owner == owner, DataKey.kek_version == old_version)
-                .values(kek_version=new_version, wrapped=wrapped, rewrapped_at=utcnow())
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
     async def rewrap_many(self, rows: list[tuple[str, int, int, bytes]]) -> int:
         """`rewrap` for (owner, old version, new version, wrapped) rows in one transaction:
         one commit per batch instead of per key. Returns how many rows were replaced."""
