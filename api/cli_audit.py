@@ -39,7 +39,6 @@ async def _verify(runtime: Runtime) -> VerifyReport:
 
 async def _checkpoint(runtime: Runtime) -> str:
     signer = runtime.gate.signer
-    assert signer is not None  # Runtime always builds the gate with its signer
     async with runtime.database.sessions() as session:
         made = await checkpoint(session, signer, utcnow())
         await session.commit()

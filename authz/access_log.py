@@ -1,9 +1,10 @@
 """The hash-chained access log (DESIGN.md 6): append, checkpoints, queries.
 
-Each entry's hash is SHA-256 over an unambiguous encoding of every column and the previous
-entry's hash (32 zero bytes before the first), so changing, removing, inserting or reordering
-an entry breaks the chain at that entry; signed checkpoints (authz/audit_signing.py) catch a
-cut tail. Verification is in authz/log_verify.py.
+Each entry's hash is HMAC-SHA256, under the chain key (authz/audit_signing.py, derived from a
+key kept outside the database), over an unambiguous encoding of every column and the previous
+entry's hash (32 zero bytes before the first). Changing, removing, inserting or reordering an
+entry breaks the chain at that entry, and without the key no entry can be made that verifies,
+even at the tail; signed checkpoints catch a cut tail. Verification is in log_verify.py.
 
 Appends never fork: on PostgreSQL a transaction-scoped advisory lock serialises writers from
 the moment they read the head until they commit; on SQLite every transaction already holds
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -80,6 +82,7 @@ def _text(value: object) -> str | None:
 
 
 def entry_hash(
+    chain_key: bytes,
     seq: int,
     at: dt.datetime,
     actor: str,
@@ -94,9 +97,9 @@ def entry_hash(
     request_id: str | None,
     prev_hash: bytes,
 ) -> bytes:
-    """SHA-256 over every column in a fixed order, each length-prefixed (None is distinct
-    from ""), then the previous entry's hash."""
-    digest = hashlib.sha256(_DOMAIN)
+    """HMAC-SHA256 under the chain key over every column in a fixed order, each
+    length-prefixed (None is distinct from ""), then the previous entry's hash."""
+    digest = hmac.new(chain_key, _DOMAIN, hashlib.sha256)
     for value in (
         str(seq),
         utc_text(at),
@@ -116,9 +119,10 @@ def entry_hash(
     return digest.digest()
 
 
-def hash_of_row(entry: Any) -> bytes:
+def hash_of_row(chain_key: bytes, entry: Any) -> bytes:
     """Recompute a stored entry's hash from its columns (an AccessLogEntry or a row of it)."""
     return entry_hash(
+        chain_key,
         entry.seq,
         entry.at,
         entry.actor,
@@ -151,7 +155,7 @@ async def append(
     session: AsyncSession,
     records: Sequence[LogRecord],
     *,
-    signer: CheckpointSigner | None = None,
+    signer: CheckpointSigner,
     checkpoint_every: int = 0,
     now: dt.datetime | None = None,
 ) -> list[int]:
@@ -170,6 +174,7 @@ async def append(
         record = record.fitted()
         seq += 1
         digest = entry_hash(
+            signer.chain_key,
             seq,
             record.at,
             record.actor,
@@ -188,7 +193,7 @@ async def append(
         chained.append((seq, digest))
         prev = digest
     await session.execute(insert(AccessLogEntry), rows)
-    if signer is not None and checkpoint_every > 0:
+    if checkpoint_every > 0:
         for at_seq, digest in chained:
             if at_seq % checkpoint_every == 0:
                 await _sign(session, signer, at_seq, digest, now or records[0].at)

@@ -1,7 +1,9 @@
-"""The Ed25519 key that signs access-log checkpoints, kept in a file outside the database.
+"""The access log's key, kept in a file outside the database: an Ed25519 key that signs
+checkpoints, and from which the chain key is derived.
 
-Someone who can rewrite the database can recompute a hash chain, or cut its tail; they cannot
-sign a checkpoint without this key, so a signed (seq, hash, time) pins the chain up to there.
+The chain is an HMAC chain under the chain key, so someone who can write to the database but
+not read this file cannot make an entry that verifies, not even one appended at the tail. A
+signed (seq, hash, time) checkpoint pins the chain up to there, so cutting the tail is seen.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import hashlib
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from records.key_files import load_ed25519, new_ed25519_pem, write_new
 
@@ -42,6 +45,15 @@ class CheckpointSigner:
         self._public = private_key.public_key()
         raw = self._public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
+        secret = private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        # The HMAC key of the entry chain: derived, so there is still one key file to keep.
+        self.chain_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"tact/access-log/chain-key"
+        ).derive(secret)
 
     @classmethod
     def generate(cls) -> CheckpointSigner:

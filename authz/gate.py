@@ -146,14 +146,15 @@ class Access:
 
 
 class Gate:
-    """One per process: the enforcer, a clock and the checkpoint signer."""
+    """One per process: the enforcer, a clock and the access log's key (it signs checkpoints
+    and keys the entry chain)."""
 
     def __init__(
         self,
         decisions: Decisions,
         clock: Callable[[], dt.datetime],
         *,
-        signer: CheckpointSigner | None = None,
+        signer: CheckpointSigner,
         checkpoint_every: int = 1000,
     ) -> None:
         self.decisions = decisions

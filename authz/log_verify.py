@@ -55,9 +55,9 @@ class VerifyReport:
         return f"FAILED at entry seq {self.problem.seq}: {self.problem.what}"
 
 
-async def verify(session: AsyncSession, signer: CheckpointSigner | None) -> VerifyReport:
-    """Walk the whole log in seq order. Without a signer, checkpoints are only matched
-    against the chain, their signatures not checked (and that is said in the report)."""
+async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyReport:
+    """Walk the whole log in seq order, recomputing each entry's HMAC with the chain key and
+    checking every checkpoint's signature and its place in the chain."""
     checkpoints = (
         await session.scalars(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq))
     ).all()
@@ -72,7 +72,7 @@ async def verify(session: AsyncSession, signer: CheckpointSigner | None) -> Veri
     chain_problem: Problem | None = None
     async for entry in _entries(session):
         count += 1
-        chain_problem = _entry_problem(entry, expected, prev)
+        chain_problem = _entry_problem(signer.chain_key, entry, expected, prev)
         if chain_problem is None:
             chain_problem = _checkpoint_problem(entry, pinned.get(entry.seq, ()))
         if chain_problem is not None:
@@ -113,7 +113,7 @@ async def _entries(session: AsyncSession) -> AsyncIterator[Row[Any]]:
         last = batch[-1].seq
 
 
-def _entry_problem(entry: Row[Any], expected: int, prev: bytes) -> Problem | None:
+def _entry_problem(chain_key: bytes, entry: Row[Any], expected: int, prev: bytes) -> Problem | None:
     if entry.seq != expected:
         return Problem(
             expected, f"missing: the next entry present is seq {entry.seq} (removed entries)"
@@ -123,7 +123,7 @@ def _entry_problem(entry: Row[Any], expected: int, prev: bytes) -> Problem | Non
             entry.seq,
             "does not link to the entry before it (an entry was inserted, removed or moved here)",
         )
-    if hash_of_row(entry) != bytes(entry.entry_hash):
+    if hash_of_row(chain_key, entry) != bytes(entry.entry_hash):
         return Problem(entry.seq, "its contents do not match its hash (the entry was changed)")
     return None
 
@@ -140,9 +140,7 @@ def _checkpoint_problem(
     return None
 
 
-def _signature_problem(c: AccessLogCheckpoint, signer: CheckpointSigner | None) -> Problem | None:
-    if signer is None:
-        return None
+def _signature_problem(c: AccessLogCheckpoint, signer: CheckpointSigner) -> Problem | None:
     if c.key_id != signer.key_id:
         return Problem(c.seq, f"checkpoint {c.id} is signed by an unknown key {c.key_id}")
     if not signer.is_valid(c.seq, bytes(c.entry_hash), c.signed_at, bytes(c.signature)):

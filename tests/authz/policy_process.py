@@ -12,6 +12,7 @@ import sys
 import uuid
 
 from authz.actor import Actor, ActorKind, RoleGrant
+from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions, Rule, add_rule, remove_rule
 from authz.gate import Gate, Target
 from authz.operations import Operation
@@ -22,7 +23,7 @@ from records.models import Role, utcnow
 
 async def serve(cases_url: str, keys_url: str) -> None:
     database = Database.open(cases_url, keys_url)
-    gate = Gate(Decisions(clock=utcnow, reload_every=0), utcnow)
+    gate = Gate(Decisions(clock=utcnow, reload_every=0), utcnow, signer=CheckpointSigner.generate())
     try:
         while line := await asyncio.to_thread(sys.stdin.readline):
             print(await answer(database, gate, line.split()), flush=True)

@@ -43,7 +43,7 @@ async def fill(database: Database, count: int, *, checkpoint_every: int = 5) -> 
             await session.commit()
 
 
-async def check(database: Database, signer: CheckpointSigner | None = SIGNER) -> VerifyReport:
+async def check(database: Database, signer: CheckpointSigner = SIGNER) -> VerifyReport:
     async with database.sessions() as session:
         return await verify(session, signer)
 
@@ -63,9 +63,11 @@ HASHED = (
 )  # fmt: skip
 
 
-def _hash(r: LogRecord, seq: int = 7, prev: bytes = GENESIS) -> bytes:
+def _hash(
+    r: LogRecord, seq: int = 7, prev: bytes = GENESIS, key: bytes = SIGNER.chain_key
+) -> bytes:
     return entry_hash(
-        seq, r.at, r.actor, r.role, r.operation, r.service, r.case_id, r.customer_id,
+        key, seq, r.at, r.actor, r.role, r.operation, r.service, r.case_id, r.customer_id,
         r.fields, r.outcome, r.reason, r.request_id, prev,
     )  # fmt: skip
 
@@ -144,7 +146,7 @@ async def test_a_removed_entry_with_later_ones_renumbered_is_named(database: Dat
         update(AccessLogEntry).where(AccessLogEntry.seq > 6).values(seq=-AccessLogEntry.seq),
         update(AccessLogEntry).where(AccessLogEntry.seq < 0).values(seq=-AccessLogEntry.seq - 1),
     )
-    report = await check(database, signer=None)
+    report = await check(database)
     assert report.first_bad_seq == 6
 
 
@@ -169,7 +171,7 @@ async def test_a_forged_entry_is_named(database: Database) -> None:
             )
         )
         await session.commit()
-    report = await check(database, signer=None)
+    report = await check(database)
     assert report.first_bad_seq == 5
     assert report.problem is not None and "link" in report.problem.what
 
@@ -230,6 +232,45 @@ async def test_a_forged_checkpoint_signature_is_caught(database: Database) -> No
 
 async def test_a_checkpoint_by_another_key_is_caught(database: Database) -> None:
     await fill(database, 6)
-    report = await check(database, signer=CheckpointSigner.generate())
+    other = CheckpointSigner.generate()
+    async with database.sessions() as session:
+        made = await session.scalar(select(AccessLogCheckpoint))
+        assert made is not None and made.seq == 5
+        made.key_id = other.key_id
+        made.signature = other.sign(made.seq, bytes(made.entry_hash), made.signed_at)
+        await session.commit()
+    report = await check(database)
     assert report.first_bad_seq == 5
     assert report.problem is not None and "unknown key" in report.problem.what
+
+
+async def test_a_log_checked_with_another_installations_key_fails_at_its_first_entry(
+    database: Database,
+) -> None:
+    await fill(database, 6)
+    report = await check(database, signer=CheckpointSigner.generate())
+    assert report.first_bad_seq == 1
+
+
+async def test_an_entry_appended_at_the_tail_without_the_key_is_named(database: Database) -> None:
+    """Someone who can write to the database but not read the key file links a new entry to
+    the head correctly; its HMAC cannot be right, so verify names it (checkpoints alone
+    would not: nothing after the last checkpoint is pinned)."""
+    await fill(database, 7)
+    async with database.sessions() as session:
+        head = await session.scalar(select(AccessLogEntry).where(AccessLogEntry.seq == 7))
+        assert head is not None
+        forged = dataclasses.replace(record(8), actor="staff:not-there")
+        prev = bytes(head.entry_hash)
+        session.add(
+            AccessLogEntry(
+                **forged.__dict__,
+                seq=8,
+                prev_hash=prev,
+                entry_hash=_hash(forged, seq=8, prev=prev, key=bytes(32)),
+            )
+        )
+        await session.commit()
+    report = await check(database)
+    assert report.first_bad_seq == 8
+    assert report.problem is not None and "hash" in report.problem.what

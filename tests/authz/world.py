@@ -50,7 +50,12 @@ def make_gate(
     clock: Clock, *, signer: CheckpointSigner | None = None, checkpoint_every: int = 1000
 ) -> Gate:
     decisions = Decisions(clock=clock, reload_every=0)
-    return Gate(decisions, clock, signer=signer, checkpoint_every=checkpoint_every)
+    return Gate(
+        decisions,
+        clock,
+        signer=signer or CheckpointSigner.generate(),
+        checkpoint_every=checkpoint_every,
+    )
 
 
 @dataclass
