@@ -112,7 +112,9 @@ class KeyStore:
                 extra={"event": "keystore_checkpoint_deferred"},
             )
 
-    async def owners_wrapped_below(self, version: int, limit: int) -> list[tuple[str, int, bytes]]:
+    async def owners_not_wrapped_under(
+        self, version: int, limit: int
+    ) -> list[tuple[str, int, bytes]]:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(DataKey.owner, DataKey.kek_version, DataKey.wrapped)

@@ -231,7 +231,7 @@ class Vault:
         active = self.ring.active_kek
         done = 0
         while True:
-            rows = await self.store.owners_wrapped_below(active, batch)
+            rows = await self.store.owners_not_wrapped_under(active, batch)
             if not rows:
                 return done
             rewrapped = []
