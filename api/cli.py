@@ -7,6 +7,7 @@ import click
 from api.cli_access import access_commands
 from api.cli_audit import audit_commands
 from api.cli_keys import keys_commands
+from api.cli_policy import policy_commands
 from api.cli_serve import serve_commands
 
 
@@ -15,5 +16,11 @@ def main() -> None:
     pass
 
 
-for register in (serve_commands, keys_commands, access_commands, audit_commands):
+for register in (
+    serve_commands,
+    keys_commands,
+    access_commands,
+    policy_commands,
+    audit_commands,
+):
     register(main)
