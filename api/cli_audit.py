@@ -74,7 +74,7 @@ def _line(entry: AccessLogEntry) -> str:
         f"fields={entry.fields or '-'}",
         entry.outcome,
     ]
-    if entry.reason:
+    if entry.reason or entry.reason_sealed:
         parts.append("reason given")  # the text is for IG review, not for terminals
     return "  ".join(parts)
 

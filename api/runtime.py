@@ -39,7 +39,7 @@ class Runtime:
         False elsewhere: a PostgreSQL schema is upgraded by `tact db upgrade`, on purpose."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ring = load_or_create_key_ring(settings)
-        gate = build_gate(settings, load_or_create_audit_signer(settings))
+        signer = load_or_create_audit_signer(settings)
         database = Database.open(settings.resolved_database_url, settings.resolved_keystore_url)
         try:
             if migrate if migrate is not None else settings.embedded:
@@ -56,6 +56,7 @@ class Runtime:
         except BaseException:
             await database.dispose()
             raise
+        gate = build_gate(settings, signer, vault)
         return cls(settings=settings, database=database, vault=vault, gate=gate)
 
     async def close(self) -> None:
@@ -104,9 +105,13 @@ def load_or_create_audit_signer(settings: Settings) -> CheckpointSigner:
     return CheckpointSigner.load(path)
 
 
-def build_gate(settings: Settings, signer: CheckpointSigner) -> Gate:
+def build_gate(settings: Settings, signer: CheckpointSigner, vault: Vault) -> Gate:
     """The process's one authorisation choke point."""
     decisions = Decisions(clock=utcnow, reload_every=settings.policy_reload_seconds)
     return Gate(
-        decisions, utcnow, signer=signer, checkpoint_every=settings.access_log_checkpoint_every
+        decisions,
+        utcnow,
+        signer=signer,
+        checkpoint_every=settings.access_log_checkpoint_every,
+        vault=vault,
     )

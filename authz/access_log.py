@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
+from records.errors import NotFound
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case
+from records.vault import Vault
 
 GENESIS = bytes(32)
 _DOMAIN = b"tact.access_log.entry.v1\x00"
@@ -58,6 +60,7 @@ class LogRecord:
     fields: str | None = None
     reason: str | None = None
     request_id: str | None = None
+    reason_sealed: bytes | None = None
 
     def fitted(self) -> LogRecord:
         """Cut values to their columns' sizes, so an over-long request id cannot make the
@@ -96,6 +99,7 @@ def entry_hash(
     reason: str | None,
     request_id: str | None,
     prev_hash: bytes,
+    reason_sealed: bytes | None = None,
 ) -> bytes:
     """HMAC-SHA256 under the chain key over every column in a fixed order, each
     length-prefixed (None is distinct from ""), then the previous entry's hash."""
@@ -113,6 +117,7 @@ def entry_hash(
         outcome,
         reason,
         request_id,
+        None if reason_sealed is None else reason_sealed.hex(),
     ):
         digest.update(_encode(value))
     digest.update(prev_hash)
@@ -136,6 +141,7 @@ def hash_of_row(chain_key: bytes, entry: Any) -> bytes:
         entry.reason,
         entry.request_id,
         bytes(entry.prev_hash),
+        None if entry.reason_sealed is None else bytes(entry.reason_sealed),
     )
 
 
@@ -188,6 +194,7 @@ async def append(
             record.reason,
             record.request_id,
             prev,
+            record.reason_sealed,
         )
         rows.append({**record.__dict__, "seq": seq, "prev_hash": prev, "entry_hash": digest})
         chained.append((seq, digest))
@@ -297,3 +304,26 @@ async def break_glass_review(
 ) -> LogPage:
     """Break-glass openings, newest first, for IG review."""
     return await query(session, LogFilter(outcome=Outcome.BREAK_GLASS), first=first, after=after)
+
+
+# What a sealed reason reads as once its case was destroyed and its data key shredded.
+REASON_DESTROYED = "(destroyed with the case)"
+
+
+async def opened_reasons(vault: Vault, entries: Sequence[Any]) -> dict[int, str]:
+    """The reasons of `entries` (by seq) for IG review, opened with their cases' keys."""
+    opened: dict[int, str] = {}
+    for entry in entries:
+        if entry.reason_sealed is None or entry.case_id is None:
+            if entry.reason is not None:
+                opened[entry.seq] = entry.reason
+            continue
+        try:
+            cipher = await vault.cipher("case", entry.case_id)
+        except NotFound:
+            opened[entry.seq] = REASON_DESTROYED
+            continue
+        opened[entry.seq] = cipher.open(
+            "access_log", "reason", entry.case_id, bytes(entry.reason_sealed)
+        )
+    return opened

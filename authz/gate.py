@@ -43,6 +43,7 @@ from authz.operations import (
 from authz.relations import Facts
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
 from records.models import Service
+from records.vault import Vault
 
 log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
@@ -156,9 +157,13 @@ class Gate:
         *,
         signer: CheckpointSigner,
         checkpoint_every: int = 1000,
+        vault: Vault | None = None,
     ) -> None:
         self.decisions = decisions
         self.signer = signer
+        # Seals reasons under the case's data key. Without one (tests of deciding alone)
+        # reasons are kept as given.
+        self._vault = vault
         self._clock = clock
         self._checkpoint_every = checkpoint_every
         self._services: set[str] = set()
@@ -337,6 +342,7 @@ class Gate:
 
     async def _write(self, session: AsyncSession, entries: list[LogRecord]) -> None:
         try:
+            entries = [await self._sealed(entry) for entry in entries]
             await append(
                 session,
                 entries,
@@ -348,6 +354,20 @@ class Gate:
         except BaseException:
             await session.rollback()
             raise
+
+    async def _sealed(self, entry: LogRecord) -> LogRecord:
+        """A reason is staff's free text and may name people: it is sealed under the case's
+        data key (destroyed with the case), or not kept at all when there is no case."""
+        if entry.reason is None or self._vault is None:
+            return entry
+        if entry.case_id is None:
+            return replace(entry, reason=None)
+        try:
+            cipher = await self._vault.cipher("case", entry.case_id)
+        except NotFound:
+            return replace(entry, reason=None)
+        sealed = cipher.seal("access_log", "reason", entry.case_id, entry.reason)
+        return replace(entry, reason=None, reason_sealed=sealed)
 
     async def _record_failure(self, session: AsyncSession, access: Access, exc: Exception) -> None:
         await session.rollback()

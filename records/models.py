@@ -418,6 +418,9 @@ class AccessLogEntry(Base):
     fields: Mapped[str | None] = mapped_column(String(400))
     outcome: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    # A break-glass reason is staff's free text and may name people: it is kept sealed under
+    # the case's data key (authz/gate.py), so it is destroyed with the case.
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 
-from authz.access_log import LogFilter, LogPage, break_glass_review, query
+from authz.access_log import LogFilter, LogPage, break_glass_review, opened_reasons, query
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
@@ -60,7 +60,7 @@ class AccessLogEntryType:
     request_id: str | None
 
     @classmethod
-    def from_record(cls, entry: AccessLogEntry) -> AccessLogEntryType:
+    def from_record(cls, entry: AccessLogEntry, reason: str | None) -> AccessLogEntryType:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
         return cls(
             seq=entry.seq,
@@ -73,7 +73,7 @@ class AccessLogEntryType:
             customer_id=strawberry.ID(str(entry.customer_id)) if entry.customer_id else None,
             fields=entry.fields,
             outcome=entry.outcome,
-            reason=entry.reason,
+            reason=reason,
             request_id=entry.request_id,
         )
 
@@ -90,9 +90,12 @@ class AccessLogConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, page: LogPage) -> AccessLogConnection:
+    def from_page(cls, page: LogPage, reasons: dict[int, str]) -> AccessLogConnection:
         edges = [
-            AccessLogEdge(cursor=_cursor(e.seq), node=AccessLogEntryType.from_record(e))
+            AccessLogEdge(
+                cursor=_cursor(e.seq),
+                node=AccessLogEntryType.from_record(e, reasons.get(e.seq)),
+            )
             for e in page.entries
         ]
         return cls(
@@ -132,7 +135,8 @@ async def resolve_access_log(
             request_id=context.request_id,
         ) as access:  # fmt: skip
             page = await query(access.session, where, first=first, after=before)
-            return AccessLogConnection.from_page(page)
+            reasons = await opened_reasons(context.vault, page.entries)
+            return AccessLogConnection.from_page(page, reasons)
 
 
 async def resolve_break_glass_review(
@@ -146,7 +150,8 @@ async def resolve_break_glass_review(
         request_id=context.request_id,
     ) as access:  # fmt: skip
         page = await break_glass_review(access.session, first=first, after=before)
-        return AccessLogConnection.from_page(page)
+        reasons = await opened_reasons(context.vault, page.entries)
+        return AccessLogConnection.from_page(page, reasons)
 
 
 async def resolve_verify_access_log(

@@ -66,6 +66,11 @@ query Status($lookup: RestrictionLookup!, $service: String!) {
   }
 }
 """
+GLASS = """
+query Glass($reference: String!, $reason: String) {
+  case(reference: $reference, breakGlassReason: $reason) { detail { summary } }
+}
+"""
 DETAIL = """
 query Detail($reference: String!) {
   case(reference: $reference) {
@@ -165,6 +170,16 @@ async def use_tact(client: httpx.AsyncClient, world: CaseWorld) -> None:
     assert detail["evidence"] == [{"summary": CANARY.evidence}]
     premises = [a for a in detail["arrangements"] if a["kind"] == "PREMISES_EXCLUSION"]
     assert premises[0]["parameters"]["premises"] == [CANARY.premises]
+
+    # A break-glass reason is staff's free text, and can name the person.
+    glass = await graphql(
+        client,
+        GLASS,
+        bearer(world.tokens["ig.all"]),
+        reference=world.case_reference,
+        reason=f"Police safeguarding call about {CANARY.name} this morning",
+    )
+    assert glass["data"]["case"]["detail"]["summary"] == CANARY.case_summary
 
     await fail_with_the_values(client, world)
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from api.runtime import Runtime
+from authz.access_log import REASON_DESTROYED
 from records.models import AccessLogEntry
 from tests.api.app_fixtures import FixedClock
 from tests.api.case_world import NAMED_OFFICER, CaseWorld, Person, bearer, build_case_world
@@ -49,6 +50,9 @@ query CaseDetail($reference: String!, $reason: String) {
     }
   }
 }
+"""
+REVIEW = """
+query { breakGlassReview(first: 10) { edges { node { actor outcome reason } } } }
 """
 CASES = """
 query Cases($filter: CaseFilter, $first: Int!, $after: String) {
@@ -208,9 +212,13 @@ async def test_an_ig_officer_reads_the_file_only_by_breaking_glass_with_a_reason
             select(AccessLogEntry).where(AccessLogEntry.outcome == "break_glass")
         )
     assert opened is not None
-    assert (opened.actor, opened.reason, opened.fields, opened.case_id) == (
-        "staff:ig.all", REASON, "full", world.case_id,
-    )  # fmt: skip
+    assert (opened.actor, opened.fields, opened.case_id) == ("staff:ig.all", "full", world.case_id)
+    # The reason is staff's free text: stored sealed under the case's key, read back for review.
+    assert opened.reason is None and opened.reason_sealed is not None
+    assert REASON.encode() not in bytes(opened.reason_sealed)
+    review = await post(client, REVIEW, headers)
+    reasons = [edge["node"]["reason"] for edge in review["data"]["breakGlassReview"]["edges"]]
+    assert reasons == [REASON]
 
 
 GLASS_CASE = """
@@ -340,3 +348,22 @@ async def test_cases_input_is_checked_with_field_named_errors(
         field,
     )
     assert await outcomes(runtime) == {("read_case_summary", "error"): 1}
+
+
+async def test_a_break_glass_reason_is_destroyed_with_its_case(
+    client: httpx.AsyncClient, world: CaseWorld, runtime: Runtime
+) -> None:
+    """Sealed under the case's key, the reason goes when the key is shredded; the entry (ids,
+    outcome) stays and still verifies."""
+    headers = bearer(world.tokens["ig.all"])
+    await post(client, CASE_DETAIL, headers, reference=world.case_reference, reason=REASON)
+
+    await runtime.vault.shred("case", world.case_id)
+    review = await post(client, REVIEW, headers)
+    verified = await post(client, "query { verifyAccessLog { ok } }", headers)
+
+    nodes = [edge["node"] for edge in review["data"]["breakGlassReview"]["edges"]]
+    assert nodes == [
+        {"actor": "staff:ig.all", "outcome": "break_glass", "reason": REASON_DESTROYED}
+    ]
+    assert verified["data"] == {"verifyAccessLog": {"ok": True}}
