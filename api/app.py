@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -91,9 +92,25 @@ class _Parts:
         self._runtime = await Runtime.start(self.settings)
         try:
             await self.ready()
+            settle_garbage_collector()
             yield
         finally:
             await self._runtime.close()
+
+
+# A GraphQL request allocates many short-lived objects, so the default threshold (700) runs a
+# young collection every few requests, and each older one walks every object made at start-up
+# (schema, models, Casbin). Measured on the portal benchmark (PostgreSQL, 16 connections):
+# 243 -> 288 requests/s, p99 148 -> 90 ms.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def settle_garbage_collector() -> None:
+    """Once start-up is done: move what start-up made out of the collector's way (gc.freeze)
+    and collect young objects less often. Cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def _wire(runtime: Runtime) -> Wiring:

@@ -27,7 +27,7 @@ from types import TracebackType
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from api.app import create_app, utc_now
+from api.app import create_app, settle_garbage_collector, utc_now
 from api.logging import configure_logging
 from api.runtime import Runtime
 from api.settings import Settings
@@ -59,6 +59,7 @@ class BenchServer:
                     self.runtime = await Runtime.start(self.settings)
                     self.tact = create_app(self.runtime, clock=utc_now)
                     self.bare = bare_app(self.runtime, utc_now)
+                    settle_garbage_collector()  # as `tact serve` does after start-up
                 except Exception as exc:
                     logging.getLogger("tact.bench").exception("bench server did not start")
                     await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})

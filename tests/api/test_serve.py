@@ -4,6 +4,7 @@ with a clear message; `tact db upgrade` fixes it; the embedded default migrates 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from api.app import create_app
+from api.app import GC_THRESHOLDS, create_app
 from api.cli import main
 from api.runtime import StartupError
 from api.settings import Settings
@@ -123,3 +124,28 @@ async def test_the_embedded_default_migrates_itself_and_serves(tmp_path: Path) -
     assert typename.json() == {"data": {"__typename": "Query"}}
     assert (tmp_path / "tact-data" / "cases.db").exists()
     assert (tmp_path / "tact-data" / "keys.db").exists()
+
+
+@pytest.fixture
+def restored_collector() -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+async def test_once_started_the_server_settles_the_garbage_collector(
+    tmp_path: Path, restored_collector: None
+) -> None:
+    """Start-up's objects are frozen out of collection and young collections run less often
+    (the portal benchmark measured 243 -> 288 requests/s on PostgreSQL)."""
+    settings = Settings(_env_file=None, data_dir=tmp_path / "tact-data", jwks=None)
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+
+    async with serving(settings) as http:
+        assert (await http.get("/healthz")).status_code == 200
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
