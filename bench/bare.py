@@ -41,21 +41,13 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # as api/log
 
 
 def status_entries(base: LogRecord, status: RestrictionStatus) -> list[LogRecord]:
-    """The entries the gate writes for an allowed lookup: one per customer found and case
-    shown (schema/portal.py `_record_touches` with authz/gate.py `Access.entries`), or the
-    base entry alone when nobody was found. tests/bench checks the two stay alike."""
-    touches: list[tuple[Any, Any]] = []
-    if len(status.customer_ids) == 1:
-        touches = [(status.customer_ids[0], case_id) for case_id in status.case_ids or (None,)]
-    else:
-        touches = [(customer_id, None) for customer_id in status.customer_ids]
-        touches += [(None, case_id) for case_id in status.case_ids]
-    if not touches:
+    """The entries the gate writes for an allowed lookup: one per (customer, case) the lookup
+    saw (casework's `RestrictionStatus.seen`, as schema/portal.py records them), or the base
+    entry alone when nobody was found."""
+    seen = dict.fromkeys(status.seen())
+    if not seen:
         return [base]
-    return [
-        replace(base, customer_id=customer_id, case_id=case_id)
-        for customer_id, case_id in dict.fromkeys(touches)
-    ]
+    return [replace(base, customer_id=c, case_id=k) for c, k in seen]
 
 
 def status_json(status: RestrictionStatus) -> dict[str, Any]:

@@ -40,6 +40,19 @@ class RestrictionStatus:
     def restricted(self) -> bool:
         return bool(self.arrangements)
 
+    def seen(self) -> tuple[tuple[uuid.UUID | None, uuid.UUID | None], ...]:
+        """(customer id, case id) pairs for the access log: one per customer found and case
+        shown, so "who has seen this person's record?" finds the lookup. The lookup does not
+        say which case is whose, so a case is paired with a customer only when there was
+        exactly one."""
+        if len(self.customer_ids) == 1:
+            (customer_id,) = self.customer_ids
+            return tuple((customer_id, case_id) for case_id in self.case_ids or (None,))
+        return (
+            *((customer_id, None) for customer_id in self.customer_ids),
+            *((None, case_id) for case_id in self.case_ids),
+        )
+
 
 async def restriction_status(
     session: AsyncSession,

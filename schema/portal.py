@@ -9,9 +9,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from authz.gate import Access, Target
+from authz.gate import Target
 from authz.operations import FieldSet, Operation
-from casework.status import RestrictionStatus, restriction_status
+from casework.status import restriction_status
 from schema.context import TactContext
 from schema.portal_types import RestrictionLookup, RestrictionStatusType
 
@@ -34,7 +34,8 @@ async def resolve_restriction_status(
         status = await restriction_status(
             access.session, ctx.vault, kind, value, service, ctx.today()
         )
-        _record_touches(access, status)
+        for customer_id, case_id in status.seen():
+            access.touched(customer_id=customer_id, case_id=case_id, fields=FieldSet.STATUS)
     return RestrictionStatusType.from_status(status)
 
 
@@ -47,18 +48,3 @@ class PortalQuery:
             "contact be handled? Reveals nothing beyond the handling instructions."
         ),
     )
-
-
-def _record_touches(access: Access, status: RestrictionStatus) -> None:
-    """One access-log entry per customer found and case shown, so "who has seen this
-    person's record?" finds the lookup. The status does not say which case is whose, so a
-    case is paired with a customer only when the lookup found exactly one."""
-    if len(status.customer_ids) == 1:
-        (customer_id,) = status.customer_ids
-        for case_id in status.case_ids or (None,):
-            access.touched(customer_id=customer_id, case_id=case_id, fields=FieldSet.STATUS)
-        return
-    for customer_id in status.customer_ids:
-        access.touched(customer_id=customer_id, fields=FieldSet.STATUS)
-    for case_id in status.case_ids:
-        access.touched(case_id=case_id, fields=FieldSet.STATUS)

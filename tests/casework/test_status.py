@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from casework.arrangements import validate_parameters
-from casework.status import restriction_status
+from casework.status import RestrictionStatus, restriction_status
 from records.cases import add_arrangement, create_case
 from records.customers import NewContact, create_customer
 from records.database import Database
@@ -196,3 +196,16 @@ async def test_a_bad_lookup_names_the_api_field(database: Database, vault: Vault
         await status_of(database, vault, LookupKind.PHONE, "not a number")
 
     assert refused.value.field == "lookup.phone"
+
+
+def test_seen_pairs_cases_with_a_customer_only_when_the_lookup_found_one() -> None:
+    one, two = uuid.UUID(int=1), uuid.UUID(int=2)
+    case_a, case_b = uuid.UUID(int=10), uuid.UUID(int=11)
+
+    def status(customers: tuple[uuid.UUID, ...], cases: tuple[uuid.UUID, ...]) -> RestrictionStatus:
+        return RestrictionStatus("housing", (), customers, cases)
+
+    assert status((), ()).seen() == ()
+    assert status((one,), ()).seen() == ((one, None),)
+    assert status((one,), (case_a, case_b)).seen() == ((one, case_a), (one, case_b))
+    assert status((one, two), (case_a,)).seen() == ((one, None), (two, None), (None, case_a))
