@@ -168,12 +168,7 @@ class EvidenceEntry:
 
 
 @strawberry.type(description="An arrangement in full: its parameters and handling instructions.")
-class ArrangementDetail:
-    kind: ArrangementKind
-    state: ArrangementState
-    starts_on: dt.date
-    ends_on: dt.date | None
-    next_review_on: dt.date | None
+class ArrangementDetail(CaseArrangement):
     services: list[str]
     named_officer: str | None
     deputy_officer: str | None
@@ -184,11 +179,7 @@ class ArrangementDetail:
     def from_view(cls, arrangement: ArrangementView) -> ArrangementDetail:
         outline = arrangement.outline
         return cls(
-            kind=outline.kind,
-            state=outline.state,
-            starts_on=outline.starts_on,
-            ends_on=outline.ends_on,
-            next_review_on=outline.next_review_on,
+            **vars(CaseArrangement.from_outline(outline)),
             services=list(arrangement.services),
             named_officer=arrangement.named_officer,
             deputy_officer=arrangement.deputy_officer,
