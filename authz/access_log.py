@@ -280,10 +280,6 @@ class LogPage:
     entries: list[AccessLogEntry]
     has_next: bool
 
-    @property
-    def end_seq(self) -> int | None:
-        return self.entries[-1].seq if self.entries else None
-
 
 async def query(
     session: AsyncSession, where: LogFilter, *, first: int = 50, after: int | None = None

@@ -44,7 +44,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def is_up_to_date(database: Database) -> bool:
     return await current_revision(database.engine) == head_revision()
-
-
-async def prepare_keystore(database: Database) -> None:
-    await database.keystore.create_schema()
