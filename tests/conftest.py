@@ -22,7 +22,7 @@ from records.crypto import KeyRing
 from records.database import Database
 from records.keystore import KeyBase
 from records.migrate import upgrade
-from records.models import Base
+from records.tables import metadata
 from records.vault import Vault
 
 PG_URL = os.environ.get("TACT_TEST_DATABASE_URL", "")
@@ -92,7 +92,7 @@ def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, 
 
 
 async def _empty_postgres(database: Database) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
     async with database.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     key_tables = ", ".join(t.name for t in KeyBase.metadata.sorted_tables)

@@ -11,12 +11,12 @@ from sqlalchemy.engine import Connection
 
 from records.database import Database
 from records.migrate import current_revision, head_revision
-from records.models import Base
+from records.tables import metadata
 
 
 def _differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
+    return list(compare_metadata(context, metadata))
 
 
 async def test_the_migrated_schema_matches_the_models(database: Database) -> None:

@@ -1,0 +1,21 @@
+"""Admin panel sign-in: staff passwords and lock-out (issue 14).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,15 @@
+"""Every table of the case database, in one import: `records.models` and the table modules
+added beside it (workflow, retention, sign-in). Alembic, the schema test and the test
+fixtures import `metadata` from here, so a table module that is not listed here is a table
+no migration knows about.
+"""
+
+from __future__ import annotations
+
+from records.models import Base
+
+# Table modules add their classes to Base.metadata when imported; list each one here.
+
+metadata = Base.metadata
+
+__all__ = ["metadata"]
