@@ -24,6 +24,7 @@ from records.vault import Vault
 SERVICES = ("housing", "customer-services", "fire-safety")
 BATCH = 1000
 STARTED = dt.date(2026, 1, 5)
+OFFICER = "J. Rivera"  # the named officer of every restricted customer's arrangements
 
 
 def email_of(n: int) -> str:
@@ -46,7 +47,7 @@ async def _services(database: Database) -> tuple[dict[str, uuid.UUID], uuid.UUID
                 session.add(service)
                 await session.flush()
                 existing[slug] = service.id
-        officer = Staff(username=f"bench.officer.{uuid.uuid4().hex[:6]}", display_name="J. Rivera")
+        officer = Staff(username=f"bench.officer.{uuid.uuid4().hex[:6]}", display_name=OFFICER)
         session.add(officer)
         await session.commit()
         return existing, officer.id

@@ -4,7 +4,8 @@ route side by side, over one runtime (one database pool, one vault, one gate), a
 
     uvicorn bench.server:create_bench_app --factory --loop uvloop --http httptools
 
-POST /bare/status goes to the bare route (bench/bare.py); every other path to
+POST /bare/status goes to the bare route (bench/bare.py), POST /plain/status to the floor
+route (bench/plain.py); every other path to
 api.app.create_app, exactly as `tact serve` builds it (its middleware, its JSON request log).
 Settings come from TACT_* environment variables (api/settings.py), as for `tact serve`.
 A path check rather than a Starlette Mount, so Tact's requests pay for no extra router.
@@ -32,6 +33,8 @@ from api.logging import configure_logging
 from api.runtime import Runtime
 from api.settings import Settings
 from bench.bare import PATH, bare_app
+from bench.plain import PATH as PLAIN_PATH
+from bench.plain import PlainStatus, plain_app
 
 
 class BenchServer:
@@ -40,13 +43,16 @@ class BenchServer:
         self.runtime: Runtime | None = None
         self.tact: Starlette | None = None
         self.bare: Starlette | None = None
+        self.plain_route = PlainStatus(settings.resolved_database_url)
+        self.plain: Starlette | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        assert self.tact is not None and self.bare is not None, "lifespan did not start"
-        app = self.bare if scope.get("path") == PATH else self.tact
+        assert self.tact and self.bare and self.plain, "lifespan did not start"
+        path = scope.get("path")
+        app = self.bare if path == PATH else self.plain if path == PLAIN_PATH else self.tact
         await app(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -59,6 +65,8 @@ class BenchServer:
                     self.runtime = await Runtime.start(self.settings)
                     self.tact = create_app(self.runtime, clock=utc_now)
                     self.bare = bare_app(self.runtime, utc_now)
+                    await self.plain_route.start()
+                    self.plain = plain_app(self.plain_route)
                     settle_garbage_collector()  # as `tact serve` does after start-up
                 except Exception as exc:
                     logging.getLogger("tact.bench").exception("bench server did not start")
@@ -66,6 +74,7 @@ class BenchServer:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.plain_route.close()
                 if self.runtime is not None:
                     await self.runtime.close()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -8,7 +8,8 @@
 -- Environment (set by bench/status.py):
 --   BENCH_CASES   file of lines "<email> <n>": n = arrangements in force in the service
 --                 (0: the answer must say restricted false)
---   BENCH_MODE    "graphql" (Tact's restrictionStatus) or "bare" (the bare JSON route)
+--   BENCH_MODE    "graphql" (Tact's restrictionStatus), "bare" (the bare JSON route) or
+--                 "plain" (the floor: one SELECT over a plain-text register)
 --   BENCH_KEY     the portal key
 --   BENCH_SERVICE the service slug
 
@@ -59,7 +60,7 @@ function request()
     return wrk.format(nil, "/graphql", headers, body)
   end
   body = '{"email":"' .. c.email .. '","service":"' .. service .. '"}'
-  return wrk.format(nil, "/bare/status", headers, body)
+  return wrk.format(nil, "/" .. mode .. "/status", headers, body)
 end
 
 local function count(body, pattern)

@@ -1,5 +1,6 @@
-"""Portal status benchmark (issue 9): Tact's `restrictionStatus` against the bare route doing
-the same work, in one server process, driven by wrk, interleaved.
+"""Portal status benchmark (issues 9, 15): Tact's `restrictionStatus` against the bare route
+doing the same work and the plain route doing the least this stack can (one indexed SELECT
+over a plain-text register), in one server process, driven by wrk, interleaved.
 
     .venv/bin/python bench/status.py [--customers 100000] [--duration 10] [--rounds 2]
         [--connections 16,64] [--service housing] [--lookups 4000] [--warmup 2] [--keep]
@@ -35,7 +36,8 @@ from authz.audit_signing import CheckpointSigner
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
 from authz.portal_keys import create_portal_key
-from bench.dataset import SERVICES, STARTED, Dataset, build, email_of
+from bench.dataset import OFFICER, SERVICES, STARTED, Dataset, build, email_of
+from bench.plain import build_register, register_rows
 from bench.server import ServerProcess
 from records.crypto import KeyRing
 from records.database import Database
@@ -44,8 +46,9 @@ from records.models import AccessLogEntry
 from records.vault import Vault
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("bare", "graphql")
-LABEL = {"bare": "bare", "graphql": "tact"}
+MODES = ("plain", "bare", "graphql")
+LABEL = {"plain": "plain", "bare": "bare", "graphql": "tact"}
+LOGGED = ("bare", "graphql")  # the modes that write access-log entries (plain writes none)
 # bench/dataset.py gives every restricted customer one case with two arrangements (named
 # officer, contact channel) over the same services.
 ARRANGEMENTS_PER_CASE = 2
@@ -109,6 +112,9 @@ async def load(storage: Storage, customers: int, key_file: Path) -> tuple[Datase
                 print(f"  {done:>7,} customers  {time.perf_counter() - started:5.0f} s", flush=True)
 
         dataset = await build(database, vault, customers, progress=progress)
+        # The floor route's plain-text register (bench/plain.py), beside the sealed data.
+        emails = ((email_of(n), dataset.restricted.get(n, set())) for n in range(customers))
+        await build_register(storage.cases_url, register_rows(emails, OFFICER, STARTED))
         async with database.sessions() as session:
             issued = await create_portal_key(
                 session, name="bench portal", services=list(SERVICES), now=dt.datetime.now(dt.UTC)
@@ -186,7 +192,8 @@ def drive(
         for connections in args.connections:
             for mode in MODES:
                 if args.warmup > 0:
-                    warmups.append(wrk(url, mode, connections, args.warmup, env))
+                    warm = wrk(url, mode, connections, args.warmup, env)
+                    warmups.append({**warm, "logged": float(mode in LOGGED)})
                 cpu = server.cpu_seconds()
                 result = wrk(url, mode, connections, args.duration, env)
                 spent = server.cpu_seconds() - cpu
@@ -224,10 +231,10 @@ def report(
             )
             served = all(r["requests"] > 0 for r in results)
             clean = clean and served and totals["wrong"] == 0 and failed == 0
-            successful += totals["checked"]
+            successful += totals["checked"] if mode in LOGGED else 0
     for warm in warmups:
         clean = clean and warm["wrong"] == 0 and warm["failed"] + warm["socket_errors"] == 0
-        successful += int(warm["checked"])
+        successful += int(warm["checked"] * warm["logged"])
     return clean, successful, rps
 
 
@@ -333,8 +340,10 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
     first = 16 if 16 in args.connections else args.connections[0]
     if not clean:
         print("FAILED: some answers were wrong or failed", flush=True)
-    bare_rps = rps[("bare", first)]
-    print(f"ratio tact/bare = {rps[('graphql', first)] / bare_rps if bare_rps else 0.0:.2f}")
+    tact_rps = rps[("graphql", first)]
+    for floor in ("plain", "bare"):
+        floor_rps = rps[(floor, first)]
+        print(f"ratio tact/{floor} = {tact_rps / floor_rps if floor_rps else 0.0:.2f}")
     return 0 if clean and verified else 1
 
 
