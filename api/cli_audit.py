@@ -7,10 +7,12 @@ gate as the API, so reading or verifying the log from the command line is itself
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli_runtime import with_runtime
 from api.runtime import Runtime
@@ -28,13 +30,27 @@ CLI_ACTOR = Actor(
 )
 
 
-async def _verify(runtime: Runtime) -> VerifyReport:
+async def _verify(runtime: Runtime, say: Callable[[str], None]) -> bool:
+    """Report first, then write: the verification's own access-log entry is written after the
+    result is printed (a write onto a cut log must not come before the report), and a log
+    that verifies has its head signed and witnessed, so a later cut back past it is caught."""
     gate = runtime.gate
-    async with (
-        runtime.database.sessions() as session,
-        gate.access(session, CLI_ACTOR, Operation.VERIFY_ACCESS_LOG, Target()) as access,
-    ):
-        return await verify(access.session, gate.signer)
+    report: VerifyReport | None = None
+    try:
+        async with (
+            runtime.database.sessions() as session,
+            gate.access(session, CLI_ACTOR, Operation.VERIFY_ACCESS_LOG, Target()) as access,
+        ):
+            report = await verify(access.session, gate.signer)
+            say(report.describe())
+    except SQLAlchemyError:
+        if report is None:
+            raise
+        say("the verification could not be written to the access log: its head is broken")
+        return False
+    if report.ok:
+        await _checkpoint(runtime)
+    return report.ok
 
 
 async def _checkpoint(runtime: Runtime) -> str:
@@ -86,11 +102,12 @@ def audit_commands(group: click.Group) -> None:
     def audit() -> None:
         pass
 
-    @audit.command("verify", help="Recompute the hash chain and check signed checkpoints.")
+    @audit.command(
+        "verify",
+        help="Recompute the hash chain and check signed checkpoints against the witness.",
+    )
     def verify_command() -> None:
-        report = with_runtime(_verify)
-        click.echo(report.describe())
-        if not report.ok:
+        if not with_runtime(lambda runtime: _verify(runtime, click.echo)):
             raise SystemExit(1)
 
     @audit.command("checkpoint", help="Sign the current head of the access log.")

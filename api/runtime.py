@@ -12,6 +12,9 @@ from api.settings import Environment, Settings
 from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.gate import Gate
+from authz.group_commit import GroupCommit
+from authz.witness import FolderWitness
+from casework.profiles import Profile, resolve_profile
 from records.crypto import KeyRing
 from records.database import Database
 from records.errors import KeyMaterialError, TactError
@@ -32,11 +35,13 @@ class Runtime:
     database: Database
     vault: Vault
     gate: Gate
+    profile: Profile  # the policy profile TACT_PROFILE names, validated at start
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool | None = None) -> Runtime:
         """Open everything. `migrate` defaults to True on the embedded SQLite default and
         False elsewhere: a PostgreSQL schema is upgraded by `tact db upgrade`, on purpose."""
+        profile = resolve_profile(settings.profile)  # a bad profile stops start-up first
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ring = load_or_create_key_ring(settings)
         signer = load_or_create_audit_signer(settings)
@@ -57,7 +62,16 @@ class Runtime:
             await database.dispose()
             raise
         gate = build_gate(settings, signer, vault)
-        return cls(settings=settings, database=database, vault=vault, gate=gate)
+        # Entries of operations that only read are committed in groups (authz/group_commit.py).
+        gate.log_writer = GroupCommit(
+            database.sessions,
+            signer=signer,
+            checkpoint_every=settings.access_log_checkpoint_every,
+            clock=utcnow,
+        )
+        return cls(
+            settings=settings, database=database, vault=vault, gate=gate, profile=profile
+        )
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -102,7 +116,7 @@ def load_or_create_audit_signer(settings: Settings) -> CheckpointSigner:
             "from the database and its backups, and set TACT_AUDIT_SIGNING_KEY_FILE in production",
             extra={"event": "audit_signing_key_generated", "path": str(path)},
         )
-    return CheckpointSigner.load(path)
+    return CheckpointSigner.load(path, FolderWitness(settings.resolved_audit_witness_path))
 
 
 def build_gate(settings: Settings, signer: CheckpointSigner, vault: Vault) -> Gate:

@@ -34,8 +34,14 @@ class Settings(BaseSettings):
     audit_signing_key_file: Path | None = None
     # Sign an access-log checkpoint every N entries (0: only by `tact audit checkpoint`).
     access_log_checkpoint_every: int = Field(default=1000, ge=0)
+    # Folder outside the case database where every signed checkpoint is also kept
+    # (authz/witness.py). Default: data_dir/audit-witness.
+    audit_witness_path: Path | None = None
     # How often (seconds) each process checks whether authorisation rules changed.
     policy_reload_seconds: float = Field(default=5.0, ge=0)
+    # How long (seconds) a process may go on accepting a portal key it has just checked: a
+    # revoked key is refused at most this long after the revocation (0: check every request).
+    portal_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # Staff tokens: JWTs from the organisation's identity provider.
     jwt_issuer: str = "tact-local"
@@ -52,7 +58,12 @@ class Settings(BaseSettings):
     graphiql: bool = False
     introspection: bool = False
     log_level: str = "INFO"
-    # Policy profile in use (casework/profiles/<name>.toml): a later issue.
+    # Admin panel (/admin): the key that signs its session cookies (generated on the embedded
+    # default), and how long a signed-in session may sit idle.
+    admin_session_key_file: Path | None = None
+    admin_idle_minutes: int = Field(default=15, ge=1, le=8 * 60)
+    # Policy profile in use: a shipped name (casework/profiles/<name>.toml, `tact profiles
+    # list`) or the path of a .toml file. Validated at start-up.
     profile: str = "default"
 
     @model_validator(mode="after")
@@ -97,5 +108,13 @@ class Settings(BaseSettings):
         return self.audit_signing_key_file or self.data_dir / "audit-signing.key"
 
     @property
+    def resolved_audit_witness_path(self) -> Path:
+        return self.audit_witness_path or self.data_dir / "audit-witness"
+
+    @property
     def resolved_local_signing_key_file(self) -> Path:
         return self.local_signing_key_file or self.data_dir / "token-signing.key"
+
+    @property
+    def resolved_admin_session_key_file(self) -> Path:
+        return self.admin_session_key_file or self.data_dir / "admin-session.key"

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
+from authz.witness import publish_after_commit
 from records.errors import NotFound
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case
 from records.vault import Vault
@@ -219,6 +220,7 @@ async def _sign(
     )
     session.add(checkpoint)
     await session.flush()
+    publish_after_commit(session, signer.witness, checkpoint)
     return checkpoint
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from records.key_files import load_ed25519, new_ed25519_pem, write_new
+
+if TYPE_CHECKING:
+    from authz.witness import CheckpointWitness
 
 _DOMAIN = b"tact.access_log.checkpoint.v1\x00"
 
@@ -38,9 +42,13 @@ def utc_text(moment: dt.datetime) -> str:
 
 
 class CheckpointSigner:
-    """Signs and checks checkpoints. `key_id` names the key in stored checkpoints."""
+    """Signs and checks checkpoints. `key_id` names the key in stored checkpoints. `witness`,
+    when set, is handed every checkpoint signed (authz/witness.py) and read by verify."""
 
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+    def __init__(
+        self, private_key: Ed25519PrivateKey, witness: CheckpointWitness | None = None
+    ) -> None:
+        self.witness = witness
         self._private = private_key
         self._public = private_key.public_key()
         raw = self._public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -60,8 +68,8 @@ class CheckpointSigner:
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
-    def load(cls, path: Path) -> CheckpointSigner:
-        return cls(load_ed25519(path, "audit signing key file"))
+    def load(cls, path: Path, witness: CheckpointWitness | None = None) -> CheckpointSigner:
+        return cls(load_ed25519(path, "audit signing key file"), witness)
 
     @staticmethod
     def create_file(path: Path) -> None:

@@ -6,7 +6,12 @@ What each kind of tampering looks like here:
 - a removed entry: a gap in seq (or, if later entries were renumbered, a broken link);
 - an inserted or reordered entry: its link to the previous entry is broken;
 - a chain recomputed after a change: it no longer matches a signed checkpoint;
-- a cut tail: the head is behind the newest checkpoint.
+- a cut tail: the head is behind the newest checkpoint, in the database or in the witness
+  (authz/witness.py), which keeps every checkpoint outside the database;
+- removed checkpoints: a checkpoint the witness holds is not in the database.
+
+Verify only reads: whoever calls it reports the result before writing anything (a write
+after a cut would chain onto the cut head).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access_log import GENESIS, hash_of_row
 from authz.audit_signing import CheckpointSigner
+from authz.witness import WitnessedCheckpoint, WitnessUnreadable
 from records.models import AccessLogCheckpoint, AccessLogEntry
 
 _BATCH = 2000
@@ -57,15 +63,26 @@ class VerifyReport:
 
 async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyReport:
     """Walk the whole log in seq order, recomputing each entry's HMAC with the chain key and
-    checking every checkpoint's signature and its place in the chain."""
-    checkpoints = (
+    checking every checkpoint's signature and its place in the chain; then hold the log and
+    its checkpoints against the signer's witness, if it has one."""
+    stored = (
         await session.scalars(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq))
     ).all()
-    problems: list[Problem] = [
-        problem for c in checkpoints if (problem := _signature_problem(c, signer)) is not None
+    checkpoints = [WitnessedCheckpoint.of(c) for c in stored]
+    problems: list[Problem] = []
+    try:
+        witnessed = signer.witness.checkpoints() if signer.witness is not None else []
+    except WitnessUnreadable as exc:
+        problems.append(Problem(0, f"the witness cannot be read: {exc}"))
+        witnessed = []
+    problems += [
+        problem
+        for c in (*checkpoints, *witnessed)
+        if (problem := _signature_problem(c, signer)) is not None
     ]
-    pinned: dict[int, list[AccessLogCheckpoint]] = {}
-    for c in checkpoints:
+    problems += _missing_checkpoints(checkpoints, witnessed)
+    pinned: dict[int, list[WitnessedCheckpoint]] = {}
+    for c in (*checkpoints, *witnessed):
         pinned.setdefault(c.seq, []).append(c)
 
     expected, prev, count = 1, GENESIS, 0
@@ -79,18 +96,36 @@ async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyRepor
             break
         expected, prev = entry.seq + 1, bytes(entry.entry_hash)
     head_seq = expected - 1
+    newest = max(pinned, default=0)
     if chain_problem is not None:
         problems.append(chain_problem)
-    elif checkpoints and checkpoints[-1].seq > head_seq:
+    elif newest > head_seq:
         problems.append(
             Problem(
                 head_seq + 1,
                 f"missing: the log ends at seq {head_seq} but a signed checkpoint "
-                f"covers seq {checkpoints[-1].seq} (entries were cut from the end)",
+                f"covers seq {newest} (entries were cut from the end)",
             )
         )
     first = min(problems, key=lambda p: p.seq) if problems else None
     return VerifyReport(count, head_seq, len(checkpoints), first)
+
+
+def _missing_checkpoints(
+    stored: Sequence[WitnessedCheckpoint], witnessed: Sequence[WitnessedCheckpoint]
+) -> list[Problem]:
+    """The first witnessed checkpoint the database does not hold (checkpoints removed)."""
+    held = {(c.seq, c.signature) for c in stored}
+    for c in witnessed:
+        if (c.seq, c.signature) not in held:
+            return [
+                Problem(
+                    c.seq,
+                    f"missing: the checkpoint at seq {c.seq} is in the witness but not in the "
+                    "database (checkpoints were removed)",
+                )
+            ]
+    return []
 
 
 async def _entries(session: AsyncSession) -> AsyncIterator[Row[Any]]:
@@ -129,20 +164,49 @@ def _entry_problem(chain_key: bytes, entry: Row[Any], expected: int, prev: bytes
 
 
 def _checkpoint_problem(
-    entry: Row[Any], checkpoints: Sequence[AccessLogCheckpoint]
+    entry: Row[Any], checkpoints: Sequence[WitnessedCheckpoint]
 ) -> Problem | None:
     for c in checkpoints:
-        if bytes(c.entry_hash) != bytes(entry.entry_hash):
+        if c.entry_hash != bytes(entry.entry_hash):
             return Problem(
                 entry.seq,
-                f"differs from signed checkpoint {c.id} (the chain up to here was rewritten)",
+                f"differs from the signed checkpoint at seq {c.seq} "
+                "(the chain up to here was rewritten)",
             )
     return None
 
 
-def _signature_problem(c: AccessLogCheckpoint, signer: CheckpointSigner) -> Problem | None:
+def _signature_problem(c: WitnessedCheckpoint, signer: CheckpointSigner) -> Problem | None:
     if c.key_id != signer.key_id:
-        return Problem(c.seq, f"checkpoint {c.id} is signed by an unknown key {c.key_id}")
-    if not signer.is_valid(c.seq, bytes(c.entry_hash), c.signed_at, bytes(c.signature)):
-        return Problem(c.seq, f"checkpoint {c.id} has an invalid signature (forged checkpoint)")
+        return Problem(c.seq, f"the checkpoint at seq {c.seq} is signed by an unknown key")
+    if not signer.is_valid(c.seq, c.entry_hash, c.signed_at, c.signature):
+        return Problem(
+            c.seq, f"the checkpoint at seq {c.seq} has an invalid signature (forged checkpoint)"
+        )
+    return None
+
+
+async def head_problem(session: AsyncSession, signer: CheckpointSigner) -> Problem | None:
+    """A cheap check that the next entry can be chained on: the newest entry verifies, links
+    to the one before it, and no entry already claims it as its predecessor. A row forged at
+    the head fails here, and with it every append, so the server reports it (/readyz)."""
+    rows = (
+        await session.execute(
+            select(*AccessLogEntry.__table__.columns).order_by(AccessLogEntry.seq.desc()).limit(2)
+        )
+    ).all()
+    if not rows:
+        return None
+    newest = rows[0]
+    before = bytes(rows[1].entry_hash) if len(rows) > 1 else GENESIS
+    if len(rows) == 1 and newest.seq != 1:
+        before = bytes(newest.prev_hash)  # what came before is gone: verify reports that
+    problem = _entry_problem(signer.chain_key, newest, newest.seq, before)
+    if problem is not None:
+        return problem
+    taken = await session.scalar(
+        select(AccessLogEntry.seq).where(AccessLogEntry.prev_hash == newest.entry_hash).limit(1)
+    )
+    if taken is not None:
+        return Problem(taken, "claims the newest entry as its predecessor (a forged entry)")
     return None
