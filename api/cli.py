@@ -8,6 +8,8 @@ from api.cli_access import access_commands
 from api.cli_audit import audit_commands
 from api.cli_keys import keys_commands
 from api.cli_policy import policy_commands
+from api.cli_profiles import profiles_commands
+from api.cli_retention import retention_commands
 from api.cli_serve import serve_commands
 
 
@@ -22,5 +24,7 @@ for register in (
     access_commands,
     policy_commands,
     audit_commands,
+    profiles_commands,
+    retention_commands,
 ):
     register(main)

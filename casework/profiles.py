@@ -1,0 +1,217 @@
+"""Policy profiles: one TOML data file per organisation (`casework/profiles/<name>.toml`) with
+the parameters its policy sets. One engine runs every policy; the profile says how.
+
+A profile is validated as a whole when it is loaded; a bad one is refused with the file, the
+key and the reason, so a deployment cannot start on a half-understood policy. Every value in
+the files carries a comment citing the clause it comes from (docs/profiles.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from records.errors import TactError
+from records.models import ArrangementKind, Role
+
+PROFILE_DIRECTORY = "profiles"
+
+# The safeguards a profile may require before a decision (DESIGN 2, "Safeguards before
+# action"); each profile lists the ones its policy names.
+SAFEGUARDS = (
+    "discussed_with_manager",
+    "complaint_handled",
+    "reasonable_adjustments",
+    "vulnerability_considered",
+    "representative_offered",
+    "meeting_offered",
+    "preferred_method",
+    "deadlines_given",
+    "no_significant_new_information",
+    "within_remit",
+)
+Safeguard = Literal[
+    "discussed_with_manager",
+    "complaint_handled",
+    "reasonable_adjustments",
+    "vulnerability_considered",
+    "representative_offered",
+    "meeting_offered",
+    "preferred_method",
+    "deadlines_given",
+    "no_significant_new_information",
+    "within_remit",
+]
+SkipReason = Literal["safety", "futile", "crime", "exceptional"]
+AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
+AppealableStep = Literal["warning", "decision", "review"]
+NotificationFormat = Literal[
+    "letter", "email", "large_print", "easy_read", "braille", "audio", "welsh",
+    "via_representative", "in_person",
+]  # fmt: skip
+
+
+class ProfileError(TactError):
+    """A profile file that cannot be used: names the file, the key and the reason."""
+
+    code = "PROFILE"
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        super().__init__(f"profile {file}: {key}: {reason}")
+        self.file = file
+        self.key = key
+        self.reason = reason
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarningRule(_Rule):
+    required: bool
+    may_skip_reasons: list[SkipReason]
+    step_one_spoc: bool = False
+    meet_first: bool = False
+    exceptional_direct_decision: bool = False
+
+
+class AssessmentRule(_Rule):
+    kind: Literal["none", "named_assessor", "referral_pack", "case_conference"]
+    required_before_decision: bool
+    conference_roles: list[str] = []
+
+    @model_validator(mode="after")
+    def _conference_has_roles(self) -> AssessmentRule:
+        if self.kind == "case_conference" and not self.conference_roles:
+            raise ValueError("a case conference needs conference_roles")
+        if self.kind == "none" and self.required_before_decision:
+            raise ValueError("required_before_decision needs an assessment kind")
+        return self
+
+
+class DecisionRule(_Rule):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    deciding_role: Role
+    # `with` in the file: who the decider consults (a Python keyword, hence the underscore).
+    with_: str | None = Field(default=None, alias="with")
+    immediate_risk_allowed: bool
+    immediate_risk_role: Role = Role.DECISION_MAKER
+    full_assessment_due_days: Annotated[int, Field(ge=1, le=365)]
+    safeguards: list[Safeguard]
+
+
+class ReviewRule(_Rule):
+    first_review_months: Annotated[int, Field(ge=1, le=36)]
+    interval_months: Annotated[int, Field(ge=1, le=36)] | None = None
+    # None (not set in the file): the policy does not limit customer-requested reviews.
+    customer_requests_per_period: Annotated[int, Field(ge=0)] | None = None
+    at_period_end: bool = False
+
+
+class AppealRule(_Rule):
+    route: Literal["appeal", "review"]
+    against: Annotated[list[AppealableStep], Field(min_length=1)]
+    # None: the policy sets no window; a request is taken while arrangements are in force.
+    window: Annotated[int, Field(ge=1, le=365)] | None = None
+    unit: Literal["calendar_days", "working_days"]
+    decide_within_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    late: Literal["refuse", "review", "accept"]
+    outcomes: Annotated[list[AppealOutcome], Field(min_length=2)]
+    health_and_safety_appealable: bool
+    deciding_roles: Annotated[list[Role], Field(min_length=1)]
+    independent_of_decider: bool
+
+    @model_validator(mode="after")
+    def _late_needs_a_window(self) -> AppealRule:
+        if self.window is None and self.late != "accept":
+            raise ValueError("late must be 'accept' when there is no window")
+        return self
+
+
+class NotificationRule(_Rule):
+    decision_not_to_send_allowed: bool
+    formats: Annotated[list[NotificationFormat], Field(min_length=1)]
+
+
+class RetentionRule(_Rule):
+    years_after_last_restriction: Annotated[int, Field(ge=1, le=100)]
+    closed_without_arrangements_years: Annotated[int, Field(ge=1, le=100)]
+    approval_required: bool
+    two_person_approval: bool
+
+
+class Profile(_Rule):
+    name: str
+    organisation: str
+    version: str
+    nation: Literal["england", "wales"]
+    scope: Literal["service", "council"]
+    warning: WarningRule
+    assessment: AssessmentRule
+    decision: DecisionRule
+    review: ReviewRule
+    appeal: AppealRule
+    notification: NotificationRule
+    retention: RetentionRule
+    arrangement_kinds: Annotated[list[ArrangementKind], Field(min_length=1)]
+    job_titles: dict[Role, str]
+
+    def title_of(self, role: Role) -> str:
+        """The organisation's job title for a role, for letters and reports."""
+        return self.job_titles.get(role, role.value.replace("_", " "))
+
+
+def profile_names() -> list[str]:
+    """The profiles shipped with Tact, by name."""
+    folder = resources.files("casework").joinpath(PROFILE_DIRECTORY)
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+@functools.cache
+def load_profile(name: str) -> Profile:
+    """The named shipped profile, validated. Raises ProfileError(file, key, reason)."""
+    if name not in profile_names():
+        raise ProfileError(f"{name}.toml", "name", f"no such profile; known: {profile_names()}")
+    resource = resources.files("casework").joinpath(PROFILE_DIRECTORY, f"{name}.toml")
+    return parse_profile(f"{name}.toml", resource.read_text(encoding="utf-8"), expect=name)
+
+
+def resolve_profile(value: str) -> Profile:
+    """TACT_PROFILE's value: a shipped profile's name, or the path of an organisation's own
+    .toml file."""
+    return load_profile_file(Path(value)) if value.endswith(".toml") else load_profile(value)
+
+
+def load_profile_file(path: Path) -> Profile:
+    """A profile from any file (an organisation's own), validated like the shipped ones."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(path.name, "file", exc.strerror or "cannot be read") from None
+    return parse_profile(path.name, text, expect=path.stem)
+
+
+def parse_profile(file: str, text: str, *, expect: str | None = None) -> Profile:
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(file, "toml", str(exc)) from None
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        key = ".".join(str(p) for p in first["loc"]) or "profile"
+        raise ProfileError(file, key, first["msg"]) from None
+    if expect is not None and profile.name != expect:
+        raise ProfileError(file, "name", f"must match the file name ({expect!r})")
+    return profile

@@ -1,0 +1,181 @@
+"""Policy profiles: the five shipped policies and the default load and say what their
+policies say; a bad file is refused naming the file, the key and the reason; every value in
+a shipped file carries a comment citing its clause. (The command line and start-up:
+tests/api/test_cli_profiles.py.)"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from casework.label_guard import find_label
+from casework.profiles import (
+    ProfileError,
+    load_profile,
+    load_profile_file,
+    parse_profile,
+    profile_names,
+)
+from records.models import ArrangementKind, Role
+
+SHIPPED = [
+    "cambridgeshire-cc",
+    "cumbria-frs",
+    "default",
+    "merseyside-frs",
+    "portsmouth-cc",
+    "rhondda-cynon-taf",
+]
+
+
+def shipped_text(name: str) -> str:
+    return (
+        resources.files("casework").joinpath("profiles", f"{name}.toml").read_text(encoding="utf-8")
+    )
+
+
+def test_the_five_policies_and_the_default_are_shipped() -> None:
+    assert profile_names() == SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_shipped_profile_loads_under_its_own_name(name: str) -> None:
+    profile = load_profile(name)
+    assert profile.name == name
+    assert set(profile.job_titles) >= {Role.MANAGER, Role.DECISION_MAKER, Role.REVIEWER}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_value_in_a_shipped_file_cites_where_it_comes_from(name: str) -> None:
+    # A value line (key = ...) or a list item carries a comment, on it or (for a list that
+    # opens with `[  # ...`) on the line that opens the list.
+    uncited = []
+    in_list_with_comment = False
+    for line in shipped_text(name).splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or re.fullmatch(r"\[[\w.]+\]", stripped):
+            continue
+        if stripped == "]" or stripped.endswith("= ["):
+            in_list_with_comment = False
+            continue
+        if "#" in stripped:
+            in_list_with_comment = stripped.split("#")[0].rstrip().endswith("[")
+            continue
+        if not in_list_with_comment:
+            uncited.append(stripped)
+    assert uncited == []
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_shipped_file_uses_a_label_for_a_person(name: str) -> None:
+    assert find_label(shipped_text(name)) is None
+
+
+def test_cumbria_challenge_is_14_calendar_days_decided_within_28_by_someone_independent() -> None:
+    appeal = load_profile("cumbria-frs").appeal
+    assert (appeal.window, appeal.unit, appeal.decide_within_days) == (14, "calendar_days", 28)
+    assert appeal.independent_of_decider and appeal.deciding_roles == [Role.REVIEWER]
+
+
+def test_rhondda_cynon_taf_is_welsh_per_service_15_working_days_no_safety_appeal() -> None:
+    profile = load_profile("rhondda-cynon-taf")
+    assert (profile.nation, profile.scope) == ("wales", "service")
+    assert (profile.appeal.window, profile.appeal.unit) == (15, "working_days")
+    assert profile.appeal.outcomes == ["upheld", "not_upheld"]
+    assert not profile.appeal.health_and_safety_appealable
+    assert profile.decision.with_ == "Monitoring Officer"
+    assert profile.warning.exceptional_direct_decision
+    assert "warning" in profile.appeal.against
+
+
+def test_portsmouth_allows_one_customer_review_a_late_appeal_becomes_a_review() -> None:
+    profile = load_profile("portsmouth-cc")
+    assert profile.review.customer_requests_per_period == 1
+    assert (profile.appeal.window, profile.appeal.late) == (28, "review")
+    assert profile.appeal.outcomes == ["confirmed", "amended", "removed"]
+    assert profile.notification.decision_not_to_send_allowed
+    assert profile.warning.step_one_spoc and profile.scope == "council"
+    assert profile.assessment.kind == "referral_pack"
+
+
+def test_merseyside_meets_first_holds_a_case_conference_and_reviews_quarterly() -> None:
+    profile = load_profile("merseyside-frs")
+    assert profile.warning.meet_first and not profile.warning.required
+    assert profile.assessment.kind == "case_conference"
+    assert "Equality and Diversity Manager" in profile.assessment.conference_roles
+    assert (profile.review.first_review_months, profile.review.interval_months) == (3, 3)
+    assert ArrangementKind.PROACTIVE_CONTACT in profile.arrangement_kinds
+
+
+def test_cambridgeshire_has_a_named_assessor_and_reviews_at_6_months() -> None:
+    profile = load_profile("cambridgeshire-cc")
+    assert profile.assessment.kind == "named_assessor"
+    assert profile.assessment.required_before_decision
+    assert profile.review.first_review_months == 6
+    assert profile.warning.may_skip_reasons == ["crime", "safety"]
+
+
+def test_retention_is_six_years_after_the_last_restriction_everywhere() -> None:
+    assert {load_profile(n).retention.years_after_last_restriction for n in SHIPPED} == {6}
+
+
+def bad(text: str, replace: str, by: str) -> str:
+    assert replace in text
+    return text.replace(replace, by, 1)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "key"),
+    [
+        ('deciding_role = "decision_maker"', 'deciding_role = "mayor"', "decision.deciding_role"),
+        ("window = 14", "window = 0", "appeal.window"),
+        ('nation = "england"', 'nation = "scotland"', "nation"),
+        ('scope = "service"', 'scope = "service"\nsurprise = 1', "surprise"),
+        ('"call_duration",', '"shouting",', "arrangement_kinds.0"),
+        ('late = "refuse"', 'late = "sometimes"', "appeal.late"),
+        ('manager = "relevant manager"', 'chief = "relevant manager"', "job_titles.chief.[key]"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_file_and_the_key(
+    replace: str, by: str, key: str
+) -> None:
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("cumbria-frs.toml", bad(shipped_text("cumbria-frs"), replace, by))
+    assert (caught.value.file, caught.value.key) == ("cumbria-frs.toml", key)
+    assert caught.value.reason
+    assert "cumbria-frs.toml" in caught.value.message and key in caught.value.message
+
+
+def test_a_missing_section_and_broken_toml_are_refused() -> None:
+    text = shipped_text("default")
+    start = text.index("[retention]")
+    end = text.index("[job_titles]")
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("default.toml", text[:start] + text[end:])
+    assert caught.value.key == "retention"
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("default.toml", "name = ")
+    assert caught.value.key == "toml"
+
+
+def test_a_profile_must_carry_its_file_name_and_an_unknown_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "our-council.toml"
+    path.write_text(shipped_text("default"), encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile_file(path)
+    assert (caught.value.file, caught.value.key) == ("our-council.toml", "name")
+    with pytest.raises(ProfileError) as caught:
+        load_profile("nowhere")
+    assert caught.value.key == "name"
+
+
+def test_an_appeal_with_no_window_must_accept_late_requests() -> None:
+    text = bad(shipped_text("merseyside-frs"), 'late = "accept"', 'late = "refuse"')
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("merseyside-frs.toml", text)
+    assert caught.value.key == "appeal"
