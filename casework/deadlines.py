@@ -1,0 +1,97 @@
+"""The dates a policy gives: appeal windows, appeal decisions, reviews, the full assessment
+after an immediate-risk decision. Calendar or working days as the profile says, with the UK
+bank holidays of the organisation's nation (the `holidays` package: England, or Wales for
+Rhondda Cynon Taf); months added with end-of-month clamping (31 January + 1 month is 28 or
+29 February).
+
+Counting: "within N days of" a date starts the day after it, so the window's last day is
+the date + N calendar days, or the Nth working day after it. A deadline never falls on the
+start date itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+from typing import Literal
+
+import holidays
+
+from casework.profiles import Profile
+
+Nation = Literal["england", "wales"]
+Unit = Literal["calendar_days", "working_days"]
+
+_SUBDIVISIONS: dict[Nation, str] = {"england": "ENG", "wales": "WLS"}
+
+
+@functools.cache
+def _bank_holidays(nation: Nation) -> holidays.HolidayBase:
+    # One object per nation; it fills in further years as dates in them are asked about.
+    return holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[nation])
+
+
+def is_working_day(day: dt.date, nation: Nation) -> bool:
+    """Monday to Friday and not a bank holiday (substitute days included) in `nation`."""
+    return day.weekday() < 5 and day not in _bank_holidays(nation)
+
+
+def add_working_days(start: dt.date, days: int, nation: Nation) -> dt.date:
+    """The `days`th working day after `start` (`start` itself never counts)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, nation):
+            counted += 1
+    return day
+
+
+def add_days(start: dt.date, days: int, unit: Unit, nation: Nation) -> dt.date:
+    if unit == "working_days":
+        return add_working_days(start, days, nation)
+    return start + dt.timedelta(days=days)
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the end of a shorter month."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def appeal_deadline(profile: Profile, notified_on: dt.date) -> dt.date | None:
+    """The last day to appeal (or ask for the profile's review route) against something
+    notified on `notified_on`; None when the policy sets no window."""
+    rule = profile.appeal
+    if rule.window is None:
+        return None
+    return add_days(notified_on, rule.window, rule.unit, profile.nation)
+
+
+def appeal_is_late(profile: Profile, notified_on: dt.date, received_on: dt.date) -> bool:
+    deadline = appeal_deadline(profile, notified_on)
+    return deadline is not None and received_on > deadline
+
+
+def appeal_decision_due(profile: Profile, received_on: dt.date) -> dt.date | None:
+    """When an appeal received on `received_on` must be decided by (calendar days, as
+    Cumbria's "within 28 days from receipt"); None when the policy gives no period."""
+    days = profile.appeal.decide_within_days
+    return None if days is None else received_on + dt.timedelta(days=days)
+
+
+def review_due(profile: Profile, from_date: dt.date, *, first: bool = True) -> dt.date:
+    """The review date: the first review counted from the decision, a later one from the
+    last review (the profile's interval, or the first period again when it sets none)."""
+    rule = profile.review
+    months = rule.first_review_months if first else rule.interval_months
+    return add_months(from_date, months or rule.first_review_months)
+
+
+def full_assessment_due(profile: Profile, decided_on: dt.date) -> dt.date:
+    """After an immediate-risk decision, the full assessment is due by this date."""
+    return decided_on + dt.timedelta(days=profile.decision.full_assessment_due_days)
