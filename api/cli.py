@@ -9,6 +9,7 @@ from api.cli_audit import audit_commands
 from api.cli_keys import keys_commands
 from api.cli_policy import policy_commands
 from api.cli_profiles import profiles_commands
+from api.cli_retention import retention_commands
 from api.cli_serve import serve_commands
 
 
@@ -24,5 +25,6 @@ for register in (
     policy_commands,
     audit_commands,
     profiles_commands,
+    retention_commands,
 ):
     register(main)

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # Policy profile in use: a shipped name (casework/profiles/<name>.toml, `tact profiles
     # list`) or the path of a .toml file. Validated at start-up.
     profile: str = "default"
+    # Records management (retention job): where archive bundles are kept (a folder), and
+    # how many days access-log entries are kept before `tact retention run` may prune them
+    # behind a signed checkpoint (0: never pruned).
+    archive_path: Path | None = None
+    access_log_retention_days: int = Field(default=0, ge=0)
+    # Test hook for the crash tests: the job kills its own process (SIGKILL) on reaching the
+    # named step (retention/job.py STEPS). Never set it in production.
+    retention_kill_at: str | None = None
 
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:
@@ -110,6 +118,10 @@ class Settings(BaseSettings):
     @property
     def resolved_audit_witness_path(self) -> Path:
         return self.audit_witness_path or self.data_dir / "audit-witness"
+
+    @property
+    def resolved_archive_path(self) -> Path:
+        return self.archive_path or self.data_dir / "archive"
 
     @property
     def resolved_local_signing_key_file(self) -> Path:

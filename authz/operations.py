@@ -32,6 +32,11 @@ class Operation(StrEnum):
     # Opening a case from outside the need-to-know set, with a stated reason. As a policy line
     # it says which roles may do so at all; the gate applies it to READ_CASE with a reason.
     BREAK_GLASS = "break_glass"
+    # Records management (DESIGN.md 7): the retention job archives and destroys cases; an
+    # archived case is read in full only by IG officers and its decision maker.
+    ARCHIVE_CASE = "archive_case"
+    DESTROY_CASE = "destroy_case"
+    READ_ARCHIVED_CASE = "read_archived_case"
 
 
 class FieldSet(StrEnum):
@@ -85,6 +90,9 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.MANAGE_REFERENCE_DATA: FieldSet.ADMIN,
     Operation.READ_REPORTS: FieldSet.AGGREGATE,
     Operation.BREAK_GLASS: FieldSet.FULL,
+    Operation.ARCHIVE_CASE: FieldSet.FULL,
+    Operation.DESTROY_CASE: FieldSet.SUMMARY,
+    Operation.READ_ARCHIVED_CASE: FieldSet.FULL,
 }
 
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL
@@ -93,3 +101,15 @@ LISTABLE = frozenset({Operation.READ_CASE_SUMMARY, Operation.READ_CASE})
 
 # Break-glass opens one case in full; the reason must say why, so a word or two is not enough.
 BREAK_GLASS_MIN_REASON = 20
+
+# What an operation on a case becomes once the case is archived (authz/gate.py): reading it
+# in full needs READ_ARCHIVED_CASE, and changes are asked as ARCHIVED_READ_ONLY, which no
+# rule grants: an archived case is read-only.
+ARCHIVED_READ_ONLY = "archived_case_is_read_only"
+ON_ARCHIVED: dict[str, str] = {
+    Operation.READ_CASE: Operation.READ_ARCHIVED_CASE,
+    Operation.BREAK_GLASS: Operation.READ_ARCHIVED_CASE,
+    Operation.UPDATE_CASE: ARCHIVED_READ_ONLY,
+    Operation.DECIDE: ARCHIVED_READ_ONLY,
+    Operation.DECIDE_APPEAL: ARCHIVED_READ_ONLY,
+}

@@ -26,6 +26,7 @@ from records.models import (
     AssignmentRelation,
     Case,
     CaseAssignment,
+    CaseState,
     Customer,
     Service,
 )
@@ -45,6 +46,8 @@ class Facts:
     relations: frozenset[AssignmentRelation]  # the actor's assignments on the case(s)
     case_id: uuid.UUID | None = None
     customer_id: uuid.UUID | None = None
+    # An archived case is read-only and read in full by fewer people (authz/gate.py).
+    archived: bool = False
 
 
 def standings(grant: RoleGrant, facts: Facts) -> list[Standing]:
@@ -93,7 +96,7 @@ async def case_facts(
     ids = list(dict.fromkeys(case_ids))
     rows = (
         await session.execute(
-            select(Case.id, Case.customer_id, Service.slug)
+            select(Case.id, Case.customer_id, Case.state, Service.slug)
             .join(Service, Service.id == Case.service_id)
             .where(Case.id.in_(ids))
         )
@@ -107,6 +110,7 @@ async def case_facts(
             relations=frozenset(relations.get(row.id, ())),
             case_id=row.id,
             customer_id=row.customer_id,
+            archived=row.state == CaseState.ARCHIVED,
         )
         for row in rows
     }

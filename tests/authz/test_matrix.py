@@ -70,6 +70,11 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.READ_REPORTS:          ("----", "----", "----", "AA--", "AA--", "----", "AA--", "----"),
     # break-glass (with a reason): staff outside need-to-know, except frontline and admins
     Op.BREAK_GLASS:           ("----", "----", "ABAB", "AAAB", "ABAB", "ABAB", "BBBB", "----"),
+    # records management: the retention job acts as an IG officer; an archived case is read
+    # in full by IG officers and its assigned decision maker only
+    Op.ARCHIVE_CASE:          _IG_ONLY,
+    Op.DESTROY_CASE:          _IG_ONLY,
+    Op.READ_ARCHIVED_CASE:    ("----", "----", "----", "----", "A-A-", "----", "AA--", "----"),
 }  # fmt: skip
 
 # How a member of staff in each role is assigned to the case in the "assigned" cells.

@@ -1,0 +1,294 @@
+"""`tact retention`: preview and run the retention job, approvals, holds, certificates.
+
+`preview` and `run` act as the job's system actor (an IG officer in every service), through
+the gate like every face. Approvals and holds name the IG officer acting (`--as USERNAME`),
+so two-person approval can tell the requester from the approver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Callable
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.cli_runtime import with_runtime
+from api.runtime import Runtime
+from authz.actor import Actor
+from authz.credentials import staff_actor
+from authz.gate import Target
+from authz.operations import Operation
+from casework.retention_queue import Action, Planned, plan
+from casework.retention_schedule import RetentionPolicy
+from records.case_files import find_case_id
+from records.certificates import approve, list_certificates, request_approval
+from records.errors import NotFound, ValidationFailed
+from records.holds import hold_case_of, parse_reason, place_hold, release_hold
+from records.models import utcnow
+from retention.archive_store import FolderArchiveStore
+from retention.job import JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
+
+
+def policy_of(runtime: Runtime) -> RetentionPolicy:
+    return RetentionPolicy.of(runtime.profile)
+
+
+def preview_line(planned: Planned) -> dict[str, object]:
+    s = planned.schedule
+    return {
+        "case": planned.reference,
+        "action": planned.action.value,
+        "destroy_due": planned.destroy_due,
+        "rule": planned.rule,
+        "trigger_on": s.trigger_on.isoformat(),
+        "archive_on": s.archive_on.isoformat(),
+        "destroy_on": s.destroy_on.isoformat(),
+        "holds": list(planned.hold_names),
+        "approval": None
+        if planned.approval is None
+        else ("approved" if planned.approval.approved else "requested"),
+    }
+
+
+async def _preview(runtime: Runtime, as_of: dt.date, actor: Actor = JOB_ACTOR) -> list[Planned]:
+    found: list[Planned] = []
+    async with (
+        runtime.database.sessions() as session,
+        runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
+    ):
+        async for batch in plan(access.session, policy_of(runtime), as_of):
+            found.extend(batch)
+    return found
+
+
+def _kill_hook(step_name: str | None) -> Callable[[str, uuid.UUID], None]:
+    def hook(step: str, case_id: uuid.UUID) -> None:
+        if step == step_name:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+async def _run(runtime: Runtime, as_of: dt.date, tty: bool) -> JobReport:
+    bar: list[object] = []
+
+    def on_start(total: int) -> None:
+        if tty:
+            progress = click.progressbar(length=total, label="retention", file=sys.stderr)
+            progress.__enter__()
+            bar.append(progress)
+
+    def on_outcome(outcome: CaseOutcome) -> None:
+        if bar:
+            bar[0].update(1)  # type: ignore[attr-defined]
+        else:
+            line = {"case": outcome.reference, "outcome": outcome.action}
+            if outcome.holds:
+                line["holds"] = ",".join(outcome.holds)
+            click.echo(json.dumps(line))
+
+    job = RetentionJob(
+        database=runtime.database,
+        vault=runtime.vault,
+        gate=runtime.gate,
+        store=FolderArchiveStore(runtime.settings.resolved_archive_path),
+        policy=policy_of(runtime),
+        clock=utcnow,
+        hook=_kill_hook(runtime.settings.retention_kill_at),
+        on_start=on_start,
+        on_outcome=on_outcome,
+    )
+    report = await job.run(as_of)
+    if bar:
+        bar[0].__exit__(None, None, None)  # type: ignore[attr-defined]
+    return report
+
+
+async def _as_staff(session: AsyncSession, username: str) -> Actor:
+    actor = await staff_actor(session, username)
+    await session.rollback()
+    if actor is None:
+        raise ValidationFailed("as", "no active member of staff by that username")
+    return actor
+
+
+async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
+    case_id = await find_case_id(session, reference)
+    if case_id is None:
+        raise NotFound("no case with that reference")
+    return case_id
+
+
+async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) -> int:
+    """Ask for approval of every destruction the preview shows awaiting it."""
+    async with runtime.database.sessions() as session:
+        actor = await _as_staff(session, username)
+    waiting = [
+        p for p in await _preview(runtime, as_of, actor) if p.action is Action.AWAITING_APPROVAL
+    ]
+    async with (
+        runtime.database.sessions() as session,
+        runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
+    ):
+        for planned in waiting:
+            await request_approval(
+                access.session, planned.case_id, planned.schedule.destroy_on, actor.label, utcnow()
+            )
+            access.touched(case_id=planned.case_id)
+    return len(waiting)
+
+
+async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
+    """Approve every requested destruction in the preview (never one's own, where the
+    profile asks for two people)."""
+    async with runtime.database.sessions() as session:
+        actor = await _as_staff(session, username)
+    requested = [
+        p
+        for p in await _preview(runtime, as_of, actor)
+        if p.approval is not None and not p.approval.approved
+    ]
+    two_person = policy_of(runtime).two_person_approval
+    for planned in requested:
+        assert planned.approval is not None
+        target = Target(case_id=planned.case_id)
+        async with (
+            runtime.database.sessions() as session,
+            runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, target) as access,
+        ):
+            await approve(
+                access.session, planned.approval.id, actor.label, utcnow(), two_person=two_person
+            )
+    return len(requested)
+
+
+async def _place(runtime: Runtime, username: str, reference: str, reason: str) -> str:
+    why = parse_reason(reason)
+    async with runtime.database.sessions() as session:
+        actor = await _as_staff(session, username)
+        case_id = await _case(session, reference)
+        await session.rollback()
+        target = Target(case_id=case_id)
+        async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
+            hold = await place_hold(access.session, case_id, why, actor.label, utcnow())
+            return str(hold.id)
+
+
+async def _release(runtime: Runtime, username: str, hold_id: uuid.UUID) -> None:
+    async with runtime.database.sessions() as session:
+        actor = await _as_staff(session, username)
+        case_id = await hold_case_of(session, hold_id)
+        await session.rollback()
+        if case_id is None:
+            raise NotFound("no such hold")
+        target = Target(case_id=case_id)
+        async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
+            await release_hold(access.session, hold_id, actor.label, utcnow())
+
+
+async def _certificates(runtime: Runtime, reference: str | None) -> list[dict[str, object]]:
+    async with (
+        runtime.database.sessions() as session,
+        runtime.gate.access(session, JOB_ACTOR, Operation.APPROVE_DESTRUCTION, Target()) as access,
+    ):
+        rows = await list_certificates(access.session, reference=reference)
+        return [certificate_record(c) for c in rows]
+
+
+def certificate_record(c: object) -> dict[str, object]:
+    fields = (
+        "case_reference", "rule", "profile_name", "profile_version", "trigger_on",
+        "archive_on", "destroy_on", "requested_by", "approved_by", "counts", "bundle_digest",
+        "keys_shredded", "destroyed_by", "destroyed_at", "completed_at",
+    )  # fmt: skip
+    return {name: _plain(getattr(c, name)) for name in fields}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def _today() -> dt.date:
+    return utcnow().date()
+
+
+AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Plan for this day (YYYY-MM-DD) instead of today.",
+)
+
+
+def retention_commands(group: click.Group) -> None:
+    """Register this module's commands on the `tact` group."""
+
+    @group.group("retention", help="Records management: archive, destroy, holds, certificates.")
+    def retention() -> None:
+        pass
+
+    @retention.command("preview", help="What would be archived or destroyed, and why.")
+    @AS_OF
+    def preview_command(as_of: dt.datetime | None) -> None:
+        day = as_of.date() if as_of else _today()
+        for planned in with_runtime(lambda runtime: _preview(runtime, day)):
+            click.echo(json.dumps(preview_line(planned)))
+
+    @retention.command("run", help="Archive and destroy what is due. Exit status 1 on failures.")
+    @AS_OF
+    def run_command(as_of: dt.datetime | None) -> None:
+        day = as_of.date() if as_of else _today()
+        tty = sys.stdout.isatty()
+        report = with_runtime(lambda runtime: _run(runtime, day, tty))
+        summary = {
+            action: report.count(action)
+            for action in ("archived", "destroyed", "held", "awaiting_approval", "failed")
+        }
+        click.echo(json.dumps({"summary": summary}))
+        if report.failed:
+            raise SystemExit(1)
+
+    @retention.command("request-approval", help="Ask for approval of due destructions.")
+    @click.option("--as", "username", required=True, help="The IG officer asking.")
+    @AS_OF
+    def request_command(username: str, as_of: dt.datetime | None) -> None:
+        day = as_of.date() if as_of else _today()
+        asked = with_runtime(lambda runtime: _request_approvals(runtime, username, day))
+        click.echo(f"approval requested for {asked} case(s)")
+
+    @retention.command("approve", help="Approve requested destructions.")
+    @click.option("--as", "username", required=True, help="The IG officer approving.")
+    @AS_OF
+    def approve_command(username: str, as_of: dt.datetime | None) -> None:
+        day = as_of.date() if as_of else _today()
+        approved = with_runtime(lambda runtime: _approve(runtime, username, day))
+        click.echo(f"approved {approved} destruction(s)")
+
+    @retention.group("hold", help="Place and release holds.")
+    def hold() -> None:
+        pass
+
+    @hold.command("place")
+    @click.option("--as", "username", required=True)
+    @click.option("--case-ref", required=True)
+    @click.option("--reason", required=True, help="litigation, ombudsman_investigation, ...")
+    def place_command(username: str, case_ref: str, reason: str) -> None:
+        click.echo(with_runtime(lambda runtime: _place(runtime, username, case_ref, reason)))
+
+    @hold.command("release")
+    @click.option("--as", "username", required=True)
+    @click.option("--hold-id", required=True, type=click.UUID)
+    def release_command(username: str, hold_id: uuid.UUID) -> None:
+        with_runtime(lambda runtime: _release(runtime, username, hold_id))
+        click.echo("released")
+
+    @retention.command("certificates", help="Destruction certificates, newest first (JSON).")
+    @click.option("--case-ref")
+    def certificates_command(case_ref: str | None) -> None:
+        for record in with_runtime(lambda runtime: _certificates(runtime, case_ref)):
+            click.echo(json.dumps(record, default=str))

@@ -1,0 +1,137 @@
+"""The retention queue: which settled cases are due to be archived or destroyed on a day, and
+why, with the holds and approvals that stop them. The preview (CLI, API, admin panel) and the
+job read the same queue, so what the preview says is what the job does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.retention_schedule import (
+    CaseDates,
+    RetentionPolicy,
+    Schedule,
+    case_dates,
+    schedule_of,
+)
+from records.certificates import ApprovalView, approvals_for
+from records.holds import HoldView, holds_on
+from records.models import CaseState
+
+
+class Action(enum.StrEnum):
+    ARCHIVE = "archive"  # archive now (and destroy too, when that is also due)
+    DESTROY = "destroy"
+    HELD = "held"  # due, but a hold wins
+    AWAITING_APPROVAL = "awaiting_approval"  # destruction due, not yet approved
+
+
+@dataclass(frozen=True)
+class Planned:
+    case_id: uuid.UUID
+    reference: str
+    state: CaseState
+    schedule: Schedule
+    action: Action
+    rule: str  # the schedule's rule, described
+    destroy_due: bool
+    holds: tuple[HoldView, ...] = ()
+    approval: ApprovalView | None = None
+
+    @property
+    def hold_names(self) -> tuple[str, ...]:
+        return tuple(h.reason.value for h in self.holds)
+
+
+def _is_due(dates: CaseDates, schedule: Schedule, as_of: dt.date) -> bool:
+    if dates.state is CaseState.ARCHIVED:
+        return as_of >= schedule.destroy_on
+    return as_of >= schedule.archive_on
+
+
+async def plan(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    *,
+    case_ids: Sequence[uuid.UUID] | None = None,
+    batch: int = 2000,
+) -> AsyncIterator[list[Planned]]:
+    """The due cases, a batch at a time, in id order (the named ones, or all)."""
+    after: uuid.UUID | None = None
+    while True:
+        rows = await case_dates(session, case_ids=case_ids, after=after, limit=batch)
+        if not rows:
+            return
+        after = rows[-1].case_id
+        due = [
+            (dates, schedule)
+            for dates in rows
+            if (schedule := schedule_of(dates, policy)) is not None
+            and _is_due(dates, schedule, as_of)
+        ]
+        if due:
+            yield await _decide(session, policy, as_of, due)
+        if case_ids is not None or len(rows) < batch:
+            return
+
+
+async def plan_one(
+    session: AsyncSession, policy: RetentionPolicy, as_of: dt.date, case_id: uuid.UUID
+) -> Planned | None:
+    async for planned in plan(session, policy, as_of, case_ids=[case_id]):
+        return planned[0] if planned else None
+    return None
+
+
+async def _decide(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    due: list[tuple[CaseDates, Schedule]],
+) -> list[Planned]:
+    holds = await holds_on(session, [d.case_id for d, _ in due])
+    approvals: dict[uuid.UUID, ApprovalView] = {}
+    if policy.approval_required:
+        approvals = await approvals_for(session, [(d.case_id, s.destroy_on) for d, s in due])
+    planned: list[Planned] = []
+    for dates, schedule in due:
+        destroy_due = as_of >= schedule.destroy_on
+        approval = approvals.get(dates.case_id)
+        if holds.get(dates.case_id):
+            action = Action.HELD
+        elif dates.state is not CaseState.ARCHIVED:
+            action = Action.ARCHIVE
+        elif policy.approval_required and (approval is None or not approval.approved):
+            action = Action.AWAITING_APPROVAL
+        else:
+            action = Action.DESTROY
+        planned.append(
+            Planned(
+                case_id=dates.case_id,
+                reference=dates.reference,
+                state=dates.state,
+                schedule=schedule,
+                action=action,
+                rule=schedule.describe(policy),
+                destroy_due=destroy_due,
+                holds=tuple(holds.get(dates.case_id, ())),
+                approval=approval,
+            )
+        )
+    return planned
+
+
+def may_destroy(planned: Planned, policy: RetentionPolicy) -> bool:
+    """Destruction due, no hold, and approved where the profile asks for approval."""
+    if not planned.destroy_due or planned.holds:
+        return False
+    if not policy.approval_required:
+        return True
+    return planned.approval is not None and planned.approval.approved

@@ -1,0 +1,131 @@
+"""Approvals of destruction and destruction certificates: read and written here, so the
+retention job, the API and the admin panel share one version of each.
+
+Domain functions: they take the session and a clock's time, and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import Forbidden, InvalidTransition, NotFound
+from records.retention_tables import DestructionApproval, DestructionCertificate
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    id: uuid.UUID
+    case_id: uuid.UUID
+    destroy_on: dt.date
+    requested_by: str
+    approved_by: str | None
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_by is not None
+
+
+def _view(row: DestructionApproval) -> ApprovalView:
+    return ApprovalView(row.id, row.case_id, row.destroy_on, row.requested_by, row.approved_by)
+
+
+async def request_approval(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    destroy_on: dt.date,
+    requested_by: str,
+    now: dt.datetime,
+) -> ApprovalView:
+    """Ask for approval to destroy a case on its scheduled date; an open request for the
+    same date is returned as it is (asking twice is one request)."""
+    existing = await session.scalar(
+        select(DestructionApproval).where(
+            DestructionApproval.case_id == case_id, DestructionApproval.destroy_on == destroy_on
+        )
+    )
+    if existing is not None:
+        return _view(existing)
+    row = DestructionApproval(
+        id=uuid.uuid4(),
+        case_id=case_id,
+        destroy_on=destroy_on,
+        requested_by=requested_by,
+        requested_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _view(row)
+
+
+async def approve(
+    session: AsyncSession,
+    approval_id: uuid.UUID,
+    approved_by: str,
+    now: dt.datetime,
+    *,
+    two_person: bool,
+) -> ApprovalView:
+    """Approve a request. With two-person approval the requester may not approve their own."""
+    row = await session.get(DestructionApproval, approval_id)
+    if row is None:
+        raise NotFound("no such approval request")
+    if row.approved_at is not None:
+        raise InvalidTransition("the request is already approved")
+    if two_person and row.requested_by == approved_by:
+        raise Forbidden("the requester of a destruction may not approve it")
+    row.approved_by = approved_by
+    row.approved_at = now
+    await session.flush()
+    return _view(row)
+
+
+async def approval_case_of(session: AsyncSession, approval_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        select(DestructionApproval.case_id).where(DestructionApproval.id == approval_id)
+    )
+
+
+async def approvals_for(
+    session: AsyncSession, wanted: Sequence[tuple[uuid.UUID, dt.date]]
+) -> dict[uuid.UUID, ApprovalView]:
+    """The request (approved first) for each (case, destroy_on) that has one."""
+    found: dict[uuid.UUID, ApprovalView] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await session.scalars(
+            select(DestructionApproval).where(
+                or_(
+                    *(
+                        and_(
+                            DestructionApproval.case_id == case_id,
+                            DestructionApproval.destroy_on == destroy_on,
+                        )
+                        for case_id, destroy_on in chunk
+                    )
+                )
+            )
+        )
+        for row in rows:
+            current = found.get(row.case_id)
+            if current is None or (row.approved_by is not None and not current.approved):
+                found[row.case_id] = _view(row)
+    return found
+
+
+async def list_certificates(
+    session: AsyncSession, *, reference: str | None = None, limit: int = 100
+) -> list[DestructionCertificate]:
+    """Certificates, newest first (or the one for a case reference)."""
+    query = select(DestructionCertificate)
+    if reference is not None:
+        query = query.where(DestructionCertificate.case_reference == reference.strip().upper())
+    query = query.order_by(
+        DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id
+    ).limit(limit)
+    return list(await session.scalars(query))

@@ -1,0 +1,180 @@
+"""Holds on cases: placed and released by IG officers, or automatic while a subject access
+request, an appeal or a review is open. A case with any hold is neither archived nor
+destroyed. Subject access requests are opened and completed here too (they hold).
+
+Domain functions: they take the session and a clock's time, and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import column, func, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import InvalidTransition, NotFound, ValidationFailed
+from records.models import Case, Customer
+from records.retention_tables import (
+    PLACEABLE,
+    HoldReason,
+    RetentionHold,
+    SubjectAccessRequest,
+)
+
+# The workflow's timeline (records/case_steps.py), read by name: an appeal or review is open
+# while it has been lodged or requested more often than decided.
+_case_events = table("case_events", column("case_id"), column("step"))
+_OPENED_BY = {"appeal_lodged": HoldReason.APPEAL_OPEN, "review_requested": HoldReason.REVIEW_OPEN}
+_CLOSED_BY = {"appeal_decided": HoldReason.APPEAL_OPEN, "review_decided": HoldReason.REVIEW_OPEN}
+
+
+@dataclass(frozen=True)
+class HoldView:
+    """A hold as the preview, the admin panel and the API show it. Automatic holds have no
+    id: they end when what they name is closed, not by release."""
+
+    case_id: uuid.UUID
+    reason: HoldReason
+    id: uuid.UUID | None = None
+    placed_by: str | None = None
+    placed_at: dt.datetime | None = None
+
+    @property
+    def automatic(self) -> bool:
+        return self.id is None
+
+
+def parse_reason(value: str) -> HoldReason:
+    try:
+        reason = HoldReason(value.strip().lower())
+    except ValueError:
+        reason = None
+    if reason not in PLACEABLE:
+        names = ", ".join(sorted(r.value for r in PLACEABLE))
+        raise ValidationFailed("reason", f"must be one of: {names}")
+    return reason
+
+
+async def place_hold(
+    session: AsyncSession, case_id: uuid.UUID, reason: HoldReason, placed_by: str, now: dt.datetime
+) -> RetentionHold:
+    if reason not in PLACEABLE:
+        raise ValidationFailed("reason", "this kind of hold is automatic")
+    if await session.get(Case, case_id) is None:
+        raise NotFound("no such case")
+    hold = RetentionHold(
+        id=uuid.uuid4(), case_id=case_id, reason=reason, placed_by=placed_by, placed_at=now
+    )
+    session.add(hold)
+    await session.flush()
+    return hold
+
+
+async def release_hold(
+    session: AsyncSession, hold_id: uuid.UUID, released_by: str, now: dt.datetime
+) -> RetentionHold:
+    hold = await session.get(RetentionHold, hold_id)
+    if hold is None:
+        raise NotFound("no such hold")
+    if hold.released_at is not None:
+        raise InvalidTransition("the hold is already released")
+    hold.released_by = released_by
+    hold.released_at = now
+    await session.flush()
+    return hold
+
+
+async def hold_case_of(session: AsyncSession, hold_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(select(RetentionHold.case_id).where(RetentionHold.id == hold_id))
+
+
+async def holds_on(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[HoldView]]:
+    """Every hold in force on these cases, placed and automatic."""
+    found: dict[uuid.UUID, list[HoldView]] = defaultdict(list)
+    if not case_ids:
+        return found
+    for chunk in _chunks(case_ids):
+        placed = await session.scalars(
+            select(RetentionHold).where(
+                RetentionHold.case_id.in_(chunk), RetentionHold.released_at.is_(None)
+            )
+        )
+        for h in placed:
+            found[h.case_id].append(HoldView(h.case_id, h.reason, h.id, h.placed_by, h.placed_at))
+        for case_id in await _under_subject_access(session, chunk):
+            found[case_id].append(HoldView(case_id, HoldReason.SUBJECT_ACCESS_REQUEST))
+        for case_id, reason in await open_appeals_and_reviews(session, chunk):
+            found[case_id].append(HoldView(case_id, reason))
+    return found
+
+
+async def _under_subject_access(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(Case.id)
+        .join(SubjectAccessRequest, SubjectAccessRequest.customer_id == Case.customer_id)
+        .where(Case.id.in_(case_ids), SubjectAccessRequest.completed_at.is_(None))
+        .distinct()
+    )
+    return list(rows)
+
+
+async def open_appeals_and_reviews(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, HoldReason]]:
+    """(case, APPEAL_OPEN or REVIEW_OPEN) for each appeal or review lodged and not decided:
+    the one place automatic holds read the workflow's timeline."""
+    steps = (*_OPENED_BY, *_CLOSED_BY)
+    rows = await session.execute(
+        select(_case_events.c.case_id, _case_events.c.step, func.count())
+        .where(_case_events.c.case_id.in_(case_ids), _case_events.c.step.in_(steps))
+        .group_by(_case_events.c.case_id, _case_events.c.step)
+    )
+    balance: dict[tuple[uuid.UUID, HoldReason], int] = defaultdict(int)
+    for case_id, step, count in rows:
+        if step in _OPENED_BY:
+            balance[(case_id, _OPENED_BY[step])] += count
+        else:
+            balance[(case_id, _CLOSED_BY[step])] -= count
+    return [key for key, open_count in balance.items() if open_count > 0]
+
+
+def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+# -- subject access requests ---------------------------------------------------------------
+
+
+async def open_subject_access(
+    session: AsyncSession, customer_id: uuid.UUID, opened_by: str, now: dt.datetime
+) -> SubjectAccessRequest:
+    if await session.get(Customer, customer_id) is None:
+        raise NotFound("no such customer")
+    request = SubjectAccessRequest(
+        id=uuid.uuid4(), customer_id=customer_id, opened_by=opened_by, opened_at=now
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def complete_subject_access(
+    session: AsyncSession, request_id: uuid.UUID, completed_by: str, now: dt.datetime
+) -> SubjectAccessRequest:
+    request = await session.get(SubjectAccessRequest, request_id)
+    if request is None:
+        raise NotFound("no such subject access request")
+    if request.completed_at is not None:
+        raise InvalidTransition("the request is already complete")
+    request.completed_by = completed_by
+    request.completed_at = now
+    await session.flush()
+    return request

@@ -1,0 +1,238 @@
+"""The retention job: finish interrupted destructions, then take each due case through its
+steps, one transaction per step, each through the gate as the job's actor.
+
+Several processes may run at once on PostgreSQL: each case is taken with
+SELECT ... FOR UPDATE SKIP LOCKED and re-planned under that lock, so a case another process
+has (or has just finished) is skipped, never handled twice. On SQLite every transaction holds
+the write lock, which serialises the same steps.
+
+`hook(step, case_id)` is called after each recorded step: the CLI uses it for a test hook
+that kills the process at a named step (the crash tests), and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.actor import Actor, ActorKind, RoleGrant
+from authz.gate import Gate, Target
+from authz.operations import Operation
+from casework.retention_queue import Action, Planned, may_destroy, plan, plan_one
+from casework.retention_schedule import RetentionPolicy
+from records.database import Database
+from records.models import Case, Role
+from records.retention_tables import DestructionCertificate, RetentionProgress
+from records.vault import Vault
+from retention.archive import mark_archived, write_bundle
+from retention.archive_store import ArchiveStore
+from retention.destroy import delete_rows, unfinished
+
+log = logging.getLogger("tact.retention")
+
+JOB_ACTOR = Actor(
+    kind=ActorKind.SYSTEM,
+    label="system:retention",
+    roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
+)
+# The steps a hook is told about, in the order a case passes them.
+STEPS = (
+    "archive.bundle_written",
+    "archive.committed",
+    "destroy.rows_deleted",
+    "destroy.case_key_shredded",
+    "destroy.bundle_deleted",
+    "destroy.completed",
+)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    reference: str
+    action: str  # archived, destroyed, held, awaiting_approval, skipped, failed
+    holds: tuple[str, ...] = ()
+
+
+@dataclass
+class JobReport:
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+
+@dataclass
+class RetentionJob:
+    database: Database
+    vault: Vault
+    gate: Gate
+    store: ArchiveStore
+    policy: RetentionPolicy
+    clock: Callable[[], dt.datetime]
+    actor: Actor = JOB_ACTOR
+    hook: Callable[[str, uuid.UUID], None] = lambda step, case_id: None
+    on_start: Callable[[int], None] = lambda due: None
+    on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None
+
+    async def run(self, as_of: dt.date) -> JobReport:
+        report = JobReport()
+        await self.finish_interrupted()
+        async with self.database.sessions() as session:
+            due = [p.case_id async for batch in plan(session, self.policy, as_of) for p in batch]
+            await session.rollback()
+        self.on_start(len(due))
+        for case_id in due:
+            outcome = await self._handle(case_id, as_of)
+            report.outcomes.append(outcome)
+            self.on_outcome(outcome)
+        await self.finish_interrupted()
+        await self._erase_freed_space()
+        return report
+
+    async def _handle(self, case_id: uuid.UUID, as_of: dt.date) -> CaseOutcome:
+        reference = str(case_id)
+        try:
+            archived = await self._step(case_id, as_of, archive=True)
+            if archived is not None and archived.action != "archived":
+                return archived
+            destroyed = await self._step(case_id, as_of, archive=False)
+            return destroyed or archived or CaseOutcome(reference, "skipped")
+        except Exception:
+            # The case id only: the exception may quote what was being read.
+            log.exception(
+                "retention step failed",
+                extra={"event": "retention_failed", "case_id": str(case_id)},
+            )
+            return CaseOutcome(reference, "failed")
+
+    async def _step(
+        self, case_id: uuid.UUID, as_of: dt.date, *, archive: bool
+    ) -> CaseOutcome | None:
+        """Take the case's lock, re-plan it, and do its next step if it is due."""
+        async with self.database.sessions() as session:
+            planned = await self._lock_and_plan(session, case_id, as_of)
+            if planned is None:
+                await session.rollback()
+                return None
+            if planned.action in (Action.HELD, Action.AWAITING_APPROVAL):
+                await session.rollback()
+                return CaseOutcome(planned.reference, planned.action.value, planned.hold_names)
+            if archive and planned.action is Action.ARCHIVE:
+                await self._archive(session, planned)
+                return CaseOutcome(planned.reference, "archived")
+            if not archive and planned.action is Action.DESTROY:
+                if not may_destroy(planned, self.policy):
+                    await session.rollback()
+                    return None
+                progress = await self._destroy_rows(session, planned)
+                await self._finish(progress)
+                return CaseOutcome(planned.reference, "destroyed")
+            await session.rollback()
+            return None
+
+    async def _lock_and_plan(
+        self, session: AsyncSession, case_id: uuid.UUID, as_of: dt.date
+    ) -> Planned | None:
+        locked = await session.scalar(
+            select(Case.id).where(Case.id == case_id).with_for_update(skip_locked=True)
+        )
+        if locked is None:
+            return None  # taken by another process, or already destroyed
+        return await plan_one(session, self.policy, as_of, case_id)
+
+    async def _archive(self, session: AsyncSession, planned: Planned) -> None:
+        target = Target(case_id=planned.case_id)
+        async with self.gate.access(session, self.actor, Operation.ARCHIVE_CASE, target) as access:
+            key, digest = await write_bundle(
+                access.session, self.vault, self.store, planned.case_id
+            )
+            self.hook("archive.bundle_written", planned.case_id)
+            await mark_archived(access.session, planned.case_id, key, digest, self.clock())
+        self.hook("archive.committed", planned.case_id)
+
+    async def _destroy_rows(self, session: AsyncSession, planned: Planned) -> RetentionProgress:
+        target = Target(case_id=planned.case_id)
+        async with self.gate.access(session, self.actor, Operation.DESTROY_CASE, target) as access:
+            if self.database.engine.dialect.name == "sqlite":
+                # Deleted rows' pages are overwritten, not left readable in free space.
+                await access.session.execute(text("PRAGMA secure_delete = ON"))
+            await delete_rows(
+                access.session,
+                planned,
+                self.policy,
+                destroyed_by=self.actor.label,
+                now=self.clock(),
+            )
+            progress = await access.session.get(RetentionProgress, planned.case_id)
+            assert progress is not None
+        self.hook("destroy.rows_deleted", planned.case_id)
+        return progress
+
+    async def finish_interrupted(self) -> int:
+        """Finish every destruction whose rows are gone (steps 2 and 3)."""
+        finished = 0
+        while True:
+            async with self.database.sessions() as session:
+                pending = await unfinished(session)
+                await session.rollback()
+            if not pending:
+                return finished
+            for progress in pending:
+                await self._finish(progress)
+                finished += 1
+
+    async def _finish(self, progress: RetentionProgress) -> None:
+        case_id = progress.case_id
+        shredded = int(await self.vault.shred("case", case_id))
+        self.hook("destroy.case_key_shredded", case_id)
+        if progress.customer_id is not None:
+            shredded += int(await self.vault.shred("customer", progress.customer_id))
+        if progress.bundle_key is not None:
+            self.store.delete(progress.bundle_key)
+        self.hook("destroy.bundle_deleted", case_id)
+        async with self.database.sessions() as session, session.begin():
+            row = await session.get(RetentionProgress, case_id, with_for_update=True)
+            if row is None:
+                return  # another process finished it
+            if row.certificate_id is not None:
+                certificate = await session.get(DestructionCertificate, row.certificate_id)
+                if certificate is not None and certificate.completed_at is None:
+                    certificate.completed_at = self.clock()
+                    certificate.keys_shredded += shredded
+            await session.delete(row)
+        self.hook("destroy.completed", case_id)
+
+    async def _erase_freed_space(self) -> None:
+        """After deletions: on SQLite, checkpoint the case database's write-ahead log, so old
+        pages of deleted rows leave it; on PostgreSQL, VACUUM the key store's table, so a
+        shredded key's row does not stay on disk as a dead tuple."""
+        engine = self.database.engine
+        if engine.dialect.name == "sqlite" and engine.url.database:
+            # A connection of its own: the engine's connections begin every transaction
+            # with BEGIN IMMEDIATE, inside which a checkpoint cannot truncate the log.
+            await asyncio.to_thread(_checkpoint_sqlite, engine.url.database)
+        keys = self.database.keystore.engine
+        if keys.dialect.name == "postgresql":
+            async with keys.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await auto.exec_driver_sql("VACUUM data_keys")
+
+
+def _checkpoint_sqlite(path: str) -> None:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
