@@ -140,6 +140,7 @@ class _View(GraphQL[TactContext, None]):
             vault=wiring.runtime.vault,
             gate=wiring.gate,
             clock=self._clock,
+            profile=wiring.runtime.profile,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,35 @@ class ArrangementStatus:
 
 
 @dataclass(frozen=True)
+class InForce:
+    """One arrangement in force for the person in the service, its parameters opened."""
+
+    arrangement_id: uuid.UUID
+    case_id: uuid.UUID
+    customer_id: uuid.UUID
+    kind: ArrangementKind
+    parameters: dict[str, Any]
+    named_officer: str | None
+    deputy_officer: str | None
+    starts_on: dt.date
+    ends_on: dt.date | None
+    next_review_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one lookup found: the arrangements in force, and (for the access log only) the
+    customers matched and the cases whose arrangements were opened."""
+
+    arrangements: tuple[InForce, ...]
+    customer_ids: tuple[uuid.UUID, ...]
+    case_ids: tuple[uuid.UUID, ...]
+
+    def seen(self) -> tuple[tuple[uuid.UUID | None, uuid.UUID | None], ...]:
+        return seen_pairs(self.customer_ids, self.case_ids)
+
+
+@dataclass(frozen=True)
 class RestrictionStatus:
     service: str
     arrangements: tuple[ArrangementStatus, ...]
@@ -41,17 +71,65 @@ class RestrictionStatus:
         return bool(self.arrangements)
 
     def seen(self) -> tuple[tuple[uuid.UUID | None, uuid.UUID | None], ...]:
-        """(customer id, case id) pairs for the access log: one per customer found and case
-        shown, so "who has seen this person's record?" finds the lookup. The lookup does not
-        say which case is whose, so a case is paired with a customer only when there was
-        exactly one."""
-        if len(self.customer_ids) == 1:
-            (customer_id,) = self.customer_ids
-            return tuple((customer_id, case_id) for case_id in self.case_ids or (None,))
-        return (
-            *((customer_id, None) for customer_id in self.customer_ids),
-            *((None, case_id) for case_id in self.case_ids),
+        return seen_pairs(self.customer_ids, self.case_ids)
+
+
+def seen_pairs(
+    customer_ids: tuple[uuid.UUID, ...], case_ids: tuple[uuid.UUID, ...]
+) -> tuple[tuple[uuid.UUID | None, uuid.UUID | None], ...]:
+    """(customer id, case id) pairs for the access log: one per customer found and case
+    shown, so "who has seen this person's record?" finds the lookup. The lookup does not say
+    which case is whose, so a case is paired with a customer only when there was exactly
+    one."""
+    if len(customer_ids) == 1:
+        (customer_id,) = customer_ids
+        return tuple((customer_id, case_id) for case_id in case_ids or (None,))
+    return (
+        *((customer_id, None) for customer_id in customer_ids),
+        *((None, case_id) for case_id in case_ids),
+    )
+
+
+async def find_in_force(
+    session: AsyncSession,
+    vault: Vault,
+    kind: LookupKind,
+    value: str,
+    service: str,
+    today: dt.date,
+) -> Found:
+    """The portal lookup (one indexed query, then the case keys, cached): the arrangements
+    in force today for whoever `value` finds, in `service`."""
+    digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
+    rows = await arrangements_in_force(session, kind, digest, service, today)
+    in_force = [r for r in rows if r.arrangement_id is not None]
+    ciphers = await vault.ciphers(("case", r.case_id) for r in in_force if r.case_id is not None)
+    opened: dict[uuid.UUID, InForce] = {}
+    for row in in_force:
+        if row.arrangement_id in opened:
+            continue
+        assert row.arrangement_id and row.case_id and row.kind and row.parameters_sealed
+        assert row.starts_on is not None
+        cipher = ciphers[f"case:{row.case_id}"]
+        opened[row.arrangement_id] = InForce(
+            arrangement_id=row.arrangement_id,
+            case_id=row.case_id,
+            customer_id=row.customer_id,
+            kind=row.kind,
+            parameters=cipher.open_json(
+                "arrangements", "parameters", row.arrangement_id, row.parameters_sealed
+            ),
+            named_officer=row.named_officer,
+            deputy_officer=row.deputy_officer,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            next_review_on=row.next_review_on,
         )
+    return Found(
+        arrangements=tuple(opened.values()),
+        customer_ids=tuple(dict.fromkeys(r.customer_id for r in rows)),
+        case_ids=tuple(dict.fromkeys(a.case_id for a in opened.values())),
+    )
 
 
 async def restriction_status(
@@ -62,39 +140,24 @@ async def restriction_status(
     service: str,
     today: dt.date,
 ) -> RestrictionStatus:
-    digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
-    rows = await arrangements_in_force(session, kind, digest, service, today)
-    in_force = [r for r in rows if r.arrangement_id is not None]
-    ciphers = await vault.ciphers(("case", r.case_id) for r in in_force if r.case_id is not None)
-    seen: set[uuid.UUID] = set()
-    statuses: list[ArrangementStatus] = []
-    for row in in_force:
-        if row.arrangement_id in seen:
-            continue
-        assert row.arrangement_id and row.case_id and row.kind and row.parameters_sealed
-        assert row.starts_on is not None
-        seen.add(row.arrangement_id)
-        cipher = ciphers[f"case:{row.case_id}"]
-        parameters = cipher.open_json(
-            "arrangements", "parameters", row.arrangement_id, row.parameters_sealed
-        )
-        statuses.append(
-            ArrangementStatus(
-                kind=row.kind,
-                handling_instructions=handling_instructions(
-                    row.kind, parameters, row.named_officer, row.deputy_officer
-                ),
-                named_officer=row.named_officer,
-                starts_on=row.starts_on,
-                ends_on=row.ends_on,
-                next_review_on=row.next_review_on,
-            )
-        )
+    found = await find_in_force(session, vault, kind, value, service, today)
     return RestrictionStatus(
         service=service,
-        arrangements=tuple(statuses),
-        customer_ids=tuple(dict.fromkeys(r.customer_id for r in rows)),
-        case_ids=tuple(dict.fromkeys(r.case_id for r in in_force if r.case_id is not None)),
+        arrangements=tuple(
+            ArrangementStatus(
+                kind=a.kind,
+                handling_instructions=handling_instructions(
+                    a.kind, a.parameters, a.named_officer, a.deputy_officer
+                ),
+                named_officer=a.named_officer,
+                starts_on=a.starts_on,
+                ends_on=a.ends_on,
+                next_review_on=a.next_review_on,
+            )
+            for a in found.arrangements
+        ),
+        customer_ids=found.customer_ids,
+        case_ids=found.case_ids,
     )
 
 

@@ -268,6 +268,9 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # When the last arrangement ended: the retention clock starts here.
     restrictions_ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Who made the decision in force (casework's decide step): appeals must be independent
+    # of this person (authz/relations.py).
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class CaseAssignment(Base):

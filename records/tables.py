@@ -9,6 +9,7 @@ from __future__ import annotations
 from records.models import Base
 
 # Table modules add their classes to Base.metadata when imported; list each one here.
+import records.contacts  # noqa: F401, E402  (recorded contacts and their screening)
 import records.retention_tables  # noqa: F401, E402  (holds, progress, certificates)
 
 metadata = Base.metadata

@@ -28,8 +28,10 @@ from strawberry.types.graphql import OperationType
 
 from schema.access_log import AccessLogQuery
 from schema.cases import CaseQuery
+from schema.deadlines import DeadlineQuery
 from schema.errors import log_errors, one_of_arguments, present_all
 from schema.portal import PortalQuery
+from schema.workflow import WorkflowMutation
 
 MAX_DEPTH = 8
 MAX_ALIASES = 10
@@ -40,7 +42,12 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(PortalQuery, CaseQuery, AccessLogQuery):
+class Query(PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(WorkflowMutation):
     pass
 
 
@@ -103,6 +110,7 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
     ]
     schema = TactSchema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         # Suggestions ("did you mean ...?") would describe the schema when introspection is off.
         config=StrawberryConfig(disable_field_suggestions=not introspection),
