@@ -37,6 +37,12 @@ class Operation(StrEnum):
     ARCHIVE_CASE = "archive_case"
     DESTROY_CASE = "destroy_case"
     READ_ARCHIVED_CASE = "read_archived_case"
+    # The case workflow (issue 12): open a case in a service; assign staff to it (managers of
+    # the service); decide on an immediate risk (the profile's role, without waiting to be
+    # assigned: Cambridgeshire on-the-spot, RCT imminent risk).
+    OPEN_CASE = "open_case"
+    ASSIGN_STAFF = "assign_staff"
+    DECIDE_IMMEDIATE_RISK = "decide_immediate_risk"
 
 
 class FieldSet(StrEnum):
@@ -93,6 +99,9 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.ARCHIVE_CASE: FieldSet.FULL,
     Operation.DESTROY_CASE: FieldSet.SUMMARY,
     Operation.READ_ARCHIVED_CASE: FieldSet.FULL,
+    Operation.OPEN_CASE: FieldSet.FULL,
+    Operation.ASSIGN_STAFF: FieldSet.FULL,
+    Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,
 }
 
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL

@@ -175,23 +175,28 @@ async def _relations(
 
 
 def is_independent(relations: Iterable[AssignmentRelation]) -> bool:
-    """Whoever made the decision under appeal may not decide the appeal or review.
-
-    For now "made the decision" is "assigned to the case as its decision maker"; the policy
-    engine will narrow this to the decision actually under appeal."""
+    """Without a recorded decider (a case decided before deciders were recorded), whoever is
+    assigned as the case's decision maker counts as having made the decision."""
     return AssignmentRelation.DECISION_MAKER not in set(relations)
 
 
 async def ensure_independent(
     session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID
 ) -> None:
-    """Refuse (Forbidden) a member of staff who made the decision under appeal on this case."""
-    relations = await session.scalars(
-        select(CaseAssignment.relation).where(
-            CaseAssignment.case_id == case_id, CaseAssignment.staff_id == staff_id
+    """Refuse (Forbidden) the member of staff who made the decision under appeal: the case's
+    recorded decider (`Case.decided_by`, set by casework's decide step); with none recorded,
+    the assigned decision maker."""
+    decided_by = await session.scalar(select(Case.decided_by).where(Case.id == case_id))
+    if decided_by is not None:
+        independent = decided_by != staff_id
+    else:
+        relations = await session.scalars(
+            select(CaseAssignment.relation).where(
+                CaseAssignment.case_id == case_id, CaseAssignment.staff_id == staff_id
+            )
         )
-    )
-    if not is_independent(relations.all()):
+        independent = is_independent(relations.all())
+    if not independent:
         raise Forbidden(
             "an appeal or review must be decided by someone independent of the decision"
         )

@@ -35,6 +35,7 @@ from records.errors import NotFound, ValidationFailed
 from records.models import CaseState
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
+from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
 _CURSOR_PREFIX = "case:"
@@ -67,6 +68,10 @@ class Case(CaseSummary):
             "The full file: a separate, logged access. Outside the need-to-know set, state a "
             "reason (at least 20 characters) to break glass; the opening is flagged for review."
         ),
+    )
+    timeline: list[TimelineEvent] = strawberry.field(
+        resolver=resolve_timeline,
+        description="The case's history: every step, who took it, when and why. A logged read.",
     )
     break_glass_reason: strawberry.Private[str | None] = None
 

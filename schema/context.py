@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
+from casework.profiles import Profile, load_profile
 from records.vault import Vault
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ class TactContext:
     vault: Vault
     gate: Gate
     clock: Callable[[], dt.datetime]  # timezone-aware UTC now; tests pass a fixed clock
+    # The policy profile in use (TACT_PROFILE); tests of other areas may leave the default.
+    profile: Profile = field(default_factory=lambda: load_profile("default"))
 
     def today(self) -> dt.date:
         return self.clock().date()

@@ -1,0 +1,164 @@
+"""The decision and what follows it at once: decide (after the safeguards, and the warning and
+assessment the profile asks for), decide on an immediate risk (no warning; flagged; a full
+assessment then due), and record the notification (sent, in which format, or a recorded
+decision not to send where the profile allows it).
+
+The decision records who decided (`Case.decided_by`): appeals are checked against that
+person. Dates come from the profile (casework/deadlines.py): the review date, the appeal
+route and the deadline for an appeal, from the day of the decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from casework import step_models as m
+from casework.arrangements import validate_parameters
+from casework.deadlines import add_months, appeal_deadline, full_assessment_due, review_due
+from casework.opening import assign_once
+from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
+from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
+from records.cases import add_arrangement
+from records.errors import ValidationFailed
+from records.models import ArrangementKind, ArrangementState, AssignmentRelation
+
+
+async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent:
+    skip = given.skip_warning_reason is not None
+    if skip:
+        _check_skip(run, given)
+    begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
+    ends_on = given.ends_on
+    if given.duration_months is not None:
+        ends_on = add_months(given.starts_on, given.duration_months)
+    review_on = given.review_on or review_due(run.profile, given.starts_on)
+    arrangements = await _impose(
+        run, begun, given.arrangements, given.starts_on, ends_on, review_on
+    )
+    begun.case.decided_by = run.actor_id
+    deadline = appeal_deadline(run.profile, run.today())
+    event = await finish(
+        run, begun, Step.DECIDED, given,
+        ends_on=ends_on, review_on=review_on, arrangements_made=arrangements,
+        appeal_route=run.profile.appeal.route, appeal_deadline=deadline,
+        health_and_safety=_health_and_safety(given.arrangements),
+    )  # fmt: skip
+    add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
+    return event
+
+
+def _check_skip(run: StepRun, given: m.Decide) -> None:
+    allowed = run.profile.warning.may_skip_reasons
+    if given.skip_warning_reason not in allowed:
+        words = ", ".join(allowed) or "none"
+        raise ValidationFailed(
+            "input.skipWarningReason", f"this profile allows skipping the warning for: {words}"
+        )
+    if given.skip_warning_explanation is None:
+        raise ValidationFailed(
+            "input.skipWarningExplanation",
+            "say why the warning is skipped; it is told to the customer",
+        )
+
+
+async def decide_immediate_risk(
+    run: StepRun, case_id: uuid.UUID, given: m.DecideImmediateRisk
+) -> CaseEvent:
+    """Allowed without a warning or the safeguards, flagged, and a full assessment falls due."""
+    begun = await begin(run, case_id, Step.DECIDED_IMMEDIATE_RISK)
+    review_on = review_due(run.profile, given.starts_on)
+    made = await _impose(run, begun, given.arrangements, given.starts_on, given.ends_on, review_on)
+    begun.case.decided_by = run.actor_id
+    assessment_due = full_assessment_due(run.profile, run.today())
+    event = await finish(
+        run, begun, Step.DECIDED_IMMEDIATE_RISK, given,
+        flagged=True, full_assessment_due=assessment_due, review_on=review_on,
+        arrangements_made=made, appeal_route=run.profile.appeal.route,
+        appeal_deadline=appeal_deadline(run.profile, run.today()),
+        health_and_safety=_health_and_safety(given.arrangements),
+    )  # fmt: skip
+    add_deadline(run.session, begun.case, DeadlineKind.FULL_ASSESSMENT, assessment_due, event)
+    add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
+    return event
+
+
+def _health_and_safety(arrangements: list[m.NewArrangement]) -> bool:
+    """A premises exclusion for health and safety (RCT: not open to appeal)."""
+    return any(
+        a.kind is ArrangementKind.PREMISES_EXCLUSION and a.parameters.get("health_and_safety")
+        for a in arrangements
+    )
+
+
+async def _impose(
+    run: StepRun,
+    begun: Begun,
+    arrangements: list[m.NewArrangement],
+    starts_on: dt.date,
+    ends_on: dt.date | None,
+    review_on: dt.date,
+) -> list[str]:
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationFailed("input.endsOn", "must not be before startsOn")
+    made = []
+    for i, new in enumerate(arrangements):
+        field = f"input.arrangements.{i}"
+        if new.kind not in run.profile.arrangement_kinds:
+            raise ValidationFailed(
+                f"{field}.kind", "this profile does not use this arrangement kind"
+            )
+        try:
+            parameters = validate_parameters(new.kind, new.parameters)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"{field}.{exc.field}", exc.message.partition(": ")[2]) from None
+        services = await scoped_services(run, begun, new.services, f"{field}.services")
+        officers = await _officers(run, begun, new, field)
+        await add_arrangement(
+            run.session, run.vault, begun.case, kind=new.kind, parameters=parameters,
+            service_ids=services, starts_on=starts_on, ends_on=ends_on, next_review_on=review_on,
+            named_officer_id=officers[0], deputy_officer_id=officers[1],
+            state=ArrangementState.ACTIVE,
+        )  # fmt: skip
+        made.append(new.kind.value)
+    return made
+
+
+async def _officers(
+    run: StepRun, begun: Begun, new: m.NewArrangement, field: str
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    found: list[uuid.UUID | None] = []
+    for name, username in (
+        ("namedOfficer", new.named_officer),
+        ("deputyOfficer", new.deputy_officer),
+    ):
+        if username is None:
+            found.append(None)
+            continue
+        who = await staff_id(run, username, f"{field}.{name}")
+        await assign_once(run, begun.case.id, who, AssignmentRelation.NAMED_OFFICER)
+        found.append(who)
+    return found[0], found[1]
+
+
+async def record_notification(
+    run: StepRun, case_id: uuid.UUID, given: m.RecordNotification
+) -> CaseEvent:
+    """The letter sent (when, in which format), or a recorded decision not to send (only where
+    the profile allows it: Portsmouth). An "ended" notification meets the one due."""
+    begun = await begin(run, case_id, Step.NOTIFICATION_RECORDED)
+    notification = run.profile.notification
+    if given.not_sent_reason is not None and not notification.decision_not_to_send_allowed:
+        raise ValidationFailed(
+            "input.notSentReason", "this profile requires the notification to be sent"
+        )
+    if given.format is not None and given.format.value not in notification.formats:
+        raise ValidationFailed("input.format", f"formats: {', '.join(notification.formats)}")
+    extra: dict[str, Any] = {}
+    if given.subject is m.NotificationSubject.ENDED:
+        met = await meet_deadlines(
+            run.session, case_id, [DeadlineKind.ENDED_NOTIFICATION], run.clock()
+        )
+        extra["ended_notification_met"] = bool(met)
+    return await finish(run, begun, Step.NOTIFICATION_RECORDED, given, **extra)

@@ -1,0 +1,213 @@
+"""Steps before a decision: open a case, record concerns and evidence, assign staff, record
+the safeguards, warn (or the profile's step one), refer, assess or hold a case conference,
+close with no action. One function per step; each writes one timeline event (casework/steps).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from casework import step_models as m
+from casework.steps import Begun, StepRun, begin, finish, service_ids, staff_id
+from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
+from records.cases import add_concern, add_evidence, assign, create_case
+from records.customers import NewContact, create_customer
+from records.errors import ValidationFailed
+from records.lookup import LookupKind
+from records.models import (
+    AssignmentRelation,
+    Case,
+    CaseAssignment,
+    CaseState,
+    ContactDetail,
+    ContactKind,
+    Customer,
+)
+
+
+async def find_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID | None:
+    """The customer these details find, by blind index: reference first, then email, phone."""
+    vault = run.vault
+    if who.customer_ref:
+        digest = vault.blind_index(
+            LookupKind.CUSTOMER_REF, who.customer_ref, "input.customer.customerRef"
+        )
+        found = await run.session.scalar(
+            select(Customer.id).where(Customer.reference_digest == digest)
+        )
+        if found is not None:
+            return found
+    for kind, value, field in (
+        (LookupKind.EMAIL, who.email, "input.customer.email"),
+        (LookupKind.PHONE, who.phone, "input.customer.phone"),
+    ):
+        if value:
+            digest = vault.blind_index(kind, value, field)
+            found = await run.session.scalar(
+                select(ContactDetail.customer_id).where(ContactDetail.digest == digest).limit(1)
+            )
+            if found is not None:
+                return found
+    return None
+
+
+async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case, CaseEvent]:
+    """Open a case for the customer these details find, or make the customer first. The
+    member of staff who opens it becomes its case officer."""
+    (service_id,) = (await service_ids(run, [service], "service")).values()
+    customer_id = await find_customer(run, given.customer)
+    created = customer_id is None
+    if customer_id is None:
+        customer_id = await _new_customer(run, given.customer)
+    case = await create_case(
+        run.session, run.vault, service_id=service_id, customer_id=customer_id,
+        opened_at=run.clock(), summary=given.summary,
+    )  # fmt: skip
+    if run.actor_id is not None:
+        await assign(run.session, case.id, run.actor_id, AssignmentRelation.CASE_OFFICER)
+    # The customer's details are the customer's, sealed under their key: not repeated here.
+    details = {
+        "service": service,
+        "customer_created": created,
+        **given.model_dump(mode="json", exclude={"customer"}, exclude_none=True),
+    }
+    event = await record_event(
+        run.session, run.vault, case, Step.CASE_OPENED, actor_id=run.actor_id, at=run.clock(),
+        details=details,
+    )  # fmt: skip
+    return case, event
+
+
+async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:
+    if not who.name:
+        raise ValidationFailed("input.customer.name", "no customer found: give a name to add one")
+    contacts = [NewContact(ContactKind.EMAIL, who.email, preferred=True)] if who.email else []
+    if who.phone:
+        contacts.append(NewContact(ContactKind.PHONE, who.phone))
+    return await create_customer(
+        run.session, run.vault, kind=who.kind, name=who.name, reference=who.customer_ref,
+        contacts=contacts,
+    )  # fmt: skip
+
+
+async def record_concern(run: StepRun, case_id: uuid.UUID, given: m.RecordConcern) -> CaseEvent:
+    begun = await begin(run, case_id, Step.CONCERN_RECORDED)
+    concern = await add_concern(
+        run.session, run.vault, begun.case, category=given.category,
+        description=given.description, recorded_by=_who(run),
+    )  # fmt: skip
+    return await finish(run, begun, Step.CONCERN_RECORDED, given, concern_id=str(concern.id))
+
+
+async def record_evidence(run: StepRun, case_id: uuid.UUID, given: m.RecordEvidence) -> CaseEvent:
+    begun = await begin(run, case_id, Step.EVIDENCE_RECORDED)
+    entry = await add_evidence(
+        run.session, run.vault, begun.case, channel=given.channel,
+        occurred_on=given.occurred_on, summary=given.summary, recorded_by=_who(run),
+        hs_incident_ref=given.hs_incident_ref,
+    )  # fmt: skip
+    return await finish(run, begun, Step.EVIDENCE_RECORDED, given, evidence_id=str(entry.id))
+
+
+async def assign_staff(run: StepRun, case_id: uuid.UUID, given: m.AssignStaff) -> CaseEvent:
+    begun = await begin(run, case_id, Step.STAFF_ASSIGNED)
+    await assign_once(
+        run, case_id, await staff_id(run, given.username, "input.username"), given.relation
+    )
+    return await finish(run, begun, Step.STAFF_ASSIGNED, given)
+
+
+async def assign_once(
+    run: StepRun, case_id: uuid.UUID, staff: uuid.UUID, relation: AssignmentRelation
+) -> None:
+    exists = await run.session.scalar(
+        select(CaseAssignment.id).where(
+            CaseAssignment.case_id == case_id,
+            CaseAssignment.staff_id == staff,
+            CaseAssignment.relation == relation,
+        )
+    )
+    if exists is None:
+        await assign(run.session, case_id, staff, relation)
+
+
+async def record_safeguards(
+    run: StepRun, case_id: uuid.UUID, given: m.RecordSafeguards
+) -> CaseEvent:
+    """The checklist the profile names must be answered in full: each safeguard met, or not
+    met with a note saying why. Until it is, a decision is refused."""
+    begun = await begin(run, case_id, Step.SAFEGUARDS_RECORDED)
+    answered = {check.item for check in given.checks}
+    missing = [s for s in run.profile.decision.safeguards if s not in answered]
+    if missing:
+        raise ValidationFailed(
+            "input.checks", f"answer every safeguard; missing: {', '.join(missing)}"
+        )
+    return await finish(run, begun, Step.SAFEGUARDS_RECORDED, given)
+
+
+async def issue_warning(run: StepRun, case_id: uuid.UUID, given: m.IssueWarning) -> CaseEvent:
+    """A warning; where the profile's first step is a SPOC proposal (Portsmouth step one), the
+    proposed single point of contact and the contact arrangement are required."""
+    begun = await begin(run, case_id, Step.WARNING_ISSUED)
+    if run.profile.warning.step_one_spoc:
+        if given.spoc is None:
+            raise ValidationFailed("input.spoc", "step one proposes a single point of contact")
+        if given.agreed_arrangement is None:
+            raise ValidationFailed("input.agreedArrangement", "step one states the arrangement")
+    if given.spoc is not None:
+        await staff_id(run, given.spoc, "input.spoc")
+    return await finish(run, begun, Step.WARNING_ISSUED, given)
+
+
+async def refer(run: StepRun, case_id: uuid.UUID, given: m.Refer) -> CaseEvent:
+    begun = await begin(run, case_id, Step.REFERRED)
+    if run.profile.assessment.kind == "referral_pack" and not given.referral_pack:
+        raise ValidationFailed("input.referralPack", "list what the referral pack holds")
+    return await finish(run, begun, Step.REFERRED, given)
+
+
+async def record_assessment(
+    run: StepRun, case_id: uuid.UUID, given: m.RecordAssessment
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.ASSESSMENT_RECORDED)
+    assessor = await staff_id(run, given.assessor, "input.assessor")
+    await assign_once(run, case_id, assessor, AssignmentRelation.ASSESSOR)
+    return await _assessed(run, begun, Step.ASSESSMENT_RECORDED, given)
+
+
+async def hold_case_conference(
+    run: StepRun, case_id: uuid.UUID, given: m.HoldCaseConference
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.CASE_CONFERENCE_HELD)
+    for i, attendee in enumerate(given.attendees):
+        if attendee.username is not None:
+            field = f"input.attendees.{i}.username"
+            who = await staff_id(run, attendee.username, field)
+            await assign_once(run, case_id, who, AssignmentRelation.CONFERENCE_ATTENDEE)
+    return await _assessed(run, begun, Step.CASE_CONFERENCE_HELD, given)
+
+
+async def _assessed(run: StepRun, begun: Begun, step: Step, given: m.StepInput) -> CaseEvent:
+    """Before a decision the case is then in assessment; after an immediate-risk decision this
+    is the full assessment that was due."""
+    if begun.case.state is not CaseState.DECIDED:
+        begun = replace(begun, next_state=CaseState.IN_ASSESSMENT)
+    met = await meet_deadlines(
+        run.session, begun.case.id, [DeadlineKind.FULL_ASSESSMENT], run.clock()
+    )
+    return await finish(run, begun, step, given, full_assessment_met=bool(met))
+
+
+async def close_no_action(run: StepRun, case_id: uuid.UUID, given: m.CloseNoAction) -> CaseEvent:
+    begun = await begin(run, case_id, Step.CLOSED_NO_ACTION)
+    return await finish(run, begun, Step.CLOSED_NO_ACTION, given)
+
+
+def _who(run: StepRun) -> uuid.UUID:
+    if run.actor_id is None:
+        raise ValidationFailed("actor", "a step is taken by a member of staff")
+    return run.actor_id

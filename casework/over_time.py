@@ -1,0 +1,126 @@
+"""Arrangements over time: modify, extend and lift, each a recorded step with reasons.
+
+When the last arrangement of a case ends, for any reason (lifted here, lifted on review or
+on appeal), the case is ended, `Case.restrictions_ended_on` (the retention clock) is set to
+that day, and an "ended" notification falls due until one is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete, select
+
+from casework import step_models as m
+from casework.arrangements import validate_parameters
+from casework.steps import Begun, StepRun, begin, finish, scoped_services
+from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
+from records.errors import InvalidTransition, ValidationFailed
+from records.models import (
+    Arrangement,
+    ArrangementKind,
+    ArrangementService,
+    ArrangementState,
+    CaseState,
+)
+
+IN_FORCE = (ArrangementState.ACTIVE, ArrangementState.PROPOSED)
+
+
+async def in_force(run: StepRun, case_id: uuid.UUID) -> list[Arrangement]:
+    rows = await run.session.scalars(
+        select(Arrangement)
+        .where(Arrangement.case_id == case_id, Arrangement.state.in_(IN_FORCE))
+        .order_by(Arrangement.starts_on, Arrangement.id)
+    )
+    return list(rows)
+
+
+async def _one(run: StepRun, case_id: uuid.UUID, kind: ArrangementKind) -> Arrangement:
+    for arrangement in await in_force(run, case_id):
+        if arrangement.kind is kind:
+            return arrangement
+    raise ValidationFailed("input.kind", "the case has no arrangement of this kind in force")
+
+
+async def modify_arrangement(
+    run: StepRun, case_id: uuid.UUID, given: m.ModifyArrangement
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.ARRANGEMENT_MODIFIED)
+    arrangement = await _one(run, case_id, given.kind)
+    if given.parameters is None and given.services is None:
+        raise ValidationFailed("input.parameters", "give new parameters or services")
+    if given.parameters is not None:
+        try:
+            parameters = validate_parameters(given.kind, given.parameters)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"input.{exc.field}", exc.message.partition(": ")[2]) from None
+        cipher = await run.vault.cipher("case", case_id)
+        arrangement.parameters_sealed = cipher.seal_json(
+            "arrangements", "parameters", arrangement.id, parameters
+        )
+    if given.services is not None:
+        ids = await scoped_services(run, begun, given.services, "input.services")
+        await run.session.execute(
+            delete(ArrangementService).where(ArrangementService.arrangement_id == arrangement.id)
+        )
+        run.session.add_all(
+            ArrangementService(arrangement_id=arrangement.id, service_id=s) for s in ids
+        )
+    return await finish(run, begun, Step.ARRANGEMENT_MODIFIED, given)
+
+
+async def extend_arrangement(
+    run: StepRun, case_id: uuid.UUID, given: m.ExtendArrangement
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.ARRANGEMENT_EXTENDED)
+    arrangement = await _one(run, case_id, given.kind)
+    if arrangement.ends_on is not None and given.ends_on <= arrangement.ends_on:
+        raise ValidationFailed("input.endsOn", "an extension ends later than the arrangement does")
+    previous = arrangement.ends_on
+    arrangement.ends_on = given.ends_on
+    return await finish(run, begun, Step.ARRANGEMENT_EXTENDED, given, previous_ends_on=previous)
+
+
+async def lift_arrangement(run: StepRun, case_id: uuid.UUID, given: m.LiftArrangement) -> CaseEvent:
+    begun = await begin(run, case_id, Step.ARRANGEMENT_LIFTED)
+    arrangement = await _one(run, case_id, given.kind)
+    lifted_on = given.lifted_on or run.today()
+    end_arrangement(arrangement, lifted_on)
+    ended = await ended_if_none_left(run, begun, lifted_on)
+    event = await finish(run, begun, Step.ARRANGEMENT_LIFTED, given, case_ended=ended)
+    if ended:
+        ended_notification_due(run, begun, lifted_on, event)
+    return event
+
+
+def end_arrangement(arrangement: Arrangement, on: dt.date) -> None:
+    if on < arrangement.starts_on:
+        raise InvalidTransition("an arrangement cannot end before it starts")
+    arrangement.state = ArrangementState.LIFTED
+    arrangement.ends_on = on
+    arrangement.next_review_on = None
+
+
+async def end_all(run: StepRun, begun: Begun, on: dt.date) -> bool:
+    """Lift every arrangement in force (a review or appeal that removes them)."""
+    for arrangement in await in_force(run, begun.case.id):
+        end_arrangement(arrangement, max(on, arrangement.starts_on))
+    return await ended_if_none_left(run, begun, on)
+
+
+async def ended_if_none_left(run: StepRun, begun: Begun, on: dt.date) -> bool:
+    """With nothing left in force the case is ended: the retention clock starts, reviews stop."""
+    await run.session.flush()
+    if await in_force(run, begun.case.id):
+        return False
+    begun.next_state = CaseState.ENDED
+    begun.case.restrictions_ended_on = on
+    await meet_deadlines(run.session, begun.case.id, [DeadlineKind.REVIEW], run.clock())
+    return True
+
+
+def ended_notification_due(run: StepRun, begun: Begun, on: dt.date, event: CaseEvent) -> None:
+    """An "ended" notification is due from the day restrictions end until one is recorded."""
+    add_deadline(run.session, begun.case, DeadlineKind.ENDED_NOTIFICATION, on, event)

@@ -1,0 +1,172 @@
+"""Reviews and appeals, beside the case's state.
+
+Reviews are scheduled (a date) or requested by the customer, where the profile may limit
+requests per period (Portsmouth: one per period); a review decides lift / modify / continue /
+extend, with the next review date. Appeals (a challenge, where the profile's route is a
+review) are lodged against the steps the profile names, within its window (calendar or
+working days, casework/deadlines.py); a late one is refused, redirected to a review, or
+accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion.
+Who may decide an appeal (independent of the decider) is the gate's business.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from casework import step_models as m
+from casework.arrangements import validate_parameters
+from casework.deadlines import appeal_deadline, appeal_decision_due, review_due
+from casework.over_time import end_all, ended_notification_due, in_force
+from casework.steps import Begun, StepRun, begin, finish
+from records.case_steps import (
+    CaseEvent,
+    DeadlineKind,
+    Step,
+    add_deadline,
+    last_details,
+    meet_deadlines,
+)
+from records.errors import InvalidTransition, ValidationFailed
+from records.models import ArrangementKind, CaseState
+
+DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
+# What an appeal is against, and the steps that made it.
+_APPEALED_STEPS = {
+    m.AppealAgainst.WARNING: (Step.WARNING_ISSUED,),
+    m.AppealAgainst.DECISION: DECISIONS,
+    m.AppealAgainst.REVIEW: (Step.REVIEW_DECIDED,),
+}
+# Outcomes that take away what was appealed against.
+_SUCCEEDS = frozenset({m.AppealOutcome.UPHELD, m.AppealOutcome.REMOVED})
+
+
+async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleReview) -> CaseEvent:
+    begun = await begin(run, case_id, Step.REVIEW_SCHEDULED)
+    if given.review_on < run.today():
+        raise ValidationFailed("input.reviewOn", "must not be in the past")
+    event = await finish(run, begun, Step.REVIEW_SCHEDULED, given)
+    add_deadline(run.session, begun.case, DeadlineKind.REVIEW, given.review_on, event)
+    return event
+
+
+async def request_review(
+    run: StepRun, case_id: uuid.UUID, given: m.RequestReview, *, redirected: bool = False
+) -> CaseEvent:
+    """A customer's request. Where the profile limits requests per period (Portsmouth), a
+    further one is refused until the next period, which starts with the next review decision."""
+    begun = await begin(run, case_id, Step.REVIEW_REQUESTED)
+    limit = run.profile.review.customer_requests_per_period
+    period_start = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
+    asked = sum(
+        1 for step, at in begun.taken
+        if step is Step.REVIEW_REQUESTED and (period_start is None or at >= period_start)
+    )  # fmt: skip
+    if limit is not None and asked >= limit:
+        raise InvalidTransition(
+            f"the customer may request {limit} review(s) per period and has done so: the next "
+            "request can be made after the next review decision"
+        )
+    event = await finish(
+        run, begun, Step.REVIEW_REQUESTED, given, redirected_late_appeal=redirected
+    )
+    add_deadline(
+        run.session, begun.case, DeadlineKind.REVIEW, given.received_on, event, "requested"
+    )
+    return event
+
+
+async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview) -> CaseEvent:
+    begun = await begin(run, case_id, Step.REVIEW_DECIDED)
+    today = run.today()
+    await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
+    if given.outcome is m.ReviewOutcome.LIFT:
+        await end_all(run, begun, today)
+        event = await finish(run, begun, Step.REVIEW_DECIDED, given, case_ended=True)
+        ended_notification_due(run, begun, today, event)
+        return event
+    if given.outcome is m.ReviewOutcome.EXTEND and given.ends_on is None:
+        raise ValidationFailed("input.endsOn", "an extension gives the new end date")
+    next_review = given.next_review_on or review_due(run.profile, today, first=False)
+    if next_review <= today:
+        raise ValidationFailed("input.nextReviewOn", "must be after today")
+    for arrangement in await in_force(run, case_id):
+        arrangement.next_review_on = next_review
+        if given.ends_on is not None and given.outcome is m.ReviewOutcome.EXTEND:
+            arrangement.ends_on = given.ends_on
+    event = await finish(run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review)
+    add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
+    return event
+
+
+async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -> CaseEvent:
+    """Lodge an appeal against a step the profile allows appeals against, within its window;
+    a late one as the profile says (refused, or taken as a request for review)."""
+    begun = await begin(run, case_id, Step.APPEAL_LODGED)
+    rule = run.profile.appeal
+    if given.against.value not in rule.against:
+        raise InvalidTransition(f"this profile has no appeal against a {given.against.value}")
+    appealed_at = begun.last_at(*_APPEALED_STEPS[given.against])
+    if appealed_at is None:
+        raise InvalidTransition(f"there is no {given.against.value} to appeal against")
+    if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
+        await _refuse_health_and_safety(run, case_id)
+    deadline = appeal_deadline(run.profile, appealed_at.date())
+    late = deadline is not None and given.received_on > deadline
+    if late and rule.late == "refuse":
+        raise InvalidTransition(
+            f"the appeal window closed on {deadline.isoformat() if deadline else ''}: "
+            "this profile does not accept late appeals"
+        )
+    if late and rule.late == "review":
+        redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
+        return await request_review(run, case_id, redirected, redirected=True)
+    due = appeal_decision_due(run.profile, given.received_on)
+    event = await finish(
+        run, begun, Step.APPEAL_LODGED, given, deadline=deadline, late=late, decision_due=due
+    )
+    if due is not None:
+        add_deadline(run.session, begun.case, DeadlineKind.APPEAL_DECISION, due, event)
+    return event
+
+
+async def _refuse_health_and_safety(run: StepRun, case_id: uuid.UUID) -> None:
+    cipher = await run.vault.cipher("case", case_id)
+    for arrangement in await in_force(run, case_id):
+        if arrangement.kind is not ArrangementKind.PREMISES_EXCLUSION:
+            continue
+        sealed = arrangement.parameters_sealed
+        parameters = cipher.open_json("arrangements", "parameters", arrangement.id, sealed)
+        if validate_parameters(arrangement.kind, parameters).get("health_and_safety"):
+            raise InvalidTransition(
+                "there is no appeal against a health-and-safety exclusion under this profile"
+            )
+
+
+async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal) -> CaseEvent:
+    """Decide the open appeal with one of the profile's outcomes. An appeal that succeeds
+    takes away what it was against: a warning is withdrawn, arrangements are lifted."""
+    begun = await begin(run, case_id, Step.APPEAL_DECIDED)
+    if given.outcome.value not in run.profile.appeal.outcomes:
+        outcomes = ", ".join(run.profile.appeal.outcomes)
+        raise ValidationFailed("input.outcome", f"this profile's outcomes are: {outcomes}")
+    lodged_at = begun.last_at(Step.APPEAL_LODGED)
+    decided_at = begun.last_at(Step.APPEAL_DECIDED)
+    if decided_at is not None and lodged_at is not None and decided_at >= lodged_at:
+        raise InvalidTransition("lodge the appeal first: the last appeal is decided")
+    lodged = await last_details(run.session, run.vault, case_id, [Step.APPEAL_LODGED]) or {}
+    await meet_deadlines(run.session, case_id, [DeadlineKind.APPEAL_DECISION], run.clock())
+    ended = False
+    if given.outcome in _SUCCEEDS:
+        ended = await _take_away(run, begun, m.AppealAgainst(lodged.get("against", "decision")))
+    event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended)
+    if ended:
+        ended_notification_due(run, begun, run.today(), event)
+    return event
+
+
+async def _take_away(run: StepRun, begun: Begun, against: m.AppealAgainst) -> bool:
+    if against is m.AppealAgainst.WARNING:
+        if begun.case.state is CaseState.WARNED:
+            begun.next_state = CaseState.OPEN
+        return False
+    return await end_all(run, begun, run.today())

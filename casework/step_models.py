@@ -1,0 +1,295 @@
+"""What each workflow step takes: one pydantic model per step, said once.
+
+Each model is at once the validated input of its step (the GraphQL input types are made from
+these models in schema/mutations, so a field is declared here only) and the details kept,
+sealed, on the step's timeline event. Field names are the policy's neutral words. Free text
+is checked by the label guard (casework/label_guard.py) field by field, by `guard_text`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casework.profiles import SAFEGUARDS
+from records.models import (
+    ArrangementKind,
+    AssignmentRelation,
+    Channel,
+    ConcernCategory,
+    CustomerKind,
+)
+
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+Username = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class SkipWarningReason(enum.StrEnum):
+    """Why a decision comes without a warning first (profile `warning.may_skip_reasons`)."""
+
+    SAFETY = "safety"
+    FUTILE = "futile"
+    CRIME = "crime"
+    EXCEPTIONAL = "exceptional"
+
+
+class NotificationFormat(enum.StrEnum):
+    LETTER = "letter"
+    EMAIL = "email"
+    LARGE_PRINT = "large_print"
+    EASY_READ = "easy_read"
+    BRAILLE = "braille"
+    AUDIO = "audio"
+    WELSH = "welsh"
+    VIA_REPRESENTATIVE = "via_representative"
+    IN_PERSON = "in_person"
+
+
+class NotificationSubject(enum.StrEnum):
+    """What a notification tells the customer about."""
+
+    WARNING = "warning"
+    DECISION = "decision"
+    REVIEW = "review"
+    APPEAL = "appeal"
+    ENDED = "ended"
+
+
+class ReviewOutcome(enum.StrEnum):
+    LIFT = "lift"
+    MODIFY = "modify"
+    CONTINUE = "continue"
+    EXTEND = "extend"
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHELD = "upheld"
+    NOT_UPHELD = "not_upheld"
+    CONFIRMED = "confirmed"
+    AMENDED = "amended"
+    REMOVED = "removed"
+
+
+class AppealAgainst(enum.StrEnum):
+    WARNING = "warning"
+    DECISION = "decision"
+    REVIEW = "review"
+
+
+class StepInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- opening and recording -----------------------------------------------------------------
+
+
+class CustomerLookup(StepInput):
+    """Who the case is about: found by email, phone or customer reference; made from these
+    (with a name) when no one is found."""
+
+    email: ShortText | None = None
+    phone: ShortText | None = None
+    customer_ref: ShortText | None = None
+    name: ShortText | None = None
+    kind: CustomerKind = CustomerKind.INDIVIDUAL
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> CustomerLookup:
+        if not (self.email or self.phone or self.customer_ref):
+            raise ValueError("give an email, a phone number or a customer reference")
+        return self
+
+
+class OpenCase(StepInput):
+    customer: CustomerLookup
+    summary: Text | None = None
+
+
+class RecordConcern(StepInput):
+    category: ConcernCategory
+    description: Text | None = None
+
+
+class RecordEvidence(StepInput):
+    channel: Channel
+    occurred_on: dt.date
+    summary: Text
+    hs_incident_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class AssignStaff(StepInput):
+    username: Username
+    relation: AssignmentRelation
+
+
+class SafeguardCheck(StepInput):
+    item: ShortText = Field(description=f"One of: {', '.join(SAFEGUARDS)}.")
+    met: bool
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _known_and_explained(self) -> SafeguardCheck:
+        if self.item not in SAFEGUARDS:
+            raise ValueError(f"item must be one of {', '.join(SAFEGUARDS)}")
+        if not self.met and not self.note:
+            raise ValueError("a safeguard not met needs a note saying why")
+        return self
+
+
+class RecordSafeguards(StepInput):
+    checks: Annotated[list[SafeguardCheck], Field(min_length=1)]
+
+
+class IssueWarning(StepInput):
+    """A warning, or the profile's step one: the conduct, what is proposed, and monitoring."""
+
+    reasons: Text
+    spoc: Username | None = Field(
+        default=None, description="Single point of contact proposed (a staff username)."
+    )
+    agreed_arrangement: Text | None = Field(
+        default=None, description="The contact arrangement proposed or agreed with the customer."
+    )
+    monitor_until: dt.date | None = None
+
+
+class Refer(StepInput):
+    reasons: Text
+    referral_pack: list[ShortText] = Field(
+        default_factory=list, description="What the referral pack holds (evidence list)."
+    )
+
+
+class RecordAssessment(StepInput):
+    assessor: Username
+    findings: Text
+    recommendation: Text
+
+
+class ConferenceAttendee(StepInput):
+    role: ShortText = Field(description="The attendee's role at the conference.")
+    username: Username | None = None
+
+
+class HoldCaseConference(StepInput):
+    held_on: dt.date
+    attendees: Annotated[list[ConferenceAttendee], Field(min_length=1)]
+    evidence: Annotated[list[ShortText], Field(min_length=1)]
+    recommendation: Text
+
+
+# -- deciding ------------------------------------------------------------------------------
+
+
+class NewArrangement(StepInput):
+    kind: ArrangementKind
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    services: list[ShortText] = Field(
+        default_factory=list, description="Service slugs; none given: the case's service."
+    )
+    named_officer: Username | None = None
+    deputy_officer: Username | None = None
+
+
+class Decide(StepInput):
+    reasons: Text
+    arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    duration_months: Annotated[int, Field(ge=1, le=60)] | None = None
+    review_on: dt.date | None = None
+    skip_warning_reason: SkipWarningReason | None = None
+    skip_warning_explanation: Text | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Decide:
+        if self.ends_on is not None and self.duration_months is not None:
+            raise ValueError("give endsOn or durationMonths, not both")
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError("endsOn must not be before startsOn")
+        return self
+
+
+class DecideImmediateRisk(StepInput):
+    risk: Text
+    reasons: Text
+    arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+
+
+class RecordNotification(StepInput):
+    subject: NotificationSubject
+    sent_on: dt.date | None = None
+    format: NotificationFormat | None = None
+    not_sent_reason: Text | None = None
+    teams_notified: list[ShortText] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sent_or_not(self) -> RecordNotification:
+        if (self.sent_on is None) == (self.not_sent_reason is None):
+            raise ValueError("give sentOn (with format) or notSentReason")
+        if self.sent_on is not None and self.format is None:
+            raise ValueError("a sent notification needs its format")
+        return self
+
+
+class CloseNoAction(StepInput):
+    reasons: Text
+
+
+# -- arrangements over time ----------------------------------------------------------------
+
+
+class ModifyArrangement(StepInput):
+    kind: ArrangementKind
+    reasons: Text
+    parameters: dict[str, Any] | None = None
+    services: list[ShortText] | None = None
+
+
+class ExtendArrangement(StepInput):
+    kind: ArrangementKind
+    reasons: Text
+    ends_on: dt.date
+
+
+class LiftArrangement(StepInput):
+    kind: ArrangementKind
+    reasons: Text
+    lifted_on: dt.date | None = None
+
+
+# -- reviews and appeals ---------------------------------------------------------------------
+
+
+class ScheduleReview(StepInput):
+    review_on: dt.date
+    reasons: Text | None = None
+
+
+class RequestReview(StepInput):
+    received_on: dt.date
+    grounds: Text
+
+
+class DecideReview(StepInput):
+    outcome: ReviewOutcome
+    reasons: Text
+    next_review_on: dt.date | None = None
+    ends_on: dt.date | None = Field(default=None, description="New end date (extend).")
+
+
+class LodgeAppeal(StepInput):
+    received_on: dt.date
+    against: AppealAgainst
+    grounds: Text
+
+
+class DecideAppeal(StepInput):
+    outcome: AppealOutcome
+    reasons: Text

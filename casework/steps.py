@@ -1,0 +1,154 @@
+"""What every step function shares: the run it is part of (session, vault, profile, clock,
+who), the check against the transition table, and the one timeline event each step writes.
+
+A step function (casework/opening.py, deciding.py, over_time.py, reviews.py) reads the case,
+asks `begin` (the transition table), writes its records, and ends with `finish`, which
+appends the timeline event and moves the state. It never commits and never checks roles:
+the edge does both, through the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.label_guard import check_fields
+from casework.profiles import Profile
+from casework.transitions import check_step
+from records.case_steps import CaseEvent, Step, record_event, steps_taken
+from records.errors import NotFound, ValidationFailed
+from records.models import Case, CaseState, Service, Staff
+from records.vault import Vault
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One step's surroundings. `actor_id` is the member of staff taking the step."""
+
+    session: AsyncSession
+    vault: Vault
+    profile: Profile
+    clock: Callable[[], dt.datetime]
+    actor_id: uuid.UUID | None
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+
+@dataclass
+class Begun:
+    case: Case
+    taken: list[tuple[Step, dt.datetime]]
+    next_state: CaseState  # after the step
+
+    def last_at(self, *steps: Step) -> dt.datetime | None:
+        found = [at for step, at in self.taken if step in steps]
+        return found[-1] if found else None
+
+
+async def load_case(run: StepRun, case_id: uuid.UUID) -> Case:
+    case = await run.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("no such case")
+    return case
+
+
+async def begin(run: StepRun, case_id: uuid.UUID, step: Step, **options: bool) -> Begun:
+    """Load the case and check the step against the transition table (InvalidTransition)."""
+    case = await load_case(run, case_id)
+    taken = await steps_taken(run.session, case.id)
+    next_state = check_step(step, case.state, [s for s, _ in taken], run.profile, **options)
+    return Begun(case, taken, next_state)
+
+
+async def finish(
+    run: StepRun, begun: Begun, step: Step, given: BaseModel | None, **extra: Any
+) -> CaseEvent:
+    """Write the step's timeline event (its input and what the step worked out, sealed) and
+    move the case to its next state."""
+    details = given.model_dump(mode="json", exclude_none=True) if given is not None else {}
+    details.update({k: _plain(v) for k, v in extra.items()})
+    event = await record_event(
+        run.session, run.vault, begun.case, step, actor_id=run.actor_id, at=run.clock(),
+        details=details,
+    )  # fmt: skip
+    begun.case.state = begun.next_state
+    return event
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def guard_free_text(given: BaseModel) -> None:
+    """The label guard over every text of a step's input, nested ones and arrangement
+    parameters included: a refusal is VALIDATION_FAILED naming the field in the API's
+    spelling (`input.arrangements.0.parameters.premises.1`) and the word."""
+    check_fields(camel_keys(given.model_dump(mode="json")), prefix="input.")
+
+
+def camel_keys(value: Any) -> Any:
+    """Keys of JSON in the API's spelling (`appeal_deadline` -> `appealDeadline`)."""
+    if isinstance(value, dict):
+        return {_camel(k): camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location in the API's spelling: ("arrangements", 0, "kind") ->
+    "input.arrangements.0.kind"."""
+    return ".".join(["input", *(_camel(p) if isinstance(p, str) else str(p) for p in loc)])
+
+
+async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
+    """The active member of staff with this username, or VALIDATION_FAILED on `field`."""
+    found = await run.session.scalar(
+        select(Staff.id).where(Staff.username == username, Staff.active.is_(True))
+    )
+    if found is None:
+        raise ValidationFailed(field, "no such member of staff")
+    return found
+
+
+async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:
+    rows = await run.session.execute(
+        select(Service.slug, Service.id).where(Service.slug.in_(slugs))
+    )
+    found: dict[str, uuid.UUID] = {slug: service_id for slug, service_id in rows}
+    if len(found) < len(set(slugs)):
+        raise ValidationFailed(field, "no such service")
+    return found
+
+
+async def scoped_services(
+    run: StepRun, begun: Begun, slugs: list[str], field: str
+) -> list[uuid.UUID]:
+    """The services an arrangement applies to, as the profile scopes them: with scope
+    "service" (RCT: per service, never council-wide) only the case's own service."""
+    own = begun.case.service_id
+    if not slugs:
+        return [own]
+    ids = list((await service_ids(run, slugs, field)).values())
+    if run.profile.scope == "service" and set(ids) != {own}:
+        raise ValidationFailed(
+            field, "this profile applies arrangements to the case's service only"
+        )
+    return ids

@@ -1,0 +1,128 @@
+"""THE transition table: which step may be taken in which state, what it needs first, and the
+state it leaves the case in. Every step function asks `check_step` before writing anything;
+a refusal is InvalidTransition naming the missing step ("record the safeguards first").
+
+The table is the policies' shared shape (DESIGN.md 2); where a policy differs the profile
+says so, and `_profile_needs` reads it: a warning first unless the profile lets the decision
+skip it for a stated reason, an assessment or case conference first where the profile
+requires one, an immediate-risk decision only where the profile allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from casework.profiles import Profile
+from records.case_steps import Step
+from records.errors import InvalidTransition
+from records.models import CaseState
+
+S = CaseState
+# Before a decision: the case is being worked on.
+WORKING = frozenset({S.OPEN, S.WARNED, S.REFERRED, S.IN_ASSESSMENT})
+# Anything the file can still grow in: working, decided, and ended (appeals, notifications).
+LIVE = WORKING | {S.DECIDED, S.ENDED}
+ASSESSED = (Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD)
+DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """From which states a step may be taken, which steps must be on the timeline first (each
+    with the words of the refusal), and the state it leaves (None: unchanged)."""
+
+    from_states: frozenset[CaseState]
+    needs: tuple[tuple[tuple[Step, ...], str], ...] = ()
+    to_state: CaseState | None = None
+
+
+_CONCERN = ((Step.CONCERN_RECORDED,), "record a concern first")
+_SAFEGUARDS = ((Step.SAFEGUARDS_RECORDED,), "record the safeguards first")
+_DECISION = (DECISIONS, "decide first")
+# A decision schedules the first review; later ones are scheduled or requested.
+_REVIEW = ((Step.REVIEW_SCHEDULED, Step.REVIEW_REQUESTED, *DECISIONS), "schedule a review first")
+
+TABLE: dict[Step, Rule] = {
+    Step.CONCERN_RECORDED: Rule(LIVE),
+    Step.EVIDENCE_RECORDED: Rule(LIVE),
+    Step.STAFF_ASSIGNED: Rule(LIVE),
+    Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
+    Step.WARNING_ISSUED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.WARNED),
+    Step.REFERRED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.REFERRED),
+    # An assessment after an immediate-risk decision is the full assessment then due.
+    Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
+    Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
+    Step.DECIDED: Rule(WORKING, (_CONCERN, _SAFEGUARDS), S.DECIDED),
+    Step.DECIDED_IMMEDIATE_RISK: Rule(WORKING, (_CONCERN,), S.DECIDED),
+    Step.NOTIFICATION_RECORDED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    Step.CLOSED_NO_ACTION: Rule(WORKING, (), S.CLOSED_NO_ACTION),
+    Step.ARRANGEMENT_MODIFIED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.ARRANGEMENT_EXTENDED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.ARRANGEMENT_LIFTED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.REVIEW_SCHEDULED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.REVIEW_REQUESTED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.REVIEW_DECIDED: Rule(frozenset({S.DECIDED}), (_REVIEW,)),
+    Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    Step.APPEAL_DECIDED: Rule(
+        frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),
+        (((Step.APPEAL_LODGED,), "lodge the appeal first"),),
+    ),
+}
+
+_STATE_WORDS = {
+    S.OPEN: "open",
+    S.WARNED: "warned",
+    S.REFERRED: "referred",
+    S.IN_ASSESSMENT: "in assessment",
+    S.DECIDED: "decided",
+    S.ENDED: "ended",
+    S.ARCHIVED: "archived",
+    S.DESTROYED: "destroyed",
+    S.CLOSED_NO_ACTION: "closed with no action",
+}
+
+
+def check_step(
+    step: Step,
+    state: CaseState,
+    taken: Iterable[Step],
+    profile: Profile,
+    *,
+    skip_warning: bool = False,
+) -> CaseState:
+    """Refuse `step` (InvalidTransition, naming what is missing) unless the table allows it
+    now; returns the state the case will be in after it."""
+    rule = TABLE[step]
+    if state not in rule.from_states:
+        raise InvalidTransition(
+            f"{step.value.replace('_', ' ')} is not possible while the case is "
+            f"{_STATE_WORDS[state]}"
+        )
+    done = set(taken)
+    for options, words in (*rule.needs, *_profile_needs(step, profile, skip_warning)):
+        if not done.intersection(options):
+            raise InvalidTransition(words)
+    return rule.to_state or state
+
+
+def _profile_needs(
+    step: Step, profile: Profile, skip_warning: bool
+) -> list[tuple[tuple[Step, ...], str]]:
+    if step is Step.DECIDED_IMMEDIATE_RISK and not profile.decision.immediate_risk_allowed:
+        return [((), "this profile has no immediate-risk decision: follow the full process")]
+    if step is not Step.DECIDED:
+        return []
+    needs: list[tuple[tuple[Step, ...], str]] = []
+    if profile.warning.required and not skip_warning:
+        words = "carry out step one first" if profile.warning.step_one_spoc else "warn first"
+        needs.append(((Step.WARNING_ISSUED,), words))
+    if profile.assessment.required_before_decision:
+        words = {
+            "case_conference": "hold the case conference first",
+            "referral_pack": "refer the case with its referral pack first",
+            "named_assessor": "record the named officer's assessment first",
+        }.get(profile.assessment.kind, "record the assessment first")
+        wanted = (Step.REFERRED,) if profile.assessment.kind == "referral_pack" else ASSESSED
+        needs.append((wanted, words))
+    return needs

@@ -1,0 +1,44 @@
+"""`openCase`: open a case in a service for a customer found by email, phone or customer
+reference, or added from the details given. The member of staff who opens it is its case
+officer. The gate is asked about the service (there is no case yet)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from authz.gate import Target
+from authz.operations import Operation
+from casework import step_models as m
+from casework.opening import open_case
+from schema.context import TactContext
+from schema.mutations.inputs import OpenCaseInput
+from schema.mutations.step import answer, checked, step_run
+from schema.timeline import StepResult
+
+OPERATION = Operation.OPEN_CASE
+
+
+async def resolve(
+    info: strawberry.Info[TactContext, None],
+    service: Annotated[str, strawberry.argument(description="The service's slug.")],
+    input: OpenCaseInput,
+) -> StepResult:
+    context = info.context
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, OPERATION, Target(service=service),
+        request_id=context.request_id,
+    ) as access:  # fmt: skip
+        model = checked(input)
+        assert isinstance(model, m.OpenCase)
+        case, event = await open_case(step_run(context, access.session), service, model)
+        access.touched(case_id=case.id, customer_id=case.customer_id, service=service)
+        return await answer(context, access.session, case.id, event)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+field = strawberry.mutation(
+    resolver=resolve,
+    description="Open a case for a customer found by email, phone or reference, or added.",
+)

@@ -1,0 +1,100 @@
+"""How every workflow mutation runs, said once: find the case by reference, ask the gate for
+the mutation's operation, check the input (shape, then the label guard on every text), take
+the one casework step in the gate's transaction, and answer the case and the step's event.
+
+The gate commits the step and its access-log entry together; any failure inside rolls back
+every write of the step and logs the attempt as failed, never as allowed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from pydantic import BaseModel, ValidationError
+
+from authz.actor import Actor
+from authz.gate import Target
+from authz.operations import Operation
+from casework.profiles import Profile
+from casework.steps import StepRun, field_name, guard_free_text
+from records.case_files import case_summaries, find_case_id
+from records.case_steps import CaseEvent, load_timeline
+from records.errors import Forbidden, ValidationFailed
+from records.models import Role
+from schema.case_types import CaseSummary
+from schema.context import TactContext
+from schema.timeline import StepResult, TimelineEvent
+
+# Asked about when a reference matches no case: the gate screens the caller, then finds nothing.
+NO_CASE = uuid.UUID(int=0)
+
+
+Action = Callable[[StepRun, uuid.UUID, Any], Awaitable[CaseEvent]]
+RoleCheck = Callable[[Profile], tuple[Role, ...]]
+
+
+def checked(given: Any) -> BaseModel:
+    """The step model from its GraphQL input: shape errors and labels are VALIDATION_FAILED
+    naming the field (`input.arrangements.0.kind`), never echoing what was typed."""
+    try:
+        model: BaseModel = given.to_pydantic()
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValidationFailed(field_name(tuple(first["loc"])), message) from None
+    guard_free_text(model)
+    return model
+
+
+def require_role(actor: Actor | None, roles: tuple[Role, ...], operation: Operation) -> None:
+    """The profile names who takes some steps (the deciding role, the appeal deciders); an
+    actor without one of those roles is refused, inside the gate, so the refusal is logged."""
+    if actor is None or not any(grant.role in roles for grant in actor.roles):
+        raise Forbidden(f"not permitted: {operation.value} (this profile's role for it)")
+
+
+async def take_step(
+    info: strawberry.Info[TactContext, None],
+    operation: Operation,
+    reference: str,
+    given: Any,
+    action: Action,
+    *,
+    roles: RoleCheck | None = None,
+) -> StepResult:
+    context = info.context
+    async with context.sessions() as session:
+        case_id = await find_case_id(session, reference) or NO_CASE
+        async with context.gate.access(
+            session, context.actor, operation, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            if roles is not None:
+                require_role(context.actor, roles(context.profile), operation)
+            model = checked(given)
+            run = step_run(context, access.session)
+            event = await action(run, case_id, model)
+            return await answer(context, access.session, case_id, event)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def step_run(context: TactContext, session: Any) -> StepRun:
+    actor = context.actor
+    return StepRun(
+        session=session, vault=context.vault, profile=context.profile, clock=context.clock,
+        actor_id=actor.staff_id if actor is not None else None,
+    )  # fmt: skip
+
+
+async def answer(
+    context: TactContext, session: Any, case_id: uuid.UUID, event: CaseEvent
+) -> StepResult:
+    """The case after the step and the step's own event (the event's case: a late appeal
+    redirected to a review answers the review)."""
+    await session.flush()
+    (summary,) = await case_summaries(session, [case_id])
+    (view,) = await load_timeline(session, context.vault, case_id, seq=event.seq)
+    return StepResult(case=CaseSummary.from_summary(summary), event=TimelineEvent.from_view(view))

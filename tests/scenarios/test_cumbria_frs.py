@@ -1,0 +1,144 @@
+"""Cumbria Fire and Rescue Service's process, end to end over HTTP: concern and evidence,
+safeguards, warning, decision by a senior manager, notification, a challenge within 14 days
+decided within 28 by an independent senior manager, a late challenge refused, a review at
+6 months, arrangements lifted and the "ended" notification."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casework.profiles import load_profile
+from tests.scenarios.conftest import WalkFactory
+
+PROFILE = "cumbria-frs"
+START = dt.date(2026, 3, 2)
+
+
+def safeguards() -> list[dict[str, object]]:
+    return [{"item": s, "met": True} for s in load_profile(PROFILE).decision.safeguards]
+
+
+async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, START) as walk:
+        opened = await walk.open(
+            "officer",
+            {"email": "morgan.sample@example.org", "name": "Morgan Sample"},
+            summary="Calls about one repair matter.",
+        )
+        assert opened["case"]["state"] == "OPEN"
+        await walk.step(
+            "officer",
+            "recordConcern",
+            category="CONTACT_VOLUME",
+            description="Several calls a day about the same repair.",
+        )
+        await walk.step(
+            "officer",
+            "recordEvidence",
+            channel="PHONE",
+            occurredOn="2026-02-20",
+            summary="Six calls on one day.",
+        )
+        await walk.step("manager", "assignStaff", username="decider", relation="DECISION_MAKER")
+
+        refused = await walk.refused("decider", "decide", **decision())
+        assert (refused.code, refused.message) == (
+            "INVALID_TRANSITION",
+            "record the safeguards first",
+        )
+        await walk.step("officer", "recordSafeguards", checks=safeguards())
+        refused = await walk.refused("decider", "decide", **decision())
+        assert (refused.code, refused.message) == ("INVALID_TRANSITION", "warn first")
+        warned = await walk.step(
+            "officer", "issueWarning", reasons="Contact above what the team can answer."
+        )
+        assert warned["case"]["state"] == "WARNED"
+
+        wrong = await walk.refused("officer", "decide", **decision())
+        assert wrong.code == "FORBIDDEN"
+        decided = await walk.step("decider", "decide", **decision())
+        details = decided["event"]["details"]
+        assert decided["case"]["state"] == "DECIDED"
+        # 14 days to challenge (Cumbria policy); first review at 6 months.
+        assert details["appealDeadline"] == "2026-03-16"
+        assert details["reviewOn"] == "2026-09-02"
+        assert details["appealRoute"] == "review"
+        await walk.step(
+            "officer",
+            "recordNotification",
+            subject="DECISION",
+            sentOn="2026-03-02",
+            format="LETTER",
+        )
+
+        walk.on(dt.date(2026, 3, 10))
+        lodged = await walk.step(
+            "officer",
+            "lodgeAppeal",
+            receivedOn="2026-03-10",
+            against="DECISION",
+            grounds="The customer disputes the calls.",
+        )
+        # Decided within 28 days of receipt.
+        assert lodged["event"]["details"]["decisionDue"] == "2026-04-07"
+        due = await walk.deadlines("manager", service="housing")
+        assert [(d["kind"], d["dueOn"]) for d in due] == [
+            ("APPEAL_DECISION", "2026-04-07"),
+            ("REVIEW", "2026-09-02"),
+        ]
+        not_independent = await walk.refused(
+            "decider", "decideAppeal", outcome="CONFIRMED", reasons="The decision stands."
+        )
+        assert not_independent.code == "FORBIDDEN"
+        await walk.step(
+            "reviewer", "decideAppeal", outcome="CONFIRMED", reasons="The decision stands."
+        )
+
+        late = await walk.refused(
+            "officer",
+            "lodgeAppeal",
+            receivedOn="2026-03-17",
+            against="DECISION",
+            grounds="A second challenge.",
+        )
+        assert late.code == "INVALID_TRANSITION" and "2026-03-16" in late.message
+
+        walk.on(dt.date(2026, 9, 2))
+        reviewed = await walk.step(
+            "reviewer",
+            "decideReview",
+            outcome="CONTINUE",
+            reasons="Contact has settled but not yet enough.",
+        )
+        assert reviewed["event"]["details"]["nextReviewOn"] == "2027-03-02"
+
+        walk.on(dt.date(2026, 10, 1))
+        await walk.step(
+            "decider", "liftArrangement", kind="CONTACT_CHANNEL", reasons="No longer needed."
+        )
+        ended = await walk.step(
+            "decider", "liftArrangement", kind="NAMED_OFFICER", reasons="No longer needed."
+        )
+        assert ended["case"]["state"] == "ENDED"
+        assert ended["case"]["restrictionsEndedOn"] == "2026-10-01"
+        due = await walk.deadlines("manager")
+        assert [(d["kind"], d["dueOn"]) for d in due] == [("ENDED_NOTIFICATION", "2026-10-01")]
+        await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-10-02", format="LETTER"
+        )
+        assert await walk.deadlines("manager") == []
+
+        steps = [e["step"] for e in await walk.timeline("manager")]
+        assert steps[:3] == ["CASE_OPENED", "CONCERN_RECORDED", "EVIDENCE_RECORDED"]
+        assert steps[-1] == "NOTIFICATION_RECORDED" and "APPEAL_DECIDED" in steps
+
+
+def decision() -> dict[str, object]:
+    return {
+        "reasons": "Contact continued at the same level after the warning.",
+        "arrangements": [
+            {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"},
+            {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}},
+        ],
+        "startsOn": "2026-03-02",
+    }

@@ -1,0 +1,180 @@
+"""A small organisation for scenario tests, run the way staff run Tact: the app over HTTP on
+the test's databases, with one policy profile (TACT_PROFILE), and a bearer token per member
+of staff, issued at the moment of each request (the tests move the clock by months).
+
+Staff (all in housing): an officer, a manager, two decision makers (the first is also a
+reviewer, so appeal independence is refused by who decided, not by role), a reviewer, and a
+front-line officer. `Walk` sends one GraphQL document per step and reads the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.runtime import Runtime
+from api.staff_tokens import LocalSigningKey
+from authz.portal_keys import create_portal_key
+from records.models import Role, Service
+from records.staff import add_staff, grant_role
+from tests.api.app_fixtures import FixedClock, app_settings
+
+SERVICES = ("housing", "fire-safety")
+STAFF: dict[str, tuple[tuple[Role, str | None], ...]] = {
+    "officer": ((Role.CASE_OFFICER, "housing"),),
+    "manager": ((Role.MANAGER, "housing"),),
+    "decider": ((Role.DECISION_MAKER, "housing"), (Role.REVIEWER, "housing")),
+    "other.decider": ((Role.DECISION_MAKER, "housing"),),
+    "reviewer": ((Role.REVIEWER, "housing"),),
+    "frontline": ((Role.FRONTLINE, "housing"),),
+}
+CASE_FIELDS = "case { reference state restrictionsEndedOn }"
+EVENT_FIELDS = "event { seq step actor details }"
+
+
+def mutation(name: str) -> str:
+    """The document for one workflow step: `recordConcern` takes RecordConcernInput."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    return (
+        f"mutation Step($reference: String!, $input: {input_type}!) "
+        f"{{ {name}(reference: $reference, input: $input) {{ {CASE_FIELDS} {EVENT_FIELDS} }} }}"
+    )
+
+
+OPEN_CASE = (
+    "mutation Open($service: String!, $input: OpenCaseInput!) "
+    f"{{ openCase(service: $service, input: $input) {{ {CASE_FIELDS} {EVENT_FIELDS} }} }}"
+)
+
+
+class Refused(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message"))
+        self.code = error.get("extensions", {}).get("code")
+        self.field = error.get("extensions", {}).get("field")
+        self.message = str(error.get("message"))
+
+
+@dataclass
+class Walk:
+    client: httpx.AsyncClient
+    runtime: Runtime
+    clock: FixedClock
+    portal_key: str
+    reference: str = ""
+
+    def token(self, username: str) -> str:
+        settings = self.runtime.settings
+        local = LocalSigningKey.load_or_create(settings.resolved_local_signing_key_file)
+        return local.issue(
+            username, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+            now=self.clock(), lifetime=dt.timedelta(minutes=15),
+        )  # fmt: skip
+
+    def on(self, day: dt.date) -> None:
+        """Move the clock to 10:00 UTC on `day`."""
+        self.clock.now = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+
+    @property
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    async def graphql(self, who: str, document: str, **variables: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"Authorization": f"Bearer {self.token(who)}"},
+        )
+        body: dict[str, Any] = response.json()
+        if body.get("errors"):
+            raise Refused(body["errors"][0])
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def open(self, who: str, customer: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        data = await self.graphql(
+            who, OPEN_CASE, service="housing", input={"customer": customer, **extra}
+        )
+        self.reference = data["openCase"]["case"]["reference"]
+        result: dict[str, Any] = data["openCase"]
+        return result
+
+    async def step(self, who: str, name: str, **given: Any) -> dict[str, Any]:
+        data = await self.graphql(who, mutation(name), reference=self.reference, input=given)
+        result: dict[str, Any] = data[name]
+        return result
+
+    async def refused(self, who: str, name: str, **given: Any) -> Refused:
+        try:
+            await self.step(who, name, **given)
+        except Refused as refused:
+            return refused
+        raise AssertionError(f"{name} was not refused")
+
+    async def timeline(self, who: str) -> list[dict[str, Any]]:
+        data = await self.graphql(
+            who,
+            "query T($r: String!) { case(reference: $r) { timeline { seq step actor details } } }",
+            r=self.reference,
+        )
+        events: list[dict[str, Any]] = data["case"]["timeline"]
+        return events
+
+    async def deadlines(self, who: str, **filters: Any) -> list[dict[str, Any]]:
+        data = await self.graphql(
+            who,
+            "query D($service: String, $officer: String) { deadlines(service: $service, "
+            "officer: $officer) { edges { node { reference kind dueOn overdue } } } }",
+            **filters,
+        )
+        return [edge["node"] for edge in data["deadlines"]["edges"]]
+
+
+async def build_organisation(runtime: Runtime, now: dt.datetime) -> str:
+    """Services and staff; returns a portal key for housing."""
+    async with runtime.database.sessions() as session, session.begin():
+        session.add_all(
+            Service(id=uuid.uuid4(), slug=slug, name=slug.replace("-", " ").title())
+            for slug in SERVICES
+        )
+        await session.flush()
+        for username, grants in STAFF.items():
+            name = username.replace(".", " ").title()
+            await add_staff(session, username=username, display_name=f"{name} Example", now=now)
+            for role, service in grants:
+                await grant_role(session, username=username, role=role, service=service, now=now)
+        portal = await create_portal_key(
+            session, name="Housing portal", services=["housing"], now=now
+        )
+    return portal.key
+
+
+@dataclass
+class Organisation:
+    runtime: Runtime
+    app: Starlette
+
+
+async def walk_for(
+    profile: str, tmp_path: Path, database_urls: tuple[str, str], key_file: Path, start: dt.date
+) -> AsyncIterator[Walk]:
+    """The app on this test's databases under `profile`, the organisation in it, and a Walk."""
+    clock = FixedClock(dt.datetime.combine(start, dt.time(10, 0), tzinfo=dt.UTC))
+    settings = app_settings(tmp_path, database_urls, key_file, profile=profile)
+    runtime = await Runtime.start(settings, migrate=False)
+    try:
+        portal_key = await build_organisation(runtime, clock())
+        app = create_app(runtime, clock=clock)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as http:
+            yield Walk(http, runtime, clock, portal_key)
+    finally:
+        await runtime.close()
