@@ -9,6 +9,7 @@ from __future__ import annotations
 from records.models import Base
 
 # Table modules add their classes to Base.metadata when imported; list each one here.
+import records.case_steps  # noqa: F401, E402  (the case timeline and its deadlines)
 import records.contacts  # noqa: F401, E402  (recorded contacts and their screening)
 import records.retention_tables  # noqa: F401, E402  (holds, progress, certificates)
 
