@@ -1,4 +1,1 @@
-"""The sqladmin panel (a later issue).
-
-Imports authz, casework and records.
-"""
+"""The admin panel (sqladmin at /admin): administrators and IG officers, through the gate."""

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from api.admin_mount import mount_admin
 from api.authentication import Authenticator, unauthenticated_response
 from api.logging import RequestLog, configure_logging, request_id_from
 from api.runtime import Runtime
@@ -282,7 +283,7 @@ def create_app(
     parts = _Parts(runtime, settings)
     schema = build_schema(introspection=settings.introspection)
     view = _View(schema, parts, clock, graphiql=settings.graphiql)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, _GraphQLEndpoint(view, parts, clock), methods=["GET", "POST"]),
             *_health_routes(parts),
@@ -293,6 +294,12 @@ def create_app(
         ],
         lifespan=parts.lifespan,
     )
+
+    async def runtime_ready() -> Runtime:
+        return (await parts.ready()).runtime
+
+    mount_admin(app, settings, runtime_ready, clock)
+    return app
 
 
 def app_from_environment() -> Starlette:

@@ -5,24 +5,66 @@
     tact portal-key revoke PREFIX
     tact staff add USERNAME --name "Display Name" [--job-title T] [--role manager@housing] ...
     tact staff grant USERNAME ROLE[@SERVICE]
+    tact staff revoke USERNAME ROLE[@SERVICE]
+    tact staff set-password USERNAME        (prompted, never an argument)
     tact token USERNAME [--minutes N]
 
-Each command is an edge: it opens the runtime, owns one transaction, commits once, closes.
+Each command is an edge: it opens the runtime and goes through the gate (MANAGE_PORTAL_KEYS,
+MANAGE_STAFF) as a system actor named after the operating-system user, holding the admin
+role everywhere; the gate decides, writes the access-log entry and commits once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli_runtime import in_transaction, load_settings, utc_now
+from api.cli_runtime import in_transaction, load_settings, utc_now, with_runtime
+from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
+from authz.actor import Actor, ActorKind, RoleGrant
 from authz.credentials import staff_actor
+from authz.gate import Target
+from authz.operations import Operation
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
 from records.errors import TactError
-from records.staff import add_staff, grant_role, parse_role_grant
+from records.models import Role
+from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
+from records.staff import add_staff, grant_role, parse_role_grant, revoke_role
+
+T = TypeVar("T")
+
+
+def operator() -> Actor:
+    """The person at the terminal, as the access log names them: `system:<OS user>`. They
+    hold the admin role everywhere, so the policy's admin rules decide what they may do."""
+    return Actor(
+        kind=ActorKind.SYSTEM,
+        label=f"system:{getpass.getuser()}",
+        roles=frozenset({RoleGrant(Role.ADMIN, None)}),
+    )
+
+
+def gated(
+    operation: Operation,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    target: Target | None = None,
+) -> T:
+    """Run `work` inside the gate as the operator: decided, logged and committed once."""
+
+    async def run(runtime: Runtime) -> T:
+        async with (
+            runtime.database.sessions() as session,
+            runtime.gate.access(session, operator(), operation, target or Target()) as access,
+        ):
+            return await work(access.session)
+
+    return with_runtime(run)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -44,10 +86,11 @@ def portal_key() -> None:
 def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None) -> None:
     """Create a key. It is printed once and cannot be shown again."""
     expires_in = dt.timedelta(days=expires_in_days) if expires_in_days else None
-    issued = in_transaction(
+    issued = gated(
+        Operation.MANAGE_PORTAL_KEYS,
         lambda s: create_portal_key(
             s, name=name, services=list(services), now=utc_now(), expires_in=expires_in
-        )
+        ),
     )
     click.echo(
         f"Created portal key {issued.prefix} for {', '.join(issued.services)}; "
@@ -61,7 +104,7 @@ def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None
 @portal_key.command("list")
 def list_keys() -> None:
     """List keys (prefix, name, services, state). Secrets are never shown."""
-    keys = in_transaction(list_portal_keys)
+    keys = gated(Operation.MANAGE_PORTAL_KEYS, list_portal_keys)
     now = utc_now()
     if not keys:
         click.echo("No portal keys.")
@@ -78,7 +121,7 @@ def list_keys() -> None:
 @click.argument("prefix")
 def revoke_key(prefix: str) -> None:
     """Revoke the key with this prefix; it stops working at once."""
-    changed = in_transaction(lambda s: revoke_portal_key(s, prefix, utc_now()))
+    changed = gated(Operation.MANAGE_PORTAL_KEYS, lambda s: revoke_portal_key(s, prefix, utc_now()))
     click.echo(f"Revoked portal key {prefix}." if changed else f"{prefix} was already revoked.")
 
 
@@ -110,7 +153,7 @@ def add(username: str, display_name: str, job_title: str | None, roles: tuple[st
         for role, service in grants:
             await grant_role(session, username=username, role=role, service=service, now=now)
 
-    in_transaction(work)
+    gated(Operation.MANAGE_STAFF, work)
     held = ", ".join(roles) if roles else "no roles yet"
     click.echo(f"Added staff {username} ({held}).")
 
@@ -124,10 +167,54 @@ def grant(username: str, role: str) -> None:
         parsed_role, service = parse_role_grant(role)
     except TactError as exc:
         raise click.ClickException(exc.message) from None
-    changed = in_transaction(
-        lambda s: grant_role(s, username=username, role=parsed_role, service=service, now=utc_now())
+    changed = gated(
+        Operation.MANAGE_STAFF,
+        lambda s: grant_role(
+            s, username=username, role=parsed_role, service=service, now=utc_now()
+        ),
+        Target(service=service),
     )
     click.echo(f"Granted {role} to {username}." if changed else f"{username} already holds {role}.")
+
+
+@staff.command("revoke")
+@click.argument("username")
+@click.argument("role")
+def revoke(username: str, role: str) -> None:
+    """Revoke ROLE in SERVICE (ROLE@SERVICE), or in every service (ROLE alone). The last
+    administrator's admin role cannot be revoked."""
+    try:
+        parsed_role, service = parse_role_grant(role)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+    changed = gated(
+        Operation.MANAGE_STAFF,
+        lambda s: revoke_role(
+            s, username=username, role=parsed_role, service=service, now=utc_now()
+        ),
+        Target(service=service),
+    )
+    click.echo(
+        f"Revoked {role} from {username}." if changed else f"{username} does not hold {role}."
+    )
+
+
+@staff.command("set-password")
+@click.argument("username")
+def set_admin_password(username: str) -> None:
+    """Set the admin-panel password of a member of staff holding admin or ig_officer
+    (asked for twice, never shown, never taken as an argument)."""
+    password = click.prompt(
+        f"New password (at least {MIN_PASSWORD} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
+    try:
+        check_password_rules(password)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+    gated(Operation.MANAGE_STAFF, lambda s: set_password(s, username, password, utc_now()))
+    click.echo(f"Password set for {username}.")
 
 
 # -- local staff tokens --------------------------------------------------------------------

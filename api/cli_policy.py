@@ -5,7 +5,8 @@
     tact policy remove ROLE DOMAIN STANDING OPERATION [--deny]
 
 A change bumps the policy version, so every running process applies it within
-TACT_POLICY_RELOAD_SECONDS. Deny rules override allow rules for the same request.
+TACT_POLICY_RELOAD_SECONDS. Deny rules override allow rules for the same request. Each
+command goes through the gate (MANAGE_STAFF) as the operator, like the admin panel's page.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli_runtime import in_transaction, utc_now
+from api.cli_access import gated
+from api.cli_runtime import utc_now
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
+from authz.operations import Operation
 
 
 def policy_commands(group: click.Group) -> None:
@@ -56,7 +59,7 @@ def list_rules(runtime_only: bool) -> None:
     async def rules(session: AsyncSession) -> list[Rule]:
         return await runtime_rules(session)
 
-    for rule in in_transaction(rules):
+    for rule in gated(Operation.MANAGE_STAFF, rules):
         click.echo(f"{rule.line()}    (run time)")
 
 
@@ -64,7 +67,7 @@ def list_rules(runtime_only: bool) -> None:
 @_rule_command
 def add(role: str, domain: str, standing: str, operation: str, deny: bool) -> None:
     rule = _rule(role, domain, standing, operation, deny)
-    added = in_transaction(lambda session: add_rule(session, rule, utc_now()))
+    added = gated(Operation.MANAGE_STAFF, lambda session: add_rule(session, rule, utc_now()))
     click.echo(f"added: {rule.line()}" if added else f"already there: {rule.line()}")
 
 
@@ -72,7 +75,7 @@ def add(role: str, domain: str, standing: str, operation: str, deny: bool) -> No
 @_rule_command
 def remove(role: str, domain: str, standing: str, operation: str, deny: bool) -> None:
     rule = _rule(role, domain, standing, operation, deny)
-    removed = in_transaction(lambda session: remove_rule(session, rule, utc_now()))
+    removed = gated(Operation.MANAGE_STAFF, lambda session: remove_rule(session, rule, utc_now()))
     if not removed:
         raise click.ClickException(f"no such run-time rule: {rule.line()}")
     click.echo(f"removed: {rule.line()}")

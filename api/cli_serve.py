@@ -16,7 +16,7 @@ import click
 import uvicorn
 
 from api.cli_runtime import load_settings, utc_now, with_runtime
-from api.demo import DemoSummary, issue_demo_portal_key, load_demo
+from api.demo import DemoSummary, issue_demo_passwords, issue_demo_portal_key, load_demo
 from api.demo_data import QUICK_START_EMAIL
 from api.logging import configure_logging
 from api.runtime import Runtime
@@ -31,14 +31,21 @@ STATUS_QUERY = (
 
 
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
-    """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`."""
+    """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`
+    (and, on the embedded default, admin-panel passwords, printed with the accounts)."""
     now = utc_now()
     summary = await load_demo(runtime.database, runtime.vault, now)
     key = None
     if summary.loaded or fresh_key:
         async with runtime.database.sessions() as session, session.begin():
             key = await issue_demo_portal_key(session, now)
+            if runtime.settings.embedded:
+                _PASSWORDS.update(await issue_demo_passwords(session, now))
     return summary, key
+
+
+# Demo admin-panel passwords issued by this command, printed next to their accounts.
+_PASSWORDS: dict[str, str] = {}
 
 
 def curl_example(url: str, key: str, email: str = QUICK_START_EMAIL) -> str:
@@ -63,6 +70,8 @@ def _print_demo(summary: DemoSummary, key: str | None, url: str) -> None:
     for member in summary.staff:
         where = f"@{member.service}" if member.service else " (every service)"
         click.echo(f"  {member.username:34} {member.role.value}{where}")
+    for username, password in _PASSWORDS.items():
+        click.echo(f"\nAdmin panel (/admin): sign in as {username} with password {password}")
     if key is None:
         click.echo("\nPortal keys are shown once; make one with `tact portal-key create`.")
         return

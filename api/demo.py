@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ from records.models import (
     Service,
     Staff,
 )
+from records.sign_in import set_password
 from records.staff import add_staff, grant_role
 from records.vault import Vault
 
@@ -262,3 +264,16 @@ class _Writer:
                 state=ArrangementState.EXPIRED if ended else ArrangementState.ACTIVE,
             )
         return ended_on
+
+
+# The demo staff who may sign in to the admin panel (/admin).
+DEMO_PANEL_STAFF = ("demo.admin", "demo.ig-officer")
+
+
+async def issue_demo_passwords(session: AsyncSession, now: dt.datetime) -> dict[str, str]:
+    """Fresh admin-panel passwords for the demo administrator and IG officer, shown once
+    like the demo portal key (only their argon2 hashes are kept)."""
+    passwords = {username: secrets.token_urlsafe(12) for username in DEMO_PANEL_STAFF}
+    for username, password in passwords.items():
+        await set_password(session, username, password, now)
+    return passwords

@@ -177,3 +177,13 @@ async def load_customer(
         needs=json.loads(needs) if needs else {},
         notes=cipher.open_optional("customers", "notes", customer_id, customer.notes_sealed),
     )
+
+
+async def customer_ids_by_reference(
+    session: AsyncSession, vault: Vault, reference: str, field: str
+) -> tuple[uuid.UUID, ...]:
+    """The customers with this reference, found by its blind index (the access log's "who
+    has seen this person's record?", asked from GraphQL and from the admin panel)."""
+    digest = vault.blind_index(LookupKind.CUSTOMER_REF, reference, field)
+    rows = await session.scalars(select(Customer.id).where(Customer.reference_digest == digest))
+    return tuple(rows.all())

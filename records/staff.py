@@ -144,3 +144,78 @@ async def bump_policy_version(session: AsyncSession, now: dt.datetime) -> None:
             set_={"version": PolicyVersion.version + 1, "changed_at": now},
         )
     )
+
+
+async def revoke_role(
+    session: AsyncSession,
+    *,
+    username: str,
+    role: Role,
+    service: str | None,
+    now: dt.datetime,
+) -> bool:
+    """Take `role` in `service` (None: every service) away. False if it was not held.
+    Refused when it would leave no active member of staff holding `admin` anywhere."""
+    held = await session.scalar(
+        select(StaffRole)
+        .join(Staff, Staff.id == StaffRole.staff_id)
+        .outerjoin(Service, Service.id == StaffRole.service_id)
+        .where(
+            Staff.username == username,
+            StaffRole.role == role,
+            StaffRole.service_id.is_(None) if service is None else Service.slug == service,
+        )
+    )
+    if held is None:
+        return False
+    if role is Role.ADMIN:
+        others = await session.scalar(
+            select(StaffRole.id)
+            .join(Staff, Staff.id == StaffRole.staff_id)
+            .where(StaffRole.role == Role.ADMIN, Staff.active.is_(True), StaffRole.id != held.id)
+            .limit(1)
+        )
+        if others is None:
+            raise ValidationFailed("role", "this would leave no administrator")
+    await session.delete(held)
+    await session.flush()
+    await bump_policy_version(session, now)
+    return True
+
+
+async def list_staff(session: AsyncSession) -> list[StaffGrants]:
+    """Every member of staff with their roles, by username (one query)."""
+    rows = (
+        await session.execute(
+            select(Staff.id, Staff.username, Staff.active, StaffRole.role, Service.slug)
+            .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
+            .outerjoin(Service, Service.id == StaffRole.service_id)
+            .order_by(Staff.username)
+        )
+    ).all()
+    found: dict[uuid.UUID, StaffGrants] = {}
+    for row in rows:
+        known = found.get(row.id)
+        grants = known.grants if known else frozenset()
+        if row.role is not None:
+            grants = grants | {(row.role, row.slug)}
+        found[row.id] = StaffGrants(row.id, row.username, row.active, grants)
+    return list(found.values())
+
+
+async def add_service(session: AsyncSession, *, slug: str, name: str, now: dt.datetime) -> Service:
+    """Add a service. Slugs are never renamed or removed: the gate remembers the ones seen."""
+    if not _SLUG.fullmatch(slug):
+        raise ValidationFailed("slug", "must be 1 to 64 lower-case letters, digits or hyphens")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("name", "must be 1 to 200 characters")
+    if await session.scalar(select(Service.id).where(Service.slug == slug)) is not None:
+        raise ValidationFailed("slug", "is already in use")
+    service = Service(id=uuid.uuid4(), slug=slug, name=name, created_at=now)
+    session.add(service)
+    await session.flush()
+    return service
+
+
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")

@@ -12,6 +12,7 @@ from records.models import Base
 import records.case_steps  # noqa: F401, E402  (the case timeline and its deadlines)
 import records.contacts  # noqa: F401, E402  (recorded contacts and their screening)
 import records.retention_tables  # noqa: F401, E402  (holds, progress, certificates)
+import records.sign_in  # noqa: F401, E402  (admin panel passwords)
 
 metadata = Base.metadata
 

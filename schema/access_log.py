@@ -20,9 +20,9 @@ from authz.access_log import LogFilter, LogPage, break_glass_review, opened_reas
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
+from records.customers import customer_ids_by_reference
 from records.errors import ValidationFailed
-from records.lookup import LookupKind
-from records.models import AccessLogEntry, Case, Customer
+from records.models import AccessLogEntry, Case
 from schema.context import TactContext
 
 _CURSOR_PREFIX = "access-log:"
@@ -207,11 +207,9 @@ async def _resolve(
         case_ids = (found,) if found else ()
         target = Target(case_id=found) if found else target
     if given.customer_ref is not None:
-        digest = context.vault.blind_index(
-            LookupKind.CUSTOMER_REF, given.customer_ref, "filter.customerRef"
+        customer_ids = await customer_ids_by_reference(
+            session, context.vault, given.customer_ref, "filter.customerRef"
         )
-        rows = await session.scalars(select(Customer.id).where(Customer.reference_digest == digest))
-        customer_ids = tuple(rows.all())
         if len(customer_ids) == 1 and given.case_ref is None:
             target = Target(customer_id=customer_ids[0])
     where = LogFilter(

@@ -153,7 +153,7 @@ async def test_staff_are_added_and_granted_roles_and_the_policy_version_moves(
     [
         (("grant", "alex.officer", "portal@housing"), "portal key"),
         (("grant", "alex.officer", "overseer"), "unknown role"),
-        (("grant", "alex.officer", "manager@no-such-service"), "no such service"),
+        (("grant", "alex.officer", "manager@no-such-service"), "is not a service"),
         (("grant", "nobody.here", "manager@housing"), "no member of staff"),
         (("add", "alex.officer", "--name", "Officer B"), "already in use"),
         (("add", "has space", "--name", "Officer C"), "username"),

@@ -1,0 +1,117 @@
+"""Signing in to the panel: argon2 passwords (records/sign_in.py), a signed session cookie
+(HttpOnly, SameSite=Strict, Secure outside development), CSRF on the sign-in form, lock-out
+after repeated failures, and an idle timeout.
+
+The cookie holds the staff id, the CSRF token and when the session was last used: no name.
+Roles are read from the database on every request, never kept in the cookie, so a revoked
+role takes effect at once. Only staff holding `admin` or `ig_officer` may sign in.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from sqladmin.authentication import AuthenticationBackend
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin import csrf
+from authz.actor import Actor
+from authz.credentials import staff_actor
+from records.models import Role, Staff
+from records.sign_in import attempt_sign_in
+
+if TYPE_CHECKING:
+    from admin.panel import PanelConfig, TactAdmin
+
+log = logging.getLogger("tact.admin")
+
+PANEL_ROLES = frozenset({Role.ADMIN, Role.IG_OFFICER})
+COOKIE = "tact_admin"
+# One sentence for every refusal: it does not say whether the name, the password or a lock
+# was the reason.
+REFUSED = "Sign-in did not succeed. Check the details and try again, or try again later."
+_STAFF = "staff_id"
+_SEEN = "seen"
+# A session ends after this long even if used throughout (the idle timeout is shorter).
+MAX_AGE_SECONDS = 8 * 60 * 60
+
+
+class SignInBackend(AuthenticationBackend):
+    def __init__(self, panel: TactAdmin, config: PanelConfig) -> None:
+        super().__init__(
+            secret_key=config.secret,
+            session_cookie=COOKIE,
+            max_age=MAX_AGE_SECONDS,
+            path="/admin",
+            same_site="strict",
+            https_only=config.https_only,
+        )
+        self._panel = panel
+        self._config = config
+
+    async def login(self, request: Request) -> Response | bool:
+        form = await request.form()
+        if not csrf.is_valid(request, form):
+            return await self._refuse(request, "csrf", 403)
+        username, password = form.get("username"), form.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            return await self._refuse(request, "incomplete", 400)
+        parts = await self._panel.ready()
+        now = self._config.clock()
+        async with parts.database.sessions() as session, session.begin():
+            outcome = await attempt_sign_in(session, username.strip(), password, now)
+            actor = await _actor_of(session, outcome.staff_id)
+        if actor is None:
+            return await self._refuse(request, "locked" if outcome.locked else "refused", 400)
+        request.session.clear()
+        request.session[_STAFF] = str(outcome.staff_id)
+        request.session[_SEEN] = now.timestamp()
+        csrf.renew(request)
+        return True
+
+    async def logout(self, request: Request) -> Response | bool:
+        request.session.clear()
+        return False  # sqladmin then sends the browser to the sign-in page
+
+    async def authenticate(self, request: Request) -> Response | bool:
+        staff_id = request.session.get(_STAFF)
+        seen = request.session.get(_SEEN)
+        if not isinstance(staff_id, str) or not isinstance(seen, int | float):
+            return False
+        now = self._config.clock()
+        if now.timestamp() - seen > self._config.idle_timeout.total_seconds():
+            request.session.clear()
+            return False
+        parts = await self._panel.ready()
+        async with parts.database.sessions() as session:
+            actor = await _actor_of(session, uuid.UUID(staff_id))
+            await session.rollback()
+        if actor is None:
+            request.session.clear()
+            return False
+        request.session[_SEEN] = now.timestamp()
+        request.state.actor = actor
+        return True
+
+    async def _refuse(self, request: Request, reason: str, status: int) -> Response:
+        log.info(
+            "admin sign-in refused", extra={"event": "admin_sign_in_refused", "reason": reason}
+        )
+        context = {"error": REFUSED}
+        return await self._panel.render(request, "sqladmin/login.html", context, status)
+
+
+async def _actor_of(session: AsyncSession, staff_id: uuid.UUID | None) -> Actor | None:
+    """The member of staff's Actor if they are active and hold a panel role, else None."""
+    if staff_id is None:
+        return None
+    username = await session.scalar(select(Staff.username).where(Staff.id == staff_id))
+    actor = await staff_actor(session, username) if username else None
+    if actor is None or not any(g.role in PANEL_ROLES for g in actor.roles):
+        return None
+    return actor

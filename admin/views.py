@@ -1,0 +1,36 @@
+"""The panel's pages, in menu order, and how the panel is put on the app."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqladmin import BaseView
+from starlette.applications import Starlette
+
+from admin.panel import PanelConfig, PanelParts, TactAdmin
+from admin.views_access import PortalKeysView, RulesView, ServicesView, StaffView
+from admin.views_governance import AccessChartsView, AccessLogView, BreakGlassView
+from admin.views_reference import ArrangementKindsView, CasesView, ProfileView
+
+VIEWS: tuple[type[BaseView], ...] = (
+    StaffView,
+    ServicesView,
+    PortalKeysView,
+    RulesView,
+    ProfileView,
+    ArrangementKindsView,
+    CasesView,
+    AccessLogView,
+    BreakGlassView,
+    AccessChartsView,
+)
+
+
+def mount_panel(
+    app: Starlette, ready: Callable[[], Awaitable[PanelParts]], config: PanelConfig
+) -> TactAdmin:
+    """Mount the panel at /admin on `app`."""
+    panel = TactAdmin(app, ready, config)
+    for view in VIEWS:
+        panel.add_view(view)
+    return panel

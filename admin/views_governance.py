@@ -1,0 +1,266 @@
+"""Information governance officers' pages: the access log with its filters, verification,
+the break-glass review with sealed reasons opened, and charts of access over time. Each runs
+inside the gate (READ_ACCESS_LOG, VERIFY_ACCESS_LOG), so reading the log is itself logged.
+
+Filters are posted, never put in the address: a person's reference must not end up in
+URLs, browser history or proxies' logs.
+
+More IG pages (the retention queue, holds, destruction certificates, subject access
+requests, case reports) are PanelViews in this category: a class with its page(s) and
+operation, listed in admin/views.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqladmin import expose
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin.charts import daily_counts, only, stacked_bars
+from admin.gated import PanelView, field
+from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, options, when
+from authz.access_log import LogFilter, break_glass_review, opened_reasons, query
+from authz.gate import Target
+from authz.log_verify import verify
+from authz.operations import Operation, Outcome
+from records.customers import customer_ids_by_reference
+from records.errors import ValidationFailed
+from records.models import AccessLogEntry, Case, Role, utcnow
+
+GOVERNANCE = "Information governance"
+_IG = frozenset({Role.IG_OFFICER})
+SHOWN = 100
+CHART_DAYS = 30
+_FILTERS = ("case_ref", "customer_ref", "actor", "from", "to", "operation", "outcome")
+_HEADERS = (
+    "Seq",
+    "When",
+    "Actor",
+    "Role",
+    "Operation",
+    "Service",
+    "Case",
+    "Person id",
+    "Fields",
+    "Outcome",
+    "Request id",
+)
+
+
+async def _case_refs(session: AsyncSession, entries: list[AccessLogEntry]) -> dict[uuid.UUID, str]:
+    ids = {e.case_id for e in entries if e.case_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids)))
+    return {row.id: row.reference for row in rows}
+
+
+def _entry_row(e: AccessLogEntry, refs: dict[uuid.UUID, str], extra: tuple[str, ...] = ()) -> Row:
+    case = refs.get(e.case_id, str(e.case_id)) if e.case_id else ""
+    return Row(
+        (
+            str(e.seq),
+            when(e.at),
+            e.actor,
+            e.role or "",
+            e.operation,
+            e.service or "",
+            case,
+            str(e.customer_id or ""),
+            e.fields or "",
+            e.outcome,
+            e.request_id or "",
+            *extra,
+        )
+    )
+
+
+def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
+    text = field(form, name)
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
+    return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), dt.UTC)
+
+
+class AccessLogView(PanelView):
+    name = "Access log"
+    category = GOVERNANCE
+    icon = "fa-solid fa-book"
+    roles = _IG
+
+    @expose("/access-log", methods=["GET", "POST"], identity="access-log")
+    async def log_page(self, request: Request) -> Response:
+        form = await self.form(request) if request.method == "POST" else FormData()
+        where, target = await self._filter(form)
+        async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
+            page = await query(access.session, where, first=SHOWN)
+            refs = await _case_refs(access.session, page.entries)
+        return await self._render(request, form, [_entry_row(e, refs) for e in page.entries], [])
+
+    @expose("/access-log/verify", methods=["POST"], identity="access-log-verify")
+    async def verify_page(self, request: Request) -> Response:
+        await self.form(request)
+        parts = await self.parts()
+        async with self.gated(request, Operation.VERIFY_ACCESS_LOG) as access:
+            report = await verify(access.session, parts.gate.signer)
+        notice = Notice(report.describe(), "success" if report.ok else "danger")
+        return await self._render(request, FormData(), [], [notice])
+
+    async def _filter(self, form: FormData) -> tuple[LogFilter, Target]:
+        outcome = field(form, "outcome") or None
+        if outcome is not None and outcome not in {o.value for o in Outcome}:
+            raise ValidationFailed("outcome", "must be one of " + ", ".join(Outcome))
+        parts = await self.parts()
+        case_ids: tuple[uuid.UUID, ...] | None = None
+        customer_ids: tuple[uuid.UUID, ...] | None = None
+        target = Target()
+        async with parts.database.sessions() as session:
+            if case_ref := field(form, "case_ref"):
+                found = await session.scalar(select(Case.id).where(Case.reference == case_ref))
+                case_ids = (found,) if found else ()
+                target = Target(case_id=found) if found else target
+            if customer_ref := field(form, "customer_ref"):
+                customer_ids = await customer_ids_by_reference(
+                    session, parts.vault, customer_ref, "customer_ref"
+                )
+                if len(customer_ids) == 1 and not case_ref:
+                    target = Target(customer_id=customer_ids[0])
+            await session.rollback()
+        where = LogFilter(
+            case_ids=case_ids,
+            customer_ids=customer_ids,
+            actor=field(form, "actor") or None,
+            since=_day(form, "from", end=False),
+            until=_day(form, "to", end=True),
+            operation=field(form, "operation") or None,
+            outcome=outcome,
+        )
+        return where, target
+
+    async def _render(
+        self, request: Request, form: FormData, rows: list[Row], notices: list[Notice]
+    ) -> Response:
+        given = {name: field(form, name) for name in _FILTERS}
+        here = str(request.url_for("admin:view-access-log"))
+        fields = (
+            Field("case_ref", "Case reference", value=given["case_ref"]),
+            Field(
+                "customer_ref",
+                "Person (customer reference)",
+                value=given["customer_ref"],
+                help="found by its blind index: entries about the person and their cases",
+            ),
+            Field("actor", "Actor", value=given["actor"], help='e.g. "staff:jo.bloggs"'),
+            Field("from", "From (date)", kind="date", value=given["from"]),
+            Field("to", "To (date)", kind="date", value=given["to"]),
+            Field(
+                "operation",
+                "Operation",
+                value=given["operation"],
+                options=options([o.value for o in Operation], "any"),
+            ),
+            Field(
+                "outcome",
+                "Outcome",
+                value=given["outcome"],
+                options=options([o.value for o in Outcome], "any"),
+            ),
+        )
+        page = Page(
+            "Access log",
+            f"Newest first, at most {SHOWN} entries. Reading the log is itself logged.",
+            notices=notices,
+            forms=[
+                Form("filter", "Filter", here, fields, "Show entries"),
+                Form(
+                    "verify",
+                    "Verify the log",
+                    str(request.url_for("admin:view-access-log-verify")),
+                    (),
+                    "Verify now",
+                ),
+            ],
+            tables=[
+                Table(
+                    "entries",
+                    "Entries",
+                    _HEADERS,
+                    rows,
+                    empty="No entries shown: use the filter, or run it with no fields.",
+                )
+            ],
+        )
+        return await self.page(request, PAGE, page.context())
+
+
+class BreakGlassView(PanelView):
+    name = "Break-glass review"
+    category = GOVERNANCE
+    icon = "fa-solid fa-triangle-exclamation"
+    roles = _IG
+
+    @expose("/break-glass", methods=["GET"], identity="break-glass")
+    async def review_page(self, request: Request) -> Response:
+        parts = await self.parts()
+        async with self.gated(request, Operation.READ_ACCESS_LOG) as access:
+            page = await break_glass_review(access.session, first=SHOWN)
+            reasons = await opened_reasons(parts.vault, page.entries)
+            refs = await _case_refs(access.session, page.entries)
+        rows = [
+            _entry_row(e, refs, (reasons.get(e.seq, "(destroyed with the case)"),))
+            for e in page.entries
+        ]
+        table = Table(
+            "break-glass",
+            "Openings",
+            (*_HEADERS, "Reason given"),
+            rows,
+            empty="No break-glass openings.",
+        )
+        view = Page(
+            "Break-glass review",
+            "Cases opened from outside the need-to-know set, newest first, with the reason "
+            "given (kept sealed under the case's key).",
+            tables=[table],
+        )
+        return await self.page(request, PAGE, view.context())
+
+
+class AccessChartsView(PanelView):
+    name = "Access over time"
+    category = GOVERNANCE
+    icon = "fa-solid fa-chart-column"
+    roles = _IG
+
+    @expose("/access-charts", methods=["GET"], identity="access-charts")
+    async def charts_page(self, request: Request) -> Response:
+        async with self.gated(request, Operation.READ_ACCESS_LOG) as access:
+            by_operation, by_outcome = await daily_counts(
+                access.session, utcnow().date(), CHART_DAYS
+            )
+        charts = [
+            Chart("Entries per day, by operation", stacked_bars(by_operation, "by operation")),
+            Chart("Entries per day, by outcome", stacked_bars(by_outcome, "by outcome")),
+            Chart("Denials per day", stacked_bars(only(by_outcome, Outcome.DENIED), "denials")),
+            Chart(
+                "Break-glass openings per day",
+                stacked_bars(only(by_outcome, Outcome.BREAK_GLASS), "break-glass"),
+            ),
+        ]
+        page = Page(
+            "Access over time",
+            f"The last {CHART_DAYS} days (UTC), from the access log: "
+            f"{by_operation.total()} entries.",
+            charts=charts,
+        )
+        return await self.page(request, PAGE, page.context())

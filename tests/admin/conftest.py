@@ -1,0 +1,57 @@
+"""Fixtures of the admin panel tests: the app over a real runtime (tests/api/app_fixtures.py),
+staff who may sign in, and a signed-in httpx client."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from records.database import Database
+from records.models import Role, Service, utcnow
+from records.sign_in import set_password
+from records.staff import add_staff, grant_role
+from tests.api.app_fixtures import app, client, clock, runtime  # noqa: F401
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def add_panel_staff(database: Database, username: str, role: Role) -> None:
+    async with database.sessions() as session, session.begin():
+        now = utcnow()
+        await add_staff(session, username=username, display_name="Panel Tester", now=now)
+        await grant_role(session, username=username, role=role, service=None, now=now)
+        await set_password(session, username, PASSWORD, now)
+
+
+@pytest.fixture
+async def panel_staff(database: Database) -> None:
+    """An administrator, an IG officer and a housing service; passwords set."""
+    async with database.sessions() as session, session.begin():
+        session.add(Service(slug="housing", name="Housing"))
+    await add_panel_staff(database, "panel.admin", Role.ADMIN)
+    await add_panel_staff(database, "panel.ig", Role.IG_OFFICER)
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+async def sign_in(
+    http: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> httpx.Response:
+    page = await http.get("/admin/login")
+    return await http.post(
+        "/admin/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+    )
+
+
+async def post_form(http: httpx.AsyncClient, page: str, action: str, **data: str) -> httpx.Response:
+    """Post a form of `page` the way a browser would: with the page's CSRF token."""
+    shown = await http.get(page)
+    return await http.post(action, data={**data, "csrf_token": csrf_of(shown.text)})

@@ -1,0 +1,166 @@
+"""The panel over HTTP through the app (SQLite and PostgreSQL): sign-in, lock-out, CSRF,
+idle timeout, the gate and the access log behind every page, and no case contents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+from sqlalchemy import func, select
+
+from api.runtime import Runtime
+from authz.log_verify import verify
+from records.database import Database
+from records.models import AccessLogEntry, Case, Role, Staff, StaffRole
+from records.sign_in import MAX_FAILURES
+from tests.admin.conftest import PASSWORD, add_panel_staff, post_form, sign_in
+from tests.api.app_fixtures import FixedClock
+
+
+async def entries(database: Database, **where: str) -> list[AccessLogEntry]:
+    async with database.sessions() as session:
+        statement = select(AccessLogEntry).order_by(AccessLogEntry.seq)
+        for name, value in where.items():
+            statement = statement.where(getattr(AccessLogEntry, name) == value)
+        return list((await session.scalars(statement)).all())
+
+
+async def test_pages_need_a_sign_in(client: httpx.AsyncClient, panel_staff: None) -> None:
+    response = await client.get("/admin/staff")
+    assert response.status_code == 302
+    assert response.headers["location"].endswith("/admin/login")
+
+
+async def test_the_session_cookie_is_http_only_strict_and_scoped_to_the_panel(
+    client: httpx.AsyncClient, panel_staff: None
+) -> None:
+    response = await sign_in(client, "panel.admin")
+    assert response.status_code == 302
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/admin" in cookie
+    assert "secure" not in cookie  # development: served over plain HTTP on localhost
+
+
+async def test_a_wrong_password_and_an_unknown_name_get_the_same_neutral_answer(
+    client: httpx.AsyncClient, panel_staff: None
+) -> None:
+    wrong = await sign_in(client, "panel.admin", "not the password at all")
+    unknown = await sign_in(client, "nobody.here", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 400
+    assert "Sign-in did not succeed" in wrong.text
+    assert wrong.text.replace("nobody.here", "") == unknown.text.replace("nobody.here", "")
+
+
+async def test_repeated_failures_lock_the_account_even_against_the_right_password(
+    client: httpx.AsyncClient, panel_staff: None, clock: FixedClock
+) -> None:
+    for _ in range(MAX_FAILURES):
+        assert (await sign_in(client, "panel.admin", "wrong password, again")).status_code == 400
+    locked = await sign_in(client, "panel.admin", PASSWORD)
+    assert locked.status_code == 400
+    assert "Sign-in did not succeed" in locked.text
+    clock.now += dt.timedelta(minutes=16)  # the lock has passed
+    assert (await sign_in(client, "panel.admin", PASSWORD)).status_code == 302
+
+
+async def test_sign_in_without_the_csrf_token_is_refused(
+    client: httpx.AsyncClient, panel_staff: None
+) -> None:
+    await client.get("/admin/login")
+    response = await client.post(
+        "/admin/login", data={"username": "panel.admin", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+    assert (await client.get("/admin/staff")).status_code == 302  # not signed in
+
+
+async def test_a_form_without_the_csrf_token_changes_nothing(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.admin")
+    response = await client.post("/admin/services/add", data={"slug": "parks", "name": "Parks"})
+    assert response.status_code == 403
+    done = await post_form(
+        client, "/admin/services", "/admin/services/add", slug="parks", name="Parks"
+    )
+    assert done.status_code == 303
+    assert "parks" in (await client.get("/admin/services")).text
+
+
+async def test_an_idle_session_ends(
+    client: httpx.AsyncClient, panel_staff: None, clock: FixedClock
+) -> None:
+    await sign_in(client, "panel.admin")
+    clock.now += dt.timedelta(minutes=10)
+    assert (await client.get("/admin/staff")).status_code == 200
+    clock.now += dt.timedelta(minutes=16)
+    assert (await client.get("/admin/staff")).status_code == 302
+
+
+async def test_staff_without_a_panel_role_cannot_sign_in(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await add_panel_staff(database, "housing.worker", Role.CASE_OFFICER)
+    assert (await sign_in(client, "housing.worker")).status_code == 400
+
+
+async def test_a_page_view_is_decided_and_logged_by_the_gate(
+    client: httpx.AsyncClient, panel_staff: None, database: Database, runtime: Runtime
+) -> None:
+    await sign_in(client, "panel.admin")
+    assert (await client.get("/admin/staff")).status_code == 200
+    [entry] = await entries(database, actor="staff:panel.admin", operation="manage_staff")
+    assert (entry.outcome, entry.role, entry.fields) == ("allowed", "admin", "admin")
+    async with database.sessions() as session:
+        assert (await verify(session, runtime.gate.signer)).ok
+
+
+async def test_each_role_sees_only_its_pages_and_the_gate_refuses_the_others(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.ig")
+    start = (await client.get("/admin/")).text
+    assert "Access log" in start and "Staff and roles" not in start
+    assert (await client.get("/admin/staff")).status_code == 403
+    [denied] = await entries(database, actor="staff:panel.ig", operation="manage_staff")
+    assert denied.outcome == "denied"
+    assert (await client.get("/admin/access-log")).status_code == 200
+
+
+async def test_the_last_administrator_keeps_the_admin_role(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.admin")
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/revoke", username="panel.admin", role="admin"
+    )
+    assert refused.status_code == 400
+    assert "no administrator" in refused.text
+    async with database.sessions() as session:
+        held = await session.scalar(
+            select(func.count())
+            .select_from(StaffRole)
+            .join(Staff)
+            .where(Staff.username == "panel.admin", StaffRole.role == Role.ADMIN)
+        )
+    assert held == 1
+
+
+async def test_no_address_opens_a_case(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.admin")
+    case_id = uuid.uuid4()
+    for path in (
+        f"/admin/cases/{case_id}",
+        f"/admin/case/details/{case_id}",
+        f"/admin/cases/details/{case_id}",
+        "/admin/case/list",
+        f"/admin/case/edit/{case_id}",
+        f"/admin/staff/details/{case_id}",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 0
