@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -25,9 +26,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from api.admin_mount import mount_admin
 from api.authentication import Authenticator, unauthenticated_response
+from api.faults import SESSION_KEY, serve_guarded
+from api.graphql_http import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    BadRequest,
+    is_request_error,
+    preferred_media_type,
+    read_request,
+    refusal,
+)
 from api.logging import RequestLog, configure_logging, request_id_from
 from api.runtime import Runtime
 from api.settings import Settings
@@ -130,6 +143,52 @@ class _View(GraphQL[TactContext, None]):
         self._parts = parts
         self._clock = clock
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # strawberry answers its refusals in plain text; here every refusal is JSON.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except (HTTPException, BadRequest) as refused:
+            response = refusal(refused, request_id_from(scope))
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData:
+        if request.method != "POST":
+            return await super().parse_http_body(request)  # type: ignore[return-value]
+        if JSON not in (request.content_type or ""):
+            raise BadRequest("send the request as application/json", status=415)
+        return read_request(await request.get_body())
+
+    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = preferred_media_type(request.headers.get("accept", ""))
+        request.scope["state"]["sub_response"] = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        shown = await super().process_result(request, result)
+        sub_response: Response = request.scope["state"]["sub_response"]
+        if sub_response.media_type == GRAPHQL_RESPONSE and is_request_error(result):
+            shown.pop("data", None)
+            sub_response.status_code = 400
+        return shown
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = sub_response.media_type or JSON
+        return response
+
     async def get_context(self, request: Request, response: Response) -> TactContext:  # type: ignore[override]
         wiring = self._parts.wiring
         assert wiring is not None  # the endpoint awaited ready() first
@@ -157,10 +216,19 @@ class _GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         wiring = await self.parts.ready()
         request_id_from(scope)
+
+        async def serve(receive: Receive, send: Send) -> None:
+            await self._serve(wiring, scope, receive, send)
+
+        # A storage fault answers 503 (and a lost connection is retried once): api/faults.py.
+        await serve_guarded(serve, wiring.runtime, scope, receive, send)
+
+    async def _serve(self, wiring: Wiring, scope: Scope, receive: Receive, send: Send) -> None:
         # One session for the whole request: the credentials are checked in the transaction
         # the gate then commits, so a portal lookup is one transaction, not two (on SQLite,
         # one write lock taken instead of two).
         async with wiring.runtime.database.sessions() as session:
+            scope["state"][SESSION_KEY] = session
             try:
                 actor = await wiring.authenticator.authenticate(
                     Headers(scope=scope), session, self.clock()
@@ -262,9 +330,12 @@ def _health_routes(parts: _Parts) -> list[Route]:
         try:
             wiring = await parts.ready()
             await wiring.runtime.database.ping()
+            problem = await wiring.runtime.access_log_problem()
         except Exception as exc:
             log.warning("not ready", extra={"event": "not_ready", "error_type": type(exc).__name__})
             return JSONResponse({"status": "unavailable"}, status_code=503)
+        if problem is not None:  # a neutral reason; the server log says which entry
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]

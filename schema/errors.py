@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSchema, get_named_type
@@ -46,11 +47,24 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 REQUEST_INVALID = "GRAPHQL_VALIDATION_FAILED"
 
 # graphql-core quotes the offending input in some messages ("..., found: {...}",
-# "...non string value: 5"); that input can be an email address or a phone number.
-_ECHOED_FOUND = re.compile(r"[;,]?\s*found:?\s.*$", re.DOTALL)
-_ECHOED_VALUE = re.compile(r"(cannot represent[^:]*value):\s.*$", re.DOTALL)
+# "...non string value: 5", Python's own parse errors after a scalar's name); that input can
+# be an email address or a phone number.
+_ECHOED_FOUND = re.compile(r"[;,.]?\s*found:?\s.*$", re.DOTALL | re.IGNORECASE)
+_ECHOED_VALUE = re.compile(r"(cannot represent[^:]*):\s.*$", re.DOTALL)
 _ONE_OF_TYPE = re.compile(r"OneOf Input Object '(\w+)' must specify exactly one key")
 _ONE_OF_MEMBER = re.compile(r"Value for member field '(\w+)' must be non-null")
+# A variable's value is never quoted back, not even its keys or an enum name in it: the
+# message says which variable, and what kind of fault, in words of its own.
+_VARIABLE_VALUE = re.compile(r"Variable '(\$\w+)' has invalid value")
+_VARIABLE_FAULTS = (
+    ("unknown field", "it has a field its type does not define"),
+    ("does not exist in", "it is not one of the allowed values"),
+    ("to be an object", "an object is expected"),
+    ("not to be null", "a value is missing"),
+    ("must not be null", "a value is missing"),
+    ("was not provided", "a required field is missing"),
+    ("cannot represent", "it is not of the expected type"),
+)
 
 
 def code_for(error: TactError) -> str | None:
@@ -86,8 +100,9 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def _request_error(message: str, one_of: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-    message = _ECHOED_VALUE.sub(r"\1", _ECHOED_FOUND.sub("", message)).rstrip(" .:;,") + "."
+def _request_error(
+    message: str, one_of: Mapping[str, str], concealed: Concealment | None
+) -> tuple[str, dict[str, Any]]:
     if match := _ONE_OF_TYPE.search(message):
         field = one_of.get(match.group(1), match.group(1))
         return f"{field}: give exactly one of its fields", {
@@ -99,11 +114,97 @@ def _request_error(message: str, one_of: Mapping[str, str]) -> tuple[str, dict[s
         field = f"{next(iter(one_of.values()))}.{member}" if len(one_of) == 1 else member
         return f"{field}: must not be null", {"code": CODES[ValidationFailed], "field": field}
     code = PARSE_FAILED if message.startswith("Syntax Error") else REQUEST_INVALID
+    if match := _VARIABLE_VALUE.match(message):
+        return _variable_message(match.group(1), message), {"code": code}
+    message = _ECHOED_VALUE.sub(r"\1", _ECHOED_FOUND.sub("", message)).rstrip(" .:;,") + "."
+    if concealed is not None:
+        message = concealed.message(message).rstrip(" .:;,") + "."
     return message, {"code": code}
 
 
-def present(error: GraphQLError, one_of: Mapping[str, str], request_id: str | None) -> GraphQLError:
-    """The error as the caller sees it."""
+def _variable_message(variable: str, message: str) -> str:
+    for words, fault in _VARIABLE_FAULTS:
+        if words in message:
+            return f"Variable '{variable}' has an invalid value: {fault}."
+    return f"Variable '{variable}' has an invalid value."
+
+
+# With introspection off, a validation message may name only what the caller wrote: these
+# rewrites keep the caller's own names and drop the schema's; a message that would still name
+# anything else becomes _CONCEALED (its location still points at the fault).
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+_REWRITES = (
+    (re.compile(r"^'anonymous' (exceeds maximum operation depth)"), r"The operation \1"),
+    (re.compile(r"^Cannot query field '(\w+)' on type '\w+'\."), r"Cannot query field '\1' here."),
+    (re.compile(r"^Unknown argument '(\w+)' on field '[\w.]+'\."), r"Unknown argument '\1'."),
+    (
+        re.compile(r"^Argument '[^']*' of type '[^']*' is required.*"),
+        "A required argument is missing.",
+    ),
+    (
+        re.compile(r"^Field '(\w+)' of type '[^']*' must have a selection of subfields\."),
+        r"Field '\1' must have a selection of subfields.",
+    ),
+    (
+        re.compile(r"^Field '(\w+)' must not have a selection since .*"),
+        r"Field '\1' must not have a selection.",
+    ),
+    (
+        re.compile(r"^Variable '(\$\w+)' of type '[^']*' used in position expecting .*"),
+        r"Variable '\1' is not of the type expected here.",
+    ),
+    (
+        re.compile(r"^Value '(\w+)' does not exist in '\w+' enum\."),
+        r"Value '\1' is not allowed here.",
+    ),
+    (
+        re.compile(r"^Expected value of type '[^']*' not to include unknown field '(\w+)'\."),
+        r"Unknown input field '\1'.",
+    ),
+    (
+        re.compile(r"^Expected value of type '[^']*' to be an object\."),
+        "An object is expected here.",
+    ),
+    (
+        re.compile(r"^[\w ]*cannot represent.*$", re.DOTALL),
+        "The value here is not of the expected type.",
+    ),
+)
+_CONCEALED = "The query does not fit the schema here."
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+@dataclass(frozen=True)
+class Concealment:
+    """What a caller may be told with introspection off: the names they wrote (every name
+    in their query text) and nothing else of the schema's (its type names)."""
+
+    written: frozenset[str]
+    type_names: frozenset[str]
+
+    @classmethod
+    def of(cls, query: str | None, type_names: frozenset[str]) -> Concealment:
+        return cls(frozenset(_NAME.findall(query or "")), type_names)
+
+    def message(self, message: str) -> str:
+        message = _SUGGESTION.sub("", message)
+        for pattern, replacement in _REWRITES:
+            message = pattern.sub(replacement, message)
+        quoted = " ".join(a or b for a, b in _QUOTED.findall(message))
+        named = set(_NAME.findall(quoted))
+        named |= {word for word in _NAME.findall(message) if word in self.type_names}
+        return message if named <= self.written else _CONCEALED
+
+
+def present(
+    error: GraphQLError,
+    one_of: Mapping[str, str],
+    request_id: str | None,
+    concealed: Concealment | None = None,
+) -> GraphQLError:
+    """The error as the caller sees it. With `concealed` (introspection off), request
+    errors name nothing of the schema the caller did not write, and suggest nothing."""
     original = error.original_error
     extensions: dict[str, Any]
     if isinstance(original, TactError) and (code := code_for(original)) is not None:
@@ -111,7 +212,7 @@ def present(error: GraphQLError, one_of: Mapping[str, str], request_id: str | No
         if isinstance(original, ValidationFailed):
             extensions["field"] = original.field
     elif original is None or isinstance(original, GraphQLError):
-        message, extensions = _request_error(error.message, one_of)
+        message, extensions = _request_error(error.message, one_of, concealed)
     else:
         message, extensions = INTERNAL_MESSAGE, {"code": INTERNAL}
     if request_id is not None:
@@ -161,7 +262,10 @@ def log_errors(errors: list[GraphQLError], context: object) -> None:
 
 
 def present_all(
-    errors: list[GraphQLError], one_of: Mapping[str, str], context: object
+    errors: list[GraphQLError],
+    one_of: Mapping[str, str],
+    context: object,
+    concealed: Concealment | None = None,
 ) -> list[GraphQLError]:
     request_id = _request_id(context)
-    return [present(error, one_of, request_id) for error in errors]
+    return [present(error, one_of, request_id, concealed) for error in errors]

@@ -20,24 +20,27 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from authz.group_commit import AccessLogUnavailable
+from records.database import DatabaseUnavailable, is_unavailable
 from schema.access_log import AccessLogQuery
 from schema.cases import CaseQuery
 from schema.deadlines import DeadlineQuery
-from schema.errors import log_errors, one_of_arguments, present_all
+from schema.errors import Concealment, log_errors, one_of_arguments, present_all
+from schema.limits import DocumentLimits
 from schema.portal import PortalQuery
 from schema.workflow import WorkflowMutation
 
 MAX_DEPTH = 8
 MAX_ALIASES = 10
 MAX_TOKENS = 1000
-# Distinct query texts kept parsed and validated. Portals send a handful of fixed documents
-# with variables; the bound stops a stream of unique texts from growing memory.
+# Distinct query texts kept parsed (schema/limits.py keeps as many validated). Portals send
+# a handful of fixed documents with variables; the bound stops a stream of unique texts from
+# growing memory.
 CACHE_SIZE = 256
 
 
@@ -57,6 +60,8 @@ class TactSchema(strawberry.Schema):
     extensions, such as a parse error inside ParserCache)."""
 
     one_of: dict[str, str]
+    # Set with introspection off: request errors then name only what the caller wrote.
+    type_names: frozenset[str] | None
 
     async def execute(
         self,
@@ -78,7 +83,11 @@ class TactSchema(strawberry.Schema):
             operation_extensions,
         )
         if result.errors:
-            result.errors = present_all(result.errors, self.one_of, context_value)
+            raise_if_unavailable(result.errors)  # the edge answers 503 (api/faults.py)
+            concealed = None
+            if self.type_names is not None:
+                concealed = Concealment.of(query, self.type_names)
+            result.errors = present_all(result.errors, self.one_of, context_value, concealed)
         return result
 
     def process_errors(
@@ -106,7 +115,8 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        # Measures the document after fragment expansion, then validates (cached).
+        DocumentLimits,
     ]
     schema = TactSchema(
         query=Query,
@@ -116,9 +126,19 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
     schema.one_of = one_of_arguments(schema._schema)
+    schema.type_names = None if introspection else frozenset(schema._schema.type_map)
     return schema
 
 
 def schema_sdl() -> str:
     """The text of schema.graphql."""
     return str(build_schema()) + "\n"
+
+
+def raise_if_unavailable(errors: list[GraphQLError]) -> None:
+    """A field that failed because the database or the access log could not be reached fails
+    the whole request as unavailable (503), not as INTERNAL inside a 200."""
+    for error in errors:
+        original = error.original_error
+        if is_unavailable(original) or isinstance(original, AccessLogUnavailable):
+            raise DatabaseUnavailable("storage unavailable") from original
