@@ -22,7 +22,7 @@ from api.settings import Settings
 from api.staff_tokens import StaffTokenVerifier
 from authz.actor import Actor
 from authz.credentials import REFUSED, credentials_refused, staff_actor
-from authz.portal_keys import authenticate_portal_key
+from authz.portal_keys import PortalKeyCache, authenticate_portal_key
 from records.errors import Unauthenticated
 
 MISSING = (
@@ -42,22 +42,28 @@ def _lowered(headers: Mapping[str, str]) -> Mapping[str, str]:
 class Authenticator:
     """Turns request headers into an Actor. Built once at start-up (it holds the JWKS)."""
 
-    def __init__(self, tokens: StaffTokenVerifier) -> None:
+    def __init__(
+        self, tokens: StaffTokenVerifier, portal_keys: PortalKeyCache | None = None
+    ) -> None:
         self._tokens = tokens
+        self._portal_keys = portal_keys
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Authenticator:
         """Reads the JWKS file, prepares the JWKS URL client, or loads (first time: creates)
-        the local signing key. Raises KeyMaterialError when the configured keys are unusable."""
-        return cls(StaffTokenVerifier.from_settings(settings))
+        the local signing key. Raises KeyMaterialError when the configured keys are unusable.
+        Accepted portal keys are remembered for TACT_PORTAL_KEY_CACHE_SECONDS."""
+        cache = PortalKeyCache(settings.portal_key_cache_seconds)
+        return cls(StaffTokenVerifier.from_settings(settings), cache)
 
     async def authenticate(
         self, headers: Mapping[str, str], session: AsyncSession, now: dt.datetime
     ) -> Actor | None:
         """The caller's Actor; None without credentials; Unauthenticated for bad ones.
 
-        Portal keys cost one indexed query in `session`; staff tokens one query for the
-        staff row and its roles. `now` must be timezone-aware."""
+        Portal keys cost one indexed query in `session` (none when accepted within the last
+        TACT_PORTAL_KEY_CACHE_SECONDS); staff tokens one query for the staff row and roles.
+        `now` must be timezone-aware."""
         lowered = _lowered(headers)
         authorization = lowered.get("authorization")
         api_key = lowered.get("x-api-key")
@@ -66,12 +72,12 @@ class Authenticator:
         if authorization is not None and api_key is not None:
             raise credentials_refused("header", "two credentials")
         if api_key is not None:
-            return await authenticate_portal_key(session, api_key.strip(), now)
+            return await authenticate_portal_key(session, api_key.strip(), now, self._portal_keys)
         assert authorization is not None
         scheme, _, credential = authorization.strip().partition(" ")
         credential = credential.strip()
         if scheme.lower() == "apikey":
-            return await authenticate_portal_key(session, credential, now)
+            return await authenticate_portal_key(session, credential, now, self._portal_keys)
         if scheme.lower() != "bearer" or not credential:
             raise credentials_refused("header", "unknown scheme")
         username = await self._tokens.subject(credential, now)

@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     graphiql: bool = False
     introspection: bool = False
     log_level: str = "INFO"
+    # Seconds a GraphQL request may run before it is answered 503 (code TIMEOUT).
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Browser origins allowed to call the API (a JSON list); none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Token buckets, kept in each process: a sustained rate per minute (0: no limit) and a
+    # burst. Per credential for every request; stricter for lookups by email or phone (which
+    # could test who is a case subject); failed authentication per client address.
+    rate_limit_per_minute: float = Field(default=600.0, ge=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    lookup_rate_limit_per_minute: float = Field(default=60.0, ge=0)
+    lookup_rate_limit_burst: int = Field(default=10, ge=1)
+    failed_auth_rate_limit_per_minute: float = Field(default=10.0, ge=0)
+    failed_auth_rate_limit_burst: int = Field(default=5, ge=1)
     # Admin panel (/admin): the key that signs its session cookies (generated on the embedded
     # default), and how long a signed-in session may sit idle.
     admin_session_key_file: Path | None = None
@@ -93,6 +106,10 @@ class Settings(BaseSettings):
                     + ", ".join(missing)
                 )
         return self
+
+    @property
+    def development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
 
     @property
     def embedded(self) -> bool:

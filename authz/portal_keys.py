@@ -5,6 +5,10 @@ log, and the lookup column); the secret is 256 random bits and only a SHA-256 di
 whole key is stored. A slow password hash would add nothing here: the secret is random, not
 chosen by a person, so it cannot be guessed from a dictionary, and the portal hot path must
 stay cheap.
+
+A process may remember keys it has just accepted (`PortalKeyCache`) for a bounded time, so a
+portal's lookups do not each cost a query: expiry is still checked on every request against
+the remembered expiry time, and a revocation takes effect within the cache's bound.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hmac
 import re
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -149,10 +154,51 @@ def _refuse(reason: str, prefix: str | None = None) -> Unauthenticated:
     return credentials_refused("api_key", reason, prefix)
 
 
+@dataclass(frozen=True)
+class _Accepted:
+    actor: Actor
+    expires_at: dt.datetime | None
+    checked_at: dt.datetime
+
+
+class PortalKeyCache:
+    """Keys this process accepted in the last `seconds` (by the digest of the whole key, never
+    the key itself), so a busy portal's requests skip the key query. A revoked key is refused
+    at most `seconds` after the revocation commits; an expired one at once (the expiry time is
+    remembered and compared on every use). `seconds=0` turns it off. Bounded to `size` keys."""
+
+    def __init__(self, seconds: float = 1.0, size: int = 1024) -> None:
+        self.seconds = seconds
+        self._size = size
+        self._accepted: OrderedDict[bytes, _Accepted] = OrderedDict()
+
+    def get(self, digest: bytes, now: dt.datetime) -> _Accepted | None:
+        known = self._accepted.get(digest)
+        if known is None:
+            return None
+        age = (now - known.checked_at).total_seconds()
+        if not 0 <= age < self.seconds:  # a clock that went back counts as stale too
+            del self._accepted[digest]
+            return None
+        return known
+
+    def put(self, digest: bytes, accepted: _Accepted) -> None:
+        if self.seconds <= 0:
+            return
+        self._accepted[digest] = accepted
+        self._accepted.move_to_end(digest)
+        while len(self._accepted) > self._size:
+            self._accepted.popitem(last=False)
+
+
 async def authenticate_portal_key(
-    session: AsyncSession, presented: str | None, now: dt.datetime
+    session: AsyncSession,
+    presented: str | None,
+    now: dt.datetime,
+    cache: PortalKeyCache | None = None,
 ) -> Actor:
-    """The portal's Actor for a presented key, with one indexed query (by prefix).
+    """The portal's Actor for a presented key, with one indexed query (by prefix), or none
+    when `cache` accepted the same key within its bound.
 
     Missing, malformed, unknown, expired and revoked keys all raise the same Unauthenticated.
     """
@@ -160,6 +206,12 @@ async def authenticate_portal_key(
     if match is None:
         raise _refuse("malformed")
     prefix = match.group(1)
+    digest = _digest(match.group(0))
+    known = cache.get(digest, now) if cache is not None else None
+    if known is not None:
+        if known.expires_at is not None and known.expires_at <= now:
+            raise _refuse("expired", prefix)
+        return known.actor
     row = (
         await session.execute(
             select(
@@ -172,16 +224,20 @@ async def authenticate_portal_key(
         )
     ).one_or_none()
     expected = row.secret_hash if row is not None else _NO_SUCH_KEY
-    matches = hmac.compare_digest(_digest(match.group(0)), expected)
+    matches = hmac.compare_digest(digest, expected)
     if row is None or not matches:
         raise _refuse("unknown", prefix)
     if row.revoked_at is not None:
         raise _refuse("revoked", prefix)
-    if row.expires_at is not None and as_utc(row.expires_at) <= now:
+    expires_at = as_utc(row.expires_at) if row.expires_at is not None else None
+    if expires_at is not None and expires_at <= now:
         raise _refuse("expired", prefix)
-    return Actor(
+    actor = Actor(
         kind=ActorKind.PORTAL,
         label=f"portal:{prefix}",
         roles=frozenset(RoleGrant(Role.PORTAL, slug) for slug in row.services),
         portal_key_id=row.id,
     )
+    if cache is not None:
+        cache.put(digest, _Accepted(actor, expires_at, now))
+    return actor
