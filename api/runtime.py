@@ -13,6 +13,7 @@ from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.gate import Gate
 from authz.group_commit import GroupCommit
+from authz.log_verify import head_problem
 from authz.witness import FolderWitness
 from casework.profiles import Profile, resolve_profile
 from records.crypto import KeyRing
@@ -23,6 +24,7 @@ from records.models import utcnow
 from records.vault import Vault
 
 log = logging.getLogger("tact.startup")
+ACCESS_LOG_BROKEN = "the access log cannot be appended to"
 
 
 class StartupError(TactError):
@@ -36,6 +38,8 @@ class Runtime:
     vault: Vault
     gate: Gate
     profile: Profile  # the policy profile TACT_PROFILE names, validated at start
+    # Set while the access log's head cannot be appended to (access_log_problem).
+    log_problem: str | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool | None = None) -> Runtime:
@@ -69,12 +73,29 @@ class Runtime:
             checkpoint_every=settings.access_log_checkpoint_every,
             clock=utcnow,
         )
-        return cls(
+        runtime = cls(
             settings=settings, database=database, vault=vault, gate=gate, profile=profile
         )
+        await runtime.access_log_problem()  # logged, and reported by /readyz; not fatal
+        return runtime
 
     async def close(self) -> None:
         await self.database.dispose()
+
+    async def access_log_problem(self) -> str | None:
+        """Why nothing can be appended to the access log (a neutral reason, for /readyz), or
+        None. Every change is logged: the details (which entry) go to the server log only."""
+        async with self.database.sessions() as session:
+            problem = await head_problem(session, self.gate.signer)
+        reason = None if problem is None else ACCESS_LOG_BROKEN
+        if problem is not None and reason != self.log_problem:
+            logging.getLogger("tact.audit").error(
+                "the access log's head is broken, so nothing can be logged and gated requests "
+                "are refused: run `tact audit verify`",
+                extra={"event": "access_log_head_broken", "seq": problem.seq},
+            )
+        self.log_problem = reason
+        return reason
 
 
 def load_or_create_key_ring(settings: Settings) -> KeyRing:

@@ -12,6 +12,13 @@ and an "error" (or "not_found", "denied") entry is written in a fresh transactio
 
 The gate owns the session's transaction: hand it a session with no uncommitted changes (reads
 before the gate are fine), and do not commit inside the block.
+
+With a `GroupCommit` (authz/group_commit.py; `tact serve` has one), entries whose transaction
+holds no writes (refusals, failures, and allowed operations that only read) are committed in
+a group with other requests' entries instead of in the request's own transaction: the read
+transaction ends first, and the gate returns only after the group's commit succeeded, so the
+answer still never leaves before its entry is durable. Operations that change data keep
+their entry in their own transaction, so the change and its entry stand or fall together.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from authz.access_log import LogRecord, append
 from authz.actor import Actor, ActorKind
 from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
+from authz.group_commit import GroupCommit
 from authz.operations import (
     BREAK_GLASS_MIN_REASON,
     FIELDS_OF,
@@ -50,6 +58,17 @@ log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
 _SLUG_MAX = 64
 _GLASS_OPERATIONS = (Operation.READ_CASE, Operation.BREAK_GLASS)
+# Operations whose block only reads: their entries may go to the group commit. Anything not
+# listed (every mutation) keeps its entry in its own transaction.
+_READ_ONLY = frozenset(
+    {
+        Operation.RESTRICTION_STATUS,
+        Operation.READ_CASE_SUMMARY,
+        Operation.READ_CASE,
+        Operation.READ_ACCESS_LOG,
+        Operation.VERIFY_ACCESS_LOG,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +178,7 @@ class Gate:
         signer: CheckpointSigner,
         checkpoint_every: int = 1000,
         vault: Vault | None = None,
+        log_writer: GroupCommit | None = None,
     ) -> None:
         self.decisions = decisions
         self.signer = signer
@@ -168,6 +188,7 @@ class Gate:
         self._clock = clock
         self._checkpoint_every = checkpoint_every
         self._services: set[str] = set()
+        self.log_writer = log_writer
 
     @asynccontextmanager
     async def access(
@@ -202,7 +223,7 @@ class Gate:
         except Exception as exc:
             await self._record_failure(session, access, exc)
             raise
-        await self._write(session, access.entries())
+        await self._write(session, access.entries(), reads_only=operation in _READ_ONLY)
 
     async def _known_service(self, session: AsyncSession, service: str | None) -> bool:
         """Is `service` a service's slug (or absent)? Slugs seen once are remembered: services
@@ -343,10 +364,16 @@ class Gate:
     # -- writing -------------------------------------------------------------------------
 
     async def _refuse(self, session: AsyncSession, entry: LogRecord, error: TactError) -> NoReturn:
-        await self._write(session, [entry])
+        # Before the block: the caller's session holds no changes (see the module docstring).
+        await self._write(session, [entry], reads_only=True)
         raise error
 
-    async def _write(self, session: AsyncSession, entries: list[LogRecord]) -> None:
+    async def _write(
+        self, session: AsyncSession, entries: list[LogRecord], *, reads_only: bool = False
+    ) -> None:
+        if reads_only and self.log_writer is not None and not _changed(session):
+            await self._write_grouped(session, entries)
+            return
         try:
             entries = [await self._sealed(entry) for entry in entries]
             await append(
@@ -360,6 +387,17 @@ class Gate:
         except BaseException:
             await session.rollback()
             raise
+
+    async def _write_grouped(self, session: AsyncSession, entries: list[LogRecord]) -> None:
+        """End the read transaction (on SQLite this frees the one connection the group commit
+        needs), then wait for the group commit holding these entries."""
+        assert self.log_writer is not None
+        try:
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        await self.log_writer.append([await self._sealed(entry) for entry in entries])
 
     async def _sealed(self, entry: LogRecord) -> LogRecord:
         """A reason is staff's free text and may name people: it is sealed under the case's
@@ -384,7 +422,7 @@ class Gate:
             outcome = Outcome.DENIED
         failed = replace(access.entries()[0], outcome=outcome, fields=None)
         try:
-            await self._write(session, [failed])
+            await self._write(session, [failed], reads_only=True)  # rolled back just above
         except Exception:
             # The block's own error is what the caller must see; this one is only noted.
             log.warning(
@@ -400,6 +438,12 @@ def _allowed(entry: LogRecord, verdict: Verdict, fields: FieldSet) -> LogRecord:
 def _forbidden(operation: str) -> Forbidden:
     known = operation in {o.value for o in Operation}
     return Forbidden(f"not permitted: {operation}" if known else "not permitted")
+
+
+def _changed(session: AsyncSession) -> bool:
+    """Does the session hold ORM changes not yet flushed or committed? (A guard: operations
+    that only read are listed in _READ_ONLY.)"""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def _roles_label(actor: Actor) -> str | None:
