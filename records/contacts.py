@@ -168,7 +168,7 @@ async def case_of_contact(session: AsyncSession, contact_id: uuid.UUID) -> uuid.
 async def mark_screened(
     session: AsyncSession,
     vault: Vault,
-    contact_id: uuid.UUID,
+    contact: RecordedContact,
     *,
     staff_id: uuid.UUID | None,
     at: dt.datetime,
@@ -176,9 +176,6 @@ async def mark_screened(
     note: str | None,
     referral_reference: str | None,
 ) -> RecordedContact:
-    contact = await session.get(RecordedContact, contact_id)
-    if contact is None:
-        raise NotFound("no such contact")
     cipher = await vault.cipher("case", contact.case_id)
     contact.screened_at = at
     contact.screened_by = staff_id

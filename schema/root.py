@@ -29,10 +29,12 @@ from authz.group_commit import AccessLogUnavailable
 from records.database import DatabaseUnavailable, is_unavailable
 from schema.access_log import AccessLogQuery
 from schema.cases import CaseQuery
+from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
 from schema.errors import Concealment, log_errors, one_of_arguments, present_all
 from schema.limits import DocumentLimits
 from schema.portal import PortalQuery
+from schema.screening import ScreeningMutation, ScreeningQuery
 from schema.workflow import WorkflowMutation
 
 MAX_DEPTH = 8
@@ -45,12 +47,14 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery):
+class Query(
+    PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery
+):
     pass
 
 
 @strawberry.type
-class Mutation(WorkflowMutation):
+class Mutation(WorkflowMutation, ScreeningMutation):
     pass
 
 
