@@ -56,11 +56,10 @@ async def request_review(
     further one is refused until the next period, which starts with the next review decision."""
     begun = await begin(run, case_id, Step.REVIEW_REQUESTED)
     limit = run.profile.review.customer_requests_per_period
-    period_start = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
-    asked = sum(
-        1 for step, at in begun.taken
-        if step is Step.REVIEW_REQUESTED and (period_start is None or at >= period_start)
-    )  # fmt: skip
+    asked = 0
+    for step, _ in begun.taken:  # in order: a decision or review decision starts a period
+        asked = 0 if step in (*DECISIONS, Step.REVIEW_DECIDED) else asked
+        asked += step is Step.REVIEW_REQUESTED
     if limit is not None and asked >= limit:
         raise InvalidTransition(
             f"the customer may request {limit} review(s) per period and has done so: the next "

@@ -23,6 +23,7 @@ from api.app import create_app
 from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
 from authz.portal_keys import create_portal_key
+from casework.profiles import load_profile
 from records.models import Role, Service
 from records.staff import add_staff, grant_role
 from tests.api.app_fixtures import FixedClock, app_settings
@@ -178,3 +179,35 @@ async def walk_for(
             yield Walk(http, runtime, clock, portal_key)
     finally:
         await runtime.close()
+
+
+def safeguards(profile: str) -> list[dict[str, object]]:
+    """Every safeguard the profile names, answered as met."""
+    return [{"item": s, "met": True} for s in load_profile(profile).decision.safeguards]
+
+
+async def prelude(walk: Walk, email: str = "morgan.sample@example.org") -> None:
+    """Open a case, record a concern and its evidence, and assign the decision maker."""
+    await walk.open("officer", {"email": email, "name": "Morgan Sample"})
+    await walk.step(
+        "officer", "recordConcern", category="CONTACT_VOLUME",
+        description="Several calls a day about the same repair.",
+    )  # fmt: skip
+    await walk.step(
+        "officer", "recordEvidence", channel="PHONE", occurredOn="2026-01-05",
+        summary="Six calls on one day.",
+    )  # fmt: skip
+    await walk.step("manager", "assignStaff", username="decider", relation="DECISION_MAKER")
+
+
+def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "reasons": "Contact continued at the same level after the warning.",
+        "arrangements": list(arrangements) or [NAMED_OFFICER, LETTERS_ONLY],
+        "startsOn": starts_on.isoformat(),
+        **extra,
+    }
+
+
+NAMED_OFFICER = {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"}
+LETTERS_ONLY = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}

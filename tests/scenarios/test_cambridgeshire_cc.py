@@ -1,0 +1,75 @@
+"""Cambridgeshire County Council's process, end to end over HTTP: an on-the-spot decision by
+the manager present (flagged, no warning), the named officer's full assessment that is then
+due, a review on request, the six-monthly review that extends, and the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import prelude
+
+PROFILE = "cambridgeshire-cc"
+ON_THE_SPOT = {
+    "risk": "Threats made to staff at the reception desk.",
+    "reasons": "Staff safety, pending a full assessment.",
+    "startsOn": "2026-03-02",
+    "arrangements": [
+        {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"},
+    ],
+}
+
+
+async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        wrong_role = await walk.refused("decider", "decideImmediateRisk", **ON_THE_SPOT)
+        assert wrong_role.code == "FORBIDDEN"
+        flagged = await walk.step("manager", "decideImmediateRisk", **ON_THE_SPOT)
+        assert flagged["case"]["state"] == "DECIDED"
+        assert flagged["event"]["details"]["flagged"] is True
+        assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
+            ("FULL_ASSESSMENT", "2026-03-30"),
+            ("REVIEW", "2026-09-02"),
+        ]
+
+        walk.on(dt.date(2026, 4, 2))
+        assert (await walk.deadlines("officer"))[0]["overdue"] is True
+        assessed = await walk.step(
+            "officer",
+            "recordAssessment",
+            assessor="manager",
+            findings="The conduct is recorded in the safety log.",
+            recommendation="Keep the named officer for six months.",
+        )
+        assert assessed["event"]["details"]["fullAssessmentMet"] is True
+        assert [d["kind"] for d in await walk.deadlines("officer")] == ["REVIEW"]
+
+        # Challenge is by review on request, whenever asked.
+        await walk.step(
+            "officer",
+            "lodgeAppeal",
+            receivedOn="2026-05-01",
+            against="DECISION",
+            grounds="The customer asks for a review.",
+        )
+        await walk.step("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="Still needed.")
+
+        walk.on(dt.date(2026, 9, 2))
+        no_date = await walk.refused("reviewer", "decideReview", outcome="EXTEND", reasons="More.")
+        assert (no_date.code, no_date.field) == ("VALIDATION_FAILED", "input.endsOn")
+        await walk.step(
+            "reviewer",
+            "decideReview",
+            outcome="EXTEND",
+            reasons="Six more months.",
+            endsOn="2027-03-02",
+        )
+        walk.on(dt.date(2027, 3, 2))
+        lifted = await walk.step("reviewer", "decideReview", outcome="LIFT", reasons="Settled.")
+        assert lifted["case"]["state"] == "ENDED"
+        assert lifted["case"]["restrictionsEndedOn"] == "2027-03-02"
+        await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2027-03-02", format="LETTER"
+        )
+        assert await walk.deadlines("officer") == []

@@ -1,0 +1,108 @@
+"""Merseyside Fire and Rescue Service's process, end to end over HTTP: no labels in the file
+(the label guard, quotations allowed), a case conference with attendees by role and its
+evidence list before the Director decides, no immediate-risk route, quarterly reviews with
+the Director, a challenge taken whenever it comes, and the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import NAMED_OFFICER, decision, prelude, safeguards
+
+PROFILE = "merseyside-frs"
+CONFERENCE = {
+    "heldOn": "2026-03-02",
+    "attendees": [
+        {"role": "Director", "username": "decider"},
+        {"role": "Service Manager", "username": "manager"},
+        {"role": "Professional Standards Manager"},
+        {"role": "Equality and Diversity Manager"},
+        {"role": "Clerk to the Authority"},
+    ],
+    "evidence": ["contact log January to February", "call notes"],
+    "recommendation": "A named officer, and the officer calls the customer fortnightly.",
+}
+# Merseyside's arrangements are supportive: a named officer and proactive contact.
+PROACTIVE = {"kind": "PROACTIVE_CONTACT", "parameters": {"frequency": "fortnightly"}}
+
+
+async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        labelled = await walk.refused(
+            "officer",
+            "recordEvidence",
+            channel="EMAIL",
+            occurredOn="2026-02-01",
+            summary="The customer is vexatious and emails daily.",
+        )
+        assert (labelled.code, labelled.field) == ("VALIDATION_FAILED", "input.summary")
+        assert "vexatious" in labelled.message
+        await walk.step(
+            "officer",
+            "recordEvidence",
+            channel="EMAIL",
+            occurredOn="2026-02-01",
+            summary='Emails daily; one said "you will call me vexatious next".',
+        )
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        early = await walk.refused("decider", "decide", **decision(walk.today))
+        assert (early.code, early.message) == (
+            "INVALID_TRANSITION",
+            "hold the case conference first",
+        )
+        risk = {
+            "risk": "A threat at the station.",
+            "reasons": "Safety.",
+            "startsOn": "2026-03-02",
+            "arrangements": [{"kind": "NAMED_OFFICER", "namedOfficer": "officer"}],
+        }
+        no_risk_route = await walk.refused("decider", "decideImmediateRisk", **risk)
+        assert no_risk_route.code == "INVALID_TRANSITION"
+        held = await walk.step("manager", "holdCaseConference", **CONFERENCE)
+        assert held["case"]["state"] == "IN_ASSESSMENT"
+        decided = await walk.step(
+            "decider", "decide", **decision(walk.today, NAMED_OFFICER, PROACTIVE)
+        )
+        assert decided["event"]["details"]["reviewOn"] == "2026-06-02"  # every quarter
+        await walk.step(
+            "officer",
+            "recordNotification",
+            subject="DECISION",
+            sentOn="2026-03-03",
+            format="IN_PERSON",
+        )
+
+        walk.on(dt.date(2026, 6, 2))
+        reviewed = await walk.step(
+            "other.decider", "decideReview", outcome="CONTINUE", reasons="Still needed."
+        )
+        assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
+        walk.on(dt.date(2026, 8, 1))
+        lodged = await walk.step(
+            "officer",
+            "lodgeAppeal",
+            receivedOn="2026-08-01",
+            against="DECISION",
+            grounds="The customer asks the Director to look again.",
+        )
+        assert lodged["event"]["step"] == "APPEAL_LODGED"
+        await walk.step("other.decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
+        await walk.step(
+            "decider",
+            "modifyArrangement",
+            kind="PROACTIVE_CONTACT",
+            reasons="Weekly for now.",
+            parameters={"frequency": "weekly"},
+        )
+        await walk.step("decider", "liftArrangement", kind="PROACTIVE_CONTACT", reasons="Settled.")
+        ended = await walk.step(
+            "decider", "liftArrangement", kind="NAMED_OFFICER", reasons="Settled."
+        )
+        assert ended["case"]["state"] == "ENDED"
+        assert [d["kind"] for d in await walk.deadlines("manager")] == ["ENDED_NOTIFICATION"]
+        await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-08-02", format="LETTER"
+        )
+        assert await walk.deadlines("manager") == []

@@ -1,0 +1,81 @@
+"""Portsmouth City Council's process, end to end over HTTP: step one with a single point of
+contact and a contact arrangement, the referral pack, a decision by the assistant director,
+a recorded decision not to write, one customer-requested review per period (a late appeal
+counts as one), an appeal within 28 days decided independently (confirmed / amended /
+removed), and the end of the arrangements with the "ended" notification."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import decision, prelude, safeguards
+
+PROFILE = "portsmouth-cc"
+
+
+async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        no_spoc = await walk.refused("officer", "issueWarning", reasons="Step one.")
+        assert (no_spoc.code, no_spoc.field) == ("VALIDATION_FAILED", "input.spoc")
+        await walk.step(
+            "officer", "issueWarning", reasons="Step one: the contact described.",
+            spoc="officer", agreedArrangement="One call a week to the named officer.",
+            monitorUntil="2026-04-30",
+        )  # fmt: skip
+        unreferred = await walk.refused("decider", "decide", **decision(walk.today))
+        assert unreferred.message == "refer the case with its referral pack first"
+        await walk.step(
+            "manager", "refer", reasons="Step one did not change the contact.",
+            referralPack=["contact log", "step one letter"],
+        )  # fmt: skip
+        decided = await walk.step("decider", "decide", **decision(walk.today))
+        assert decided["event"]["details"]["appealDeadline"] == "2026-03-30"  # 28 days
+        assert decided["event"]["details"]["reviewOn"] == "2027-03-02"
+        not_sent = await walk.step(
+            "officer", "recordNotification", subject="DECISION",
+            notSentReason="A letter would escalate the situation; told in person instead.",
+        )  # fmt: skip
+        assert not_sent["event"]["step"] == "NOTIFICATION_RECORDED"
+
+        walk.on(dt.date(2026, 4, 2))
+        # A late appeal is taken as the customer's request for review of this period...
+        redirected = await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2026-04-02", against="DECISION",
+            grounds="The customer disputes the decision.",
+        )  # fmt: skip
+        assert redirected["event"]["step"] == "REVIEW_REQUESTED"
+        assert redirected["event"]["details"]["redirectedLateAppeal"] is True
+        # ... so a second request in the same period is refused.
+        again = await walk.refused(
+            "officer", "requestReview", receivedOn="2026-04-03", grounds="Asking again."
+        )
+        assert again.code == "INVALID_TRANSITION" and "1 review(s) per period" in again.message
+        reviewed = await walk.step(
+            "reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet."
+        )
+        assert reviewed["event"]["details"]["nextReviewOn"] == "2027-04-02"
+        # A new period: the customer may ask again.
+        await walk.step("officer", "requestReview", receivedOn="2026-04-10", grounds="Again.")
+
+        walk.on(dt.date(2026, 4, 20))
+        await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2026-04-20", against="REVIEW",
+            grounds="The customer disputes the review.",
+        )  # fmt: skip
+        same = await walk.refused("decider", "decideAppeal", outcome="REMOVED", reasons="Agreed.")
+        assert same.code == "FORBIDDEN"
+        removed = await walk.step(
+            "reviewer", "decideAppeal", outcome="REMOVED", reasons="Contact has settled."
+        )
+        assert removed["case"]["state"] == "ENDED"
+        assert removed["case"]["restrictionsEndedOn"] == "2026-04-20"
+        due = await walk.deadlines("manager", officer="officer")
+        assert [(d["kind"], d["dueOn"]) for d in due] == [("ENDED_NOTIFICATION", "2026-04-20")]
+        await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-04-21",
+            format="LARGE_PRINT",
+        )  # fmt: skip
+        assert await walk.deadlines("manager") == []

@@ -1,0 +1,81 @@
+"""Rhondda Cynon Taf's process, end to end over HTTP: a stage 1 warning and an appeal against
+it within 15 working days (Welsh bank holidays: across Christmas), a decision by the Group
+Director applied per service, no appeal against a health-and-safety exclusion, an appeal
+within 15 working days across Easter decided independently (upheld / not upheld), a late
+appeal refused, the review within 12 months, and the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import NAMED_OFFICER, decision, prelude, safeguards
+
+PROFILE = "rhondda-cynon-taf"
+HS_EXCLUSION = {
+    "kind": "PREMISES_EXCLUSION",
+    "parameters": {"premises": ["Example Street office"], "health_and_safety": True},
+}
+
+
+async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 12, 10)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await walk.step("officer", "issueWarning", reasons="Stage 1: the contact described.")
+
+        # Stage 1 appeal: 15 working days from 10 December, over Christmas and New Year.
+        walk.on(dt.date(2027, 1, 5))
+        lodged = await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2027-01-05", against="WARNING",
+            grounds="The customer disputes the warning.",
+        )  # fmt: skip
+        assert lodged["event"]["details"]["deadline"] == "2027-01-05"
+        assert lodged["event"]["details"]["late"] is False
+        wrong = await walk.refused("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="x y")
+        assert (wrong.code, wrong.field) == ("VALIDATION_FAILED", "input.outcome")
+        await walk.step("reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="It stands.")
+
+        walk.on(dt.date(2027, 3, 19))
+        council_wide = dict(NAMED_OFFICER, services=["housing", "fire-safety"])
+        scoped = await walk.refused("decider", "decide", **decision(walk.today, council_wide))
+        assert (scoped.code, scoped.field) == ("VALIDATION_FAILED", "input.arrangements.0.services")
+        decided = await walk.step(
+            "decider", "decide", **decision(walk.today, NAMED_OFFICER, HS_EXCLUSION)
+        )
+        details = decided["event"]["details"]
+        # 15 working days from 19 March 2027, over Good Friday and Easter Monday (Wales).
+        assert details["appealDeadline"] == "2027-04-13"
+        assert details["reviewOn"] == "2028-03-19"  # within 12 months
+        assert details["healthAndSafety"] is True
+        await walk.step(
+            "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
+            format="WELSH",
+        )  # fmt: skip
+
+        walk.on(dt.date(2027, 3, 25))
+        appeal = {"receivedOn": "2027-03-25", "against": "DECISION", "grounds": "Disputed."}
+        no_appeal = await walk.refused("officer", "lodgeAppeal", **appeal)
+        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
+        await walk.step("decider", "liftArrangement", kind="PREMISES_EXCLUSION", reasons="Done.")
+        await walk.step("officer", "lodgeAppeal", **appeal)
+        same = await walk.refused("decider", "decideAppeal", outcome="UPHELD", reasons="Agreed.")
+        assert same.code == "FORBIDDEN"
+        await walk.step("reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="It stands.")
+
+        walk.on(dt.date(2027, 4, 14))
+        late = await walk.refused(
+            "officer", "lodgeAppeal", receivedOn="2027-04-14", against="DECISION", grounds="Again."
+        )
+        assert late.code == "INVALID_TRANSITION" and "2027-04-13" in late.message
+
+        walk.on(dt.date(2028, 3, 1))
+        assert [d["kind"] for d in await walk.deadlines("manager")] == ["REVIEW"]
+        ended = await walk.step("reviewer", "decideReview", outcome="LIFT", reasons="Settled.")
+        assert ended["case"]["state"] == "ENDED"
+        assert ended["case"]["restrictionsEndedOn"] == "2028-03-01"
+        assert [d["kind"] for d in await walk.deadlines("manager")] == ["ENDED_NOTIFICATION"]
+        await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2028-03-01", format="WELSH"
+        )
+        assert await walk.deadlines("manager") == []
