@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,20 @@ from records.retention_tables import (
     RetentionStep,
 )
 from records.tables import metadata
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A destruction whose rows are gone: what steps 2 and 3 need."""
+
+    case_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    bundle_key: str | None
+    certificate_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: RetentionProgress) -> Unfinished:
+        return cls(row.case_id, row.customer_id, row.bundle_key, row.certificate_id)
 
 
 async def count_rows(session: AsyncSession, case_id: uuid.UUID) -> dict[str, int]:
@@ -50,7 +65,7 @@ async def delete_rows(
     *,
     destroyed_by: str,
     now: dt.datetime,
-) -> DestructionCertificate:
+) -> Unfinished:
     """Step 1, in the caller's transaction (the gate's)."""
     case = await session.get(Case, planned.case_id)
     assert case is not None, "the caller holds the case's row lock"
@@ -99,10 +114,10 @@ async def delete_rows(
     progress.customer_id = customer_id if customer_gone else None
     progress.certificate_id = certificate.id
     progress.updated_at = now
-    return certificate
+    return Unfinished.of(progress)
 
 
-async def unfinished(session: AsyncSession, limit: int = 500) -> list[RetentionProgress]:
+async def unfinished(session: AsyncSession, limit: int = 500) -> list[Unfinished]:
     """Destructions whose rows are gone but whose keys or bundle may not be."""
     rows = await session.scalars(
         select(RetentionProgress)
@@ -110,4 +125,4 @@ async def unfinished(session: AsyncSession, limit: int = 500) -> list[RetentionP
         .order_by(RetentionProgress.case_id)
         .limit(limit)
     )
-    return list(rows)
+    return [Unfinished.of(row) for row in rows]

@@ -34,7 +34,7 @@ from records.retention_tables import DestructionCertificate, RetentionProgress
 from records.vault import Vault
 from retention.archive import mark_archived, write_bundle
 from retention.archive_store import ArchiveStore
-from retention.destroy import delete_rows, unfinished
+from retention.destroy import Unfinished, delete_rows, unfinished
 
 log = logging.getLogger("tact.retention")
 
@@ -162,21 +162,19 @@ class RetentionJob:
             await mark_archived(access.session, planned.case_id, key, digest, self.clock())
         self.hook("archive.committed", planned.case_id)
 
-    async def _destroy_rows(self, session: AsyncSession, planned: Planned) -> RetentionProgress:
+    async def _destroy_rows(self, session: AsyncSession, planned: Planned) -> Unfinished:
         target = Target(case_id=planned.case_id)
         async with self.gate.access(session, self.actor, Operation.DESTROY_CASE, target) as access:
             if self.database.engine.dialect.name == "sqlite":
                 # Deleted rows' pages are overwritten, not left readable in free space.
                 await access.session.execute(text("PRAGMA secure_delete = ON"))
-            await delete_rows(
+            progress = await delete_rows(
                 access.session,
                 planned,
                 self.policy,
                 destroyed_by=self.actor.label,
                 now=self.clock(),
             )
-            progress = await access.session.get(RetentionProgress, planned.case_id)
-            assert progress is not None
         self.hook("destroy.rows_deleted", planned.case_id)
         return progress
 
@@ -193,12 +191,14 @@ class RetentionJob:
                 await self._finish(progress)
                 finished += 1
 
-    async def _finish(self, progress: RetentionProgress) -> None:
+    async def _finish(self, progress: Unfinished) -> None:
         case_id = progress.case_id
-        shredded = int(await self.vault.shred("case", case_id))
+        await self.vault.shred("case", case_id)
         self.hook("destroy.case_key_shredded", case_id)
         if progress.customer_id is not None:
-            shredded += int(await self.vault.shred("customer", progress.customer_id))
+            await self.vault.shred("customer", progress.customer_id)
+        # Keys known gone, whether this run or an interrupted one shredded them.
+        shredded = 1 if progress.customer_id is None else 2
         if progress.bundle_key is not None:
             self.store.delete(progress.bundle_key)
         self.hook("destroy.bundle_deleted", case_id)
@@ -210,7 +210,7 @@ class RetentionJob:
                 certificate = await session.get(DestructionCertificate, row.certificate_id)
                 if certificate is not None and certificate.completed_at is None:
                     certificate.completed_at = self.clock()
-                    certificate.keys_shredded += shredded
+                    certificate.keys_shredded = shredded
             await session.delete(row)
         self.hook("destroy.completed", case_id)
 

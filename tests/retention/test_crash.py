@@ -1,0 +1,130 @@
+"""Crash safety: `tact retention run` killed with SIGKILL (a real kill -9 of the process, by
+the test hook TACT_RETENTION_KILL_AT) at each step, for a batch of cases, then run again.
+After every kill each case is intact, archived, or destroyed with a certificate; at the end
+every case is destroyed exactly once, its keys and bundle gone, and the access log verifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from api.cli_retention import _approve, _request_approvals, _run
+from api.runtime import Runtime
+from api.settings import Settings
+from authz.log_verify import verify
+from records.database import Database
+from records.models import Case, CaseState
+from records.retention_tables import DestructionCertificate, RetentionProgress
+from records.vault import Vault
+from tests.retention.world import add_case, build_world
+
+NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
+ENDS = dt.date(2020, 2, 29)
+DESTROY_DAY = dt.date(2026, 3, 1)
+TACT = str(Path(sys.executable).parent / "tact")
+pytestmark = pytest.mark.slow
+
+
+async def tact_killed_at(env: dict[str, str], step: str, day: dt.date) -> int:
+    process = await asyncio.create_subprocess_exec(
+        TACT,
+        "retention",
+        "run",
+        "--as-of",
+        day.isoformat(),
+        env={**os.environ, **env, "TACT_RETENTION_KILL_AT": step},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return await process.wait()
+
+
+async def positions(database: Database, references: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    """Each case: "intact", "archived" or "destroyed" (no rows, a certificate kept)."""
+    async with database.sessions() as session:
+        states = dict((await session.execute(select(Case.id, Case.state))).all())
+        certified = set(await session.scalars(select(DestructionCertificate.case_reference)))
+    found = {}
+    for case_id, reference in references.items():
+        state = states.get(case_id)
+        if state is None:
+            assert reference in certified, f"{reference} is gone without a certificate"
+            found[reference] = "destroyed"
+        else:
+            assert reference not in certified, f"{reference} is certified but still there"
+            found[reference] = "archived" if state is CaseState.ARCHIVED else "intact"
+    return found
+
+
+async def test_killed_at_every_step_and_run_again_it_converges(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    world = await build_world(database, NOW)
+    for _ in range(3):
+        await add_case(database, vault, world, ends_on=[ENDS])
+    cases_url, keys_url = database_urls
+    env = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "default",  # approval required, by one IG officer
+    }
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=cases_url,
+        keystore_url=keys_url,
+        key_file=key_file,
+        profile="default",
+    )
+    runtime = await Runtime.start(settings)
+    try:
+        seen: list[dict[str, str]] = []
+        for step in ("archive.bundle_written", "archive.committed"):
+            assert await tact_killed_at(env, step, ENDS) == -signal.SIGKILL
+            seen.append(await positions(database, world.references))
+        assert sorted(seen[0].values()) == ["intact"] * 3
+        assert sorted(seen[1].values()) == ["archived", "intact", "intact"]
+        assert (await _run(runtime, ENDS, tty=False)).failed == 0
+        assert set((await positions(database, world.references)).values()) == {"archived"}
+
+        await _request_approvals(runtime, "ig.one", DESTROY_DAY)
+        await _approve(runtime, "ig.two", DESTROY_DAY)
+        for step in (
+            "destroy.rows_deleted",
+            "destroy.case_key_shredded",
+            "destroy.bundle_deleted",
+            "destroy.completed",
+        ):
+            assert await tact_killed_at(env, step, DESTROY_DAY) == -signal.SIGKILL
+            seen.append(await positions(database, world.references))
+        assert sorted(seen[2].values()) == ["archived", "archived", "destroyed"]
+        assert sorted(seen[-1].values()) == ["archived", "archived", "destroyed"]
+
+        report = await _run(runtime, DESTROY_DAY, tty=False)
+        assert report.failed == 0 and report.count("destroyed") == 2
+        assert set((await positions(database, world.references)).values()) == {"destroyed"}
+        async with database.sessions() as session:
+            certificates = list(await session.scalars(select(DestructionCertificate)))
+            assert await session.scalar(select(RetentionProgress.case_id)) is None
+        assert len(certificates) == 3
+        assert all(c.completed_at is not None and c.keys_shredded == 2 for c in certificates)
+        assert all(c.approved_by == "staff:ig.two" for c in certificates)
+        assert list((tmp_path / "data" / "archive").glob("*.bundle")) == []
+        async with database.sessions() as session:
+            verified = await verify(session, runtime.gate.signer)
+        assert verified.ok, verified.describe()
+    finally:
+        await runtime.close()
