@@ -42,6 +42,8 @@ from api.graphql_http import (
     refusal,
 )
 from api.logging import RequestLog, configure_logging, request_id_from
+from api.metrics import install as install_metrics
+from api.metrics import metrics_routes
 from api.runtime import Runtime
 from api.settings import Settings
 from authz.gate import Gate
@@ -130,6 +132,7 @@ def settle_garbage_collector() -> None:
 async def _wire(runtime: Runtime) -> Wiring:
     # Reads the JWKS file or loads the local signing key: once, not per request.
     authenticator = Authenticator.from_settings(runtime.settings)
+    install_metrics(runtime)  # counts gate passes and log commits when TACT_METRICS=true
     return Wiring(runtime=runtime, authenticator=authenticator, gate=runtime.gate)
 
 
@@ -358,6 +361,7 @@ def create_app(
         routes=[
             Route(GRAPHQL_PATH, _GraphQLEndpoint(view, parts, clock), methods=["GET", "POST"]),
             *_health_routes(parts),
+            *metrics_routes(settings.metrics),
         ],
         middleware=[
             Middleware(RequestLog, known_paths=ROUTE_PATHS),

@@ -1,6 +1,6 @@
 """`tact` commands to run Tact: serve, db upgrade, demo, schema export.
 
-tact serve [--demo] [--host H] [--port P]   run the API (uvicorn)
+tact serve [--demo] [--host H] [--port P] [--workers N]   run the API (uvicorn)
 tact db upgrade                             apply pending migrations
 tact demo                                   load the demonstration data set
 tact schema export [--output PATH] [--check]
@@ -92,7 +92,13 @@ def serve_commands(group: click.Group) -> None:
 @click.option("--demo", "with_demo", is_flag=True, help="Load the demo data set first.")
 @click.option("--host", default=None, help="Address to listen on (default: TACT_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: TACT_PORT).")
-def serve(with_demo: bool, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: TACT_WORKERS). They share one access-log chain.",
+)
+def serve(with_demo: bool, host: str | None, port: int | None, workers: int | None) -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
     host, port = host or settings.host, port or settings.port
@@ -110,7 +116,7 @@ def serve(with_demo: bool, host: str | None, port: int | None) -> None:
         factory=True,
         host=host,
         port=port,
-        workers=settings.workers,
+        workers=workers or settings.workers,
         log_config=None,
         access_log=False,
         proxy_headers=False,

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # How long (seconds) a process may go on accepting a portal key it has just checked: a
     # revoked key is refused at most this long after the revocation (0: check every request).
     portal_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # /metrics in Prometheus text format (api/metrics.py): off unless enabled.
+    metrics: bool = False
 
     # Staff tokens: JWTs from the organisation's identity provider.
     jwt_issuer: str = "tact-local"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -189,6 +190,8 @@ class Gate:
         self._checkpoint_every = checkpoint_every
         self._services: set[str] = set()
         self.log_writer = log_writer
+        # Told (operation, outcome, seconds) of every access, for metrics (api/metrics.py).
+        self.observe: Callable[[str, str, float], None] | None = None
 
     @asynccontextmanager
     async def access(
@@ -200,6 +203,29 @@ class Gate:
         *,
         request_id: str | None = None,
         reason: str | None = None,
+    ) -> AsyncIterator[Access]:
+        started = time.perf_counter()
+        outcome: str = Outcome.ERROR
+        try:
+            async with self._access(session, actor, operation, target, request_id, reason) as got:
+                yield got
+            outcome = got.entries()[0].outcome
+        except (Forbidden, NotFound) as refused:
+            outcome = Outcome.DENIED if isinstance(refused, Forbidden) else Outcome.NOT_FOUND
+            raise
+        finally:
+            if self.observe is not None:
+                self.observe(operation, outcome, time.perf_counter() - started)
+
+    @asynccontextmanager
+    async def _access(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        operation: Operation,
+        target: Target,
+        request_id: str | None,
+        reason: str | None,
     ) -> AsyncIterator[Access]:
         known = await self._known_service(session, target.service)
         entry = LogRecord(
