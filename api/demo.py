@@ -18,10 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.demo_data import (
-    CONCERN_NOTES,
     MARKER_USERNAME,
-    OFFICER_KINDS,
-    PARAMETERS,
     PORTAL_KEY_NAME,
     SEED,
     SERVICES,
@@ -31,22 +28,16 @@ from api.demo_data import (
     demo_cases,
     demo_people,
     demo_staff,
-    staff_username,
 )
+from api.demo_history import DemoHistory
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
-from casework.arrangements import validate_parameters
-from records.cases import add_arrangement, add_concern, add_evidence, assign, create_case
+from records.cases import create_case
 from records.customers import NewContact, create_customer
 from records.database import Database
 from records.models import (
-    ArrangementState,
-    AssignmentRelation,
     Case,
     CaseState,
-    Channel,
-    ConcernCategory,
     ContactKind,
-    Role,
     Service,
     Staff,
 )
@@ -89,8 +80,8 @@ async def load_demo(
         await writer.staff(staff)
         customer_ids = [await writer.customer(person) for person in people]
         arrangements = 0
-        for number, case in enumerate(plan, start=1):
-            written = await writer.case(number, case, customer_ids[case.person])
+        for case in plan:
+            written = await writer.case(case, customer_ids[case.person], people[case.person])
             arrangements += len(case.arrangements)
             if case.state is CaseState.DESTROYED:
                 destroyed.append(written.id)
@@ -167,103 +158,23 @@ class _Writer:
             needs={"format": "large print"} if self.rng.random() < 0.15 else None,
         )
 
-    def _officer(self, service: str, role: Role) -> uuid.UUID:
-        return self.staff_ids[staff_username(service, role)]
-
-    async def case(self, number: int, plan: DemoCase, customer_id: uuid.UUID) -> Case:
-        opened = self.now - dt.timedelta(days=self.rng.randint(60, 400))
-        destroyed = plan.state is CaseState.DESTROYED
+    async def case(self, plan: DemoCase, customer_id: uuid.UUID, person: DemoPerson) -> Case:
+        """A destroyed case is only its bare row (its key is then shredded); every other case
+        is walked through the process by casework's step functions (api/demo_history.py)."""
+        if plan.state is not CaseState.DESTROYED:
+            history = DemoHistory(self.session, self.vault, self.now, self.rng, self.staff_ids)
+            return await history.case(plan, person.reference, person.kind)
         case = await create_case(
             self.session,
             self.vault,
             service_id=self.service_ids[plan.service],
             customer_id=customer_id,
-            opened_at=opened,
-            summary=None if destroyed else "Managed contact case opened from the demo data set.",
+            opened_at=self.now - dt.timedelta(days=8 * 365),
             state=plan.state,
         )
-        # A readable, stable reference, so the README and screenshots can name demo cases.
-        case.reference = f"MC-DEMO-{number:04d}"
-        if destroyed:
-            case.restrictions_ended_on = self.today - dt.timedelta(days=7 * 365)
-            await self.session.flush()
-            return case
-        await self._assign(case, plan)
-        if plan.state not in _STARTED:
-            await self._record_concern(case, plan.service, opened.date())
-        ended_on = await self._arrangements(case, plan)
-        case.restrictions_ended_on = ended_on
+        case.restrictions_ended_on = self.today - dt.timedelta(days=7 * 365)
         await self.session.flush()
         return case
-
-    async def _assign(self, case: Case, plan: DemoCase) -> None:
-        relations = [(Role.CASE_OFFICER, AssignmentRelation.CASE_OFFICER)]
-        if plan.state is CaseState.IN_ASSESSMENT:
-            relations.append((Role.MANAGER, AssignmentRelation.ASSESSOR))
-        if plan.state is CaseState.REFERRED:
-            relations.append((Role.MANAGER, AssignmentRelation.CONFERENCE_ATTENDEE))
-        if plan.state in _WITH_DECISION:
-            relations.append((Role.DECISION_MAKER, AssignmentRelation.DECISION_MAKER))
-            relations.append((Role.REVIEWER, AssignmentRelation.REVIEWER))
-        if any(kind in OFFICER_KINDS for kind, _ in plan.arrangements):
-            relations.append((Role.CASE_OFFICER, AssignmentRelation.NAMED_OFFICER))
-        for role, relation in relations:
-            await assign(self.session, case.id, self._officer(plan.service, role), relation)
-
-    async def _record_concern(self, case: Case, service: str, opened: dt.date) -> None:
-        category = self.rng.choice(list(ConcernCategory))
-        officer = self._officer(service, Role.CASE_OFFICER)
-        concern = await add_concern(
-            self.session,
-            self.vault,
-            case,
-            category=category,
-            description=CONCERN_NOTES[category],
-            recorded_by=officer,
-        )
-        await add_evidence(
-            self.session,
-            self.vault,
-            case,
-            channel=self.rng.choice([Channel.PHONE, Channel.EMAIL, Channel.IN_PERSON]),
-            occurred_on=opened,
-            summary=f"Contact log for the period, filed under the {category.value} concern.",
-            recorded_by=officer,
-            concern_id=concern.id,
-            staff_involved=[officer],
-            hs_incident_ref="HS-V1-DEMO-001" if category is ConcernCategory.SAFETY_RISK else None,
-        )
-
-    async def _arrangements(self, case: Case, plan: DemoCase) -> dt.date | None:
-        """Add the plan's arrangements; returns the day restrictions ended, if they have."""
-        ended = plan.state in (CaseState.ENDED, CaseState.ARCHIVED)
-        ends_ago = 120 if plan.state is CaseState.ENDED else 800
-        ended_on = self.today - dt.timedelta(days=ends_ago) if ended else None
-        for i, (kind, services) in enumerate(plan.arrangements):
-            starts = self.today - dt.timedelta(days=self.rng.randint(14, 150))
-            ends = starts + dt.timedelta(days=365) if i % 2 else None
-            if ended_on is not None:
-                starts, ends = ended_on - dt.timedelta(days=365), ended_on
-            names_officer = kind in OFFICER_KINDS
-            await add_arrangement(
-                self.session,
-                self.vault,
-                case,
-                kind=kind,
-                parameters=validate_parameters(kind, PARAMETERS[kind]),
-                service_ids=[self.service_ids[s] for s in services],
-                starts_on=starts,
-                ends_on=ends,
-                next_review_on=None if ended else starts + dt.timedelta(days=182),
-                named_officer_id=self._officer(plan.service, Role.CASE_OFFICER)
-                if names_officer
-                else None,
-                deputy_officer_id=self._officer(plan.service, Role.MANAGER)
-                if names_officer
-                else None,
-                state=ArrangementState.EXPIRED if ended else ArrangementState.ACTIVE,
-            )
-        return ended_on
 
 
 # The demo staff who may sign in to the admin panel (/admin).

@@ -27,3 +27,7 @@ def walk_factory(
         )
 
     return factory
+
+
+# A started Runtime on this test's databases: see tests/api/app_fixtures.py.
+from tests.api.app_fixtures import runtime  # noqa: E402, F401
