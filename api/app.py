@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,8 +45,12 @@ from api.graphql_http import (
 from api.logging import RequestLog, configure_logging, request_id_from
 from api.metrics import install as install_metrics
 from api.metrics import metrics_routes
+from api.rate_limits import Monotonic, RateLimiter, RateLimits, client_address, rate_limited
 from api.runtime import Runtime
+from api.security_headers import SecurityHeaders, cors
 from api.settings import Settings
+from api.time_budget import TimeBudget
+from authz.actor import Actor
 from authz.gate import Gate
 from records.errors import Unauthenticated
 from schema.context import TactContext
@@ -137,7 +142,14 @@ async def _wire(runtime: Runtime) -> Wiring:
 
 
 class _View(GraphQL[TactContext, None]):
-    def __init__(self, schema: TactSchema, parts: _Parts, clock: Clock, graphiql: bool) -> None:
+    def __init__(
+        self,
+        schema: TactSchema,
+        parts: _Parts,
+        clock: Clock,
+        graphiql: bool,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         # Only POST runs operations: a GET query would put lookups (emails, phone numbers)
         # in URLs, and so in proxies' logs.
         super().__init__(
@@ -145,6 +157,7 @@ class _View(GraphQL[TactContext, None]):
         )
         self._parts = parts
         self._clock = clock
+        self._limiter = limiter or RateLimiter(parts.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # strawberry answers its refusals in plain text; here every refusal is JSON.
@@ -158,9 +171,7 @@ class _View(GraphQL[TactContext, None]):
             response = refusal(refused, request_id_from(scope))
         await response(scope, receive, send)
 
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData:
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method != "POST":
             return await super().parse_http_body(request)  # type: ignore[return-value]
         if JSON not in (request.content_type or ""):
@@ -181,6 +192,9 @@ class _View(GraphQL[TactContext, None]):
         if sub_response.media_type == GRAPHQL_RESPONSE and is_request_error(result):
             shown.pop("data", None)
             sub_response.status_code = 400
+        if (waiting := rate_limited(result)) is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(waiting)
         return shown
 
     def create_response(
@@ -204,7 +218,12 @@ class _View(GraphQL[TactContext, None]):
             gate=wiring.gate,
             clock=self._clock,
             profile=wiring.runtime.profile,
+            spend=self._spender(state.get("actor"), request.scope),
         )
+
+    def _spender(self, actor: Actor | None, scope: Scope) -> Callable[[str], None]:
+        caller = actor.label if actor is not None else client_address(scope)
+        return lambda _limit: self._limiter.spend_lookup(caller)
 
 
 class _GraphQLEndpoint:
@@ -350,13 +369,15 @@ def create_app(
     settings: Settings | None = None,
     clock: Clock = utc_now,
     max_body_bytes: int = MAX_BODY_BYTES,
+    rate_clock: Monotonic = time.monotonic,
 ) -> Starlette:
     """The app over an open `runtime` (the caller closes it), or, without one, over a runtime
     its lifespan opens from `settings` (default: the environment) and closes."""
     settings = runtime.settings if runtime is not None else (settings or Settings())
     parts = _Parts(runtime, settings)
     schema = build_schema(introspection=settings.introspection)
-    view = _View(schema, parts, clock, graphiql=settings.graphiql)
+    limiter = RateLimiter(settings, rate_clock)
+    view = _View(schema, parts, clock, graphiql=settings.graphiql, limiter=limiter)
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, _GraphQLEndpoint(view, parts, clock), methods=["GET", "POST"]),
@@ -365,7 +386,11 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestLog, known_paths=ROUTE_PATHS),
+            Middleware(SecurityHeaders, api_paths=ROUTE_PATHS, hsts=not settings.development),
+            *cors(settings.cors_origins),
+            Middleware(RateLimits, limiter=limiter, paths=[GRAPHQL_PATH]),
             Middleware(BodyLimit, max_bytes=max_body_bytes),
+            Middleware(TimeBudget, seconds=settings.request_timeout_seconds, paths=[GRAPHQL_PATH]),
         ],
         lifespan=parts.lifespan,
     )

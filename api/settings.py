@@ -67,12 +67,12 @@ class Settings(BaseSettings):
     # Token buckets, kept in each process: a sustained rate per minute (0: no limit) and a
     # burst. Per credential for every request; stricter for lookups by email or phone (which
     # could test who is a case subject); failed authentication per client address.
-    rate_limit_per_minute: float = Field(default=600.0, ge=0)
-    rate_limit_burst: int = Field(default=60, ge=1)
-    lookup_rate_limit_per_minute: float = Field(default=60.0, ge=0)
-    lookup_rate_limit_burst: int = Field(default=10, ge=1)
-    failed_auth_rate_limit_per_minute: float = Field(default=10.0, ge=0)
-    failed_auth_rate_limit_burst: int = Field(default=5, ge=1)
+    rate_limit_per_minute: float = Field(default=1200.0, ge=0)
+    rate_limit_burst: int = Field(default=240, ge=1)
+    lookup_rate_limit_per_minute: float = Field(default=600.0, ge=0)
+    lookup_rate_limit_burst: int = Field(default=120, ge=1)
+    failed_auth_rate_limit_per_minute: float = Field(default=30.0, ge=0)
+    failed_auth_rate_limit_burst: int = Field(default=20, ge=1)
     # Admin panel (/admin): the key that signs its session cookies (generated on the embedded
     # default), and how long a signed-in session may sit idle.
     admin_session_key_file: Path | None = None

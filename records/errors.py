@@ -52,3 +52,13 @@ class DecryptionFailed(TactError):
     """A ciphertext failed authentication: tampered, moved to another row, or its key is gone."""
 
     code = "DECRYPTION_FAILED"
+
+
+class RateLimited(TactError):
+    """The caller is over a rate limit; `retry_after` is whole seconds until it is not."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests: try again in {retry_after} seconds")
+        self.retry_after = retry_after

@@ -28,6 +28,9 @@ class TactContext:
     vault: Vault
     gate: Gate
     clock: Callable[[], dt.datetime]  # timezone-aware UTC now; tests pass a fixed clock
+    # Takes one from this caller's bucket of a rate limit ("lookup": by email or phone);
+    # raises RateLimited when it is empty. The api layer binds it to the caller.
+    spend: Callable[[str], None] = lambda _limit: None
     # The policy profile in use (TACT_PROFILE); tests of other areas may leave the default.
     profile: Profile = field(default_factory=lambda: load_profile("default"))
 

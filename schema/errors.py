@@ -27,6 +27,7 @@ from records.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
+    RateLimited,
     TactError,
     Unauthenticated,
     ValidationFailed,
@@ -40,6 +41,7 @@ CODES: dict[type[TactError], str] = {
     Unauthenticated: "UNAUTHENTICATED",
     InvalidTransition: "INVALID_TRANSITION",
     ValidationFailed: "VALIDATION_FAILED",
+    RateLimited: "RATE_LIMITED",
 }
 INTERNAL = "INTERNAL"
 INTERNAL_MESSAGE = "Internal error."
@@ -211,6 +213,8 @@ def present(
         message, extensions = original.message, {"code": code}
         if isinstance(original, ValidationFailed):
             extensions["field"] = original.field
+        if isinstance(original, RateLimited):
+            extensions["retryAfter"] = original.retry_after
     elif original is None or isinstance(original, GraphQLError):
         message, extensions = _request_error(error.message, one_of, concealed)
     else:

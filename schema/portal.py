@@ -12,6 +12,7 @@ from strawberry.types import Info
 from authz.gate import Target
 from authz.operations import FieldSet, Operation
 from casework.status import restriction_status
+from records.lookup import LookupKind
 from schema.context import TactContext
 from schema.portal_types import RestrictionLookup, RestrictionStatusType
 
@@ -21,6 +22,9 @@ async def resolve_restriction_status(
 ) -> RestrictionStatusType:
     ctx = info.context
     kind, value = lookup.chosen()
+    if kind in (LookupKind.EMAIL, LookupKind.PHONE):
+        # These could test who is a case subject: a stricter limit than other requests.
+        ctx.spend("lookup")
     async with (
         ctx.sessions() as session,
         ctx.gate.access(
