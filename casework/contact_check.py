@@ -116,12 +116,6 @@ def evaluate(
     kinds = tuple(a.kind for a in arrangements)
     if not arrangements:
         return ContactAnswer(ContactOutcome.PROCEED, (NO_ARRANGEMENT,), None, None, None, (), None)
-    shaping = tuple(
-        dict.fromkeys(
-            handling_instructions(a.kind, a.parameters, a.named_officer, a.deputy_officer)
-            for a in arrangements
-        )
-    )
     if contact.emergency:
         first = arrangements[0]
         return ContactAnswer(ContactOutcome.PROCEED, (EMERGENCY,), None, None, None, kinds, first)
@@ -133,6 +127,13 @@ def evaluate(
         ):
             decided = (finding, arrangement)
     finding, by = decided or (Finding(ContactOutcome.PROCEED), arrangements[0])
+    # Each arrangement's own instruction, after the outcome's; the deciding one's is the
+    # outcome's instruction already.
+    others = [a for a in arrangements if decided is None or a is not by]
+    shaping = dict.fromkeys(
+        handling_instructions(a.kind, a.parameters, a.named_officer, a.deputy_officer)
+        for a in others
+    )
     return ContactAnswer(
         outcome=finding.outcome,
         instructions=(_instruction(finding), *shaping),

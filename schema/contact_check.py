@@ -41,7 +41,9 @@ class ContactInput:
     lookup: RestrictionLookup = strawberry.field(description="Who the contact is from.")
     service: str = strawberry.field(description="The service the contact is made to (slug).")
     channel: Channel
-    at: dt.datetime = strawberry.field(description="When, with a time zone.")
+    at: dt.datetime | None = strawberry.field(
+        default=None, description="When, with a time zone; by default, now."
+    )
     matter: str | None = strawberry.field(
         default=None, description="What it is about (a matter's name or reference)."
     )
@@ -52,11 +54,11 @@ class ContactInput:
         default=False, description="An emergency: never limited by any arrangement."
     )
 
-    def incoming(self) -> IncomingContact:
+    def incoming(self, now: dt.datetime) -> IncomingContact:
         return IncomingContact(
             service=self.service,
             channel=self.channel,
-            at=self.at,
+            at=self.at or now,
             matter=self.matter,
             addressed_to=self.addressed_to,
             emergency=self.emergency,
@@ -117,7 +119,7 @@ async def resolve_check_contact(
             access.session,
             ctx.vault,
             lookup,
-            contact.incoming(),
+            contact.incoming(ctx.clock()),
             record=record,
             recorded_by=access.actor.label,
             now=ctx.clock(),

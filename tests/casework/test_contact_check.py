@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.demo_data import PARAMETERS as SAMPLES
 from casework.arrangements import validate_parameters
 from casework.contact_check import (
     EMERGENCY,
@@ -22,6 +23,7 @@ from casework.contact_check import (
     period_bounds,
     validate,
 )
+from casework.label_guard import find_label
 from casework.status import InForce
 from records.contacts import ContactOutcome
 from records.errors import ValidationFailed
@@ -259,3 +261,22 @@ def test_any_mix_of_arrangements_never_limits_an_emergency(
     answer = evaluate(contact(channel, emergency=True, matter="the fence"), found,
                       {a.arrangement_id: 5 for a in found})  # fmt: skip
     assert answer.outcome is ContactOutcome.PROCEED
+
+
+def test_instructions_say_the_outcome_first_then_each_other_arrangement_once() -> None:
+    named = arrangement(K.NAMED_OFFICER, officer="Sam Officer")
+    duration = arrangement(K.CALL_DURATION, {"minutes": 15})
+    answer = evaluate(contact(), (named, duration), {})
+    assert answer.outcome is ContactOutcome.ROUTE
+    assert len(answer.instructions) == 2
+    assert answer.instructions[0].startswith("Pass the contact to Sam Officer")
+    assert "15 minutes" in answer.instructions[1]
+
+
+@pytest.mark.parametrize("kind", list(K))
+def test_no_instruction_labels_a_person(kind: ArrangementKind) -> None:
+    found = (arrangement(kind, SAMPLES[kind], officer="Sam Officer"),)
+    for channel in Channel:
+        for emergency in (False, True):
+            answer = evaluate(contact(channel, emergency=emergency), found, {})
+            assert all(find_label(line) is None for line in answer.instructions)
