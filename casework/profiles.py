@@ -12,7 +12,7 @@ import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,18 +23,6 @@ PROFILE_DIRECTORY = "profiles"
 
 # The safeguards a profile may require before a decision (DESIGN 2, "Safeguards before
 # action"); each profile lists the ones its policy names.
-SAFEGUARDS = (
-    "discussed_with_manager",
-    "complaint_handled",
-    "reasonable_adjustments",
-    "vulnerability_considered",
-    "representative_offered",
-    "meeting_offered",
-    "preferred_method",
-    "deadlines_given",
-    "no_significant_new_information",
-    "within_remit",
-)
 Safeguard = Literal[
     "discussed_with_manager",
     "complaint_handled",
@@ -47,6 +35,7 @@ Safeguard = Literal[
     "no_significant_new_information",
     "within_remit",
 ]
+SAFEGUARDS: tuple[str, ...] = get_args(Safeguard)
 SkipReason = Literal["safety", "futile", "crime", "exceptional"]
 AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
 AppealableStep = Literal["warning", "decision", "review"]

@@ -1,7 +1,8 @@
 """Screening (Cambridgeshire "New feedback", Merseyside, RCT 5.2 and 9.1): contact filed
 under an arrangement is still read, so a genuine new matter is not overlooked. Someone
 marks each filed contact read, saying whether it raises a new matter; a new matter is
-referred to the complaints procedure and the referral's reference recorded.
+referred to the complaints procedure and the referral's reference recorded. Each screening
+is one event on the case's timeline.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.label_guard import check_text
+from records.case_files import as_utc
+from records.case_steps import Step, record_event
 from records.contacts import RecordedContact, mark_screened
 from records.errors import InvalidTransition, NotFound, ValidationFailed
+from records.models import Case
 from records.vault import Vault
 
 NOTE_MAX = 2000
@@ -59,7 +63,7 @@ async def screen_contact(
         raise InvalidTransition("only a filed contact is screened: this one was not filed")
     if contact.screened_at is not None:
         raise InvalidTransition("this contact has already been screened")
-    return await mark_screened(
+    await mark_screened(
         session,
         vault,
         contact,
@@ -69,3 +73,17 @@ async def screen_contact(
         note=note,
         referral_reference=referral_reference,
     )
+    case = await session.get(Case, contact.case_id)
+    assert case is not None  # the contact's case: a foreign key
+    details = {
+        "contact_id": str(contact.id),
+        "channel": contact.channel.value,
+        "contacted_at": as_utc(contact.contacted_at).isoformat(),
+        "new_matter": new_matter,
+        "referral_reference": referral_reference,
+        "note": note,
+    }
+    await record_event(
+        session, vault, case, Step.CONTACT_SCREENED, actor_id=staff_id, at=now, details=details
+    )
+    return contact

@@ -68,6 +68,8 @@ class Step(enum.StrEnum):
     REVIEW_DECIDED = "review_decided"
     APPEAL_LODGED = "appeal_lodged"
     APPEAL_DECIDED = "appeal_decided"
+    # Beside the state, like reviews and appeals: a filed contact read for a new matter.
+    CONTACT_SCREENED = "contact_screened"
 
 
 class DeadlineKind(enum.StrEnum):

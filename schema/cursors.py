@@ -8,6 +8,8 @@ import base64
 import binascii
 import uuid
 
+from strawberry.relay import PageInfo
+
 from records.errors import ValidationFailed
 
 
@@ -25,3 +27,14 @@ def decode_cursor(prefix: str, cursor: str) -> tuple[str, uuid.UUID]:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise ValidationFailed("after", "is not a cursor from this list")
+
+
+def forward_page(cursors: list[str], end_cursor: str | None) -> PageInfo:
+    """PageInfo of a forward-only page: `end_cursor` is the last row's cursor when more rows
+    follow (None on the last page)."""
+    return PageInfo(
+        has_next_page=end_cursor is not None,
+        has_previous_page=False,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=end_cursor,
+    )

@@ -22,7 +22,7 @@ from records.contacts import QueueEntry, service_id_of, unscreened
 from records.errors import ValidationFailed
 from records.models import Channel
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor
+from schema.cursors import decode_cursor, encode_cursor, forward_page
 from schema.mutations import screen_contact
 
 MAX_FIRST = 100
@@ -96,15 +96,8 @@ async def resolve_screening_queue(
     edges = [
         ScreeningEdge(cursor=_cursor(r), node=ScreeningEntry.from_entry(r, now)) for r in shown
     ]
-    return ScreeningConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=_cursor(rows[first - 1]) if len(rows) > first else None,
-        ),
-    )
+    end = _cursor(rows[first - 1]) if len(rows) > first else None
+    return ScreeningConnection(edges=edges, page_info=forward_page([e.cursor for e in edges], end))
 
 
 def _cursor(entry: QueueEntry) -> str:

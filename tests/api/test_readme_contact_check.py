@@ -33,6 +33,7 @@ def readme_body() -> dict[str, Any]:
 
 @pytest.fixture
 def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str | None]:
+    """The `tact` command's environment: this test's databases (as tests/api/test_demo.py)."""
     cases_url, keys_url = database_urls
     return {
         "TACT_DATA_DIR": str(tmp_path / "data"),

@@ -35,6 +35,9 @@ query Queue($service: String!, $first: Int! = 20, $after: String) {
   }
 }
 """
+TIMELINE = """
+query Timeline($reference: String!) { case(reference: $reference) { timeline { step details } } }
+"""
 MARK = """
 mutation Mark($input: ScreenContactInput!) {
   markContactScreened(input: $input) { contactId screenedAt newMatter referralReference }
@@ -92,12 +95,18 @@ async def test_a_filed_contact_waits_in_the_queue_until_marked_read_with_its_ref
         "newMatter": True, "referralReference": "COMP-2026/014",
     }  # fmt: skip
     assert nodes(await graphql(client, manager, QUEUE, service="housing")) == []
+    timeline = await graphql(client, manager, TIMELINE, reference=world.case_reference)
+    (event,) = timeline["data"]["case"]["timeline"]
+    assert event["step"] == "CONTACT_SCREENED"
+    assert {k: event["details"][k] for k in ("contactId", "newMatter", "referralReference")} == {
+        "contactId": entry["contactId"], "newMatter": True, "referralReference": "COMP-2026/014"
+    }  # fmt: skip
     async with runtime.database.sessions() as session:
         (stored,) = await session.scalars(select(RecordedContact))
         assert stored.screened_at is not None and stored.screening_note_sealed is not None
         assert b"fence" not in stored.screening_note_sealed
         logged = list(await session.scalars(select(AccessLogEntry.operation)))
-    assert logged.count("update_case") == 1 and logged.count("read_case") == 2
+    assert logged.count("update_case") == 1 and logged.count("read_case") == 3
 
 
 async def test_a_contact_without_a_new_matter_needs_no_referral_and_is_read_once(
