@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casework.arrangements import validate_parameters
 from casework.profiles import SAFEGUARDS
+from records.errors import ValidationFailed
 from records.models import (
     ArrangementKind,
     AssignmentRelation,
@@ -81,6 +83,9 @@ class AppealAgainst(enum.StrEnum):
 
 
 class StepInput(BaseModel):
+    """A step's input. Checks across fields raise ValueError("<field>: <message>"), naming the
+    field in the API's spelling, so the error can name it (schema/mutations/step.py)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -100,7 +105,7 @@ class CustomerLookup(StepInput):
     @model_validator(mode="after")
     def _something_to_find(self) -> CustomerLookup:
         if not (self.email or self.phone or self.customer_ref):
-            raise ValueError("give an email, a phone number or a customer reference")
+            raise ValueError("email: give an email, a phone number or a customer reference")
         return self
 
 
@@ -134,9 +139,9 @@ class SafeguardCheck(StepInput):
     @model_validator(mode="after")
     def _known_and_explained(self) -> SafeguardCheck:
         if self.item not in SAFEGUARDS:
-            raise ValueError(f"item must be one of {', '.join(SAFEGUARDS)}")
+            raise ValueError(f"item: must be one of {', '.join(SAFEGUARDS)}")
         if not self.met and not self.note:
-            raise ValueError("a safeguard not met needs a note saying why")
+            raise ValueError("note: a safeguard not met needs a note saying why")
         return self
 
 
@@ -194,6 +199,14 @@ class NewArrangement(StepInput):
     named_officer: Username | None = None
     deputy_officer: Username | None = None
 
+    @model_validator(mode="after")
+    def _typed_parameters(self) -> NewArrangement:
+        try:
+            validate_parameters(self.kind, self.parameters)
+        except ValidationFailed as exc:
+            raise ValueError(f"{exc.field}: {exc.message.partition(': ')[2]}") from None
+        return self
+
 
 class Decide(StepInput):
     reasons: Text
@@ -208,9 +221,9 @@ class Decide(StepInput):
     @model_validator(mode="after")
     def _dates(self) -> Decide:
         if self.ends_on is not None and self.duration_months is not None:
-            raise ValueError("give endsOn or durationMonths, not both")
+            raise ValueError("endsOn: give endsOn or durationMonths, not both")
         if self.ends_on is not None and self.ends_on < self.starts_on:
-            raise ValueError("endsOn must not be before startsOn")
+            raise ValueError("endsOn: must not be before startsOn")
         return self
 
 
@@ -232,9 +245,9 @@ class RecordNotification(StepInput):
     @model_validator(mode="after")
     def _sent_or_not(self) -> RecordNotification:
         if (self.sent_on is None) == (self.not_sent_reason is None):
-            raise ValueError("give sentOn (with format) or notSentReason")
+            raise ValueError("sentOn: give sentOn (with format) or notSentReason")
         if self.sent_on is not None and self.format is None:
-            raise ValueError("a sent notification needs its format")
+            raise ValueError("format: a sent notification needs its format")
         return self
 
 

@@ -39,12 +39,20 @@ RoleCheck = Callable[[Profile], tuple[Role, ...]]
 def checked(given: Any) -> BaseModel:
     """The step model from its GraphQL input: shape errors and labels are VALIDATION_FAILED
     naming the field (`input.arrangements.0.kind`), never echoing what was typed."""
+    # Validated as a whole from plain values, not converted piece by piece: a nested model
+    # built on its own would lose its place in the error's location.
+    model_type: type[BaseModel] = given._pydantic_type
     try:
-        model: BaseModel = given.to_pydantic()
+        model = model_type.model_validate(strawberry.asdict(given))
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(field_name(tuple(first["loc"])), message) from None
+        loc = tuple(first["loc"])
+        if first["type"] == "value_error" and ": " in message:
+            # A check across fields names its field first (casework/step_models.py).
+            field, message = message.split(": ", 1)
+            loc = (*loc, field)
+        raise ValidationFailed(field_name(loc), message) from None
     guard_free_text(model)
     return model
 
