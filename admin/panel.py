@@ -3,7 +3,9 @@
 Every view is a sqladmin BaseView whose pages run their reads and changes inside
 `Gate.access` (admin/gated.py). No ModelView is registered: a ModelView reads and writes the
 tables itself, past the gate and the access log, so sqladmin's generic model routes
-(`/admin/<identity>/list`, `/details/...`, `/edit/...`) answer 404 for every name.
+(`/admin/<identity>/list`, `/details/...`, `/edit/...`) answer 404 for every name. Those
+routes come first, so a page's own paths avoid their second parts (list, details, create,
+edit, delete, export, import).
 """
 
 from __future__ import annotations

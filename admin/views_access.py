@@ -29,7 +29,6 @@ from records.staff import (
     revoke_role,
 )
 
-ADMINISTRATION = "Administration"
 _ADMINS = frozenset({Role.ADMIN})
 _STAFF_ROLES = [r.value for r in Role if r is not Role.PORTAL]
 
@@ -46,7 +45,6 @@ def _grant_text(role: Role, service: str | None) -> str:
 
 class StaffView(PanelView):
     name = "Staff and roles"
-    category = ADMINISTRATION
     icon = "fa-solid fa-users"
     roles = _ADMINS
 
@@ -164,7 +162,6 @@ class StaffView(PanelView):
 
 class ServicesView(PanelView):
     name = "Services"
-    category = ADMINISTRATION
     icon = "fa-solid fa-building"
     roles = _ADMINS
 
@@ -211,7 +208,6 @@ class ServicesView(PanelView):
 
 class PortalKeysView(PanelView):
     name = "Portal keys"
-    category = ADMINISTRATION
     icon = "fa-solid fa-key"
     roles = _ADMINS
 
@@ -219,7 +215,7 @@ class PortalKeysView(PanelView):
     async def keys_list(self, request: Request) -> Response:
         return await self._render(request, None)
 
-    @expose("/portal-keys/create", methods=["POST"], identity="portal-keys-create")
+    @expose("/portal-keys/issue", methods=["POST"], identity="portal-keys-issue")
     async def keys_create(self, request: Request) -> Response:
         form = await self.form(request)
         days = field(form, "expires_in_days")
@@ -278,7 +274,7 @@ class PortalKeysView(PanelView):
                 Form(
                     "create-key",
                     "Create a portal key",
-                    str(request.url_for("admin:view-portal-keys-create")),
+                    str(request.url_for("admin:view-portal-keys-issue")),
                     (
                         Field("name", "What the key is for", required=True),
                         Field(
@@ -307,7 +303,6 @@ class PortalKeysView(PanelView):
 
 class RulesView(PanelView):
     name = "Authorisation rules"
-    category = ADMINISTRATION
     icon = "fa-solid fa-scale-balanced"
     roles = _ADMINS
 

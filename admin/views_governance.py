@@ -6,8 +6,8 @@ Filters are posted, never put in the address: a person's reference must not end 
 URLs, browser history or proxies' logs.
 
 More IG pages (the retention queue, holds, destruction certificates, subject access
-requests, case reports) are PanelViews in this category: a class with its page(s) and
-operation, listed in admin/views.py.
+requests, case reports) are PanelViews shown to IG officers (`roles = _IG`): a class with
+its page(s) and operation, listed in admin/views.py.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from records.customers import customer_ids_by_reference
 from records.errors import ValidationFailed
 from records.models import AccessLogEntry, Case, Role, utcnow
 
-GOVERNANCE = "Information governance"
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 100
 CHART_DAYS = 30
@@ -94,7 +93,6 @@ def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
 
 class AccessLogView(PanelView):
     name = "Access log"
-    category = GOVERNANCE
     icon = "fa-solid fa-book"
     roles = _IG
 
@@ -205,7 +203,6 @@ class AccessLogView(PanelView):
 
 class BreakGlassView(PanelView):
     name = "Break-glass review"
-    category = GOVERNANCE
     icon = "fa-solid fa-triangle-exclamation"
     roles = _IG
 
@@ -238,7 +235,6 @@ class BreakGlassView(PanelView):
 
 class AccessChartsView(PanelView):
     name = "Access over time"
-    category = GOVERNANCE
     icon = "fa-solid fa-chart-column"
     roles = _IG
 

@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from admin.gated import PanelView
 from admin.page import PAGE, Page, Row, Table, when
-from admin.views_access import ADMINISTRATION
 from authz.operations import Operation
 from casework.arrangements import PARAMETERS
 from records.models import ArrangementKind, Case, Role, Service
@@ -37,7 +36,6 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 class ProfileView(PanelView):
     name = "Policy profile"
-    category = ADMINISTRATION
     icon = "fa-solid fa-sliders"
     roles = _ADMINS
 
@@ -60,7 +58,6 @@ class ProfileView(PanelView):
 
 class ArrangementKindsView(PanelView):
     name = "Arrangement kinds"
-    category = ADMINISTRATION
     icon = "fa-solid fa-list"
     roles = _ADMINS
 
@@ -91,7 +88,6 @@ class ArrangementKindsView(PanelView):
 
 class CasesView(PanelView):
     name = "Cases (summaries)"
-    category = ADMINISTRATION
     icon = "fa-solid fa-folder"
     roles = _ADMINS
 

@@ -4,6 +4,7 @@ idle timeout, the gate and the access log behind every page, and no case content
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import httpx
@@ -164,3 +165,17 @@ async def test_no_address_opens_a_case(
         assert response.status_code == 404, path
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+async def test_a_new_portal_key_is_shown_once_and_listed_by_prefix(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.admin")
+    created = await post_form(
+        client, "/admin/portal-keys", "/admin/portal-keys/issue",
+        name="Housing web portal", services="housing", expires_in_days="30",
+    )  # fmt: skip
+    assert created.status_code == 200, created.text
+    [key] = re.findall(r"tact_pk_[a-z0-9]{10}_[A-Za-z0-9_-]{43}", created.text)
+    listed = (await client.get("/admin/portal-keys")).text
+    assert key not in listed and key.split("_")[2] in listed

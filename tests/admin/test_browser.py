@@ -1,0 +1,197 @@
+"""The panel in a real browser: Debian's chromium, headless, driven by Playwright, against a
+live `tact serve` on a fresh embedded default with the demo data (tests/admin/live_server.py).
+
+A screenshot of each main page is saved under tests/artifacts/admin/ (git-ignored). Where
+chromium is not installed (`apt-get install chromium`; `make test` does it when run as root)
+these tests are skipped and say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.admin.live_server import PANEL_PASSWORD, Live, live_tact
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "admin"
+ADMIN_PAGES = ("staff", "services", "portal-keys", "rules", "profile", "arrangement-kinds", "cases")
+IG_PAGES = ("access-log", "break-glass", "access-charts")
+STATUS_QUERY = (
+    '{ restrictionStatus(lookup: {customerRef: "CUS-0001"}, service: "housing") { restricted } }'
+)
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
+)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() or shutil.which("chromium") is None,
+        reason="Chromium is not installed at /usr/bin/chromium: run `apt-get install chromium` "
+        "(as root; `make test` does it) to run the admin panel's browser tests",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_tact(tmp_path_factory.mktemp("live")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[playwright_api.Browser]:
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: playwright_api.Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: playwright_api.Page, live: Live, username: str, password: str) -> None:
+    page.goto(f"{live.url}/admin/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def menu(page: playwright_api.Page) -> str:
+    return page.inner_text("#navbar-menu")
+
+
+def test_each_role_signs_in_and_sees_only_its_pages(page: playwright_api.Page, live: Live) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    assert page.url.rstrip("/").endswith("/admin")
+    assert "Staff and roles" in menu(page) and "Access log" not in menu(page)
+    shot(page, "start-admin")
+    for name in ADMIN_PAGES:
+        response = page.goto(f"{live.url}/admin/{name}")
+        assert response is not None and response.status == 200, name
+        assert page.title() == "Tact administration"
+        shot(page, name)
+    page.goto(f"{live.url}/admin/logout")
+    sign_in(page, live, "demo.ig-officer", live.passwords["demo.ig-officer"])
+    assert "Access log" in menu(page) and "Staff and roles" not in menu(page)
+    for name in IG_PAGES:
+        response = page.goto(f"{live.url}/admin/{name}")
+        assert response is not None and response.status == 200, name
+        shot(page, name)
+    refused = page.goto(f"{live.url}/admin/staff")
+    assert refused is not None and refused.status == 403
+
+
+def test_a_failed_sign_in_and_then_a_lock_out(page: playwright_api.Page, live: Live) -> None:
+    sign_in(page, live, "lockout.tester", "not the password")
+    assert "Sign-in did not succeed" in page.inner_text("[data-testid=sign-in-error]")
+    shot(page, "sign-in-refused")
+    for _ in range(4):
+        sign_in(page, live, "lockout.tester", "still not the password")
+    sign_in(page, live, "lockout.tester", PANEL_PASSWORD)  # right, but locked now
+    assert "/admin/login" in page.url
+    assert "Sign-in did not succeed" in page.inner_text("[data-testid=sign-in-error]")
+    assert page.goto(f"{live.url}/admin/staff") is not None
+    assert "/admin/login" in page.url
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(
+    page: playwright_api.Page, live: Live
+) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    page.goto(f"{live.url}/admin/services")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    page.fill("#add-service-slug", "parks")
+    page.fill("#add-service-name", "Parks")
+    with page.expect_response(f"{live.url}/admin/services/add") as posted:
+        page.click("[data-testid=form-add-service] button[type=submit]")
+    assert posted.value.status == 403
+    page.goto(f"{live.url}/admin/services")
+    assert "parks" not in page.inner_text("[data-testid=table-services]")
+
+
+def test_an_admin_adds_staff_and_a_portal_key_shown_once(
+    page: playwright_api.Page, live: Live
+) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    page.goto(f"{live.url}/admin/staff")
+    page.fill("#add-staff-username", "new.officer")
+    page.fill("#add-staff-display_name", "New Officer")
+    page.fill("#add-staff-role", "case_officer@housing")
+    page.click("[data-testid=form-add-staff] button[type=submit]")
+    assert "case_officer@housing" in page.inner_text("[data-testid=table-staff]")
+    page.goto(f"{live.url}/admin/portal-keys")
+    page.fill("#create-key-name", "Housing web portal")
+    page.fill("#create-key-services", "housing")
+    page.click("[data-testid=form-create-key] button[type=submit]")
+    key = page.inner_text("[data-testid=secret]").strip()
+    assert key.startswith("tact_pk_")
+    shot(page, "portal-key-created")
+    page.goto(f"{live.url}/admin/portal-keys")
+    assert key not in page.content()
+    assert key.split("_")[2] in page.inner_text("[data-testid=table-keys]")  # the prefix
+    answer = httpx.post(
+        f"{live.url}/graphql", headers={"Authorization": f"ApiKey {key}"},
+        json={"query": STATUS_QUERY},
+    )  # fmt: skip
+    assert answer.json()["data"]["restrictionStatus"]["restricted"] is True
+
+
+def test_an_admin_cannot_open_case_contents(page: playwright_api.Page, live: Live) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    page.goto(f"{live.url}/admin/cases")
+    table = page.locator("[data-testid=table-cases]")
+    cases = live.cases()
+    assert all(reference in table.inner_text() for _, reference in cases)
+    assert table.locator("a").count() == 0  # nothing to follow
+    for case_id, _ in cases[:3]:
+        for path in (f"cases/{case_id}", f"case/details/{case_id}", f"cases/details/{case_id}"):
+            response = page.goto(f"{live.url}/admin/{path}")
+            assert response is not None and response.status == 404, path
+    for name in ADMIN_PAGES:
+        page.goto(f"{live.url}/admin/{name}")
+        shown = page.content()
+        assert "alex.demo@example.org" not in shown and "Alex Demo" not in shown
+        assert "Managed contact case opened" not in shown
+
+
+def test_an_ig_officer_filters_by_person_verifies_and_sees_the_charts(
+    page: playwright_api.Page, live: Live
+) -> None:
+    httpx.post(
+        f"{live.url}/graphql", headers={"Authorization": f"ApiKey {live.portal_key}"},
+        json={"query": STATUS_QUERY},
+    ).raise_for_status()  # fmt: skip
+    sign_in(page, live, "demo.ig-officer", live.passwords["demo.ig-officer"])
+    page.goto(f"{live.url}/admin/access-log")
+    page.fill("#filter-customer_ref", "cus 0001")  # another spelling of CUS-0001
+    page.click("[data-testid=form-filter] button[type=submit]")
+    rows = page.inner_text("[data-testid=table-entries]")
+    assert "restriction_status" in rows and "portal:" in rows
+    assert "/admin/access-log" in page.url and "0001" not in page.url
+    shot(page, "access-log-by-person")
+    page.click("[data-testid=form-verify] button[type=submit]")
+    assert page.inner_text("[data-testid=notice]").startswith("OK:")
+    shot(page, "access-log-verified")
+    page.goto(f"{live.url}/admin/access-charts")
+    assert page.locator("[data-testid=chart] svg").count() == 4
+    assert page.locator("[data-testid=chart] svg rect").count() > 0
+    shot(page, "access-charts")
