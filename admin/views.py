@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from admin.panel import PanelConfig, PanelParts, TactAdmin
 from admin.views_access import PortalKeysView, RulesView, ServicesView, StaffView
 from admin.views_governance import AccessChartsView, AccessLogView, BreakGlassView
+from admin.views_records import CertificatesView, HoldsView
 from admin.views_reference import ArrangementKindsView, CasesView, ProfileView
 
 VIEWS: tuple[type[BaseView], ...] = (
@@ -23,6 +24,8 @@ VIEWS: tuple[type[BaseView], ...] = (
     AccessLogView,
     BreakGlassView,
     AccessChartsView,
+    HoldsView,
+    CertificatesView,
 )
 
 

@@ -179,3 +179,15 @@ async def test_a_new_portal_key_is_shown_once_and_listed_by_prefix(
     [key] = re.findall(r"tact_pk_[a-z0-9]{10}_[A-Za-z0-9_-]{43}", created.text)
     listed = (await client.get("/admin/portal-keys")).text
     assert key not in listed and key.split("_")[2] in listed
+
+
+async def test_ig_officers_see_holds_and_certificates_through_the_gate(
+    client: httpx.AsyncClient, panel_staff: None, database: Database
+) -> None:
+    await sign_in(client, "panel.ig")
+    for path in ("/admin/holds", "/admin/certificates"):
+        assert (await client.get(path)).status_code == 200, path
+    operations = [e.operation for e in await entries(database, actor="staff:panel.ig")]
+    assert operations == ["manage_holds", "approve_destruction"]
+    await sign_in(client, "panel.admin")
+    assert (await client.get("/admin/holds")).status_code == 403

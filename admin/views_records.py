@@ -1,0 +1,109 @@
+"""IG officers' records-management pages over the retention work's queries: the holds in
+force (placed and automatic, records/holds.py) and destruction certificates
+(records/certificates.py). Read-only here; placing and releasing holds and approving
+destruction stay with the API and `tact retention`. Each page goes through the gate
+(MANAGE_HOLDS, APPROVE_DESTRUCTION), so it is logged like the API's."""
+
+from __future__ import annotations
+
+from sqladmin import expose
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin.gated import PanelView
+from admin.page import PAGE, Page, Row, Table, when
+from authz.operations import Operation
+from records.certificates import list_certificates
+from records.holds import holds_on
+from records.models import Case, CaseState, Role
+
+_IG = frozenset({Role.IG_OFFICER})
+SHOWN = 200
+
+
+class HoldsView(PanelView):
+    name = "Retention holds"
+    icon = "fa-solid fa-hand"
+    roles = _IG
+
+    @expose("/holds", methods=["GET"], identity="holds")
+    async def holds_page(self, request: Request) -> Response:
+        async with self.gated(request, Operation.MANAGE_HOLDS) as access:
+            found = await access.session.execute(
+                select(Case.id, Case.reference)
+                .where(Case.state != CaseState.DESTROYED)
+                .order_by(Case.reference)
+            )
+            cases = {row.id: row.reference for row in found}
+            held = await holds_on(access.session, list(cases))
+        rows = [
+            Row(
+                (
+                    cases[case_id],
+                    hold.reason.value,
+                    "automatic" if hold.automatic else "placed",
+                    hold.placed_by or "",
+                    when(hold.placed_at),
+                )
+            )
+            for case_id, holds in sorted(held.items(), key=lambda item: cases[item[0]])
+            for hold in holds
+        ][:SHOWN]
+        page = Page(
+            "Retention holds",
+            "Holds in force: a held case is neither archived nor destroyed. Automatic holds "
+            "last while the appeal, review or subject access request they name is open.",
+            tables=[
+                Table(
+                    "holds",
+                    "Holds",
+                    ("Case", "Reason", "Kind", "Placed by", "Placed"),
+                    rows,
+                    empty="No holds in force.",
+                )
+            ],
+        )
+        return await self.page(request, PAGE, page.context())
+
+
+class CertificatesView(PanelView):
+    name = "Destruction certificates"
+    icon = "fa-solid fa-file-circle-check"
+    roles = _IG
+
+    @expose("/certificates", methods=["GET"], identity="certificates")
+    async def certificates_page(self, request: Request) -> Response:
+        async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
+            found = await list_certificates(access.session, limit=SHOWN)
+        rows = [
+            Row(
+                (
+                    c.case_reference,
+                    c.rule,
+                    f"{c.profile_name} {c.profile_version}",
+                    when(c.destroy_on),
+                    c.approved_by or "",
+                    c.destroyed_by,
+                    when(c.destroyed_at),
+                    str(c.keys_shredded),
+                )
+            )
+            for c in found
+        ]
+        page = Page(
+            "Destruction certificates",
+            f"What was destroyed, under which rule and on whose approval; newest first, at "
+            f"most {SHOWN}. Certificates hold no personal data.",
+            tables=[
+                Table(
+                    "certificates",
+                    "Certificates",
+                    ("Case", "Rule", "Profile", "Due", "Approved by", "Destroyed by",
+                     "Destroyed", "Keys shredded"),
+                    rows,
+                    empty="No case has been destroyed yet.",
+                )
+            ],
+        )  # fmt: skip
+        return await self.page(request, PAGE, page.context())
