@@ -222,6 +222,15 @@ class Vault:
         log.info("data key destroyed", extra={"event": "data_key_destroyed", "owner": owner})
         return destroyed
 
+    async def shred_many(self, owners: Sequence[tuple[OwnerKind, uuid.UUID]]) -> int:
+        """Crypto-shred several data keys at once. Returns how many were still there."""
+        names = [owner_of(kind, owner_id) for kind, owner_id in owners]
+        for name in names:
+            self.forget(name)
+        destroyed = await self.store.destroy_many(names)
+        log.info("data keys destroyed", extra={"event": "data_keys_destroyed", "count": len(names)})
+        return destroyed
+
     async def rotate(
         self, batch: int = 500, on_progress: Callable[[int], None] | None = None
     ) -> int:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Column, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.retention_queue import Planned
@@ -44,17 +45,28 @@ class Unfinished:
         return cls(row.case_id, row.customer_id, row.bundle_key, row.certificate_id)
 
 
-async def count_rows(session: AsyncSession, case_id: uuid.UUID) -> dict[str, int]:
-    """Rows that refer to the case, per table: every table with a foreign key to cases."""
-    counts: dict[str, int] = {"cases": 1}
+def _referring_columns() -> list[tuple[str, Column[Any]]]:
+    """(table, column) of every foreign key to cases.id, across every table module."""
+    found = []
     for tab in metadata.sorted_tables:
         for fk in tab.foreign_keys:
-            if fk.column.table.name == "cases" and fk.parent.table is tab and tab.name != "cases":
-                found = await session.scalar(
-                    select(func.count()).select_from(tab).where(fk.parent == case_id)
-                )
-                if found:
-                    counts[tab.name] = counts.get(tab.name, 0) + int(found)
+            if fk.column.table.name == "cases" and tab.name != "cases":
+                found.append((tab.name, fk.parent))
+    return found
+
+
+async def count_rows(session: AsyncSession, case_id: uuid.UUID) -> dict[str, int]:
+    """Rows that refer to the case, per table (one query): the certificate's counts."""
+    counts: dict[str, int] = {"cases": 1}
+    parts = [
+        select(literal(name).label("name"), func.count().label("n"))
+        .select_from(col.table)
+        .where(col == case_id)
+        for name, col in _referring_columns()
+    ]
+    for name, found in (await session.execute(union_all(*parts))).all():
+        if found:
+            counts[name] = counts.get(name, 0) + int(found)
     return counts
 
 

@@ -31,7 +31,7 @@ from casework.retention_schedule import RetentionPolicy
 from records.database import Database
 from records.models import Case, Role
 from records.retention_tables import DestructionCertificate, RetentionProgress
-from records.vault import Vault
+from records.vault import OwnerKind, Vault
 from retention.archive import mark_archived, write_bundle
 from retention.archive_store import ArchiveStore
 from retention.destroy import Unfinished, delete_rows, unfinished
@@ -43,6 +43,9 @@ JOB_ACTOR = Actor(
     label="system:retention",
     roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
 )
+# Destructions finished together: one key-store transaction (and, on SQLite, one checkpoint
+# that erases the shredded keys from the file) per batch instead of per key.
+FINISH_BATCH = 200
 # The steps a hook is told about, in the order a case passes them.
 STEPS = (
     "archive.bundle_written",
@@ -85,6 +88,7 @@ class RetentionJob:
     hook: Callable[[str, uuid.UUID], None] = lambda step, case_id: None
     on_start: Callable[[int], None] = lambda due: None
     on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None
+    _destroyed: int = 0  # rows deleted since the last batch of keys was shredded
 
     async def run(self, as_of: dt.date) -> JobReport:
         report = JobReport()
@@ -97,6 +101,9 @@ class RetentionJob:
             outcome = await self._handle(case_id, as_of)
             report.outcomes.append(outcome)
             self.on_outcome(outcome)
+            if self._destroyed >= FINISH_BATCH:
+                await self.finish_interrupted()
+                self._destroyed = 0
         await self.finish_interrupted()
         await self._erase_freed_space()
         return report
@@ -136,8 +143,8 @@ class RetentionJob:
                 if not may_destroy(planned, self.policy):
                     await session.rollback()
                     return None
-                progress = await self._destroy_rows(session, planned)
-                await self._finish(progress)
+                self._destroyed += 1
+                await self._destroy_rows(session, planned)
                 return CaseOutcome(planned.reference, "destroyed")
             await session.rollback()
             return None
@@ -179,40 +186,52 @@ class RetentionJob:
         return progress
 
     async def finish_interrupted(self) -> int:
-        """Finish every destruction whose rows are gone (steps 2 and 3)."""
+        """Finish every destruction whose rows are gone (steps 2 and 3), a batch at a time."""
         finished = 0
         while True:
             async with self.database.sessions() as session:
-                pending = await unfinished(session)
+                pending = await unfinished(session, limit=FINISH_BATCH)
                 await session.rollback()
             if not pending:
                 return finished
-            for progress in pending:
-                await self._finish(progress)
-                finished += 1
+            finished += await self._finish(pending)
 
-    async def _finish(self, progress: Unfinished) -> None:
-        case_id = progress.case_id
-        await self.vault.shred("case", case_id)
-        self.hook("destroy.case_key_shredded", case_id)
-        if progress.customer_id is not None:
-            await self.vault.shred("customer", progress.customer_id)
-        # Keys known gone, whether this run or an interrupted one shredded them.
-        shredded = 1 if progress.customer_id is None else 2
-        if progress.bundle_key is not None:
-            self.store.delete(progress.bundle_key)
-        self.hook("destroy.bundle_deleted", case_id)
+    async def _finish(self, batch: list[Unfinished]) -> int:
+        """Shred the keys and delete the bundles of a batch, then complete their certificates
+        in one transaction. Shredding and deleting twice is harmless, so a batch interrupted
+        anywhere is simply done again."""
+        keys: list[tuple[OwnerKind, uuid.UUID]] = [("case", u.case_id) for u in batch]
+        keys += [("customer", u.customer_id) for u in batch if u.customer_id is not None]
+        await self.vault.shred_many(keys)
+        self._tell("destroy.case_key_shredded", batch)
+        for unfinished_case in batch:
+            if unfinished_case.bundle_key is not None:
+                self.store.delete(unfinished_case.bundle_key)
+        self._tell("destroy.bundle_deleted", batch)
+        done = 0
         async with self.database.sessions() as session, session.begin():
-            row = await session.get(RetentionProgress, case_id, with_for_update=True)
-            if row is None:
-                return  # another process finished it
-            if row.certificate_id is not None:
-                certificate = await session.get(DestructionCertificate, row.certificate_id)
+            ids = [u.case_id for u in batch]
+            rows = await session.scalars(
+                select(RetentionProgress)
+                .where(RetentionProgress.case_id.in_(ids))
+                .with_for_update(skip_locked=True)
+            )
+            for row in rows.all():
+                certificate = None
+                if row.certificate_id is not None:
+                    certificate = await session.get(DestructionCertificate, row.certificate_id)
                 if certificate is not None and certificate.completed_at is None:
                     certificate.completed_at = self.clock()
-                    certificate.keys_shredded = shredded
-            await session.delete(row)
-        self.hook("destroy.completed", case_id)
+                    # Keys known gone, whether this run or an interrupted one shredded them.
+                    certificate.keys_shredded = 1 if row.customer_id is None else 2
+                await session.delete(row)
+                done += 1
+        self._tell("destroy.completed", batch)
+        return done
+
+    def _tell(self, step: str, batch: list[Unfinished]) -> None:
+        for unfinished_case in batch:
+            self.hook(step, unfinished_case.case_id)
 
     async def _erase_freed_space(self) -> None:
         """After deletions: on SQLite, checkpoint the case database's write-ahead log, so old

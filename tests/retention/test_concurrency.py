@@ -1,0 +1,130 @@
+"""Two `tact retention run` processes at once on PostgreSQL, over the same due cases: every
+case is archived and destroyed exactly once (row locks that skip rows another process has)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from casework.arrangements import validate_parameters
+from records.cases import NewCase, add_arrangement, create_cases
+from records.customers import NewCustomer, create_customers
+from records.database import Database
+from records.models import AccessLogEntry, ArrangementKind, CaseState, CustomerKind
+from records.retention_tables import DestructionApproval, DestructionCertificate
+from records.vault import Vault
+from tests.retention.world import build_world
+
+CASES = int(os.environ.get("TACT_TEST_RETENTION_CASES", "1000"))
+NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
+ENDS = dt.date(2020, 2, 29)
+DESTROY_DAY = dt.date(2026, 3, 1)
+TACT = str(Path(sys.executable).parent / "tact")
+pytestmark = pytest.mark.slow
+
+
+async def seed(database: Database, vault: Vault, count: int) -> list[str]:
+    """`count` settled cases whose arrangement ended on ENDS, destruction already approved."""
+    world = await build_world(database, NOW)
+    housing = world.services["housing"]
+    references = []
+    async with database.sessions() as session, session.begin():
+        customers = await create_customers(
+            session,
+            vault,
+            [NewCustomer(CustomerKind.INDIVIDUAL, f"Person {n}") for n in range(count)],
+        )
+        cases = await create_cases(
+            session,
+            vault,
+            [NewCase(housing, c, NOW, state=CaseState.DECIDED) for c in customers],
+        )
+        parameters = validate_parameters(ArrangementKind.NAMED_OFFICER, {})
+        for case in cases:
+            await add_arrangement(
+                session,
+                vault,
+                case,
+                kind=ArrangementKind.NAMED_OFFICER,
+                parameters=parameters,
+                service_ids=[housing],
+                starts_on=dt.date(2019, 2, 1),
+                ends_on=ENDS,
+            )
+            session.add(
+                DestructionApproval(
+                    id=uuid.uuid4(),
+                    case_id=case.id,
+                    destroy_on=DESTROY_DAY,
+                    requested_by="staff:ig.one",
+                    requested_at=NOW,
+                    approved_by="staff:ig.two",
+                    approved_at=NOW,
+                )
+            )
+            references.append(case.reference)
+    return references
+
+
+async def run_job(env: dict[str, str]) -> list[dict[str, str]]:
+    process = await asyncio.create_subprocess_exec(
+        TACT,
+        "retention",
+        "run",
+        "--as-of",
+        DESTROY_DAY.isoformat(),
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    return [json.loads(line) for line in out.decode().splitlines()]
+
+
+async def test_two_processes_handle_each_due_case_once(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("several job processes at once is a PostgreSQL promise")
+    references = await seed(database, vault, CASES)
+    cases_url, keys_url = database_urls
+    env = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "default",
+    }
+    first, second = await asyncio.gather(run_job(env), run_job(env))
+    destroyed = Counter(
+        line["case"] for line in first + second if line.get("outcome") == "destroyed"
+    )
+    assert set(destroyed) == set(references) and set(destroyed.values()) == {1}
+    assert all(line.get("outcome") != "failed" for line in first + second)
+    async with database.sessions() as session:
+        assert await session.scalar(
+            select(func.count()).select_from(DestructionCertificate)
+        ) == len(references)
+        per_case = Counter(
+            (operation, case_id)
+            for operation, case_id in await session.execute(
+                select(AccessLogEntry.operation, AccessLogEntry.case_id).where(
+                    AccessLogEntry.operation.in_(("archive_case", "destroy_case"))
+                )
+            )
+        )
+    assert len(per_case) == 2 * len(references) and set(per_case.values()) == {1}
