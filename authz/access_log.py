@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
 from authz.witness import publish_after_commit
-from records.errors import NotFound
+from records.errors import NotFound, ValidationFailed
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case
 from records.vault import Vault
 
@@ -263,9 +263,9 @@ class LogFilter:
         if self.actor is not None:
             terms.append(entry.actor == self.actor)
         if self.since is not None:
-            terms.append(entry.at >= _utc(self.since))
+            terms.append(entry.at >= _utc(self.since, "filter.from"))
         if self.until is not None:
-            terms.append(entry.at < _utc(self.until))
+            terms.append(entry.at < _utc(self.until, "filter.to"))
         if self.operation is not None:
             terms.append(entry.operation == self.operation)
         if self.outcome is not None:
@@ -273,8 +273,13 @@ class LogFilter:
         return and_(*terms) if terms else and_(True)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+def _utc(moment: dt.datetime, field: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-12:00 is in the year 10000 in UTC
+        raise ValidationFailed(field, "is outside the range of dates Tact keeps") from None
 
 
 @dataclass(frozen=True)

@@ -30,18 +30,17 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     if skip:
         _check_skip(run, given)
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
+    starts_on = given.starts_on or run.today()
     ends_on = given.ends_on
     if given.duration_months is not None:
-        ends_on = add_months(given.starts_on, given.duration_months)
-    review_on = given.review_on or review_due(run.profile, given.starts_on)
-    arrangements = await _impose(
-        run, begun, given.arrangements, given.starts_on, ends_on, review_on
-    )
+        ends_on = add_months(starts_on, given.duration_months)
+    review_on = given.review_on or review_due(run.profile, starts_on)
+    arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
     deadline = appeal_deadline(run.profile, run.today())
     event = await finish(
         run, begun, Step.DECIDED, given,
-        ends_on=ends_on, review_on=review_on, arrangements_made=arrangements,
+        starts_on=starts_on, ends_on=ends_on, review_on=review_on, arrangements_made=arrangements,
         appeal_route=run.profile.appeal.route, appeal_deadline=deadline,
         health_and_safety=_health_and_safety(given.arrangements),
     )  # fmt: skip
@@ -68,13 +67,14 @@ async def decide_immediate_risk(
 ) -> CaseEvent:
     """Allowed without a warning or the safeguards, flagged, and a full assessment falls due."""
     begun = await begin(run, case_id, Step.DECIDED_IMMEDIATE_RISK)
-    review_on = review_due(run.profile, given.starts_on)
-    made = await _impose(run, begun, given.arrangements, given.starts_on, given.ends_on, review_on)
+    starts_on = given.starts_on or run.today()
+    review_on = review_due(run.profile, starts_on)
+    made = await _impose(run, begun, given.arrangements, starts_on, given.ends_on, review_on)
     begun.case.decided_by = run.actor_id
     assessment_due = full_assessment_due(run.profile, run.today())
     event = await finish(
         run, begun, Step.DECIDED_IMMEDIATE_RISK, given,
-        flagged=True, full_assessment_due=assessment_due, review_on=review_on,
+        flagged=True, full_assessment_due=assessment_due, starts_on=starts_on, review_on=review_on,
         arrangements_made=made, appeal_route=run.profile.appeal.route,
         appeal_deadline=appeal_deadline(run.profile, run.today()),
         health_and_safety=_health_and_safety(given.arrangements),

@@ -211,7 +211,7 @@ class NewArrangement(StepInput):
 class Decide(StepInput):
     reasons: Text
     arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
-    starts_on: dt.date
+    starts_on: dt.date | None = Field(default=None, description="By default, today.")
     ends_on: dt.date | None = None
     duration_months: Annotated[int, Field(ge=1, le=60)] | None = None
     review_on: dt.date | None = None
@@ -222,7 +222,7 @@ class Decide(StepInput):
     def _dates(self) -> Decide:
         if self.ends_on is not None and self.duration_months is not None:
             raise ValueError("endsOn: give endsOn or durationMonths, not both")
-        if self.ends_on is not None and self.ends_on < self.starts_on:
+        if self.ends_on is not None and self.starts_on and self.ends_on < self.starts_on:
             raise ValueError("endsOn: must not be before startsOn")
         return self
 
@@ -231,7 +231,7 @@ class DecideImmediateRisk(StepInput):
     risk: Text
     reasons: Text
     arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
-    starts_on: dt.date
+    starts_on: dt.date | None = Field(default=None, description="By default, today.")
     ends_on: dt.date | None = None
 
 
