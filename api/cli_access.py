@@ -158,22 +158,25 @@ def add(username: str, display_name: str, job_title: str | None, roles: tuple[st
     click.echo(f"Added staff {username} ({held}).")
 
 
+def _change_role(change: Callable[..., Awaitable[bool]], username: str, role: str) -> bool:
+    """Grant or revoke (`change`) ROLE[@SERVICE] through the gate, for that service."""
+    try:
+        parsed_role, service = parse_role_grant(role)
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
+    return gated(
+        Operation.MANAGE_STAFF,
+        lambda s: change(s, username=username, role=parsed_role, service=service, now=utc_now()),
+        Target(service=service),
+    )
+
+
 @staff.command("grant")
 @click.argument("username")
 @click.argument("role")
 def grant(username: str, role: str) -> None:
     """Grant ROLE in SERVICE (ROLE@SERVICE), or in every service (ROLE alone)."""
-    try:
-        parsed_role, service = parse_role_grant(role)
-    except TactError as exc:
-        raise click.ClickException(exc.message) from None
-    changed = gated(
-        Operation.MANAGE_STAFF,
-        lambda s: grant_role(
-            s, username=username, role=parsed_role, service=service, now=utc_now()
-        ),
-        Target(service=service),
-    )
+    changed = _change_role(grant_role, username, role)
     click.echo(f"Granted {role} to {username}." if changed else f"{username} already holds {role}.")
 
 
@@ -183,17 +186,7 @@ def grant(username: str, role: str) -> None:
 def revoke(username: str, role: str) -> None:
     """Revoke ROLE in SERVICE (ROLE@SERVICE), or in every service (ROLE alone). The last
     administrator's admin role cannot be revoked."""
-    try:
-        parsed_role, service = parse_role_grant(role)
-    except TactError as exc:
-        raise click.ClickException(exc.message) from None
-    changed = gated(
-        Operation.MANAGE_STAFF,
-        lambda s: revoke_role(
-            s, username=username, role=parsed_role, service=service, now=utc_now()
-        ),
-        Target(service=service),
-    )
+    changed = _change_role(revoke_role, username, role)
     click.echo(
         f"Revoked {role} from {username}." if changed else f"{username} does not hold {role}."
     )
