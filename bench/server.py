@@ -99,12 +99,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _cpu_of(pid: int) -> float:
+    # Fields after the command name's ")": state is the 3rd field, utime the 14th.
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ServerProcess:
     """`with ServerProcess(root, env, log_path) as server:` starts uvicorn (one worker, uvloop,
     httptools, no access log, output to `log_path`), waits for /readyz, and stops it after."""
 
-    def __init__(self, root: Path, settings_env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, root: Path, settings_env: dict[str, str], log_path: Path, *, workers: int = 1
+    ) -> None:
         self.root = root
+        self.workers = workers
         self.settings_env = settings_env
         self.log_path = log_path
         self.port = free_port()
@@ -121,6 +130,7 @@ class ServerProcess:
             sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
             "--app-dir", str(self.root), "--host", "127.0.0.1", "--port", str(self.port),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+            "--workers", str(self.workers),
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("TACT_")}
         with self.log_path.open("wb") as output:
@@ -140,10 +150,10 @@ class ServerProcess:
         return self
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time of the server process so far, all its threads (Linux)."""
-        # Fields after the command name's ")": state is the 3rd field, utime the 14th.
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time of the server process so far, all its threads and its
+        worker processes (Linux)."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return sum(_cpu_of(int(pid)) for pid in [self.pid, *children])
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_WITHIN
