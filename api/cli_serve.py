@@ -9,6 +9,7 @@ tact schema export [--output PATH] [--check]
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from api.demo import DemoSummary, issue_demo_passwords, issue_demo_portal_key, l
 from api.demo_data import QUICK_START_EMAIL
 from api.logging import configure_logging
 from api.runtime import Runtime
+from api.settings import Settings
 from records.migrate import head_revision
 from schema.root import schema_sdl
 
@@ -80,6 +82,19 @@ def _print_demo(summary: DemoSummary, key: str | None, url: str) -> None:
     click.echo("  " + curl_example(url, key))
 
 
+def demo_switches(settings: Settings, with_demo: bool) -> dict[str, str]:
+    """What `--demo` turns on: GraphiQL and introspection over the made-up data, so the first
+    minute can be spent in a browser. Development only, and never over an explicit setting;
+    production keeps both off unless TACT_GRAPHIQL / TACT_INTROSPECTION say otherwise."""
+    if not with_demo or not settings.development:
+        return {}
+    return {
+        f"TACT_{name.upper()}": "true"
+        for name in ("graphiql", "introspection")
+        if name not in settings.model_fields_set
+    }
+
+
 def serve_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
     group.add_command(serve)
@@ -111,6 +126,11 @@ def serve(with_demo: bool, host: str | None, port: int | None, workers: int | No
     prepared = with_runtime(prepare, settings=settings)
     if prepared is not None:
         _print_demo(*prepared, url=f"http://{host}:{port}/graphql")
+    switches = demo_switches(settings, with_demo)
+    # The workers read their settings from the environment: this is how they learn it.
+    os.environ.update(switches)
+    if "TACT_GRAPHIQL" in switches:
+        click.echo(f"\nGraphiQL (development only): http://{host}:{port}/graphql")
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,

@@ -19,6 +19,7 @@ from collections.abc import Collection
 from types import TracebackType
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from records.errors import TactError
@@ -68,14 +69,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, separators=(",", ":"))
 
 
+# Loggers that speak at `level`; every other library speaks at WARNING and above only (Casbin
+# logs its whole policy at INFO when it loads it).
+OWN_LOGGERS = ("tact", "uvicorn", "uvicorn.error")
+
+
+def _libraries_at_warning(record: logging.LogRecord) -> bool:
+    own = any(record.name == n or record.name.startswith(n + ".") for n in OWN_LOGGERS)
+    return own or record.levelno >= logging.WARNING
+
+
 def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for Tact, uvicorn and everything else. uvicorn's own access log
-    is switched off: RequestLog below writes the one line per request."""
+    is switched off: RequestLog below writes the one line per request. Libraries are kept at
+    WARNING whatever `level` says; Tact's and uvicorn's own lines follow `level`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    # Also for libraries that set their own logger's level (Casbin's dictConfig does).
+    handler.addFilter(_libraries_at_warning)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    wanted = logging.getLevelName(level.upper())
+    root.setLevel(max(logging.WARNING, wanted) if isinstance(wanted, int) else logging.WARNING)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
@@ -107,7 +124,7 @@ class RequestLog:
         request_id = self._request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         echoed = (REQUEST_ID_HEADER.encode(), request_id.encode())
-        status = 500
+        status = 0
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -119,6 +136,12 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if status:
+                raise
+            # Whatever escaped is still a JSON answer with the request id, not plain text.
+            request_log.error("unhandled error", exc_info=True, extra={"request_id": request_id})
+            await _internal_error(request_id)(scope, receive, send_with_id)
         finally:
             path = scope["path"]
             request_log.info(
@@ -127,7 +150,7 @@ class RequestLog:
                     "event": "request",
                     "method": scope["method"],
                     "path": path if path in self.known_paths else "other",
-                    "status": status,
+                    "status": status or 500,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "request_id": request_id,
                 },
@@ -142,3 +165,11 @@ class RequestLog:
                     return text
                 break
         return secrets.token_hex(16)
+
+
+def _internal_error(request_id: str) -> JSONResponse:
+    error = {
+        "message": "Internal error.",
+        "extensions": {"code": "INTERNAL", "requestId": request_id},
+    }
+    return JSONResponse({"errors": [error]}, status_code=500)

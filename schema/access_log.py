@@ -27,6 +27,7 @@ from schema.context import TactContext
 
 _CURSOR_PREFIX = "access-log:"
 _MAX_FIRST = 500
+_MAX_SEQ = 2**63 - 1
 
 
 @strawberry.input(description="Which entries: every field given must match.")
@@ -239,7 +240,9 @@ def _seq_of(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         if text.startswith(_CURSOR_PREFIX):
-            return int(text.removeprefix(_CURSOR_PREFIX))
+            seq = int(text.removeprefix(_CURSOR_PREFIX))
+            if 0 <= seq <= _MAX_SEQ:  # a 64-bit column: a larger number is no cursor of ours
+                return seq
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise ValidationFailed("after", "is not a cursor from this list")

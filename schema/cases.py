@@ -31,7 +31,7 @@ from records.case_files import (
     open_case_file,
     service_slugs,
 )
-from records.errors import NotFound, ValidationFailed
+from records.errors import Forbidden, NotFound, ValidationFailed
 from records.models import CaseState
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
@@ -131,13 +131,19 @@ async def resolve_case(
     operation = Operation.READ_CASE if break_glass_reason else Operation.READ_CASE_SUMMARY
     async with context.sessions() as session:
         case_id = await find_case_id(session, reference) or _NO_CASE
-        async with context.gate.access(
-            session, context.actor, operation, Target(case_id=case_id),
-            request_id=context.request_id, reason=break_glass_reason,
-        ) as access:  # fmt: skip
-            found = await case_summaries(access.session, [case_id])
-            if not found:
-                raise NotFound("no such case")
+        try:
+            async with context.gate.access(
+                session, context.actor, operation, Target(case_id=case_id),
+                request_id=context.request_id, reason=break_glass_reason,
+            ) as access:  # fmt: skip
+                found = await case_summaries(access.session, [case_id])
+                if not found:
+                    raise NotFound("no such case")
+        except NotFound:
+            # A reference that matches no case gets the answer a case in a service the caller
+            # may not see gets, so staff cannot test which references exist elsewhere. The
+            # access log still says not_found.
+            raise Forbidden(f"not permitted: {operation.value}") from None
     case = Case.from_summary(found[0])
     case.break_glass_reason = break_glass_reason
     return case
@@ -225,6 +231,6 @@ def _position(cursor: str | None) -> CasePosition | None:
         if text.startswith(_CURSOR_PREFIX):
             moment, _, case_id = text.removeprefix(_CURSOR_PREFIX).partition("|")
             return CasePosition(uuid.UUID(case_id), as_utc(dt.datetime.fromisoformat(moment)))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         pass
     raise ValidationFailed("after", "is not a cursor from this list")

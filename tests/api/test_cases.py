@@ -287,12 +287,12 @@ async def test_a_case_officer_of_another_service_gets_nothing_about_the_case(
     }
 
 
-async def test_an_unknown_reference_is_not_found_for_a_summary_reader(
+async def test_an_unknown_reference_is_answered_as_a_case_out_of_sight_and_logged_as_not_found(
     client: httpx.AsyncClient, world: CaseWorld, runtime: Runtime
 ) -> None:
     body = await post(client, CASE, bearer(world.tokens["ig.all"]), reference="MC-2026-00000-00000")
 
-    assert body["data"] == {"case": None} and codes(body) == [("case", "NOT_FOUND")]
+    assert body["data"] == {"case": None} and codes(body) == [("case", "FORBIDDEN")]
     assert await outcomes(runtime) == {("read_case_summary", "not_found"): 1}
 
 
