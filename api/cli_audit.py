@@ -19,6 +19,7 @@ from api.runtime import Runtime
 from authz.access_log import LogFilter, checkpoint, query
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
+from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation
 from records.models import AccessLogEntry, Case, Role, utcnow
@@ -43,7 +44,7 @@ async def _verify(runtime: Runtime, say: Callable[[str], None]) -> bool:
         ):
             report = await verify(access.session, gate.signer)
             say(report.describe())
-    except SQLAlchemyError:
+    except (SQLAlchemyError, AccessLogUnavailable):
         if report is None:
             raise
         say("the verification could not be written to the access log: its head is broken")

@@ -5,15 +5,56 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exc, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from records.keystore import KeyStore, make_keystore_engine
+
+# SQLSTATE classes of a lost or refused connection: 08 connection exception, 53 insufficient
+# resources (too many connections), 57 operator intervention (terminated, shutting down,
+# starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+_COMMIT_STARTED = "tact.commit_started"
+
+
+class DatabaseUnavailable(Exception):
+    """The case database cannot be reached now. The edge answers 503 with Retry-After: the
+    caller should try again; nothing was answered without its access-log entry."""
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Is `error` (or what caused it) a lost, refused or timed-out database connection, as
+    opposed to a fault in the statement or the data?"""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DatabaseUnavailable | exc.TimeoutError | OSError):
+            return True
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if str(getattr(error, "sqlstate", None) or "")[:2] in _UNAVAILABLE_SQLSTATES:
+            return True
+        if type(error).__name__ == "ConnectionDoesNotExistError":  # asyncpg, mid-operation
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def commit_started(session: AsyncSession) -> bool:
+    """Has `session` ever tried to commit? Until then nothing it did was written, so a
+    request whose connection was lost may be run again on a fresh one."""
+    return bool(session.sync_session.info.get(_COMMIT_STARTED))
+
+
+@event.listens_for(Session, "before_commit")
+def _note_commit(session: Session) -> None:
+    session.info[_COMMIT_STARTED] = True
 
 
 def async_url(url: str) -> str:

@@ -1,0 +1,259 @@
+"""Storage faults at the edge, over real HTTP: a server on a log with a forged head says why in
+its log and /readyz; PostgreSQL backends terminated under load give 503 + Retry-After (never
+a plain 500 or INTERNAL in a 200), every answer served has its access-log entry, the chain
+verifies, and the server recovers by itself; a server killed with SIGKILL mid-write leaves
+a chain that verifies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from api.app import create_app
+from api.cli import main
+from api.runtime import Runtime
+from records.models import AccessLogEntry
+from tests.api.app_fixtures import FixedClock, app_settings
+from tests.api.portal_world import EMAIL, PortalWorld, api_key, build_portal_world
+from tests.api.test_restriction_status import ask
+from tests.authz.test_log_forged import forge_head
+
+ROOT = Path(__file__).resolve().parents[2]
+TACT = str(Path(sys.executable).with_name("tact"))
+
+
+@pytest.fixture
+async def world(runtime: Runtime, clock: FixedClock) -> PortalWorld:
+    return await build_portal_world(runtime, clock.now)
+
+
+async def entries_by_request(runtime: Runtime) -> set[str]:
+    async with runtime.database.sessions() as session:
+        found = await session.scalars(select(AccessLogEntry.request_id))
+        return {r for r in found if r is not None}
+
+
+def verify_exit(env: dict[str, str]) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["audit", "verify"], env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def env_of(runtime: Runtime) -> dict[str, str]:
+    settings = runtime.settings
+    return {
+        "TACT_DATA_DIR": str(settings.data_dir),
+        "TACT_DATABASE_URL": settings.resolved_database_url,
+        "TACT_KEYSTORE_URL": settings.resolved_keystore_url,
+        "TACT_KEY_FILE": str(settings.resolved_key_file),
+        "TACT_LOG_LEVEL": "WARNING",
+    }
+
+
+# -- a forged head (issue 16, item 6) ------------------------------------------------------
+
+
+async def test_a_server_on_a_forged_head_says_why_in_its_log_and_readyz(
+    client: httpx.AsyncClient,
+    world: PortalWorld,
+    runtime: Runtime,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for _ in range(3):
+        assert (await ask(client, {"email": EMAIL}, headers=api_key(world.housing_key))).is_success
+    await forge_head(runtime.database)
+
+    with caplog.at_level(logging.ERROR, logger="tact.audit"):
+        restarted = await Runtime.start(
+            app_settings(tmp_path, database_urls, key_file), migrate=False
+        )
+    try:
+        assert any(r.__dict__.get("event") == "access_log_head_broken" for r in caplog.records)
+        app = create_app(restarted, clock=clock)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as http:
+            ready = await http.get("/readyz")
+            answer = await ask(http, {"email": EMAIL}, headers=api_key(world.housing_key))
+    finally:
+        await restarted.close()
+
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "reason": "the access log cannot be appended to",
+    }
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"].isdigit()
+    error = answer.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert "access log" in error["message"]
+    assert EMAIL not in answer.text
+
+
+# -- a real server process -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def tact_serve(
+    env: dict[str, str], workers: int = 1
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """`tact serve` in its own process, as the README runs it; yields its base URL and the
+    process (with one worker, uvicorn serves in that process itself)."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        TACT,
+        "serve",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        env={**os.environ, **env, "TACT_WORKERS": str(workers)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: workers go with it
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as http:
+            for _ in range(2400):  # until it listens (a bound on start-up, not an assertion)
+                try:
+                    if (await http.get("/healthz")).is_success:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("tact serve did not start")
+        yield base, process
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+
+
+def payload() -> dict[str, Any]:
+    from tests.api.test_restriction_status import STATUS
+
+    return {"query": STATUS, "variables": {"lookup": {"email": EMAIL}, "service": "housing"}}
+
+
+async def terminate_backends(cases_url: str) -> int:
+    """pg_terminate_backend on every other connection to this test's case database only."""
+    database = cases_url.rpartition("/")[2]
+    conn = await asyncpg.connect(cases_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await conn.close()
+    return len(rows)
+
+
+def check_answer(response: httpx.Response) -> bool:
+    """True for a served answer; a refusal must be a JSON 503 with Retry-After."""
+    if response.status_code == 200:
+        body = response.json()
+        assert "errors" not in body, body
+        assert body["data"]["restrictionStatus"]["restricted"] is True
+        return True
+    assert response.status_code == 503, (response.status_code, response.text)
+    assert response.headers["retry-after"].isdigit()
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    return False
+
+
+@pytest.mark.postgres
+async def test_terminated_backends_under_load_answer_503_and_recover(
+    world: PortalWorld, runtime: Runtime
+) -> None:
+    if runtime.database.engine.dialect.name != "postgresql":
+        pytest.skip("terminating backends is a PostgreSQL fault")
+    env = env_of(runtime)
+    served: list[str] = []
+    refused = terminated = 0
+    async with tact_serve(env) as (base, _), httpx.AsyncClient(base_url=base) as http:
+        headers = api_key(world.housing_key)
+        for round_ in range(12):
+            answers = await asyncio.gather(
+                *(http.post("/graphql", json=payload(), headers=headers) for _ in range(8)),
+                terminate_backends(env["TACT_DATABASE_URL"]) if round_ % 2 == 0 else _nothing(),
+            )
+            terminated += answers[-1]
+            for response in answers[:-1]:
+                if check_answer(response):
+                    served.append(response.headers["x-request-id"])
+                else:
+                    refused += 1
+        # Recovery by itself: with the faults over, the next requests are served.
+        assert (await http.get("/readyz")).status_code == 200
+        after = await http.post("/graphql", json=payload(), headers=headers)
+        assert check_answer(after)
+        served.append(after.headers["x-request-id"])
+
+    assert terminated > 0
+    assert len(served) > 12 * 8 // 2
+    logged = await entries_by_request(runtime)
+    assert set(served) <= logged  # every answer served has its access-log entry
+    code, output = await asyncio.to_thread(verify_exit, env)
+    assert code == 0, output
+
+
+async def _nothing() -> int:
+    return 0
+
+
+async def test_a_server_killed_mid_write_leaves_a_chain_that_verifies(
+    world: PortalWorld, runtime: Runtime
+) -> None:
+    env = env_of(runtime)
+    served: list[str] = []
+    headers = api_key(world.housing_key)
+    async with tact_serve(env) as (base, server), httpx.AsyncClient(base_url=base) as http:
+        for _ in range(3):
+            for response in await asyncio.gather(
+                *(http.post("/graphql", json=payload(), headers=headers) for _ in range(8))
+            ):
+                assert check_answer(response)
+                served.append(response.headers["x-request-id"])
+        # SIGKILL while a burst of lookups (and their entries) is in flight.
+        burst = [
+            asyncio.create_task(http.post("/graphql", json=payload(), headers=headers))
+            for _ in range(16)
+        ]
+        await asyncio.wait(burst, return_when=asyncio.FIRST_COMPLETED)
+        server.send_signal(signal.SIGKILL)
+        for outcome in await asyncio.gather(*burst, return_exceptions=True):
+            if isinstance(outcome, httpx.Response) and check_answer(outcome):
+                served.append(outcome.headers["x-request-id"])
+
+    assert set(served) <= await entries_by_request(runtime)
+    code, output = await asyncio.to_thread(verify_exit, env)
+    assert code == 0, output
+    # ...and a new server appends to that chain as if nothing happened.
+    async with tact_serve(env) as (base, _), httpx.AsyncClient(base_url=base) as http:
+        assert check_answer(await http.post("/graphql", json=payload(), headers=headers))
+    assert (await asyncio.to_thread(verify_exit, env))[0] == 0
