@@ -34,6 +34,7 @@ from schema.deadlines import DeadlineQuery
 from schema.errors import Concealment, log_errors, one_of_arguments, present_all
 from schema.limits import DocumentLimits
 from schema.portal import PortalQuery
+from schema.retention import RetentionMutation, RetentionQuery
 from schema.screening import ScreeningMutation, ScreeningQuery
 from schema.workflow import WorkflowMutation
 
@@ -48,13 +49,14 @@ CACHE_SIZE = 256
 
 @strawberry.type
 class Query(
-    PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery
-):
+    PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery,
+    RetentionQuery,
+):  # fmt: skip
     pass
 
 
 @strawberry.type
-class Mutation(WorkflowMutation, ScreeningMutation):
+class Mutation(WorkflowMutation, ScreeningMutation, RetentionMutation):
     pass
 
 

@@ -1,0 +1,312 @@
+"""GraphQL for records management, for IG officers: the retention preview, holds, approvals
+of destruction and destruction certificates.
+
+Every resolver goes through the gate (APPROVE_DESTRUCTION for the queue, approvals and
+certificates; MANAGE_HOLDS for holds), so each is logged. Nothing here opens sealed data:
+references, dates, reasons from a fixed list, actor labels and counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.gate import Target
+from authz.operations import Operation
+from casework.retention_queue import Planned, plan, plan_one
+from casework.retention_schedule import RetentionPolicy
+from records.case_files import find_case_id
+from records.certificates import (
+    ApprovalView,
+    approval_case_of,
+    approve,
+    list_certificates,
+    request_approval,
+)
+from records.errors import InvalidTransition, NotFound, ValidationFailed
+from records.holds import HoldView, hold_case_of, holds_on, parse_reason, place_hold, release_hold
+from records.retention_tables import DestructionCertificate, RetentionHold
+from schema.context import TactContext
+
+_MAX_FIRST = 500
+
+
+@strawberry.type(
+    name="RetentionHold",
+    description="A hold: the case is neither archived nor destroyed while it stands.",
+)
+class HoldType:
+    id: strawberry.ID | None
+    reason: str
+    automatic: bool
+    placed_by: str | None
+    placed_at: dt.datetime | None
+    released_at: dt.datetime | None = None
+
+    @classmethod
+    def from_view(cls, view: HoldView) -> HoldType:
+        return cls(
+            id=strawberry.ID(str(view.id)) if view.id else None,
+            reason=view.reason.value,
+            automatic=view.automatic,
+            placed_by=view.placed_by,
+            placed_at=view.placed_at,
+        )
+
+    @classmethod
+    def from_record(cls, hold: RetentionHold) -> HoldType:
+        return cls(
+            id=strawberry.ID(str(hold.id)),
+            reason=hold.reason.value,
+            automatic=False,
+            placed_by=hold.placed_by,
+            placed_at=hold.placed_at,
+            released_at=hold.released_at,
+        )
+
+
+@strawberry.type(name="DestructionApproval")
+class ApprovalType:
+    id: strawberry.ID
+    destroy_on: dt.date
+    requested_by: str
+    approved_by: str | None
+
+    @classmethod
+    def from_view(cls, view: ApprovalView) -> ApprovalType:
+        return cls(
+            id=strawberry.ID(str(view.id)),
+            destroy_on=view.destroy_on,
+            requested_by=view.requested_by,
+            approved_by=view.approved_by,
+        )
+
+
+@strawberry.type(
+    name="RetentionItem", description="A case due to be archived or destroyed, and why."
+)
+class RetentionItemType:
+    case_reference: str
+    action: str = strawberry.field(description="archive, destroy, held or awaiting_approval")
+    rule: str
+    trigger_on: dt.date
+    archive_on: dt.date
+    destroy_on: dt.date
+    destroy_due: bool
+    holds: list[HoldType]
+    approval: ApprovalType | None
+
+    @classmethod
+    def from_planned(cls, planned: Planned) -> RetentionItemType:
+        s = planned.schedule
+        return cls(
+            case_reference=planned.reference,
+            action=planned.action.value,
+            rule=planned.rule,
+            trigger_on=s.trigger_on,
+            archive_on=s.archive_on,
+            destroy_on=s.destroy_on,
+            destroy_due=planned.destroy_due,
+            holds=[HoldType.from_view(h) for h in planned.holds],
+            approval=ApprovalType.from_view(planned.approval) if planned.approval else None,
+        )
+
+
+@strawberry.type(name="DestructionCertificate", description="What was destroyed; no personal data.")
+class CertificateType:
+    case_reference: str
+    rule: str
+    profile_name: str
+    profile_version: str
+    trigger_on: dt.date
+    archive_on: dt.date
+    destroy_on: dt.date
+    requested_by: str | None
+    approved_by: str | None
+    counts: strawberry.scalars.JSON
+    bundle_digest: str | None
+    keys_shredded: int
+    destroyed_at: dt.datetime
+    completed_at: dt.datetime | None
+
+    @classmethod
+    def from_record(cls, c: DestructionCertificate) -> CertificateType:
+        return cls(
+            case_reference=c.case_reference,
+            rule=c.rule,
+            profile_name=c.profile_name,
+            profile_version=c.profile_version,
+            trigger_on=c.trigger_on,
+            archive_on=c.archive_on,
+            destroy_on=c.destroy_on,
+            requested_by=c.requested_by,
+            approved_by=c.approved_by,
+            counts=c.counts,
+            bundle_digest=c.bundle_digest,
+            keys_shredded=c.keys_shredded,
+            destroyed_at=c.destroyed_at,
+            completed_at=c.completed_at,
+        )
+
+
+def _policy(context: TactContext) -> RetentionPolicy:
+    return RetentionPolicy.of(context.profile)
+
+
+async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
+    case_id = await find_case_id(session, reference)
+    await session.rollback()
+    if case_id is None:
+        raise NotFound("no case with that reference")
+    return case_id
+
+
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed(field, "is not an id") from None
+
+
+@strawberry.type
+class RetentionQuery:
+    @strawberry.field(
+        description="Cases due to be archived or destroyed on a day (default today), with the "
+        "rule, holds and approvals. Changes nothing."
+    )
+    async def retention_preview(
+        self, info: strawberry.Info[TactContext, None], as_of: dt.date | None = None
+    ) -> list[RetentionItemType]:
+        context = info.context
+        day = as_of or context.today()
+        found: list[RetentionItemType] = []
+        async with context.sessions() as session, context.gate.access(
+            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            async for batch in plan(access.session, _policy(context), day):
+                found.extend(RetentionItemType.from_planned(p) for p in batch)
+        return found
+
+    @strawberry.field(description="Destruction certificates, newest first.")
+    async def destruction_certificates(
+        self,
+        info: strawberry.Info[TactContext, None],
+        case_ref: str | None = None,
+        first: int = 100,
+    ) -> list[CertificateType]:
+        if not 1 <= first <= _MAX_FIRST:
+            raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
+        context = info.context
+        async with context.sessions() as session, context.gate.access(
+            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            rows = await list_certificates(access.session, reference=case_ref, limit=first)
+            return [CertificateType.from_record(c) for c in rows]
+
+    @strawberry.field(description="The holds in force on a case, placed and automatic.")
+    async def retention_holds(
+        self, info: strawberry.Info[TactContext, None], case_ref: str
+    ) -> list[HoldType]:
+        context = info.context
+        async with context.sessions() as session:
+            case_id = await _case(session, case_ref)
+            async with context.gate.access(
+                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+                request_id=context.request_id,
+            ) as access:  # fmt: skip
+                holds = await holds_on(access.session, [case_id])
+                return [HoldType.from_view(h) for h in holds.get(case_id, [])]
+
+
+@strawberry.type
+class RetentionMutation:
+    @strawberry.mutation(
+        description="Place a hold: litigation, ombudsman_investigation, subject_access_request "
+        "or open_complaint."
+    )
+    async def place_hold(
+        self, info: strawberry.Info[TactContext, None], case_ref: str, reason: str
+    ) -> HoldType:
+        context = info.context
+        why = parse_reason(reason)
+        async with context.sessions() as session:
+            case_id = await _case(session, case_ref)
+            async with context.gate.access(
+                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+                request_id=context.request_id,
+            ) as access:  # fmt: skip
+                label = access.actor.label
+                hold = await place_hold(access.session, case_id, why, label, context.clock())
+                return HoldType.from_record(hold)
+
+    @strawberry.mutation(description="Release a hold placed by an IG officer.")
+    async def release_hold(
+        self, info: strawberry.Info[TactContext, None], hold_id: strawberry.ID
+    ) -> HoldType:
+        context = info.context
+        wanted = _uuid(str(hold_id), "holdId")
+        async with context.sessions() as session:
+            case_id = await hold_case_of(session, wanted)
+            await session.rollback()
+            if case_id is None:
+                raise NotFound("no such hold")
+            async with context.gate.access(
+                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+                request_id=context.request_id,
+            ) as access:  # fmt: skip
+                label = access.actor.label
+                hold = await release_hold(access.session, wanted, label, context.clock())
+                return HoldType.from_record(hold)
+
+    @strawberry.mutation(description="Ask for approval to destroy an archived case that is due.")
+    async def request_destruction_approval(
+        self,
+        info: strawberry.Info[TactContext, None],
+        case_ref: str,
+        as_of: dt.date | None = None,
+    ) -> ApprovalType:
+        context = info.context
+        day = as_of or context.today()
+        async with context.sessions() as session:
+            case_id = await _case(session, case_ref)
+            async with context.gate.access(
+                session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
+                request_id=context.request_id,
+            ) as access:  # fmt: skip
+                planned = await plan_one(access.session, _policy(context), day, case_id)
+                if planned is None or not planned.destroy_due:
+                    raise InvalidTransition("the case is not due for destruction")
+                asked = await request_approval(
+                    access.session, case_id, planned.schedule.destroy_on, access.actor.label,
+                    context.clock(),
+                )  # fmt: skip
+                return ApprovalType.from_view(asked)
+
+    @strawberry.mutation(
+        description="Approve a requested destruction (not one's own request where the profile "
+        "asks for two people)."
+    )
+    async def approve_destruction(
+        self, info: strawberry.Info[TactContext, None], approval_id: strawberry.ID
+    ) -> ApprovalType:
+        context = info.context
+        wanted = _uuid(str(approval_id), "approvalId")
+        async with context.sessions() as session:
+            case_id = await approval_case_of(session, wanted)
+            await session.rollback()
+            if case_id is None:
+                raise NotFound("no such approval request")
+            async with context.gate.access(
+                session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
+                request_id=context.request_id,
+            ) as access:  # fmt: skip
+                approved = await approve(
+                    access.session, wanted, access.actor.label, context.clock(),
+                    two_person=_policy(context).two_person_approval,
+                )  # fmt: skip
+                return ApprovalType.from_view(approved)

@@ -1,0 +1,104 @@
+"""Records management over GraphQL, as an IG officer drives it over HTTP with a bearer token:
+preview, place and release a hold, ask for and give approval, list certificates. Other
+roles are refused; bad input names its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+
+from api.cli_retention import _run
+from api.runtime import Runtime
+from api.staff_tokens import LocalSigningKey
+from tests.api.app_fixtures import FixedClock
+from tests.retention.world import STAFF, add_case, build_world
+
+DAY = "2026-03-02"
+PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) {
+  caseReference action rule destroyOn destroyDue holds { id reason automatic }
+  approval { id requestedBy approvedBy } } }"""
+PLACE = """mutation Place($caseRef: String!, $reason: String!) {
+  placeHold(caseRef: $caseRef, reason: $reason) { id reason placedBy } }"""
+RELEASE = """mutation Release($id: ID!) { releaseHold(holdId: $id) { id releasedAt } }"""
+REQUEST = """mutation Request($caseRef: String!, $asOf: Date) {
+  requestDestructionApproval(caseRef: $caseRef, asOf: $asOf) { id requestedBy } }"""
+APPROVE = """mutation Approve($id: ID!) { approveDestruction(approvalId: $id) { approvedBy } }"""
+CERTIFICATES = """{ destructionCertificates { caseReference rule profileName profileVersion
+  approvedBy counts keysShredded bundleDigest } }"""
+
+
+def token(runtime: Runtime, username: str, now: dt.datetime) -> str:
+    settings = runtime.settings
+    local = LocalSigningKey.load_or_create(settings.resolved_local_signing_key_file)
+    return local.issue(
+        username,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        now=now,
+        lifetime=dt.timedelta(minutes=15),
+    )
+
+
+async def ask(
+    client: httpx.AsyncClient, bearer: str, query: str, **variables: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    world = await build_world(runtime.database, clock.now)
+    case_id = await add_case(
+        runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)]
+    )
+    reference = world.references[case_id]
+    ig_one, ig_two, manager = (
+        token(runtime, name, clock.now) for name in ("ig.one", "ig.two", "manager.housing")
+    )
+    assert set(STAFF) >= {"ig.one", "ig.two", "manager.housing"}
+
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["caseReference"] == reference and item["action"] == "archive"
+    assert item["destroyDue"] and item["destroyOn"] == "2026-03-01"
+    assert item["rule"].startswith("after_last_restriction: destroy 6 years")
+
+    refused = await ask(client, manager, PREVIEW, asOf=DAY)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    bad = await ask(client, ig_one, PLACE, caseRef=reference, reason="because")
+    assert bad["errors"][0]["extensions"]["field"] == "reason"
+
+    hold = (await ask(client, ig_one, PLACE, caseRef=reference, reason="litigation"))["data"]
+    assert hold["placeHold"]["placedBy"] == "staff:ig.one"
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["action"] == "held" and [h["reason"] for h in item["holds"]] == ["litigation"]
+    released = await ask(client, ig_two, RELEASE, id=hold["placeHold"]["id"])
+    assert released["data"]["releaseHold"]["releasedAt"]
+
+    await _run(runtime, dt.date(2026, 3, 2), tty=False)  # archives; approval is required
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["action"] == "awaiting_approval"
+    asked = (await ask(client, ig_one, REQUEST, caseRef=reference, asOf=DAY))["data"]
+    approval_id = asked["requestDestructionApproval"]["id"]
+    approved = await ask(client, ig_two, APPROVE, id=approval_id)
+    assert approved["data"]["approveDestruction"]["approvedBy"] == "staff:ig.two"
+
+    report = await _run(runtime, dt.date(2026, 3, 2), tty=False)
+    assert report.count("destroyed") == 1
+    (certificate,) = (await ask(client, ig_one, CERTIFICATES))["data"]["destructionCertificates"]
+    assert certificate["caseReference"] == reference
+    assert certificate["profileName"] == "default" and certificate["approvedBy"] == "staff:ig.two"
+    assert certificate["keysShredded"] == 2 and certificate["counts"]["evidence_entries"] == 1
+    assert (await ask(client, manager, CERTIFICATES))["errors"][0]["extensions"]["code"] == (
+        "FORBIDDEN"
+    )
