@@ -52,6 +52,7 @@ from authz.operations import (
 )
 from authz.relations import Facts
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
+from records.free_text import has_control_characters, visible_length
 from records.models import Service
 from records.vault import Vault
 
@@ -316,6 +317,9 @@ class Gate:
         if reason is not None and len(reason) > _REASON_MAX:
             error = ValidationFailed("reason", f"must be at most {_REASON_MAX} characters")
             await self._refuse(session, entry, error)
+        if reason is not None and has_control_characters(reason):
+            error = ValidationFailed("reason", "must not contain control characters")
+            await self._refuse(session, entry, error)
         entry = replace(entry, reason=reason)
         await self.decisions.refresh(session)
         asked = {Operation.READ_CASE if operation in _GLASS_OPERATIONS else operation}
@@ -354,9 +358,9 @@ class Gate:
         if actor.kind is not ActorKind.STAFF or facts.case_id is None:
             return Verdict(Outcome.DENIED)
         verdict = self.decide(actor, Operation.BREAK_GLASS, facts)
-        if verdict.allowed and len(reason.strip()) < BREAK_GLASS_MIN_REASON:
+        if verdict.allowed and visible_length(reason) < BREAK_GLASS_MIN_REASON:
             error = ValidationFailed(
-                "reason", f"say why, in at least {BREAK_GLASS_MIN_REASON} characters"
+                "reason", f"say why, in at least {BREAK_GLASS_MIN_REASON} visible characters"
             )
             await self._refuse(session, replace(entry, reason=None), error)
         return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict
