@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import prelude
+from tests.scenarios.world import prelude, routed_and_emergency
 
 PROFILE = "cambridgeshire-cc"
 ON_THE_SPOT = {
@@ -28,6 +28,7 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         flagged = await walk.step("manager", "decideImmediateRisk", **ON_THE_SPOT)
         assert flagged["case"]["state"] == "DECIDED"
         assert flagged["event"]["details"]["flagged"] is True
+        assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
         assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("REVIEW", "2026-09-02"),

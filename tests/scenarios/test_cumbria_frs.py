@@ -9,6 +9,13 @@ import datetime as dt
 
 from casework.profiles import load_profile
 from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import (
+    CHECKED,
+    CLOSED_REPAIR,
+    LETTERS_ONLY,
+    NAMED_OFFICER,
+    contact_battery,
+)
 
 PROFILE = "cumbria-frs"
 START = dt.date(2026, 3, 2)
@@ -70,6 +77,16 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
             sentOn="2026-03-02",
             format="LETTER",
         )
+        answers = await contact_battery(walk)
+        outcomes = {name: answers[name]["outcome"] for name in CHECKED}
+        assert outcomes == {
+            "allowed": "PROCEED", "routed": "ROUTE", "filed": "FILE", "declined": "DECLINE",
+            "emergency": "PROCEED",
+        }  # fmt: skip
+        assert answers["routed"]["routeTo"] == "Officer Example"
+        assert answers["declined"]["permittedRoute"]
+        assert answers["screened"] == {"newMatter": True, "referralReference": "COMP-2026-014"}
+        assert answers["queue_after"] == []
 
         walk.on(dt.date(2026, 3, 10))
         lodged = await walk.step(
@@ -116,6 +133,9 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
         await walk.step(
             "decider", "liftArrangement", kind="CONTACT_CHANNEL", reasons="No longer needed."
         )
+        await walk.step(
+            "decider", "liftArrangement", kind="CLOSED_MATTER", reasons="No longer needed."
+        )
         ended = await walk.step(
             "decider", "liftArrangement", kind="NAMED_OFFICER", reasons="No longer needed."
         )
@@ -136,9 +156,6 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
 def decision() -> dict[str, object]:
     return {
         "reasons": "Contact continued at the same level after the warning.",
-        "arrangements": [
-            {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"},
-            {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}},
-        ],
+        "arrangements": [NAMED_OFFICER, LETTERS_ONLY, CLOSED_REPAIR],
         "startsOn": "2026-03-02",
     }

@@ -8,7 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import NAMED_OFFICER, decision, prelude, safeguards
+from tests.scenarios.world import (
+    NAMED_OFFICER,
+    decision,
+    prelude,
+    routed_and_emergency,
+    safeguards,
+)
 
 PROFILE = "merseyside-frs"
 CONFERENCE = {
@@ -66,6 +72,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             "decider", "decide", **decision(walk.today, NAMED_OFFICER, PROACTIVE)
         )
         assert decided["event"]["details"]["reviewOn"] == "2026-06-02"  # every quarter
+        assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
         await walk.step(
             "officer",
             "recordNotification",

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import decision, prelude, safeguards
+from tests.scenarios.world import (
+    CHECKED,
+    CLOSED_REPAIR,
+    LETTERS_ONLY,
+    NAMED_OFFICER,
+    contact_battery,
+    decision,
+    prelude,
+    safeguards,
+)
 
 PROFILE = "portsmouth-cc"
 
@@ -31,7 +40,9 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "manager", "refer", reasons="Step one did not change the contact.",
             referralPack=["contact log", "step one letter"],
         )  # fmt: skip
-        decided = await walk.step("decider", "decide", **decision(walk.today))
+        decided = await walk.step(
+            "decider", "decide", **decision(walk.today, NAMED_OFFICER, LETTERS_ONLY, CLOSED_REPAIR)
+        )
         assert decided["event"]["details"]["appealDeadline"] == "2026-03-30"  # 28 days
         assert decided["event"]["details"]["reviewOn"] == "2027-03-02"
         not_sent = await walk.step(
@@ -39,6 +50,11 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             notSentReason="A letter would escalate the situation; told in person instead.",
         )  # fmt: skip
         assert not_sent["event"]["step"] == "NOTIFICATION_RECORDED"
+        answers = await contact_battery(walk)
+        assert [answers[n]["outcome"] for n in CHECKED] == [
+            "PROCEED", "ROUTE", "FILE", "DECLINE", "PROCEED",
+        ]  # fmt: skip
+        assert answers["queue_after"] == []
 
         walk.on(dt.date(2026, 4, 2))
         # A late appeal is taken as the customer's request for review of this period...

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import NAMED_OFFICER, decision, prelude, safeguards
+from tests.scenarios.world import (
+    CHECKED,
+    CLOSED_REPAIR,
+    LETTERS_ONLY,
+    NAMED_OFFICER,
+    contact_battery,
+    decision,
+    prelude,
+    safeguards,
+)
 
 PROFILE = "rhondda-cynon-taf"
 HS_EXCLUSION = {
@@ -41,7 +50,9 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         scoped = await walk.refused("decider", "decide", **decision(walk.today, council_wide))
         assert (scoped.code, scoped.field) == ("VALIDATION_FAILED", "input.arrangements.0.services")
         decided = await walk.step(
-            "decider", "decide", **decision(walk.today, NAMED_OFFICER, HS_EXCLUSION)
+            "decider",
+            "decide",
+            **decision(walk.today, NAMED_OFFICER, HS_EXCLUSION, LETTERS_ONLY, CLOSED_REPAIR),
         )
         details = decided["event"]["details"]
         # 15 working days from 19 March 2027, over Good Friday and Easter Monday (Wales).
@@ -52,6 +63,11 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
             "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
             format="WELSH",
         )  # fmt: skip
+        answers = await contact_battery(walk)
+        assert [answers[n]["outcome"] for n in CHECKED] == [
+            "PROCEED", "ROUTE", "FILE", "DECLINE", "PROCEED",
+        ]  # fmt: skip
+        assert answers["queue_after"] == []
 
         walk.on(dt.date(2027, 3, 25))
         appeal = {"receivedOn": "2027-03-25", "against": "DECISION", "grounds": "Disputed."}

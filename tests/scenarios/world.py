@@ -35,7 +35,7 @@ STAFF: dict[str, tuple[tuple[Role, str | None], ...]] = {
     "decider": ((Role.DECISION_MAKER, "housing"), (Role.REVIEWER, "housing")),
     "other.decider": ((Role.DECISION_MAKER, "housing"),),
     "reviewer": ((Role.REVIEWER, "housing"),),
-    "frontline": ((Role.FRONTLINE, "housing"),),
+    "frontline": ((Role.FRONTLINE, "housing"), (Role.FRONTLINE, "fire-safety")),
 }
 CASE_FIELDS = "case { reference state restrictionsEndedOn }"
 EVENT_FIELDS = "event { seq step actor details }"
@@ -211,3 +211,62 @@ def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) ->
 
 NAMED_OFFICER = {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"}
 LETTERS_ONLY = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}
+
+
+CHECKED = ("allowed", "routed", "filed", "declined", "emergency")
+CLOSED_REPAIR = {"kind": "CLOSED_MATTER", "parameters": {"matters": ["2025 repair claim"]}}
+CHECK = (
+    "query Check($contact: ContactInput!) { checkContact(contact: $contact) "
+    "{ outcome routeTo permittedRoute recorded } }"
+)
+QUEUE = (
+    'query Q { screeningQueue(service: "housing") '
+    "{ edges { node { contactId caseReference matter } } } }"
+)
+SCREEN = (
+    "mutation S($input: ScreenContactInput!) { markContactScreened(input: $input) "
+    "{ newMatter referralReference } }"
+)
+
+
+async def contact_battery(walk: Walk, email: str = "morgan.sample@example.org") -> dict[str, Any]:
+    """checkContact for a contact allowed (another service), routed (a letter), filed (about
+    a closed matter), declined (a call) and an emergency, from front-line staff; then the
+    filed one screened by the case officer as raising a new matter. Needs the arrangements
+    NAMED_OFFICER, LETTERS_ONLY and CLOSED_REPAIR in force."""
+    contacts = {
+        "allowed": {"service": "fire-safety", "channel": "PHONE"},
+        "routed": {"service": "housing", "channel": "LETTER"},
+        "filed": {"service": "housing", "channel": "LETTER", "matter": "2025 repair claim"},
+        "declined": {"service": "housing", "channel": "PHONE"},
+        "emergency": {"service": "housing", "channel": "PHONE", "emergency": True},
+    }
+    answers = {}
+    for name, contact in contacts.items():
+        data = await walk.graphql(
+            "frontline", CHECK, contact={"lookup": {"email": email}, **contact}
+        )
+        answers[name] = data["checkContact"]
+    queue = (await walk.graphql("officer", QUEUE))["screeningQueue"]["edges"]
+    assert [(e["node"]["caseReference"], e["node"]["matter"]) for e in queue] == [
+        (walk.reference, "2025 repair claim")
+    ]
+    screened = await walk.graphql(
+        "officer", SCREEN, input={
+            "contactId": queue[0]["node"]["contactId"], "newMatter": True,
+            "referralReference": "COMP-2026-014",
+        },
+    )  # fmt: skip
+    answers["screened"] = screened["markContactScreened"]
+    answers["queue_after"] = (await walk.graphql("officer", QUEUE))["screeningQueue"]["edges"]
+    return answers
+
+
+async def routed_and_emergency(walk: Walk, email: str = "morgan.sample@example.org") -> list[str]:
+    """checkContact for a call to housing and for an emergency call, from front-line staff."""
+    outcomes = []
+    for emergency in (False, True):
+        contact = {"lookup": {"email": email}, "service": "housing", "channel": "PHONE"}
+        data = await walk.graphql("frontline", CHECK, contact={**contact, "emergency": emergency})
+        outcomes.append(data["checkContact"]["outcome"])
+    return outcomes
