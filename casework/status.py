@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.arrangements import handling_instructions
 from records.cases import arrangements_in_force
+from records.errors import KeyMaterialError, NotFound
 from records.lookup import LookupKind
 from records.models import ArrangementKind
 from records.vault import Vault
@@ -103,7 +104,15 @@ async def find_in_force(
     digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
     rows = await arrangements_in_force(session, kind, digest, service, today)
     in_force = [r for r in rows if r.arrangement_id is not None]
-    ciphers = await vault.ciphers(("case", r.case_id) for r in in_force if r.case_id is not None)
+    try:
+        ciphers = await vault.ciphers(
+            ("case", r.case_id) for r in in_force if r.case_id is not None
+        )
+    except NotFound as missing:
+        # A case in force whose key is gone cannot be read: the answer is an internal error
+        # (masked, logged as "error"), never NOT_FOUND with the case's id, and never
+        # "restricted: false" for a person who has an arrangement.
+        raise KeyMaterialError("an arrangement in force could not be read") from missing
     opened: dict[uuid.UUID, InForce] = {}
     for row in in_force:
         if row.arrangement_id in opened:
