@@ -63,6 +63,8 @@ TABLE: dict[Step, Rule] = {
     Step.REVIEW_SCHEDULED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.REVIEW_REQUESTED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.REVIEW_DECIDED: Rule(frozenset({S.DECIDED}), (_REVIEW,)),
+    # Beside the state: a filed contact read for new matters (casework/screening.py).
+    Step.CONTACT_SCREENED: Rule(LIVE),
     Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.APPEAL_DECIDED: Rule(
         frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),
