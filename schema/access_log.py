@@ -10,6 +10,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 import strawberry
 from sqlalchemy import select
@@ -127,14 +128,17 @@ async def resolve_access_log(
     after: str | None = None,
 ) -> AccessLogConnection:
     context = info.context
-    _check_first(first)
-    before = _seq_of(after)
+    # Access is decided before the arguments are checked, so a refused attempt with bad
+    # arguments is still logged as denied; the gate's target needs the references resolved.
     async with context.sessions() as session:
-        where, target = await _resolve(session, context, filter or AccessLogFilter())
+        asked = await _resolve_leniently(session, context, filter or AccessLogFilter())
         async with context.gate.access(
-            session, context.actor, Operation.READ_ACCESS_LOG, target,
+            session, context.actor, Operation.READ_ACCESS_LOG, asked.target,
             request_id=context.request_id,
         ) as access:  # fmt: skip
+            where = asked.checked()
+            _check_first(first)
+            before = _seq_of(after)
             page = await query(access.session, where, first=first, after=before)
             reasons = await opened_reasons(context.vault, page.entries)
             return AccessLogConnection.from_page(page, reasons)
@@ -144,12 +148,12 @@ async def resolve_break_glass_review(
     info: strawberry.Info[TactContext, None], first: int = 50, after: str | None = None
 ) -> AccessLogConnection:
     context = info.context
-    _check_first(first)
-    before = _seq_of(after)
     async with context.sessions() as session, context.gate.access(
         session, context.actor, Operation.READ_ACCESS_LOG, Target(),
         request_id=context.request_id,
     ) as access:  # fmt: skip
+        _check_first(first)  # after the gate: a refused attempt is logged whatever it sent
+        before = _seq_of(after)
         page = await break_glass_review(access.session, first=first, after=before)
         reasons = await opened_reasons(context.vault, page.entries)
         return AccessLogConnection.from_page(page, reasons)
@@ -223,6 +227,32 @@ async def _resolve(
         outcome=given.outcome,
     )
     return where, target
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The filter with its references resolved, or the reason it is invalid, held until the
+    gate has decided (and logged) the attempt."""
+
+    target: Target
+    where: LogFilter | None
+    invalid: ValidationFailed | None
+
+    def checked(self) -> LogFilter:
+        if self.invalid is not None:
+            raise self.invalid
+        assert self.where is not None
+        return self.where
+
+
+async def _resolve_leniently(
+    session: AsyncSession, context: TactContext, given: AccessLogFilter
+) -> _Asked:
+    try:
+        where, target = await _resolve(session, context, given)
+    except ValidationFailed as invalid:
+        return _Asked(Target(), None, invalid)
+    return _Asked(target, where, None)
 
 
 def _check_first(first: int) -> None:
