@@ -14,17 +14,16 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import column, select, table, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.subject_access import access_log_extract, case_timeline, notifications_in
 from records.case_files import open_case_file
 from records.errors import TactError
 from records.models import AccessLogEntry, Case, CaseState
 from records.retention_tables import RetentionProgress, RetentionStep
 from records.vault import Vault
 from retention.archive_store import ArchiveStore
-
-_case_events = table("case_events", column("case_id"), column("seq"), column("step"), column("at"))
 
 
 class BundleCheckFailed(TactError):
@@ -42,35 +41,13 @@ def digest_of(data: bytes) -> str:
 async def bundle_document(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> bytes:
     """The bundle's plaintext: canonical JSON (sorted keys), so reading it back compares."""
     case_file = await open_case_file(session, vault, case_id)
-    events = (
-        await session.execute(
-            select(_case_events.c.seq, _case_events.c.step, _case_events.c.at)
-            .where(_case_events.c.case_id == case_id)
-            .order_by(_case_events.c.seq)
-        )
-    ).all()
-    log = await session.scalars(
-        select(AccessLogEntry).where(AccessLogEntry.case_id == case_id).order_by(AccessLogEntry.seq)
-    )
+    timeline = await case_timeline(session, case_id)
     document: dict[str, Any] = {
         "format": "tact.archive_bundle.v1",
         "case": dataclasses.asdict(case_file),
-        "timeline": [{"seq": s, "step": str(step), "at": str(at)} for s, step, at in events],
-        "notifications": [
-            {"seq": s, "at": str(at)} for s, step, at in events if "notification" in str(step)
-        ],
-        "access_log": [
-            {
-                "seq": e.seq,
-                "at": str(e.at),
-                "actor": e.actor,
-                "role": e.role,
-                "operation": e.operation,
-                "fields": e.fields,
-                "outcome": e.outcome,
-            }
-            for e in log
-        ],
+        "timeline": timeline,
+        "notifications": notifications_in(timeline),
+        "access_log": await access_log_extract(session, AccessLogEntry.case_id == case_id),
     }
     return json.dumps(document, sort_keys=True, default=str).encode("utf-8")
 

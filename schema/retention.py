@@ -13,6 +13,7 @@ import uuid
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.scalars import JSON
 
 from authz.gate import Target
 from authz.operations import Operation
@@ -126,7 +127,7 @@ class CertificateType:
     destroy_on: dt.date
     requested_by: str | None
     approved_by: str | None
-    counts: strawberry.scalars.JSON
+    counts: JSON
     bundle_digest: str | None
     keys_shredded: int
     destroyed_at: dt.datetime
@@ -144,7 +145,7 @@ class CertificateType:
             destroy_on=c.destroy_on,
             requested_by=c.requested_by,
             approved_by=c.approved_by,
-            counts=c.counts,
+            counts=JSON(dict(c.counts)),
             bundle_digest=c.bundle_digest,
             keys_shredded=c.keys_shredded,
             destroyed_at=c.destroyed_at,
@@ -171,142 +172,164 @@ def _uuid(value: str, field: str) -> uuid.UUID:
         raise ValidationFailed(field, "is not an id") from None
 
 
+async def resolve_retention_preview(
+    info: strawberry.Info[TactContext, None], as_of: dt.date | None = None
+) -> list[RetentionItemType]:
+    context = info.context
+    day = as_of or context.today()
+    found: list[RetentionItemType] = []
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
+        request_id=context.request_id,
+    ) as access:  # fmt: skip
+        async for batch in plan(access.session, _policy(context), day):
+            found.extend(RetentionItemType.from_planned(p) for p in batch)
+    return found
+
+
+async def resolve_destruction_certificates(
+    info: strawberry.Info[TactContext, None],
+    case_ref: str | None = None,
+    first: int = 100,
+) -> list[CertificateType]:
+    if not 1 <= first <= _MAX_FIRST:
+        raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
+    context = info.context
+    async with context.sessions() as session, context.gate.access(
+        session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
+        request_id=context.request_id,
+    ) as access:  # fmt: skip
+        rows = await list_certificates(access.session, reference=case_ref, limit=first)
+        return [CertificateType.from_record(c) for c in rows]
+
+
+async def resolve_retention_holds(
+    info: strawberry.Info[TactContext, None], case_ref: str
+) -> list[HoldType]:
+    context = info.context
+    async with context.sessions() as session:
+        case_id = await _case(session, case_ref)
+        async with context.gate.access(
+            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            holds = await holds_on(access.session, [case_id])
+            return [HoldType.from_view(h) for h in holds.get(case_id, [])]
+
+
+async def resolve_place_hold(
+    info: strawberry.Info[TactContext, None], case_ref: str, reason: str
+) -> HoldType:
+    context = info.context
+    why = parse_reason(reason)
+    async with context.sessions() as session:
+        case_id = await _case(session, case_ref)
+        async with context.gate.access(
+            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            label = access.actor.label
+            hold = await place_hold(access.session, case_id, why, label, context.clock())
+            return HoldType.from_record(hold)
+
+
+async def resolve_release_hold(
+    info: strawberry.Info[TactContext, None], hold_id: strawberry.ID
+) -> HoldType:
+    context = info.context
+    wanted = _uuid(str(hold_id), "holdId")
+    async with context.sessions() as session:
+        case_id = await hold_case_of(session, wanted)
+        await session.rollback()
+        if case_id is None:
+            raise NotFound("no such hold")
+        async with context.gate.access(
+            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            label = access.actor.label
+            hold = await release_hold(access.session, wanted, label, context.clock())
+            return HoldType.from_record(hold)
+
+
+async def resolve_request_destruction_approval(
+    info: strawberry.Info[TactContext, None],
+    case_ref: str,
+    as_of: dt.date | None = None,
+) -> ApprovalType:
+    context = info.context
+    day = as_of or context.today()
+    async with context.sessions() as session:
+        case_id = await _case(session, case_ref)
+        async with context.gate.access(
+            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            planned = await plan_one(access.session, _policy(context), day, case_id)
+            if planned is None or not planned.destroy_due:
+                raise InvalidTransition("the case is not due for destruction")
+            asked = await request_approval(
+                access.session, case_id, planned.schedule.destroy_on, access.actor.label,
+                context.clock(),
+            )  # fmt: skip
+            return ApprovalType.from_view(asked)
+
+
+async def resolve_approve_destruction(
+    info: strawberry.Info[TactContext, None], approval_id: strawberry.ID
+) -> ApprovalType:
+    context = info.context
+    wanted = _uuid(str(approval_id), "approvalId")
+    async with context.sessions() as session:
+        case_id = await approval_case_of(session, wanted)
+        await session.rollback()
+        if case_id is None:
+            raise NotFound("no such approval request")
+        async with context.gate.access(
+            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
+            request_id=context.request_id,
+        ) as access:  # fmt: skip
+            approved = await approve(
+                access.session, wanted, access.actor.label, context.clock(),
+                two_person=_policy(context).two_person_approval,
+            )  # fmt: skip
+            return ApprovalType.from_view(approved)
+
+
 @strawberry.type
 class RetentionQuery:
-    @strawberry.field(
+    retention_preview: list[RetentionItemType] = strawberry.field(
+        resolver=resolve_retention_preview,
         description="Cases due to be archived or destroyed on a day (default today), with the "
-        "rule, holds and approvals. Changes nothing."
+        "rule, holds and approvals. Changes nothing.",
     )
-    async def retention_preview(
-        self, info: strawberry.Info[TactContext, None], as_of: dt.date | None = None
-    ) -> list[RetentionItemType]:
-        context = info.context
-        day = as_of or context.today()
-        found: list[RetentionItemType] = []
-        async with context.sessions() as session, context.gate.access(
-            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
-            async for batch in plan(access.session, _policy(context), day):
-                found.extend(RetentionItemType.from_planned(p) for p in batch)
-        return found
-
-    @strawberry.field(description="Destruction certificates, newest first.")
-    async def destruction_certificates(
-        self,
-        info: strawberry.Info[TactContext, None],
-        case_ref: str | None = None,
-        first: int = 100,
-    ) -> list[CertificateType]:
-        if not 1 <= first <= _MAX_FIRST:
-            raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
-        context = info.context
-        async with context.sessions() as session, context.gate.access(
-            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
-            rows = await list_certificates(access.session, reference=case_ref, limit=first)
-            return [CertificateType.from_record(c) for c in rows]
-
-    @strawberry.field(description="The holds in force on a case, placed and automatic.")
-    async def retention_holds(
-        self, info: strawberry.Info[TactContext, None], case_ref: str
-    ) -> list[HoldType]:
-        context = info.context
-        async with context.sessions() as session:
-            case_id = await _case(session, case_ref)
-            async with context.gate.access(
-                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-                request_id=context.request_id,
-            ) as access:  # fmt: skip
-                holds = await holds_on(access.session, [case_id])
-                return [HoldType.from_view(h) for h in holds.get(case_id, [])]
+    destruction_certificates: list[CertificateType] = strawberry.field(
+        resolver=resolve_destruction_certificates,
+        description="Destruction certificates, newest first.",
+    )
+    retention_holds: list[HoldType] = strawberry.field(
+        resolver=resolve_retention_holds,
+        description="The holds in force on a case, placed and automatic.",
+    )
 
 
 @strawberry.type
 class RetentionMutation:
-    @strawberry.mutation(
+    place_hold: HoldType = strawberry.mutation(
+        resolver=resolve_place_hold,
         description="Place a hold: litigation, ombudsman_investigation, subject_access_request "
-        "or open_complaint."
+        "or open_complaint.",
     )
-    async def place_hold(
-        self, info: strawberry.Info[TactContext, None], case_ref: str, reason: str
-    ) -> HoldType:
-        context = info.context
-        why = parse_reason(reason)
-        async with context.sessions() as session:
-            case_id = await _case(session, case_ref)
-            async with context.gate.access(
-                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-                request_id=context.request_id,
-            ) as access:  # fmt: skip
-                label = access.actor.label
-                hold = await place_hold(access.session, case_id, why, label, context.clock())
-                return HoldType.from_record(hold)
-
-    @strawberry.mutation(description="Release a hold placed by an IG officer.")
-    async def release_hold(
-        self, info: strawberry.Info[TactContext, None], hold_id: strawberry.ID
-    ) -> HoldType:
-        context = info.context
-        wanted = _uuid(str(hold_id), "holdId")
-        async with context.sessions() as session:
-            case_id = await hold_case_of(session, wanted)
-            await session.rollback()
-            if case_id is None:
-                raise NotFound("no such hold")
-            async with context.gate.access(
-                session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-                request_id=context.request_id,
-            ) as access:  # fmt: skip
-                label = access.actor.label
-                hold = await release_hold(access.session, wanted, label, context.clock())
-                return HoldType.from_record(hold)
-
-    @strawberry.mutation(description="Ask for approval to destroy an archived case that is due.")
-    async def request_destruction_approval(
-        self,
-        info: strawberry.Info[TactContext, None],
-        case_ref: str,
-        as_of: dt.date | None = None,
-    ) -> ApprovalType:
-        context = info.context
-        day = as_of or context.today()
-        async with context.sessions() as session:
-            case_id = await _case(session, case_ref)
-            async with context.gate.access(
-                session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
-                request_id=context.request_id,
-            ) as access:  # fmt: skip
-                planned = await plan_one(access.session, _policy(context), day, case_id)
-                if planned is None or not planned.destroy_due:
-                    raise InvalidTransition("the case is not due for destruction")
-                asked = await request_approval(
-                    access.session, case_id, planned.schedule.destroy_on, access.actor.label,
-                    context.clock(),
-                )  # fmt: skip
-                return ApprovalType.from_view(asked)
-
-    @strawberry.mutation(
+    release_hold: HoldType = strawberry.mutation(
+        resolver=resolve_release_hold,
+        description="Release a hold placed by an IG officer.",
+    )
+    request_destruction_approval: ApprovalType = strawberry.mutation(
+        resolver=resolve_request_destruction_approval,
+        description="Ask for approval to destroy an archived case that is due.",
+    )
+    approve_destruction: ApprovalType = strawberry.mutation(
+        resolver=resolve_approve_destruction,
         description="Approve a requested destruction (not one's own request where the profile "
-        "asks for two people)."
+        "asks for two people).",
     )
-    async def approve_destruction(
-        self, info: strawberry.Info[TactContext, None], approval_id: strawberry.ID
-    ) -> ApprovalType:
-        context = info.context
-        wanted = _uuid(str(approval_id), "approvalId")
-        async with context.sessions() as session:
-            case_id = await approval_case_of(session, wanted)
-            await session.rollback()
-            if case_id is None:
-                raise NotFound("no such approval request")
-            async with context.gate.access(
-                session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
-                request_id=context.request_id,
-            ) as access:  # fmt: skip
-                approved = await approve(
-                    access.session, wanted, access.actor.label, context.clock(),
-                    two_person=_policy(context).two_person_approval,
-                )  # fmt: skip
-                return ApprovalType.from_view(approved)

@@ -36,6 +36,7 @@ from schema.limits import DocumentLimits
 from schema.portal import PortalQuery
 from schema.retention import RetentionMutation, RetentionQuery
 from schema.screening import ScreeningMutation, ScreeningQuery
+from schema.subject_access import SubjectAccessMutation, SubjectAccessQuery
 from schema.workflow import WorkflowMutation
 
 MAX_DEPTH = 8
@@ -50,13 +51,13 @@ CACHE_SIZE = 256
 @strawberry.type
 class Query(
     PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery,
-    RetentionQuery,
+    RetentionQuery, SubjectAccessQuery,
 ):  # fmt: skip
     pass
 
 
 @strawberry.type
-class Mutation(WorkflowMutation, ScreeningMutation, RetentionMutation):
+class Mutation(WorkflowMutation, ScreeningMutation, RetentionMutation, SubjectAccessMutation):
     pass
 
 

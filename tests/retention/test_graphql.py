@@ -5,13 +5,16 @@ roles are refused; bad input names its field."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from api.cli_retention import _run
 from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
+from records.models import AccessLogEntry
 from tests.api.app_fixtures import FixedClock
 from tests.retention.world import STAFF, add_case, build_world
 
@@ -59,9 +62,7 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     clock: FixedClock,
 ) -> None:
     world = await build_world(runtime.database, clock.now)
-    case_id = await add_case(
-        runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)]
-    )
+    case_id = await add_case(runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)])
     reference = world.references[case_id]
     ig_one, ig_two, manager = (
         token(runtime, name, clock.now) for name in ("ig.one", "ig.two", "manager.housing")
@@ -102,3 +103,55 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     assert (await ask(client, manager, CERTIFICATES))["errors"][0]["extensions"]["code"] == (
         "FORBIDDEN"
     )
+
+
+OPEN_SAR = """mutation Open($ref: String!) { openSubjectAccessRequest(customerRef: $ref) { id } }"""
+EXPORT = """query Export($ref: String!) { subjectAccessExport(customerRef: $ref) { json html } }"""
+COMPLETE = (
+    """mutation Done($id: ID!) { completeSubjectAccessRequest(requestId: $id) { completedAt } }"""
+)
+
+
+async def test_a_subject_access_request_holds_exports_everything_and_is_logged(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    world = await build_world(runtime.database, clock.now)
+    case_id = await add_case(runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)])
+    values = world.canaries[case_id]
+    ig_one, manager = (token(runtime, name, clock.now) for name in ("ig.one", "manager.housing"))
+
+    opened = (await ask(client, ig_one, OPEN_SAR, ref=values["reference"]))["data"]
+    request_id = opened["openSubjectAccessRequest"]["id"]
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["action"] == "held"
+    assert [h["reason"] for h in item["holds"]] == ["subject_access_request"]
+
+    exported = (await ask(client, ig_one, EXPORT, ref=values["reference"]))["data"]
+    document = json.loads(exported["subjectAccessExport"]["json"])
+    assert document["customer"]["name"] == values["name"]
+    (case,) = document["cases"]
+    assert case["file"]["summary_text"] == values["summary"]
+    assert case["file"]["evidence"][0]["summary"] == values["evidence"]
+    assert "staff:ig.one" in document["seen_by"]
+    html = exported["subjectAccessExport"]["html"]
+    assert values["name"] in html and values["evidence"] in html
+
+    refused = await ask(client, manager, EXPORT, ref=values["reference"])
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    async with runtime.database.sessions() as session:
+        logged = await session.scalar(
+            select(func.count())
+            .select_from(AccessLogEntry)
+            .where(
+                AccessLogEntry.operation == "subject_access_export",
+                AccessLogEntry.customer_id == world.customers[case_id],
+                AccessLogEntry.outcome == "allowed",
+            )
+        )
+    assert logged == 2  # the request opened, and the export
+    done = await ask(client, ig_one, COMPLETE, id=request_id)
+    assert done["data"]["completeSubjectAccessRequest"]["completedAt"]
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["action"] == "archive" and item["holds"] == []

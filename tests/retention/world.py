@@ -52,6 +52,7 @@ def canaries(n: int) -> dict[str, str]:
     return {
         "name": f"Canaryname{tag}x{n} Quillfeather",
         "email": f"canary.{tag}.{n}@example.org",
+        "reference": f"CUS-{tag.upper()}-{n}",
         "note": f"Canarynote {tag} {n} prefers visits on Tuesdays",
         "summary": f"Canarysummary {tag} {n} about the bin collections",
         "evidence": f"Canaryevidence {tag} {n} seven calls in one afternoon",
@@ -105,6 +106,7 @@ async def add_case(
                 vault,
                 kind=CustomerKind.INDIVIDUAL,
                 name=values["name"],
+                reference=values["reference"],
                 contacts=[NewContact(ContactKind.EMAIL, values["email"], preferred=True)],
                 notes=values["note"],
             )

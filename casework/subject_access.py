@@ -1,0 +1,110 @@
+"""Subject access export: everything Tact holds about one customer (their identity and
+contact details, every case of theirs in full, each case's timeline and notifications, and
+the access-log entries about them: who saw their record, when, and how it ended), as a
+machine-readable JSON document and a readable HTML one (Jinja2).
+
+Read-only; the edge opens it through the gate (SUBJECT_ACCESS_EXPORT, IG officers only), so
+the export itself is logged. The archive bundle (retention/archive.py) reuses the timeline
+and access-log extracts of one case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import ColumnElement, column, or_, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.case_files import open_case_file
+from records.customers import load_customer
+from records.errors import NotFound
+from records.models import AccessLogEntry, Case
+from records.vault import Vault
+
+FORMAT = "tact.subject_access_export.v1"
+# The workflow's timeline (records/case_steps.py), read by name: steps and times only.
+_case_events = table("case_events", column("case_id"), column("seq"), column("step"), column("at"))
+_SEEING = ("allowed", "break_glass")
+_templates = Environment(
+    loader=PackageLoader("casework", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+async def case_timeline(session: AsyncSession, case_id: uuid.UUID) -> list[dict[str, str]]:
+    rows = await session.execute(
+        select(_case_events.c.seq, _case_events.c.step, _case_events.c.at)
+        .where(_case_events.c.case_id == case_id)
+        .order_by(_case_events.c.seq)
+    )
+    return [{"seq": str(s), "step": str(step), "at": str(at)} for s, step, at in rows]
+
+
+def notifications_in(timeline: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [event for event in timeline if "notification" in event["step"]]
+
+
+async def access_log_extract(
+    session: AsyncSession, which: ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """Access-log entries matching `which`, oldest first: references and outcomes only."""
+    rows = await session.scalars(select(AccessLogEntry).where(which).order_by(AccessLogEntry.seq))
+    return [
+        {
+            "seq": e.seq,
+            "at": str(e.at),
+            "actor": e.actor,
+            "role": e.role,
+            "operation": e.operation,
+            "case_id": str(e.case_id) if e.case_id else None,
+            "fields": e.fields,
+            "outcome": e.outcome,
+        }
+        for e in rows
+    ]
+
+
+async def subject_access_document(
+    session: AsyncSession, vault: Vault, customer_id: uuid.UUID
+) -> dict[str, Any]:
+    customer = await load_customer(session, vault, customer_id)
+    case_ids = list(await session.scalars(select(Case.id).where(Case.customer_id == customer_id)))
+    cases = []
+    for case_id in case_ids:
+        try:
+            case_file = await open_case_file(session, vault, case_id)
+        except NotFound:
+            continue  # destroyed between the two reads: nothing of it is held any more
+        timeline = await case_timeline(session, case_id)
+        cases.append(
+            {
+                "file": dataclasses.asdict(case_file),
+                "timeline": timeline,
+                "notifications": notifications_in(timeline),
+            }
+        )
+    about = or_(AccessLogEntry.customer_id == customer_id, AccessLogEntry.case_id.in_(case_ids))
+    log = await access_log_extract(session, about)
+    seen_by = sorted({e["actor"] for e in log if e["outcome"] in _SEEING})
+    document = {
+        "format": FORMAT,
+        "customer": dataclasses.asdict(customer),
+        "cases": cases,
+        "access_log": log,
+        "seen_by": seen_by,
+    }
+    # Round-trip through JSON: one plain form (strings for ids, dates and enums) for both outputs.
+    plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    return plain
+
+
+def as_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def as_html(document: dict[str, Any]) -> str:
+    return _templates.get_template("subject_access.html.j2").render(doc=document)

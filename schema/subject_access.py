@@ -1,0 +1,132 @@
+"""GraphQL for subject access requests, for IG officers: open a request (which holds every
+case of the customer from destruction until it is complete), export everything held about
+the customer (JSON and a readable HTML document), and mark the request complete.
+
+Every resolver goes through the gate as SUBJECT_ACCESS_EXPORT on the customer, so each
+export is logged against the person it is about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.gate import Target
+from authz.operations import Operation
+from casework.subject_access import as_html, as_json, subject_access_document
+from records.customers import customer_ids_by_reference
+from records.errors import NotFound, ValidationFailed
+from records.holds import complete_subject_access, open_subject_access
+from records.retention_tables import SubjectAccessRequest
+from records.vault import Vault
+from schema.context import TactContext
+
+
+@strawberry.type(name="SubjectAccessRequest")
+class SubjectAccessRequestType:
+    id: strawberry.ID
+    opened_by: str
+    opened_at: dt.datetime
+    completed_at: dt.datetime | None
+
+    @classmethod
+    def from_record(cls, row: SubjectAccessRequest) -> SubjectAccessRequestType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            opened_by=row.opened_by,
+            opened_at=row.opened_at,
+            completed_at=row.completed_at,
+        )
+
+
+@strawberry.type(name="SubjectAccessExport")
+class SubjectAccessExportType:
+    json: str = strawberry.field(description="Everything held, machine-readable.")
+    html: str = strawberry.field(description="The same, as a readable document.")
+
+
+async def _customer(session: AsyncSession, vault: Vault, reference: str) -> uuid.UUID:
+    found = await customer_ids_by_reference(session, vault, reference, "customerRef")
+    await session.rollback()
+    if not found:
+        raise NotFound("no customer with that reference")
+    if len(found) > 1:
+        raise ValidationFailed("customerRef", "names more than one customer")
+    return found[0]
+
+
+async def resolve_subject_access_export(
+    info: strawberry.Info[TactContext, None], customer_ref: str
+) -> SubjectAccessExportType:
+    context = info.context
+    async with context.sessions() as session:
+        customer_id = await _customer(session, context.vault, customer_ref)
+        async with context.gate.access(
+            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
+            Target(customer_id=customer_id), request_id=context.request_id,
+        ) as access:  # fmt: skip
+            document = await subject_access_document(access.session, context.vault, customer_id)
+            return SubjectAccessExportType(json=as_json(document), html=as_html(document))
+
+
+async def resolve_open_subject_access_request(
+    info: strawberry.Info[TactContext, None], customer_ref: str
+) -> SubjectAccessRequestType:
+    context = info.context
+    async with context.sessions() as session:
+        customer_id = await _customer(session, context.vault, customer_ref)
+        async with context.gate.access(
+            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
+            Target(customer_id=customer_id), request_id=context.request_id,
+        ) as access:  # fmt: skip
+            row = await open_subject_access(
+                access.session, customer_id, access.actor.label, context.clock()
+            )
+            return SubjectAccessRequestType.from_record(row)
+
+
+async def resolve_complete_subject_access_request(
+    info: strawberry.Info[TactContext, None], request_id: strawberry.ID
+) -> SubjectAccessRequestType:
+    context = info.context
+    try:
+        wanted = uuid.UUID(str(request_id))
+    except ValueError:
+        raise ValidationFailed("requestId", "is not an id") from None
+    async with context.sessions() as session:
+        row = await session.get(SubjectAccessRequest, wanted)
+        customer_id = row.customer_id if row is not None else None
+        await session.rollback()
+        if customer_id is None:
+            raise NotFound("no such subject access request")
+        async with context.gate.access(
+            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
+            Target(customer_id=customer_id), request_id=context.request_id,
+        ) as access:  # fmt: skip
+            done = await complete_subject_access(
+                access.session, wanted, access.actor.label, context.clock()
+            )
+            return SubjectAccessRequestType.from_record(done)
+
+
+@strawberry.type
+class SubjectAccessQuery:
+    subject_access_export: SubjectAccessExportType = strawberry.field(
+        resolver=resolve_subject_access_export,
+        description="Everything Tact holds about one customer.",
+    )
+
+
+@strawberry.type
+class SubjectAccessMutation:
+    open_subject_access_request: SubjectAccessRequestType = strawberry.mutation(
+        resolver=resolve_open_subject_access_request,
+        description="Open a subject access request: holds the customer's cases.",
+    )
+    complete_subject_access_request: SubjectAccessRequestType = strawberry.mutation(
+        resolver=resolve_complete_subject_access_request,
+        description="Mark a subject access request complete: its hold ends.",
+    )
