@@ -9,7 +9,11 @@ import uuid
 
 import httpx
 from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
 
+from admin.panel import PanelConfig, PanelParts
+from admin.views import mount_panel
 from api.runtime import Runtime
 from authz.log_verify import verify
 from records.database import Database
@@ -191,3 +195,34 @@ async def test_ig_officers_see_holds_and_certificates_through_the_gate(
     assert operations == ["manage_holds", "approve_destruction"]
     await sign_in(client, "panel.admin")
     assert (await client.get("/admin/holds")).status_code == 403
+
+
+async def test_every_form_of_the_panel_refuses_a_post_without_its_csrf_token(
+    client: httpx.AsyncClient, app: Starlette, panel_staff: None, database: Database
+) -> None:
+    [panel] = [r.app for r in app.routes if isinstance(r, Mount) and r.path == "/admin"]
+    posts = [
+        r.path
+        for r in panel.routes  # type: ignore[attr-defined]
+        if isinstance(r, Route) and "POST" in (r.methods or ()) and "{" not in r.path
+    ]
+    assert {"/login", "/staff/add", "/portal-keys/issue", "/rules/add", "/access-log"} <= set(posts)
+    await sign_in(client, "panel.admin")
+    before = len(await entries(database))
+    for path in posts:
+        response = await client.post(f"/admin{path}", data={"username": "x", "slug": "x"})
+        assert response.status_code == 403, path
+    assert len(await entries(database)) == before  # refused before anything ran
+
+
+async def test_the_session_cookie_is_secure_outside_development() -> None:
+    async def never() -> PanelParts:
+        raise AssertionError("the sign-in page needs no data")
+
+    app = Starlette()
+    config = PanelConfig("s" * 64, FixedClock(), dt.timedelta(minutes=15), https_only=True)
+    mount_panel(app, never, config)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://tact.test") as http:
+        cookie = (await http.get("/admin/login")).headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
