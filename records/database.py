@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from records.keystore import KeyStore, make_keystore_engine
 
 # SQLSTATE classes of a lost or refused connection: 08 connection exception, 53 insufficient
-# resources (too many connections), 57 operator intervention (terminated, shutting down,
-# starting up).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+# resources (too many connections), 55 object not in prerequisite state (a database not
+# accepting connections, a lock not available), 57 operator intervention (terminated,
+# shutting down, starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "55", "57")
 _COMMIT_STARTED = "tact.commit_started"
 
 

@@ -257,3 +257,44 @@ async def test_a_server_killed_mid_write_leaves_a_chain_that_verifies(
     async with tact_serve(env) as (base, _), httpx.AsyncClient(base_url=base) as http:
         assert check_answer(await http.post("/graphql", json=payload(), headers=headers))
     assert (await asyncio.to_thread(verify_exit, env))[0] == 0
+
+
+@asynccontextmanager
+async def refusing_connections(cases_url: str) -> AsyncIterator[None]:
+    """This test's case database only: no new connections, and the open ones terminated."""
+    database = cases_url.rpartition("/")[2]
+    admin = cases_url.rpartition("/")[0] + "/postgres"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            database,
+        )
+        yield
+    finally:
+        await conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        await conn.close()
+
+
+@pytest.mark.postgres
+async def test_an_unreachable_database_gets_503_then_recovers_by_itself(
+    client: httpx.AsyncClient, world: PortalWorld, runtime: Runtime
+) -> None:
+    if runtime.database.engine.dialect.name != "postgresql":
+        pytest.skip("refusing connections is a PostgreSQL fault")
+    headers = api_key(world.housing_key)
+    first = await ask(client, {"email": EMAIL}, headers=headers)
+    assert check_answer(first)
+
+    async with refusing_connections(runtime.settings.resolved_database_url):
+        down = await ask(client, {"email": EMAIL}, headers=headers)
+        not_ready = await client.get("/readyz")
+
+    assert not check_answer(down)  # 503, Retry-After, JSON, code UNAVAILABLE
+    assert "Internal error" not in down.text
+    assert not_ready.status_code == 503
+    again = await ask(client, {"email": EMAIL}, headers=headers)
+    assert check_answer(again)
+    logged = await entries_by_request(runtime)
+    assert {first.headers["x-request-id"], again.headers["x-request-id"]} <= logged
