@@ -71,7 +71,7 @@ def read_request(body: bytes) -> GraphQLRequestData:
 
 
 def _check_values(variables: Mapping[str, Any]) -> None:
-    """Depth, and text that is not Unicode (a lone surrogate reaches no database well).
+    """Depth, and text that is not storable Unicode (a lone surrogate, a NUL).
     Iterative, so depth costs no stack. The error names the variable's path, never a value."""
     pending: list[tuple[str, Any, int]] = [(name, value, 1) for name, value in variables.items()]
     while pending:
@@ -93,11 +93,13 @@ def _check_values(variables: Mapping[str, Any]) -> None:
 
 
 def _is_unicode(text: str) -> bool:
+    """Storable text: encodable as UTF-8 (no lone surrogate) and without NUL, which
+    PostgreSQL's text type cannot hold."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return "\x00" not in text
 
 
 def error_response(

@@ -30,8 +30,9 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
 )
-from graphql.validation import ASTValidationRule
+from graphql.validation import ASTValidationRule, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -117,6 +118,16 @@ def refusals(document: DocumentNode) -> Iterator[GraphQLError]:
             f"The query's operations cost {found.cost}; at most {MAX_COST} per request "
             "(verifyAccessLog once, accessLog or breakGlassReview up to five times)."
         )
+
+
+class StorableText(ValidationRule):
+    """A string written into the document may hold "\\u0000", which no PostgreSQL text
+    column accepts; refused here like any other invalid document (variables are checked as
+    the body is read)."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: object) -> None:
+        if "\x00" in node.value:
+            self.report_error(GraphQLError("A string here holds a NUL character.", node))
 
 
 @lru_cache(maxsize=256)

@@ -32,7 +32,7 @@ from schema.cases import CaseQuery
 from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
 from schema.errors import Concealment, log_errors, one_of_arguments, present_all
-from schema.limits import DocumentLimits
+from schema.limits import DocumentLimits, StorableText
 from schema.portal import PortalQuery
 from schema.retention import RetentionMutation, RetentionQuery
 from schema.screening import ScreeningMutation, ScreeningQuery
@@ -105,7 +105,8 @@ class TactSchema(strawberry.Schema):
 
 
 def _rules(introspection: bool) -> list[type[ASTValidationRule]]:
-    rules = [
+    rules: list[type[ASTValidationRule]] = [
+        StorableText,
         *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     ]

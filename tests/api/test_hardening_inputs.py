@@ -123,6 +123,7 @@ UNCHECKED = [
         {"l": {"customerRef": "CUS" + LONE}},
         "l.customerRef",
     ),
+    (STATUS, {"s": "housing\x00"}, "s"),  # PostgreSQL's text holds no NUL
     (LOG, {"f": {"actor": LONE}}, "f.actor"),
     (LOG, {"f": {"caseRef": LONE}}, "f.caseRef"),
     (LOG, {"f": {"operation": "read" + LONE}}, "f.operation"),
@@ -146,6 +147,16 @@ async def test_unchecked_inputs_are_validation_failures_naming_the_field(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "VALIDATION_FAILED", error
     assert error["extensions"]["field"] == field
+
+
+async def test_a_nul_written_into_the_document_is_refused_before_anything_runs(
+    client: httpx.AsyncClient, world: CaseWorld, runtime: Runtime
+) -> None:
+    literal = '{ restrictionStatus(lookup: {email: "a@example.org"}, service: "\\u0000") '
+    body = await post(client, literal + "{ restricted } }", api_key(world.portal_key))
+
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert await outcomes(runtime) == []
 
 
 # -- 12: every argument of every operation ---------------------------------------------------
