@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
+from starlette.types import Receive, Scope, Send
 
+from api.logging import RequestLog
 from api.runtime import Runtime
 from schema.root import build_schema
 from tests.api.test_app import log_count
@@ -255,3 +257,24 @@ async def test_a_field_error_stays_200_with_data_for_the_graphql_media_type(
     assert response.status_code == 200
     assert "data" in response.json()
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# -- 4: whatever escapes the app is still a JSON answer with its request id -------------------
+
+
+async def test_an_escaped_exception_is_a_json_500_with_the_request_id() -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("alex.demo@example.org")
+
+    app = RequestLog(broken, known_paths=["/graphql"])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as http:
+        response = await http.post("/graphql", json={"query": "{ __typename }"})
+
+    assert response.status_code == 500
+    (error,) = response.json()["errors"]
+    assert error == {
+        "message": "Internal error.",
+        "extensions": {"code": "INTERNAL", "requestId": response.headers["x-request-id"]},
+    }
+    assert "alex" not in response.text
