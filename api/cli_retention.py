@@ -33,6 +33,7 @@ from records.holds import hold_case_of, parse_reason, place_hold, release_hold
 from records.models import utcnow
 from retention.archive_store import FolderArchiveStore
 from retention.job import JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
+from retention.log_pruning import prune_access_log
 
 
 def policy_of(runtime: Runtime) -> RetentionPolicy:
@@ -107,6 +108,12 @@ async def _run(runtime: Runtime, as_of: dt.date, tty: bool) -> JobReport:
     report = await job.run(as_of)
     if bar:
         bar[0].__exit__(None, None, None)  # type: ignore[attr-defined]
+    days = runtime.settings.access_log_retention_days
+    if days:
+        cutoff = utcnow() - dt.timedelta(days=days)
+        async with runtime.database.sessions() as session:
+            pruned = await prune_access_log(session, runtime.gate, JOB_ACTOR, cutoff)
+        click.echo(json.dumps({"access_log_pruned": pruned}), err=tty)
     return report
 
 

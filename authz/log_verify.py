@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access_log import GENESIS, hash_of_row
@@ -85,7 +85,8 @@ async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyRepor
     for c in (*checkpoints, *witnessed):
         pinned.setdefault(c.seq, []).append(c)
 
-    expected, prev, count = 1, GENESIS, 0
+    expected, prev = await _start(session, pinned)
+    count = 0
     chain_problem: Problem | None = None
     async for entry in _entries(session):
         count += 1
@@ -109,6 +110,19 @@ async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyRepor
         )
     first = min(problems, key=lambda p: p.seq) if problems else None
     return VerifyReport(count, head_seq, len(checkpoints), first)
+
+
+async def _start(
+    session: AsyncSession, pinned: dict[int, list[WitnessedCheckpoint]]
+) -> tuple[int, bytes]:
+    """Where the chain starts: the first entry, linked to the genesis hash; or, when older
+    entries were pruned (retention/log_pruning.py), the entry after a signed checkpoint,
+    linked to that checkpoint's hash. With no checkpoint there, the walk starts at 1 and the
+    first entry it finds is reported missing its predecessors."""
+    first = await session.scalar(select(func.min(AccessLogEntry.seq)))
+    if first is None or first == 1 or not pinned.get(first - 1):
+        return 1, GENESIS
+    return first, pinned[first - 1][0].entry_hash
 
 
 def _missing_checkpoints(

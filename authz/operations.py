@@ -37,6 +37,8 @@ class Operation(StrEnum):
     ARCHIVE_CASE = "archive_case"
     DESTROY_CASE = "destroy_case"
     READ_ARCHIVED_CASE = "read_archived_case"
+    # Access-log retention: entries past their period, deleted up to a signed checkpoint.
+    PRUNE_ACCESS_LOG = "prune_access_log"
     # The case workflow (issue 12): open a case in a service; assign staff to it (managers of
     # the service); decide on an immediate risk (the profile's role, without waiting to be
     # assigned: Cambridgeshire on-the-spot, RCT imminent risk).
@@ -99,6 +101,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.ARCHIVE_CASE: FieldSet.FULL,
     Operation.DESTROY_CASE: FieldSet.SUMMARY,
     Operation.READ_ARCHIVED_CASE: FieldSet.FULL,
+    Operation.PRUNE_ACCESS_LOG: FieldSet.LOG,
     Operation.OPEN_CASE: FieldSet.FULL,
     Operation.ASSIGN_STAFF: FieldSet.FULL,
     Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,

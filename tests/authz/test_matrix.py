@@ -81,6 +81,7 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.ARCHIVE_CASE:          _IG_ONLY,
     Op.DESTROY_CASE:          _IG_ONLY,
     Op.READ_ARCHIVED_CASE:    ("----", "----", "----", "----", "A-A-", "----", "AA--", "----"),
+    Op.PRUNE_ACCESS_LOG:      _IG_ONLY,
 }  # fmt: skip
 
 # How a member of staff in each role is assigned to the case in the "assigned" cells.
@@ -100,6 +101,7 @@ REASON = "Customer rang about a safety matter; the assigned officer is away toda
 SERVICE_LEVEL = {
     Operation.READ_ACCESS_LOG,
     Operation.VERIFY_ACCESS_LOG,
+    Operation.PRUNE_ACCESS_LOG,
     Operation.READ_REPORTS,
     Operation.MANAGE_STAFF,
     Operation.MANAGE_SERVICES,
