@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import AbstractAsyncContextManager
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from authz.gate import Target
+from authz.gate import Access, Target
 from authz.operations import Operation
 from casework.retention_queue import Planned, plan, plan_one
 from casework.retention_schedule import RetentionPolicy
@@ -165,7 +166,16 @@ async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
     return case_id
 
 
-def _uuid(value: str, field: str) -> uuid.UUID:
+def gated(
+    context: TactContext, session: AsyncSession, operation: Operation, target: Target
+) -> AbstractAsyncContextManager[Access]:
+    """The gate, for this request's actor and request id."""
+    return context.gate.access(
+        session, context.actor, operation, target, request_id=context.request_id
+    )
+
+
+def parse_id(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -178,10 +188,10 @@ async def resolve_retention_preview(
     context = info.context
     day = as_of or context.today()
     found: list[RetentionItemType] = []
-    async with context.sessions() as session, context.gate.access(
-        session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
-        request_id=context.request_id,
-    ) as access:  # fmt: skip
+    async with (
+        context.sessions() as session,
+        gated(context, session, Operation.APPROVE_DESTRUCTION, Target()) as access,
+    ):
         async for batch in plan(access.session, _policy(context), day):
             found.extend(RetentionItemType.from_planned(p) for p in batch)
     return found
@@ -195,10 +205,10 @@ async def resolve_destruction_certificates(
     if not 1 <= first <= _MAX_FIRST:
         raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
     context = info.context
-    async with context.sessions() as session, context.gate.access(
-        session, context.actor, Operation.APPROVE_DESTRUCTION, Target(),
-        request_id=context.request_id,
-    ) as access:  # fmt: skip
+    async with (
+        context.sessions() as session,
+        gated(context, session, Operation.APPROVE_DESTRUCTION, Target()) as access,
+    ):
         rows = await list_certificates(access.session, reference=case_ref, limit=first)
         return [CertificateType.from_record(c) for c in rows]
 
@@ -209,10 +219,9 @@ async def resolve_retention_holds(
     context = info.context
     async with context.sessions() as session:
         case_id = await _case(session, case_ref)
-        async with context.gate.access(
-            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
+        ) as access:
             holds = await holds_on(access.session, [case_id])
             return [HoldType.from_view(h) for h in holds.get(case_id, [])]
 
@@ -224,10 +233,9 @@ async def resolve_place_hold(
     why = parse_reason(reason)
     async with context.sessions() as session:
         case_id = await _case(session, case_ref)
-        async with context.gate.access(
-            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
+        ) as access:
             label = access.actor.label
             hold = await place_hold(access.session, case_id, why, label, context.clock())
             return HoldType.from_record(hold)
@@ -237,16 +245,15 @@ async def resolve_release_hold(
     info: strawberry.Info[TactContext, None], hold_id: strawberry.ID
 ) -> HoldType:
     context = info.context
-    wanted = _uuid(str(hold_id), "holdId")
+    wanted = parse_id(str(hold_id), "holdId")
     async with context.sessions() as session:
         case_id = await hold_case_of(session, wanted)
         await session.rollback()
         if case_id is None:
             raise NotFound("no such hold")
-        async with context.gate.access(
-            session, context.actor, Operation.MANAGE_HOLDS, Target(case_id=case_id),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
+        ) as access:
             label = access.actor.label
             hold = await release_hold(access.session, wanted, label, context.clock())
             return HoldType.from_record(hold)
@@ -261,10 +268,9 @@ async def resolve_request_destruction_approval(
     day = as_of or context.today()
     async with context.sessions() as session:
         case_id = await _case(session, case_ref)
-        async with context.gate.access(
-            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
+        ) as access:
             planned = await plan_one(access.session, _policy(context), day, case_id)
             if planned is None or not planned.destroy_due:
                 raise InvalidTransition("the case is not due for destruction")
@@ -279,16 +285,15 @@ async def resolve_approve_destruction(
     info: strawberry.Info[TactContext, None], approval_id: strawberry.ID
 ) -> ApprovalType:
     context = info.context
-    wanted = _uuid(str(approval_id), "approvalId")
+    wanted = parse_id(str(approval_id), "approvalId")
     async with context.sessions() as session:
         case_id = await approval_case_of(session, wanted)
         await session.rollback()
         if case_id is None:
             raise NotFound("no such approval request")
-        async with context.gate.access(
-            session, context.actor, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id),
-            request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
+        ) as access:
             approved = await approve(
                 access.session, wanted, access.actor.label, context.clock(),
                 two_person=_policy(context).two_person_approval,

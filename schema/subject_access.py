@@ -23,6 +23,7 @@ from records.holds import complete_subject_access, open_subject_access
 from records.retention_tables import SubjectAccessRequest
 from records.vault import Vault
 from schema.context import TactContext
+from schema.retention import gated, parse_id
 
 
 @strawberry.type(name="SubjectAccessRequest")
@@ -64,10 +65,9 @@ async def resolve_subject_access_export(
     context = info.context
     async with context.sessions() as session:
         customer_id = await _customer(session, context.vault, customer_ref)
-        async with context.gate.access(
-            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
-            Target(customer_id=customer_id), request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
+        ) as access:
             document = await subject_access_document(access.session, context.vault, customer_id)
             return SubjectAccessExportType(json=as_json(document), html=as_html(document))
 
@@ -78,10 +78,9 @@ async def resolve_open_subject_access_request(
     context = info.context
     async with context.sessions() as session:
         customer_id = await _customer(session, context.vault, customer_ref)
-        async with context.gate.access(
-            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
-            Target(customer_id=customer_id), request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
+        ) as access:
             row = await open_subject_access(
                 access.session, customer_id, access.actor.label, context.clock()
             )
@@ -92,20 +91,16 @@ async def resolve_complete_subject_access_request(
     info: strawberry.Info[TactContext, None], request_id: strawberry.ID
 ) -> SubjectAccessRequestType:
     context = info.context
-    try:
-        wanted = uuid.UUID(str(request_id))
-    except ValueError:
-        raise ValidationFailed("requestId", "is not an id") from None
+    wanted = parse_id(str(request_id), "requestId")
     async with context.sessions() as session:
         row = await session.get(SubjectAccessRequest, wanted)
         customer_id = row.customer_id if row is not None else None
         await session.rollback()
         if customer_id is None:
             raise NotFound("no such subject access request")
-        async with context.gate.access(
-            session, context.actor, Operation.SUBJECT_ACCESS_EXPORT,
-            Target(customer_id=customer_id), request_id=context.request_id,
-        ) as access:  # fmt: skip
+        async with gated(
+            context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
+        ) as access:
             done = await complete_subject_access(
                 access.session, wanted, access.actor.label, context.clock()
             )

@@ -24,7 +24,7 @@ from records.retention_tables import DestructionApproval, DestructionCertificate
 from records.vault import Vault
 from tests.retention.world import build_world
 
-CASES = int(os.environ.get("TACT_TEST_RETENTION_CASES", "1000"))
+CASES = int(os.environ.get("TACT_TEST_RETENTION_CASES", "100"))
 NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
 ENDS = dt.date(2020, 2, 29)
 DESTROY_DAY = dt.date(2026, 3, 1)
