@@ -1,0 +1,74 @@
+"""`tact retention` as the README tells an IG officer to use it: place a hold, see it named in
+the preview with the rule, release it; bad input is refused by field, not by value."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from api.cli import main
+from records.database import Database
+from records.vault import Vault
+from tests.retention.world import add_case, build_world
+
+NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
+
+
+async def tact(env: dict[str, str | None], *args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+async def test_hold_preview_release_from_the_command_line(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    world = await build_world(database, NOW)
+    case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
+    reference = world.references[case_id]
+    cases_url, keys_url = database_urls
+    env: dict[str, str | None] = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "portsmouth-cc",
+    }
+    placed = await tact(
+        env, "retention", "hold", "place", "--as", "ig.one", "--case-ref", reference,
+        "--reason", "ombudsman_investigation",
+    )  # fmt: skip
+    assert placed.exit_code == 0, placed.output
+    hold_id = placed.output.strip()
+
+    preview = await tact(env, "retention", "preview", "--as-of", "2026-03-01")
+    (line,) = [json.loads(text) for text in preview.output.splitlines()]
+    assert line["case"] == reference and line["action"] == "held"
+    assert line["holds"] == ["ombudsman_investigation"]
+    assert line["rule"] == (
+        "after_last_restriction: destroy 6 years after the last restriction ended "
+        "(profile portsmouth-cc v1)"
+    )
+    assert line["destroy_on"] == "2026-03-01"
+
+    refused = await tact(
+        env, "retention", "hold", "place", "--as", "ig.one", "--case-ref", reference,
+        "--reason", "Jo Bloggs asked",
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "Jo Bloggs" not in refused.output
+    as_manager = await tact(
+        env, "retention", "hold", "release", "--as", "manager.housing", "--hold-id", hold_id
+    )
+    assert as_manager.exit_code == 1 and "not permitted" in as_manager.output
+    released = await tact(
+        env, "retention", "hold", "release", "--as", "ig.two", "--hold-id", hold_id
+    )
+    assert released.exit_code == 0, released.output
+    preview = await tact(env, "retention", "preview", "--as-of", "2026-03-01")
+    assert json.loads(preview.output)["action"] == "archive"
