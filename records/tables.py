@@ -6,14 +6,15 @@ no migration knows about.
 
 from __future__ import annotations
 
-from records.models import Base
-
 # Table modules add their classes to Base.metadata when imported; list each one here.
-import records.case_steps  # noqa: F401, E402  (the case timeline and its deadlines)
-import records.contacts  # noqa: F401, E402  (recorded contacts and their screening)
-import records.retention_tables  # noqa: F401, E402  (holds, progress, certificates)
-import records.sign_in  # noqa: F401, E402  (admin panel passwords)
+from records import (
+    case_steps,  # the case timeline and the records of each step
+    contacts,  # recorded contacts and their screening
+    retention_tables,  # holds, retention progress, certificates
+    sign_in,  # admin panel passwords and lock-out
+)
+from records.models import Base
 
 metadata = Base.metadata
 
-__all__ = ["metadata"]
+__all__ = ["case_steps", "contacts", "metadata", "retention_tables", "sign_in"]
