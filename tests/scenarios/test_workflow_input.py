@@ -52,6 +52,14 @@ CASES: dict[str, tuple[str, dict[str, Any], str, Any, str]] = {
 
 async def test_every_mutation_names_the_field_at_fault(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        added = await walk.open(
+            "officer", {"customerRef": "CUS-7001", "phone": "07700 900701", "name": "A Sample"}
+        )
+        assert added["event"]["details"]["customerCreated"] is True
+        found = await walk.open("officer", {"customerRef": "cus 7001"})
+        assert found["event"]["details"]["customerCreated"] is False
+        found = await walk.open("officer", {"phone": "+44 7700 900701"})
+        assert found["event"]["details"]["customerCreated"] is False
         await prelude(walk)
         refused = await _open_refused(walk, {"customer": {"phone": "07700 900999"}})
         assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer.name")
