@@ -377,6 +377,14 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
     for floor in ("plain", "bare"):
         floor_rps = rps[(floor, first)]
         print(f"ratio tact/{floor} = {tact_rps / floor_rps if floor_rps else 0.0:.2f}")
+    # CPU per request moves less than requests/s when other tenants share the machine.
+    cpu = {mode: statistics.median(r["cpu_ms"] for r in runs[(mode, first)]) for mode in MODES}
+    print(
+        f"cpu per request: plain {cpu['plain']:.2f} ms, bare {cpu['bare']:.2f} ms, "
+        f"tact {cpu['graphql']:.2f} ms (plain/tact {cpu['plain'] / cpu['graphql']:.2f})"
+        if cpu["graphql"]
+        else "cpu per request: not measured"
+    )
     if extra:
         served = ", ".join(f"{n} workers {r['rps']:.1f}" for n, r in extra.items())
         print(f"tact req/s at c={args.connections[0]}: 1 worker {tact_rps:.1f}, {served}")
