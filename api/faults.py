@@ -3,8 +3,8 @@ cannot be reached or the access log cannot be written, never a plain-text 500 or
 inside a 200; and one retry, on a fresh connection, of a request whose connection was lost
 before it wrote anything.
 
-A retry is safe only when nothing was committed: the session's first commit (of a read
-transaction too) ends the chance, so an operation is never applied twice. The pool checks a
+A retry is safe only when the request's session sent no change (records/database.py notes
+every flush, INSERT, UPDATE and DELETE), so an operation is never applied twice. The pool checks a
 connection before handing it out (pool_pre_ping), so the retry gets a live one, and the
 service recovers by itself once the database is back.
 """
@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.runtime import Runtime
 from authz.group_commit import AccessLogUnavailable
-from records.database import commit_started, is_unavailable
+from records.database import is_unavailable, wrote_anything
 
 log = logging.getLogger("tact.faults")
 
@@ -97,7 +97,7 @@ async def serve_guarded(
                 raise
             session = scope["state"].pop(SESSION_KEY, None)
             retry = attempt == 1 and is_unavailable(error)
-            if retry and (session is None or not commit_started(session)):
+            if retry and (session is None or not wrote_anything(session)):
                 log.warning(
                     "database connection lost before anything was written; running the "
                     "request again on a fresh connection",

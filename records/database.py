@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from records.keystore import KeyStore, make_keystore_engine
 
@@ -21,7 +21,7 @@ from records.keystore import KeyStore, make_keystore_engine
 # accepting connections, a lock not available), 57 operator intervention (terminated,
 # shutting down, starting up).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "55", "57")
-_COMMIT_STARTED = "tact.commit_started"
+_WROTE = "tact.wrote"
 
 
 class DatabaseUnavailable(Exception):
@@ -47,15 +47,22 @@ def is_unavailable(error: BaseException | None) -> bool:
     return False
 
 
-def commit_started(session: AsyncSession) -> bool:
-    """Has `session` ever tried to commit? Until then nothing it did was written, so a
-    request whose connection was lost may be run again on a fresh one."""
-    return bool(session.sync_session.info.get(_COMMIT_STARTED))
+def wrote_anything(session: AsyncSession) -> bool:
+    """Has `session` sent a change (a flush, an INSERT, UPDATE or DELETE)? Until then nothing
+    it did can have been written, so a request whose connection was lost may be run again on
+    a fresh one. Read transactions may commit (the gate ends them) without counting."""
+    return bool(session.sync_session.info.get(_WROTE))
 
 
-@event.listens_for(Session, "before_commit")
-def _note_commit(session: Session) -> None:
-    session.info[_COMMIT_STARTED] = True
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
 
 
 def async_url(url: str) -> str:

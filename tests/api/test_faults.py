@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ import asyncpg
 import httpx
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.app import create_app
 from api.cli import main
@@ -186,6 +187,7 @@ def check_answer(response: httpx.Response) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_terminated_backends_under_load_answer_503_and_recover(
     world: PortalWorld, runtime: Runtime
@@ -226,6 +228,7 @@ async def _nothing() -> int:
     return 0
 
 
+@pytest.mark.slow
 async def test_a_server_killed_mid_write_leaves_a_chain_that_verifies(
     world: PortalWorld, runtime: Runtime
 ) -> None:
@@ -297,3 +300,42 @@ async def test_an_unreachable_database_gets_503_then_recovers_by_itself(
     assert check_answer(again)
     logged = await entries_by_request(runtime)
     assert {first.headers["x-request-id"], again.headers["x-request-id"]} <= logged
+
+
+@pytest.mark.postgres
+async def test_a_read_whose_connection_is_lost_is_run_again_on_a_fresh_one(
+    client: httpx.AsyncClient,
+    world: PortalWorld,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The server terminates the request's backend just as the lookup's query is sent (a
+    real pg_terminate_backend from another connection, once): the read is run again on a
+    fresh connection and answered, not INTERNAL."""
+    if runtime.database.engine.dialect.name != "postgresql":
+        pytest.skip("terminating a backend is a PostgreSQL fault")
+    admin = runtime.settings.resolved_database_url
+    armed = [True]
+
+    def terminate_own_backend(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if armed[0] and "arrangements" in statement:
+            armed[0] = False
+            pid = conn.connection.dbapi_connection._connection.get_server_pid()
+            subprocess.run(
+                ["psql", admin, "-qAtc", f"SELECT pg_terminate_backend({pid})"],
+                check=True,
+                capture_output=True,
+            )
+
+    engine = runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", terminate_own_backend)
+    try:
+        with caplog.at_level(logging.WARNING, logger="tact.faults"):
+            response = await ask(client, {"email": EMAIL}, headers=api_key(world.housing_key))
+    finally:
+        event.remove(engine, "before_cursor_execute", terminate_own_backend)
+
+    assert not armed[0]  # the fault happened
+    assert check_answer(response)
+    assert [r.__dict__.get("event") for r in caplog.records].count("db_retry") == 1
+    assert response.headers["x-request-id"] in await entries_by_request(runtime)
