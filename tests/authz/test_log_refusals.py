@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
+from api.runtime import Runtime
 from authz.actor import Actor
 from records.models import AccessLogEntry, Role
+from tests.api.app_fixtures import app, client, clock, runtime
 from tests.authz.test_access_log_graphql import ACCESS_LOG, Scene, scene
 from tests.authz.world import portal_actor
 
-__all__ = ["scene"]  # the fixture, shared with test_access_log_graphql.py
+__all__ = ["app", "client", "clock", "runtime", "scene"]  # fixtures, shared
 
 REVIEW = "query Review($first: Int!, $after: String) { breakGlassReview(first: $first, after: $after) { edges { cursor } } }"  # noqa: E501
 BAD = {
@@ -77,3 +80,18 @@ async def test_an_ig_officers_bad_argument_is_validation_failed_and_logged(scene
     assert await entry_count(scene) == before + 1
     entry = await last_entry(scene)
     assert entry is not None and entry.outcome == "error"
+
+
+async def test_over_http_an_anonymous_bad_first_is_refused_and_moves_the_head(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async def head() -> int:
+        async with runtime.database.sessions() as session:
+            return await session.scalar(select(func.max(AccessLogEntry.seq))) or 0
+
+    before = await head()
+    response = await client.post("/graphql", json={"query": ACCESS_LOG, "variables": {"first": 0}})
+
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert await head() == before + 1
