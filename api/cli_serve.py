@@ -137,6 +137,9 @@ def serve(with_demo: bool, host: str | None, port: int | None, workers: int | No
         host=host,
         port=port,
         workers=workers or settings.workers,
+        # uvicorn restarts a worker that has not answered its health check within this
+        # many seconds; its default (5) kept killing workers still starting on a busy host.
+        timeout_worker_healthcheck=60,
         log_config=None,
         access_log=False,
         proxy_headers=False,

@@ -130,7 +130,7 @@ class ServerProcess:
             sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
             "--app-dir", str(self.root), "--host", "127.0.0.1", "--port", str(self.port),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--workers", str(self.workers),
+            "--workers", str(self.workers), "--timeout-worker-healthcheck", "60",
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("TACT_")}
         with self.log_path.open("wb") as output:
