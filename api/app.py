@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -26,26 +25,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.types import ExecutionResult
 
 from api.admin_mount import mount_admin
 from api.authentication import Authenticator, unauthenticated_response
 from api.faults import SESSION_KEY, serve_guarded
-from api.graphql_http import (
-    GRAPHQL_RESPONSE,
-    JSON,
-    BadRequest,
-    is_request_error,
-    preferred_media_type,
-    read_request,
-    refusal,
-)
+from api.graphql_view import GraphQLOverHTTP
 from api.logging import RequestLog, configure_logging, request_id_from
 from api.metrics import install as install_metrics
 from api.metrics import metrics_routes
-from api.rate_limits import Monotonic, RateLimiter, RateLimits, client_address, rate_limited
+from api.rate_limits import Monotonic, RateLimiter, RateLimits, client_address
 from api.runtime import Runtime
 from api.security_headers import SecurityHeaders, cors
 from api.settings import Settings
@@ -141,7 +129,7 @@ async def _wire(runtime: Runtime) -> Wiring:
     return Wiring(runtime=runtime, authenticator=authenticator, gate=runtime.gate)
 
 
-class _View(GraphQL[TactContext, None]):
+class _View(GraphQLOverHTTP[TactContext]):
     def __init__(
         self,
         schema: TactSchema,
@@ -158,53 +146,6 @@ class _View(GraphQL[TactContext, None]):
         self._parts = parts
         self._clock = clock
         self._limiter = limiter or RateLimiter(parts.settings)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # strawberry answers its refusals in plain text; here every refusal is JSON.
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await self.run(request)
-        except (HTTPException, BadRequest) as refused:
-            response = refusal(refused, request_id_from(scope))
-        await response(scope, receive, send)
-
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
-        if request.method != "POST":
-            return await super().parse_http_body(request)  # type: ignore[return-value]
-        if JSON not in (request.content_type or ""):
-            raise BadRequest("send the request as application/json", status=415)
-        return read_request(await request.get_body())
-
-    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
-        sub_response = await super().get_sub_response(request)
-        sub_response.media_type = preferred_media_type(request.headers.get("accept", ""))
-        request.scope["state"]["sub_response"] = sub_response
-        return sub_response
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        shown = await super().process_result(request, result)
-        sub_response: Response = request.scope["state"]["sub_response"]
-        if sub_response.media_type == GRAPHQL_RESPONSE and is_request_error(result):
-            shown.pop("data", None)
-            sub_response.status_code = 400
-        if (waiting := rate_limited(result)) is not None:
-            sub_response.status_code = 429
-            sub_response.headers["Retry-After"] = str(waiting)
-        return shown
-
-    def create_response(
-        self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        response = super().create_response(response_data, sub_response)
-        response.headers["content-type"] = sub_response.media_type or JSON
-        return response
 
     async def get_context(self, request: Request, response: Response) -> TactContext:  # type: ignore[override]
         wiring = self._parts.wiring

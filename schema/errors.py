@@ -4,7 +4,12 @@
   their message and gain `extensions.code`; ValidationFailed also gains `extensions.field`.
 - Errors in the request itself (syntax, validation, variable values) keep graphql-core's
   message with any echoed input value cut off, and a GRAPHQL_* code. A OneOf input given
-  zero or several members names the argument at fault as `extensions.field`.
+  zero or several members names the argument at fault as `extensions.field`. A variable's
+  value is never quoted, not even a key or an enum name in it: the message names the
+  variable and the kind of fault. With introspection off (Concealment), a message names
+  only what the caller wrote and suggests nothing; one that would name more of the schema
+  is replaced by a neutral one (its location still points at the fault).
+- A caller over a rate limit (RateLimited) gets RATE_LIMITED and `extensions.retryAfter`.
 - Everything else is masked: "Internal error." with code INTERNAL, no message, no trace.
 
 Every error gets `extensions.requestId`, so a caller can quote it and an operator find the

@@ -1,0 +1,78 @@
+"""strawberry's ASGI view with Tact's HTTP edge (api/graphql_http.py): the body read by Tact,
+every refusal in JSON, the graphql-response+json media type, and 429 for a result refused by a
+rate limit inside the schema. The app's view (api/app.py) adds the request's context."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from api.graphql_http import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    BadRequest,
+    is_request_error,
+    preferred_media_type,
+    read_request,
+    refusal,
+)
+from api.logging import request_id_from
+from api.rate_limits import rate_limited
+
+ContextT = TypeVar("ContextT")
+
+
+class GraphQLOverHTTP(GraphQL[ContextT, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # strawberry answers its refusals in plain text; here every refusal is JSON.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except (HTTPException, BadRequest) as refused:
+            response = refusal(refused, request_id_from(scope))
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        if request.method != "POST":
+            return await super().parse_http_body(request)  # type: ignore[return-value]
+        if JSON not in (request.content_type or ""):
+            raise BadRequest("send the request as application/json", status=415)
+        return read_request(await request.get_body())
+
+    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = preferred_media_type(request.headers.get("accept", ""))
+        request.scope["state"]["sub_response"] = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        shown = await super().process_result(request, result)
+        sub_response: Response = request.scope["state"]["sub_response"]
+        if sub_response.media_type == GRAPHQL_RESPONSE and is_request_error(result):
+            shown.pop("data", None)
+            sub_response.status_code = 400
+        if (waiting := rate_limited(result)) is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(waiting)
+        return shown
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = sub_response.media_type or JSON
+        return response
