@@ -50,7 +50,7 @@ def register_rows(
     channels = validate_parameters(
         ArrangementKind.CONTACT_CHANNEL, {"channels": ["letter", "email"]}
     )
-    kinds = (
+    kinds: tuple[tuple[ArrangementKind, dict[str, Any], str | None], ...] = (
         (ArrangementKind.NAMED_OFFICER, {}, officer),
         (ArrangementKind.CONTACT_CHANNEL, channels, None),
     )
