@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
-from casework.steps import Begun, StepRun, begin, finish, scoped_services
+from casework.steps import IN_FORCE, Begun, StepRun, begin, finish, scoped_services
 from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
 from records.errors import InvalidTransition, ValidationFailed
 from records.models import (
@@ -24,8 +24,6 @@ from records.models import (
     ArrangementState,
     CaseState,
 )
-
-IN_FORCE = (ArrangementState.ACTIVE, ArrangementState.PROPOSED)
 
 
 async def in_force(run: StepRun, case_id: uuid.UUID) -> list[Arrangement]:

@@ -22,10 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casework.label_guard import check_fields
 from casework.profiles import Profile
 from casework.transitions import check_step
-from records.case_steps import CaseEvent, Step, record_event, steps_taken
+from records.case_steps import (
+    CaseEvent,
+    DeadlineKind,
+    Step,
+    add_deadline,
+    meet_deadlines,
+    record_event,
+    steps_taken,
+)
 from records.errors import NotFound, ValidationFailed
-from records.models import Case, CaseState, Service, Staff
+from records.models import Arrangement, ArrangementState, Case, CaseState, Service, Staff
 from records.vault import Vault
+
+# Arrangements in force, or about to be.
+IN_FORCE = (ArrangementState.ACTIVE, ArrangementState.PROPOSED)
 
 
 @dataclass(frozen=True)
@@ -63,9 +74,48 @@ async def load_case(run: StepRun, case_id: uuid.UUID) -> Case:
 async def begin(run: StepRun, case_id: uuid.UUID, step: Step, **options: bool) -> Begun:
     """Load the case and check the step against the transition table (InvalidTransition)."""
     case = await load_case(run, case_id)
+    await _expire_past(run, case)
     taken = await steps_taken(run.session, case.id)
     next_state = check_step(step, case.state, [s for s, _ in taken], run.profile, **options)
     return Begun(case, taken, next_state)
+
+
+async def _expire_past(run: StepRun, case: Case) -> None:
+    """Arrangements past their end date have expired. Nobody takes that step, so it is
+    recorded (as its own event) at the case's next step: when none is left in force the case
+    ends on the last end date, its reviews stop and an "ended" notification falls due."""
+    expired = list(
+        await run.session.scalars(
+            select(Arrangement).where(
+                Arrangement.case_id == case.id,
+                Arrangement.state.in_(IN_FORCE),
+                Arrangement.ends_on < run.today(),
+            )
+        )
+    )
+    if not expired:
+        return
+    for arrangement in expired:
+        arrangement.state = ArrangementState.EXPIRED
+        arrangement.next_review_on = None
+    await run.session.flush()
+    left = await run.session.scalar(
+        select(Arrangement.id)
+        .where(Arrangement.case_id == case.id, Arrangement.state.in_(IN_FORCE))
+        .limit(1)
+    )
+    ended = left is None and case.state is CaseState.DECIDED
+    last = max(a.ends_on for a in expired if a.ends_on is not None)
+    details = {"kinds": [a.kind.value for a in expired], "case_ended": ended}
+    event = await record_event(
+        run.session, run.vault, case, Step.ARRANGEMENTS_EXPIRED, actor_id=None,
+        at=run.clock(), details=details,
+    )  # fmt: skip
+    if ended:
+        case.state = CaseState.ENDED
+        case.restrictions_ended_on = last
+        await meet_deadlines(run.session, case.id, [DeadlineKind.REVIEW], run.clock())
+        add_deadline(run.session, case, DeadlineKind.ENDED_NOTIFICATION, last, event)
 
 
 async def finish(

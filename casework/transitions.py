@@ -60,6 +60,7 @@ TABLE: dict[Step, Rule] = {
     Step.ARRANGEMENT_MODIFIED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.ARRANGEMENT_EXTENDED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.ARRANGEMENT_LIFTED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
+    Step.ARRANGEMENTS_EXPIRED: Rule(frozenset({S.DECIDED}), (_DECISION,), S.ENDED),
     Step.REVIEW_SCHEDULED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.REVIEW_REQUESTED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.REVIEW_DECIDED: Rule(frozenset({S.DECIDED}), (_REVIEW,)),

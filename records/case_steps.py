@@ -63,6 +63,8 @@ class Step(enum.StrEnum):
     ARRANGEMENT_MODIFIED = "arrangement_modified"
     ARRANGEMENT_EXTENDED = "arrangement_extended"
     ARRANGEMENT_LIFTED = "arrangement_lifted"
+    # Not taken by anyone: arrangements past their end date, recorded at the case's next step.
+    ARRANGEMENTS_EXPIRED = "arrangements_expired"
     REVIEW_SCHEDULED = "review_scheduled"
     REVIEW_REQUESTED = "review_requested"
     REVIEW_DECIDED = "review_decided"

@@ -1,6 +1,7 @@
 """Cambridgeshire County Council's process, end to end over HTTP: an on-the-spot decision by
 the manager present (flagged, no warning), the named officer's full assessment that is then
-due, a review on request, the six-monthly review that extends, and the end."""
+due, a review on request, the six-monthly review that extends, and the end when the
+extended arrangement runs out."""
 
 from __future__ import annotations
 
@@ -66,11 +67,16 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             reasons="Six more months.",
             endsOn="2027-03-02",
         )
-        walk.on(dt.date(2027, 3, 2))
-        lifted = await walk.step("reviewer", "decideReview", outcome="LIFT", reasons="Settled.")
-        assert lifted["case"]["state"] == "ENDED"
-        assert lifted["case"]["restrictionsEndedOn"] == "2027-03-02"
-        await walk.step(
-            "officer", "recordNotification", subject="ENDED", sentOn="2027-03-02", format="LETTER"
+        # The extended arrangement runs out on 2 March 2027; nobody lifts it. The case's next
+        # step records the expiry first: the case ended on the end date, and the "ended"
+        # notification that fell due is the one this step records.
+        walk.on(dt.date(2027, 3, 9))
+        notified = await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2027-03-09", format="LETTER"
         )
+        assert notified["case"]["state"] == "ENDED"
+        assert notified["case"]["restrictionsEndedOn"] == "2027-03-02"
+        assert notified["event"]["details"]["endedNotificationMet"] is True
+        steps = [e["step"] for e in await walk.timeline("officer")]
+        assert steps[-2:] == ["ARRANGEMENTS_EXPIRED", "NOTIFICATION_RECORDED"]
         assert await walk.deadlines("officer") == []
