@@ -21,6 +21,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.case_steps import CaseEvent, Step
 from records.models import Arrangement, ArrangementState, Case, CaseState
 
 # States in which a case's work is over, so its retention clock may run. Cases still being
@@ -147,6 +148,12 @@ def schedule_of(dates: CaseDates, policy: RetentionPolicy) -> Schedule | None:
 
 def _dates_query(which: ColumnElement[bool]):  # type: ignore[no-untyped-def]
     current = Arrangement.state.in_(_CURRENT)
+    # When the workflow recorded closing the case with no action; else its last update.
+    closed_at = (
+        select(func.max(CaseEvent.at))
+        .where(CaseEvent.case_id == Case.id, CaseEvent.step == Step.CLOSED_NO_ACTION)
+        .scalar_subquery()
+    )
     return (
         select(
             Case.id,
@@ -158,6 +165,7 @@ def _dates_query(which: ColumnElement[bool]):  # type: ignore[no-untyped-def]
             func.sum(case((and_(current, Arrangement.ends_on.is_(None)), 1), else_=0)),
             func.max(case((current, Arrangement.ends_on), else_=None)),
             func.max(case((~current, Arrangement.ends_on), else_=None)),
+            closed_at,
         )
         .outerjoin(Arrangement, Arrangement.case_id == Case.id)
         .where(which, Case.state.in_(SETTLED))
@@ -186,7 +194,7 @@ async def case_dates(
             reference=row[1],
             state=row[2],
             restrictions_ended_on=row[3],
-            closed_on=row[4].date(),
+            closed_on=_as_date(row[9] or row[4]) or row[4].date(),
             arrangements=int(row[5]),
             open_ended=bool(row[6]),
             current_end=_as_date(row[7]),
@@ -197,7 +205,9 @@ async def case_dates(
 
 
 def _as_date(value: object) -> dt.date | None:
-    # MAX over a CASE expression comes back as text on SQLite.
+    # MAX over an expression comes back as text on SQLite.
+    if isinstance(value, dt.datetime):
+        return value.date()
     if value is None or isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    return dt.date.fromisoformat(str(value)[:10])

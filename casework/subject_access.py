@@ -16,18 +16,17 @@ import uuid
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import ColumnElement, column, or_, select, table
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_files import open_case_file
+from records.case_steps import CaseEvent
 from records.customers import load_customer
 from records.errors import NotFound
 from records.models import AccessLogEntry, Case
 from records.vault import Vault
 
 FORMAT = "tact.subject_access_export.v1"
-# The workflow's timeline (records/case_steps.py), read by name: steps and times only.
-_case_events = table("case_events", column("case_id"), column("seq"), column("step"), column("at"))
 _SEEING = ("allowed", "break_glass")
 _templates = Environment(
     loader=PackageLoader("casework", "templates"),
@@ -37,11 +36,11 @@ _templates = Environment(
 
 async def case_timeline(session: AsyncSession, case_id: uuid.UUID) -> list[dict[str, str]]:
     rows = await session.execute(
-        select(_case_events.c.seq, _case_events.c.step, _case_events.c.at)
-        .where(_case_events.c.case_id == case_id)
-        .order_by(_case_events.c.seq)
+        select(CaseEvent.seq, CaseEvent.step, CaseEvent.at)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.seq)
     )
-    return [{"seq": str(s), "step": str(step), "at": str(at)} for s, step, at in rows]
+    return [{"seq": str(s), "step": step.value, "at": str(at)} for s, step, at in rows]
 
 
 def notifications_in(timeline: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.case_steps import CaseEvent, Step
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import Case, Customer
 from records.retention_tables import (
@@ -25,11 +26,16 @@ from records.retention_tables import (
     SubjectAccessRequest,
 )
 
-# The workflow's timeline (records/case_steps.py), read by name: an appeal or review is open
-# while it has been lodged or requested more often than decided.
-_case_events = table("case_events", column("case_id"), column("step"))
-_OPENED_BY = {"appeal_lodged": HoldReason.APPEAL_OPEN, "review_requested": HoldReason.REVIEW_OPEN}
-_CLOSED_BY = {"appeal_decided": HoldReason.APPEAL_OPEN, "review_decided": HoldReason.REVIEW_OPEN}
+# On the workflow's timeline, an appeal or review is open while it has been lodged or
+# requested more often than decided.
+_OPENED_BY = {
+    Step.APPEAL_LODGED: HoldReason.APPEAL_OPEN,
+    Step.REVIEW_REQUESTED: HoldReason.REVIEW_OPEN,
+}
+_CLOSED_BY = {
+    Step.APPEAL_DECIDED: HoldReason.APPEAL_OPEN,
+    Step.REVIEW_DECIDED: HoldReason.REVIEW_OPEN,
+}
 
 
 @dataclass(frozen=True)
@@ -133,9 +139,9 @@ async def open_appeals_and_reviews(
     the one place automatic holds read the workflow's timeline."""
     steps = (*_OPENED_BY, *_CLOSED_BY)
     rows = await session.execute(
-        select(_case_events.c.case_id, _case_events.c.step, func.count())
-        .where(_case_events.c.case_id.in_(case_ids), _case_events.c.step.in_(steps))
-        .group_by(_case_events.c.case_id, _case_events.c.step)
+        select(CaseEvent.case_id, CaseEvent.step, func.count())
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.step.in_(steps))
+        .group_by(CaseEvent.case_id, CaseEvent.step)
     )
     balance: dict[tuple[uuid.UUID, HoldReason], int] = defaultdict(int)
     for case_id, step, count in rows:
@@ -178,3 +184,19 @@ async def complete_subject_access(
     request.completed_at = now
     await session.flush()
     return request
+
+
+async def subject_access_requests(
+    session: AsyncSession, *, limit: int = 200
+) -> list[SubjectAccessRequest]:
+    """Requests, open ones first, then newest first (the admin panel's list)."""
+    query = (
+        select(SubjectAccessRequest)
+        .order_by(
+            SubjectAccessRequest.completed_at.is_not(None),
+            SubjectAccessRequest.opened_at.desc(),
+            SubjectAccessRequest.id,
+        )
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from casework.retention_queue import Action, Planned, plan
 from casework.retention_schedule import RetentionPolicy, Rule, add_years
+from records.case_steps import CaseEvent, Step
 from records.certificates import approve, list_certificates, request_approval
 from records.database import Database
 from records.errors import Forbidden
@@ -198,3 +199,40 @@ async def test_a_case_still_being_worked_or_open_ended_is_not_scheduled(
     await add_case(database, vault, world, ends_on=[LEAP], state=CaseState.OPEN)
     await add_case(database, vault, world, ends_on=[LEAP, None])
     assert await preview(database, dt.date(2040, 1, 1)) == {}
+
+
+async def _event(
+    database: Database, case_id: object, seq: int, step: Step, at: dt.datetime
+) -> None:
+    async with database.sessions() as session, session.begin():
+        session.add(CaseEvent(case_id=case_id, seq=seq, step=step, at=at, details_sealed=b"\x00"))
+
+
+async def test_an_open_appeal_or_review_holds_the_case_until_decided(
+    database: Database, vault: Vault
+) -> None:
+    world = await build_world(database, NOW)
+    case_id = await add_case(database, vault, world, ends_on=[LEAP])
+    await _event(database, case_id, 1, Step.APPEAL_LODGED, NOW)
+    await _event(database, case_id, 2, Step.REVIEW_REQUESTED, NOW)
+    due = await preview(database, LEAP)
+    assert sorted(due[case_id].hold_names) == ["appeal_open", "review_open"]
+    await _event(database, case_id, 3, Step.APPEAL_DECIDED, NOW)
+    await _event(database, case_id, 4, Step.REVIEW_DECIDED, NOW)
+    due = await preview(database, LEAP)
+    assert due[case_id].action is Action.ARCHIVE and due[case_id].holds == ()
+
+
+async def test_the_closing_date_is_the_recorded_closing_step_when_there_is_one(
+    database: Database, vault: Vault
+) -> None:
+    world = await build_world(database, NOW)
+    updated = dt.datetime(2021, 3, 1, 15, tzinfo=dt.UTC)
+    case_id = await add_case(
+        database, vault, world, ends_on=[], state=CaseState.CLOSED_NO_ACTION, closed_at=updated
+    )
+    await _event(
+        database, case_id, 1, Step.CLOSED_NO_ACTION, dt.datetime(2020, 11, 2, tzinfo=dt.UTC)
+    )
+    due = await preview(database, dt.date(2020, 11, 2))
+    assert due[case_id].schedule.trigger_on == dt.date(2020, 11, 2)
