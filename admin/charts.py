@@ -1,5 +1,6 @@
-"""Access over time, for IG officers: entries per day by operation and by outcome, denials
-and break-glass openings, counted in SQL and drawn as SVG on the server.
+"""Charts of the panel, drawn as SVG on the server: access over time for IG officers (entries
+per day by operation and by outcome, denials and break-glass openings, counted in SQL here)
+and the case reports' bars (admin/views_reports.py, counted in casework/reports.py).
 
 The SVG is written by hand (a few rectangles, lines and labels): a plotting library would
 bring a large dependency for four bar charts, and hand-written markup needs no script in the
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -34,6 +37,7 @@ PALETTE = (
     "#868e96",
 )
 _WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP = 900, 260, 48, 40, 12
+K = TypeVar("K", dt.date, str)
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,26 @@ def only(counts: DailyCounts, *names: str) -> DailyCounts:
 
 def stacked_bars(counts: DailyCounts, label: str) -> Markup:
     """One bar per day, stacked by series, with a legend and a y axis."""
-    names = sorted(counts.series)
-    totals = [sum(counts.series[n].get(d, 0) for n in names) for d in counts.days]
+    names = {d: d.strftime("%d %b") for d in counts.days}
+    return bars(list(counts.days), names, counts.series, label, every=5)
+
+
+def bars(
+    columns: Sequence[K],
+    names: Mapping[K, str],
+    series: Mapping[str, Mapping[K, int]],
+    label: str,
+    *,
+    every: int = 1,
+) -> Markup:
+    """One bar per column (a day, a month, a state...), stacked by series, with a legend and
+    a y axis; every `every`-th column is named under its bar."""
+    keys = sorted(series)
+    totals: list[int] = [sum(series[n].get(c, 0) for n in keys) for c in columns]
     peak = max([*totals, 1])
     plot_w, plot_h = _WIDTH - _LEFT - 10, _HEIGHT - _BOTTOM - _TOP
-    slot = plot_w / max(len(counts.days), 1)
-    height = _HEIGHT + 24 * ((len(names) + 5) // 6)
+    slot = plot_w / max(len(columns), 1)
+    height = _HEIGHT + 24 * ((len(keys) + 5) // 6)
     base = _TOP + plot_h
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}"'
@@ -92,10 +110,10 @@ def stacked_bars(counts: DailyCounts, label: str) -> Markup:
         f'<text x="{_LEFT - 6}" y="{_TOP + 10}" text-anchor="end" font-size="11">{peak}</text>',
         f'<text x="{_LEFT - 6}" y="{_TOP + plot_h}" text-anchor="end" font-size="11">0</text>',
     ]
-    for i, day in enumerate(counts.days):
+    for i, column in enumerate(columns):
         y = float(base)
-        for n, name in enumerate(names):
-            value = counts.series[name].get(day, 0)
+        for n, name in enumerate(keys):
+            value = series[name].get(column, 0)
             if not value:
                 continue
             h = plot_h * value / peak
@@ -103,21 +121,21 @@ def stacked_bars(counts: DailyCounts, label: str) -> Markup:
             parts.append(
                 f'<rect x="{_LEFT + i * slot + 1:.1f}" y="{y:.1f}" width="{max(slot - 2, 1):.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[n % len(PALETTE)]}">'
-                f"<title>{day.isoformat()} {escape(name)}: {value}</title></rect>"
+                f"<title>{escape(names[column])} {escape(name)}: {value}</title></rect>"
             )
-        if i % 5 == 0 or i == len(counts.days) - 1:
+        if i % every == 0 or i == len(columns) - 1:
             parts.append(
                 f'<text x="{_LEFT + i * slot + slot / 2:.1f}" y="{_TOP + plot_h + 16}" '
-                f'text-anchor="middle" font-size="10">{day.strftime("%d %b")}</text>'
+                f'text-anchor="middle" font-size="10">{escape(names[column])}</text>'
             )
-    for n, name in enumerate(names):
+    for n, name in enumerate(keys):
         x, y = _LEFT + (n % 6) * 140, _HEIGHT + 4 + 24 * (n // 6)
         colour = PALETTE[n % len(PALETTE)]
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
             f'<text x="{x + 16}" y="{y}" font-size="11">{escape(name)}</text>'
         )
-    if not names:
+    if not keys:
         parts.append(
             f'<text x="{_WIDTH / 2}" y="{_TOP + plot_h / 2}" text-anchor="middle" '
             'font-size="13" fill="#666">No entries in this period</text>'

@@ -6,9 +6,10 @@ block runs, and admin/panel.py turns it into a plain 403 or 404 page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqladmin import BaseView
 from starlette.requests import Request
@@ -18,9 +19,13 @@ from admin.csrf import checked_form
 from authz.actor import Actor
 from authz.gate import Access, Target
 from authz.operations import Operation
+from records.errors import NotFound, ValidationFailed
 from records.models import Role
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.datastructures import FormData
 
     from admin.panel import PanelParts, TactAdmin
@@ -65,6 +70,16 @@ class PanelView(BaseView):
         ):
             yield access
 
+    async def find(self, lookup: Callable[[AsyncSession], Awaitable[T | None]], missing: str) -> T:
+        """What a change is about, found before the gate so the gate can be told (a case, a
+        customer), in a session of its own that keeps nothing; NotFound(`missing`) if none."""
+        async with (await self.parts()).database.sessions() as session:
+            found = await lookup(session)
+            await session.rollback()
+        if found is None:
+            raise NotFound(missing)
+        return found
+
     async def form(self, request: Request) -> FormData:
         return await checked_form(request)
 
@@ -82,3 +97,10 @@ def back_to(request: Request, route: str) -> RedirectResponse:
 def field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def id_field(form: FormData, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(field(form, name))
+    except ValueError:
+        raise ValidationFailed(name, "is not an id") from None

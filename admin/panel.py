@@ -26,7 +26,7 @@ from admin.csrf import csrf_field
 from admin.sign_in import SignInBackend
 from authz.gate import Gate
 from records.database import Database
-from records.errors import TactError, ValidationFailed
+from records.errors import InvalidTransition, TactError, ValidationFailed
 from records.vault import Vault
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -84,13 +84,19 @@ class TactAdmin(Admin):
         code = getattr(exc, "code", "INTERNAL")
         status = _STATUS.get(code, 500)
         message = _MESSAGES.get(code, "Something went wrong. The request was not completed.")
-        if isinstance(exc, ValidationFailed):
+        if isinstance(exc, ValidationFailed | InvalidTransition):
             message = exc.message
         context = {"status_code": status, "message": message}
         return await self.render(request, "sqladmin/error.html", context, status)
 
 
-_STATUS = {"FORBIDDEN": 403, "NOT_FOUND": 404, "UNAUTHENTICATED": 401, "VALIDATION_FAILED": 400}
+_STATUS = {
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "UNAUTHENTICATED": 401,
+    "VALIDATION_FAILED": 400,
+    "INVALID_TRANSITION": 409,
+}
 _MESSAGES = {
     "FORBIDDEN": "This page is not available to your roles.",
     "NOT_FOUND": "There is nothing at this address.",

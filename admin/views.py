@@ -12,6 +12,9 @@ from admin.views_access import PortalKeysView, RulesView, ServicesView, StaffVie
 from admin.views_governance import AccessChartsView, AccessLogView, BreakGlassView
 from admin.views_records import CertificatesView, HoldsView
 from admin.views_reference import ArrangementKindsView, CasesView, ProfileView
+from admin.views_reports import ReportsView
+from admin.views_retention import RetentionQueueView
+from admin.views_subject_access import SubjectAccessView
 
 VIEWS: tuple[type[BaseView], ...] = (
     StaffView,
@@ -24,8 +27,11 @@ VIEWS: tuple[type[BaseView], ...] = (
     AccessLogView,
     BreakGlassView,
     AccessChartsView,
+    RetentionQueueView,
     HoldsView,
     CertificatesView,
+    SubjectAccessView,
+    ReportsView,
 )
 
 

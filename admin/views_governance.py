@@ -5,9 +5,9 @@ inside the gate (READ_ACCESS_LOG, VERIFY_ACCESS_LOG), so reading the log is itse
 Filters are posted, never put in the address: a person's reference must not end up in
 URLs, browser history or proxies' logs.
 
-Records management (holds, certificates) is in admin/views_records.py. More IG pages (the
-retention queue, subject access requests, case reports) are PanelViews shown to IG
-officers (`roles = _IG`): a class with its page(s) and operation, listed in admin/views.py.
+Records management is in admin/views_records.py (holds, certificates),
+admin/views_retention.py (the retention queue and approvals) and
+admin/views_subject_access.py; case reports in admin/views_reports.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""IG officers' retention queue: the retention work's own preview (casework/retention_queue.py,
+the queue the job reads), so the page says what the job would do today: archive, destroy,
+held (each hold named) or awaiting approval, with the rule and the dates. Where the profile
+asks for approval of destruction, a due case's approval is requested and given here, with the
+same functions and rules as the API (records/certificates.py: with two-person approval the
+requester may not approve). Every page and change goes through the gate as
+APPROVE_DESTRUCTION, so each is logged; the forms carry the session's CSRF token."""
+
+from __future__ import annotations
+
+from sqladmin import expose
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin.gated import PanelView, back_to, field, id_field
+from admin.page import PAGE, Button, Page, Row, Table, when
+from authz.gate import Target
+from authz.operations import Operation
+from casework.retention_queue import Action, Planned, plan, plan_one
+from casework.retention_schedule import RetentionPolicy
+from records.case_files import find_case_id
+from records.certificates import approval_case_of, approve, request_approval
+from records.errors import InvalidTransition
+from records.models import Role
+
+_IG = frozenset({Role.IG_OFFICER})
+SHOWN = 200
+_HEADERS = ("Case", "State", "Action", "Rule", "Archive on", "Destroy on", "Holds", "Approval")
+
+
+class RetentionQueueView(PanelView):
+    name = "Retention queue"
+    icon = "fa-solid fa-box-archive"
+    roles = _IG
+
+    async def _policy(self) -> RetentionPolicy:
+        return RetentionPolicy.of((await self.parts()).profile)
+
+    @expose("/retention-queue", methods=["GET"], identity="retention-queue")
+    async def queue_page(self, request: Request) -> Response:
+        policy = await self._policy()
+        today = self.panel.config.clock().date()
+        found: list[Planned] = []
+        async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
+            async for batch in plan(access.session, policy, today):
+                found.extend(batch)
+        rows = [self._row(request, p) for p in found[:SHOWN]]
+        approval = (
+            "Destruction needs an IG officer's approval under this profile"
+            + (" (not the requester's own)." if policy.two_person_approval else ".")
+            if policy.approval_required
+            else "This profile destroys due cases without approval."
+        )
+        page = Page(
+            "Retention queue",
+            f"What the retention job would do today ({today.isoformat()}), under profile "
+            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due, at "
+            f"most {SHOWN} shown. A held case is neither archived nor destroyed. {approval}",
+            tables=[
+                Table("queue", "Due cases", _HEADERS, rows, buttons=True,
+                      empty="No case is due to be archived or destroyed today.")
+            ],
+        )  # fmt: skip
+        return await self.page(request, PAGE, page.context())
+
+    def _row(self, request: Request, p: Planned) -> Row:
+        s, approval = p.schedule, p.approval
+        asked = ""
+        buttons: tuple[Button, ...] = ()
+        if approval is not None:
+            asked = f"requested by {approval.requested_by}" + (
+                f", approved by {approval.approved_by}" if approval.approved else ""
+            )
+        if p.action is Action.AWAITING_APPROVAL and approval is None:
+            action = str(request.url_for("admin:view-retention-queue-request"))
+            buttons = (Button("Request approval", action, (("case_ref", p.reference),)),)
+        elif p.action is Action.AWAITING_APPROVAL and approval is not None:
+            action = str(request.url_for("admin:view-retention-queue-approve"))
+            buttons = (Button("Approve destruction", action, (("approval_id", str(approval.id)),)),)
+        cells = (
+            p.reference, p.state.value, p.action.value, p.rule, when(s.archive_on),
+            when(s.destroy_on), ", ".join(p.hold_names), asked,
+        )  # fmt: skip
+        return Row(cells, buttons)
+
+    @expose("/retention-queue/request", methods=["POST"], identity="retention-queue-request")
+    async def request_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        policy = await self._policy()
+        now = self.panel.config.clock()
+        reference = field(form, "case_ref")
+        case_id = await self.find(
+            lambda session: find_case_id(session, reference), "no case with that reference"
+        )
+        async with self.gated(
+            request, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
+        ) as access:
+            planned = await plan_one(access.session, policy, now.date(), case_id)
+            if planned is None or not planned.destroy_due:
+                raise InvalidTransition("the case is not due for destruction")
+            await request_approval(
+                access.session, case_id, planned.schedule.destroy_on, access.actor.label, now
+            )
+        return back_to(request, "retention-queue")
+
+    @expose("/retention-queue/approve", methods=["POST"], identity="retention-queue-approve")
+    async def approve_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        policy = await self._policy()
+        wanted = id_field(form, "approval_id")
+        case_id = await self.find(
+            lambda session: approval_case_of(session, wanted), "no such approval request"
+        )
+        async with self.gated(
+            request, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
+        ) as access:
+            await approve(
+                access.session, wanted, access.actor.label, self.panel.config.clock(),
+                two_person=policy.two_person_approval,
+            )  # fmt: skip
+        return back_to(request, "retention-queue")

@@ -1,0 +1,113 @@
+"""IG officers' subject access requests: the requests, open and complete; open one for a
+customer found by their reference's blind index (as the access log's person filter does);
+mark one complete. An open request holds every case of its customer from archiving and
+destruction (records/holds.py). The functions are the retention work's, the same the API's
+openSubjectAccessRequest and completeSubjectAccessRequest use; every page and change goes
+through the gate as SUBJECT_ACCESS_EXPORT (a change on the customer it is about), so each is
+logged. The reference is posted, never put in an address, and the list shows ids only."""
+
+from __future__ import annotations
+
+from sqladmin import expose
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin.gated import PanelView, back_to, field, id_field
+from admin.page import PAGE, Button, Field, Form, Page, Row, Table, when
+from authz.gate import Target
+from authz.operations import Operation
+from records.customers import customer_ids_by_reference
+from records.errors import NotFound, ValidationFailed
+from records.holds import complete_subject_access, open_subject_access, subject_access_requests
+from records.models import Role
+from records.retention_tables import SubjectAccessRequest
+
+_IG = frozenset({Role.IG_OFFICER})
+SHOWN = 200
+_HEADERS = ("Request", "Customer id", "Opened by", "Opened", "Completed by", "Completed")
+
+
+class SubjectAccessView(PanelView):
+    name = "Subject access requests"
+    icon = "fa-solid fa-id-card"
+    roles = _IG
+
+    @expose("/subject-access", methods=["GET"], identity="subject-access")
+    async def requests_page(self, request: Request) -> Response:
+        async with self.gated(request, Operation.SUBJECT_ACCESS_EXPORT) as access:
+            found = await subject_access_requests(access.session, limit=SHOWN)
+        done = str(request.url_for("admin:view-subject-access-complete"))
+        rows = [
+            Row(
+                (
+                    str(r.id),
+                    str(r.customer_id),
+                    r.opened_by,
+                    when(r.opened_at),
+                    r.completed_by or "",
+                    when(r.completed_at),
+                ),
+                () if r.completed_at else (Button("Mark complete", done, (("id", str(r.id)),)),),
+            )
+            for r in found
+        ]
+        fields = (
+            Field(
+                "customer_ref",
+                "Customer reference",
+                required=True,
+                help="found by its blind index; the request holds all of the customer's cases",
+            ),
+        )
+        here = str(request.url_for("admin:view-subject-access-open"))
+        page = Page(
+            "Subject access requests",
+            f"Open requests first, then the newest; at most {SHOWN}. While a request is open, "
+            "none of the customer's cases is archived or destroyed. The export itself is "
+            "made through the API (subjectAccessExport).",
+            forms=[Form("open", "Open a request", here, fields, "Open request")],
+            tables=[Table("requests", "Requests", _HEADERS, rows, buttons=True,
+                          empty="No subject access requests.")],
+        )  # fmt: skip
+        return await self.page(request, PAGE, page.context())
+
+    @expose("/subject-access/open", methods=["POST"], identity="subject-access-open")
+    async def open_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        reference = field(form, "customer_ref")
+        if not reference:
+            raise ValidationFailed("customer_ref", "is required")
+        parts = await self.parts()
+        async with parts.database.sessions() as session:
+            found = await customer_ids_by_reference(session, parts.vault, reference, "customer_ref")
+            await session.rollback()
+        if len(found) != 1:
+            if found:
+                raise ValidationFailed("customer_ref", "names more than one customer")
+            raise NotFound("no customer with that reference")
+        async with self.gated(
+            request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found[0])
+        ) as access:
+            await open_subject_access(
+                access.session, found[0], access.actor.label, self.panel.config.clock()
+            )
+        return back_to(request, "subject-access")
+
+    @expose("/subject-access/complete", methods=["POST"], identity="subject-access-complete")
+    async def complete_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        wanted = id_field(form, "id")
+        customer_id = await self.find(
+            lambda session: session.scalar(
+                select(SubjectAccessRequest.customer_id).where(SubjectAccessRequest.id == wanted)
+            ),
+            "no such subject access request",
+        )
+        async with self.gated(
+            request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
+        ) as access:
+            await complete_subject_access(
+                access.session, wanted, access.actor.label, self.panel.config.clock()
+            )
+        return back_to(request, "subject-access")
