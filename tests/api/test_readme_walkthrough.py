@@ -77,7 +77,7 @@ def test_the_readme_walkthrough_runs_as_printed(live_demo: tuple[Path, int]) -> 
     script = "set -euo pipefail\n" + "\n".join(blocks)
     script = script.replace(README_ADDRESS, f"127.0.0.1:{port}")
     done = subprocess.run(
-        ["bash", "-c", script], cwd=folder, capture_output=True, text=True, timeout=120,
+        ["bash", "-c", script], cwd=folder, capture_output=True, text=True, timeout=600,
         env={k: v for k, v in os.environ.items() if not k.startswith("TACT_")},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
