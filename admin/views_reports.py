@@ -104,8 +104,8 @@ class ReportsView(PanelView):
         headers = ("Month", "Service", "Category", "Count")
         page = Page(
             "Case reports",
-            "Counts only, from states, kinds and timeline steps: no case is opened. The outcome "
-            "of a review or an appeal is sealed with its details, so it is not counted here.",
+            "Counts only, from states, kinds, timeline steps and decisions' outcomes: no case "
+            "is opened.",
             charts=[
                 Chart("Cases by state, by service", _by_category(states, "cases by state")),
                 Chart("Arrangements by kind, by service", _by_category(kinds, "by kind")),

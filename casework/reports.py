@@ -1,10 +1,9 @@
 """Aggregate reports over the case records (READ_REPORTS): cases by state, arrangements by
 kind, and reviews and appeals per month, each by service.
 
-Plain SQL counts over plain columns (states, kinds, service slugs, timeline steps and their
-times); no sealed column is read, so nothing here can carry a person's details. The outcome
-of a review or an appeal is part of its step's sealed details, so it is not counted here:
-only whether a review or an appeal was asked for and decided.
+Plain SQL counts over plain columns (states, kinds, service slugs, timeline steps, their
+times and a decision's outcome from a fixed list); no sealed column is read, so nothing here
+can carry a person's details.
 
 Read-only, like every domain function: the edge opens it through the gate.
 """
@@ -81,13 +80,14 @@ async def reviews_and_appeals_per_month(
     session: AsyncSession, first: dt.date, last: dt.date
 ) -> list[Count]:
     """Reviews scheduled, requested and decided, appeals lodged and decided, per month from
-    `first` to `last` (inclusive, UTC days) and service. Counted per day in SQL (one form on
-    SQLite and PostgreSQL), folded into months here."""
+    `first` to `last` (inclusive, UTC days) and service; a decision by its outcome, as
+    "review_decided: continue". Counted per day in SQL (one form on SQLite and PostgreSQL),
+    folded into months here."""
     since = dt.datetime.combine(first, dt.time(), dt.UTC)
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
     day = func.date(CaseEvent.at)
     rows = await session.execute(
-        select(day, Service.slug, CaseEvent.step, func.count())
+        select(day, Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
         .join(Case, Case.id == CaseEvent.case_id)
         .join(Service, Service.id == Case.service_id)
         .where(
@@ -95,16 +95,14 @@ async def reviews_and_appeals_per_month(
             CaseEvent.at >= since,
             CaseEvent.at < until,
         )
-        .group_by(day, Service.slug, CaseEvent.step)
+        .group_by(day, Service.slug, CaseEvent.step, CaseEvent.outcome)
     )
-    folded: dict[tuple[dt.date, str, str], int] = defaultdict(int)
-    for when, slug, step, count in rows:
+    folded: dict[tuple[dt.date, str, int, str], int] = defaultdict(int)
+    order = {s: i for i, s in enumerate(REVIEW_AND_APPEAL_STEPS)}
+    for when, slug, step, outcome, count in rows:
         month = month_of(dt.date.fromisoformat(str(when)[:10]))
-        folded[(month, slug, str(Step(step).value))] += count
-    order = {s.value: i for i, s in enumerate(REVIEW_AND_APPEAL_STEPS)}
+        name = Step(step).value + (f": {outcome}" if outcome else "")
+        folded[(month, slug, order[Step(step)], name)] += count
     return [
-        Count(slug, step, count, month)
-        for (month, slug, step), count in sorted(
-            folded.items(), key=lambda item: (item[0][0], item[0][1], order[item[0][2]])
-        )
+        Count(slug, name, count, month) for (month, slug, _, name), count in sorted(folded.items())
     ]

@@ -10,6 +10,7 @@ the edge does both, through the gate.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,9 +126,10 @@ async def finish(
     move the case to its next state."""
     details = given.model_dump(mode="json", exclude_none=True) if given is not None else {}
     details.update({k: _plain(v) for k, v in extra.items()})
+    outcome = getattr(given, "outcome", None)  # a review's or an appeal's, from a fixed list
     event = await record_event(
         run.session, run.vault, begun.case, step, actor_id=run.actor_id, at=run.clock(),
-        details=details,
+        details=details, outcome=outcome.value if isinstance(outcome, enum.Enum) else None,
     )  # fmt: skip
     begun.case.state = begun.next_state
     return event

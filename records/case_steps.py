@@ -93,6 +93,9 @@ class CaseEvent(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[dt.datetime] = mapped_column()
     details_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # A decision's outcome from a fixed list (a review's lift/modify/continue/extend, an
+    # appeal's), plain beside the sealed details so reports count it without opening a seal.
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
@@ -143,6 +146,7 @@ async def record_event(
     actor_id: uuid.UUID | None,
     at: dt.datetime,
     details: dict[str, Any],
+    outcome: str | None = None,
 ) -> CaseEvent:
     """Append one step to the case's timeline (the next seq) and touch the case."""
     last = await session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
@@ -156,6 +160,7 @@ async def record_event(
         actor_id=actor_id,
         at=at,
         details_sealed=cipher.seal_json("case_events", "details", event_id, details),
+        outcome=outcome,
     )
     session.add(event)
     case.updated_at = at

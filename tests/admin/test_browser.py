@@ -24,7 +24,10 @@ ARGS = [
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "admin"
 ADMIN_PAGES = ("staff", "services", "portal-keys", "rules", "profile", "arrangement-kinds", "cases")
-IG_PAGES = ("access-log", "break-glass", "access-charts", "holds", "certificates")
+IG_PAGES = (
+    "access-log", "break-glass", "access-charts", "holds", "certificates",
+    "retention-queue", "subject-access", "reports",
+)  # fmt: skip
 STATUS_QUERY = (
     '{ restrictionStatus(lookup: {customerRef: "CUS-0001"}, service: "housing") { restricted } }'
 )

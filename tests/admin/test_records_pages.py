@@ -215,7 +215,8 @@ async def test_report_counts_match_cases_made_through_the_workflow(
     assert cells("", "fire-safety", "closed_no_action", "1") in page
     assert cells("", "housing", "named_officer", "1") in page
     month = clock().strftime("%Y-%m")
-    for step in ("review_requested", "review_decided", "appeal_lodged", "appeal_decided"):
+    steps = ("review_requested", "review_decided: continue", "appeal_lodged")
+    for step in (*steps, "appeal_decided: confirmed"):
         assert cells(month, "housing", step, "1") in page, step
     assert "review_scheduled" not in page.split('data-testid="table-reviews"')[1]
 

@@ -1,4 +1,5 @@
-"""Admin panel sign-in: staff passwords and lock-out (issue 14).
+"""Admin panel sign-in: staff passwords and lock-out (issue 14); and the plain outcome of a
+review or appeal decision on the case timeline, which the panel's reports count.
 
 Revision ID: 0007
 Revises: 0006
@@ -33,7 +34,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("staff_id", name=op.f("pk_staff_passwords")),
     )
+    with op.batch_alter_table("case_events") as batch:
+        batch.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_events") as batch:
+        batch.drop_column("outcome")
     op.drop_table("staff_passwords")
