@@ -100,8 +100,9 @@ def bars(
     peak = max([*totals, 1])
     plot_w, plot_h = _WIDTH - _LEFT - 10, _HEIGHT - _BOTTOM - _TOP
     slot = plot_w / max(len(columns), 1)
-    height = _HEIGHT + 24 * ((len(keys) + 5) // 6)
     base = _TOP + plot_h
+    named, drop = _column_names([names[c] for c in columns], slot, base, every)
+    height = _HEIGHT + drop + 24 * ((len(keys) + 5) // 6)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}"'
         f' role="img" aria-label="{escape(label)}" class="tact-chart" width="100%">',
@@ -123,13 +124,9 @@ def bars(
                 f'height="{h:.1f}" fill="{PALETTE[n % len(PALETTE)]}">'
                 f"<title>{escape(names[column])} {escape(name)}: {value}</title></rect>"
             )
-        if i % every == 0 or i == len(columns) - 1:
-            parts.append(
-                f'<text x="{_LEFT + i * slot + slot / 2:.1f}" y="{_TOP + plot_h + 16}" '
-                f'text-anchor="middle" font-size="10">{escape(names[column])}</text>'
-            )
+    parts.extend(named)
     for n, name in enumerate(keys):
-        x, y = _LEFT + (n % 6) * 140, _HEIGHT + 4 + 24 * (n // 6)
+        x, y = _LEFT + (n % 6) * 140, _HEIGHT + drop + 4 + 24 * (n // 6)
         colour = PALETTE[n % len(PALETTE)]
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
@@ -142,3 +139,21 @@ def bars(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (built from escaped names, dates and numbers)
+
+
+def _column_names(names: list[str], slot: float, base: float, every: int) -> tuple[list[str], int]:
+    """The names under the bars (every `every`-th and the last), and how much taller the
+    chart must be for them: names too wide for their slot are tilted."""
+    shown = [(i, n) for i, n in enumerate(names) if i % every == 0 or i == len(names) - 1]
+    widest = max((len(n) for _, n in shown), default=0) * 6  # px at font-size 10, roughly
+    tilted = widest > slot * every
+    parts = []
+    for i, name in shown:
+        x, y = _LEFT + i * slot + slot / 2, base + 16
+        turn = f' transform="rotate(-40 {x:.1f} {y - 6:.1f})"' if tilted else ""
+        anchor = "end" if tilted else "middle"
+        parts.append(
+            f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" font-size="10"{turn}>'
+            f"{escape(name)}</text>"
+        )
+    return parts, int(widest * 0.65) if tilted else 0
