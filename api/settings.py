@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     introspection: bool = False
     log_level: str = "INFO"
     # Seconds a GraphQL request may run before it is answered 503 (code TIMEOUT).
-    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
     # Browser origins allowed to call the API (a JSON list); none by default.
     cors_origins: list[str] = Field(default_factory=list)
     # Token buckets, kept in each process: a sustained rate per minute (0: no limit) and a
