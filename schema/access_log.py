@@ -6,8 +6,6 @@ log is itself logged. Entries hold ids and references only; nothing here opens s
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from records.customers import customer_ids_by_reference
 from records.errors import ValidationFailed
 from records.models import AccessLogEntry, Case
 from schema.context import TactContext
+from schema.cursors import decode_seq_cursor, encode_seq_cursor, shown_page
 
 _CURSOR_PREFIX = "access-log:"
 _MAX_FIRST = 500
@@ -100,15 +99,7 @@ class AccessLogConnection:
             )
             for e in page.entries
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return cls(edges=edges, page_info=shown_page([e.cursor for e in edges], page.has_next))
 
 
 @strawberry.type(description="The result of recomputing the access log's hash chain.")
@@ -261,18 +252,9 @@ def _check_first(first: int) -> None:
 
 
 def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
+    return encode_seq_cursor(_CURSOR_PREFIX, seq)
 
 
 def _seq_of(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_CURSOR_PREFIX):
-            seq = int(text.removeprefix(_CURSOR_PREFIX))
-            if 0 <= seq <= _MAX_SEQ:  # a 64-bit column: a larger number is no cursor of ours
-                return seq
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed("after", "is not a cursor from this list")
+    # a 64-bit column: a larger number is no cursor of ours
+    return None if cursor is None else decode_seq_cursor(_CURSOR_PREFIX, cursor, _MAX_SEQ)

@@ -10,8 +10,6 @@ is refused before any input is looked at, and every attempt is on the log.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
 from typing import Annotated
@@ -35,6 +33,7 @@ from records.errors import Forbidden, NotFound, ValidationFailed
 from records.models import CaseState
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
+from schema.cursors import decode_cursor, encode_cursor, not_a_cursor, shown_page
 from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
@@ -101,15 +100,7 @@ class CaseConnection:
             )
             for s in summaries
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return cls(edges=edges, page_info=shown_page([e.cursor for e in edges], has_next))
 
 
 async def resolve_case(
@@ -219,18 +210,14 @@ class CaseQuery:
 
 
 def _cursor(position: CasePosition) -> str:
-    text = f"{_CURSOR_PREFIX}{position.opened_at.isoformat()}|{position.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    return encode_cursor(_CURSOR_PREFIX, position.opened_at.isoformat(), position.id)
 
 
 def _position(cursor: str | None) -> CasePosition | None:
     if cursor is None:
         return None
+    moment, case_id = decode_cursor(_CURSOR_PREFIX, cursor)
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_CURSOR_PREFIX):
-            moment, _, case_id = text.removeprefix(_CURSOR_PREFIX).partition("|")
-            return CasePosition(uuid.UUID(case_id), as_utc(dt.datetime.fromisoformat(moment)))
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        pass
-    raise ValidationFailed("after", "is not a cursor from this list")
+        return CasePosition(case_id, as_utc(dt.datetime.fromisoformat(moment)))
+    except (ValueError, OverflowError):
+        raise not_a_cursor() from None

@@ -1,5 +1,6 @@
 """Opaque page cursors: "<prefix><sort key>|<row id>", base64url. A list pages by (sort key,
-id), so equal sort keys still page exactly once. A cursor from another list, or mangled, is
+id), so equal sort keys still page exactly once; a list with a unique integer sequence (the
+access log) pages by "<prefix><seq>" alone. A cursor from another list, or mangled, is
 VALIDATION_FAILED on `after`."""
 
 from __future__ import annotations
@@ -13,20 +14,55 @@ from strawberry.relay import PageInfo
 from records.errors import ValidationFailed
 
 
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _decode(prefix: str, cursor: str) -> str | None:
+    """The text after `prefix` in a cursor of this list, None when it is no such cursor."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return text.removeprefix(prefix) if text.startswith(prefix) else None
+
+
+def not_a_cursor() -> ValidationFailed:
+    return ValidationFailed("after", "is not a cursor from this list")
+
+
 def encode_cursor(prefix: str, key: str, row_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{prefix}{key}|{row_id}".encode()).decode()
+    return _encode(f"{prefix}{key}|{row_id}")
 
 
 def decode_cursor(prefix: str, cursor: str) -> tuple[str, uuid.UUID]:
     """The (sort key, row id) a cursor of this list holds."""
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(prefix):
-            key, _, row_id = text.removeprefix(prefix).partition("|")
+    text = _decode(prefix, cursor)
+    if text is not None:
+        key, _, row_id = text.partition("|")
+        try:
             return key, uuid.UUID(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed("after", "is not a cursor from this list")
+        except ValueError:
+            pass
+    raise not_a_cursor()
+
+
+def encode_seq_cursor(prefix: str, seq: int) -> str:
+    return _encode(f"{prefix}{seq}")
+
+
+def decode_seq_cursor(prefix: str, cursor: str, maximum: int) -> int:
+    """The sequence number a cursor of this list holds; one above `maximum` (the column's
+    bound) is no cursor of ours."""
+    text = _decode(prefix, cursor)
+    if text is not None:
+        try:
+            seq = int(text)
+        except ValueError:
+            seq = -1
+        if 0 <= seq <= maximum:
+            return seq
+    raise not_a_cursor()
 
 
 def forward_page(cursors: list[str], end_cursor: str | None) -> PageInfo:
@@ -37,4 +73,15 @@ def forward_page(cursors: list[str], end_cursor: str | None) -> PageInfo:
         has_previous_page=False,
         start_cursor=cursors[0] if cursors else None,
         end_cursor=end_cursor,
+    )
+
+
+def shown_page(cursors: list[str], has_next: bool) -> PageInfo:
+    """PageInfo of a forward-only page whose end cursor is its last shown row's, on the last
+    page too (the lists that page by what the caller was shown)."""
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=False,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
     )

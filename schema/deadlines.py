@@ -8,10 +8,7 @@ Deadlines carry references, kinds and dates only, so they are asked for as case 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import uuid
 
 import strawberry
 from sqlalchemy import select
@@ -24,6 +21,7 @@ from records.case_steps import DeadlineKind, DeadlinePosition, DeadlineView, due
 from records.errors import ValidationFailed
 from records.models import Case, Staff
 from schema.context import TactContext
+from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
 
 MAX_FIRST = 100
 _PREFIX = "deadline:"
@@ -92,15 +90,8 @@ async def resolve_deadlines(
     edges = [
         DeadlineEdge(cursor=_cursor(r), node=Deadline.from_view(r, context.today())) for r in shown
     ]
-    return DeadlineConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=_cursor(rows[first - 1]) if len(rows) > first else None,
-        ),
-    )
+    end = _cursor(rows[first - 1]) if len(rows) > first else None
+    return DeadlineConnection(edges=edges, page_info=forward_page([e.cursor for e in edges], end))
 
 
 @strawberry.type
@@ -112,18 +103,14 @@ class DeadlineQuery:
 
 
 def _cursor(view: DeadlineView) -> str:
-    text = f"{_PREFIX}{view.due_on.isoformat()}|{view.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    return encode_cursor(_PREFIX, view.due_on.isoformat(), view.id)
 
 
 def _position(cursor: str | None) -> DeadlinePosition | None:
     if cursor is None:
         return None
+    day, row_id = decode_cursor(_PREFIX, cursor)
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_PREFIX):
-            day, _, row_id = text.removeprefix(_PREFIX).partition("|")
-            return DeadlinePosition(dt.date.fromisoformat(day), uuid.UUID(row_id))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed("after", "is not a cursor from this list")
+        return DeadlinePosition(dt.date.fromisoformat(day), row_id)
+    except ValueError:
+        raise not_a_cursor() from None

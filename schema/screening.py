@@ -22,7 +22,7 @@ from records.contacts import QueueEntry, service_id_of, unscreened
 from records.errors import ValidationFailed
 from records.models import Channel
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, forward_page
+from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
 from schema.mutations import screen_contact
 
 MAX_FIRST = 100
@@ -111,7 +111,7 @@ def _position(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
     try:
         return as_utc(dt.datetime.fromisoformat(moment)), contact_id
     except ValueError:
-        raise ValidationFailed("after", "is not a cursor from this list") from None
+        raise not_a_cursor() from None
 
 
 @strawberry.type
