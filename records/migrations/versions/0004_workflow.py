@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("details_sealed", sa.LargeBinary(), nullable=False),
+        # A review's or an appeal's outcome from a fixed list, plain so reports can count it.
+        sa.Column("outcome", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name="fk_case_events_case_id_cases", ondelete="CASCADE"
         ),

@@ -1,5 +1,4 @@
-"""Admin panel sign-in: staff passwords and lock-out (issue 14); and the plain outcome of a
-review or appeal decision on the case timeline, which the panel's reports count.
+"""Admin panel sign-in: staff passwords and lock-out (issue 14).
 
 Revision ID: 0007
 Revises: 0006
@@ -34,11 +33,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("staff_id", name=op.f("pk_staff_passwords")),
     )
-    with op.batch_alter_table("case_events") as batch:
-        batch.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("case_events") as batch:
-        batch.drop_column("outcome")
     op.drop_table("staff_passwords")
