@@ -22,6 +22,7 @@ from records.models import ArrangementKind, Channel
 from schema.case_types import ChannelType
 from schema.context import TactContext
 from schema.portal_types import ArrangementKindType, RestrictionLookup
+from schema.service_scope import one_answer_for_services
 
 ContactOutcomeType = strawberry.enum(
     ContactOutcome,
@@ -105,27 +106,28 @@ async def resolve_check_contact(
 ) -> ContactCheckType:
     ctx = info.context
     lookup = contact.lookup.chosen()
-    async with (
-        ctx.sessions() as session,
-        ctx.gate.access(
-            session,
-            ctx.actor,
-            Operation.CHECK_CONTACT,
-            Target(service=contact.service),
-            request_id=ctx.request_id,
-        ) as access,
-    ):
-        check = await check_contact(
-            access.session,
-            ctx.vault,
-            lookup,
-            contact.incoming(ctx.clock()),
-            record=record,
-            recorded_by=access.actor.label,
-            now=ctx.clock(),
-        )
-        for customer_id, case_id in check.found.seen():
-            access.touched(customer_id=customer_id, case_id=case_id, fields=FieldSet.STATUS)
+    with one_answer_for_services(Operation.CHECK_CONTACT):
+        async with (
+            ctx.sessions() as session,
+            ctx.gate.access(
+                session,
+                ctx.actor,
+                Operation.CHECK_CONTACT,
+                Target(service=contact.service),
+                request_id=ctx.request_id,
+            ) as access,
+        ):
+            check = await check_contact(
+                access.session,
+                ctx.vault,
+                lookup,
+                contact.incoming(ctx.clock()),
+                record=record,
+                recorded_by=access.actor.label,
+                now=ctx.clock(),
+            )
+            for customer_id, case_id in check.found.seen():
+                access.touched(customer_id=customer_id, case_id=case_id, fields=FieldSet.STATUS)
     return ContactCheckType.from_check(contact.service, check)
 
 

@@ -24,6 +24,7 @@ from records.models import Channel
 from schema.context import TactContext
 from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
 from schema.mutations import screen_contact
+from schema.service_scope import one_answer_for_services
 
 MAX_FIRST = 100
 _PREFIX = "screening:"
@@ -69,28 +70,29 @@ async def resolve_screening_queue(
     after: str | None = None,
 ) -> ScreeningConnection:
     ctx = info.context
-    async with (
-        ctx.sessions() as session,
-        ctx.gate.access(
-            session,
-            ctx.actor,
-            Operation.READ_CASE,
-            Target(service=service),
-            request_id=ctx.request_id,
-        ) as access,
-    ):
-        if not 1 <= first <= MAX_FIRST:
-            raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
-        position = _position(after)
-        rows = await unscreened(
-            access.session,
-            ctx.vault,
-            service_id=await service_id_of(access.session, service),
-            visible=access.visible_cases(),
-            after=position,
-            limit=first + 1,
-        )
-        admitted = set(await access.admit([row.case_id for row in rows[:first]]))
+    with one_answer_for_services(Operation.READ_CASE):
+        async with (
+            ctx.sessions() as session,
+            ctx.gate.access(
+                session,
+                ctx.actor,
+                Operation.READ_CASE,
+                Target(service=service),
+                request_id=ctx.request_id,
+            ) as access,
+        ):
+            if not 1 <= first <= MAX_FIRST:
+                raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
+            position = _position(after)
+            rows = await unscreened(
+                access.session,
+                ctx.vault,
+                service_id=await service_id_of(access.session, service),
+                visible=access.visible_cases(),
+                after=position,
+                limit=first + 1,
+            )
+            admitted = set(await access.admit([row.case_id for row in rows[:first]]))
     shown = [row for row in rows[:first] if row.case_id in admitted]
     now = ctx.clock()
     edges = [

@@ -186,7 +186,6 @@ async def test_frontline_staff_check_contacts_and_an_anonymous_caller_is_refused
         ({"at": "2026-03-02T10:00:00"}, "contact.at"),
         ({"matter": "the customer is vexatious"}, "contact.matter"),
         ({"addressedTo": "x" * 201}, "contact.addressedTo"),
-        ({"service": "nowhere"}, "service"),
     ],
 )
 async def test_bad_input_is_validation_failed_naming_the_field(
