@@ -31,7 +31,6 @@ from api.demo_data import (
 )
 from api.demo_history import DemoHistory
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
-from records.cases import create_case
 from records.customers import NewContact, create_customer
 from records.database import Database
 from records.models import (
@@ -45,7 +44,7 @@ from records.sign_in import set_password
 from records.staff import add_staff, grant_role
 from records.vault import Vault
 
-_STARTED = frozenset({CaseState.OPEN, CaseState.DESTROYED})
+_STARTED = frozenset({CaseState.OPEN})
 _WITH_DECISION = frozenset({CaseState.DECIDED, CaseState.ENDED, CaseState.ARCHIVED})
 
 
@@ -71,23 +70,18 @@ async def load_demo(
     people = demo_people(random.Random(seed))  # noqa: S311
     plan = demo_cases()
     staff = tuple(demo_staff())
-    destroyed: list[uuid.UUID] = []
     async with database.sessions() as session, session.begin():
         if await demo_present(session):
             return DemoSummary(False, len(people), len(plan), 0, staff)
         writer = _Writer(session, vault, now, random.Random(seed))  # noqa: S311
         await writer.services()
         await writer.staff(staff)
-        customer_ids = [await writer.customer(person) for person in people]
+        for person in people:
+            await writer.customer(person)
         arrangements = 0
         for case in plan:
-            written = await writer.case(case, customer_ids[case.person], people[case.person])
+            await writer.case(case, people[case.person])
             arrangements += len(case.arrangements)
-            if case.state is CaseState.DESTROYED:
-                destroyed.append(written.id)
-    # A destroyed case keeps no readable contents: shred its data key once the rows are in.
-    for case_id in destroyed:
-        await vault.shred("case", case_id)
     return DemoSummary(True, len(people), len(plan), arrangements, staff)
 
 
@@ -158,23 +152,11 @@ class _Writer:
             needs={"format": "large print"} if self.rng.random() < 0.15 else None,
         )
 
-    async def case(self, plan: DemoCase, customer_id: uuid.UUID, person: DemoPerson) -> Case:
-        """A destroyed case is only its bare row (its key is then shredded); every other case
-        is walked through the process by casework's step functions (api/demo_history.py)."""
-        if plan.state is not CaseState.DESTROYED:
-            history = DemoHistory(self.session, self.vault, self.now, self.rng, self.staff_ids)
-            return await history.case(plan, person.reference, person.kind)
-        case = await create_case(
-            self.session,
-            self.vault,
-            service_id=self.service_ids[plan.service],
-            customer_id=customer_id,
-            opened_at=self.now - dt.timedelta(days=8 * 365),
-            state=plan.state,
-        )
-        case.restrictions_ended_on = self.today - dt.timedelta(days=7 * 365)
-        await self.session.flush()
-        return case
+    async def case(self, plan: DemoCase, person: DemoPerson) -> Case:
+        """Every case is walked through the process by casework's step functions
+        (api/demo_history.py), so its dates are the ones the workflow wrote."""
+        history = DemoHistory(self.session, self.vault, self.now, self.rng, self.staff_ids)
+        return await history.case(plan, person.reference, person.kind)
 
 
 # The demo staff who may sign in to the admin panel (/admin).

@@ -85,6 +85,7 @@ class DemoCase:
     service: str
     state: CaseState
     arrangements: tuple[tuple[ArrangementKind, tuple[str, ...]], ...] = ()
+    due_for_destruction: bool = False  # ended long enough ago for the retention job
 
 
 def staff_username(service: str | None, role: Role) -> str:
@@ -225,9 +226,14 @@ def demo_cases() -> list[DemoCase]:
     person = len(others) // 2 + 2
     for j, state in enumerate(s for s in CaseState if s is not CaseState.DECIDED):
         service = services[j % len(services)]
+        # No case is fabricated as destroyed: destruction deletes the rows and keeps only a
+        # certificate. In its place, a case whose arrangements ended over six years ago, for
+        # `tact retention preview` to show as due.
+        due = state is CaseState.DESTROYED
+        state = CaseState.ENDED if due else state
         ended = state in (CaseState.ENDED, CaseState.ARCHIVED)
         kinds = ((ArrangementKind.CONTACT_VOLUME, (service,)),) if ended else ()
-        cases.append(DemoCase(person + j, service, state, kinds))
+        cases.append(DemoCase(person + j, service, state, kinds, due_for_destruction=due))
     return cases
 
 

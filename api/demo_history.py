@@ -79,7 +79,7 @@ class DemoHistory:
         """Open the case and take it as far as the plan's state."""
         self.service = plan.service
         today = self.now.date()
-        ended_on = _ended_on(plan.state, today)
+        ended_on = _ended_on(plan, today)
         decided_on = self._decided_on(plan, today, ended_on)
         self.moment = dt.datetime.combine(
             decided_on - dt.timedelta(days=self.rng.randint(20, 200)), dt.time(9), dt.UTC
@@ -195,7 +195,10 @@ class DemoHistory:
         await self._step(Role.CASE_OFFICER, deciding.record_notification, case, letter)
 
 
-def _ended_on(state: CaseState, today: dt.date) -> dt.date | None:
+def _ended_on(plan: DemoCase, today: dt.date) -> dt.date | None:
+    state = plan.state
+    if plan.due_for_destruction:  # six years and a little more: due under the default rule
+        return today - dt.timedelta(days=6 * 365 + 200)
     if state is CaseState.ENDED:
         return today - dt.timedelta(days=120)
     if state is CaseState.ARCHIVED:

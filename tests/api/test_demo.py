@@ -27,9 +27,11 @@ from api.demo_data import (
     demo_staff,
 )
 from api.runtime import Runtime
+from casework.profiles import load_profile
+from casework.retention_queue import plan
+from casework.retention_schedule import RetentionPolicy
 from casework.status import restriction_status
 from records.database import Database
-from records.errors import NotFound
 from records.lookup import LookupKind
 from records.models import (
     Arrangement,
@@ -86,7 +88,8 @@ async def test_the_set_holds_every_kind_state_and_role(database: Database, vault
         grants = {(role, slug) for role, slug in rows}
     assert (await counts(database))["customers"] >= 40
     assert kinds == set(ArrangementKind)
-    assert states == set(CaseState)
+    # Every state but DESTROYED: destruction deletes the rows and keeps only a certificate.
+    assert states == set(CaseState) - {CaseState.DESTROYED}
     assert customer_kinds == set(CustomerKind)
     assert slugs == set(SERVICES)
     for slug in SERVICES:
@@ -101,26 +104,34 @@ async def test_the_set_holds_every_kind_state_and_role(database: Database, vault
     assert (Role.IG_OFFICER, None) in grants and (Role.ADMIN, None) in grants
 
 
-async def test_every_case_but_the_destroyed_one_has_a_case_officer(
-    database: Database, vault: Vault
-) -> None:
+async def test_every_case_has_a_case_officer(database: Database, vault: Vault) -> None:
     await load_demo(database, vault, NOW)
 
     async with database.sessions() as session:
         rows = (
             await session.execute(
-                select(Case.id, Case.state, func.count(CaseAssignment.id))
+                select(Case.id, func.count(CaseAssignment.id))
                 .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
-                .group_by(Case.id, Case.state)
+                .group_by(Case.id)
             )
         ).all()
-    for case_id, state, assigned in rows:
-        if state is CaseState.DESTROYED:
-            assert assigned == 0
-            with pytest.raises(NotFound):
-                await vault.cipher("case", case_id)  # its data key was shredded
-        else:
-            assert assigned >= 1
+    assert rows and all(assigned >= 1 for _, assigned in rows)
+
+
+async def test_one_case_is_due_for_destruction_under_its_rule(
+    database: Database, vault: Vault
+) -> None:
+    """The demo keeps no fabricated destroyed case; instead one ended over six years before
+    the demo's day, which the retention preview names as due with its rule."""
+    await load_demo(database, vault, NOW)
+
+    policy = RetentionPolicy.of(load_profile("default"))
+    async with database.sessions() as session:
+        due = [p async for batch in plan(session, policy, NOW.date()) for p in batch]
+    destroy = [p for p in due if p.destroy_due]
+    assert len(destroy) == 1  # the others due are archived only
+    assert destroy[0].rule == destroy[0].schedule.describe(policy)
+    assert destroy[0].schedule.destroy_on <= NOW.date()
 
 
 async def test_loading_twice_changes_nothing(database: Database, vault: Vault) -> None:
