@@ -75,16 +75,23 @@ async def load_case(run: StepRun, case_id: uuid.UUID) -> Case:
 async def begin(run: StepRun, case_id: uuid.UUID, step: Step, **options: bool) -> Begun:
     """Load the case and check the step against the transition table (InvalidTransition)."""
     case = await load_case(run, case_id)
-    await _expire_past(run, case)
+    await expire_past(run, case)
     taken = await steps_taken(run.session, case.id)
     next_state = check_step(step, case.state, [s for s, _ in taken], run.profile, **options)
     return Begun(case, taken, next_state)
 
 
-async def _expire_past(run: StepRun, case: Case) -> None:
+@dataclass(frozen=True)
+class Expired:
+    arrangements: int
+    case_ended: bool
+
+
+async def expire_past(run: StepRun, case: Case) -> Expired | None:
     """Arrangements past their end date have expired. Nobody takes that step, so it is
-    recorded (as its own event) at the case's next step: when none is left in force the case
-    ends on the last end date, its reviews stop and an "ended" notification falls due."""
+    recorded (as its own event) by the daily sweep (casework/scheduled.py) or, failing that,
+    at the case's next step: when none is left in force the case ends on the last end date,
+    its reviews stop and an "ended" notification falls due. None when nothing had expired."""
     expired = list(
         await run.session.scalars(
             select(Arrangement).where(
@@ -95,7 +102,7 @@ async def _expire_past(run: StepRun, case: Case) -> None:
         )
     )
     if not expired:
-        return
+        return None
     for arrangement in expired:
         arrangement.state = ArrangementState.EXPIRED
         arrangement.next_review_on = None
@@ -117,6 +124,7 @@ async def _expire_past(run: StepRun, case: Case) -> None:
         case.restrictions_ended_on = last
         await meet_deadlines(run.session, case.id, [DeadlineKind.REVIEW], run.clock())
         add_deadline(run.session, case, DeadlineKind.ENDED_NOTIFICATION, last, event)
+    return Expired(len(expired), ended)
 
 
 async def finish(

@@ -367,7 +367,11 @@ class Arrangement(Base):
         lazy="raise", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_arrangements_customer_state", "customer_id", "state"),)
+    __table_args__ = (
+        Index("ix_arrangements_customer_state", "customer_id", "state"),
+        # The daily expiry sweep (casework/scheduled.py): in force, end date passed.
+        Index("ix_arrangements_state_ends_on", "state", "ends_on"),
+    )
 
 
 class ArrangementService(Base):

@@ -52,6 +52,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_case_deadlines_case_id", "case_deadlines", ["case_id"])
     op.create_index("ix_case_deadlines_open", "case_deadlines", ["met_at", "due_on"])
+    # The daily sweep's query: arrangements in force whose end date has passed.
+    op.create_index("ix_arrangements_state_ends_on", "arrangements", ["state", "ends_on"])
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("decided_by", sa.Uuid(), nullable=True))
         batch.create_foreign_key("fk_cases_decided_by_staff", "staff", ["decided_by"], ["id"])
@@ -61,6 +63,7 @@ def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.drop_constraint("fk_cases_decided_by_staff", type_="foreignkey")
         batch.drop_column("decided_by")
+    op.drop_index("ix_arrangements_state_ends_on", table_name="arrangements")
     op.drop_index("ix_case_deadlines_open", table_name="case_deadlines")
     op.drop_index("ix_case_deadlines_case_id", table_name="case_deadlines")
     op.drop_table("case_deadlines")
