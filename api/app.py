@@ -41,6 +41,7 @@ from api.time_budget import TimeBudget
 from authz.actor import Actor
 from authz.gate import Gate
 from records.errors import Unauthenticated
+from records.models import utcnow
 from schema.context import TactContext
 from schema.root import TactSchema, build_schema
 
@@ -52,10 +53,6 @@ Clock = Callable[[], dt.datetime]
 MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_PATH = "/graphql"
 ROUTE_PATHS = (GRAPHQL_PATH, "/healthz", "/readyz")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -308,7 +305,7 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     settings: Settings | None = None,
-    clock: Clock = utc_now,
+    clock: Clock = utcnow,
     max_body_bytes: int = MAX_BODY_BYTES,
     rate_clock: Monotonic = time.monotonic,
 ) -> Starlette:

@@ -24,7 +24,7 @@ from typing import TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli_runtime import in_transaction, load_settings, utc_now, with_runtime
+from api.cli_runtime import in_transaction, load_settings, with_runtime
 from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
 from authz.actor import Actor, ActorKind, RoleGrant
@@ -33,7 +33,7 @@ from authz.gate import Target
 from authz.operations import Operation
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
 from records.errors import TactError
-from records.models import Role
+from records.models import Role, utcnow
 from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
 from records.staff import add_staff, grant_role, parse_role_grant, revoke_role
 
@@ -89,7 +89,7 @@ def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None
     issued = gated(
         Operation.MANAGE_PORTAL_KEYS,
         lambda s: create_portal_key(
-            s, name=name, services=list(services), now=utc_now(), expires_in=expires_in
+            s, name=name, services=list(services), now=utcnow(), expires_in=expires_in
         ),
     )
     click.echo(
@@ -105,7 +105,7 @@ def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None
 def list_keys() -> None:
     """List keys (prefix, name, services, state). Secrets are never shown."""
     keys = gated(Operation.MANAGE_PORTAL_KEYS, list_portal_keys)
-    now = utc_now()
+    now = utcnow()
     if not keys:
         click.echo("No portal keys.")
         return
@@ -121,7 +121,7 @@ def list_keys() -> None:
 @click.argument("prefix")
 def revoke_key(prefix: str) -> None:
     """Revoke the key with this prefix; it stops working at once."""
-    changed = gated(Operation.MANAGE_PORTAL_KEYS, lambda s: revoke_portal_key(s, prefix, utc_now()))
+    changed = gated(Operation.MANAGE_PORTAL_KEYS, lambda s: revoke_portal_key(s, prefix, utcnow()))
     click.echo(f"Revoked portal key {prefix}." if changed else f"{prefix} was already revoked.")
 
 
@@ -146,7 +146,7 @@ def add(username: str, display_name: str, job_title: str | None, roles: tuple[st
         raise click.ClickException(exc.message) from None
 
     async def work(session: AsyncSession) -> None:
-        now = utc_now()
+        now = utcnow()
         await add_staff(
             session, username=username, display_name=display_name, job_title=job_title, now=now
         )
@@ -166,7 +166,7 @@ def _change_role(change: Callable[..., Awaitable[bool]], username: str, role: st
         raise click.ClickException(exc.message) from None
     return gated(
         Operation.MANAGE_STAFF,
-        lambda s: change(s, username=username, role=parsed_role, service=service, now=utc_now()),
+        lambda s: change(s, username=username, role=parsed_role, service=service, now=utcnow()),
         Target(service=service),
     )
 
@@ -206,7 +206,7 @@ def set_admin_password(username: str) -> None:
         check_password_rules(password)
     except TactError as exc:
         raise click.ClickException(exc.message) from None
-    gated(Operation.MANAGE_STAFF, lambda s: set_password(s, username, password, utc_now()))
+    gated(Operation.MANAGE_STAFF, lambda s: set_password(s, username, password, utcnow()))
     click.echo(f"Password set for {username}.")
 
 
@@ -240,7 +240,7 @@ def token(username: str, minutes: int | None) -> None:
             username,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            now=utc_now(),
+            now=utcnow(),
             lifetime=lifetime,
         )
     )

@@ -15,9 +15,9 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli_access import gated
-from api.cli_runtime import utc_now
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.operations import Operation
+from records.models import utcnow
 
 
 def policy_commands(group: click.Group) -> None:
@@ -67,7 +67,7 @@ def list_rules(runtime_only: bool) -> None:
 @_rule_command
 def add(role: str, domain: str, standing: str, operation: str, deny: bool) -> None:
     rule = _rule(role, domain, standing, operation, deny)
-    added = gated(Operation.MANAGE_STAFF, lambda session: add_rule(session, rule, utc_now()))
+    added = gated(Operation.MANAGE_STAFF, lambda session: add_rule(session, rule, utcnow()))
     click.echo(f"added: {rule.line()}" if added else f"already there: {rule.line()}")
 
 
@@ -75,7 +75,7 @@ def add(role: str, domain: str, standing: str, operation: str, deny: bool) -> No
 @_rule_command
 def remove(role: str, domain: str, standing: str, operation: str, deny: bool) -> None:
     rule = _rule(role, domain, standing, operation, deny)
-    removed = gated(Operation.MANAGE_STAFF, lambda session: remove_rule(session, rule, utc_now()))
+    removed = gated(Operation.MANAGE_STAFF, lambda session: remove_rule(session, rule, utcnow()))
     if not removed:
         raise click.ClickException(f"no such run-time rule: {rule.line()}")
     click.echo(f"removed: {rule.line()}")

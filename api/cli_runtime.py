@@ -4,7 +4,6 @@ closed around the work, Tact's errors turned into one clear line and exit status
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -17,10 +16,6 @@ from api.settings import Settings
 from records.errors import TactError
 
 T = TypeVar("T")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def load_settings() -> Settings:

@@ -16,13 +16,14 @@ from pathlib import Path
 import click
 import uvicorn
 
-from api.cli_runtime import load_settings, utc_now, with_runtime
+from api.cli_runtime import load_settings, with_runtime
 from api.demo import DemoSummary, issue_demo_passwords, issue_demo_portal_key, load_demo
 from api.demo_data import QUICK_START_EMAIL
 from api.logging import configure_logging
 from api.runtime import Runtime
 from api.settings import Settings
 from records.migrate import head_revision
+from records.models import utcnow
 from schema.root import schema_sdl
 
 STATUS_QUERY = (
@@ -35,7 +36,7 @@ STATUS_QUERY = (
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
     """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`
     (and, on the embedded default, admin-panel passwords, printed with the accounts)."""
-    now = utc_now()
+    now = utcnow()
     summary = await load_demo(runtime.database, runtime.vault, now)
     key = None
     if summary.loaded or fresh_key:

@@ -29,7 +29,7 @@ from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
 from authz.witness import publish_after_commit
 from records.errors import NotFound, ValidationFailed
-from records.models import AccessLogCheckpoint, AccessLogEntry, Case
+from records.models import AccessLogCheckpoint, AccessLogEntry, Case, as_utc
 from records.vault import Vault
 
 GENESIS = bytes(32)
@@ -278,10 +278,8 @@ class LogFilter:
 
 
 def _utc(moment: dt.datetime, field: str) -> dt.datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
     try:
-        return moment.astimezone(dt.UTC)
+        return as_utc(moment)
     except OverflowError:  # 9999-12-31T23:59:59-12:00 is in the year 10000 in UTC
         raise ValidationFailed(field, "is outside the range of dates Tact keeps") from None
 

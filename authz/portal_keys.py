@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.credentials import credentials_refused
 from records.errors import NotFound, Unauthenticated, ValidationFailed
-from records.models import PortalKey, Role, Service
+from records.models import PortalKey, Role, Service, as_utc
 
 KEY_MARKER = "tact_pk_"
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -76,11 +76,6 @@ class PortalKeySummary:
 
 def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("ascii")).digest()
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands timestamps back without a zone; everything Tact stores is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 async def create_portal_key(

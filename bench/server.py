@@ -28,13 +28,14 @@ from types import TracebackType
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from api.app import create_app, settle_garbage_collector, utc_now
+from api.app import create_app, settle_garbage_collector
 from api.logging import configure_logging
 from api.runtime import Runtime
 from api.settings import Settings
 from bench.bare import PATH, bare_app
 from bench.plain import PATH as PLAIN_PATH
 from bench.plain import PlainStatus, plain_app
+from records.models import utcnow
 
 
 class BenchServer:
@@ -63,8 +64,8 @@ class BenchServer:
                     # The runtime is handed in, so Tact's app wires itself on first use and
                     # its own lifespan (which uvicorn would never run here) is not needed.
                     self.runtime = await Runtime.start(self.settings)
-                    self.tact = create_app(self.runtime, clock=utc_now)
-                    self.bare = bare_app(self.runtime, utc_now)
+                    self.tact = create_app(self.runtime, clock=utcnow)
+                    self.bare = bare_app(self.runtime, utcnow)
                     await self.plain_route.start()
                     self.plain = plain_app(self.plain_route)
                     settle_garbage_collector()  # as `tact serve` does after start-up

@@ -14,11 +14,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.label_guard import check_text
-from records.case_files import as_utc
 from records.case_steps import Step, record_event
 from records.contacts import RecordedContact, mark_screened
 from records.errors import InvalidTransition, NotFound, ValidationFailed
-from records.models import Case
+from records.models import Case, as_utc
 from records.vault import Vault
 
 NOTE_MAX = 2000

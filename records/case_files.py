@@ -34,6 +34,7 @@ from records.models import (
     EvidenceEntry,
     Service,
     Staff,
+    as_utc,
 )
 from records.vault import FieldCipher, Vault
 
@@ -108,11 +109,6 @@ class CasePosition:
 
     id: uuid.UUID
     opened_at: dt.datetime
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 # The shape of the references `records.cases.new_case_reference` issues (Crockford letters).

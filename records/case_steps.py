@@ -39,8 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from records.case_files import as_utc
-from records.models import Base, Case, CaseAssignment, Service, Staff, _enum
+from records.models import Base, Case, CaseAssignment, Service, Staff, _enum, as_utc
 from records.vault import Vault
 
 

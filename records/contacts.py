@@ -30,9 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from records.case_files import as_utc
 from records.errors import NotFound
-from records.models import ArrangementService, Base, Case, Channel, Service, _enum, utcnow
+from records.models import ArrangementService, Base, Case, Channel, Service, _enum, as_utc, utcnow
 from records.vault import FieldCipher, Vault, owner_of
 
 

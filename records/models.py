@@ -46,6 +46,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC. SQLite hands stored times back without a zone, and every stored time
+    is UTC; an aware time is converted (OverflowError past the year 9999 in UTC)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 class UTCDateTime(DateTime):
     """Timezone-aware UTC timestamps on both SQLite and PostgreSQL."""
 

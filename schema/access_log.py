@@ -21,7 +21,7 @@ from authz.log_verify import verify
 from authz.operations import Operation, Outcome
 from records.customers import customer_ids_by_reference
 from records.errors import ValidationFailed
-from records.models import AccessLogEntry, Case
+from records.models import AccessLogEntry, Case, as_utc
 from schema.context import TactContext
 from schema.cursors import decode_seq_cursor, encode_seq_cursor, shown_page
 
@@ -62,7 +62,7 @@ class AccessLogEntryType:
 
     @classmethod
     def from_record(cls, entry: AccessLogEntry, reason: str | None) -> AccessLogEntryType:
-        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+        at = as_utc(entry.at)
         return cls(
             seq=entry.seq,
             at=at,

@@ -22,7 +22,6 @@ from authz.operations import Operation
 from records.case_files import (
     CasePosition,
     CaseSummaryView,
-    as_utc,
     case_summaries,
     find_case_id,
     list_positions,
@@ -30,7 +29,7 @@ from records.case_files import (
     service_slugs,
 )
 from records.errors import Forbidden, NotFound, ValidationFailed
-from records.models import CaseState
+from records.models import CaseState, as_utc
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
 from schema.cursors import decode_cursor, encode_cursor, not_a_cursor, shown_page

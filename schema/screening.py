@@ -17,10 +17,9 @@ from strawberry.relay import PageInfo
 
 from authz.gate import Target
 from authz.operations import Operation
-from records.case_files import as_utc
 from records.contacts import QueueEntry, service_id_of, unscreened
 from records.errors import ValidationFailed
-from records.models import Channel
+from records.models import Channel, as_utc
 from schema.context import TactContext
 from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
 from schema.mutations import screen_contact
@@ -112,7 +111,7 @@ def _position(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
     moment, contact_id = decode_cursor(_PREFIX, cursor)
     try:
         return as_utc(dt.datetime.fromisoformat(moment)), contact_id
-    except ValueError:
+    except (ValueError, OverflowError):
         raise not_a_cursor() from None
 
 

@@ -12,9 +12,9 @@ import strawberry
 from authz.gate import Target
 from authz.operations import Operation
 from casework.screening import screen_contact
-from records.case_files import as_utc
 from records.contacts import RecordedContact, case_of_contact
 from records.errors import ValidationFailed
+from records.models import as_utc
 from schema.context import TactContext
 from schema.mutations.step import NO_CASE
 
