@@ -28,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.credentials import credentials_refused
 from records.errors import NotFound, Unauthenticated, ValidationFailed
-from records.models import PortalKey, Role, Service, as_utc
+from records.models import PortalKey, Role, as_utc
+from records.services import service_ids, unknown_slugs
 
 KEY_MARKER = "tact_pk_"
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -93,8 +94,7 @@ async def create_portal_key(
     slugs = tuple(sorted(set(services)))
     if not slugs:
         raise ValidationFailed("services", "name at least one service")
-    known = set((await session.scalars(select(Service.slug).where(Service.slug.in_(slugs)))).all())
-    unknown = [slug for slug in slugs if slug not in known]
+    unknown = unknown_slugs(list(slugs), await service_ids(session, list(slugs)))
     if unknown:
         raise ValidationFailed("services", "no such service: " + ", ".join(unknown))
     if expires_in is not None and expires_in <= dt.timedelta(0):

@@ -33,7 +33,9 @@ from records.case_steps import (
     steps_taken,
 )
 from records.errors import NotFound, ValidationFailed
-from records.models import Arrangement, ArrangementState, Case, CaseState, Service, Staff
+from records.models import Arrangement, ArrangementState, Case, CaseState, Staff
+from records.services import service_ids as ids_of_services
+from records.services import unknown_slugs
 from records.vault import Vault
 
 # Arrangements in force, or about to be.
@@ -189,11 +191,8 @@ async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
 
 
 async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:
-    rows = await run.session.execute(
-        select(Service.slug, Service.id).where(Service.slug.in_(slugs))
-    )
-    found: dict[str, uuid.UUID] = {slug: service_id for slug, service_id in rows}
-    if len(found) < len(set(slugs)):
+    found = await ids_of_services(run.session, slugs)
+    if unknown_slugs(slugs, found):
         raise ValidationFailed(field, "no such service")
     return found
 

@@ -125,11 +125,6 @@ async def find_case_id(session: AsyncSession, reference: str) -> uuid.UUID | Non
     return await session.scalar(select(Case.id).where(Case.reference == reference))
 
 
-async def service_slugs(session: AsyncSession) -> frozenset[str]:
-    """Every service's slug: a short list (a council has tens of services)."""
-    return frozenset((await session.scalars(select(Service.slug))).all())
-
-
 async def list_positions(
     session: AsyncSession,
     visible: ColumnElement[bool],

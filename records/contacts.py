@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from records.errors import NotFound
-from records.models import ArrangementService, Base, Case, Channel, Service, _enum, as_utc, utcnow
+from records.models import ArrangementService, Base, Case, Channel, _enum, as_utc, utcnow
+from records.services import service_ids
 from records.vault import FieldCipher, Vault, owner_of
 
 
@@ -139,10 +140,10 @@ async def count_answered(
 
 
 async def service_id_of(session: AsyncSession, slug: str) -> uuid.UUID:
-    found = await session.scalar(select(Service.id).where(Service.slug == slug))
-    if found is None:
+    found = await service_ids(session, [slug])
+    if slug not in found:
         raise NotFound("no such service")
-    return found
+    return found[slug]
 
 
 # -- screening -------------------------------------------------------------------------------

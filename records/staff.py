@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import NotFound, ValidationFailed
 from records.models import PolicyVersion, Role, Service, Staff, StaffRole
+from records.services import service_ids, service_slugs
 
 # Usernames are the identity provider's `sub`: an opaque id or a work address, never spaces.
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,120}")
@@ -92,7 +93,7 @@ async def grant_role(
         raise NotFound("no member of staff with that username")
     service_id: uuid.UUID | None = None
     if service is not None:
-        service_id = await session.scalar(select(Service.id).where(Service.slug == service))
+        service_id = (await service_ids(session, [service])).get(service)
         if service_id is None:
             raise ValidationFailed("service", f"no such service: {service}")
     held = await session.scalar(
@@ -210,7 +211,7 @@ async def add_service(session: AsyncSession, *, slug: str, name: str, now: dt.da
     name = name.strip()
     if not name or len(name) > 200:
         raise ValidationFailed("name", "must be 1 to 200 characters")
-    if await session.scalar(select(Service.id).where(Service.slug == slug)) is not None:
+    if slug in await service_slugs(session):
         raise ValidationFailed("slug", "is already in use")
     service = Service(id=uuid.uuid4(), slug=slug, name=name, created_at=now)
     session.add(service)

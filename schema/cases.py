@@ -26,10 +26,10 @@ from records.case_files import (
     find_case_id,
     list_positions,
     open_case_file,
-    service_slugs,
 )
 from records.errors import Forbidden, NotFound, ValidationFailed
 from records.models import CaseState, as_utc
+from records.services import service_slugs
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
 from schema.cursors import decode_cursor, encode_cursor, not_a_cursor, shown_page

@@ -16,10 +16,10 @@ from strawberry.relay import PageInfo
 
 from authz.gate import Target
 from authz.operations import Operation
-from records.case_files import service_slugs
 from records.case_steps import DeadlineKind, DeadlinePosition, DeadlineView, due_deadlines
 from records.errors import ValidationFailed
 from records.models import Case, Staff
+from records.services import service_slugs
 from schema.context import TactContext
 from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
 

@@ -1,0 +1,32 @@
+"""Is this a service? The one place that turns service slugs a caller typed into services.
+
+Slugs are compared in Python against the organisation's short list (a council has tens of
+services), so text that is not a service (a name typed in the wrong box) never becomes a
+statement parameter that a database log could keep.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.models import Service
+
+
+async def service_slugs(session: AsyncSession) -> frozenset[str]:
+    """Every service's slug."""
+    return frozenset((await session.scalars(select(Service.slug))).all())
+
+
+async def service_ids(session: AsyncSession, slugs: list[str]) -> dict[str, uuid.UUID]:
+    """The id of each slug in `slugs` that names a service; unknown slugs are left out."""
+    wanted = set(slugs)
+    rows = await session.execute(select(Service.slug, Service.id))
+    return {slug: service_id for slug, service_id in rows if slug in wanted}
+
+
+def unknown_slugs(slugs: list[str], ids: dict[str, uuid.UUID]) -> list[str]:
+    """The slugs `service_ids` found no service for, sorted and once each."""
+    return sorted(set(slugs) - ids.keys())
