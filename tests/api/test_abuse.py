@@ -24,8 +24,9 @@ from authz.audit_signing import CheckpointSigner
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, PortalWorld, api_key, build_portal_world
 from tests.api.staff_factories import make_key, write_jwks
-from tests.api.test_faults import env_of, tact_serve
+from tests.api.test_faults import env_of
 from tests.api.test_hardening_requests import MALFORMED, fragment_bomb
+from tests.live_server import tact_serve
 
 STATUS = 'restrictionStatus(lookup: {email: "a@example.org"}, service: "housing")'
 LOOKUP = (

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,9 +29,7 @@ from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask
 from tests.authz.test_log_forged import forge_head
-
-ROOT = Path(__file__).resolve().parents[2]
-TACT = str(Path(sys.executable).with_name("tact"))
+from tests.live_server import tact_serve
 
 
 @pytest.fixture
@@ -109,48 +104,6 @@ async def test_a_server_on_a_forged_head_says_why_in_its_log_and_readyz(
 
 
 # -- a real server process -----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def tact_serve(
-    env: dict[str, str], workers: int = 1
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """`tact serve` in its own process, as the README runs it; yields its base URL and the
-    process (with one worker, uvicorn serves in that process itself)."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        TACT,
-        "serve",
-        "--port",
-        str(port),
-        cwd=ROOT,
-        env={**os.environ, **env, "TACT_WORKERS": str(workers)},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: workers go with it
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base) as http:
-            for _ in range(2400):  # until it listens (a bound on start-up, not an assertion)
-                try:
-                    if (await http.get("/healthz")).is_success:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("tact serve did not start")
-        yield base, process
-    finally:
-        if process.returncode is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
 
 
 def payload() -> dict[str, Any]:

@@ -5,10 +5,8 @@ in it), and a rule added with `tact policy` reaches the workers' next lookups.""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,44 +15,21 @@ import pytest
 
 from api.cli_serve import STATUS_QUERY
 from api.demo_data import QUICK_START_EMAIL
-from tests.api.test_readme_walkthrough import _free_port, server_wait
+from tests.live_server import demo_server, without_tact_settings
 
 LOOKUPS = 40
 
 
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[Path, int, str]]:
-    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TACT_")}
     # Every request checks the policy version, so the test need not wait for a reload.
-    env |= {"TACT_POLICY_RELOAD_SECONDS": "0", "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0"}
+    env = without_tact_settings() | {
+        "TACT_POLICY_RELOAD_SECONDS": "0", "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0"
+    }  # fmt: skip
     output = tmp_path / "serve.out"
-    with output.open("wb") as out:
-        server = subprocess.Popen(
-            [str(tmp_path / ".venv/bin/tact"), "serve", "--demo", "--workers", "2",
-             "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_for_workers(server, port)
+    with demo_server(tmp_path, "--workers", "2", env=env, output=output) as port:
         key = re.search(r"(tact_pk_\S+)", output.read_text()).group(1)  # type: ignore[union-attr]
         yield tmp_path, port, key
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-
-
-def _wait_for_workers(server: subprocess.Popen[bytes], port: int) -> None:
-    for _ in range(3000):  # a few minutes on a busy machine
-        if server.poll() is not None:
-            raise AssertionError("tact serve exited before it was ready")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            server_wait(server)
-    raise AssertionError("tact serve did not become ready")
 
 
 async def _lookups(port: int, key: str, count: int) -> list[httpx.Response]:
@@ -76,10 +51,10 @@ async def _lookups(port: int, key: str, count: int) -> list[httpx.Response]:
 
 
 def _tact(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TACT_")}
     return subprocess.run(
         [str(folder / ".venv/bin/tact"), *args],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=folder, env=without_tact_settings(), capture_output=True, text=True,
+        timeout=120, check=False,
     )  # fmt: skip
 
 
