@@ -32,7 +32,7 @@ from records.errors import NotFound, ValidationFailed
 from records.holds import hold_case_of, parse_reason, place_hold, release_hold
 from records.models import utcnow
 from retention.archive_store import FolderArchiveStore
-from retention.job import JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
+from retention.job import BATCH, JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
 from retention.log_pruning import prune_access_log
 
 
@@ -76,7 +76,7 @@ def _kill_hook(step_name: str | None) -> Callable[[str, uuid.UUID], None]:
     return hook
 
 
-async def _run(runtime: Runtime, as_of: dt.date, tty: bool) -> JobReport:
+async def _run(runtime: Runtime, as_of: dt.date, tty: bool, batch: int = BATCH) -> JobReport:
     bar: list[object] = []
 
     def on_start(total: int) -> None:
@@ -104,6 +104,7 @@ async def _run(runtime: Runtime, as_of: dt.date, tty: bool) -> JobReport:
         hook=_kill_hook(runtime.settings.retention_kill_at),
         on_start=on_start,
         on_outcome=on_outcome,
+        batch=batch,
     )
     report = await job.run(as_of)
     if bar:
@@ -248,10 +249,17 @@ def retention_commands(group: click.Group) -> None:
 
     @retention.command("run", help="Archive and destroy what is due. Exit status 1 on failures.")
     @AS_OF
-    def run_command(as_of: dt.datetime | None) -> None:
+    @click.option(
+        "--batch",
+        type=click.IntRange(1, 2000),
+        default=BATCH,
+        show_default=True,
+        help="Cases taken through a step in one transaction.",
+    )
+    def run_command(as_of: dt.datetime | None, batch: int) -> None:
         day = as_of.date() if as_of else _today()
         tty = sys.stdout.isatty()
-        report = with_runtime(lambda runtime: _run(runtime, day, tty))
+        report = with_runtime(lambda runtime: _run(runtime, day, tty, batch))
         summary = {
             action: report.count(action)
             for action in ("archived", "destroyed", "held", "awaiting_approval", "failed")

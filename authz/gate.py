@@ -43,6 +43,7 @@ from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.group_commit import GroupCommit
 from authz.operations import (
+    BATCHED,
     BREAK_GLASS_MIN_REASON,
     FIELDS_OF,
     LISTABLE,
@@ -205,7 +206,8 @@ class Gate:
         if actor is None or fields is None:
             await self._refuse(session, entry, _forbidden(operation))
         entry = await self._screen(session, actor, operation, reason, entry)
-        if operation in LISTABLE and target.case_id is None and target.customer_id is None:
+        batch = operation in LISTABLE or operation in BATCHED
+        if batch and target.case_id is None and target.customer_id is None:
             if not relations.may_list(actor, operation, self.decisions.allows):
                 await self._refuse(session, entry, _forbidden(operation))
             listed = _allowed(entry, Verdict(Outcome.ALLOWED), fields)

@@ -110,6 +110,10 @@ FIELDS_OF: dict[str, FieldSet] = {
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL
 # by the same rules (relations.visible_cases) and then checked row by row.
 LISTABLE = frozenset({Operation.READ_CASE_SUMMARY, Operation.READ_CASE})
+# Operations the retention job asks for a batch of cases in one access (one transaction):
+# as for a list, the gate first decides whether any case could be allowed, then
+# `Access.admit` checks each case as the gate would alone and records one entry per case.
+BATCHED = frozenset({Operation.ARCHIVE_CASE, Operation.DESTROY_CASE})
 
 # Break-glass opens one case in full; the reason must say why, so a word or two is not enough.
 BREAK_GLASS_MIN_REASON = 20

@@ -1,7 +1,8 @@
-"""The retention job: finish interrupted destructions, then take each due case through its
-steps, one transaction per step, each through the gate as the job's actor.
+"""The retention job: finish interrupted destructions, then take the due cases through their
+steps a batch at a time, one transaction per batch and step, through the gate as the job's
+actor (one access-log entry per case, appended with the batch's change).
 
-Several processes may run at once on PostgreSQL: each case is taken with
+Several processes may run at once on PostgreSQL: each batch's cases are taken with
 SELECT ... FOR UPDATE SKIP LOCKED and re-planned under that lock, so a case another process
 has (or has just finished) is skipped, never handled twice. On SQLite every transaction holds
 the write lock, which serialises the same steps.
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Gate, Target
 from authz.operations import Operation
-from casework.retention_queue import Action, Planned, may_destroy, plan, plan_one
+from casework.retention_queue import Action, Planned, may_destroy, plan
 from casework.retention_schedule import RetentionPolicy
 from records.database import Database
 from records.models import Case, Role
@@ -43,6 +44,9 @@ JOB_ACTOR = Actor(
     label="system:retention",
     roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
 )
+# Cases taken through a step together: one lock, one plan, one transaction and one commit
+# (with one access-log entry per case) per batch and step, instead of per case.
+BATCH = 200
 # Destructions finished together: one key-store transaction (and, on SQLite, one checkpoint
 # that erases the shredded keys from the file) per batch instead of per key.
 FINISH_BATCH = 200
@@ -88,6 +92,7 @@ class RetentionJob:
     hook: Callable[[str, uuid.UUID], None] = lambda step, case_id: None
     on_start: Callable[[int], None] = lambda due: None
     on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None
+    batch: int = BATCH
     _destroyed: int = 0  # rows deleted since the last batch of keys was shredded
 
     async def run(self, as_of: dt.date) -> JobReport:
@@ -97,10 +102,10 @@ class RetentionJob:
             due = [p.case_id async for batch in plan(session, self.policy, as_of) for p in batch]
             await session.rollback()
         self.on_start(len(due))
-        for case_id in due:
-            outcome = await self._handle(case_id, as_of)
-            report.outcomes.append(outcome)
-            self.on_outcome(outcome)
+        for start in range(0, len(due), self.batch):
+            for outcome in await self._handle(due[start : start + self.batch], as_of):
+                report.outcomes.append(outcome)
+                self.on_outcome(outcome)
             if self._destroyed >= FINISH_BATCH:
                 await self.finish_interrupted()
                 self._destroyed = 0
@@ -108,82 +113,116 @@ class RetentionJob:
         await self._erase_freed_space()
         return report
 
-    async def _handle(self, case_id: uuid.UUID, as_of: dt.date) -> CaseOutcome:
-        reference = str(case_id)
+    async def _handle(self, case_ids: list[uuid.UUID], as_of: dt.date) -> list[CaseOutcome]:
+        """Archive, then destroy, a batch of cases. If the batch fails, its transaction is
+        rolled back and each case is tried alone, so one case's failure fails only that case."""
         try:
-            archived = await self._step(case_id, as_of, archive=True)
-            if archived is not None and archived.action != "archived":
-                return archived
-            destroyed = await self._step(case_id, as_of, archive=False)
-            return destroyed or archived or CaseOutcome(reference, "skipped")
+            return await self._handle_batch(case_ids, as_of)
         except Exception:
+            if len(case_ids) > 1:
+                return [o for case_id in case_ids for o in await self._handle([case_id], as_of)]
             # The case id only: the exception may quote what was being read.
             log.exception(
                 "retention step failed",
-                extra={"event": "retention_failed", "case_id": str(case_id)},
+                extra={"event": "retention_failed", "case_id": str(case_ids[0])},
             )
-            return CaseOutcome(reference, "failed")
+            return [CaseOutcome(str(case_ids[0]), "failed")]
+
+    async def _handle_batch(self, case_ids: list[uuid.UUID], as_of: dt.date) -> list[CaseOutcome]:
+        outcomes = await self._step(case_ids, as_of, archive=True)
+        going_on = [
+            case_id
+            for case_id in case_ids
+            if case_id not in outcomes or outcomes[case_id].action == "archived"
+        ]
+        if going_on:
+            outcomes.update(await self._step(going_on, as_of, archive=False))
+        return [outcomes.get(c, CaseOutcome(str(c), "skipped")) for c in case_ids]
 
     async def _step(
-        self, case_id: uuid.UUID, as_of: dt.date, *, archive: bool
-    ) -> CaseOutcome | None:
-        """Take the case's lock, re-plan it, and do its next step if it is due."""
+        self, case_ids: list[uuid.UUID], as_of: dt.date, *, archive: bool
+    ) -> dict[uuid.UUID, CaseOutcome]:
+        """Lock the batch's cases, re-plan them, and do the next step of those due for it, in
+        one transaction: the batch's recorded steps move together or not at all."""
+        outcomes: dict[uuid.UUID, CaseOutcome] = {}
         async with self.database.sessions() as session:
-            planned = await self._lock_and_plan(session, case_id, as_of)
-            if planned is None:
+            todo: list[Planned] = []
+            for planned in await self._lock_and_plan(session, case_ids, as_of):
+                if planned.action in (Action.HELD, Action.AWAITING_APPROVAL):
+                    outcomes[planned.case_id] = CaseOutcome(
+                        planned.reference, planned.action.value, planned.hold_names
+                    )
+                elif (archive and planned.action is Action.ARCHIVE) or (
+                    not archive
+                    and planned.action is Action.DESTROY
+                    and may_destroy(planned, self.policy)
+                ):
+                    todo.append(planned)
+            if not todo:
                 await session.rollback()
-                return None
-            if planned.action in (Action.HELD, Action.AWAITING_APPROVAL):
-                await session.rollback()
-                return CaseOutcome(planned.reference, planned.action.value, planned.hold_names)
-            if archive and planned.action is Action.ARCHIVE:
-                await self._archive(session, planned)
-                return CaseOutcome(planned.reference, "archived")
-            if not archive and planned.action is Action.DESTROY:
-                if not may_destroy(planned, self.policy):
-                    await session.rollback()
-                    return None
-                self._destroyed += 1
-                await self._destroy_rows(session, planned)
-                return CaseOutcome(planned.reference, "destroyed")
-            await session.rollback()
-            return None
+                return outcomes
+            if archive:
+                done = await self._archive(session, todo)
+            else:
+                done = await self._destroy_rows(session, todo)
+                self._destroyed += len(done)
+        action = "archived" if archive else "destroyed"
+        for planned in todo:
+            ok = planned.case_id in done  # not admitted by the gate: refused, so failed
+            outcomes[planned.case_id] = CaseOutcome(planned.reference, action if ok else "failed")
+        return outcomes
 
     async def _lock_and_plan(
-        self, session: AsyncSession, case_id: uuid.UUID, as_of: dt.date
-    ) -> Planned | None:
-        locked = await session.scalar(
-            select(Case.id).where(Case.id == case_id).with_for_update(skip_locked=True)
-        )
-        if locked is None:
-            return None  # taken by another process, or already destroyed
-        return await plan_one(session, self.policy, as_of, case_id)
-
-    async def _archive(self, session: AsyncSession, planned: Planned) -> None:
-        target = Target(case_id=planned.case_id)
-        async with self.gate.access(session, self.actor, Operation.ARCHIVE_CASE, target) as access:
-            key, digest = await write_bundle(
-                access.session, self.vault, self.store, planned.case_id
+        self, session: AsyncSession, case_ids: list[uuid.UUID], as_of: dt.date
+    ) -> list[Planned]:
+        locked = list(
+            await session.scalars(
+                select(Case.id)
+                .where(Case.id.in_(case_ids))
+                .order_by(Case.id)
+                .with_for_update(skip_locked=True)
             )
-            self.hook("archive.bundle_written", planned.case_id)
-            await mark_archived(access.session, planned.case_id, key, digest, self.clock())
-        self.hook("archive.committed", planned.case_id)
+        )
+        if not locked:
+            return []  # taken by another process, or already destroyed
+        found = plan(session, self.policy, as_of, case_ids=locked, batch=len(locked))
+        return [planned async for batch in found for planned in batch]
 
-    async def _destroy_rows(self, session: AsyncSession, planned: Planned) -> Unfinished:
-        target = Target(case_id=planned.case_id)
-        async with self.gate.access(session, self.actor, Operation.DESTROY_CASE, target) as access:
+    async def _archive(self, session: AsyncSession, todo: list[Planned]) -> set[uuid.UUID]:
+        operation = Operation.ARCHIVE_CASE
+        async with self.gate.access(session, self.actor, operation, Target()) as access:
+            admitted = set(await access.admit([p.case_id for p in todo]))
+            for planned in todo:
+                if planned.case_id not in admitted:
+                    continue
+                key, digest = await write_bundle(
+                    access.session, self.vault, self.store, planned.case_id
+                )
+                self.hook("archive.bundle_written", planned.case_id)
+                await mark_archived(access.session, planned.case_id, key, digest, self.clock())
+        for case_id in admitted:
+            self.hook("archive.committed", case_id)
+        return admitted
+
+    async def _destroy_rows(self, session: AsyncSession, todo: list[Planned]) -> set[uuid.UUID]:
+        operation = Operation.DESTROY_CASE
+        async with self.gate.access(session, self.actor, operation, Target()) as access:
+            admitted = set(await access.admit([p.case_id for p in todo]))
             if self.database.engine.dialect.name == "sqlite":
                 # Deleted rows' pages are overwritten, not left readable in free space.
                 await access.session.execute(text("PRAGMA secure_delete = ON"))
-            progress = await delete_rows(
-                access.session,
-                planned,
-                self.policy,
-                destroyed_by=self.actor.label,
-                now=self.clock(),
-            )
-        self.hook("destroy.rows_deleted", planned.case_id)
-        return progress
+            for planned in todo:
+                if planned.case_id in admitted:
+                    await delete_rows(
+                        access.session,
+                        planned,
+                        self.policy,
+                        destroyed_by=self.actor.label,
+                        now=self.clock(),
+                    )
+        for case_id in admitted:
+            self.hook("destroy.rows_deleted", case_id)
+        return admitted
 
     async def finish_interrupted(self) -> int:
         """Finish every destruction whose rows are gone (steps 2 and 3), a batch at a time."""

@@ -405,3 +405,37 @@ async def test_the_gate_signs_a_checkpoint_every_n_entries(
 
 async def test_outcomes_are_the_documented_words() -> None:
     assert {o.value for o in Outcome} == {"allowed", "denied", "break_glass", "error", "not_found"}
+
+
+# -- a batch of cases in one access (the retention job) ------------------------------------
+
+
+async def test_a_batch_is_refused_to_whoever_could_never_do_it(
+    database: Database, world: World
+) -> None:
+    gate = make_gate(Clock())
+    manager = await staff(database, "mgr", (Role.MANAGER, "housing"))
+    with pytest.raises(Forbidden):
+        async with database.sessions() as session, gate.access(
+            session, manager, Operation.DESTROY_CASE, Target()
+        ) as access:  # fmt: skip
+            await access.admit([world.case_id])
+    log = await entries(database)
+    assert [(e.operation, e.outcome, e.case_id) for e in log] == [("destroy_case", "denied", None)]
+
+
+async def test_a_batch_logs_one_entry_per_case_admitted_with_its_change(
+    database: Database, world: World
+) -> None:
+    gate = make_gate(Clock())
+    officer = await staff(database, "ig", (Role.IG_OFFICER, None))
+    missing = uuid.uuid4()
+    async with database.sessions() as session, gate.access(
+        session, officer, Operation.ARCHIVE_CASE, Target()
+    ) as access:  # fmt: skip
+        admitted = await access.admit([world.case_id, missing])
+    log = await entries(database)
+    assert admitted == [world.case_id]  # each case checked as the gate would alone
+    assert [(e.operation, e.outcome, e.case_id) for e in log] == [
+        ("archive_case", "allowed", world.case_id)
+    ]
