@@ -10,7 +10,6 @@ is refused before any input is looked at, and every attempt is on the log.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -28,11 +27,11 @@ from records.case_files import (
     open_case_file,
 )
 from records.errors import Forbidden, NotFound, ValidationFailed
-from records.models import CaseState, as_utc
+from records.models import CaseState
 from records.services import service_slugs
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, not_a_cursor, shown_page
+from schema.cursors import decode_cursor, encode_cursor, shown_page, utc_moment
 from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
@@ -215,8 +214,5 @@ def _cursor(position: CasePosition) -> str:
 def _position(cursor: str | None) -> CasePosition | None:
     if cursor is None:
         return None
-    moment, case_id = decode_cursor(_CURSOR_PREFIX, cursor)
-    try:
-        return CasePosition(case_id, as_utc(dt.datetime.fromisoformat(moment)))
-    except (ValueError, OverflowError):
-        raise not_a_cursor() from None
+    moment, case_id = decode_cursor(_CURSOR_PREFIX, cursor, utc_moment)
+    return CasePosition(case_id, moment)

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from strawberry.relay import PageInfo
 
 from records.errors import ValidationFailed
+from records.models import as_utc
+
+K = TypeVar("K")
 
 
 def _encode(text: str) -> str:
@@ -27,7 +33,7 @@ def _decode(prefix: str, cursor: str) -> str | None:
     return text.removeprefix(prefix) if text.startswith(prefix) else None
 
 
-def not_a_cursor() -> ValidationFailed:
+def _not_a_cursor() -> ValidationFailed:
     return ValidationFailed("after", "is not a cursor from this list")
 
 
@@ -35,16 +41,21 @@ def encode_cursor(prefix: str, key: str, row_id: uuid.UUID) -> str:
     return _encode(f"{prefix}{key}|{row_id}")
 
 
-def decode_cursor(prefix: str, cursor: str) -> tuple[str, uuid.UUID]:
-    """The (sort key, row id) a cursor of this list holds."""
+def decode_cursor(prefix: str, cursor: str, parse: Callable[[str], K]) -> tuple[K, uuid.UUID]:
+    """The (sort key, row id) a cursor of this list holds, its key read by `parse`."""
     text = _decode(prefix, cursor)
     if text is not None:
         key, _, row_id = text.partition("|")
         try:
-            return key, uuid.UUID(row_id)
-        except ValueError:
+            return parse(key), uuid.UUID(row_id)
+        except (ValueError, OverflowError):  # a key past year 9999 once in UTC: no cursor
             pass
-    raise not_a_cursor()
+    raise _not_a_cursor()
+
+
+def utc_moment(key: str) -> dt.datetime:
+    """A sort key that is a moment, as the list's column holds it (UTC)."""
+    return as_utc(dt.datetime.fromisoformat(key))
 
 
 def encode_seq_cursor(prefix: str, seq: int) -> str:
@@ -62,7 +73,7 @@ def decode_seq_cursor(prefix: str, cursor: str, maximum: int) -> int:
             seq = -1
         if 0 <= seq <= maximum:
             return seq
-    raise not_a_cursor()
+    raise _not_a_cursor()
 
 
 def forward_page(cursors: list[str], end_cursor: str | None) -> PageInfo:

@@ -21,7 +21,7 @@ from records.errors import ValidationFailed
 from records.models import Case, Staff
 from records.services import service_slugs
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
+from schema.cursors import decode_cursor, encode_cursor, forward_page
 
 MAX_FIRST = 100
 _PREFIX = "deadline:"
@@ -109,8 +109,5 @@ def _cursor(view: DeadlineView) -> str:
 def _position(cursor: str | None) -> DeadlinePosition | None:
     if cursor is None:
         return None
-    day, row_id = decode_cursor(_PREFIX, cursor)
-    try:
-        return DeadlinePosition(dt.date.fromisoformat(day), row_id)
-    except ValueError:
-        raise not_a_cursor() from None
+    day, row_id = decode_cursor(_PREFIX, cursor, dt.date.fromisoformat)
+    return DeadlinePosition(day, row_id)

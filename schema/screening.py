@@ -19,9 +19,9 @@ from authz.gate import Target
 from authz.operations import Operation
 from records.contacts import QueueEntry, service_id_of, unscreened
 from records.errors import ValidationFailed
-from records.models import Channel, as_utc
+from records.models import Channel
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, forward_page, not_a_cursor
+from schema.cursors import decode_cursor, encode_cursor, forward_page, utc_moment
 from schema.mutations import screen_contact
 from schema.service_scope import one_answer_for_services
 
@@ -108,11 +108,7 @@ def _cursor(entry: QueueEntry) -> str:
 def _position(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
     if cursor is None:
         return None
-    moment, contact_id = decode_cursor(_PREFIX, cursor)
-    try:
-        return as_utc(dt.datetime.fromisoformat(moment)), contact_id
-    except (ValueError, OverflowError):
-        raise not_a_cursor() from None
+    return decode_cursor(_PREFIX, cursor, utc_moment)
 
 
 @strawberry.type
