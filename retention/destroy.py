@@ -1,8 +1,8 @@
-"""Destroy one archived case, in recorded steps (docs/retention.md):
+"""Destroy archived cases, a batch at a time, in recorded steps (docs/retention.md):
 
-1. in one transaction, through the gate: count what the case holds, delete its rows (and its
-   customer's, when no other case of theirs remains), keep a destruction certificate, and
-   record the step ROWS_DELETED;
+1. in one transaction, through the gate: count what each case holds, delete the batch's rows
+   (and each customer's, when no other case of theirs remains), keep a destruction
+   certificate per case, and record each case's step ROWS_DELETED;
 2. shred the case's data key (and the customer's), delete the archive bundle;
 3. complete the certificate and forget the step.
 
@@ -55,51 +55,94 @@ def _referring_columns() -> list[tuple[str, Column[Any]]]:
     return found
 
 
-async def count_rows(session: AsyncSession, case_id: uuid.UUID) -> dict[str, int]:
-    """Rows that refer to the case, per table (one query): the certificate's counts."""
-    counts: dict[str, int] = {"cases": 1}
+async def count_rows(
+    session: AsyncSession, case_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Rows that refer to each case, per table (one grouped query): the certificates' counts."""
+    counts: dict[uuid.UUID, dict[str, int]] = {case_id: {"cases": 1} for case_id in case_ids}
     parts = [
-        select(literal(name).label("name"), func.count().label("n"))
-        .select_from(col.table)
-        .where(col == case_id)
+        select(literal(name).label("name"), col.label("case_id"), func.count().label("n"))
+        .where(col.in_(case_ids))
+        .group_by(col)
         for name, col in _referring_columns()
     ]
-    for name, found in (await session.execute(union_all(*parts))).all():
+    for name, case_id, found in (await session.execute(union_all(*parts))).all():
         if found:
-            counts[name] = counts.get(name, 0) + int(found)
+            per_case = counts[_as_uuid(case_id)]
+            per_case[name] = per_case.get(name, 0) + int(found)
     return counts
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 async def delete_rows(
     session: AsyncSession,
-    planned: Planned,
+    batch: list[Planned],
     policy: RetentionPolicy,
     *,
     destroyed_by: str,
     now: dt.datetime,
-) -> Unfinished:
-    """Step 1, in the caller's transaction (the gate's)."""
-    case = await session.get(Case, planned.case_id)
-    assert case is not None, "the caller holds the case's row lock"
-    progress = await session.get(RetentionProgress, case.id)
-    counts = await count_rows(session, case.id)
-    customer_id = case.customer_id
-    others = await session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(Case.customer_id == customer_id, Case.id != case.id)
-    )
-    await session.execute(delete(Case).where(Case.id == case.id))
-    customer_gone = not others
-    if customer_gone:
-        contacts = await session.scalar(
-            select(func.count())
-            .select_from(ContactDetail)
-            .where(ContactDetail.customer_id == customer_id)
+) -> None:
+    """Step 1 for a batch of cases, in the caller's transaction (the gate's): one grouped
+    count, one DELETE of the cases, one of the customers left with no case, the
+    certificates inserted together, and each case's step recorded."""
+    if not batch:
+        return
+    ids = [planned.case_id for planned in batch]
+    rows = await session.execute(select(Case.id, Case.customer_id).where(Case.id.in_(ids)))
+    customer_of = {case_id: customer_id for case_id, customer_id in rows}
+    progress = {
+        row.case_id: row
+        for row in await session.scalars(
+            select(RetentionProgress).where(RetentionProgress.case_id.in_(ids))
         )
-        counts["customers"] = 1
-        counts["contact_details"] = int(contacts or 0)
-        await session.execute(delete(Customer).where(Customer.id == customer_id))
+    }
+    counts = await count_rows(session, ids)
+    await session.execute(delete(Case).where(Case.id.in_(ids)))
+    customers = set(customer_of.values())
+    kept = set(
+        await session.scalars(select(Case.customer_id).where(Case.customer_id.in_(customers)))
+    )
+    gone = customers - kept
+    found = await session.execute(
+        select(ContactDetail.customer_id, func.count())
+        .where(ContactDetail.customer_id.in_(gone))
+        .group_by(ContactDetail.customer_id)
+    )
+    contacts = {customer_id: int(n) for customer_id, n in found}
+    if gone:
+        await session.execute(delete(Customer).where(Customer.id.in_(gone)))
+    for planned in batch:
+        customer_id = customer_of[planned.case_id]
+        if customer_id in gone:
+            counts[planned.case_id]["customers"] = 1
+            counts[planned.case_id]["contact_details"] = int(contacts.get(customer_id, 0))
+        _certify(
+            session,
+            planned,
+            policy,
+            counts[planned.case_id],
+            progress.get(planned.case_id),
+            customer_id if customer_id in gone else None,
+            destroyed_by=destroyed_by,
+            now=now,
+        )
+
+
+def _certify(
+    session: AsyncSession,
+    planned: Planned,
+    policy: RetentionPolicy,
+    counts: dict[str, int],
+    progress: RetentionProgress | None,
+    customer_gone: uuid.UUID | None,
+    *,
+    destroyed_by: str,
+    now: dt.datetime,
+) -> None:
+    """Keep the case's certificate and record its step ROWS_DELETED."""
     approval = planned.approval
     certificate = DestructionCertificate(
         id=uuid.uuid4(),
@@ -120,13 +163,12 @@ async def delete_rows(
     )
     session.add(certificate)
     if progress is None:
-        progress = RetentionProgress(case_id=case.id)
+        progress = RetentionProgress(case_id=planned.case_id)
         session.add(progress)
     progress.step = RetentionStep.ROWS_DELETED
-    progress.customer_id = customer_id if customer_gone else None
+    progress.customer_id = customer_gone
     progress.certificate_id = certificate.id
     progress.updated_at = now
-    return Unfinished.of(progress)
 
 
 async def unfinished(session: AsyncSession, limit: int = 500) -> list[Unfinished]:

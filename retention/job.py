@@ -211,15 +211,13 @@ class RetentionJob:
             if self.database.engine.dialect.name == "sqlite":
                 # Deleted rows' pages are overwritten, not left readable in free space.
                 await access.session.execute(text("PRAGMA secure_delete = ON"))
-            for planned in todo:
-                if planned.case_id in admitted:
-                    await delete_rows(
-                        access.session,
-                        planned,
-                        self.policy,
-                        destroyed_by=self.actor.label,
-                        now=self.clock(),
-                    )
+            await delete_rows(
+                access.session,
+                [p for p in todo if p.case_id in admitted],
+                self.policy,
+                destroyed_by=self.actor.label,
+                now=self.clock(),
+            )
         for case_id in admitted:
             self.hook("destroy.rows_deleted", case_id)
         return admitted
