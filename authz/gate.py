@@ -32,7 +32,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import NoReturn
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz import relations
@@ -55,12 +54,11 @@ from authz.operations import (
 from authz.relations import Facts
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
 from records.free_text import has_control_characters, visible_length
-from records.models import Service
+from records.services import service_slugs
 from records.vault import Vault
 
 log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
-_SLUG_MAX = 64
 _GLASS_OPERATIONS = (Operation.READ_CASE, Operation.BREAK_GLASS)
 # Operations whose block only reads: their entries may go to the group commit. Anything not
 # listed (every mutation) keeps its entry in its own transaction.
@@ -184,12 +182,8 @@ class Gate:
         are added, not removed, so only an unknown slug costs a query."""
         if service is None or service in self._services:
             return True
-        if len(service) > _SLUG_MAX or not await session.scalar(
-            select(Service.id).where(Service.slug == service)
-        ):
-            return False
-        self._services.add(service)
-        return True
+        self._services.update(await service_slugs(session))
+        return service in self._services
 
     # -- deciding ------------------------------------------------------------------------
 
