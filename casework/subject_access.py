@@ -11,8 +11,10 @@ and access-log extracts of one case.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,7 +22,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_files import open_case_file
-from records.case_steps import CaseEvent
+from records.case_steps import CaseEvent, Step
 from records.customers import load_customer
 from records.errors import NotFound
 from records.models import AccessLogEntry, Case
@@ -40,7 +42,26 @@ async def case_timeline(session: AsyncSession, case_id: uuid.UUID) -> list[dict[
         .where(CaseEvent.case_id == case_id)
         .order_by(CaseEvent.seq)
     )
-    return [{"seq": str(s), "step": step.value, "at": str(at)} for s, step, at in rows]
+    return [_event(s, step, at) for s, step, at in rows]
+
+
+async def case_timelines(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, str]]]:
+    """`case_timeline` of several cases, in one query (the retention job's bundles)."""
+    found: dict[uuid.UUID, list[dict[str, str]]] = {case_id: [] for case_id in case_ids}
+    rows = await session.execute(
+        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.step, CaseEvent.at)
+        .where(CaseEvent.case_id.in_(case_ids))
+        .order_by(CaseEvent.case_id, CaseEvent.seq)
+    )
+    for case_id, s, step, at in rows:
+        found[case_id].append(_event(s, step, at))
+    return found
+
+
+def _event(seq: int, step: Step, at: dt.datetime) -> dict[str, str]:
+    return {"seq": str(seq), "step": step.value, "at": str(at)}
 
 
 def notifications_in(timeline: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -52,19 +73,36 @@ async def access_log_extract(
 ) -> list[dict[str, Any]]:
     """Access-log entries matching `which`, oldest first: references and outcomes only."""
     rows = await session.scalars(select(AccessLogEntry).where(which).order_by(AccessLogEntry.seq))
-    return [
-        {
-            "seq": e.seq,
-            "at": str(e.at),
-            "actor": e.actor,
-            "role": e.role,
-            "operation": e.operation,
-            "case_id": str(e.case_id) if e.case_id else None,
-            "fields": e.fields,
-            "outcome": e.outcome,
-        }
-        for e in rows
-    ]
+    return [_extracted(e) for e in rows]
+
+
+async def access_log_extracts(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """`access_log_extract` of each case's entries (`case_id` is the case), in one query."""
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
+    rows = await session.scalars(
+        select(AccessLogEntry)
+        .where(AccessLogEntry.case_id.in_(case_ids))
+        .order_by(AccessLogEntry.seq)
+    )
+    for e in rows:
+        if e.case_id is not None:
+            found[e.case_id].append(_extracted(e))
+    return found
+
+
+def _extracted(e: AccessLogEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": str(e.at),
+        "actor": e.actor,
+        "role": e.role,
+        "operation": e.operation,
+        "case_id": str(e.case_id) if e.case_id else None,
+        "fields": e.fields,
+        "outcome": e.outcome,
+    }
 
 
 async def subject_access_document(

@@ -1,5 +1,7 @@
 """A case's file, read back: summaries (no sealed column touched) and the full file (sealed
-columns opened with the vault under the case's and the customer's data keys).
+columns opened with the vault under the case's and the customer's data keys). Full files are
+read a batch at a time (the retention job archives cases by the hundred): one query per table
+for the batch and one key-store read for its data keys; one case is a batch of one.
 
 Read-only functions; they take the session and leave the transaction to the edge. Whether the
 caller may see any of it is decided before they are called (authz's gate), never here.
@@ -8,6 +10,7 @@ caller may see any of it is decided before they are called (authz's gate), never
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections import defaultdict
@@ -19,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from records.customers import CustomerView, load_customer
+from records.customers import ContactView, CustomerView
 from records.errors import NotFound
 from records.models import (
     Arrangement,
@@ -31,12 +34,14 @@ from records.models import (
     Channel,
     Concern,
     ConcernCategory,
+    ContactDetail,
+    Customer,
     EvidenceEntry,
     Service,
     Staff,
     as_utc,
 )
-from records.vault import FieldCipher, Vault
+from records.vault import FieldCipher, Vault, owner_of
 
 
 @dataclass(frozen=True)
@@ -190,19 +195,167 @@ async def case_summaries(
 async def open_case_file(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> CaseFile:
     """The whole file of one case, every sealed column opened. Raises NotFound (no such case,
     or its data key is gone) and DecryptionFailed (a ciphertext that does not authenticate)."""
-    case = await session.get(Case, case_id)
-    if case is None:
+    found = await open_case_files(session, vault, [case_id])
+    if case_id not in found:
         raise NotFound("no such case")
-    (summary,) = await case_summaries(session, [case_id])
-    cipher = await vault.cipher("case", case_id)
-    return CaseFile(
-        summary=summary,
-        customer=await load_customer(session, vault, case.customer_id),
-        summary_text=cipher.open_optional("cases", "summary", case_id, case.summary_sealed),
-        concerns=await _concerns(session, cipher, case_id),
-        evidence=await _evidence(session, cipher, case_id),
-        arrangements=await _arrangements(session, cipher, case_id),
+    return found[case_id]
+
+
+async def open_case_files(
+    session: AsyncSession, vault: Vault, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, CaseFile]:
+    """The whole files of the cases among `case_ids` that exist, by case id. Raises NotFound
+    if a data key is gone, DecryptionFailed if a ciphertext does not authenticate."""
+    cases = {
+        case.id: case for case in await session.scalars(select(Case).where(Case.id.in_(case_ids)))
+    }
+    if not cases:
+        return {}
+    ids = list(cases)
+    customer_ids = list({case.customer_id for case in cases.values()})
+    ciphers = await vault.ciphers(
+        [("case", case_id) for case_id in ids] + [("customer", c) for c in customer_ids]
     )
+    summaries = {summary.id: summary for summary in await case_summaries(session, ids)}
+    customers = await _customers(session, ciphers, customer_ids)
+    concerns = await _concerns(session, ciphers, ids)
+    evidence = await _evidence(session, ciphers, ids)
+    outlines = {a.id: a for summary in summaries.values() for a in summary.arrangements}
+    arrangements = await _arrangements(session, ciphers, outlines, ids)
+    files = {}
+    for case_id, case in cases.items():
+        cipher = ciphers[owner_of("case", case_id)]
+        files[case_id] = CaseFile(
+            summary=summaries[case_id],
+            customer=customers[case.customer_id],
+            summary_text=cipher.open_optional("cases", "summary", case_id, case.summary_sealed),
+            concerns=tuple(concerns[case_id]),
+            evidence=tuple(evidence[case_id]),
+            arrangements=tuple(arrangements[case_id]),
+        )
+    return files
+
+
+def _cipher(ciphers: dict[str, FieldCipher], case_id: uuid.UUID) -> FieldCipher:
+    return ciphers[owner_of("case", case_id)]
+
+
+async def _customers(
+    session: AsyncSession, ciphers: dict[str, FieldCipher], customer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, CustomerView]:
+    """As records.customers.load_customer, for several customers at once."""
+    rows = {
+        c.id: c
+        for c in await session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))
+    }
+    contacts: dict[uuid.UUID, list[ContactView]] = defaultdict(list)
+    # No ORDER BY, as load_customer: each customer's contacts in the order the database
+    # keeps them under the customer_id index.
+    for c in await session.scalars(
+        select(ContactDetail).where(ContactDetail.customer_id.in_(customer_ids))
+    ):
+        cipher = ciphers[owner_of("customer", c.customer_id)]
+        value = cipher.open("contact_details", "value", c.id, c.value_sealed)
+        contacts[c.customer_id].append(ContactView(c.id, c.kind, value, c.preferred))
+    views = {}
+    for customer_id in customer_ids:
+        customer = rows.get(customer_id)
+        if customer is None:
+            raise NotFound(f"customer {customer_id} not found")
+        cipher = ciphers[owner_of("customer", customer_id)]
+        needs = cipher.open_optional("customers", "needs", customer_id, customer.needs_sealed)
+        views[customer_id] = CustomerView(
+            id=customer.id,
+            kind=customer.kind,
+            name=cipher.open("customers", "name", customer_id, customer.name_sealed),
+            reference=cipher.open_optional(
+                "customers", "reference", customer_id, customer.reference_sealed
+            ),
+            contacts=tuple(contacts[customer_id]),
+            needs=json.loads(needs) if needs else {},
+            notes=cipher.open_optional("customers", "notes", customer_id, customer.notes_sealed),
+        )
+    return views
+
+
+async def _concerns(
+    session: AsyncSession, ciphers: dict[str, FieldCipher], ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ConcernView]]:
+    found: dict[uuid.UUID, list[ConcernView]] = defaultdict(list)
+    for c in await session.scalars(
+        select(Concern).where(Concern.case_id.in_(ids)).order_by(Concern.recorded_at, Concern.id)
+    ):
+        description = _cipher(ciphers, c.case_id).open_optional(
+            "concerns", "description", c.id, c.description_sealed
+        )
+        found[c.case_id].append(ConcernView(c.id, c.category, description, as_utc(c.recorded_at)))
+    return found
+
+
+async def _evidence(
+    session: AsyncSession, ciphers: dict[str, FieldCipher], ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[EvidenceView]]:
+    found: dict[uuid.UUID, list[EvidenceView]] = defaultdict(list)
+    for e in await session.scalars(
+        select(EvidenceEntry)
+        .where(EvidenceEntry.case_id.in_(ids))
+        .order_by(EvidenceEntry.occurred_on, EvidenceEntry.recorded_at, EvidenceEntry.id)
+    ):
+        found[e.case_id].append(
+            EvidenceView(
+                id=e.id,
+                concern_id=e.concern_id,
+                channel=e.channel,
+                occurred_on=e.occurred_on,
+                summary=_cipher(ciphers, e.case_id).open(
+                    "evidence_entries", "summary", e.id, e.summary_sealed
+                ),
+                hs_incident_ref=e.hs_incident_ref,
+                recorded_at=as_utc(e.recorded_at),
+            )
+        )
+    return found
+
+
+async def _arrangements(
+    session: AsyncSession,
+    ciphers: dict[str, FieldCipher],
+    outlines: dict[uuid.UUID, ArrangementSummaryView],
+    ids: list[uuid.UUID],
+) -> dict[uuid.UUID, list[ArrangementView]]:
+    officer, deputy = aliased(Staff), aliased(Staff)
+    rows = (
+        await session.execute(
+            select(Arrangement, officer.display_name, deputy.display_name)
+            .outerjoin(officer, officer.id == Arrangement.named_officer_id)
+            .outerjoin(deputy, deputy.id == Arrangement.deputy_officer_id)
+            .where(Arrangement.case_id.in_(ids))
+            .order_by(Arrangement.starts_on, Arrangement.kind, Arrangement.id)
+        )
+    ).all()
+    services: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for arrangement_id, slug in await session.execute(
+        select(ArrangementService.arrangement_id, Service.slug)
+        .join(Service, Service.id == ArrangementService.service_id)
+        .join(Arrangement, Arrangement.id == ArrangementService.arrangement_id)
+        .where(Arrangement.case_id.in_(ids))
+        .order_by(Service.slug)
+    ):
+        services[arrangement_id].append(slug)
+    found: dict[uuid.UUID, list[ArrangementView]] = defaultdict(list)
+    for a, named, deputy_name in rows:
+        found[a.case_id].append(
+            ArrangementView(
+                outline=outlines[a.id],
+                services=tuple(services[a.id]),
+                parameters=_cipher(ciphers, a.case_id).open_json(
+                    "arrangements", "parameters", a.id, a.parameters_sealed
+                ),
+                named_officer=named,
+                deputy_officer=deputy_name,
+            )
+        )
+    return found
 
 
 def _outline(arrangement: Arrangement) -> ArrangementSummaryView:
@@ -213,77 +366,4 @@ def _outline(arrangement: Arrangement) -> ArrangementSummaryView:
         starts_on=arrangement.starts_on,
         ends_on=arrangement.ends_on,
         next_review_on=arrangement.next_review_on,
-    )
-
-
-async def _concerns(
-    session: AsyncSession, cipher: FieldCipher, case_id: uuid.UUID
-) -> tuple[ConcernView, ...]:
-    rows = await session.scalars(
-        select(Concern).where(Concern.case_id == case_id).order_by(Concern.recorded_at, Concern.id)
-    )
-    return tuple(
-        ConcernView(
-            id=c.id,
-            category=c.category,
-            description=cipher.open_optional("concerns", "description", c.id, c.description_sealed),
-            recorded_at=as_utc(c.recorded_at),
-        )
-        for c in rows
-    )
-
-
-async def _evidence(
-    session: AsyncSession, cipher: FieldCipher, case_id: uuid.UUID
-) -> tuple[EvidenceView, ...]:
-    rows = await session.scalars(
-        select(EvidenceEntry)
-        .where(EvidenceEntry.case_id == case_id)
-        .order_by(EvidenceEntry.occurred_on, EvidenceEntry.recorded_at, EvidenceEntry.id)
-    )
-    return tuple(
-        EvidenceView(
-            id=e.id,
-            concern_id=e.concern_id,
-            channel=e.channel,
-            occurred_on=e.occurred_on,
-            summary=cipher.open("evidence_entries", "summary", e.id, e.summary_sealed),
-            hs_incident_ref=e.hs_incident_ref,
-            recorded_at=as_utc(e.recorded_at),
-        )
-        for e in rows
-    )
-
-
-async def _arrangements(
-    session: AsyncSession, cipher: FieldCipher, case_id: uuid.UUID
-) -> tuple[ArrangementView, ...]:
-    officer, deputy = aliased(Staff), aliased(Staff)
-    rows = (
-        await session.execute(
-            select(Arrangement, officer.display_name, deputy.display_name)
-            .outerjoin(officer, officer.id == Arrangement.named_officer_id)
-            .outerjoin(deputy, deputy.id == Arrangement.deputy_officer_id)
-            .where(Arrangement.case_id == case_id)
-            .order_by(Arrangement.starts_on, Arrangement.kind, Arrangement.id)
-        )
-    ).all()
-    services: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for arrangement_id, slug in await session.execute(
-        select(ArrangementService.arrangement_id, Service.slug)
-        .join(Service, Service.id == ArrangementService.service_id)
-        .join(Arrangement, Arrangement.id == ArrangementService.arrangement_id)
-        .where(Arrangement.case_id == case_id)
-        .order_by(Service.slug)
-    ):
-        services[arrangement_id].append(slug)
-    return tuple(
-        ArrangementView(
-            outline=_outline(a),
-            services=tuple(services[a.id]),
-            parameters=cipher.open_json("arrangements", "parameters", a.id, a.parameters_sealed),
-            named_officer=named,
-            deputy_officer=deputy_name,
-        )
-        for a, named, deputy_name in rows
     )

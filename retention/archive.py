@@ -1,6 +1,6 @@
-"""Archive one case: write its bundle (the case file, evidence, timeline and notifications,
-and its access-log extract), sealed under the case's data key, to the archive store; read it
-back and check it; only then mark the case archived, through the gate.
+"""Archive a batch of cases: write each one's bundle (the case file, evidence, timeline and
+notifications, and its access-log extract), sealed under the case's data key, to the archive
+store; read it back and check it; only then mark the cases archived, through the gate.
 
 The bundle is sealed under the case's own key, so shredding that key at destruction makes
 any copy of the bundle unreadable too, even one the store failed to delete.
@@ -12,17 +12,24 @@ import dataclasses
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.subject_access import access_log_extract, case_timeline, notifications_in
-from records.case_files import open_case_file
-from records.errors import TactError
+from casework.subject_access import (
+    access_log_extract,
+    access_log_extracts,
+    case_timeline,
+    case_timelines,
+    notifications_in,
+)
+from records.case_files import CaseFile, open_case_file, open_case_files
+from records.errors import NotFound, TactError
 from records.models import AccessLogEntry, Case, CaseState
 from records.retention_tables import RetentionProgress, RetentionStep
-from records.vault import Vault
+from records.vault import Vault, owner_of
 from retention.archive_store import ArchiveStore
 
 
@@ -38,52 +45,97 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def bundle_document(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> bytes:
+def _document(
+    case_file: CaseFile, timeline: list[dict[str, str]], access_log: list[dict[str, Any]]
+) -> bytes:
     """The bundle's plaintext: canonical JSON (sorted keys), so reading it back compares."""
-    case_file = await open_case_file(session, vault, case_id)
-    timeline = await case_timeline(session, case_id)
     document: dict[str, Any] = {
         "format": "tact.archive_bundle.v1",
         "case": dataclasses.asdict(case_file),
         "timeline": timeline,
         "notifications": notifications_in(timeline),
-        "access_log": await access_log_extract(session, AccessLogEntry.case_id == case_id),
+        "access_log": access_log,
     }
     return json.dumps(document, sort_keys=True, default=str).encode("utf-8")
 
 
-async def write_bundle(
-    session: AsyncSession, vault: Vault, store: ArchiveStore, case_id: uuid.UUID
-) -> tuple[str, str]:
-    """Write the sealed bundle, read it back, open it and compare. Returns (key, digest)."""
-    plain = await bundle_document(session, vault, case_id)
-    cipher = await vault.cipher("case", case_id)
-    sealed = cipher.seal("archive_bundles", "content", case_id, plain.decode("utf-8"))
-    key = bundle_key(case_id)
-    store.put(key, sealed)
-    back = store.get(key)
-    if digest_of(back) != digest_of(sealed):
-        raise BundleCheckFailed(f"archive bundle of case {case_id} read back changed")
-    if cipher.open("archive_bundles", "content", case_id, back).encode("utf-8") != plain:
-        raise BundleCheckFailed(f"archive bundle of case {case_id} does not open to the case")
-    return key, digest_of(sealed)
+async def bundle_document(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> bytes:
+    """One case's bundle, read as every other reader of one case reads it. The job builds
+    a batch's at once with `bundle_documents`, which gives the same bytes."""
+    return _document(
+        await open_case_file(session, vault, case_id),
+        await case_timeline(session, case_id),
+        await access_log_extract(session, AccessLogEntry.case_id == case_id),
+    )
+
+
+async def bundle_documents(
+    session: AsyncSession, vault: Vault, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, bytes]:
+    """The bundles of a batch of cases, from one query per table and one key-store read for
+    the batch. Raises NotFound if a case is gone, like `bundle_document`."""
+    files = await open_case_files(session, vault, case_ids)
+    missing = [case_id for case_id in case_ids if case_id not in files]
+    if missing:
+        raise NotFound(f"no such case: {missing[0]}")
+    timelines = await case_timelines(session, case_ids)
+    extracts = await access_log_extracts(session, case_ids)
+    return {
+        case_id: _document(files[case_id], timelines[case_id], extracts[case_id])
+        for case_id in case_ids
+    }
+
+
+async def write_bundles(
+    session: AsyncSession, vault: Vault, store: ArchiveStore, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    """Write the batch's sealed bundles, read each back, open it and compare.
+    Returns (key, digest) by case id."""
+    plains = await bundle_documents(session, vault, case_ids)
+    ciphers = await vault.ciphers([("case", case_id) for case_id in case_ids])
+    sealed = {
+        case_id: ciphers[owner_of("case", case_id)].seal(
+            "archive_bundles", "content", case_id, plain.decode("utf-8")
+        )
+        for case_id, plain in plains.items()
+    }
+    store.put_many({bundle_key(case_id): data for case_id, data in sealed.items()})
+    written = {}
+    for case_id, data in sealed.items():
+        key = bundle_key(case_id)
+        back = store.get(key)
+        digest = digest_of(data)
+        if digest_of(back) != digest:
+            raise BundleCheckFailed(f"archive bundle of case {case_id} read back changed")
+        cipher = ciphers[owner_of("case", case_id)]
+        opened = cipher.open("archive_bundles", "content", case_id, back)
+        if opened.encode("utf-8") != plains[case_id]:
+            raise BundleCheckFailed(f"archive bundle of case {case_id} does not open to the case")
+        written[case_id] = (key, digest)
+    return written
 
 
 async def mark_archived(
-    session: AsyncSession, case_id: uuid.UUID, key: str, digest: str, now: Any
+    session: AsyncSession, bundles: dict[uuid.UUID, tuple[str, str]], now: Any
 ) -> None:
-    """The case becomes archived, and its recorded step says where its bundle is. The case's
-    `updated_at` is kept: a case closed without arrangements counts from it."""
+    """The cases become archived, and each one's recorded step says where its bundle is. A
+    case's `updated_at` is kept: a case closed without arrangements counts from it."""
+    ids = list(bundles)
     await session.execute(
         update(Case)
-        .where(Case.id == case_id)
+        .where(Case.id.in_(ids))
         .values(state=CaseState.ARCHIVED, updated_at=Case.updated_at)
     )
-    progress = await session.get(RetentionProgress, case_id)
-    if progress is None:
-        progress = RetentionProgress(case_id=case_id)
-        session.add(progress)
-    progress.step = RetentionStep.ARCHIVED
-    progress.bundle_key = key
-    progress.bundle_digest = digest
-    progress.updated_at = now
+    found = await session.scalars(
+        select(RetentionProgress).where(RetentionProgress.case_id.in_(ids))
+    )
+    progress = {row.case_id: row for row in found}
+    for case_id, (key, digest) in bundles.items():
+        row = progress.get(case_id)
+        if row is None:
+            row = RetentionProgress(case_id=case_id)
+            session.add(row)
+        row.step = RetentionStep.ARCHIVED
+        row.bundle_key = key
+        row.bundle_digest = digest
+        row.updated_at = now

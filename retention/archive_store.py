@@ -17,6 +17,7 @@ class ArchiveStore(Protocol):
     """Bundles by key. `put` replaces; `delete` says whether there was one."""
 
     def put(self, key: str, data: bytes) -> None: ...
+    def put_many(self, bundles: dict[str, bytes]) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> bool: ...
 
@@ -35,13 +36,24 @@ class FolderArchiveStore:
         return self.folder / key
 
     def put(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        partial = path.with_name(f".{key}.partial")
-        with open(partial, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
+        self.put_many({key: data})
+
+    def put_many(self, bundles: dict[str, bytes]) -> None:
+        """Each bundle is written, flushed to disk and renamed into place, as `put`; the
+        folder is flushed once at the end, so the renames survive a power cut too."""
+        for key, data in bundles.items():
+            path = self._path(key)
+            partial = path.with_name(f".{key}.partial")
+            with open(partial, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, path)
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
     def get(self, key: str) -> bytes:
         try:

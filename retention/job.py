@@ -33,7 +33,7 @@ from records.database import Database
 from records.models import Case, Role
 from records.retention_tables import DestructionCertificate, RetentionProgress
 from records.vault import OwnerKind, Vault
-from retention.archive import mark_archived, write_bundle
+from retention.archive import mark_archived, write_bundles
 from retention.archive_store import ArchiveStore
 from retention.destroy import Unfinished, delete_rows, unfinished
 
@@ -191,18 +191,15 @@ class RetentionJob:
     async def _archive(self, session: AsyncSession, todo: list[Planned]) -> set[uuid.UUID]:
         operation = Operation.ARCHIVE_CASE
         async with self.gate.access(session, self.actor, operation, Target()) as access:
-            admitted = set(await access.admit([p.case_id for p in todo]))
-            for planned in todo:
-                if planned.case_id not in admitted:
-                    continue
-                key, digest = await write_bundle(
-                    access.session, self.vault, self.store, planned.case_id
-                )
-                self.hook("archive.bundle_written", planned.case_id)
-                await mark_archived(access.session, planned.case_id, key, digest, self.clock())
+            admitted = await access.admit([p.case_id for p in todo])
+            if admitted:
+                bundles = await write_bundles(access.session, self.vault, self.store, admitted)
+                for case_id in admitted:
+                    self.hook("archive.bundle_written", case_id)
+                await mark_archived(access.session, bundles, self.clock())
         for case_id in admitted:
             self.hook("archive.committed", case_id)
-        return admitted
+        return set(admitted)
 
     async def _destroy_rows(self, session: AsyncSession, todo: list[Planned]) -> set[uuid.UUID]:
         operation = Operation.DESTROY_CASE
