@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.crypto import KeyRing
 from records.errors import NotFound, ValidationFailed
-from records.lookup import LookupKind
+from records.lookup import LookupKind, normalise
 from records.models import ContactDetail, ContactKind, Customer, CustomerKind
 from records.vault import FieldCipher, Vault
 
@@ -81,7 +82,7 @@ async def create_customers(
     session: AsyncSession, vault: Vault, customers: Sequence[NewCustomer]
 ) -> list[uuid.UUID]:
     """Add several customers with one key-store write and one flush (bulk loads)."""
-    lookups = [_digests(vault, new) for new in customers]
+    lookups = [digests_of(vault.ring, new) for new in customers]
     ids = [uuid.uuid4() for _ in customers]
     ciphers = await vault.create_keys("customer", ids)
     for customer_id, cipher, new, (ref_digest, digests) in zip(
@@ -92,20 +93,25 @@ async def create_customers(
     return ids
 
 
-def _digests(vault: Vault, new: NewCustomer) -> tuple[bytes | None, list[bytes | None]]:
+def digests_of(ring: KeyRing, new: NewCustomer) -> tuple[bytes | None, list[bytes | None]]:
+    """Validate a new customer and compute its blind indexes: (reference, one per contact)."""
     if not new.name.strip():
         raise ValidationFailed("name", "must not be empty")
     digests = [
-        vault.blind_index(_LOOKUP_OF_CONTACT[c.kind], c.value, f"contacts[{i}].value")
+        _blind_index(ring, _LOOKUP_OF_CONTACT[c.kind], c.value, f"contacts[{i}].value")
         if c.kind in _LOOKUP_OF_CONTACT
         else None
         for i, c in enumerate(new.contacts)
     ]
     reference = new.reference
     ref_digest = (
-        vault.blind_index(LookupKind.CUSTOMER_REF, reference, "reference") if reference else None
+        _blind_index(ring, LookupKind.CUSTOMER_REF, reference, "reference") if reference else None
     )
     return ref_digest, digests
+
+
+def _blind_index(ring: KeyRing, kind: LookupKind, value: str, field: str) -> bytes:
+    return ring.blind_index(kind.value, normalise(kind, value, field))
 
 
 def _rows(
@@ -115,36 +121,46 @@ def _rows(
     ref_digest: bytes | None,
     digests: list[bytes | None],
 ) -> list[Customer | ContactDetail]:
-    rows: list[Customer | ContactDetail] = [
-        Customer(
-            id=customer_id,
-            kind=new.kind,
-            name_sealed=cipher.seal("customers", "name", customer_id, new.name),
-            reference_sealed=cipher.seal_optional(
-                "customers", "reference", customer_id, new.reference
-            ),
-            reference_digest=ref_digest,
-            needs_sealed=(
-                cipher.seal_json("customers", "needs", customer_id, new.needs)
-                if new.needs
-                else None
-            ),
-            notes_sealed=cipher.seal_optional("customers", "notes", customer_id, new.notes),
-        )
-    ]
+    customer, contacts = sealed_columns(customer_id, cipher, new, ref_digest, digests)
+    return [Customer(**customer), *(ContactDetail(**contact) for contact in contacts)]
+
+
+def sealed_columns(
+    customer_id: uuid.UUID,
+    cipher: FieldCipher,
+    new: NewCustomer,
+    ref_digest: bytes | None,
+    digests: list[bytes | None],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new customer's columns and its contacts' columns, sealed: what the ORM path adds and
+    the bulk import (records/customer_import.py) writes, so both store the same."""
+    customer = {
+        "id": customer_id,
+        "kind": new.kind,
+        "name_sealed": cipher.seal("customers", "name", customer_id, new.name),
+        "reference_sealed": cipher.seal_optional(
+            "customers", "reference", customer_id, new.reference
+        ),
+        "reference_digest": ref_digest,
+        "needs_sealed": (
+            cipher.seal_json("customers", "needs", customer_id, new.needs) if new.needs else None
+        ),
+        "notes_sealed": cipher.seal_optional("customers", "notes", customer_id, new.notes),
+    }
+    contacts = []
     for contact, digest in zip(new.contacts, digests, strict=True):
         contact_id = uuid.uuid4()
-        rows.append(
-            ContactDetail(
-                id=contact_id,
-                customer_id=customer_id,
-                kind=contact.kind,
-                value_sealed=cipher.seal("contact_details", "value", contact_id, contact.value),
-                digest=digest,
-                preferred=contact.preferred,
-            )
+        contacts.append(
+            {
+                "id": contact_id,
+                "customer_id": customer_id,
+                "kind": contact.kind,
+                "value_sealed": cipher.seal("contact_details", "value", contact_id, contact.value),
+                "digest": digest,
+                "preferred": contact.preferred,
+            }
         )
-    return rows
+    return customer, contacts
 
 
 async def load_customer(

@@ -40,6 +40,11 @@ class ValidationFailed(TactError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = message
+
+    def __reduce__(self) -> tuple[type[ValidationFailed], tuple[str, str]]:
+        # Rebuilt from (field, reason), so it crosses a process boundary (bulk imports).
+        return type(self), (self.field, self.reason)
 
 
 class KeyMaterialError(TactError):

@@ -1,0 +1,154 @@
+"""The bulk import (records/customer_import.py) stores what the normal path stores: an imported
+customer is found by email, phone and reference through the portal's lookup, opens, and its
+rows have the same shape as a customer made by `create_customers`. A bad row is refused by
+number and field, and nothing is written to either database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.cases import StatusRow, arrangements_in_force
+from records.customer_import import import_customers, worker_pool
+from records.customers import (
+    NewContact,
+    NewCustomer,
+    create_customers,
+    customer_ids_by_reference,
+    load_customer,
+)
+from records.database import Database
+from records.errors import ValidationFailed
+from records.keystore import DataKey
+from records.lookup import LookupKind
+from records.models import ContactDetail, ContactKind, Customer, CustomerKind
+from records.vault import Vault
+
+TODAY = dt.date(2026, 11, 30)
+
+
+def person(n: int, *, email: str | None = None) -> NewCustomer:
+    return NewCustomer(
+        CustomerKind.INDIVIDUAL,
+        f"Imported Person {n}",
+        reference=f"CR-{n:05d}",
+        contacts=(
+            NewContact(ContactKind.EMAIL, email or f"imported{n}@example.org", preferred=True),
+            NewContact(ContactKind.PHONE, f"07700 9{n:05d}"),
+            NewContact(ContactKind.ADDRESS, f"{n} Example Street"),
+        ),
+        needs={"format": "large print"},
+        notes="prefers mornings",
+    )
+
+
+async def lookup(
+    session: AsyncSession, vault: Vault, kind: LookupKind, value: str
+) -> list[StatusRow]:
+    """The portal's lookup, as casework runs it."""
+    digest = vault.blind_index(kind, value)
+    return await arrangements_in_force(session, kind, digest, "housing", TODAY)
+
+
+async def test_an_imported_customer_is_found_by_each_index_and_opens(
+    database: Database, vault: Vault
+) -> None:
+    async with database.sessions() as session:
+        count = await import_customers(session, vault, [person(n) for n in range(5)], batch=2)
+        await session.commit()
+    assert count == 5
+
+    async with database.sessions() as session:
+        by_email = await lookup(session, vault, LookupKind.EMAIL, "  Imported3@EXAMPLE.org")
+        by_phone = await lookup(session, vault, LookupKind.PHONE, "+44 7700 900003")
+        by_reference = await customer_ids_by_reference(session, vault, "cr 00003", "reference")
+        assert len(by_email) == 1 and by_email[0].arrangement_id is None
+        assert [r.customer_id for r in by_phone] == [by_email[0].customer_id]
+        assert by_reference == (by_email[0].customer_id,)
+
+        vault.forget(f"customer:{by_email[0].customer_id}")  # opened with the stored key
+        opened = await load_customer(session, vault, by_email[0].customer_id)
+    assert opened.name == "Imported Person 3"
+    assert opened.reference == "CR-00003"
+    assert opened.needs == {"format": "large print"}
+    assert opened.notes == "prefers mornings"
+    assert sorted((c.kind, c.value, c.preferred) for c in opened.contacts) == sorted(
+        [
+            (ContactKind.EMAIL, "imported3@example.org", True),
+            (ContactKind.PHONE, "07700 900003", False),
+            (ContactKind.ADDRESS, "3 Example Street", False),
+        ]
+    )
+
+
+def _shape(row: Any) -> list[tuple[str, object]]:
+    """What the database holds, value by value, without the values: type, and text length."""
+    return [(type(v).__name__, len(v) if isinstance(v, str) else None) for v in row]
+
+
+async def test_imported_rows_are_stored_as_the_normal_path_stores_them(
+    database: Database, vault: Vault
+) -> None:
+    async with database.sessions() as session:
+        (normal,) = await create_customers(session, vault, [person(1)])
+        await session.commit()
+    async with database.sessions() as session:
+        await import_customers(session, vault, [person(2)])
+        await session.commit()
+
+    async with database.engine.connect() as conn:
+        for table, key in (("customers", "id"), ("contact_details", "customer_id")):
+            rows = (await conn.exec_driver_sql(f"SELECT {key}, * FROM {table} ORDER BY kind")).all()
+            made = [_shape(r[1:]) for r in rows if str(r[0]).replace("-", "") == normal.hex]
+            imported = [_shape(r[1:]) for r in rows if str(r[0]).replace("-", "") != normal.hex]
+            assert made and made == imported, table
+    async with database.keystore.engine.connect() as conn:
+        keys = (await conn.execute(text("SELECT * FROM data_keys ORDER BY owner"))).all()
+    assert len(keys) == 2 and _shape(keys[0]) == _shape(keys[1])
+
+
+async def _nothing_written(database: Database) -> None:
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+        assert await session.scalar(select(func.count()).select_from(ContactDetail)) == 0
+    async with database.keystore.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(DataKey)) == 0
+
+
+async def test_a_bad_row_is_named_and_nothing_is_written(database: Database, vault: Vault) -> None:
+    rows = [person(n) for n in range(7)]
+    rows[5] = person(5, email="not an address")
+    async with database.sessions() as session:
+        with pytest.raises(ValidationFailed) as refused:
+            await import_customers(session, vault, rows, batch=2)
+        await session.rollback()
+    assert refused.value.field == "row 6 contacts[0].value"
+    assert "not an address" not in refused.value.message  # names the place, never the value
+    await _nothing_written(database)
+
+
+async def test_workers_seal_and_refuse_alike(database: Database, vault: Vault) -> None:
+    rows = [person(n) for n in range(6)]
+    rows[4] = NewCustomer(CustomerKind.INDIVIDUAL, "  ")
+    pool = worker_pool(1)
+    try:
+        async with database.sessions() as session:
+            with pytest.raises(ValidationFailed) as refused:
+                await import_customers(session, vault, rows, batch=2, executor=pool)
+            await session.rollback()
+        assert refused.value.field == "row 5 name"
+        await _nothing_written(database)
+
+        async with database.sessions() as session:
+            await import_customers(session, vault, rows[:4], batch=3, executor=pool)
+            await session.commit()
+    finally:
+        pool.shutdown()
+    async with database.sessions() as session:
+        found = await customer_ids_by_reference(session, vault, "CR-00002", "reference")
+        vault.forget(f"customer:{found[0]}")
+        assert (await load_customer(session, vault, found[0])).name == "Imported Person 2"
