@@ -153,6 +153,7 @@ class _View(GraphQLOverHTTP[TactContext]):
             request_id=state["request_id"],
             sessions=state["sessions"],
             vault=wiring.runtime.vault,
+            readers=wiring.runtime.database.readers,
             gate=wiring.gate,
             clock=self._clock,
             profile=wiring.runtime.profile,

@@ -4,6 +4,7 @@ tact serve [--demo] [--host H] [--port P] [--workers N]   run the API (uvicorn)
 tact db upgrade                             apply pending migrations
 tact demo                                   load the demonstration data set
 tact schema export [--output PATH] [--check]
+tact schema documents                       the registered documents portals send by id
 """
 
 from __future__ import annotations
@@ -24,13 +25,8 @@ from api.runtime import Runtime
 from api.settings import Settings
 from records.migrate import head_revision
 from records.models import utcnow
-from schema.root import schema_sdl
-
-STATUS_QUERY = (
-    "query Status($lookup: RestrictionLookup!, $service: String!) { "
-    "restrictionStatus(lookup: $lookup, service: $service) { service restricted "
-    "arrangements { kind handlingInstructions namedOfficer startsOn endsOn nextReviewOn } } }"
-)
+from schema.persisted import id_of
+from schema.root import build_schema, schema_sdl
 
 
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
@@ -53,7 +49,10 @@ _PASSWORDS: dict[str, str] = {}
 
 def curl_example(url: str, key: str, email: str = QUICK_START_EMAIL) -> str:
     body = json.dumps(
-        {"query": STATUS_QUERY, "variables": {"lookup": {"email": email}, "service": "housing"}}
+        {
+            "documentId": id_of("RestrictionStatus"),
+            "variables": {"lookup": {"email": email}, "service": "housing"},
+        }
     )
     return (
         f"curl -s {url} -H 'Content-Type: application/json' "
@@ -189,3 +188,10 @@ def schema_export(output: Path, check: bool) -> None:
         return
     output.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}.")
+
+
+@schema.command("documents", help="List the registered (persisted) documents and their ids.")
+def schema_documents() -> None:
+    for document in build_schema().documents:
+        click.echo(f"# {document.name}: {document.id}")
+        click.echo(document.text)

@@ -14,7 +14,7 @@ the classic behaviour (200, `"data": null`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -42,8 +42,12 @@ class BadRequest(Exception):
         self.status = status
 
 
-def read_request(body: bytes) -> GraphQLRequestData:
-    """The one GraphQL request in a POST body, or BadRequest saying what is wrong with it."""
+def read_request(
+    body: bytes, registered: Callable[[str], str | None] = lambda _id: None
+) -> GraphQLRequestData:
+    """The one GraphQL request in a POST body, or BadRequest saying what is wrong with it.
+    A persisted document (schema/persisted.py) is sent as `documentId` instead of `query`;
+    `registered` gives a registered document's text by its id."""
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
@@ -58,6 +62,8 @@ def read_request(body: bytes) -> GraphQLRequestData:
         raise BadRequest("the body must be a JSON object with a `query`")
     query, variables = data.get("query"), data.get("variables")
     operation_name, extensions = data.get("operationName"), data.get("extensions")
+    if "documentId" in data:
+        query = _registered_text(data["documentId"], query, registered)
     if not isinstance(query, str):
         raise BadRequest("`query` must be a string")
     if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
@@ -68,6 +74,21 @@ def read_request(body: bytes) -> GraphQLRequestData:
     return GraphQLRequestData(
         query=query, variables=variables, operation_name=operation_name, extensions=extensions
     )
+
+
+def _registered_text(wanted: object, query: object, registered: Callable[[str], str | None]) -> str:
+    if query is not None:
+        raise BadRequest("send either `query` or `documentId`, not both")
+    if not isinstance(wanted, str):
+        raise BadRequest("`documentId` must be a string", field="documentId")
+    text = registered(wanted)
+    if text is None:
+        raise BadRequest(
+            "no registered document has this id (`tact schema documents` lists them)",
+            code="PERSISTED_DOCUMENT_NOT_FOUND",
+            field="documentId",
+        )
+    return text
 
 
 def _check_values(variables: Mapping[str, Any]) -> None:

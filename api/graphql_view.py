@@ -25,11 +25,14 @@ from api.graphql_http import (
 )
 from api.logging import request_id_from
 from api.rate_limits import rate_limited
+from schema.root import TactSchema
 
 ContextT = TypeVar("ContextT")
 
 
 class GraphQLOverHTTP(GraphQL[ContextT, None]):
+    schema: TactSchema
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # strawberry answers its refusals in plain text; here every refusal is JSON.
         if scope["type"] != "http":
@@ -47,7 +50,11 @@ class GraphQLOverHTTP(GraphQL[ContextT, None]):
             return await super().parse_http_body(request)  # type: ignore[return-value]
         if JSON not in (request.content_type or ""):
             raise BadRequest("send the request as application/json", status=415)
-        return read_request(await request.get_body())
+        return read_request(await request.get_body(), self._registered)
+
+    def _registered(self, document_id: str) -> str | None:
+        found = self.schema.documents.by_id(document_id)
+        return found.text if found is not None else None
 
     async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
         sub_response = await super().get_sub_response(request)

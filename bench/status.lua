@@ -12,20 +12,20 @@
 --                 "plain" (the floor: one SELECT over a plain-text register)
 --   BENCH_KEY     the portal key
 --   BENCH_SERVICE the service slug
+--   BENCH_DOCUMENT the id of the registered RestrictionStatus document (schema/documents/):
+--                 Tact's requests send it as a portal does, with no query text
 
 local cases = {}
 local mode = os.getenv("BENCH_MODE")
 local key = os.getenv("BENCH_KEY")
 local service = os.getenv("BENCH_SERVICE")
+local document = os.getenv("BENCH_DOCUMENT")
 
 for line in io.lines(os.getenv("BENCH_CASES")) do
   local email, count = line:match("^(%S+) (%d+)$")
   cases[#cases + 1] = { email = email, arrangements = tonumber(count) }
 end
 
-local query = "query S($l: RestrictionLookup!, $s: String!) " ..
-  "{ restrictionStatus(lookup: $l, service: $s) { service restricted arrangements " ..
-  "{ kind handlingInstructions namedOfficer startsOn endsOn nextReviewOn } } }"
 
 local threads = {}
 function setup(thread)
@@ -55,8 +55,8 @@ function request()
   }
   local body
   if mode == "graphql" then
-    body = '{"query":"' .. query .. '","variables":{"l":{"email":"' .. c.email ..
-      '"},"s":"' .. service .. '"}}'
+    body = '{"documentId":"' .. document .. '","variables":{"lookup":{"email":"' .. c.email ..
+      '"},"service":"' .. service .. '"}}'
     return wrk.format(nil, "/graphql", headers, body)
   end
   body = '{"email":"' .. c.email .. '","service":"' .. service .. '"}'

@@ -44,6 +44,7 @@ from records.database import Database
 from records.migrate import upgrade
 from records.models import AccessLogEntry
 from records.vault import Vault
+from schema.persisted import id_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("plain", "bare", "graphql")
@@ -357,6 +358,7 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
             "BENCH_CASES": str(cases),
             "BENCH_KEY": portal_key,
             "BENCH_SERVICE": args.service,
+            "BENCH_DOCUMENT": id_of("RestrictionStatus"),
         }
         before = os.getloadavg()[0]
         runs, warmups = drive(server, args, bench_env)

@@ -17,6 +17,7 @@ from records.cases import arrangements_in_force
 from records.errors import KeyMaterialError, NotFound
 from records.lookup import LookupKind
 from records.models import ArrangementKind
+from records.readers import Readers
 from records.vault import Vault
 
 
@@ -92,7 +93,7 @@ def seen_pairs(
 
 
 async def find_in_force(
-    session: AsyncSession,
+    source: Readers | AsyncSession,
     vault: Vault,
     kind: LookupKind,
     value: str,
@@ -100,9 +101,10 @@ async def find_in_force(
     today: dt.date,
 ) -> Found:
     """The portal lookup (one indexed query, then the case keys, cached): the arrangements
-    in force today for whoever `value` finds, in `service`."""
+    in force today for whoever `value` finds, in `service`. `source`: see
+    records.cases.arrangements_in_force."""
     digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
-    rows = await arrangements_in_force(session, kind, digest, service, today)
+    rows = await arrangements_in_force(source, kind, digest, service, today)
     in_force = [r for r in rows if r.arrangement_id is not None]
     try:
         ciphers = await vault.ciphers(
@@ -142,14 +144,14 @@ async def find_in_force(
 
 
 async def restriction_status(
-    session: AsyncSession,
+    source: Readers | AsyncSession,
     vault: Vault,
     kind: LookupKind,
     value: str,
     service: str,
     today: dt.date,
 ) -> RestrictionStatus:
-    found = await find_in_force(session, vault, kind, value, service, today)
+    found = await find_in_force(source, vault, kind, value, service, today)
     return RestrictionStatus(
         service=service,
         arrangements=tuple(

@@ -40,6 +40,7 @@ from records.models import (
     Service,
     Staff,
 )
+from records.readers import Readers
 from records.vault import Vault
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
@@ -221,12 +222,21 @@ class StatusRow:
 
 
 async def arrangements_in_force(
-    session: AsyncSession, kind: LookupKind, digest: bytes, service: str, today: dt.date
+    source: Readers | AsyncSession,
+    kind: LookupKind,
+    digest: bytes,
+    service: str,
+    today: dt.date,
 ) -> list[StatusRow]:
     """The portal lookup in one indexed query: customers matching a blind index, each with the
-    arrangements active today in `service` (or one row with no arrangement)."""
+    arrangements active today in `service` (or one row with no arrangement). From `Readers`
+    (the hot path: straight on the driver, outside any transaction), or in a session's
+    transaction when the caller goes on to write in it (a recorded contact check)."""
     params = {"digest": digest, "service": service, "today": today}
-    rows = await session.execute(status_query(kind), params)
+    if isinstance(source, Readers):
+        prepared = source.prepare(("status", kind), lambda: status_query(kind))
+        return [StatusRow(*row) for row in await source.fetch(prepared, params)]
+    rows = await source.execute(status_query(kind), params)
     return [StatusRow(*row) for row in rows.all()]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from records.keystore import KeyStore, make_keystore_engine
+from records.readers import Readers
 
 # SQLSTATE classes of a lost or refused connection: 08 connection exception, 53 insufficient
 # resources (too many connections), 55 object not in prerequisite state (a database not
@@ -128,7 +129,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 @dataclass
 class Database:
-    """The case database and the key store, opened together."""
+    """The case database and the key store, opened together, and the hot path's readers of
+    the case database (records/readers.py)."""
 
     engine: AsyncEngine
     keystore: KeyStore
@@ -141,6 +143,7 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self.readers = Readers(self.engine)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -148,5 +151,6 @@ class Database:
         await self.keystore.ping()
 
     async def dispose(self) -> None:
+        await self.readers.close()
         await self.engine.dispose()
         await self.keystore.engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
 from casework.profiles import Profile, load_profile
+from records.readers import Readers
 from records.vault import Vault
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ class TactContext:
     # every resolver of a request the same session, held by one resolver at a time.
     sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]]
     vault: Vault
+    # The hot path's driver-level reads (records/readers.py): the portal lookup.
+    readers: Readers
     gate: Gate
     clock: Callable[[], dt.datetime]  # timezone-aware UTC now; tests pass a fixed clock
     # Takes one from this caller's bucket of a rate limit ("lookup": by email or phone);

@@ -18,10 +18,11 @@ from schema.portal_types import RestrictionLookup, RestrictionStatusType
 from schema.service_scope import one_answer_for_services
 
 
-async def resolve_restriction_status(
-    info: Info[TactContext, None], lookup: RestrictionLookup, service: str
+async def restriction_status_for(
+    ctx: TactContext, lookup: RestrictionLookup, service: str
 ) -> RestrictionStatusType:
-    ctx = info.context
+    """The field's work, given only the request's context: the schema's resolver and the
+    persisted document's plan (schema/persisted.py) both call it."""
     kind, value = lookup.chosen()
     if kind in (LookupKind.EMAIL, LookupKind.PHONE):
         # These could test who is a case subject: a stricter limit than other requests.
@@ -38,11 +39,22 @@ async def resolve_restriction_status(
             ) as access,
         ):
             status = await restriction_status(
-                access.session, ctx.vault, kind, value, service, ctx.today()
+                ctx.readers, ctx.vault, kind, value, service, ctx.today()
             )
             for customer_id, case_id in status.seen():
                 access.touched(customer_id=customer_id, case_id=case_id, fields=FieldSet.STATUS)
     return RestrictionStatusType.from_status(status)
+
+
+async def resolve_restriction_status(
+    info: Info[TactContext, None], lookup: RestrictionLookup, service: str
+) -> RestrictionStatusType:
+    return await restriction_status_for(info.context, lookup, service)
+
+
+# Root fields whose work needs only the context, by GraphQL name: a persisted document of one
+# of these runs on a plan (schema/persisted.py).
+CONTEXT_RESOLVERS = {"restrictionStatus": restriction_status_for}
 
 
 @strawberry.type

@@ -33,7 +33,8 @@ from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
 from schema.errors import Concealment, log_errors, one_of_arguments, present_all
 from schema.limits import DocumentLimits, StorableText
-from schema.portal import PortalQuery
+from schema.persisted import PersistedDocuments
+from schema.portal import CONTEXT_RESOLVERS, PortalQuery
 from schema.retention import RetentionMutation, RetentionQuery
 from schema.screening import ScreeningMutation, ScreeningQuery
 from schema.subject_access import SubjectAccessMutation, SubjectAccessQuery
@@ -69,6 +70,7 @@ class TactSchema(strawberry.Schema):
     one_of: dict[str, str]
     # Set with introspection off: request errors then name only what the caller wrote.
     type_names: frozenset[str] | None
+    documents: PersistedDocuments
 
     async def execute(
         self,
@@ -80,21 +82,42 @@ class TactSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        result = await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            allowed_operation_types,
-            operation_extensions,
-        )
+        result = await self._planned(query, variable_values, context_value, operation_name)
+        if result is None:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
         if result.errors:
             raise_if_unavailable(result.errors)  # the edge answers 503 (api/faults.py)
             concealed = None
             if self.type_names is not None:
                 concealed = Concealment.of(query, self.type_names)
             result.errors = present_all(result.errors, self.one_of, context_value, concealed)
+        return result
+
+    async def _planned(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        context: Any,
+        operation_name: str | None,
+    ) -> ExecutionResult | None:
+        """A registered document with a plan runs on it (schema/persisted.py)."""
+        document = self.documents.by_text(query)
+        if document is None or document.plan is None:
+            return None
+        named = document.plan.operation.name
+        if operation_name is not None and (named is None or named.value != operation_name):
+            return None
+        result = await document.plan.run(self, variables, context)
+        if result is not None and result.errors:
+            log_errors(result.errors, context)
         return result
 
     def process_errors(
@@ -135,6 +158,7 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
     )
     schema.one_of = one_of_arguments(schema._schema)
     schema.type_names = None if introspection else frozenset(schema._schema.type_map)
+    schema.documents = PersistedDocuments.load(schema, rules, CONTEXT_RESOLVERS)
     return schema
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cli_serve import STATUS_QUERY
 from api.demo_data import QUICK_START_EMAIL
+from schema.persisted import id_of
 from tests.live_server import demo_server, without_tact_settings
 
 LOOKUPS = 40
@@ -33,8 +33,8 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[Path, int, str]]:
 
 
 async def _lookups(port: int, key: str, count: int) -> list[httpx.Response]:
-    body = {"query": STATUS_QUERY, "variables": {"lookup": {"email": QUICK_START_EMAIL},
-                                                   "service": "housing"}}  # fmt: skip
+    variables = {"lookup": {"email": QUICK_START_EMAIL}, "service": "housing"}
+    body = {"documentId": id_of("RestrictionStatus"), "variables": variables}
     # No keep-alive: each lookup is a new connection, which either worker may accept.
     limits = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(limits=limits, timeout=60) as http:

@@ -55,6 +55,7 @@ class Scene:
             request_id=f"req-{uuid.uuid4().hex[:8]}",
             sessions=self.database.sessions,
             vault=self.vault,
+            readers=self.database.readers,
             gate=self.gate,
             clock=Clock(),
         )

@@ -4,12 +4,14 @@ for a person without arrangements as for an unknown one."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from casework.arrangements import validate_parameters
 from casework.status import RestrictionStatus, restriction_status
@@ -209,3 +211,48 @@ def test_seen_pairs_cases_with_a_customer_only_when_the_lookup_found_one() -> No
     assert status((one,), ()).seen() == ((one, None),)
     assert status((one,), (case_a, case_b)).seen() == ((one, case_a), (one, case_b))
     assert status((one, two), (case_a,)).seen() == ((one, None), (two, None), (None, case_a))
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (LookupKind.EMAIL, EMAIL),
+        (LookupKind.PHONE, "+44 7700 900042"),
+        (LookupKind.CUSTOMER_REF, "cus 0042"),
+        (LookupKind.EMAIL, "casey.example@example.org"),
+        (LookupKind.EMAIL, "nobody@example.org"),
+    ],
+)
+async def test_the_hot_path_readers_read_what_a_session_reads(
+    database: Database, vault: Vault, kind: LookupKind, value: str
+) -> None:
+    """records/readers.py runs the lookup straight on the driver, with the statement compiled
+    once and SQLAlchemy's own type processing: the answer must be the session's exactly."""
+    await seed(database, vault)
+    restricted_somewhere = False
+
+    for service in ("housing", "customer-services", "fire-safety"):
+        through_session = await status_of(database, vault, kind, value, service)
+        through_readers = await restriction_status(
+            database.readers, vault, kind, value, service, TODAY
+        )
+        assert through_readers == through_session
+        restricted_somewhere |= through_readers.restricted
+
+    assert restricted_somewhere == (
+        value not in ("casey.example@example.org", "nobody@example.org")
+    )
+
+
+async def test_a_lookup_does_not_wait_for_a_writer(database: Database, vault: Vault) -> None:
+    """On SQLite the process's one writing connection is held by whoever writes (the access
+    log's group commit, a step): the readers have their own and read the last commit."""
+    await seed(database, vault)
+    async with database.sessions() as writer, writer.begin():
+        await writer.execute(text("UPDATE services SET name = 'Housing (renamed)'"))
+        # The write transaction is open (on SQLite it holds the write lock) while we read.
+        status = await asyncio.wait_for(
+            restriction_status(database.readers, vault, LookupKind.EMAIL, EMAIL, "housing", TODAY),
+            timeout=30,  # a deadlock guard, not a speed goal: queued behind us it never ends
+        )
+    assert status.restricted

@@ -1,0 +1,163 @@
+"""Persisted documents (schema/persisted.py) over real HTTP, on SQLite and PostgreSQL: a portal
+sends a registered document's id; the answer is the one full execution gives, byte for byte,
+whatever the variables, the key or the lookup; unknown ids and invalid registrations are
+refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from api.cli import main as tact
+from api.runtime import Runtime
+from records.models import AccessLogEntry
+from schema.persisted import DOCUMENTS, DocumentInvalid, PersistedDocuments, id_of
+from schema.root import build_schema
+from tests.api.app_fixtures import FixedClock
+from tests.api.portal_world import (
+    EMAIL,
+    PHONE,
+    QUIET_EMAIL,
+    REFERENCE,
+    UNKNOWN_EMAIL,
+    PortalWorld,
+    api_key,
+    build_portal_world,
+)
+
+STATUS_ID = id_of("RestrictionStatus")
+STATUS_TEXT = (DOCUMENTS / "RestrictionStatus.graphql").read_text(encoding="utf-8")
+# The same operation in other words: not a registered text, so it runs in full.
+STATUS_IN_FULL = STATUS_TEXT + "# run in full\n"
+
+
+@pytest.fixture
+async def world(runtime: Runtime, clock: FixedClock) -> PortalWorld:
+    return await build_portal_world(runtime, clock.now)
+
+
+def _variables(lookup: Any, service: Any = "housing") -> dict[str, Any]:
+    return {"lookup": lookup, "service": service}
+
+
+CASES = {
+    "restricted by email": (_variables({"email": EMAIL}), "housing"),
+    "restricted by phone": (_variables({"phone": PHONE}), "housing"),
+    "restricted by reference": (_variables({"customerRef": REFERENCE}), "housing"),
+    "mixed-case email": (_variables({"email": EMAIL.upper()}), "housing"),
+    "no arrangement": (_variables({"email": QUIET_EMAIL}), "housing"),
+    "unknown person": (_variables({"email": UNKNOWN_EMAIL}), "housing"),
+    "another service in scope": (_variables({"email": EMAIL}, "customer-services"), "housing"),
+    "a service out of the key's scope": (_variables({"email": EMAIL}, "fire-safety"), "housing"),
+    "a made-up service": (_variables({"email": EMAIL}, "no-such-service"), "housing"),
+    "a key for another service": (_variables({"email": EMAIL}), "fire"),
+    "no credentials": (_variables({"email": EMAIL}), None),
+    "not an email address": (_variables({"email": "not an address"}), "housing"),
+    "not a telephone number": (_variables({"phone": "12"}), "housing"),
+    "two lookups at once": (_variables({"email": EMAIL, "phone": PHONE}), "housing"),
+    "no lookup": (_variables({}), "housing"),
+    "a lookup of the wrong type": (_variables({"email": 5}), "housing"),
+    "service missing": ({"lookup": {"email": EMAIL}}, "housing"),
+    "no variables": (None, "housing"),
+}
+
+
+async def _post(
+    client: httpx.AsyncClient, body: dict[str, Any], key: str | None, accept: str
+) -> httpx.Response:
+    headers = {"X-Request-ID": "same-request", "Accept": accept}
+    return await client.post("/graphql", json=body, headers={**headers, **api_key_or_none(key)})
+
+
+def api_key_or_none(key: str | None) -> dict[str, str]:
+    return api_key(key) if key is not None else {}
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+@pytest.mark.parametrize("case", list(CASES))
+async def test_a_document_sent_by_id_answers_as_full_execution_does(
+    client: httpx.AsyncClient, world: PortalWorld, case: str, accept: str
+) -> None:
+    variables, holder = CASES[case]
+    key = {"housing": world.housing_key, "fire": world.fire_key, None: None}[holder]
+
+    by_id = await _post(client, {"documentId": STATUS_ID, "variables": variables}, key, accept)
+    in_full = await _post(client, {"query": STATUS_IN_FULL, "variables": variables}, key, accept)
+
+    assert by_id.status_code == in_full.status_code
+    assert by_id.headers["content-type"] == in_full.headers["content-type"]
+    assert by_id.content == in_full.content
+
+
+async def test_the_registered_document_runs_on_its_plan_and_other_texts_do_not(
+    runtime: Runtime,
+) -> None:
+    schema = build_schema()
+    (status,) = [d for d in schema.documents if d.name == "RestrictionStatus"]
+    (check,) = [d for d in schema.documents if d.name == "CheckContact"]
+
+    assert status.plan is not None
+    assert schema.documents.by_id(STATUS_ID) is status
+    assert schema.documents.by_text(STATUS_TEXT) is status
+    assert schema.documents.by_text(STATUS_IN_FULL) is None
+    # checkContact may write (record: true): it is registered, and runs in full.
+    assert check.plan is None
+
+
+async def test_a_lookup_by_id_is_gated_and_logged_like_any_other(
+    client: httpx.AsyncClient, world: PortalWorld, runtime: Runtime
+) -> None:
+    body = {"documentId": STATUS_ID, "variables": _variables({"email": EMAIL})}
+    response = await client.post("/graphql", json=body, headers=api_key(world.housing_key))
+
+    assert response.json()["data"]["restrictionStatus"]["restricted"] is True
+    async with runtime.database.sessions() as session:
+        entries = list(await session.scalars(select(AccessLogEntry)))
+    assert {(e.operation, e.outcome, e.service) for e in entries} == {
+        ("restriction_status", "allowed", "housing")
+    }
+    assert {e.case_id for e in entries} == {world.case_id}
+
+
+async def test_an_unknown_document_id_is_refused_naming_the_field(
+    client: httpx.AsyncClient, world: PortalWorld
+) -> None:
+    body = {"documentId": "sha256:" + "0" * 64, "variables": _variables({"email": EMAIL})}
+    response = await client.post("/graphql", json=body, headers=api_key(world.housing_key))
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "PERSISTED_DOCUMENT_NOT_FOUND"
+    assert error["extensions"]["field"] == "documentId"
+
+
+async def test_a_query_and_a_document_id_together_are_refused(
+    client: httpx.AsyncClient, world: PortalWorld
+) -> None:
+    body = {"documentId": STATUS_ID, "query": STATUS_TEXT}
+    response = await client.post("/graphql", json=body, headers=api_key(world.housing_key))
+
+    assert response.status_code == 400
+    assert "either `query` or `documentId`" in response.json()["errors"][0]["message"]
+
+
+def test_a_document_that_does_not_validate_stops_start_up(tmp_path: Path) -> None:
+    (tmp_path / "Broken.graphql").write_text("query { restrictionStatus { nosuchfield } }\n")
+    schema = build_schema()
+
+    with pytest.raises(DocumentInvalid, match=r"Broken\.graphql"):
+        PersistedDocuments.load(schema, [], {}, folder=tmp_path)
+
+
+def test_tact_schema_documents_prints_each_id_and_text() -> None:
+    result = CliRunner().invoke(tact, ["schema", "documents"])
+
+    assert result.exit_code == 0, result.output
+    assert f"# RestrictionStatus: {STATUS_ID}" in result.output
+    assert STATUS_TEXT in result.output
+    assert f"# CheckContact: {id_of('CheckContact')}" in result.output
