@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import Forbidden, InvalidTransition, NotFound
@@ -95,23 +95,20 @@ async def approvals_for(
     session: AsyncSession, wanted: Sequence[tuple[uuid.UUID, dt.date]]
 ) -> dict[uuid.UUID, ApprovalView]:
     """The request (approved first) for each (case, destroy_on) that has one."""
+    destroy_on = dict(wanted)
     found: dict[uuid.UUID, ApprovalView] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    ids = list(destroy_on)
+    for start in range(0, len(ids), 500):
+        # By case only, the day compared here: one OR branch per case made building the
+        # statement cost more than running it.
         rows = await session.scalars(
             select(DestructionApproval).where(
-                or_(
-                    *(
-                        and_(
-                            DestructionApproval.case_id == case_id,
-                            DestructionApproval.destroy_on == destroy_on,
-                        )
-                        for case_id, destroy_on in chunk
-                    )
-                )
+                DestructionApproval.case_id.in_(ids[start : start + 500])
             )
         )
         for row in rows:
+            if row.destroy_on != destroy_on[row.case_id]:
+                continue
             current = found.get(row.case_id)
             if current is None or (row.approved_by is not None and not current.approved):
                 found[row.case_id] = _view(row)

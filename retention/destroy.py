@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, delete, func, literal, select, union_all
+from sqlalchemy import Column, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.retention_queue import Planned
@@ -93,12 +94,12 @@ async def delete_rows(
     ids = [planned.case_id for planned in batch]
     rows = await session.execute(select(Case.id, Case.customer_id).where(Case.id.in_(ids)))
     customer_of = {case_id: customer_id for case_id, customer_id in rows}
-    progress = {
-        row.case_id: row
-        for row in await session.scalars(
-            select(RetentionProgress).where(RetentionProgress.case_id.in_(ids))
+    recorded = await session.execute(
+        select(RetentionProgress.case_id, RetentionProgress.bundle_digest).where(
+            RetentionProgress.case_id.in_(ids)
         )
-    }
+    )
+    digests = {case_id: digest for case_id, digest in recorded}
     counts = await count_rows(session, ids)
     await session.execute(delete(Case).where(Case.id.in_(ids)))
     customers = set(customer_of.values())
@@ -114,61 +115,117 @@ async def delete_rows(
     contacts = {customer_id: int(n) for customer_id, n in found}
     if gone:
         await session.execute(delete(Customer).where(Customer.id.in_(gone)))
+    certificates: list[dict[str, Any]] = []
     for planned in batch:
         customer_id = customer_of[planned.case_id]
         if customer_id in gone:
             counts[planned.case_id]["customers"] = 1
             counts[planned.case_id]["contact_details"] = int(contacts.get(customer_id, 0))
-        _certify(
-            session,
-            planned,
-            policy,
-            counts[planned.case_id],
-            progress.get(planned.case_id),
-            customer_id if customer_id in gone else None,
-            destroyed_by=destroyed_by,
-            now=now,
+        certificates.append(
+            _certificate(
+                planned,
+                policy,
+                counts[planned.case_id],
+                digests.get(planned.case_id),
+                destroyed_by=destroyed_by,
+                now=now,
+            )
         )
+    await _record_rows_deleted(session, certificates, customer_of, gone, set(digests), now)
 
 
-def _certify(
-    session: AsyncSession,
+def _certificate(
     planned: Planned,
     policy: RetentionPolicy,
     counts: dict[str, int],
-    progress: RetentionProgress | None,
-    customer_gone: uuid.UUID | None,
+    bundle_digest: str | None,
     *,
     destroyed_by: str,
     now: dt.datetime,
-) -> None:
-    """Keep the case's certificate and record its step ROWS_DELETED."""
+) -> dict[str, Any]:
+    """The case's certificate, as the row to insert."""
     approval = planned.approval
-    certificate = DestructionCertificate(
-        id=uuid.uuid4(),
-        case_reference=planned.reference,
-        rule=planned.schedule.rule.value,
-        profile_name=policy.profile_name,
-        profile_version=policy.profile_version,
-        trigger_on=planned.schedule.trigger_on,
-        archive_on=planned.schedule.archive_on,
-        destroy_on=planned.schedule.destroy_on,
-        requested_by=approval.requested_by if approval else None,
-        approved_by=approval.approved_by if approval else None,
-        counts=counts,
-        bundle_digest=progress.bundle_digest if progress else None,
-        keys_shredded=0,
-        destroyed_by=destroyed_by,
-        destroyed_at=now,
-    )
-    session.add(certificate)
-    if progress is None:
-        progress = RetentionProgress(case_id=planned.case_id)
-        session.add(progress)
-    progress.step = RetentionStep.ROWS_DELETED
-    progress.customer_id = customer_gone
-    progress.certificate_id = certificate.id
-    progress.updated_at = now
+    return {
+        "id": uuid.uuid4(),
+        "case_id": planned.case_id,  # not a column: which case's step points at it
+        "case_reference": planned.reference,
+        "rule": planned.schedule.rule.value,
+        "profile_name": policy.profile_name,
+        "profile_version": policy.profile_version,
+        "trigger_on": planned.schedule.trigger_on,
+        "archive_on": planned.schedule.archive_on,
+        "destroy_on": planned.schedule.destroy_on,
+        "requested_by": approval.requested_by if approval else None,
+        "approved_by": approval.approved_by if approval else None,
+        "counts": counts,
+        "bundle_digest": bundle_digest,
+        "keys_shredded": 0,
+        "destroyed_by": destroyed_by,
+        "destroyed_at": now,
+    }
+
+
+async def _record_rows_deleted(
+    session: AsyncSession,
+    certificates: list[dict[str, Any]],
+    customer_of: dict[uuid.UUID, uuid.UUID],
+    gone: set[uuid.UUID],
+    recorded: set[uuid.UUID],
+    now: dt.datetime,
+) -> None:
+    """Keep the certificates (one multi-row INSERT) and record each case's step ROWS_DELETED
+    (one executemany UPDATE of the steps recorded at archiving, an INSERT of any not)."""
+    steps = [
+        {
+            "case_id": c["case_id"],
+            "step": RetentionStep.ROWS_DELETED,
+            "customer_id": customer_of[c["case_id"]] if customer_of[c["case_id"]] in gone else None,
+            "certificate_id": c["id"],
+            "updated_at": now,
+        }
+        for c in certificates
+    ]
+    rows = [{k: v for k, v in c.items() if k != "case_id"} for c in certificates]
+    await session.execute(insert(DestructionCertificate), rows)
+    updates = [step for step in steps if step["case_id"] in recorded]
+    if updates:
+        await session.execute(update(RetentionProgress), updates)
+    inserts = [step for step in steps if step["case_id"] not in recorded]
+    if inserts:
+        await session.execute(insert(RetentionProgress), inserts)
+
+
+async def complete(session: AsyncSession, case_ids: list[uuid.UUID], now: dt.datetime) -> int:
+    """Step 3 for a batch whose keys and bundles are gone: complete the certificates (one
+    UPDATE per number of keys shredded) and forget the steps. Steps another process holds
+    are skipped. Returns how many were completed."""
+    taken = (
+        await session.execute(
+            select(
+                RetentionProgress.case_id,
+                RetentionProgress.customer_id,
+                RetentionProgress.certificate_id,
+            )
+            .where(RetentionProgress.case_id.in_(case_ids))
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    certificates: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for _, customer_id, certificate_id in taken:
+        if certificate_id is not None:
+            # Keys known gone, whether this run or an interrupted one shredded them.
+            certificates[1 if customer_id is None else 2].append(certificate_id)
+    for shredded, ids in certificates.items():
+        await session.execute(
+            update(DestructionCertificate)
+            .where(
+                DestructionCertificate.id.in_(ids), DestructionCertificate.completed_at.is_(None)
+            )
+            .values(completed_at=now, keys_shredded=shredded)
+        )
+    done = [case_id for case_id, _, _ in taken]
+    await session.execute(delete(RetentionProgress).where(RetentionProgress.case_id.in_(done)))
+    return len(done)
 
 
 async def unfinished(session: AsyncSession, limit: int = 500) -> list[Unfinished]:

@@ -31,11 +31,10 @@ from casework.retention_queue import Action, Planned, may_destroy, plan
 from casework.retention_schedule import RetentionPolicy
 from records.database import Database
 from records.models import Case, Role
-from records.retention_tables import DestructionCertificate, RetentionProgress
 from records.vault import OwnerKind, Vault
 from retention.archive import mark_archived, write_bundles
 from retention.archive_store import ArchiveStore
-from retention.destroy import Unfinished, delete_rows, unfinished
+from retention.destroy import Unfinished, complete, delete_rows, unfinished
 
 log = logging.getLogger("tact.retention")
 
@@ -242,24 +241,8 @@ class RetentionJob:
             if unfinished_case.bundle_key is not None:
                 self.store.delete(unfinished_case.bundle_key)
         self._tell("destroy.bundle_deleted", batch)
-        done = 0
         async with self.database.sessions() as session, session.begin():
-            ids = [u.case_id for u in batch]
-            rows = await session.scalars(
-                select(RetentionProgress)
-                .where(RetentionProgress.case_id.in_(ids))
-                .with_for_update(skip_locked=True)
-            )
-            for row in rows.all():
-                certificate = None
-                if row.certificate_id is not None:
-                    certificate = await session.get(DestructionCertificate, row.certificate_id)
-                if certificate is not None and certificate.completed_at is None:
-                    certificate.completed_at = self.clock()
-                    # Keys known gone, whether this run or an interrupted one shredded them.
-                    certificate.keys_shredded = 1 if row.customer_id is None else 2
-                await session.delete(row)
-                done += 1
+            done = await complete(session, [u.case_id for u in batch], self.clock())
         self._tell("destroy.completed", batch)
         return done
 

@@ -4,12 +4,14 @@ case's timeline, its access-log extract), whoever else's rows were read beside i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
 
 from authz.gate import Target
 from authz.operations import Operation
+from records.case_files import open_case_file
 from records.case_steps import Step, record_event
 from records.customers import NewContact, create_customer
 from records.database import Database
@@ -82,8 +84,12 @@ async def test_a_batch_of_bundles_is_each_case_bundled_alone(
         together = await bundle_documents(session, vault, batch)
         alone = {case_id: await bundle_document(session, vault, case_id) for case_id in batch}
 
-    # Then they are the same bytes, and hold what a bundle must
+    # Then they are the same bytes, and hold what a bundle must: the case file as it opens
     assert together == alone
+    async with database.sessions() as session:
+        as_opened = dataclasses.asdict(await open_case_file(session, vault, first))
+    opened = json.loads(json.dumps(as_opened, default=str))
+    assert json.loads(together[first])["case"] == opened
     second_doc = json.loads(together[second])
     assert len(second_doc["case"]["customer"]["contacts"]) == 2
     assert len(second_doc["notifications"]) == 2
