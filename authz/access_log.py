@@ -82,6 +82,22 @@ def _encode(value: str | None) -> bytes:
     return b"\x01" + len(raw).to_bytes(4, "big") + raw
 
 
+_WORDS: dict[str, bytes] = {}
+
+
+def _encode_word(value: str | None) -> bytes:
+    """`_encode`, remembered for the few values a column repeats (actors, operations,
+    services, outcomes): verifying a long log encodes each of them millions of times."""
+    if value is None:
+        return b"\x00"
+    encoded = _WORDS.get(value)
+    if encoded is None:
+        if len(_WORDS) > 10_000:
+            _WORDS.clear()
+        encoded = _WORDS[value] = _encode(value)
+    return encoded
+
+
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -105,25 +121,28 @@ def entry_hash(
 ) -> bytes:
     """HMAC-SHA256 under the chain key over every column in a fixed order, each
     length-prefixed (None is distinct from ""), then the previous entry's hash."""
-    digest = hmac.new(chain_key, _DOMAIN, hashlib.sha256)
-    for value in (
-        str(seq),
-        utc_text(at),
-        actor,
-        role,
-        operation,
-        service,
-        _text(case_id),
-        _text(customer_id),
-        fields,
-        outcome,
-        reason,
-        request_id,
-        None if reason_sealed is None else reason_sealed.hex(),
-    ):
-        digest.update(_encode(value))
-    digest.update(prev_hash)
-    return digest.digest()
+    # One message and one call into OpenSSL: the same bytes as feeding the HMAC piece by
+    # piece, at a fraction of the cost (verifying a long log computes millions of these).
+    message = b"".join(
+        (
+            _DOMAIN,
+            _encode(str(seq)),
+            _encode(utc_text(at)),
+            _encode_word(actor),
+            _encode_word(role),
+            _encode_word(operation),
+            _encode_word(service),
+            _encode(_text(case_id)),
+            _encode(_text(customer_id)),
+            _encode_word(fields),
+            _encode_word(outcome),
+            _encode(reason),
+            _encode(request_id),
+            _encode(None if reason_sealed is None else reason_sealed.hex()),
+            prev_hash,
+        )
+    )
+    return hmac.digest(chain_key, message, hashlib.sha256)
 
 
 def hash_of_row(chain_key: bytes, entry: Any) -> bytes:

@@ -16,19 +16,34 @@ after a cut would chain onto the cut head).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from authz.access_log import GENESIS, hash_of_row
+from authz.access_log import GENESIS, entry_hash, hash_of_row
 from authz.audit_signing import CheckpointSigner
 from authz.witness import WitnessedCheckpoint, WitnessUnreadable
 from records.models import AccessLogCheckpoint, AccessLogEntry
 
-_BATCH = 2000
+_BATCH = 10_000
+_E = AccessLogEntry
+# The columns in the order `entry_hash` takes them, then the stored hash.
+_HASHED = (
+    _E.seq, _E.at, _E.actor, _E.role, _E.operation, _E.service, _E.case_id, _E.customer_id,
+    _E.fields, _E.outcome, _E.reason, _E.request_id, _E.prev_hash, _E.reason_sealed,
+    _E.entry_hash,
+)  # fmt: skip
+_PAGE = (
+    select(*_HASHED)
+    .where(AccessLogEntry.seq > bindparam("after"))
+    .order_by(AccessLogEntry.seq)
+    .limit(_BATCH)
+)
 
 
 @dataclass(frozen=True)
@@ -86,16 +101,12 @@ async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyRepor
         pinned.setdefault(c.seq, []).append(c)
 
     expected, prev = await _start(session, pinned)
-    count = 0
-    chain_problem: Problem | None = None
-    async for entry in _entries(session):
-        count += 1
-        chain_problem = _entry_problem(signer.chain_key, entry, expected, prev)
-        if chain_problem is None:
-            chain_problem = _checkpoint_problem(entry, pinned.get(entry.seq, ()))
-        if chain_problem is not None:
-            break
-        expected, prev = entry.seq + 1, bytes(entry.entry_hash)
+    walk = _Walk(signer.chain_key, pinned, expected, prev)
+    async with aclosing(_pages(session)) as pages:
+        async for page in pages:
+            if not walk.over(page):
+                break
+    count, expected, chain_problem = walk.count, walk.expected, walk.problem
     head_seq = expected - 1
     newest = max(pinned, default=0)
     if chain_problem is not None:
@@ -142,48 +153,98 @@ def _missing_checkpoints(
     return []
 
 
-async def _entries(session: AsyncSession) -> AsyncIterator[Row[Any]]:
-    # Plain rows, not ORM objects: nothing piles up in the session on a long log.
-    columns = AccessLogEntry.__table__.columns
-    last = 0
-    while True:
-        batch = (
-            await session.execute(
-                select(*columns)
-                .where(AccessLogEntry.seq > last)
-                .order_by(AccessLogEntry.seq)
-                .limit(_BATCH)
+class _Walk:
+    """The chain walked page by page, in a tight loop over plain rows: where it has got to
+    (the seq expected next and the hash it must link to), and the first problem found."""
+
+    def __init__(
+        self,
+        chain_key: bytes,
+        pinned: dict[int, list[WitnessedCheckpoint]],
+        expected: int,
+        prev: bytes,
+    ) -> None:
+        self.chain_key = chain_key
+        self.pinned = pinned
+        self.expected = expected
+        self.prev = prev
+        self.count = 0
+        self.problem: Problem | None = None
+
+    def over(self, page: Sequence[Row[Any]]) -> bool:
+        """Walk `page` (rows of `_PAGE`); False at the first problem."""
+        key, pinned, expected, prev = self.chain_key, self.pinned, self.expected, self.prev
+        for row in page:
+            self.count += 1
+            seq, *columns, link, sealed, stored = row
+            stored = bytes(stored)
+            computed = entry_hash(
+                key, seq, *columns, bytes(link), None if sealed is None else bytes(sealed)
             )
-        ).all()
-        for entry in batch:
-            yield entry
-        if len(batch) < _BATCH:
-            return
-        last = batch[-1].seq
+            problem = _link_problem(seq, bytes(link), computed, stored, expected, prev)
+            if problem is None and seq in pinned:
+                problem = _checkpoint_problem(seq, stored, pinned[seq])
+            if problem is not None:
+                self.problem = problem
+                self.expected, self.prev = expected, prev
+                return False
+            expected, prev = seq + 1, stored
+        self.expected, self.prev = expected, prev
+        return True
+
+
+async def _pages(session: AsyncSession) -> AsyncIterator[Sequence[Row[Any]]]:
+    """Every entry in seq order, in pages of `_BATCH`: plain rows through Core on the
+    session's connection (no ORM objects piling up on a long log), the next page asked for
+    before this one is walked, so the database reads while the caller hashes."""
+    connection = await session.connection()
+    pending: asyncio.Task[Sequence[Row[Any]]] | None = asyncio.ensure_future(_page(connection, 0))
+    try:
+        while pending is not None:
+            page = await pending
+            pending = None
+            if len(page) == _BATCH:
+                pending = asyncio.ensure_future(_page(connection, page[-1][0]))
+                await asyncio.sleep(0)  # let it reach the driver before the walk starts
+            yield page
+    finally:
+        if pending is not None:
+            # Stopped early (a problem found): the page in flight still owns the connection.
+            await pending
+
+
+async def _page(connection: AsyncConnection, after: int) -> Sequence[Row[Any]]:
+    return (await connection.execute(_PAGE, {"after": after})).all()
 
 
 def _entry_problem(chain_key: bytes, entry: Row[Any], expected: int, prev: bytes) -> Problem | None:
-    if entry.seq != expected:
+    stored = bytes(entry.entry_hash)
+    computed = hash_of_row(chain_key, entry)
+    return _link_problem(entry.seq, bytes(entry.prev_hash), computed, stored, expected, prev)
+
+
+def _link_problem(
+    seq: int, link: bytes, computed: bytes, stored: bytes, expected: int, prev: bytes
+) -> Problem | None:
+    if seq != expected:
+        return Problem(expected, f"missing: the next entry present is seq {seq} (removed entries)")
+    if link != prev:
         return Problem(
-            expected, f"missing: the next entry present is seq {entry.seq} (removed entries)"
-        )
-    if bytes(entry.prev_hash) != prev:
-        return Problem(
-            entry.seq,
+            seq,
             "does not link to the entry before it (an entry was inserted, removed or moved here)",
         )
-    if hash_of_row(chain_key, entry) != bytes(entry.entry_hash):
-        return Problem(entry.seq, "its contents do not match its hash (the entry was changed)")
+    if computed != stored:
+        return Problem(seq, "its contents do not match its hash (the entry was changed)")
     return None
 
 
 def _checkpoint_problem(
-    entry: Row[Any], checkpoints: Sequence[WitnessedCheckpoint]
+    seq: int, stored: bytes, checkpoints: Sequence[WitnessedCheckpoint]
 ) -> Problem | None:
     for c in checkpoints:
-        if c.entry_hash != bytes(entry.entry_hash):
+        if c.entry_hash != stored:
             return Problem(
-                entry.seq,
+                seq,
                 f"differs from the signed checkpoint at seq {c.seq} "
                 "(the chain up to here was rewritten)",
             )
