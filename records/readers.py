@@ -106,8 +106,8 @@ class Readers:
         free = self._free or await self._open()
         conn = await free.get()
         try:
-            async with conn.execute(prepared.sql, parameters) as cursor:
-                raw = await cursor.fetchall()
+            # One hand-off to the connection's thread (execute, fetch and close together).
+            raw = await conn.execute_fetchall(prepared.sql, parameters)
         finally:
             free.put_nowait(conn)
         return prepared.rows(raw)
