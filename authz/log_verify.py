@@ -17,26 +17,31 @@ after a cut would chain onto the cut head).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import re
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, String, bindparam, func, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from authz.access_log import GENESIS, entry_hash, hash_of_row
-from authz.audit_signing import CheckpointSigner
+from authz.access_log import GENESIS, hash_of_row, hash_of_texts
+from authz.audit_signing import CheckpointSigner, utc_text
 from authz.witness import WitnessedCheckpoint, WitnessUnreadable
 from records.models import AccessLogCheckpoint, AccessLogEntry
 
 _BATCH = 10_000
 _E = AccessLogEntry
-# The columns in the order `entry_hash` takes them, then the stored hash.
+# The columns in the order `hash_of_texts` takes them, then the stored hash. The time and the
+# ids are read as the database holds them (text on SQLite): `_Walk` turns the form SQLAlchemy
+# writes straight into the text the hash covers, instead of building a datetime and a UUID per
+# entry and printing them again (a third of the walk on a long log).
 _HASHED = (
-    _E.seq, _E.at, _E.actor, _E.role, _E.operation, _E.service, _E.case_id, _E.customer_id,
-    _E.fields, _E.outcome, _E.reason, _E.request_id, _E.prev_hash, _E.reason_sealed,
-    _E.entry_hash,
+    _E.seq, type_coerce(_E.at, String), _E.actor, _E.role, _E.operation, _E.service,
+    type_coerce(_E.case_id, String), type_coerce(_E.customer_id, String), _E.fields,
+    _E.outcome, _E.reason, _E.request_id, _E.prev_hash, _E.reason_sealed, _E.entry_hash,
 )  # fmt: skip
 _PAGE = (
     select(*_HASHED)
@@ -44,6 +49,10 @@ _PAGE = (
     .order_by(AccessLogEntry.seq)
     .limit(_BATCH)
 )
+# SQLAlchemy's SQLite forms: "2026-06-01 08:00:00.000000" (a year from 1000: strftime writes
+# earlier years unpadded) and 32 lower-case hex digits. Anything else is read the slow way.
+_STORED_AT = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+_STORED_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,8 @@ async def verify(session: AsyncSession, signer: CheckpointSigner) -> VerifyRepor
         pinned.setdefault(c.seq, []).append(c)
 
     expected, prev = await _start(session, pinned)
-    walk = _Walk(signer.chain_key, pinned, expected, prev)
+    connection = await session.connection()
+    walk = _Walk(signer.chain_key, pinned, expected, prev, connection.dialect)
     async with aclosing(_pages(session)) as pages:
         async for page in pages:
             if not walk.over(page):
@@ -163,6 +173,7 @@ class _Walk:
         pinned: dict[int, list[WitnessedCheckpoint]],
         expected: int,
         prev: bytes,
+        dialect: Dialect,
     ) -> None:
         self.chain_key = chain_key
         self.pinned = pinned
@@ -170,18 +181,25 @@ class _Walk:
         self.prev = prev
         self.count = 0
         self.problem: Problem | None = None
+        # How SQLAlchemy reads a stored time and id on this database: the slow way.
+        self._read_at = _E.at.type.dialect_impl(dialect).result_processor(dialect, None)
+        self._read_id = _E.case_id.type.dialect_impl(dialect).result_processor(dialect, None)
 
-    def over(self, page: Sequence[Row[Any]]) -> bool:
+    def over(self, page: Sequence[Any]) -> bool:
         """Walk `page` (rows of `_PAGE`); False at the first problem."""
         key, pinned, expected, prev = self.chain_key, self.pinned, self.expected, self.prev
+        at_text, id_text = self.at_text, self.id_text
         for row in page:
             self.count += 1
-            seq, *columns, link, sealed, stored = row
-            stored = bytes(stored)
-            computed = entry_hash(
-                key, seq, *columns, bytes(link), None if sealed is None else bytes(sealed)
-            )
-            problem = _link_problem(seq, bytes(link), computed, stored, expected, prev)
+            (seq, at, actor, role, operation, service, case_id, customer_id, fields, outcome,
+             reason, request_id, link, sealed, stored) = row  # fmt: skip
+            link, stored = bytes(link), bytes(stored)
+            computed = hash_of_texts(
+                key, seq, at_text(at), actor, role, operation, service, id_text(case_id),
+                id_text(customer_id), fields, outcome, reason, request_id, link,
+                None if sealed is None else bytes(sealed).hex(),
+            )  # fmt: skip
+            problem = _link_problem(seq, link, computed, stored, expected, prev)
             if problem is None and seq in pinned:
                 problem = _checkpoint_problem(seq, stored, pinned[seq])
             if problem is not None:
@@ -192,13 +210,32 @@ class _Walk:
         self.expected, self.prev = expected, prev
         return True
 
+    def at_text(self, at: Any) -> str:
+        """`utc_text` of a stored time, as read by `_PAGE`."""
+        if type(at) is str:
+            if _STORED_AT.fullmatch(at):
+                return f"{at[:10]}T{at[11:]}Z"
+            at = self._read_at(at) if self._read_at is not None else at
+        return utc_text(at)
 
-async def _pages(session: AsyncSession) -> AsyncIterator[Sequence[Row[Any]]]:
+    def id_text(self, value: Any) -> str | None:
+        """The canonical text of a stored id, as read by `_PAGE`."""
+        if value is None:
+            return None
+        if type(value) is str:
+            if _STORED_ID.fullmatch(value):
+                v = value
+                return f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"
+            value = self._read_id(value) if self._read_id is not None else value
+        return str(value)
+
+
+async def _pages(session: AsyncSession) -> AsyncGenerator[Sequence[Any], None]:
     """Every entry in seq order, in pages of `_BATCH`: plain rows through Core on the
     session's connection (no ORM objects piling up on a long log), the next page asked for
     before this one is walked, so the database reads while the caller hashes."""
     connection = await session.connection()
-    pending: asyncio.Task[Sequence[Row[Any]]] | None = asyncio.ensure_future(_page(connection, 0))
+    pending: asyncio.Task[Sequence[Any]] | None = asyncio.ensure_future(_page(connection, 0))
     try:
         while pending is not None:
             page = await pending
@@ -213,7 +250,7 @@ async def _pages(session: AsyncSession) -> AsyncIterator[Sequence[Row[Any]]]:
             await pending
 
 
-async def _page(connection: AsyncConnection, after: int) -> Sequence[Row[Any]]:
+async def _page(connection: AsyncConnection, after: int) -> Sequence[Any]:
     return (await connection.execute(_PAGE, {"after": after})).all()
 
 
