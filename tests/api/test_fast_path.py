@@ -1,13 +1,15 @@
 """The portal fast path keeps every guarantee, over real HTTP on SQLite and PostgreSQL: the
 answer never leaves before its access-log entry is committed (make the commit fail: an error
 and no data), a revoked key is refused within TACT_PORTAL_KEY_CACHE_SECONDS of the app's
-clock, and a policy change applies to the next lookup."""
+clock, and a policy change applies to the next lookup. Lookups are sent as a portal sends
+them: the registered document's id (schema/persisted.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +21,18 @@ from authz.portal_keys import revoke_portal_key
 from records.database import Database
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import DEPUTY, EMAIL, OFFICER, PortalWorld, api_key, build_portal_world
-from tests.api.test_restriction_status import ask, log_entries
+from schema.persisted import id_of
+from tests.api.test_restriction_status import log_entries
 from tests.authz.log_faults import refusing_log_commits
+
+
+async def ask(
+    client: httpx.AsyncClient, lookup: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
+    """As a portal asks: the registered document by id, which runs on its plan."""
+    variables = {"lookup": lookup, "service": "housing"}
+    body = {"documentId": id_of("RestrictionStatus"), "variables": variables}
+    return await client.post("/graphql", json=body, headers=headers)
 
 
 @pytest.fixture
