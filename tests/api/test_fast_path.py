@@ -19,9 +19,9 @@ from api.runtime import Runtime
 from authz.decisions import Rule, add_rule
 from authz.portal_keys import revoke_portal_key
 from records.database import Database
+from schema.persisted import id_of
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import DEPUTY, EMAIL, OFFICER, PortalWorld, api_key, build_portal_world
-from schema.persisted import id_of
 from tests.api.test_restriction_status import log_entries
 from tests.authz.log_faults import refusing_log_commits
 
