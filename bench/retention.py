@@ -1,10 +1,12 @@
 """Retention job throughput: N due cases (arrangements ended more than six years ago,
 destruction approved), then the preview and the run (archive and destroy, with certificates).
 
-    .venv/bin/python bench/retention.py [--cases 1000] [--profile]
+    .venv/bin/python bench/retention.py [--cases 1000] [--batch 200] [--folder DIR] [--profile]
 
 SQLite in a temporary folder by default; TACT_DATABASE_URL and TACT_KEYSTORE_URL (both, empty
-databases) for PostgreSQL. Prints cases per second for the preview and for the run.
+databases) for PostgreSQL. The archive store is a folder beside them. Prints cases per second
+for the preview and for the run; the folder is removed afterwards (kept with --profile, which
+saves run.prof in it).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import cProfile
 import datetime as dt
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -38,7 +41,7 @@ from records.models import ArrangementKind, CaseState, CustomerKind, Service, ut
 from records.retention_tables import DestructionApproval
 from records.vault import Vault
 from retention.archive_store import FolderArchiveStore
-from retention.job import RetentionJob
+from retention.job import BATCH, RetentionJob
 
 ENDS = dt.date(2019, 6, 30)
 AS_OF = dt.date(2026, 11, 30)
@@ -79,8 +82,8 @@ async def _load(database: Database, vault: Vault, count: int) -> None:
                 )  # fmt: skip
 
 
-async def _main(count: int, profile: bool) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-"))
+async def _main(count: int, profile: bool, batch: int, under: str | None) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-", dir=under))
     cases_url = os.environ.get("TACT_DATABASE_URL") or f"sqlite:///{folder / 'cases.db'}"
     keys_url = os.environ.get("TACT_KEYSTORE_URL") or f"sqlite:///{folder / 'keys.db'}"
     await asyncio.to_thread(upgrade, cases_url)
@@ -104,6 +107,7 @@ async def _main(count: int, profile: bool) -> None:
     job = RetentionJob(
         database, vault, gate, FolderArchiveStore(folder / "archive"), POLICY, utcnow
     )
+    job.batch = batch
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler:
@@ -118,13 +122,24 @@ async def _main(count: int, profile: bool) -> None:
         f"({destroyed / took:,.0f} cases/s)"
     )
     await database.dispose()
+    if not profiler:
+        shutil.rmtree(folder)
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler)
+        stats.dump_stats(folder / "run.prof")
+        stats.sort_stats("cumulative").print_stats(30)
+        print(f"profile of the run: {folder / 'run.prof'}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--batch", type=int, default=BATCH, help="cases per batch and step")
+    parser.add_argument(
+        "--folder",
+        help="where the run's folder (SQLite files, archive store) is made; default the "
+        "system's temporary folder",
+    )
     args = parser.parse_args()
-    asyncio.run(_main(args.cases, args.profile))
+    asyncio.run(_main(args.cases, args.profile, args.batch, args.folder))

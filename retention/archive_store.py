@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 from records.errors import NotFound
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# Files written or deleted at once: each waits on the disk (a flush, a directory update),
+# not on Python, so a batch's go faster side by side (an object store would do the same
+# with concurrent requests).
+_AT_ONCE = 8
 
 
 class ArchiveStore(Protocol):
-    """Bundles by key. `put` replaces; `delete` says whether there was one."""
+    """Bundles by key. `put` replaces; `delete` says whether there was one. The `_many`
+    forms do the same for a batch (the retention job's), each bundle on its own."""
 
     def put(self, key: str, data: bytes) -> None: ...
     def put_many(self, bundles: dict[str, bytes]) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> bool: ...
+    def delete_many(self, keys: Iterable[str]) -> int: ...
 
 
 class FolderArchiveStore:
@@ -39,16 +47,11 @@ class FolderArchiveStore:
         self.put_many({key: data})
 
     def put_many(self, bundles: dict[str, bytes]) -> None:
-        """Each bundle is written, flushed to disk and renamed into place, as `put`; the
-        folder is flushed once at the end, so the renames survive a power cut too."""
-        for key, data in bundles.items():
-            path = self._path(key)
-            partial = path.with_name(f".{key}.partial")
-            with open(partial, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(partial, path)
+        """Each bundle written and flushed to disk, then renamed into place; the folder is
+        flushed once at the end, so the renames survive a power cut too."""
+        paths = {self._path(key): data for key, data in bundles.items()}
+        with ThreadPoolExecutor(min(_AT_ONCE, len(paths) or 1)) as pool:
+            list(pool.map(_write, paths.keys(), paths.values()))
         folder = os.open(self.folder, os.O_RDONLY)
         try:
             os.fsync(folder)
@@ -67,3 +70,20 @@ class FolderArchiveStore:
         except FileNotFoundError:
             return False
         return True
+
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete several bundles; returns how many there were."""
+        keys = list(keys)
+        for key in keys:
+            self._path(key)  # every key checked before any file goes
+        with ThreadPoolExecutor(min(_AT_ONCE, len(keys) or 1)) as pool:
+            return sum(pool.map(self.delete, keys))
+
+
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, path)

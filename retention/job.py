@@ -237,9 +237,7 @@ class RetentionJob:
         keys += [("customer", u.customer_id) for u in batch if u.customer_id is not None]
         await self.vault.shred_many(keys)
         self._tell("destroy.case_key_shredded", batch)
-        for unfinished_case in batch:
-            if unfinished_case.bundle_key is not None:
-                self.store.delete(unfinished_case.bundle_key)
+        self.store.delete_many(u.bundle_key for u in batch if u.bundle_key is not None)
         self._tell("destroy.bundle_deleted", batch)
         async with self.database.sessions() as session, session.begin():
             done = await complete(session, [u.case_id for u in batch], self.clock())
