@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from records.errors import DatabaseUnavailable as DatabaseUnavailable  # its home, re-exported
 from records.keystore import KeyStore, make_keystore_engine
 from records.readers import Readers
 
@@ -23,11 +24,6 @@ from records.readers import Readers
 # shutting down, starting up).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "55", "57")
 _WROTE = "tact.wrote"
-
-
-class DatabaseUnavailable(Exception):
-    """The case database cannot be reached now. The edge answers 503 with Retry-After: the
-    caller should try again; nothing was answered without its access-log entry."""
 
 
 def is_unavailable(error: BaseException | None) -> bool:

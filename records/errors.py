@@ -67,3 +67,9 @@ class RateLimited(TactError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many requests: try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Exception):
+    """The case database cannot be reached now. The edge answers 503 with Retry-After: the
+    caller should try again; nothing was answered without its access-log entry. (Not a
+    TactError: it is the edge's to answer, never a GraphQL error.)"""

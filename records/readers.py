@@ -21,6 +21,7 @@ queued for behind the access-log commits.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,11 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from records.errors import DatabaseUnavailable
+
+log = logging.getLogger("tact.readers")
 Processor = Callable[[Any], Any] | None
+APPLICATION_NAME = "tact-readers"
 # Two reader connections on SQLite: a lookup is short, and a third thread only adds
 # switching on a 2-core machine. PostgreSQL's pool is sized like the engine's.
 SQLITE_READERS = 2
@@ -101,8 +106,7 @@ class Readers:
     async def fetch(self, prepared: Prepared, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         parameters = prepared.parameters(values)
         if self.dialect.name == "postgresql":
-            pool = self._pg or await self._open()
-            return prepared.rows(await pool.fetch(prepared.sql, *parameters))
+            return prepared.rows(await self._fetch_pg(prepared.sql, parameters))
         free = self._free or await self._open()
         conn = await free.get()
         try:
@@ -111,6 +115,25 @@ class Readers:
         finally:
             free.put_nowait(conn)
         return prepared.rows(raw)
+
+    async def _fetch_pg(self, sql: str, parameters: list[Any]) -> Any:
+        """A connection the server ended (a restart, a terminated backend) is noticed by
+        asyncpg only when used: the read is run once more, on another connection; if that
+        fails too, the database is unavailable (the edge answers 503)."""
+        for attempt in (1, 2):
+            pool = self._pg or await self._open()
+            try:
+                return await pool.fetch(sql, *parameters)
+            except Exception as error:
+                if not _connection_lost(error):
+                    raise
+                if attempt == 2:
+                    raise DatabaseUnavailable("the case database cannot be reached") from error
+                log.warning(
+                    "a reader's connection was lost; reading again on another",
+                    extra={"event": "db_retry"},
+                )
+        raise AssertionError("unreachable")
 
     async def _open(self) -> Any:
         async with self._opening:
@@ -136,11 +159,23 @@ class Readers:
         self._sqlite, self._free = [], None
 
 
+def _connection_lost(error: Exception) -> bool:
+    import asyncpg
+
+    # InternalClientError: what asyncpg raised here for a connection whose backend had been
+    # terminated. SQLSTATE 08 (connection exception), 57 (operator intervention: shutdown).
+    if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError | OSError):
+        return True
+    return str(getattr(error, "sqlstate", None) or "")[:2] in ("08", "57")
+
+
 async def _asyncpg_pool(url: Any, size: int) -> Any:
     import asyncpg
 
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size)
+    # Named, so an operator can tell them apart in pg_stat_activity.
+    settings = {"application_name": APPLICATION_NAME}
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, server_settings=settings)
 
 
 async def _sqlite_reader(path: str) -> Any:

@@ -25,6 +25,7 @@ from api.app import create_app
 from api.cli import main
 from api.runtime import Runtime
 from records.models import AccessLogEntry
+from records.readers import APPLICATION_NAME
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask
@@ -262,16 +263,16 @@ async def test_a_read_whose_connection_is_lost_is_run_again_on_a_fresh_one(
     runtime: Runtime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The server terminates the request's backend just as the lookup's query is sent (a
-    real pg_terminate_backend from another connection, once): the read is run again on a
-    fresh connection and answered, not INTERNAL."""
+    """The server terminates the request's backend just as its first query is sent (the
+    portal key's, on a fresh app; a real pg_terminate_backend from another connection,
+    once): the request is run again on a fresh connection and answered, not INTERNAL."""
     if runtime.database.engine.dialect.name != "postgresql":
         pytest.skip("terminating a backend is a PostgreSQL fault")
     admin = runtime.settings.resolved_database_url
     armed = [True]
 
     def terminate_own_backend(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        if armed[0] and "arrangements" in statement:
+        if armed[0] and "portal_keys" in statement:
             armed[0] = False
             pid = conn.connection.dbapi_connection._connection.get_server_pid()
             subprocess.run(
@@ -291,4 +292,40 @@ async def test_a_read_whose_connection_is_lost_is_run_again_on_a_fresh_one(
     assert not armed[0]  # the fault happened
     assert check_answer(response)
     assert [r.__dict__.get("event") for r in caplog.records].count("db_retry") == 1
+    assert response.headers["x-request-id"] in await entries_by_request(runtime)
+
+
+@pytest.mark.postgres
+async def test_a_lookup_whose_reader_connection_was_ended_is_read_again(
+    client: httpx.AsyncClient,
+    world: PortalWorld,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The lookup's own connections (records/readers.py) are ended by the server between two
+    lookups (a real pg_terminate_backend): the next lookup is read again on a fresh
+    connection and answered, never INTERNAL."""
+    if runtime.database.engine.dialect.name != "postgresql":
+        pytest.skip("terminating a backend is a PostgreSQL fault")
+    headers = api_key(world.housing_key)
+    assert check_answer(await ask(client, {"email": EMAIL}, headers=headers))
+    end_readers = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        f"WHERE application_name = '{APPLICATION_NAME}' AND datname = current_database()"
+    )
+
+    with caplog.at_level(logging.WARNING, logger="tact.readers"):
+        # Blocking on purpose: the event loop cannot notice the end before the lookup runs.
+        ended = subprocess.run(  # noqa: ASYNC221
+            ["psql", runtime.settings.resolved_database_url, "-qAtc", end_readers],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        response = await ask(client, {"email": EMAIL}, headers=headers)
+
+    assert int(ended.stdout) >= 1  # the readers had a connection open
+    assert check_answer(response)
+    retries = [r.__dict__.get("event") for r in caplog.records if r.name == "tact.readers"]
+    assert retries == ["db_retry"]
     assert response.headers["x-request-id"] in await entries_by_request(runtime)
