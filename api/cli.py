@@ -7,6 +7,7 @@ import click
 from api.cli_access import access_commands
 from api.cli_audit import audit_commands
 from api.cli_cases import cases_commands
+from api.cli_customers import customers_commands
 from api.cli_keys import keys_commands
 from api.cli_policy import policy_commands
 from api.cli_profiles import profiles_commands
@@ -28,5 +29,6 @@ for register in (
     profiles_commands,
     retention_commands,
     cases_commands,
+    customers_commands,
 ):
     register(main)

@@ -45,6 +45,9 @@ class Operation(StrEnum):
     OPEN_CASE = "open_case"
     ASSIGN_STAFF = "assign_staff"
     DECIDE_IMMEDIATE_RISK = "decide_immediate_risk"
+    # Loading a register of customers in bulk (`tact customers import`): an administrator's
+    # task, like staff and portal keys; it reads nothing back.
+    IMPORT_CUSTOMERS = "import_customers"
 
 
 class FieldSet(StrEnum):
@@ -105,6 +108,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.OPEN_CASE: FieldSet.FULL,
     Operation.ASSIGN_STAFF: FieldSet.FULL,
     Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,
+    Operation.IMPORT_CUSTOMERS: FieldSet.ADMIN,
 }
 
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL

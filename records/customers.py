@@ -29,6 +29,9 @@ class NewContact:
     kind: ContactKind
     value: str
     preferred: bool = False
+    # What a refusal calls this value (an import names its file's column); by default its
+    # place in the API's input, `contacts[i].value`.
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def digests_of(ring: KeyRing, new: NewCustomer) -> tuple[bytes | None, list[byte
     if not new.name.strip():
         raise ValidationFailed("name", "must not be empty")
     digests = [
-        _blind_index(ring, _LOOKUP_OF_CONTACT[c.kind], c.value, f"contacts[{i}].value")
+        _blind_index(ring, _LOOKUP_OF_CONTACT[c.kind], c.value, c.label or f"contacts[{i}].value")
         if c.kind in _LOOKUP_OF_CONTACT
         else None
         for i, c in enumerate(new.contacts)

@@ -66,6 +66,7 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.MANAGE_SERVICES:       _ADMIN_ONLY,
     Op.MANAGE_PORTAL_KEYS:    _ADMIN_ONLY,
     Op.MANAGE_REFERENCE_DATA: _ADMIN_ONLY,
+    Op.IMPORT_CUSTOMERS:      _ADMIN_ONLY,
     # aggregate reports: manager, decision maker, IG officer
     Op.READ_REPORTS:          ("----", "----", "----", "AA--", "AA--", "----", "AA--", "----"),
     # break-glass (with a reason): staff outside need-to-know, except frontline and admins
@@ -107,6 +108,7 @@ SERVICE_LEVEL = {
     Operation.MANAGE_SERVICES,
     Operation.MANAGE_PORTAL_KEYS,
     Operation.MANAGE_REFERENCE_DATA,
+    Operation.IMPORT_CUSTOMERS,
     Operation.OPEN_CASE,
 }
 
