@@ -1,7 +1,8 @@
 """Retention job throughput: N due cases (arrangements ended more than six years ago,
 destruction approved), then the preview and the run (archive and destroy, with certificates).
 
-    .venv/bin/python bench/retention.py [--cases 1000] [--batch 200] [--folder DIR] [--profile]
+    .venv/bin/python bench/retention.py [--cases 1000] [--batch 200] [--folder DIR]
+                                        [--processes 1] [--profile]
 
 SQLite in a temporary folder by default; TACT_DATABASE_URL and TACT_KEYSTORE_URL (both, empty
 databases) for PostgreSQL. The archive store is a folder beside them. Prints cases per second
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import cProfile
 import datetime as dt
+import multiprocessing
 import os
 import pstats
 import shutil
@@ -22,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -82,64 +86,115 @@ async def _load(database: Database, vault: Vault, count: int) -> None:
                 )  # fmt: skip
 
 
-async def _main(count: int, profile: bool, batch: int, under: str | None) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-", dir=under))
-    cases_url = os.environ.get("TACT_DATABASE_URL") or f"sqlite:///{folder / 'cases.db'}"
-    keys_url = os.environ.get("TACT_KEYSTORE_URL") or f"sqlite:///{folder / 'keys.db'}"
-    await asyncio.to_thread(upgrade, cases_url)
-    KeyRing.create_file(folder / "tact.key")
-    database = Database.open(cases_url, keys_url)
-    await database.keystore.create_schema()
-    vault = Vault(KeyRing.load(folder / "tact.key"), database.keystore)
+@dataclass(frozen=True)
+class _Setup:
+    folder: Path
+    cases_url: str
+    keys_url: str
+    batch: int
+
+
+async def _open(setup: _Setup) -> tuple[Database, RetentionJob]:
+    database = Database.open(setup.cases_url, setup.keys_url)
+    vault = Vault(KeyRing.load(setup.folder / "tact.key"), database.keystore)
     await vault.check_keys()
-    gate = Gate(Decisions(clock=utcnow), utcnow, signer=CheckpointSigner.generate(), vault=vault)
+    signer = CheckpointSigner.load(setup.folder / "audit.key")
+    gate = Gate(Decisions(clock=utcnow), utcnow, signer=signer, vault=vault)
+    store = FolderArchiveStore(setup.folder / "archive")
+    job = RetentionJob(database, vault, gate, store, POLICY, utcnow, batch=setup.batch)
+    return database, job
+
+
+async def _run(setup: _Setup) -> tuple[int, int]:
+    """One job process's run: (destroyed, failed)."""
+    database, job = await _open(setup)
+    try:
+        report = await job.run(AS_OF)
+    finally:
+        await database.dispose()
+    return report.count("destroyed"), report.failed
+
+
+def _process(setup: _Setup) -> tuple[int, int]:
+    return asyncio.run(_run(setup))
+
+
+async def _run_in_processes(setup: _Setup, processes: int) -> tuple[int, int]:
+    """Several job processes at once over the same cases, as on PostgreSQL's SKIP LOCKED."""
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        done = await asyncio.gather(
+            *(loop.run_in_executor(pool, _process, setup) for _ in range(processes))
+        )
+    return sum(d for d, _ in done), sum(f for _, f in done)
+
+
+async def _prepare(setup: _Setup, count: int) -> None:
+    await asyncio.to_thread(upgrade, setup.cases_url)
+    KeyRing.create_file(setup.folder / "tact.key")
+    CheckpointSigner.create_file(setup.folder / "audit.key")
+    database = Database.open(setup.cases_url, setup.keys_url)
+    await database.keystore.create_schema()
+    vault = Vault(KeyRing.load(setup.folder / "tact.key"), database.keystore)
+    await vault.check_keys()
     started = time.perf_counter()
     await _load(database, vault, count)
     loaded = time.perf_counter() - started
     print(f"{database.engine.dialect.name}: loaded {count} due cases in {loaded:.1f} s")
-
     started = time.perf_counter()
     async with database.sessions() as session:
         due = sum([len(batch) async for batch in plan(session, POLICY, AS_OF)])
     took = time.perf_counter() - started
     print(f"preview: {due} due in {took:.2f} s ({due / took:,.0f} cases/s)")
+    await database.dispose()
 
-    job = RetentionJob(
-        database, vault, gate, FolderArchiveStore(folder / "archive"), POLICY, utcnow
+
+async def _main(count: int, batch: int, under: str | None, processes: int, profile: bool) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-", dir=under))
+    setup = _Setup(
+        folder,
+        os.environ.get("TACT_DATABASE_URL") or f"sqlite:///{folder / 'cases.db'}",
+        os.environ.get("TACT_KEYSTORE_URL") or f"sqlite:///{folder / 'keys.db'}",
+        batch,
     )
-    job.batch = batch
+    await _prepare(setup, count)
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    report = await job.run(AS_OF)
+    if processes > 1:
+        destroyed, failed = await _run_in_processes(setup, processes)
+    else:
+        destroyed, failed = await _run(setup)
     if profiler:
         profiler.disable()
     took = time.perf_counter() - started
-    destroyed = report.count("destroyed")
     print(
-        f"run: {destroyed} destroyed with certificates, {report.failed} failed, in {took:.1f} s "
-        f"({destroyed / took:,.0f} cases/s)"
+        f"run: {destroyed} destroyed with certificates, {failed} failed, in {took:.1f} s "
+        f"({destroyed / took:,.0f} cases/s)" + (f", {processes} processes" if processes > 1 else "")
     )
-    await database.dispose()
-    if not profiler:
-        shutil.rmtree(folder)
     if profiler:
         stats = pstats.Stats(profiler)
         stats.dump_stats(folder / "run.prof")
         stats.sort_stats("cumulative").print_stats(30)
         print(f"profile of the run: {folder / 'run.prof'}")
+    else:
+        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--profile", action="store_true")
     parser.add_argument("--batch", type=int, default=BATCH, help="cases per batch and step")
     parser.add_argument(
         "--folder",
         help="where the run's folder (SQLite files, archive store) is made; default the "
         "system's temporary folder",
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="job processes at once (for PostgreSQL)"
+    )
+    parser.add_argument("--profile", action="store_true", help="profile a one-process run")
     args = parser.parse_args()
-    asyncio.run(_main(args.cases, args.profile, args.batch, args.folder))
+    asyncio.run(_main(args.cases, args.batch, args.folder, args.processes, args.profile))

@@ -49,13 +49,26 @@ def _plain(value: Any) -> Any:
     """`dataclasses.asdict` without its deep copy of every leaf (a third of the time of
     building a batch's bundles): dataclasses become dicts, tuples lists, leaves stay as
     they are, so the JSON is the same."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = _field_names(type(value))
+    if names:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names (none for anything else), looked up once per type."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        fields = dataclasses.fields(kind) if dataclasses.is_dataclass(kind) else ()
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields)
+    return names
 
 
 def _document(
