@@ -38,7 +38,7 @@ from api.runtime import Runtime
 from api.security_headers import SecurityHeaders, cors
 from api.settings import Settings
 from api.time_budget import TimeBudget
-from authz.actor import Actor
+from authz.actor import Actor, ActorKind
 from authz.gate import Gate
 from records.errors import Unauthenticated
 from records.models import utcnow
@@ -148,8 +148,9 @@ class _View(GraphQLOverHTTP[TactContext]):
         wiring = self._parts.wiring
         assert wiring is not None  # the endpoint awaited ready() first
         state = request.scope["state"]
+        actor: Actor | None = state.get("actor")
         return TactContext(
-            actor=state.get("actor"),
+            actor=actor,
             request_id=state["request_id"],
             sessions=state["sessions"],
             vault=wiring.runtime.vault,
@@ -157,7 +158,10 @@ class _View(GraphQLOverHTTP[TactContext]):
             gate=wiring.gate,
             clock=self._clock,
             profile=wiring.runtime.profile,
-            spend=self._spender(state.get("actor"), request.scope),
+            spend=self._spender(actor, request.scope),
+            registered_only=self._parts.settings.portal_registered_documents_only
+            and actor is not None
+            and actor.kind is ActorKind.PORTAL,
         )
 
     def _spender(self, actor: Actor | None, scope: Scope) -> Callable[[str], None]:

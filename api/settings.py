@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # How long (seconds) a process may go on accepting a portal key it has just checked: a
     # revoked key is refused at most this long after the revocation (0: check every request).
     portal_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Portal keys run registered documents only (schema/documents/, sent by documentId or
+    # as the registered text): the portal contract is then those documents, and a key
+    # cannot make the server parse and validate anything else. Off by default, so portals
+    # written against the open schema keep working; recommended once they send ids.
+    portal_registered_documents_only: bool = False
     # /metrics in Prometheus text format (api/metrics.py): off unless enabled.
     metrics: bool = False
 

@@ -36,6 +36,8 @@ class TactContext:
     spend: Callable[[str], None] = lambda _limit: None
     # The policy profile in use (TACT_PROFILE); tests of other areas may leave the default.
     profile: Profile = field(default_factory=lambda: load_profile("default"))
+    # Only registered documents may run (schema/persisted.py): set for portal keys.
+    registered_only: bool = False
 
     def today(self) -> dt.date:
         return self.clock().date()

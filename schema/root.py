@@ -82,6 +82,8 @@ class TactSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        if getattr(context_value, "registered_only", False) and not self.documents.by_text(query):
+            return unregistered(context_value)
         result = await self._planned(query, variable_values, context_value, operation_name)
         if result is None:
             result = await super().execute(
@@ -165,6 +167,22 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
 def schema_sdl() -> str:
     """The text of schema.graphql."""
     return str(build_schema()) + "\n"
+
+
+def unregistered(context: Any) -> ExecutionResult:
+    """The refusal of a document that is not registered, for a caller held to registered
+    ones (a portal key): no field ran, so it is a request error (400 with
+    application/graphql-response+json)."""
+    error = GraphQLError(
+        "this credential runs registered documents only: send `documentId` "
+        "(`tact schema documents` lists them)",
+        extensions={
+            "code": "PERSISTED_DOCUMENT_REQUIRED",
+            "requestId": getattr(context, "request_id", None),
+        },
+    )
+    log_errors([error], context)
+    return ExecutionResult(data=None, errors=[error])
 
 
 def raise_if_unavailable(errors: list[GraphQLError]) -> None:

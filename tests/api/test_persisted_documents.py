@@ -5,6 +5,7 @@ refused clearly."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from api.app import create_app
 from api.cli import main as tact
 from api.runtime import Runtime
 from records.models import AccessLogEntry
 from schema.persisted import DOCUMENTS, DocumentInvalid, PersistedDocuments, id_of
 from schema.root import build_schema
-from tests.api.app_fixtures import FixedClock
+from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import (
     EMAIL,
     PHONE,
@@ -161,3 +163,60 @@ def test_tact_schema_documents_prints_each_id_and_text() -> None:
     assert f"# RestrictionStatus: {STATUS_ID}" in result.output
     assert STATUS_TEXT in result.output
     assert f"# CheckContact: {id_of('CheckContact')}" in result.output
+
+
+@pytest.fixture
+async def held_to_registered(
+    runtime: Runtime,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with TACT_PORTAL_REGISTERED_DOCUMENTS_ONLY=true, over the same databases."""
+    settings = app_settings(
+        tmp_path, database_urls, key_file, portal_registered_documents_only=True
+    )
+    started = await Runtime.start(settings, migrate=False)
+    transport = httpx.ASGITransport(app=create_app(started, clock=clock))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as http:
+            yield http
+    finally:
+        await started.close()
+
+
+async def test_a_portal_held_to_registered_documents_runs_those_and_nothing_else(
+    held_to_registered: httpx.AsyncClient, world: PortalWorld
+) -> None:
+    headers = {**api_key(world.housing_key), "Accept": "application/graphql-response+json"}
+    variables = _variables({"email": EMAIL})
+
+    by_id = await held_to_registered.post(
+        "/graphql", json={"documentId": STATUS_ID, "variables": variables}, headers=headers
+    )
+    by_text = await held_to_registered.post(
+        "/graphql", json={"query": STATUS_TEXT, "variables": variables}, headers=headers
+    )
+    other = await held_to_registered.post(
+        "/graphql", json={"query": STATUS_IN_FULL, "variables": variables}, headers=headers
+    )
+
+    assert by_id.json()["data"]["restrictionStatus"]["restricted"] is True
+    assert by_text.content == by_id.content
+    assert other.status_code == 400
+    assert "data" not in other.json()
+    (error,) = other.json()["errors"]
+    assert error["extensions"]["code"] == "PERSISTED_DOCUMENT_REQUIRED"
+    assert "NAMED_OFFICER" not in other.text
+
+
+async def test_callers_without_a_portal_key_are_not_held_to_registered_documents(
+    held_to_registered: httpx.AsyncClient, world: PortalWorld, runtime: Runtime
+) -> None:
+    """The setting is about portal keys: anyone else's document runs (here, and denied by
+    the gate, with no credentials at all)."""
+    body = {"query": STATUS_IN_FULL, "variables": _variables({"email": EMAIL})}
+    response = await held_to_registered.post("/graphql", json=body)
+
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
