@@ -8,8 +8,9 @@
 -- Environment (set by bench/status.py):
 --   BENCH_CASES   file of lines "<email> <n>": n = arrangements in force in the service
 --                 (0: the answer must say restricted false)
---   BENCH_MODE    "graphql" (Tact's restrictionStatus), "bare" (the bare JSON route) or
---                 "plain" (the floor: one SELECT over a plain-text register)
+--   BENCH_MODE    "graphql" (Tact's restrictionStatus, the registered document by id),
+--                 "text" (the same operation as query text: full execution), "bare" (the
+--                 bare JSON route) or "plain" (the floor: one SELECT over a plain-text register)
 --   BENCH_KEY     the portal key
 --   BENCH_SERVICE the service slug
 --   BENCH_DOCUMENT the id of the registered RestrictionStatus document (schema/documents/):
@@ -20,6 +21,9 @@ local mode = os.getenv("BENCH_MODE")
 local key = os.getenv("BENCH_KEY")
 local service = os.getenv("BENCH_SERVICE")
 local document = os.getenv("BENCH_DOCUMENT")
+local query = "query S($lookup: RestrictionLookup!, $service: String!) " ..
+  "{ restrictionStatus(lookup: $lookup, service: $service) { service restricted arrangements " ..
+  "{ kind handlingInstructions namedOfficer startsOn endsOn nextReviewOn } } }"
 
 for line in io.lines(os.getenv("BENCH_CASES")) do
   local email, count = line:match("^(%S+) (%d+)$")
@@ -56,6 +60,11 @@ function request()
   local body
   if mode == "graphql" then
     body = '{"documentId":"' .. document .. '","variables":{"lookup":{"email":"' .. c.email ..
+      '"},"service":"' .. service .. '"}}'
+    return wrk.format(nil, "/graphql", headers, body)
+  end
+  if mode == "text" then
+    body = '{"query":"' .. query .. '","variables":{"lookup":{"email":"' .. c.email ..
       '"},"service":"' .. service .. '"}}'
     return wrk.format(nil, "/graphql", headers, body)
   end

@@ -32,7 +32,8 @@ STATUS = (
 )
 # mode, connections, requests/s, p50, p99, CPU ms per request, checked/wrong/failed
 ROW = re.compile(
-    r"^(plain|bare|tact)\s+16\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+(\d+)/(\d+)/(\d+)$", re.M
+    r"^(plain|bare|tact|text)\s+16\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+(\d+)/(\d+)/(\d+)$",
+    re.M,
 )
 
 
@@ -51,11 +52,12 @@ def test_the_benchmark_runs_on_sqlite_with_every_answer_right() -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
+    assert re.fullmatch(r"ratio tact/text = \d+\.\d\d \(what the plan buys\)", lines[-4])
     assert re.fullmatch(r"ratio tact/plain = \d+\.\d\d", lines[-3])
     assert re.fullmatch(r"ratio tact/bare = \d+\.\d\d", lines[-2])
     assert lines[-1].startswith("cpu per request: plain ")
     rows = {m.group(1): m.groups()[1:] for m in ROW.finditer(done.stdout)}
-    assert set(rows) == {"plain", "bare", "tact"}
+    assert set(rows) == {"plain", "bare", "tact", "text"}
     for _mode, (rps, _p50, _p99, checked, wrong, failed) in rows.items():
         assert float(rps) > 0 and int(checked) > 0
         assert (wrong, failed) == ("0", "0")
