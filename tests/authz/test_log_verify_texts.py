@@ -60,3 +60,21 @@ def test_a_stored_id_reads_as_the_slow_way_reads_it(value: uuid.UUID) -> None:
         assert WALK.id_text(other) == str(read_id(other)) == str(value)
     assert WALK.id_text(value) == str(value)  # PostgreSQL
     assert WALK.id_text(None) is None
+
+
+def _strftime_utc_text(moment: dt.datetime) -> str:
+    """utc_text as it was first written: the text every stored hash was made from."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@given(moments, st.none() | st.integers(min_value=-1439, max_value=1439))
+def test_utc_text_is_the_text_it_always_was(moment: dt.datetime, offset: int | None) -> None:
+    if offset is not None:
+        moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset)))
+        try:
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            return  # outside what a datetime holds in UTC
+    assert utc_text(moment) == _strftime_utc_text(moment)
