@@ -146,7 +146,10 @@ class PersistedDocuments:
         for path in sorted(folder.glob("*.graphql")):
             raw = path.read_bytes()
             text = raw.decode("utf-8")
-            parsed = parse(text)
+            try:
+                parsed = parse(text)
+            except GraphQLError as error:
+                raise DocumentInvalid(f"{path.name}: {error.message}") from None
             errors = validate(schema._schema, parsed, [*specified_rules, *rules])
             if errors:
                 raise DocumentInvalid(f"{path.name}: {errors[0].message}")
@@ -176,6 +179,8 @@ def _plan(
         return None
     (root, *more) = operation.selection_set.selections
     if more or not isinstance(root, FieldNode) or root.name.value not in resolvers:
+        return None
+    if root.directives:
         return None
     if any(not isinstance(a.value, VariableNode) for a in root.arguments or ()):
         return None

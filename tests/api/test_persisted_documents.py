@@ -148,8 +148,13 @@ async def test_a_query_and_a_document_id_together_are_refused(
     assert "either `query` or `documentId`" in response.json()["errors"][0]["message"]
 
 
-def test_a_document_that_does_not_validate_stops_start_up(tmp_path: Path) -> None:
-    (tmp_path / "Broken.graphql").write_text("query { restrictionStatus { nosuchfield } }\n")
+@pytest.mark.parametrize(
+    "text",
+    ["query { restrictionStatus { nosuchfield } }\n", "query { restrictionStatus(\n"],
+    ids=["does not validate", "does not parse"],
+)
+def test_a_registered_document_in_error_stops_start_up(tmp_path: Path, text: str) -> None:
+    (tmp_path / "Broken.graphql").write_text(text)
     schema = build_schema()
 
     with pytest.raises(DocumentInvalid, match=r"Broken\.graphql"):
