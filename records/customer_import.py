@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from records.bulk_rows import dialect_name, insert_prepared, prepare
 from records.crypto import KeyRing, new_data_key
@@ -209,3 +209,14 @@ async def _sealed(
     finally:
         for future in pending:
             future.cancel()
+
+
+async def refresh_statistics(case_engine: AsyncEngine, key_engine: AsyncEngine) -> None:
+    """PostgreSQL: planner statistics for the tables an import filled. Until autovacuum
+    gathers them, the planner takes a large register for an empty one, and a portal lookup
+    can read every customer (bench/README.md: 260 ms instead of 0.3 ms at 100,000)."""
+    for engine, tables in ((case_engine, (_CUSTOMERS, _CONTACTS)), (key_engine, (KEYS,))):
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as conn:
+                for table in tables:
+                    await conn.exec_driver_sql(f"ANALYZE {table.name}")
