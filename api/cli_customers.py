@@ -10,7 +10,9 @@ All or nothing: a bad row is named with its field, never its contents, and nothi
 It goes through the gate (IMPORT_CUSTOMERS) as the person at the terminal, `system:<OS user>`
 with the admin role, like every CLI change: the import and its access-log entry commit
 together. On PostgreSQL the imported tables are then analysed, so the first lookups after a
-large import are planned for the register's real size.
+large import are planned for the register's real size. On SQLite (the embedded default) the
+import holds the write lock of both files until it commits, so a server using them waits:
+import a large register while the server is quiet.
 """
 
 from __future__ import annotations

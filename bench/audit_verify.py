@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -156,6 +157,7 @@ def main() -> int:
         )
     finally:
         drop_storage(storage)
+        shutil.rmtree(storage.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

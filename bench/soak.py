@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -255,6 +256,7 @@ def main() -> int:
         return run(args, storage)
     finally:
         drop_storage(storage)
+        shutil.rmtree(storage.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
