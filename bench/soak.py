@@ -35,7 +35,6 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from authz.audit_signing import CheckpointSigner
 from bench.server import ServerProcess
 from bench.status import (
     ROOT,
@@ -44,10 +43,10 @@ from bench.status import (
     drop_storage,
     load,
     open_storage,
+    prepare,
+    server_settings,
     write_cases,
 )
-from records.crypto import KeyRing
-from records.migrate import upgrade
 from schema.persisted import id_of
 
 SERVICE = "housing"
@@ -210,24 +209,13 @@ def report(
 
 def run(args: argparse.Namespace, storage: Storage) -> int:
     folder = storage.folder
-    key_file, signing_key = folder / "tact.key", folder / "audit-signing.key"
-    KeyRing.create_file(key_file)
-    CheckpointSigner.create_file(signing_key)
-    upgrade(storage.cases_url)
+    key_file, signing_key = prepare(storage)
     dialect = "postgresql" if storage.pg_databases else "sqlite"
     print(f"database: {dialect}; {args.customers:,} customers", flush=True)
     dataset, key = asyncio.run(load(storage, args.customers, key_file))
     write_cases(folder / "cases.txt", dataset, SERVICE, 2000, 11)
     cases = read_cases(folder / "cases.txt")
-    settings_env = {
-        "TACT_DATA_DIR": str(folder / "data"),
-        "TACT_DATABASE_URL": storage.cases_url,
-        "TACT_KEYSTORE_URL": storage.keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_AUDIT_SIGNING_KEY_FILE": str(signing_key),
-        "TACT_RATE_LIMIT_PER_MINUTE": "0",
-        "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0",
-    }
+    settings_env = server_settings(storage, key_file, signing_key)
     with ServerProcess(ROOT, settings_env, folder / "server.log") as server:
         print(f"server: pid {server.pid}; {args.minutes:g} min at {args.rate}/s; load average "
               f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip

@@ -97,6 +97,30 @@ def open_storage(folder: Path) -> Storage:
     return Storage(folder, f"{base}/{names[0]}", f"{base}/{names[1]}", names, admin_url)
 
 
+def prepare(storage: Storage) -> tuple[Path, Path]:
+    """A new key file and audit signing key in the storage's folder, and the case database
+    migrated: (key file, signing key)."""
+    key_file, signing_key = storage.folder / "tact.key", storage.folder / "audit-signing.key"
+    KeyRing.create_file(key_file)
+    CheckpointSigner.create_file(signing_key)
+    upgrade(storage.cases_url)
+    return key_file, signing_key
+
+
+def server_settings(storage: Storage, key_file: Path, signing_key: Path) -> dict[str, str]:
+    """The TACT_* settings of a bench server over `storage`."""
+    return {
+        "TACT_DATA_DIR": str(storage.folder / "data"),
+        "TACT_DATABASE_URL": storage.cases_url,
+        "TACT_KEYSTORE_URL": storage.keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_AUDIT_SIGNING_KEY_FILE": str(signing_key),
+        # One portal key sends every request: per-caller rate limits would measure themselves.
+        "TACT_RATE_LIMIT_PER_MINUTE": "0",
+        "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0",
+    }
+
+
 def drop_storage(storage: Storage) -> None:
     for name in storage.pg_databases:
         asyncio.run(_pg(storage.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -334,26 +358,14 @@ def main() -> int:
 
 def run(args: argparse.Namespace, storage: Storage) -> int:
     folder = storage.folder
-    key_file, signing_key = folder / "tact.key", folder / "audit-signing.key"
-    KeyRing.create_file(key_file)
-    CheckpointSigner.create_file(signing_key)
-    upgrade(storage.cases_url)
+    key_file, signing_key = prepare(storage)
     dialect = "postgresql" if storage.pg_databases else "sqlite"
     print(f"database: {dialect}; building {args.customers:,} customers", flush=True)
     dataset, portal_key = asyncio.run(load(storage, args.customers, key_file))
     cases = folder / "cases.txt"
     restricted, unknown = write_cases(cases, dataset, args.service, args.lookups, args.seed)
     print(f"lookups: {args.lookups} in {args.service} ({restricted} restricted, {unknown} unknown)")
-    settings_env = {
-        "TACT_DATA_DIR": str(folder / "data"),
-        "TACT_DATABASE_URL": storage.cases_url,
-        "TACT_KEYSTORE_URL": storage.keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_AUDIT_SIGNING_KEY_FILE": str(signing_key),
-        # One portal key sends every request: per-caller rate limits would measure themselves.
-        "TACT_RATE_LIMIT_PER_MINUTE": "0",
-        "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0",
-    }
+    settings_env = server_settings(storage, key_file, signing_key)
     with ServerProcess(ROOT, settings_env, folder / "server.log") as server:
         print(f"server: pid {server.pid} on {server.url} (output in {server.log_path})")
         bench_env = {
