@@ -68,7 +68,7 @@ class Runtime:
         gate = build_gate(settings, signer, vault)
         # Entries of operations that only read are committed in groups (authz/group_commit.py).
         gate.log_writer = GroupCommit(
-            database.sessions,
+            database.writer,
             signer=signer,
             checkpoint_every=settings.access_log_checkpoint_every,
             clock=utcnow,

@@ -8,7 +8,8 @@ even at the tail; signed checkpoints catch a cut tail. Verification is in log_ve
 
 Appends never fork: on PostgreSQL a transaction-scoped advisory lock serialises writers from
 the moment they read the head until they commit; on SQLite every transaction already holds
-the write lock (BEGIN IMMEDIATE, records/database.py). `prev_hash` is UNIQUE as a backstop.
+the write lock (BEGIN IMMEDIATE, records/database.py and records/writer.py). `prev_hash` is
+UNIQUE as a backstop.
 The lock is held until commit, so the caller appends as its last statement and commits.
 """
 
@@ -22,18 +23,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
-from authz.witness import publish_after_commit
+from authz.witness import WitnessedCheckpoint, deliver, publish_after_commit
 from records.errors import NotFound, ValidationFailed
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case, as_utc
 from records.vault import Vault
+from records.writer import Writer, Writes
 
 GENESIS = bytes(32)
 _ENTRIES = AccessLogEntry.metadata.tables[AccessLogEntry.__tablename__]
+_CHECKPOINTS = AccessLogCheckpoint.metadata.tables[AccessLogCheckpoint.__tablename__]
 _DOMAIN = b"tact.access_log.entry.v1\x00"
 # pg_advisory_xact_lock key: "tact-log" as a big-endian integer, so it is recognisable.
 APPEND_LOCK = int.from_bytes(b"tact-log", "big")
@@ -192,37 +206,46 @@ def hash_of_row(chain_key: bytes, entry: Any) -> bytes:
     )
 
 
+def _head_statement() -> Select[int, bytes]:
+    return (
+        select(AccessLogEntry.seq, AccessLogEntry.entry_hash)
+        .order_by(AccessLogEntry.seq.desc())
+        .limit(1)
+    )
+
+
 async def head(session: AsyncSession) -> tuple[int, bytes]:
     """(seq, entry_hash) of the newest entry, or (0, GENESIS) for an empty log."""
-    row = (
-        await session.execute(
-            select(AccessLogEntry.seq, AccessLogEntry.entry_hash)
-            .order_by(AccessLogEntry.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    row = (await session.execute(_head_statement())).first()
     return (0, GENESIS) if row is None else (row.seq, bytes(row.entry_hash))
 
 
-async def append(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class Chained:
+    """Records given their places in the chain: the access_log rows, and the signed
+    checkpoints (access_log_checkpoints rows) that fall among them."""
+
+    rows: list[dict[str, Any]]
+    checkpoints: list[dict[str, Any]]
+
+    @property
+    def seqs(self) -> list[int]:
+        return [row["seq"] for row in self.rows]
+
+
+def chain(
     records: Sequence[LogRecord],
+    head: tuple[int, bytes],
     *,
     signer: CheckpointSigner,
-    checkpoint_every: int = 0,
-    now: dt.datetime | None = None,
-) -> list[int]:
-    """Chain `records` onto the log (not committed: the caller commits right after).
-
-    Every `checkpoint_every`-th entry also gets a signed checkpoint, in the same transaction.
-    Returns the new entries' seq numbers."""
-    if not records:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
-    seq, prev = await head(session)
-    rows: list[dict[str, object]] = []
-    chained: list[tuple[int, bytes]] = []
+    checkpoint_every: int,
+    now: dt.datetime,
+) -> Chained:
+    """Chain `records` after `head` ((seq, entry_hash) of the newest entry). Every
+    `checkpoint_every`-th entry also gets a signed checkpoint, dated `now`."""
+    seq, prev = head
+    rows: list[dict[str, Any]] = []
+    checkpoints: list[dict[str, Any]] = []
     for record in records:
         record = record.fitted()
         seq += 1
@@ -244,29 +267,93 @@ async def append(
             record.reason_sealed,
         )
         rows.append({**record.__dict__, "seq": seq, "prev_hash": prev, "entry_hash": digest})
-        chained.append((seq, digest))
+        if checkpoint_every > 0 and seq % checkpoint_every == 0:
+            checkpoints.append(_signed(signer, seq, digest, now))
         prev = digest
+    return Chained(rows, checkpoints)
+
+
+def _signed(signer: CheckpointSigner, seq: int, digest: bytes, at: dt.datetime) -> dict[str, Any]:
+    """An access_log_checkpoints row (without its id): entry `seq` and its hash, signed."""
+    return {
+        "seq": seq,
+        "entry_hash": digest,
+        "signed_at": at,
+        "signature": signer.sign(seq, digest, at),
+        "key_id": signer.key_id,
+    }
+
+
+async def append(
+    session: AsyncSession,
+    records: Sequence[LogRecord],
+    *,
+    signer: CheckpointSigner,
+    checkpoint_every: int = 0,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Chain `records` onto the log in `session`'s transaction (not committed: the caller
+    commits right after). Returns the new entries' seq numbers."""
+    if not records:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+    chained = chain(
+        records,
+        await head(session),
+        signer=signer,
+        checkpoint_every=checkpoint_every,
+        now=now or records[0].at,
+    )
     # Core executemany on the session's connection: the ORM's bulk-insert path costs more
     # Python per row and does nothing here (no identity map, no defaults to fetch).
     connection = await session.connection()
-    await connection.execute(insert(_ENTRIES), rows)
-    if checkpoint_every > 0:
-        for at_seq, digest in chained:
-            if at_seq % checkpoint_every == 0:
-                await _sign(session, signer, at_seq, digest, now or records[0].at)
-    return [at_seq for at_seq, _ in chained]
+    await connection.execute(insert(_ENTRIES), chained.rows)
+    for row in chained.checkpoints:
+        await _keep(session, signer, AccessLogCheckpoint(**row))
+    return chained.seqs
 
 
-async def _sign(
-    session: AsyncSession, signer: CheckpointSigner, seq: int, digest: bytes, at: dt.datetime
-) -> AccessLogCheckpoint:
-    checkpoint = AccessLogCheckpoint(
-        seq=seq,
-        entry_hash=digest,
-        signed_at=at,
-        signature=signer.sign(seq, digest, at),
-        key_id=signer.key_id,
+async def append_direct(
+    writer: Writer,
+    records: Sequence[LogRecord],
+    *,
+    signer: CheckpointSigner,
+    checkpoint_every: int = 0,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """`append` in a transaction of its own, committed, straight on the driver
+    (records/writer.py): the group commit's path (authz/group_commit.py). The chain, the
+    lock and the checkpoints are the same; a checkpoint goes to the witness once committed."""
+    if not records:
+        return []
+    at = now or records[0].at
+    newest = writer.prepare("access_log.head", _head_statement)
+    entries = writer.prepare("access_log.insert", lambda: _insert_of(_ENTRIES))
+    checkpoints = writer.prepare("access_log.checkpoint", lambda: _insert_of(_CHECKPOINTS))
+
+    def then(found: list[tuple[Any, ...]]) -> tuple[Writes, Chained]:
+        last = (found[0][0], bytes(found[0][1])) if found else (0, GENESIS)
+        chained = chain(records, last, signer=signer, checkpoint_every=checkpoint_every, now=at)
+        return [(entries, chained.rows), (checkpoints, chained.checkpoints)], chained
+
+    chained = await writer.transaction(newest, then, serialise=APPEND_LOCK)
+    for row in chained.checkpoints:
+        deliver(signer.witness, WitnessedCheckpoint(**row))
+    return chained.seqs
+
+
+def _insert_of(table: Table) -> Insert:
+    """INSERT of one row of `table`: every column but an autoincremented id, bound by name."""
+    return insert(table).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
     )
+
+
+async def _keep(
+    session: AsyncSession, signer: CheckpointSigner, checkpoint: AccessLogCheckpoint
+) -> AccessLogCheckpoint:
+    """Add a signed checkpoint to `session`; the witness gets it once the session commits."""
     session.add(checkpoint)
     await session.flush()
     publish_after_commit(session, signer.witness, checkpoint)
@@ -280,7 +367,7 @@ async def checkpoint(
     seq, digest = await head(session)
     if seq == 0:
         return None
-    return await _sign(session, signer, seq, digest, now)
+    return await _keep(session, signer, AccessLogCheckpoint(**_signed(signer, seq, digest, now)))
 
 
 # -- queries -----------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """Group commit of access-log entries: concurrent requests' entries chained and committed in one
 transaction, each caller released only once the commit holding its entry has succeeded.
 
-    writer = GroupCommit(database.sessions, signer=signer, checkpoint_every=1000, clock=utcnow)
-    seqs = await writer.append(records)   # returns after COMMIT; raises if it failed
+    log_writer = GroupCommit(database.writer, signer=signer, checkpoint_every=1000, clock=utcnow)
+    seqs = await log_writer.append(records)   # returns after COMMIT; raises if it failed
 
 One drain task per process writes at a time. While it commits a batch, new entries queue;
 the next batch takes all of them (up to `max_batch`). So under load one transaction (on
 PostgreSQL: one advisory lock, one head read, one INSERT, one fsync) carries many requests'
 entries, and the lock that keeps the chain unforked across processes is taken once per batch,
 not once per request. With one request in flight, a batch is that request's entry alone: no
-waiting for company. The chain, the checkpoints and the lock are `access_log.append`'s.
+waiting for company. The chain, the checkpoints and the lock are `access_log.append`'s; the
+batch is written straight on the driver, on a connection of its own (`append_direct`,
+records/writer.py), with no session.
 
 If a batch fails, every caller in it gets the error (nothing of theirs was written), so
 no answer leaves without its entry.
@@ -21,13 +23,11 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from authz.access_log import LogRecord, append
+from authz.access_log import LogRecord, append_direct
 from authz.audit_signing import CheckpointSigner
+from records.writer import Writer
 
 log = logging.getLogger("tact.access_log")
 
@@ -47,7 +47,7 @@ class _Waiting:
 class GroupCommit:
     def __init__(
         self,
-        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        writer: Writer,
         *,
         signer: CheckpointSigner,
         checkpoint_every: int,
@@ -55,7 +55,7 @@ class GroupCommit:
         max_batch: int = 256,
         observe: BatchObserver | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._writer = writer
         self._signer = signer
         self._checkpoint_every = checkpoint_every
         self._clock = clock
@@ -90,15 +90,13 @@ class GroupCommit:
 
     async def _commit(self, batch: list[_Waiting], size: int) -> None:
         try:
-            async with self._sessions() as session:
-                seqs = await append(
-                    session,
-                    [record for waiting in batch for record in waiting.records],
-                    signer=self._signer,
-                    checkpoint_every=self._checkpoint_every,
-                    now=self._clock(),
-                )
-                await session.commit()
+            seqs = await append_direct(
+                self._writer,
+                [record for waiting in batch for record in waiting.records],
+                signer=self._signer,
+                checkpoint_every=self._checkpoint_every,
+                now=self._clock(),
+            )
         except BaseException as exc:
             self._note(size, ok=False)
             log.warning(

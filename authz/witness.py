@@ -140,17 +140,24 @@ def publish_after_commit(
     pending.append((witness, WitnessedCheckpoint.of(checkpoint)))
 
 
+def deliver(witness: CheckpointWitness | None, checkpoint: WitnessedCheckpoint) -> None:
+    """Hand a committed checkpoint to `witness` (if any). A witness that cannot be written
+    is logged, not raised: the entries stand, and the next checkpoint is witnessed again."""
+    if witness is None:
+        return
+    try:
+        witness.record(checkpoint)
+    except OSError:
+        log.error(
+            "a signed checkpoint could not be written to the witness",
+            extra={"event": "witness_write_failed", "seq": checkpoint.seq},
+        )
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
     for witness, checkpoint in session.info.pop(_PENDING, ()):
-        try:
-            witness.record(checkpoint)
-        except OSError:
-            # The entries stand (they are committed); the next checkpoint is witnessed again.
-            log.error(
-                "a signed checkpoint could not be written to the witness",
-                extra={"event": "witness_write_failed", "seq": checkpoint.seq},
-            )
+        deliver(witness, checkpoint)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from records.errors import DatabaseUnavailable as DatabaseUnavailable  # its home, re-exported
 from records.keystore import KeyStore, make_keystore_engine
 from records.readers import Readers
+from records.writer import Writer
 
 # SQLSTATE classes of a lost or refused connection: 08 connection exception, 53 insufficient
 # resources (too many connections), 55 object not in prerequisite state (a database not
@@ -125,8 +126,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 @dataclass
 class Database:
-    """The case database and the key store, opened together, and the hot path's readers of
-    the case database (records/readers.py)."""
+    """The case database and the key store, opened together, and the hot path's readers and
+    log writer of the case database (records/readers.py, records/writer.py)."""
 
     engine: AsyncEngine
     keystore: KeyStore
@@ -140,6 +141,7 @@ class Database:
             self.engine, expire_on_commit=False
         )
         self.readers = Readers(self.engine)
+        self.writer = Writer(self.engine)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -148,5 +150,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.readers.close()
+        await self.writer.close()
         await self.engine.dispose()
         await self.keystore.engine.dispose()

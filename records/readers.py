@@ -13,38 +13,43 @@ queued for behind the access-log commits.
   values go in and come out exactly as through a session (a test compares the two).
 - PostgreSQL: an asyncpg pool of its own; asyncpg prepares each statement once per
   connection (its statement cache), so a lookup is one round trip, outside any transaction.
-- SQLite: connections of their own, opened read-only. In WAL mode they read while the writer
-  writes, so a lookup never waits for the access log's group commit. Each has its own
-  thread (aiosqlite); a request takes whichever is free.
+- SQLite: a connection of its own, opened read-only and used on the event loop's thread. In
+  WAL mode it reads while the writer writes, so a lookup never waits for the access log's
+  group commit. An indexed SELECT takes tens of microseconds, less than handing it to
+  another thread and back (which is what aiosqlite does, and what this module did before:
+  docs/hot-path.md has the figures). The cost: a read the operating system has to fetch
+  from disk holds the loop for that long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from records.errors import DatabaseUnavailable
 
 log = logging.getLogger("tact.readers")
 Processor = Callable[[Any], Any] | None
 APPLICATION_NAME = "tact-readers"
-# Two reader connections on SQLite: a lookup is short, and a third thread only adds
-# switching on a 2-core machine. PostgreSQL's pool is sized like the engine's.
-SQLITE_READERS = 2
+# How long a SQLite read may wait for a lock. A WAL reader waits only while another
+# connection recovers the log after a crash; the loop is held meanwhile, so briefly.
+SQLITE_READ_TIMEOUT = 0.5
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """One SELECT compiled for a dialect: its SQL, its parameters in order with their bind
-    processors, and a result processor per column."""
+    """One statement compiled for a dialect: its SQL, its parameters in order with their bind
+    processors, and a result processor per selected column (none for an INSERT)."""
 
     sql: str
     names: tuple[str, ...]
@@ -53,11 +58,13 @@ class Prepared:
     fixed: Mapping[str, Any]
 
     @classmethod
-    def compile(cls, statement: Select[Any], dialect: Dialect) -> Prepared:
+    def compile(cls, statement: ClauseElement, dialect: Dialect) -> Prepared:
         compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         names = tuple(compiled.positiontup or ())
         types = [compiled.binds[name].type.dialect_impl(dialect) for name in names]
-        columns = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
+        selected = getattr(statement, "selected_columns", ())
+        columns = [column.type.dialect_impl(dialect) for column in selected]
         return cls(
             str(compiled),
             names,
@@ -82,6 +89,17 @@ class Prepared:
         ]
 
 
+_PREPARED: dict[tuple[str, Any], Prepared] = {}
+
+
+def prepared(dialect: Dialect, key: Any, build: Callable[[], ClauseElement]) -> Prepared:
+    """The statement `build` makes, compiled once per `key` and dialect (per process)."""
+    found = _PREPARED.get((dialect.name, key))
+    if found is None:
+        found = _PREPARED[(dialect.name, key)] = Prepared.compile(build(), dialect)
+    return found
+
+
 class Readers:
     """Driver connections for `Prepared` statements, opened on first use."""
 
@@ -89,32 +107,20 @@ class Readers:
         self.dialect = engine.dialect
         self._url = engine.url
         self._pool_size = pool_size
-        self._prepared: dict[tuple[str, Any], Prepared] = {}
         self._opening = asyncio.Lock()
         self._pg: Any = None  # asyncpg.Pool
-        self._free: asyncio.Queue[Any] | None = None  # idle aiosqlite connections
-        self._sqlite: list[Any] = []
+        self._sqlite: sqlite3.Connection | None = None
 
-    def prepare(self, key: Any, build: Callable[[], Select[Any]]) -> Prepared:
+    def prepare(self, key: Any, build: Callable[[], ClauseElement]) -> Prepared:
         """The statement `build` makes, compiled once per `key` for this dialect."""
-        found = self._prepared.get((self.dialect.name, key))
-        if found is None:
-            found = Prepared.compile(build(), self.dialect)
-            self._prepared[(self.dialect.name, key)] = found
-        return found
+        return prepared(self.dialect, key, build)
 
     async def fetch(self, prepared: Prepared, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         parameters = prepared.parameters(values)
         if self.dialect.name == "postgresql":
             return prepared.rows(await self._fetch_pg(prepared.sql, parameters))
-        free = self._free or await self._open()
-        conn = await free.get()
-        try:
-            # One hand-off to the connection's thread (execute, fetch and close together).
-            raw = await conn.execute_fetchall(prepared.sql, parameters)
-        finally:
-            free.put_nowait(conn)
-        return prepared.rows(raw)
+        conn = self._sqlite or self._open_sqlite()
+        return prepared.rows(conn.execute(prepared.sql, parameters).fetchall())
 
     async def _fetch_pg(self, sql: str, parameters: list[Any]) -> Any:
         """A connection the server ended (a restart, a terminated backend) is noticed by
@@ -125,7 +131,7 @@ class Readers:
             try:
                 return await pool.fetch(sql, *parameters)
             except Exception as error:
-                if not _connection_lost(error):
+                if not connection_lost(error):
                     raise
                 if attempt == 2:
                     raise DatabaseUnavailable("the case database cannot be reached") from error
@@ -137,29 +143,29 @@ class Readers:
 
     async def _open(self) -> Any:
         async with self._opening:
-            if self.dialect.name == "postgresql":
-                if self._pg is None:
-                    self._pg = await _asyncpg_pool(self._url, self._pool_size)
-                return self._pg
-            if self._free is None:
-                free: asyncio.Queue[Any] = asyncio.Queue()
-                for _ in range(SQLITE_READERS):
-                    conn = await _sqlite_reader(self._url.database or "")
-                    self._sqlite.append(conn)
-                    free.put_nowait(conn)
-                self._free = free
-            return self._free
+            if self._pg is None:
+                self._pg = await asyncpg_pool(self._url, self._pool_size)
+            return self._pg
+
+    def _open_sqlite(self) -> sqlite3.Connection:
+        path = quote(self._url.database or "")
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=SQLITE_READ_TIMEOUT, check_same_thread=False
+        )
+        conn.execute("PRAGMA query_only = ON")
+        self._sqlite = conn
+        return conn
 
     async def close(self) -> None:
         if self._pg is not None:
             await self._pg.close()
             self._pg = None
-        for conn in self._sqlite:
-            await conn.close()
-        self._sqlite, self._free = [], None
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
 
 
-def _connection_lost(error: Exception) -> bool:
+def connection_lost(error: Exception) -> bool:
     import asyncpg
 
     # InternalClientError: what asyncpg raised here for a connection whose backend had been
@@ -169,18 +175,11 @@ def _connection_lost(error: Exception) -> bool:
     return str(getattr(error, "sqlstate", None) or "")[:2] in ("08", "57")
 
 
-async def _asyncpg_pool(url: Any, size: int) -> Any:
+async def asyncpg_pool(url: Any, size: int, name: str = APPLICATION_NAME) -> Any:
+    """An asyncpg pool on the engine's `url`, named `name` in pg_stat_activity."""
     import asyncpg
 
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     # Named, so an operator can tell them apart in pg_stat_activity.
-    settings = {"application_name": APPLICATION_NAME}
+    settings = {"application_name": name}
     return await asyncpg.create_pool(dsn, min_size=1, max_size=size, server_settings=settings)
-
-
-async def _sqlite_reader(path: str) -> Any:
-    import aiosqlite
-
-    conn = await aiosqlite.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
-    await conn.execute("PRAGMA query_only = ON")
-    return conn

@@ -21,7 +21,7 @@ from records.models import utcnow
 async def run(urls: tuple[str, str], key: Path, name: str, count: int, concurrency: int) -> int:
     database = Database.open(*urls)
     writer = GroupCommit(
-        database.sessions, signer=CheckpointSigner.load(key), checkpoint_every=50, clock=utcnow
+        database.writer, signer=CheckpointSigner.load(key), checkpoint_every=50, clock=utcnow
     )
     numbers = iter(range(count))
     written = 0

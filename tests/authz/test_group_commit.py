@@ -47,7 +47,7 @@ async def test_concurrent_callers_share_commits_and_each_gets_its_own_entries(
     batches: list[tuple[int, bool]] = []
     signer = CheckpointSigner.generate()
     writer = GroupCommit(
-        database.sessions,
+        database.writer,
         signer=signer,
         checkpoint_every=10,
         clock=Clock(),
@@ -71,7 +71,7 @@ async def test_a_failed_commit_fails_every_caller_in_it_and_writes_nothing(
 ) -> None:
     batches: list[tuple[int, bool]] = []
     writer = GroupCommit(
-        database.sessions,
+        database.writer,
         signer=CheckpointSigner.generate(),
         checkpoint_every=0,
         clock=Clock(),
