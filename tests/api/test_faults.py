@@ -26,6 +26,7 @@ from api.cli import main
 from api.runtime import Runtime
 from records.models import AccessLogEntry
 from records.readers import APPLICATION_NAME
+from records.writer import APPLICATION_NAME as LOG_WRITER
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask
@@ -315,17 +316,48 @@ async def test_a_lookup_whose_reader_connection_was_ended_is_read_again(
     )
 
     with caplog.at_level(logging.WARNING, logger="tact.readers"):
-        # Blocking on purpose: the event loop cannot notice the end before the lookup runs.
-        ended = subprocess.run(  # noqa: ASYNC221
-            ["psql", runtime.settings.resolved_database_url, "-qAtc", end_readers],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        ended = end_connections(runtime, end_readers)
         response = await ask(client, {"email": EMAIL}, headers=headers)
 
-    assert int(ended.stdout) >= 1  # the readers had a connection open
+    assert ended >= 1  # the readers had a connection open
     assert check_answer(response)
     retries = [r.__dict__.get("event") for r in caplog.records if r.name == "tact.readers"]
     assert retries == ["db_retry"]
     assert response.headers["x-request-id"] in await entries_by_request(runtime)
+
+
+@pytest.mark.postgres
+async def test_a_lookup_after_the_log_writers_connection_was_ended_is_answered_and_logged(
+    client: httpx.AsyncClient, world: PortalWorld, runtime: Runtime
+) -> None:
+    """The group commit's own connection (records/writer.py) is ended by the server between
+    two lookups (a real pg_terminate_backend): the next lookup is answered, and its entry
+    written on a fresh connection. (A connection ended in the middle of a batch is
+    tests/records/test_writer.py's.)"""
+    if runtime.database.engine.dialect.name != "postgresql":
+        pytest.skip("terminating a backend is a PostgreSQL fault")
+    headers = api_key(world.housing_key)
+    assert check_answer(await ask(client, {"email": EMAIL}, headers=headers))
+    end_writer = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        f"WHERE application_name = '{LOG_WRITER}' AND datname = current_database()"
+    )
+
+    ended = end_connections(runtime, end_writer)
+    response = await ask(client, {"email": EMAIL}, headers=headers)
+
+    assert ended == 1  # the writer's one connection
+    assert check_answer(response)
+    assert response.headers["x-request-id"] in await entries_by_request(runtime)
+
+
+def end_connections(runtime: Runtime, statement: str) -> int:
+    """Run `statement` (a count of pg_terminate_backend) from psql, another process.
+    Blocking on purpose: the event loop cannot notice the end before the next request."""
+    ended = subprocess.run(
+        ["psql", runtime.settings.resolved_database_url, "-qAtc", statement],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(ended.stdout)
