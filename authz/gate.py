@@ -344,11 +344,12 @@ class Gate:
         """End the read transaction (on SQLite this frees the one connection the group commit
         needs), then wait for the group commit holding these entries."""
         assert self.log_writer is not None
-        try:
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+        if session.in_transaction():  # a lookup answered from caches and readers began none
+            try:
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
         await self.log_writer.append([await self._sealed(entry) for entry in entries])
 
     async def _sealed(self, entry: LogRecord) -> LogRecord:
