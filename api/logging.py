@@ -83,6 +83,12 @@ def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for Tact, uvicorn and everything else. uvicorn's own access log
     is switched off: RequestLog below writes the one line per request. Libraries are kept at
     WARNING whatever `level` says; Tact's and uvicorn's own lines follow `level`."""
+    # What no line here shows, not gathered for every record (the logging HOWTO's
+    # "Optimization"): the caller's file and line, and thread and process details.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     # Also for libraries that set their own logger's level (Casbin's dictConfig does).

@@ -216,9 +216,9 @@ class Gate:
             )
         except NotFound as exc:
             await self._refuse(session, replace(entry, outcome=Outcome.NOT_FOUND), exc)
-        entry = replace(
-            entry, service=facts.service, customer_id=facts.customer_id or target.customer_id
-        )
+        customer_id = facts.customer_id or target.customer_id
+        if (facts.service, customer_id) != (entry.service, entry.customer_id):
+            entry = replace(entry, service=facts.service, customer_id=customer_id)
         verdict = await self._verdict(session, actor, operation, facts, reason, entry)
         if operation in _GLASS_OPERATIONS:
             fields = FieldSet.FULL
@@ -235,14 +235,14 @@ class Gate:
         """Checks that need no data: the reason's size, and whether any rule could ever let
         this actor do this. Someone who could never be allowed is refused before the target
         is looked up, so they cannot learn whether it exists."""
-        entry = replace(entry, role=_roles_label(actor))
+        role = _roles_label(actor)
         if reason is not None and len(reason) > _REASON_MAX:
             error = ValidationFailed("reason", f"must be at most {_REASON_MAX} characters")
-            await self._refuse(session, entry, error)
+            await self._refuse(session, replace(entry, role=role), error)
         if reason is not None and has_control_characters(reason):
             error = ValidationFailed("reason", "must not contain control characters")
-            await self._refuse(session, entry, error)
-        entry = replace(entry, reason=reason)
+            await self._refuse(session, replace(entry, role=role), error)
+        entry = replace(entry, role=role, reason=reason)
         await self.decisions.refresh(session)
         asked = {Operation.READ_CASE if operation in _GLASS_OPERATIONS else operation}
         if operation in _GLASS_OPERATIONS and reason is not None:
