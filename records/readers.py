@@ -182,4 +182,12 @@ async def asyncpg_pool(url: Any, size: int, name: str = APPLICATION_NAME) -> Any
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     # Named, so an operator can tell them apart in pg_stat_activity.
     settings = {"application_name": name}
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, server_settings=settings)
+    return await asyncpg.create_pool(
+        dsn, min_size=1, max_size=size, server_settings=settings, reset=_nothing_to_reset
+    )
+
+
+async def _nothing_to_reset(_connection: Any) -> None:
+    """These connections change no session state (no SET, LISTEN, cursor or session-level
+    lock), so asyncpg's reset query on every release (a second round trip per lookup) is
+    skipped. asyncpg still rolls back a transaction left open before calling this."""
