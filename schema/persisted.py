@@ -36,13 +36,18 @@ from graphql import (
     FieldNode,
     GraphQLError,
     GraphQLField,
+    GraphQLInputObjectType,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
+    NamedTypeNode,
+    NonNullTypeNode,
     OperationDefinitionNode,
     OperationType,
+    Undefined,
     VariableNode,
     is_leaf_type,
     located_error,
@@ -90,11 +95,30 @@ class Plan:
     operation: OperationDefinitionNode
     resolve: ContextResolver
     shape: _Shape
+    quick: _QuickArguments | None = None
 
     async def run(
         self, schema: TactSchema, variables: Mapping[str, Any] | None, context: Any
     ) -> ExecutionResult | None:
         """The result, or None when the variables do not coerce (full execution reports it)."""
+        arguments = self.quick.arguments(variables) if self.quick is not None else None
+        if arguments is None:
+            arguments = self._arguments(schema, variables)
+            if arguments is None:
+                return None
+        try:
+            value = await self.resolve(context, **arguments)
+            shaped = _shaped(value, self.field.type, self.shape)
+        except Exception as exc:
+            error = located_error(exc, [self.node], [self.key])
+            return ExecutionResult(data=None, errors=[error])
+        return ExecutionResult(data={self.key: shaped}, errors=None)
+
+    def _arguments(
+        self, schema: TactSchema, variables: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The resolver's arguments as full execution makes them (graphql-core coerces,
+        strawberry converts), or None when the variables do not coerce."""
         coerced = get_variable_values(
             schema._schema,
             self.operation.variable_definitions or (),
@@ -104,19 +128,104 @@ class Plan:
         if isinstance(coerced, list):
             return None
         definition = self.field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-        arguments = convert_arguments(
+        converted: dict[str, Any] = convert_arguments(
             get_argument_values(self.field, self.node, coerced),
             definition.arguments,
             scalar_registry=schema.schema_converter.scalar_registry,
             config=schema.config,
         )
+        return converted
+
+
+# What a quick argument is: a String (None), or a OneOf input object of String fields given
+# as (class, {GraphQL field name: Python name}).
+_QuickKind = tuple[type, dict[str, str]] | None
+
+
+@dataclass(frozen=True)
+class _QuickArguments:
+    """The resolver's arguments, made straight from variables of the simplest shapes: each
+    argument a required variable of type `String!`, or of a OneOf input object whose fields
+    are all `String`, given as exactly one field with a string value. Anything else (another
+    shape, a value of another type, an unknown field, no field, two fields, null) gives None,
+    and the variables go through graphql-core and strawberry as in full execution, which
+    accept or word the error. For the shapes taken here the result is the same: a test
+    compares the two ways over generated variables.
+
+    Why (docs/hot-path.md): coercing and converting two variables through the libraries'
+    general code cost more of a portal lookup's time than the lookup's SELECT."""
+
+    arguments_of: tuple[tuple[str, str, _QuickKind], ...]  # (python name, variable, kind)
+
+    def arguments(self, variables: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if not isinstance(variables, dict):
+            return None
+        made: dict[str, Any] = {}
+        for python_name, variable, kind in self.arguments_of:
+            value = variables.get(variable)
+            if kind is None:
+                if type(value) is not str:
+                    return None
+                made[python_name] = value
+                continue
+            if type(value) is not dict or len(value) != 1:
+                return None
+            ((field, given),) = value.items()
+            cls, fields = kind
+            if type(given) is not str or field not in fields:
+                return None
+            made[python_name] = cls(**{fields[field]: given})
+        return made
+
+
+def _quick(
+    schema: TactSchema, operation: OperationDefinitionNode, root: FieldNode, field: GraphQLField
+) -> _QuickArguments | None:
+    """_QuickArguments for this root field when every argument fits, else None."""
+    definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+    strawberry_field = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    python_names = {
+        schema.config.name_converter.get_graphql_name(a): a.python_name
+        for a in strawberry_field.arguments
+    }
+    arguments_of = []
+    for argument in root.arguments or ():
+        assert isinstance(argument.value, VariableNode)  # _plan took only variables
+        variable = argument.value.name.value
+        declared = definitions[variable]
+        required = declared.type
+        if declared.default_value is not None or not isinstance(required, NonNullTypeNode):
+            return None
+        if not isinstance(required.type, NamedTypeNode):
+            return None
         try:
-            value = await self.resolve(context, **arguments)
-            shaped = _shaped(value, self.field.type, self.shape)
-        except Exception as exc:
-            error = located_error(exc, [self.node], [self.key])
-            return ExecutionResult(data=None, errors=[error])
-        return ExecutionResult(data={self.key: shaped}, errors=None)
+            kind = _quick_kind(schema._schema.type_map.get(required.type.name.value))
+        except _NotQuick:
+            return None
+        arguments_of.append((python_names[argument.name.value], variable, kind))
+    return _QuickArguments(tuple(arguments_of))
+
+
+class _NotQuick(Exception):
+    """A variable's type is not one _QuickArguments takes."""
+
+
+def _quick_kind(named: Any) -> _QuickKind:
+    """None for String, (class, fields) for a OneOf input object of String fields; else
+    _NotQuick."""
+    if named is GraphQLString:
+        return None
+    if not isinstance(named, GraphQLInputObjectType):
+        raise _NotQuick
+    definition = named.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or not getattr(definition, "is_one_of", False):
+        raise _NotQuick
+    fields = {}
+    for name, input_field in named.fields.items():
+        if input_field.type is not GraphQLString or input_field.default_value is not Undefined:
+            raise _NotQuick
+        fields[name] = input_field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].python_name
+    return definition.origin, fields
 
 
 @dataclass(frozen=True)
@@ -194,7 +303,8 @@ def _plan(
     if shape is None:
         return None
     key = root.alias.value if root.alias else root.name.value
-    return Plan(key, root, field, operation, resolvers[root.name.value], shape)
+    quick = _quick(schema, operation, root, field)
+    return Plan(key, root, field, operation, resolvers[root.name.value], shape, quick)
 
 
 class _NotPlain(Exception):
