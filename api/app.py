@@ -192,7 +192,8 @@ class _GraphQLEndpoint:
         # One session for the whole request: the credentials are checked in the transaction
         # the gate then commits, so a portal lookup is one transaction, not two (on SQLite,
         # one write lock taken instead of two).
-        async with wiring.runtime.database.sessions() as session:
+        session = wiring.runtime.database.sessions()
+        try:
             scope["state"][SESSION_KEY] = session
             try:
                 actor = await wiring.authenticator.authenticate(
@@ -205,6 +206,11 @@ class _GraphQLEndpoint:
             scope["state"]["actor"] = actor
             scope["state"]["sessions"] = RequestSession(session)
             await self.view(scope, receive, send)
+        finally:
+            # A session that holds no transaction holds no connection: a lookup answered
+            # from caches and readers never began one, and closing it would only cost time.
+            if session.in_transaction():
+                await session.close()
 
 
 class RequestSession:
