@@ -7,6 +7,7 @@ so two-person approval can tell the requester from the approver.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -18,7 +19,8 @@ from collections.abc import Callable
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli_runtime import with_runtime
+from api.cli_retention_workers import SUMMARY, parse_share, run_workers
+from api.cli_runtime import load_settings, with_runtime
 from api.runtime import Runtime
 from authz.actor import Actor
 from authz.credentials import staff_actor
@@ -76,11 +78,22 @@ def _kill_hook(step_name: str | None) -> Callable[[str, uuid.UUID], None]:
     return hook
 
 
-async def _run(runtime: Runtime, as_of: dt.date, tty: bool, batch: int = BATCH) -> JobReport:
+async def _run(
+    runtime: Runtime,
+    as_of: dt.date,
+    tty: bool,
+    batch: int = BATCH,
+    share: tuple[int, int] | None = None,
+) -> JobReport:
+    """The job in this process. With `share` (one of `--workers`' processes) it takes its
+    share of the batches, says first how many cases that is, and leaves pruning the access
+    log to the parent."""
     bar: list[object] = []
 
     def on_start(total: int) -> None:
-        if tty:
+        if share is not None:
+            click.echo(json.dumps({"due": total}))
+        elif tty:
             progress = click.progressbar(length=total, label="retention", file=sys.stderr)
             progress.__enter__()
             bar.append(progress)
@@ -105,17 +118,23 @@ async def _run(runtime: Runtime, as_of: dt.date, tty: bool, batch: int = BATCH) 
         on_start=on_start,
         on_outcome=on_outcome,
         batch=batch,
+        share=share or (0, 1),
     )
     report = await job.run(as_of)
     if bar:
         bar[0].__exit__(None, None, None)  # type: ignore[attr-defined]
+    if share is None:
+        await _prune(runtime, tty)
+    return report
+
+
+async def _prune(runtime: Runtime, tty: bool) -> None:
     days = runtime.settings.access_log_retention_days
     if days:
         cutoff = utcnow() - dt.timedelta(days=days)
         async with runtime.database.sessions() as session:
             pruned = await prune_access_log(session, runtime.gate, JOB_ACTOR, cutoff)
         click.echo(json.dumps({"access_log_pruned": pruned}), err=tty)
-    return report
 
 
 async def _as_staff(session: AsyncSession, username: str) -> Actor:
@@ -256,16 +275,36 @@ def retention_commands(group: click.Group) -> None:
         show_default=True,
         help="Cases taken through a step in one transaction.",
     )
-    def run_command(as_of: dt.datetime | None, batch: int) -> None:
+    @click.option(
+        "--workers",
+        type=click.IntRange(1, 16),
+        default=1,
+        show_default=True,
+        help="Job processes at once, each taking its share of the cases (PostgreSQL only).",
+    )
+    @click.option("--share", hidden=True, help="I/N: run as the I-th of N --workers.")
+    def run_command(as_of: dt.datetime | None, batch: int, workers: int, share: str | None) -> None:
         day = as_of.date() if as_of else _today()
         tty = sys.stdout.isatty()
-        report = with_runtime(lambda runtime: _run(runtime, day, tty, batch))
-        summary = {
-            action: report.count(action)
-            for action in ("archived", "destroyed", "held", "awaiting_approval", "failed")
-        }
+        if workers > 1:
+            _run_workers(day, batch, workers, tty)
+            return
+        part = parse_share(share) if share else None
+        report = with_runtime(lambda runtime: _run(runtime, day, tty, batch, part))
+        summary = {action: report.count(action) for action in SUMMARY}
         click.echo(json.dumps({"summary": summary}))
         if report.failed:
+            raise SystemExit(1)
+
+    def _run_workers(day: dt.date, batch: int, workers: int, tty: bool) -> None:
+        if load_settings().resolved_database_url.startswith("sqlite"):
+            raise click.UsageError(
+                "--workers above 1 needs PostgreSQL: SQLite takes one writer at a time"
+            )
+        counts, ok = asyncio.run(run_workers(day, batch, workers, tty))
+        with_runtime(lambda runtime: _prune(runtime, tty))
+        click.echo(json.dumps({"summary": {action: counts[action] for action in SUMMARY}}))
+        if not ok or counts["failed"]:
             raise SystemExit(1)
 
     @retention.command("request-approval", help="Ask for approval of due destructions.")

@@ -94,20 +94,20 @@ class _Setup:
     batch: int
 
 
-async def _open(setup: _Setup) -> tuple[Database, RetentionJob]:
+async def _open(setup: _Setup, share: tuple[int, int] = (0, 1)) -> tuple[Database, RetentionJob]:
     database = Database.open(setup.cases_url, setup.keys_url)
     vault = Vault(KeyRing.load(setup.folder / "tact.key"), database.keystore)
     await vault.check_keys()
     signer = CheckpointSigner.load(setup.folder / "audit.key")
     gate = Gate(Decisions(clock=utcnow), utcnow, signer=signer, vault=vault)
     store = FolderArchiveStore(setup.folder / "archive")
-    job = RetentionJob(database, vault, gate, store, POLICY, utcnow, batch=setup.batch)
+    job = RetentionJob(database, vault, gate, store, POLICY, utcnow, batch=setup.batch, share=share)
     return database, job
 
 
-async def _run(setup: _Setup) -> tuple[int, int]:
-    """One job process's run: (destroyed, failed)."""
-    database, job = await _open(setup)
+async def _run(setup: _Setup, share: tuple[int, int] = (0, 1)) -> tuple[int, int]:
+    """One job process's run (its share of the cases): (destroyed, failed)."""
+    database, job = await _open(setup, share)
     try:
         report = await job.run(AS_OF)
     finally:
@@ -115,17 +115,18 @@ async def _run(setup: _Setup) -> tuple[int, int]:
     return report.count("destroyed"), report.failed
 
 
-def _process(setup: _Setup) -> tuple[int, int]:
-    return asyncio.run(_run(setup))
+def _process(setup: _Setup, share: tuple[int, int]) -> tuple[int, int]:
+    return asyncio.run(_run(setup, share))
 
 
 async def _run_in_processes(setup: _Setup, processes: int) -> tuple[int, int]:
-    """Several job processes at once over the same cases, as on PostgreSQL's SKIP LOCKED."""
+    """Several job processes at once, each with its share of the cases, as
+    `tact retention run --workers N` runs them (PostgreSQL)."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
         done = await asyncio.gather(
-            *(loop.run_in_executor(pool, _process, setup) for _ in range(processes))
+            *(loop.run_in_executor(pool, _process, setup, (n, processes)) for n in range(processes))
         )
     return sum(d for d, _ in done), sum(f for _, f in done)
 
@@ -200,7 +201,7 @@ if __name__ == "__main__":
         "system's temporary folder",
     )
     parser.add_argument(
-        "--processes", type=int, default=1, help="job processes at once (for PostgreSQL)"
+        "--processes", type=int, default=1, help="job processes at once, as --workers (PostgreSQL)"
     )
     parser.add_argument("--profile", action="store_true", help="profile a one-process run")
     args = parser.parse_args()

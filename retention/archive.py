@@ -8,6 +8,7 @@ any copy of the bundle unreadable too, even one the store failed to delete.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -31,6 +32,9 @@ from records.models import AccessLogEntry, Case, CaseState
 from records.retention_tables import RetentionProgress, RetentionStep
 from records.vault import Vault, owner_of
 from retention.archive_store import ArchiveStore
+
+# Bundles built and handed to the store together (write_bundles).
+_PART = 250
 
 
 class BundleCheckFailed(TactError):
@@ -116,16 +120,30 @@ async def write_bundles(
     session: AsyncSession, vault: Vault, store: ArchiveStore, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str, str]]:
     """Write the batch's sealed bundles, read each back, open it and compare.
-    Returns (key, digest) by case id."""
-    plains = await bundle_documents(session, vault, case_ids)
+    Returns (key, digest) by case id.
+
+    Built a part at a time: while one part's files are written (threads waiting on the disk),
+    the next part is read and sealed. Every write has ended before this returns or raises."""
     ciphers = await vault.ciphers([("case", case_id) for case_id in case_ids])
-    sealed = {
-        case_id: ciphers[owner_of("case", case_id)].seal(
-            "archive_bundles", "content", case_id, plain.decode("utf-8")
-        )
-        for case_id, plain in plains.items()
-    }
-    store.put_many({bundle_key(case_id): data for case_id, data in sealed.items()})
+    plains: dict[uuid.UUID, bytes] = {}
+    sealed: dict[uuid.UUID, bytes] = {}
+    writing: list[asyncio.Future[None]] = []
+    try:
+        for start in range(0, len(case_ids), _PART):
+            part = await bundle_documents(session, vault, case_ids[start : start + _PART])
+            for case_id, plain in part.items():
+                cipher = ciphers[owner_of("case", case_id)]
+                sealed[case_id] = cipher.seal(
+                    "archive_bundles", "content", case_id, plain.decode("utf-8")
+                )
+            plains.update(part)
+            files = {bundle_key(case_id): sealed[case_id] for case_id in part}
+            writing.append(asyncio.ensure_future(asyncio.to_thread(store.put_many, files)))
+    finally:
+        done = await asyncio.gather(*writing, return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException):
+            raise outcome
     written = {}
     for case_id, data in sealed.items():
         key = bundle_key(case_id)

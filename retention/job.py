@@ -20,8 +20,9 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnClause, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor, ActorKind, RoleGrant
@@ -44,11 +45,19 @@ JOB_ACTOR = Actor(
     roles=frozenset({RoleGrant(Role.IG_OFFICER, None)}),
 )
 # Cases taken through a step together: one lock, one plan, one transaction and one commit
-# (with one access-log entry per case) per batch and step, instead of per case.
-BATCH = 200
+# (with one access-log entry per case) per batch and step, instead of per case. Larger
+# batches share more of the pages they write (10,000 cases on SQLite: half the bytes written
+# at 1,000 a batch than at 200).
+BATCH = 1000
 # Destructions finished together: one key-store transaction (and, on SQLite, one checkpoint
 # that erases the shredded keys from the file) per batch instead of per key.
-FINISH_BATCH = 200
+FINISH_BATCH = 1000
+# Tables a run grows, analysed on PostgreSQL as they double (`_keep_statistics`), from this
+# many cases handled.
+_GROWN_TABLES = ("access_log", "destruction_certificates", "retention_progress")
+_ANALYSE_FIRST = 1000
+# Ids per query when reading where the due cases are stored.
+_LOOKUP_CHUNK = 1000
 # The steps a hook is told about, in the order a case passes them.
 STEPS = (
     "archive.bundle_written",
@@ -92,22 +101,45 @@ class RetentionJob:
     on_start: Callable[[int], None] = lambda due: None
     on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None
     batch: int = BATCH
+    # (i, n): take only the due cases whose id is i modulo n: one of n job processes at once
+    # (`tact retention run --workers n`). By id, not by position in the list: where a row
+    # is stored moves when another process updates it. Row locks still decide.
+    share: tuple[int, int] = (0, 1)
     _destroyed: int = 0  # rows deleted since the last batch of keys was shredded
+    _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
         report = JobReport()
         await self.finish_interrupted()
         async with self.database.sessions() as session:
             due = [p.case_id async for batch in plan(session, self.policy, as_of) for p in batch]
+            due = await _in_stored_order(session, due)
             await session.rollback()
-        self.on_start(len(due))
-        for start in range(0, len(due), self.batch):
-            for outcome in await self._handle(due[start : start + self.batch], as_of):
-                report.outcomes.append(outcome)
-                self.on_outcome(outcome)
-            if self._destroyed >= FINISH_BATCH:
-                await self.finish_interrupted()
-                self._destroyed = 0
+        mine, every = self.share
+        due = [case_id for case_id in due if case_id.int % every == mine]
+        batches = [due[at : at + self.batch] for at in range(0, len(due), self.batch)]
+        self.on_start(sum(len(batch) for batch in batches))
+        # Destructions are finished in the background, one finishing at a time, while the
+        # next batch is archived: shredding keys (the key store) and deleting bundles (files)
+        # wait on other things than archiving does. Each step is recorded as before, so a
+        # run killed with a finishing half done finishes it when run again.
+        finishing: asyncio.Task[int] | None = None
+        try:
+            for number, batch in enumerate(batches, start=1):
+                for outcome in await self._handle(batch, as_of):
+                    report.outcomes.append(outcome)
+                    self.on_outcome(outcome)
+                if self._destroyed >= FINISH_BATCH:
+                    if finishing is not None:
+                        await finishing
+                    finishing = asyncio.create_task(self.finish_interrupted())
+                    self._destroyed = 0
+                await self._keep_statistics(handled=number * self.batch * every)
+        finally:
+            if finishing is not None:
+                await asyncio.wait([finishing])  # never left running, whatever happened
+        if finishing is not None:
+            finishing.result()
         await self.finish_interrupted()
         await self._erase_freed_space()
         return report
@@ -248,6 +280,19 @@ class RetentionJob:
         for unfinished_case in batch:
             self.hook(step, unfinished_case.case_id)
 
+    async def _keep_statistics(self, handled: int) -> None:
+        """On PostgreSQL, analyse the tables the run grows (the access log, the certificates,
+        the steps) each time the cases handled double. Planned without statistics of their
+        new size, their per-batch queries scan them whole: a cost that grows with the run
+        (autovacuum's analyse would come, but later than a fast run grows them; the test
+        server runs without autovacuum)."""
+        if handled < self._analyse_at or self.database.engine.dialect.name != "postgresql":
+            return
+        self._analyse_at = 2 * handled
+        async with self.database.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql(f"ANALYZE {', '.join(_GROWN_TABLES)}")
+
     async def _erase_freed_space(self) -> None:
         """After deletions: on SQLite, checkpoint the case database's write-ahead log, so old
         pages of deleted rows leave it; on PostgreSQL, VACUUM the key store's table, so a
@@ -262,6 +307,25 @@ class RetentionJob:
             async with keys.connect() as conn:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await auto.exec_driver_sql("VACUUM data_keys")
+
+
+async def _in_stored_order(session: AsyncSession, case_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The cases in the order their rows are stored (SQLite's rowid, PostgreSQL's ctid), not
+    by id: ids are random, so a batch taken by id touches a different page for nearly every
+    row it archives and deletes, in every table, and writes each of those pages (to the
+    write-ahead log and back). Rows written together, as a case and its arrangements, share
+    pages; a batch taken in stored order shares them too (10,000 cases in batches of 1,000:
+    a third fewer bytes written on SQLite)."""
+    if len(case_ids) < 2:
+        return case_ids
+    dialect = session.get_bind().dialect.name
+    position: ColumnClause[Any] = literal_column("rowid" if dialect == "sqlite" else "cases.ctid")
+    found: dict[uuid.UUID, Any] = {}
+    for start in range(0, len(case_ids), _LOOKUP_CHUNK):
+        chunk = case_ids[start : start + _LOOKUP_CHUNK]
+        rows = await session.execute(select(Case.id, position).where(Case.id.in_(chunk)))
+        found.update((case_id, at) for case_id, at in rows)
+    return sorted(found, key=found.__getitem__)
 
 
 def _checkpoint_sqlite(path: str) -> None:

@@ -1,6 +1,7 @@
 """Two `tact retention run` processes at once on PostgreSQL, over the same due cases (the
 issue's 1,000 by default, about 10 s; TACT_TEST_RETENTION_CASES sets another count): every
-case is archived and destroyed exactly once (row locks that skip rows another process has)."""
+case is archived and destroyed exactly once (row locks that skip rows another process has).
+Likewise one `tact retention run --workers 2`, which starts two such processes itself."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -76,13 +78,25 @@ async def seed(database: Database, vault: Vault, count: int) -> list[str]:
     return references
 
 
-async def run_job(env: dict[str, str]) -> list[dict[str, str]]:
+def job_env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str]:
+    cases_url, keys_url = database_urls
+    return {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "default",
+    }
+
+
+async def run_job(env: dict[str, str], *options: str) -> list[dict[str, Any]]:
     process = await asyncio.create_subprocess_exec(
         TACT,
         "retention",
         "run",
         "--as-of",
         DESTROY_DAY.isoformat(),
+        *options,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
@@ -102,14 +116,7 @@ async def test_two_processes_handle_each_due_case_once(
     if database.engine.dialect.name != "postgresql":
         pytest.skip("several job processes at once is a PostgreSQL promise")
     references = await seed(database, vault, CASES)
-    cases_url, keys_url = database_urls
-    env = {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "default",
-    }
+    env = job_env(database_urls, key_file, tmp_path)
     first, second = await asyncio.gather(run_job(env), run_job(env))
     destroyed = Counter(
         line["case"] for line in first + second if line.get("outcome") == "destroyed"
@@ -129,3 +136,57 @@ async def test_two_processes_handle_each_due_case_once(
             )
         )
     assert len(per_case) == 2 * len(references) and set(per_case.values()) == {1}
+
+
+async def test_workers_option_runs_processes_that_share_the_cases(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    # Given due cases on PostgreSQL
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("several job processes at once is a PostgreSQL promise")
+    references = await seed(database, vault, CASES)
+    env = job_env(database_urls, key_file, tmp_path)
+    # When one `tact retention run --workers 2 --batch 50` runs, as the README tells a person
+    lines = await run_job(env, "--workers", "2", "--batch", "50")
+    # Then every case is destroyed once, one line each, and the summary adds up
+    destroyed = Counter(line["case"] for line in lines if line.get("outcome") == "destroyed")
+    assert set(destroyed) == set(references) and set(destroyed.values()) == {1}
+    summaries = [line["summary"] for line in lines if "summary" in line]
+    assert summaries == [
+        {
+            "archived": 0,  # archived and destroyed in the one run: reported as destroyed
+            "destroyed": len(references),
+            "held": 0,
+            "awaiting_approval": 0,
+            "failed": 0,
+        }
+    ]
+    async with database.sessions() as session:
+        assert await session.scalar(
+            select(func.count()).select_from(DestructionCertificate)
+        ) == len(references)
+
+
+async def test_workers_option_is_refused_on_sqlite(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("the refusal is SQLite's")
+    env = job_env(database_urls, key_file, tmp_path)
+    process = await asyncio.create_subprocess_exec(
+        TACT,
+        "retention",
+        "run",
+        "--workers",
+        "2",
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 2 and out == b""
+    assert b"--workers above 1 needs PostgreSQL" in err

@@ -58,7 +58,7 @@ def _everything(database: Database, archive: Path, logs: str) -> bytes:
         stored = b"".join(p.read_bytes() for p in _sqlite_files(database))
     else:
         stored = _pg_dump(database)
-    bundles = b"".join(p.read_bytes() for p in archive.glob("*") if p.is_file())
+    bundles = b"".join(p.read_bytes() for p in archive.rglob("*") if p.is_file())  # spares too
     return stored + bundles + logs.encode("utf-8")
 
 
