@@ -231,12 +231,13 @@ async def complete(session: AsyncSession, case_ids: list[uuid.UUID], now: dt.dat
     return len(done)
 
 
-async def unfinished(session: AsyncSession, limit: int = 500) -> list[Unfinished]:
-    """Destructions whose rows are gone but whose keys or bundle may not be."""
-    rows = await session.scalars(
-        select(RetentionProgress)
-        .where(RetentionProgress.step == RetentionStep.ROWS_DELETED)
-        .order_by(RetentionProgress.case_id)
-        .limit(limit)
-    )
+async def unfinished(
+    session: AsyncSession, limit: int = 500, case_ids: list[uuid.UUID] | None = None
+) -> list[Unfinished]:
+    """Destructions whose rows are gone but whose keys or bundle may not be (of these cases
+    only, when named)."""
+    query = select(RetentionProgress).where(RetentionProgress.step == RetentionStep.ROWS_DELETED)
+    if case_ids is not None:
+        query = query.where(RetentionProgress.case_id.in_(case_ids))
+    rows = await session.scalars(query.order_by(RetentionProgress.case_id).limit(limit))
     return [Unfinished.of(row) for row in rows]

@@ -105,7 +105,8 @@ class RetentionJob:
     # (`tact retention run --workers n`). By id, not by position in the list: where a row
     # is stored moves when another process updates it. Row locks still decide.
     share: tuple[int, int] = (0, 1)
-    _destroyed: int = 0  # rows deleted since the last batch of keys was shredded
+    # Cases whose rows this run deleted since their keys and bundles were last destroyed.
+    _destroyed: list[uuid.UUID] = field(default_factory=list)
     _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
@@ -129,11 +130,11 @@ class RetentionJob:
                 for outcome in await self._handle(batch, as_of):
                     report.outcomes.append(outcome)
                     self.on_outcome(outcome)
-                if self._destroyed >= FINISH_BATCH:
+                if len(self._destroyed) >= FINISH_BATCH:
                     if finishing is not None:
                         await finishing
-                    finishing = asyncio.create_task(self.finish_interrupted())
-                    self._destroyed = 0
+                    finishing = asyncio.create_task(self._finish_own(self._destroyed))
+                    self._destroyed = []
                 await self._keep_statistics(handled=number * self.batch * every)
         finally:
             if finishing is not None:
@@ -196,7 +197,7 @@ class RetentionJob:
                 done = await self._archive(session, todo)
             else:
                 done = await self._destroy_rows(session, todo)
-                self._destroyed += len(done)
+                self._destroyed += done
         action = "archived" if archive else "destroyed"
         for planned in todo:
             ok = planned.case_id in done  # not admitted by the gate: refused, so failed
@@ -249,6 +250,19 @@ class RetentionJob:
         for case_id in admitted:
             self.hook("destroy.rows_deleted", case_id)
         return admitted
+
+    async def _finish_own(self, case_ids: list[uuid.UUID]) -> int:
+        """Finish the destructions this run started (not another process's, which that
+        process finishes; the run's last `finish_interrupted` takes whatever is left)."""
+        finished = 0
+        for start in range(0, len(case_ids), FINISH_BATCH):
+            async with self.database.sessions() as session:
+                chunk = case_ids[start : start + FINISH_BATCH]
+                pending = await unfinished(session, limit=len(chunk), case_ids=chunk)
+                await session.rollback()
+            if pending:
+                finished += await self._finish(pending)
+        return finished
 
     async def finish_interrupted(self) -> int:
         """Finish every destruction whose rows are gone (steps 2 and 3), a batch at a time."""
