@@ -64,6 +64,25 @@ async def plan(
     batch: int = 2000,
 ) -> AsyncIterator[list[Planned]]:
     """The due cases, a batch at a time, in id order (the named ones, or all)."""
+    async for due in _due(session, policy, as_of, case_ids, batch):
+        yield await _decide(session, policy, as_of, due)
+
+
+async def due_case_ids(
+    session: AsyncSession, policy: RetentionPolicy, as_of: dt.date
+) -> list[uuid.UUID]:
+    """The ids of the cases `plan` yields, in the same order, without reading their holds and
+    approvals: for the job, which decides those under each batch's lock."""
+    return [dates.case_id async for due in _due(session, policy, as_of) for dates, _ in due]
+
+
+async def _due(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    case_ids: Sequence[uuid.UUID] | None = None,
+    batch: int = 2000,
+) -> AsyncIterator[list[tuple[CaseDates, Schedule]]]:
     after: uuid.UUID | None = None
     while True:
         rows = await case_dates(session, case_ids=case_ids, after=after, limit=batch)
@@ -77,7 +96,7 @@ async def plan(
             and _is_due(dates, schedule, as_of)
         ]
         if due:
-            yield await _decide(session, policy, as_of, due)
+            yield due
         if case_ids is not None or len(rows) < batch:
             return
 

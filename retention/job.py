@@ -18,7 +18,8 @@ import datetime as dt
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Gate, Target
 from authz.operations import Operation
-from casework.retention_queue import Action, Planned, may_destroy, plan
+from casework.retention_queue import Action, Planned, due_case_ids, may_destroy, plan
 from casework.retention_schedule import RetentionPolicy
 from records.database import Database
 from records.models import Case, Role
@@ -56,6 +57,8 @@ FINISH_BATCH = 1000
 # many cases handled.
 _GROWN_TABLES = ("access_log", "destruction_certificates", "retention_progress")
 _ANALYSE_FIRST = 1000
+# The case database's page cache during a run, on SQLite (`_page_cache`).
+_RUN_CACHE_KIB = 256 * 1024
 # Ids per query when reading where the due cases are stored.
 _LOOKUP_CHUNK = 1000
 # The steps a hook is told about, in the order a case passes them.
@@ -110,11 +113,32 @@ class RetentionJob:
     _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
+        async with self._page_cache(_RUN_CACHE_KIB):
+            return await self._run(as_of)
+
+    @asynccontextmanager
+    async def _page_cache(self, kib: int) -> AsyncIterator[None]:
+        """On SQLite, a page cache as large as a batch reads and writes for the run, put back
+        afterwards (the pool holds one connection per process). With SQLite's 2 MB, a
+        100,000-case run read 32 GB of pages back from the file (4 GB with 256 MB)."""
+        engine = self.database.engine
+        if engine.dialect.name != "sqlite":
+            yield
+            return
+        async with engine.connect() as conn:
+            before = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar()
+            await conn.exec_driver_sql(f"PRAGMA cache_size = -{kib}")
+        try:
+            yield
+        finally:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+    async def _run(self, as_of: dt.date) -> JobReport:
         report = JobReport()
         await self.finish_interrupted()
         async with self.database.sessions() as session:
-            due = [p.case_id async for batch in plan(session, self.policy, as_of) for p in batch]
-            due = await _in_stored_order(session, due)
+            due = await _in_stored_order(session, await due_case_ids(session, self.policy, as_of))
             await session.rollback()
         mine, every = self.share
         due = [case_id for case_id in due if case_id.int % every == mine]
