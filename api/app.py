@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
@@ -40,6 +41,7 @@ from api.settings import Settings
 from api.time_budget import TimeBudget
 from authz.actor import Actor, ActorKind
 from authz.gate import Gate
+from records.database import LazySession
 from records.errors import Unauthenticated
 from records.models import utcnow
 from schema.context import TactContext
@@ -191,8 +193,9 @@ class _GraphQLEndpoint:
     async def _serve(self, wiring: Wiring, scope: Scope, receive: Receive, send: Send) -> None:
         # One session for the whole request: the credentials are checked in the transaction
         # the gate then commits, so a portal lookup is one transaction, not two (on SQLite,
-        # one write lock taken instead of two).
-        session = wiring.runtime.database.sessions()
+        # one write lock taken instead of two). Opened when first used: a lookup answered
+        # from caches and readers uses none (records/database.py LazySession).
+        session = cast(AsyncSession, LazySession(wiring.runtime.database.sessions))
         try:
             scope["state"][SESSION_KEY] = session
             try:
@@ -207,10 +210,7 @@ class _GraphQLEndpoint:
             scope["state"]["sessions"] = RequestSession(session)
             await self.view(scope, receive, send)
         finally:
-            # A session that holds no transaction holds no connection: a lookup answered
-            # from caches and readers never began one, and closing it would only cost time.
-            if session.in_transaction():
-                await session.close()
+            await session.close()
 
 
 class RequestSession:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event, exc, select
 from sqlalchemy.ext.asyncio import (
@@ -122,6 +123,56 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=True,
         hide_parameters=True,
     )
+
+
+class LazySession:
+    """Stands for an AsyncSession and opens it the first time it is used. A request's
+    session (api/app.py): a portal lookup answered from caches and readers never needs one,
+    and making and closing an unused session cost the ORM's set-up and tear-down on every
+    request (docs/hot-path.md).
+
+    What every request asks (is a transaction open? are there unflushed changes?) is
+    answered without opening it, and ending it when it was never opened does nothing; the
+    rest is the opened session's."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._opened: AsyncSession | None = None
+
+    def opened(self) -> AsyncSession:
+        if self._opened is None:
+            self._opened = self._sessions()
+        return self._opened
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.opened(), name)
+
+    def in_transaction(self) -> bool:
+        return self._opened is not None and self._opened.in_transaction()
+
+    @property
+    def new(self) -> Any:
+        return self._opened.new if self._opened is not None else ()
+
+    @property
+    def dirty(self) -> Any:
+        return self._opened.dirty if self._opened is not None else ()
+
+    @property
+    def deleted(self) -> Any:
+        return self._opened.deleted if self._opened is not None else ()
+
+    async def commit(self) -> None:
+        if self._opened is not None:
+            await self._opened.commit()
+
+    async def rollback(self) -> None:
+        if self._opened is not None:
+            await self._opened.rollback()
+
+    async def close(self) -> None:
+        if self._opened is not None:
+            await self._opened.close()
 
 
 @dataclass
