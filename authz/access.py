@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement
@@ -87,8 +87,7 @@ class Access:
             return [self._entry]
         base = self._entry
         return [
-            replace(
-                base,
+            base.but(
                 case_id=t.case_id or base.case_id,
                 customer_id=t.customer_id or base.customer_id,
                 service=t.service or base.service,

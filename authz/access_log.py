@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -78,6 +78,11 @@ class LogRecord:
     request_id: str | None = None
     reason_sealed: bytes | None = None
 
+    def but(self, **changes: Any) -> LogRecord:
+        """This entry with `changes`: `dataclasses.replace` without its per-field
+        introspection (the gate copies an entry several times on every access)."""
+        return LogRecord(**{**self.__dict__, **changes})
+
     def fitted(self) -> LogRecord:
         """Cut values to their columns' sizes, so an over-long request id cannot make the
         entry unwritable (and with it the operation)."""
@@ -86,7 +91,7 @@ class LogRecord:
             for name, limit in _LIMITS.items()
             if isinstance(value := getattr(self, name), str) and len(value) > limit
         }
-        return replace(self, **changes) if changes else self
+        return self.but(**changes) if changes else self
 
 
 def _encode(value: str | None) -> bytes:

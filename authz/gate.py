@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,7 +168,7 @@ class Gate:
         )
         if not known:
             not_known = ValidationFailed("service", "is not a service of this organisation")
-            await self._refuse(session, replace(entry, outcome=Outcome.NOT_FOUND), not_known)
+            await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), not_known)
         access = await self._enter(session, actor, operation, target, reason, entry)
         try:
             yield access
@@ -215,10 +215,10 @@ class Gate:
                 customer_id=target.customer_id,
             )
         except NotFound as exc:
-            await self._refuse(session, replace(entry, outcome=Outcome.NOT_FOUND), exc)
+            await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), exc)
         customer_id = facts.customer_id or target.customer_id
         if (facts.service, customer_id) != (entry.service, entry.customer_id):
-            entry = replace(entry, service=facts.service, customer_id=customer_id)
+            entry = entry.but(service=facts.service, customer_id=customer_id)
         verdict = await self._verdict(session, actor, operation, facts, reason, entry)
         if operation in _GLASS_OPERATIONS:
             fields = FieldSet.FULL
@@ -238,11 +238,11 @@ class Gate:
         role = _roles_label(actor)
         if reason is not None and len(reason) > _REASON_MAX:
             error = ValidationFailed("reason", f"must be at most {_REASON_MAX} characters")
-            await self._refuse(session, replace(entry, role=role), error)
+            await self._refuse(session, entry.but(role=role), error)
         if reason is not None and has_control_characters(reason):
             error = ValidationFailed("reason", "must not contain control characters")
-            await self._refuse(session, replace(entry, role=role), error)
-        entry = replace(entry, role=role, reason=reason)
+            await self._refuse(session, entry.but(role=role), error)
+        entry = entry.but(role=role, reason=reason)
         await self.decisions.refresh(session)
         asked = {Operation.READ_CASE if operation in _GLASS_OPERATIONS else operation}
         if operation in _GLASS_OPERATIONS and reason is not None:
@@ -284,7 +284,7 @@ class Gate:
             error = ValidationFailed(
                 "reason", f"say why, in at least {BREAK_GLASS_MIN_REASON} visible characters"
             )
-            await self._refuse(session, replace(entry, reason=None), error)
+            await self._refuse(session, entry.but(reason=None), error)
         return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict
 
     async def _ensure_independent(
@@ -358,13 +358,13 @@ class Gate:
         if entry.reason is None or self._vault is None:
             return entry
         if entry.case_id is None:
-            return replace(entry, reason=None)
+            return entry.but(reason=None)
         try:
             cipher = await self._vault.cipher("case", entry.case_id)
         except NotFound:
-            return replace(entry, reason=None)
+            return entry.but(reason=None)
         sealed = cipher.seal("access_log", "reason", entry.case_id, entry.reason)
-        return replace(entry, reason=None, reason_sealed=sealed)
+        return entry.but(reason=None, reason_sealed=sealed)
 
     async def _record_failure(self, session: AsyncSession, access: Access, exc: Exception) -> None:
         await session.rollback()
@@ -373,7 +373,7 @@ class Gate:
             outcome = Outcome.NOT_FOUND
         elif isinstance(exc, Forbidden):
             outcome = Outcome.DENIED
-        failed = replace(access.entries()[0], outcome=outcome, fields=None)
+        failed = access.entries()[0].but(outcome=outcome, fields=None)
         try:
             await self._write(session, [failed], reads_only=True)  # rolled back just above
         except Exception:
@@ -385,7 +385,7 @@ class Gate:
 
 
 def _allowed(entry: LogRecord, verdict: Verdict, fields: FieldSet) -> LogRecord:
-    return replace(entry, outcome=verdict.outcome, role=verdict.role or entry.role, fields=fields)
+    return entry.but(outcome=verdict.outcome, role=verdict.role or entry.role, fields=fields)
 
 
 def _forbidden(operation: str) -> Forbidden:
