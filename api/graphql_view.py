@@ -40,10 +40,33 @@ class GraphQLOverHTTP(GraphQL[ContextT, None]):
             return
         request = Request(scope, receive)
         try:
-            response = await self.run(request)
+            response = await self._run_planned(request) or await self.run(request)
         except (HTTPException, BadRequest) as refused:
             response = refusal(refused, request_id_from(scope))
         await response(scope, receive, send)
+
+    async def _run_planned(self, request: Request) -> Response | None:
+        """A POSTed registered document with a plan (schema/persisted.py), answered as `run`
+        answers a POST, without its general machinery (subscriptions, streaming, batches,
+        the IDE), none of which a plan's answer needs; None for anything else, which `run`
+        answers. Why: docs/hot-path.md."""
+        if request.method != "POST":
+            return None
+        data = await self.parse_http_body(self.request_adapter_class(request))
+        document = self.schema.documents.by_text(data.query)
+        if document is None or document.plan is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await self.schema.execute_planned(
+            data.query, data.variables, context, data.operation_name
+        )
+        if result is None:
+            return None
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data, sub_response)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method != "POST":

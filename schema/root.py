@@ -82,35 +82,32 @@ class TactSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        planned = await self.execute_planned(query, variable_values, context_value, operation_name)
+        if planned is not None:
+            return planned
         if getattr(context_value, "registered_only", False) and not self.documents.by_text(query):
             return unregistered(context_value)
-        result = await self._planned(query, variable_values, context_value, operation_name)
-        if result is None:
-            result = await super().execute(
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
-            )
-        if result.errors:
-            raise_if_unavailable(result.errors)  # the edge answers 503 (api/faults.py)
-            concealed = None
-            if self.type_names is not None:
-                concealed = Concealment.of(query, self.type_names)
-            result.errors = present_all(result.errors, self.one_of, context_value, concealed)
-        return result
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        return self._presented(result, query, context_value)
 
-    async def _planned(
+    async def execute_planned(
         self,
         query: str | None,
         variables: dict[str, Any] | None,
         context: Any,
         operation_name: str | None,
     ) -> ExecutionResult | None:
-        """A registered document with a plan runs on it (schema/persisted.py)."""
+        """A registered document with a plan, run on it (schema/persisted.py); None when the
+        document has no plan, or its variables do not coerce (full execution then runs it
+        and words the error)."""
         document = self.documents.by_text(query)
         if document is None or document.plan is None:
             return None
@@ -118,8 +115,22 @@ class TactSchema(strawberry.Schema):
         if operation_name is not None and (named is None or named.value != operation_name):
             return None
         result = await document.plan.run(self, variables, context)
-        if result is not None and result.errors:
+        if result is None:
+            return None
+        if result.errors:
             log_errors(result.errors, context)
+        return self._presented(result, query, context)
+
+    def _presented(
+        self, result: ExecutionResult, query: str | None, context: Any
+    ) -> ExecutionResult:
+        """`result` with its errors as Tact shows them (schema/errors.py)."""
+        if result.errors:
+            raise_if_unavailable(result.errors)  # the edge answers 503 (api/faults.py)
+            concealed = None
+            if self.type_names is not None:
+                concealed = Concealment.of(query, self.type_names)
+            result.errors = present_all(result.errors, self.one_of, context, concealed)
         return result
 
     def process_errors(
