@@ -57,8 +57,9 @@ FINISH_BATCH = 1000
 # many cases handled.
 _GROWN_TABLES = ("access_log", "destruction_certificates", "retention_progress")
 _ANALYSE_FIRST = 1000
-# The case database's page cache during a run, on SQLite (`_page_cache`).
-_RUN_CACHE_KIB = 256 * 1024
+# The case database's settings during a run, on SQLite (`_sqlite_settings_for_run`): a
+# 256 MB page cache, a checkpoint every 20,000 pages (80 MB).
+_RUN_PRAGMAS = {"cache_size": -256 * 1024, "wal_autocheckpoint": 20_000}
 # Ids per query when reading where the due cases are stored.
 _LOOKUP_CHUNK = 1000
 # The steps a hook is told about, in the order a case passes them.
@@ -113,26 +114,34 @@ class RetentionJob:
     _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
-        async with self._page_cache(_RUN_CACHE_KIB):
+        async with self._sqlite_settings_for_run():
             return await self._run(as_of)
 
     @asynccontextmanager
-    async def _page_cache(self, kib: int) -> AsyncIterator[None]:
-        """On SQLite, a page cache as large as a batch reads and writes for the run, put back
-        afterwards (the pool holds one connection per process). With SQLite's 2 MB, a
-        100,000-case run read 32 GB of pages back from the file (4 GB with 256 MB)."""
+    async def _sqlite_settings_for_run(self) -> AsyncIterator[None]:
+        """On SQLite, for the run, then put back (the pool holds one connection per process):
+        a page cache as large as the batches read and write (with SQLite's 2 MB, a
+        100,000-case run read 32 GB of pages back from the file; 4 GB with 256 MB), and a
+        checkpoint of the write-ahead log every 80 MB instead of 4 MB, so a page that
+        consecutive batches change is copied back to the file once, not once per batch (at
+        40,000 cases, 3.2 GB written instead of 5.6 GB, and 8 % less time)."""
         engine = self.database.engine
         if engine.dialect.name != "sqlite":
             yield
             return
         async with engine.connect() as conn:
-            before = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar()
-            await conn.exec_driver_sql(f"PRAGMA cache_size = -{kib}")
+            before = {
+                name: int((await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one())
+                for name in _RUN_PRAGMAS
+            }
+            for name, value in _RUN_PRAGMAS.items():
+                await conn.exec_driver_sql(f"PRAGMA {name} = {value}")
         try:
             yield
         finally:
             async with engine.connect() as conn:
-                await conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+                for name, was in before.items():
+                    await conn.exec_driver_sql(f"PRAGMA {name} = {was}")
 
     async def _run(self, as_of: dt.date) -> JobReport:
         report = JobReport()
