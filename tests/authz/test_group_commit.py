@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from authz.access_log import LogRecord
@@ -16,6 +17,7 @@ from authz.audit_signing import CheckpointSigner
 from authz.group_commit import AccessLogUnavailable, GroupCommit
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
+from authz.witness import FolderWitness
 from records.database import Database
 from records.models import AccessLogEntry
 from tests.authz.log_faults import refusing_log_commits
@@ -86,6 +88,27 @@ async def test_a_failed_commit_fails_every_caller_in_it_and_writes_nothing(
     assert batches and not any(ok for _, ok in batches)
     # The writer is not stuck: once the database accepts entries again, so does it.
     assert await writer.append([record(99)]) == [1]
+
+
+async def test_a_groups_checkpoints_reach_the_witness_once_committed(
+    database: Database, tmp_path: Path
+) -> None:
+    witness = FolderWitness(tmp_path / "witness")
+    signer = CheckpointSigner(Ed25519PrivateKey.generate(), witness)
+    writer = GroupCommit(database.writer, signer=signer, checkpoint_every=10, clock=Clock())
+
+    await asyncio.gather(*(writer.append([record(n)]) for n in range(25)))
+    async with refusing_log_commits(database.engine):
+        failed = await asyncio.gather(
+            *(writer.append([record(n)]) for n in range(25, 40)), return_exceptions=True
+        )
+
+    assert all(isinstance(r, AccessLogUnavailable) for r in failed)
+    # The two checkpoints of the committed batches, and none of the batch that failed.
+    assert [c.seq for c in witness.checkpoints()] == [10, 20]
+    async with database.sessions() as session:
+        report = await verify(session, signer)
+    assert report.ok and report.checkpoints == 2, report.describe()
 
 
 @pytest.mark.slow
