@@ -163,7 +163,7 @@ class RetentionJob:
                 for outcome in await self._handle(batch, as_of):
                     report.outcomes.append(outcome)
                     self.on_outcome(outcome)
-                if len(self._destroyed) >= FINISH_BATCH:
+                if len(self._destroyed) >= self.batch:
                     if finishing is not None:
                         await finishing
                     finishing = asyncio.create_task(self._finish_own(self._destroyed))
@@ -294,7 +294,7 @@ class RetentionJob:
                 pending = await unfinished(session, limit=len(chunk), case_ids=chunk)
                 await session.rollback()
             if pending:
-                finished += await self._finish(pending)
+                finished += await self._finish(pending, steps="destroy.background")
         return finished
 
     async def finish_interrupted(self) -> int:
@@ -308,19 +308,21 @@ class RetentionJob:
                 return finished
             finished += await self._finish(pending)
 
-    async def _finish(self, batch: list[Unfinished]) -> int:
+    async def _finish(self, batch: list[Unfinished], steps: str = "destroy") -> int:
         """Shred the keys and delete the bundles of a batch, then complete their certificates
         in one transaction. Shredding and deleting twice is harmless, so a batch interrupted
-        anywhere is simply done again."""
+        anywhere is simply done again. The steps are told to the hook as `steps` + ".case_
+        key_shredded" and so on: "destroy.background" while the next batch goes on, so a
+        crash test can stop the job there."""
         keys: list[tuple[OwnerKind, uuid.UUID]] = [("case", u.case_id) for u in batch]
         keys += [("customer", u.customer_id) for u in batch if u.customer_id is not None]
         await self.vault.shred_many(keys)
-        self._tell("destroy.case_key_shredded", batch)
+        self._tell(f"{steps}.case_key_shredded", batch)
         self.store.delete_many(u.bundle_key for u in batch if u.bundle_key is not None)
-        self._tell("destroy.bundle_deleted", batch)
+        self._tell(f"{steps}.bundle_deleted", batch)
         async with self.database.sessions() as session, session.begin():
             done = await complete(session, [u.case_id for u in batch], self.clock())
-        self._tell("destroy.completed", batch)
+        self._tell(f"{steps}.completed", batch)
         return done
 
     def _tell(self, step: str, batch: list[Unfinished]) -> None:

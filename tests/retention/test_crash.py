@@ -42,7 +42,7 @@ async def tact_killed_at(env: dict[str, str], step: str, day: dt.date) -> int:
         "--as-of",
         day.isoformat(),
         "--batch",
-        "2",  # three cases: a batch of two moves together, then the third alone
+        "2",  # a batch of two moves together; a batch's destructions finish in the background
         env={**os.environ, **env, "TACT_RETENTION_KILL_AT": step},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
@@ -128,6 +128,67 @@ async def test_killed_at_every_step_and_run_again_it_converges(
         assert list((tmp_path / "data" / "archive").glob("*.bundle")) == []
         async with database.sessions() as session:
             verified = await verify(session, runtime.gate.signer)
+        assert verified.ok, verified.describe()
+    finally:
+        await runtime.close()
+
+
+async def test_killed_while_a_batch_is_finished_in_the_background_it_converges(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    """Seven archived cases due for destruction, batches of two: a batch's destructions are
+    finished (keys shredded, bundles deleted, certificates completed) in the background
+    while the next batch goes on, and the job is killed at each of those steps there (a
+    real kill -9; each run kills at the first background finishing it reaches). After each
+    kill every case is intact, archived or destroyed with a certificate; run again, all are
+    destroyed once, keys and bundles gone, certificates complete, and the log verifies."""
+    world = await build_world(database, NOW)
+    for _ in range(7):
+        await add_case(database, vault, world, ends_on=[ENDS])
+    cases_url, keys_url = database_urls
+    env = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "default",
+    }
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=cases_url,
+        keystore_url=keys_url,
+        key_file=key_file,
+        profile="default",
+    )
+    runtime = await Runtime.start(settings)
+    try:
+        assert (await _run(runtime, ENDS, tty=False)).failed == 0
+        await _request_approvals(runtime, "ig.one", DESTROY_DAY)
+        await _approve(runtime, "ig.two", DESTROY_DAY)
+
+        destroyed = 0
+        for step in ("case_key_shredded", "bundle_deleted", "completed"):
+            killed = await tact_killed_at(env, f"destroy.background.{step}", DESTROY_DAY)
+            assert killed == -signal.SIGKILL, step  # it reached a background finishing
+            after_kill = await positions(database, world.references)  # asserts certificates
+            now_destroyed = list(after_kill.values()).count("destroyed")
+            assert destroyed < now_destroyed  # each run destroyed a batch before its kill
+            destroyed = now_destroyed
+
+        report = await _run(runtime, DESTROY_DAY, tty=False)
+        assert report.failed == 0
+        assert set((await positions(database, world.references)).values()) == {"destroyed"}
+        async with database.sessions() as session:
+            certificates = list(await session.scalars(select(DestructionCertificate)))
+            assert await session.scalar(select(RetentionProgress.case_id)) is None
+            verified = await verify(session, runtime.gate.signer)
+        assert len(certificates) == 7
+        assert all(c.completed_at is not None and c.keys_shredded == 2 for c in certificates)
+        assert list((tmp_path / "data" / "archive").glob("*.bundle")) == []
         assert verified.ok, verified.describe()
     finally:
         await runtime.close()
