@@ -25,20 +25,19 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from api.admin_mount import mount_admin
 from api.authentication import Authenticator, unauthenticated_response
+from api.edge import Edge
 from api.faults import SESSION_KEY, serve_guarded
 from api.graphql_view import GraphQLOverHTTP
-from api.logging import RequestLog, configure_logging, request_id_from
+from api.logging import configure_logging, request_id_from
 from api.metrics import install as install_metrics
 from api.metrics import metrics_routes
-from api.rate_limits import Monotonic, RateLimiter, RateLimits, client_address
+from api.rate_limits import Monotonic, RateLimiter, client_address
 from api.runtime import Runtime
-from api.security_headers import SecurityHeaders, cors
 from api.settings import Settings
-from api.time_budget import TimeBudget
 from authz.actor import Actor, ActorKind
 from authz.gate import Gate
 from records.database import LazySession
@@ -237,61 +236,6 @@ class RequestSession:
                     await self._session.rollback()
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """Pure ASGI middleware: 413 for a request body over `max_bytes`, by its Content-Length
-    or, for a chunked body, as soon as the bytes read pass the limit."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {
-                "error": "PAYLOAD_TOO_LARGE",
-                "message": f"the request body is larger than {self.max_bytes} bytes",
-            },
-            status_code=413,
-        )
-        await response(scope, receive, send)
-
-
 def _health_routes(parts: _Parts) -> list[Route]:
     async def healthz(_request: Request) -> Response:
         # The process is up and serving: no I/O, so a slow database never fails liveness.
@@ -327,20 +271,26 @@ def create_app(
     schema = build_schema(introspection=settings.introspection)
     limiter = RateLimiter(settings, rate_clock)
     view = _View(schema, parts, clock, graphiql=settings.graphiql, limiter=limiter)
+    endpoint = _GraphQLEndpoint(view, parts, clock)
+    edge = Middleware(
+        Edge,
+        limiter=limiter,
+        known_paths=ROUTE_PATHS,
+        api_paths=ROUTE_PATHS,
+        guarded_paths=[GRAPHQL_PATH],
+        budget_seconds=settings.request_timeout_seconds,
+        max_body_bytes=max_body_bytes,
+        hsts=not settings.development,
+        cors_origins=settings.cors_origins,
+        direct={GRAPHQL_PATH: endpoint},  # the portal's hot path: past the router
+    )
     app = Starlette(
         routes=[
-            Route(GRAPHQL_PATH, _GraphQLEndpoint(view, parts, clock), methods=["GET", "POST"]),
+            Route(GRAPHQL_PATH, endpoint, methods=["GET", "POST"]),
             *_health_routes(parts),
             *metrics_routes(settings.metrics),
         ],
-        middleware=[
-            Middleware(RequestLog, known_paths=ROUTE_PATHS),
-            Middleware(SecurityHeaders, api_paths=ROUTE_PATHS, hsts=not settings.development),
-            *cors(settings.cors_origins),
-            Middleware(RateLimits, limiter=limiter, paths=[GRAPHQL_PATH]),
-            Middleware(BodyLimit, max_bytes=max_body_bytes),
-            Middleware(TimeBudget, seconds=settings.request_timeout_seconds, paths=[GRAPHQL_PATH]),
-        ],
+        middleware=[edge],
         lifespan=parts.lifespan,
     )
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from api.edge import exchange_of
 from api.runtime import Runtime
 from authz.group_commit import AccessLogUnavailable
 from records.database import is_unavailable, wrote_anything
@@ -45,7 +46,7 @@ def unavailable_response(request_id: str | None, reason: str) -> JSONResponse:
 
 async def _read_body(receive: Receive) -> list[Message]:
     """The request's messages, kept so a retry can read them again (the body is bounded by
-    the BodyLimit middleware in front)."""
+    the edge in front, api/edge.py)."""
     messages: list[Message] = []
     while True:
         message = await receive()
@@ -81,19 +82,13 @@ async def serve_guarded(
         await unavailable_response(request_id, problem)(scope, receive, send)
         return
     body = await _read_body(receive)
+    exchange = exchange_of(scope)
     for attempt in (1, 2):
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await serve(_replay(body, receive), tracking_send)
+            await serve(_replay(body, receive), send)
             return
         except Exception as error:
-            if started or not is_fault(error):
+            if exchange.started or not is_fault(error):
                 raise
             session = scope["state"].pop(SESSION_KEY, None)
             retry = attempt == 1 and is_unavailable(error)

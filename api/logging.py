@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line on stderr, and one line per HTTP request.
+"""Structured logs: one JSON object per line on stderr, and the line of each HTTP request
+(written by the edge, api/edge.py).
 
 Nothing here writes a request body, a query's variables, a header value or an exception's
 message (third-party messages can quote data); exceptions are logged as their type and stack
@@ -20,11 +21,10 @@ from types import TracebackType
 from typing import Any
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from records.errors import TactError
 
-REQUEST_ID_HEADER = "x-request-id"
 # Sane incoming ids only: a load balancer's or a caller's correlation id fits; anything that
 # could smuggle text into logs or the access log does not, and is replaced.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -81,7 +81,7 @@ def _libraries_at_warning(record: logging.LogRecord) -> bool:
 
 def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for Tact, uvicorn and everything else. uvicorn's own access log
-    is switched off: RequestLog below writes the one line per request. Libraries are kept at
+    is switched off: the edge (api/edge.py) writes the one line per request. Libraries are kept at
     WARNING whatever `level` says; Tact's and uvicorn's own lines follow `level`."""
     # What no line here shows, not gathered for every record (the logging HOWTO's
     # "Optimization"): the caller's file and line, and thread and process details.
@@ -106,7 +106,7 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 def request_id_from(scope: Scope) -> str:
-    """The request id RequestLog put in the scope (made here if it did not run)."""
+    """The request id the edge put in the scope (made here if it did not run)."""
     state = scope.setdefault("state", {})
     request_id = state.get("request_id")
     if request_id is None:
@@ -114,66 +114,39 @@ def request_id_from(scope: Scope) -> str:
     return str(request_id)
 
 
-class RequestLog:
-    """Pure ASGI middleware: takes a sane X-Request-ID or makes one, echoes it on the
-    response, and logs one line per request. Only the paths in `known_paths` are logged as
-    sent; any other path could carry personal data typed into a URL, so it logs as "other"."""
-
-    def __init__(self, app: ASGIApp, known_paths: Collection[str]) -> None:
-        self.app = app
-        self.known_paths = frozenset(known_paths)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = self._request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
-        echoed = (REQUEST_ID_HEADER.encode(), request_id.encode())
-        status = 0
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), echoed]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            if status:
-                raise
-            # Whatever escaped is still a JSON answer with the request id, not plain text.
-            request_log.error("unhandled error", exc_info=True, extra={"request_id": request_id})
-            await _internal_error(request_id)(scope, receive, send_with_id)
-        finally:
-            path = scope["path"]
-            request_log.info(
-                "request",
-                extra={
-                    "event": "request",
-                    "method": scope["method"],
-                    "path": path if path in self.known_paths else "other",
-                    "status": status or 500,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request_id,
-                },
-            )
-
-    @staticmethod
-    def _request_id(scope: Scope) -> str:
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                text: str = value.decode("latin-1")
-                if _SANE_REQUEST_ID.fullmatch(text):
-                    return text
-                break
-        return secrets.token_hex(16)
+def request_id_of(scope: Scope) -> str:
+    """The request's sane X-Request-ID, or a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text: str = value.decode("latin-1")
+            if _SANE_REQUEST_ID.fullmatch(text):
+                return text
+            break
+    return secrets.token_hex(16)
 
 
-def _internal_error(request_id: str) -> JSONResponse:
+def log_request(
+    scope: Scope, status: int, started_at: float, request_id: str, known_paths: Collection[str]
+) -> None:
+    """The request's one log line. Paths are logged as sent only when they are known routes:
+    any other path could carry personal data typed into a URL, so it logs as "other"."""
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    path = scope["path"]
+    request_log.info(
+        "request",
+        extra={
+            "event": "request",
+            "method": scope["method"],
+            "path": path if path in known_paths else "other",
+            "status": status or 500,
+            "duration_ms": round((time.perf_counter() - started_at) * 1000, 2),
+            "request_id": request_id,
+        },
+    )
+
+
+def internal_error(request_id: str) -> JSONResponse:
     error = {
         "message": "Internal error.",
         "extensions": {"code": "INTERNAL", "requestId": request_id},

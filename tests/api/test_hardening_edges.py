@@ -235,3 +235,26 @@ async def test_origins_in_the_allow_list_and_only_they_may_call() -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://portal.example.gov.uk"
     assert other.status_code == 400
     assert "access-control-allow-origin" not in other.headers
+
+
+async def test_a_browser_on_an_allowed_origin_can_read_a_refusal_and_its_preflights_are_free() -> (
+    None
+):
+    # The edge answers rate limits inside CORS: a 429 a browser cannot read would look like a
+    # network failure to the caller's page. Preflights are answered before any limit.
+    origin = {"Origin": "https://portal.example.gov.uk"}
+    async with bare_app(
+        cors_origins=[origin["Origin"]], rate_limit_per_minute=60, rate_limit_burst=1
+    ) as http:
+        preflights = [
+            await http.options("/graphql", headers={**origin, **PREFLIGHT}) for _ in range(3)
+        ]
+        first = await http.post("/graphql", json={"query": "{ __typename }"}, headers=origin)
+        refused = await http.post("/graphql", json={"query": "{ __typename }"}, headers=origin)
+
+    assert [r.status_code for r in preflights] == [200, 200, 200]
+    assert all("x-request-id" in r.headers for r in preflights)
+    assert first.status_code != 429
+    assert refused_for(refused) == "1"
+    assert refused.headers["access-control-allow-origin"] == origin["Origin"]
+    assert refused.headers["x-content-type-options"] == "nosniff"

@@ -14,8 +14,10 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from starlette.types import Receive, Scope, Send
 
-from api.logging import RequestLog
+from api.edge import Edge
+from api.rate_limits import RateLimiter
 from api.runtime import Runtime
+from api.settings import Settings
 from schema.root import build_schema
 from tests.api.test_app import log_count
 
@@ -266,7 +268,17 @@ async def test_an_escaped_exception_is_a_json_500_with_the_request_id() -> None:
     async def broken(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("alex.demo@example.org")
 
-    app = RequestLog(broken, known_paths=["/graphql"])
+    app = Edge(
+        broken,
+        limiter=RateLimiter(Settings()),
+        known_paths=["/graphql"],
+        api_paths=["/graphql"],
+        guarded_paths=["/graphql"],
+        budget_seconds=10,
+        max_body_bytes=1024,
+        hsts=True,
+        cors_origins=[],
+    )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as http:
         response = await http.post("/graphql", json={"query": "{ __typename }"})
