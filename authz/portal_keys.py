@@ -13,6 +13,7 @@ the remembered expiry time, and a revocation takes effect within the cache's bou
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -20,6 +21,7 @@ import re
 import secrets
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -166,6 +168,9 @@ class PortalKeyCache:
         self.seconds = seconds
         self._size = size
         self._accepted: OrderedDict[bytes, _Accepted] = OrderedDict()
+        # Checks of a key running now: a busy portal's key goes stale under every request in
+        # flight at once, and one query answers them all.
+        self._checking: dict[bytes, asyncio.Future[_Accepted | None]] = {}
 
     def get(self, digest: bytes, now: dt.datetime) -> _Accepted | None:
         known = self._accepted.get(digest)
@@ -177,7 +182,28 @@ class PortalKeyCache:
             return None
         return known
 
-    def put(self, digest: bytes, accepted: _Accepted) -> None:
+    async def check(self, digest: bytes, query: Callable[[], Awaitable[_Accepted]]) -> _Accepted:
+        """The key accepted by `query`, or by the same key's check that another request is
+        running now. A check that refused the key or failed answers nobody else: each
+        waiting request then runs its own, so its refusal or error is its own."""
+        running = self._checking.get(digest) if self.seconds > 0 else None
+        if running is not None:
+            shared = await asyncio.shield(running)
+            if shared is not None:
+                return shared
+        outcome: asyncio.Future[_Accepted | None] = asyncio.get_running_loop().create_future()
+        self._checking[digest] = outcome
+        accepted: _Accepted | None = None
+        try:
+            accepted = await query()
+            self._put(digest, accepted)
+            return accepted
+        finally:
+            outcome.set_result(accepted)
+            if self._checking.get(digest) is outcome:
+                del self._checking[digest]
+
+    def _put(self, digest: bytes, accepted: _Accepted) -> None:
         if self.seconds <= 0:
             return
         self._accepted[digest] = accepted
@@ -203,10 +229,19 @@ async def authenticate_portal_key(
     prefix = match.group(1)
     digest = _digest(match.group(0))
     known = cache.get(digest, now) if cache is not None else None
-    if known is not None:
-        if known.expires_at is not None and known.expires_at <= now:
-            raise _refuse("expired", prefix)
-        return known.actor
+    if known is None:
+
+        async def query() -> _Accepted:
+            return await _check(session, prefix, digest, now)
+
+        known = await cache.check(digest, query) if cache is not None else await query()
+    if known.expires_at is not None and known.expires_at <= now:
+        raise _refuse("expired", prefix)
+    return known.actor
+
+
+async def _check(session: AsyncSession, prefix: str, digest: bytes, now: dt.datetime) -> _Accepted:
+    """The key's row, read and compared: accepted, or Unauthenticated."""
     row = (
         await session.execute(
             select(
@@ -225,14 +260,10 @@ async def authenticate_portal_key(
     if row.revoked_at is not None:
         raise _refuse("revoked", prefix)
     expires_at = as_utc(row.expires_at) if row.expires_at is not None else None
-    if expires_at is not None and expires_at <= now:
-        raise _refuse("expired", prefix)
     actor = Actor(
         kind=ActorKind.PORTAL,
         label=f"portal:{prefix}",
         roles=frozenset(RoleGrant(Role.PORTAL, slug) for slug in row.services),
         portal_key_id=row.id,
     )
-    if cache is not None:
-        cache.put(digest, _Accepted(actor, expires_at, now))
-    return actor
+    return _Accepted(actor, expires_at, now)

@@ -4,6 +4,7 @@ its expiry, whatever the cache holds. Time comes from the caller's clock: no sle
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -88,3 +89,39 @@ async def test_a_wrong_secret_is_never_taken_from_the_cache(services: Database) 
     forged = issued.key[:-4] + ("AAAA" if not issued.key.endswith("AAAA") else "BBBB")
     with pytest.raises(Unauthenticated):
         await _authenticate(services, forged, NOW, cache)
+
+
+async def test_requests_that_find_a_key_stale_together_share_one_query(
+    services: Database,  # noqa: F811
+) -> None:
+    issued = await issue(services, ["housing"])
+    cache = PortalKeyCache(seconds=BOUND.total_seconds())
+    first = await _authenticate(services, issued.key, NOW, cache)
+    seen = _count_statements(services)
+
+    # Sixteen requests in flight when the bound passes, each with its own session.
+    actors = await asyncio.gather(
+        *(_authenticate(services, issued.key, NOW + BOUND, cache) for _ in range(16))
+    )
+
+    assert actors == [first] * 16
+    assert len([s for s in seen if "portal_keys" in s]) == 1
+
+
+async def test_a_refusal_is_not_shared_each_waiting_request_checks_for_itself(
+    services: Database,  # noqa: F811
+) -> None:
+    issued = await issue(services, ["housing"])
+    cache = PortalKeyCache(seconds=BOUND.total_seconds())
+    await _authenticate(services, issued.key, NOW, cache)
+    async with services.sessions() as session, session.begin():
+        await revoke_portal_key(session, issued.prefix, NOW)
+    seen = _count_statements(services)
+
+    outcomes = await asyncio.gather(
+        *(_authenticate(services, issued.key, NOW + BOUND, cache) for _ in range(3)),
+        return_exceptions=True,
+    )
+
+    assert all(isinstance(o, Unauthenticated) for o in outcomes)
+    assert len([s for s in seen if "portal_keys" in s]) == 3
