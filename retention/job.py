@@ -37,6 +37,7 @@ from records.vault import OwnerKind, Vault
 from retention.archive import mark_archived, write_bundles
 from retention.archive_store import ArchiveStore
 from retention.destroy import Unfinished, complete, delete_rows, unfinished
+from retention.gc_settings import fewer_collections
 
 log = logging.getLogger("tact.retention")
 
@@ -114,8 +115,9 @@ class RetentionJob:
     _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
-        async with self._sqlite_settings_for_run():
-            return await self._run(as_of)
+        with fewer_collections():
+            async with self._sqlite_settings_for_run():
+                return await self._run(as_of)
 
     @asynccontextmanager
     async def _sqlite_settings_for_run(self) -> AsyncIterator[None]:
