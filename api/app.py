@@ -146,9 +146,15 @@ class _View(GraphQLOverHTTP[TactContext]):
         self._limiter = limiter or RateLimiter(parts.settings)
 
     async def get_context(self, request: Request, response: Response) -> TactContext:  # type: ignore[override]
+        return self._context(request.scope)
+
+    async def planned_context(self, request: Request) -> TactContext:
+        return self._context(request.scope)
+
+    def _context(self, scope: Scope) -> TactContext:
         wiring = self._parts.wiring
         assert wiring is not None  # the endpoint awaited ready() first
-        state = request.scope["state"]
+        state = scope["state"]
         actor: Actor | None = state.get("actor")
         return TactContext(
             actor=actor,
@@ -159,7 +165,7 @@ class _View(GraphQLOverHTTP[TactContext]):
             gate=wiring.gate,
             clock=self._clock,
             profile=wiring.runtime.profile,
-            spend=self._spender(actor, request.scope),
+            spend=self._spender(actor, scope),
             registered_only=self._parts.settings.portal_registered_documents_only
             and actor is not None
             and actor.kind is ActorKind.PORTAL,

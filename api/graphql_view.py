@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 
 from api.graphql_http import (
@@ -48,25 +48,40 @@ class GraphQLOverHTTP(GraphQL[ContextT, None]):
     async def _run_planned(self, request: Request) -> Response | None:
         """A POSTed registered document with a plan (schema/persisted.py), answered as `run`
         answers a POST, without its general machinery (subscriptions, streaming, batches,
-        the IDE), none of which a plan's answer needs; None for anything else, which `run`
-        answers. Why: docs/hot-path.md."""
+        the IDE, a sub-response to merge), none of which a plan's answer needs; None for
+        anything else, which `run` answers. The same status, media type and bytes as `run`
+        (tests/api/test_persisted_documents.py). Why: docs/hot-path.md."""
         if request.method != "POST":
             return None
-        data = await self.parse_http_body(self.request_adapter_class(request))
+        headers = request.headers
+        if JSON not in headers.get("content-type", ""):
+            raise BadRequest("send the request as application/json", status=415)
+        data = read_request(await request.body(), self._registered)
         document = self.schema.documents.by_text(data.query)
         if document is None or document.plan is None:
             return None
-        sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, response=sub_response)
+        context = await self.planned_context(request)
         result = await self.schema.execute_planned(
             data.query, data.variables, context, data.operation_name
         )
         if result is None:
             return None
-        response_data = await self.process_result(request, result)
+        media_type = preferred_media_type(headers.get("accept", ""))
+        shown = process_result(result)
+        status, extra = 200, {}
+        if media_type == GRAPHQL_RESPONSE and is_request_error(result):
+            shown.pop("data", None)
+            status = 400
+        if (waiting := rate_limited(result)) is not None:
+            status, extra = 429, {"Retry-After": str(waiting)}
         if result.errors:
-            self._handle_errors(result.errors, response_data)
-        return self.create_response(response_data, sub_response)
+            self._handle_errors(result.errors, shown)
+        return Response(self.encode_json(shown), status, extra, media_type)
+
+    async def planned_context(self, request: Request) -> ContextT:
+        """The context a plan runs with; a plan's answer sets no headers of its own, so no
+        sub-response is made for it."""
+        return await self.get_context(request, response=await self.get_sub_response(request))
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method != "POST":

@@ -17,6 +17,7 @@ from api.runtime import Runtime
 from api.security_headers import API_POLICY, GRAPHIQL_POLICY
 from api.settings import Settings
 from records.database import Database
+from schema.persisted import id_of
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, REFERENCE, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask
@@ -110,6 +111,25 @@ async def test_lookups_by_email_or_phone_have_a_stricter_limit(
     assert refused_for(second) == "1"
     assert second.json()["errors"][0]["extensions"]["retryAfter"] == 1
     assert by_reference.json()["data"]["restrictionStatus"]["restricted"] is True
+
+
+async def test_a_portal_sending_the_registered_document_meets_the_same_lookup_limit(
+    http_limited: tuple[httpx.AsyncClient, Ticker, PortalWorld],
+) -> None:
+    # The registered document runs on its plan (schema/persisted.py), not through strawberry's
+    # view: the limit inside the resolver must still answer 429 with Retry-After.
+    http, _ticker, world = http_limited
+    body = {
+        "documentId": id_of("RestrictionStatus"),
+        "variables": {"lookup": {"email": EMAIL}, "service": "housing"},
+    }
+
+    first = await http.post("/graphql", json=body, headers=api_key(world.housing_key))
+    second = await http.post("/graphql", json=body, headers=api_key(world.housing_key))
+
+    assert first.json()["data"]["restrictionStatus"]["restricted"] is True
+    assert refused_for(second) == "1"
+    assert "data" in second.json()
 
 
 async def test_failed_authentication_is_limited_per_client_address(

@@ -93,6 +93,7 @@ async def test_a_document_sent_by_id_answers_as_full_execution_does(
 
     assert by_id.status_code == in_full.status_code
     assert by_id.headers["content-type"] == in_full.headers["content-type"]
+    assert by_id.headers.get("retry-after") == in_full.headers.get("retry-after")
     assert by_id.content == in_full.content
 
 
