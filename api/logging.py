@@ -51,12 +51,31 @@ def _describe(exc_info: tuple[type[BaseException], BaseException, TracebackType 
     return described
 
 
+# One encoder for every line: json.dumps with options of its own builds a new one per call.
+_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
+
+
 class JsonFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond; the text up to the second is made once per
+        second (a busy server writes hundreds of lines in each)."""
+        second = int(created)
+        micro = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        if second != self._second:
+            text = dt.datetime.fromtimestamp(second, dt.UTC).isoformat()
+            self._second, self._second_text = second, text.removesuffix("+00:00")
+        return f"{self._second_text}.{micro // 1000:03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": self._time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -66,7 +85,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = _describe(record.exc_info)
-        return json.dumps(entry, default=str, separators=(",", ":"))
+        return _ENCODER.encode(entry)
 
 
 # Loggers that speak at `level`; every other library speaks at WARNING and above only (Casbin

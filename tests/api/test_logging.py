@@ -3,11 +3,14 @@ id; never a body, a variable or personal data, even when a request fails."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.logging import JsonFormatter
 from api.runtime import Runtime
@@ -102,3 +105,20 @@ def test_an_exception_is_logged_as_its_type_and_frames_only() -> None:
     assert line["exception"]["type"] == "ValueError"
     assert any("test_logging.py" in frame for frame in line["exception"]["frames"])
     assert "alex.demo" not in json.dumps(line)
+
+
+# One formatter writes many lines a second, with times in order and out of it (threads).
+_FORMATTER = JsonFormatter()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_a_line_s_time_reads_as_datetime_writes_it(created: float) -> None:
+    record = logging.LogRecord("tact.test", logging.INFO, "", 0, "m", None, None)
+    record.created = created
+
+    line = json.loads(_FORMATTER.format(record))
+
+    assert line["time"] == dt.datetime.fromtimestamp(created, dt.UTC).isoformat(
+        timespec="milliseconds"
+    )
