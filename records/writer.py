@@ -111,16 +111,24 @@ class Writer:
             pool = self._pg or await self._open_pg()
             committing = False
             try:
-                async with pool.acquire() as conn, conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", serialise)
-                    rows = read.rows(await conn.fetch(read.sql, *read.parameters({})))
-                    writes, result = then(rows)
-                    for statement, many in writes:
-                        if many:
-                            await conn.executemany(
-                                statement.sql, [statement.parameters(v) for v in many]
-                            )
-                    committing = True  # leaving the block sends COMMIT
+                async with pool.acquire() as conn:
+                    # BEGIN and the lock in one round trip (the simple query protocol runs
+                    # both); the key is an int, so writing it into the text is safe.
+                    await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(serialise)})")
+                    try:
+                        rows = read.rows(await conn.fetch(read.sql, *read.parameters({})))
+                        writes, result = then(rows)
+                        for statement, many in writes:
+                            if many:
+                                await conn.executemany(
+                                    statement.sql, [statement.parameters(v) for v in many]
+                                )
+                        committing = True
+                        await conn.execute("COMMIT")
+                    except BaseException:
+                        if not committing and not conn.is_closed():
+                            await conn.execute("ROLLBACK")
+                        raise
                 return result
             except Exception as error:
                 # Lost before COMMIT was sent: nothing was written, so it is safe to run
