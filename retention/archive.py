@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -30,7 +31,7 @@ from records.case_files import CaseFile, open_case_file, open_case_files
 from records.errors import NotFound, TactError
 from records.models import AccessLogEntry, Case, CaseState
 from records.retention_tables import RetentionProgress, RetentionStep
-from records.vault import Vault, owner_of
+from records.vault import FieldCipher, Vault, owner_of
 from retention.archive_store import ArchiveStore
 
 # Bundles built and handed to the store together (write_bundles).
@@ -122,38 +123,59 @@ async def write_bundles(
     """Write the batch's sealed bundles, read each back, open it and compare.
     Returns (key, digest) by case id.
 
-    Built a part at a time: while one part's files are written (threads waiting on the disk),
-    the next part is read and sealed. Every write has ended before this returns or raises."""
+    Built a part at a time: while one part's files are written, read back and checked (in a
+    thread, waiting on the disk), the next part is read and sealed. Every write and check has
+    ended before this returns or raises."""
     ciphers = await vault.ciphers([("case", case_id) for case_id in case_ids])
-    plains: dict[uuid.UUID, bytes] = {}
-    sealed: dict[uuid.UUID, bytes] = {}
-    writing: list[asyncio.Future[None]] = []
+    checking: list[asyncio.Future[dict[uuid.UUID, tuple[str, str]]]] = []
     try:
         for start in range(0, len(case_ids), _PART):
             part = await bundle_documents(session, vault, case_ids[start : start + _PART])
-            for case_id, plain in part.items():
-                cipher = ciphers[owner_of("case", case_id)]
-                sealed[case_id] = cipher.seal(
-                    "archive_bundles", "content", case_id, plain.decode("utf-8")
-                )
-            plains.update(part)
-            files = {bundle_key(case_id): sealed[case_id] for case_id in part}
-            writing.append(asyncio.ensure_future(asyncio.to_thread(store.put_many, files)))
+            bundles = {
+                case_id: _Bundle.sealed_under(ciphers[owner_of("case", case_id)], case_id, plain)
+                for case_id, plain in part.items()
+            }
+            checking.append(
+                asyncio.ensure_future(asyncio.to_thread(_put_and_check, store, bundles))
+            )
     finally:
-        done = await asyncio.gather(*writing, return_exceptions=True)
+        done = await asyncio.gather(*checking, return_exceptions=True)
+    written: dict[uuid.UUID, tuple[str, str]] = {}
     for outcome in done:
         if isinstance(outcome, BaseException):
             raise outcome
+        written.update(outcome)
+    return written
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """One case's bundle: its plaintext, and the same sealed under the case's data key."""
+
+    cipher: FieldCipher
+    plain: bytes
+    sealed: bytes
+
+    @classmethod
+    def sealed_under(cls, cipher: FieldCipher, case_id: uuid.UUID, plain: bytes) -> _Bundle:
+        sealed = cipher.seal("archive_bundles", "content", case_id, plain.decode("utf-8"))
+        return cls(cipher, plain, sealed)
+
+
+def _put_and_check(
+    store: ArchiveStore, bundles: dict[uuid.UUID, _Bundle]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    """Write a part's bundles, then read each back, open it and compare (key, digest)."""
+    store.put_many({bundle_key(case_id): b.sealed for case_id, b in bundles.items()})
     written = {}
-    for case_id, data in sealed.items():
+    for case_id, bundle in bundles.items():
         key = bundle_key(case_id)
         back = store.get(key)
-        digest = digest_of(data)
+        digest = digest_of(bundle.sealed)
         if digest_of(back) != digest:
             raise BundleCheckFailed(f"archive bundle of case {case_id} read back changed")
-        cipher = ciphers[owner_of("case", case_id)]
-        opened = cipher.open("archive_bundles", "content", case_id, back)
-        if opened.encode("utf-8") != plains[case_id]:
+        opened = bundle.cipher.open("archive_bundles", "content", case_id, back)
+        if opened.encode("utf-8") != bundle.plain:
             raise BundleCheckFailed(f"archive bundle of case {case_id} does not open to the case")
         written[case_id] = (key, digest)
     return written
