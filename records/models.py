@@ -316,7 +316,9 @@ class EvidenceEntry(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
-    concern_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("concerns.id"))
+    # Indexed, as every reference to rows that are deleted is: deleting a concern checks
+    # this column, and without an index each check reads the whole table (migration 0008).
+    concern_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("concerns.id"), index=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     occurred_on: Mapped[dt.date] = mapped_column(Date)
     summary_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -336,7 +338,7 @@ class Attachment(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
     evidence_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("evidence_entries.id", ondelete="CASCADE")
+        ForeignKey("evidence_entries.id", ondelete="CASCADE"), index=True
     )
     filename_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     media_type: Mapped[str] = mapped_column(String(120))

@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from records.database import Database
@@ -24,3 +25,31 @@ async def test_the_migrated_schema_matches_the_models(database: Database) -> Non
         differences = await connection.run_sync(_differences)
     assert differences == []
     assert await current_revision(database.engine) == head_revision()
+
+
+# Reference data that is never deleted (staff are made inactive, services stay): a reference
+# to it is checked only when the referring row is written, by the referenced table's key.
+NEVER_DELETED = {"staff", "services"}
+
+
+def _unindexed_references(connection: Connection) -> list[str]:
+    inspector = inspect(connection)
+    missing = []
+    for table in inspector.get_table_names():
+        leading = {tuple(i["column_names"][:1]) for i in inspector.get_indexes(table)}
+        leading |= {tuple(u["column_names"][:1]) for u in inspector.get_unique_constraints(table)}
+        leading.add(tuple(inspector.get_pk_constraint(table)["constrained_columns"][:1]))
+        for reference in inspector.get_foreign_keys(table):
+            first = tuple(reference["constrained_columns"][:1])
+            if reference["referred_table"] not in NEVER_DELETED and first not in leading:
+                missing.append(f"{table}.{first[0]} -> {reference['referred_table']}")
+    return missing
+
+
+async def test_every_reference_to_rows_that_are_deleted_has_an_index(database: Database) -> None:
+    # Deleting a row makes the database look for rows that refer to it; without an index on
+    # the referring column, each look reads the whole table (migration 0008: 4.1 s against
+    # 28 ms for a hundred cases with their concerns and evidence on PostgreSQL).
+    async with database.engine.connect() as connection:
+        missing = await connection.run_sync(_unindexed_references)
+    assert missing == []
