@@ -58,8 +58,8 @@ _ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
 class JsonFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__()
-        self._second = -1
-        self._second_text = ""
+        # (second, its text): one attribute, so a thread never sees one without the other.
+        self._second: tuple[int, str] = (-1, "")
 
     def _time(self, created: float) -> str:
         """ISO 8601 in UTC to the millisecond; the text up to the second is made once per
@@ -68,10 +68,11 @@ class JsonFormatter(logging.Formatter):
         micro = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
         if micro >= 1_000_000:
             second, micro = second + 1, micro - 1_000_000
-        if second != self._second:
-            text = dt.datetime.fromtimestamp(second, dt.UTC).isoformat()
-            self._second, self._second_text = second, text.removesuffix("+00:00")
-        return f"{self._second_text}.{micro // 1000:03d}+00:00"
+        known, text = self._second
+        if second != known:
+            text = dt.datetime.fromtimestamp(second, dt.UTC).isoformat().removesuffix("+00:00")
+            self._second = (second, text)
+        return f"{text}.{micro // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -100,8 +101,8 @@ def _libraries_at_warning(record: logging.LogRecord) -> bool:
 
 def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for Tact, uvicorn and everything else. uvicorn's own access log
-    is switched off: the edge (api/edge.py) writes the one line per request. Libraries are kept at
-    WARNING whatever `level` says; Tact's and uvicorn's own lines follow `level`."""
+    is switched off: the edge (api/edge.py) writes the one line per request. Libraries are
+    kept at WARNING whatever `level` says; Tact's and uvicorn's own lines follow `level`."""
     # What no line here shows, not gathered for every record (the logging HOWTO's
     # "Optimization"): the caller's file and line, and thread and process details.
     logging._srcfile = None
