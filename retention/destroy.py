@@ -41,10 +41,6 @@ class Unfinished:
     bundle_key: str | None
     certificate_id: uuid.UUID | None
 
-    @classmethod
-    def of(cls, row: RetentionProgress) -> Unfinished:
-        return cls(row.case_id, row.customer_id, row.bundle_key, row.certificate_id)
-
 
 def _referring_columns() -> list[tuple[str, Column[Any]]]:
     """(table, column) of every foreign key to cases.id, across every table module."""
@@ -236,8 +232,13 @@ async def unfinished(
 ) -> list[Unfinished]:
     """Destructions whose rows are gone but whose keys or bundle may not be (of these cases
     only, when named)."""
-    query = select(RetentionProgress).where(RetentionProgress.step == RetentionStep.ROWS_DELETED)
+    query = select(
+        RetentionProgress.case_id,
+        RetentionProgress.customer_id,
+        RetentionProgress.bundle_key,
+        RetentionProgress.certificate_id,
+    ).where(RetentionProgress.step == RetentionStep.ROWS_DELETED)
     if case_ids is not None:
         query = query.where(RetentionProgress.case_id.in_(case_ids))
-    rows = await session.scalars(query.order_by(RetentionProgress.case_id).limit(limit))
-    return [Unfinished.of(row) for row in rows]
+    rows = await session.execute(query.order_by(RetentionProgress.case_id).limit(limit))
+    return [Unfinished(*row) for row in rows]
