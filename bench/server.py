@@ -106,6 +106,22 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """User and system CPU time so far of every local PostgreSQL process (Linux): the
+    database server's share of a run, on a machine where it runs beside the bench. 0.0 when
+    none is local."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += _cpu_of(int(entry.name))
+        except OSError:  # gone since listed, or not ours to read
+            continue
+    return total
+
+
 class ServerProcess:
     """`with ServerProcess(root, env, log_path) as server:` starts uvicorn (one worker, uvloop,
     httptools, no access log, output to `log_path`), waits for /readyz, and stops it after."""

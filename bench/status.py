@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from authz.operations import Operation, Outcome
 from authz.portal_keys import create_portal_key
 from bench.dataset import OFFICER, SERVICES, STARTED, Dataset, build, email_of
 from bench.plain import build_register, register_rows
-from bench.server import ServerProcess
+from bench.server import ServerProcess, postgres_cpu_seconds
 from records.crypto import KeyRing
 from records.database import Database
 from records.migrate import upgrade
@@ -208,11 +209,14 @@ def wrk(url: str, mode: str, connections: int, seconds: float, env: dict[str, st
 
 
 def drive(
-    server: ServerProcess, args: argparse.Namespace, env: dict[str, str]
+    server: ServerProcess,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    database_cpu: Callable[[], float] = lambda: 0.0,
 ) -> tuple[Runs, list[Result]]:
     """For each round and connection count: bare then Tact, each after a warm-up. Also the
     server's CPU time per request, which other tenants of a shared machine disturb less
-    than requests/s."""
+    than requests/s, and `database_cpu`'s (the local PostgreSQL's) per request."""
     url = server.url
     runs: Runs = {}
     warmups: list[Result] = []
@@ -222,15 +226,19 @@ def drive(
                 if args.warmup > 0:
                     warm = wrk(url, mode, connections, args.warmup, env)
                     warmups.append({**warm, "logged": float(mode in LOGGED)})
-                cpu = server.cpu_seconds()
+                cpu, db_cpu = server.cpu_seconds(), database_cpu()
                 result = wrk(url, mode, connections, args.duration, env)
                 spent = server.cpu_seconds() - cpu
-                result["cpu_ms"] = 1000 * spent / result["requests"] if result["requests"] else 0
+                db_spent = database_cpu() - db_cpu
+                served = result["requests"] or 1
+                result["cpu_ms"] = 1000 * spent / served if result["requests"] else 0
+                result["db_cpu_ms"] = 1000 * db_spent / served if result["requests"] else 0
                 runs.setdefault((mode, connections), []).append(result)
                 print(
                     f"  round {round_no}  {LABEL[mode]:>4}  c={connections:<3} "
                     f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                    f"p99 {result['p99_ms']:7.2f} ms  cpu {result['cpu_ms']:5.2f} ms/req",
+                    f"p99 {result['p99_ms']:7.2f} ms  cpu {result['cpu_ms']:5.2f} ms/req"
+                    + (f"  database {result['db_cpu_ms']:5.2f}" if result["db_cpu_ms"] else ""),
                     flush=True,
                 )
     return runs, warmups
@@ -376,7 +384,10 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
             "BENCH_DOCUMENT": id_of("RestrictionStatus"),
         }
         before = os.getloadavg()[0]
-        runs, warmups = drive(server, args, bench_env)
+        # On PostgreSQL, the local server's CPU too: it shares the cores with Tact and wrk.
+        # All of it, so other databases' work on that server would count as well.
+        measured = postgres_cpu_seconds if storage.pg_databases else lambda: 0.0
+        runs, warmups = drive(server, args, bench_env, measured)
         # The machine may be shared: the load beside the bench says how far to trust it.
         print(f"load average (1 min): {before:.2f} before, {os.getloadavg()[0]:.2f} after")
     extra = {n: more_workers(args, settings_env, bench_env, n) for n in args.workers if n > 1}
@@ -398,6 +409,7 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
         print(f"ratio tact/{floor} = {tact_rps / floor_rps if floor_rps else 0.0:.2f}")
     # CPU per request moves less than requests/s when other tenants share the machine.
     cpu = {mode: statistics.median(r["cpu_ms"] for r in runs[(mode, first)]) for mode in MODES}
+    db = {mode: statistics.median(r["db_cpu_ms"] for r in runs[(mode, first)]) for mode in MODES}
     print(
         f"cpu per request: plain {cpu['plain']:.2f} ms, bare {cpu['bare']:.2f} ms, "
         f"tact {cpu['graphql']:.2f} ms, text {cpu['text']:.2f} ms "
@@ -405,6 +417,12 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
         if cpu["graphql"]
         else "cpu per request: not measured"
     )
+    if db["graphql"]:
+        # A local PostgreSQL shares the machine's cores with the server and wrk.
+        print(
+            f"database server cpu per request: plain {db['plain']:.2f} ms, "
+            f"bare {db['bare']:.2f} ms, tact {db['graphql']:.2f} ms, text {db['text']:.2f} ms"
+        )
     if extra:
         served = ", ".join(f"{n} workers {r['rps']:.1f}" for n, r in extra.items())
         print(f"tact req/s at c={args.connections[0]}: 1 worker {tact_rps:.1f}, {served}")
