@@ -148,8 +148,8 @@ class _View(GraphQLOverHTTP[TactContext]):
     async def get_context(self, request: Request, response: Response) -> TactContext:  # type: ignore[override]
         return self._context(request.scope)
 
-    async def planned_context(self, request: Request) -> TactContext:
-        return self._context(request.scope)
+    async def planned_context(self, scope: Scope) -> TactContext:
+        return self._context(scope)
 
     def _context(self, scope: Scope) -> TactContext:
         wiring = self._parts.wiring

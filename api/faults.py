@@ -15,9 +15,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.responses import JSONResponse
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from api.edge import exchange_of
+from api.request_body import read_body, replayed
 from api.runtime import Runtime
 from authz.group_commit import AccessLogUnavailable
 from records.database import is_unavailable, wrote_anything
@@ -44,26 +45,6 @@ def unavailable_response(request_id: str | None, reason: str) -> JSONResponse:
     )
 
 
-async def _read_body(receive: Receive) -> list[Message]:
-    """The request's messages, kept so a retry can read them again (the body is bounded by
-    the edge in front, api/edge.py)."""
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return messages
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    queue = list(messages)
-
-    async def replayed() -> Message:
-        return queue.pop(0) if queue else await receive()
-
-    return replayed
-
-
 async def _log_problem(runtime: Runtime) -> str | None:
     try:
         return await runtime.access_log_problem()
@@ -81,11 +62,11 @@ async def serve_guarded(
     if runtime.log_problem is not None and (problem := await _log_problem(runtime)):
         await unavailable_response(request_id, problem)(scope, receive, send)
         return
-    body = await _read_body(receive)
+    body = await read_body(receive)
     exchange = exchange_of(scope)
     for attempt in (1, 2):
         try:
-            await serve(_replay(body, receive), send)
+            await serve(replayed(body, receive), send)
             return
         except Exception as error:
             if exchange.started or not is_fault(error):
@@ -108,5 +89,5 @@ async def serve_guarded(
                     "request_id": request_id,
                 },
             )
-            await unavailable_response(request_id, reason)(scope, _replay([], receive), send)
+            await unavailable_response(request_id, reason)(scope, replayed([], receive), send)
             return

@@ -25,6 +25,7 @@ from api.graphql_http import (
 )
 from api.logging import request_id_from
 from api.rate_limits import rate_limited
+from api.request_body import body_of, read_body, replayed
 from schema.root import TactSchema
 
 ContextT = TypeVar("ContextT")
@@ -38,49 +39,65 @@ class GraphQLOverHTTP(GraphQL[ContextT, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
         try:
-            response = await self._run_planned(request) or await self.run(request)
+            if scope["method"] == "POST":
+                body = await read_body(receive)
+                if await self._answer_planned(scope, body_of(body), send):
+                    return
+                receive = replayed(body, receive)
+            response = await self.run(Request(scope, receive))
         except (HTTPException, BadRequest) as refused:
             response = refusal(refused, request_id_from(scope))
         await response(scope, receive, send)
 
-    async def _run_planned(self, request: Request) -> Response | None:
-        """A POSTed registered document with a plan (schema/persisted.py), answered as `run`
-        answers a POST, without its general machinery (subscriptions, streaming, batches,
-        the IDE, a sub-response to merge), none of which a plan's answer needs; None for
-        anything else, which `run` answers. The same status, media type and bytes as `run`
-        (tests/api/test_persisted_documents.py). Why: docs/hot-path.md."""
-        if request.method != "POST":
-            return None
-        headers = request.headers
-        if JSON not in headers.get("content-type", ""):
+    async def _answer_planned(self, scope: Scope, body: bytes, send: Send) -> bool:
+        """Answers a POSTed registered document with a plan (schema/persisted.py) as `run`
+        answers a POST, without its general machinery (a Request, subscriptions, streaming,
+        batches, the IDE, a sub-response to merge), none of which a plan's answer needs.
+        False for anything else, which `run` answers. The same status, media type and bytes
+        as `run` (tests/api/test_persisted_documents.py). Why: docs/hot-path.md."""
+        content_type = accept = ""
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"accept":
+                accept = value.decode("latin-1")
+        if JSON not in content_type:
             raise BadRequest("send the request as application/json", status=415)
-        data = read_request(await request.body(), self._registered)
+        data = read_request(body, self._registered)
         document = self.schema.documents.by_text(data.query)
         if document is None or document.plan is None:
-            return None
-        context = await self.planned_context(request)
+            return False
+        context = await self.planned_context(scope)
         result = await self.schema.execute_planned(
             data.query, data.variables, context, data.operation_name
         )
         if result is None:
-            return None
-        media_type = preferred_media_type(headers.get("accept", ""))
+            return False
+        media_type = preferred_media_type(accept)
         shown = process_result(result)
-        status, extra = 200, {}
+        status, headers = 200, []
         if media_type == GRAPHQL_RESPONSE and is_request_error(result):
             shown.pop("data", None)
             status = 400
         if (waiting := rate_limited(result)) is not None:
-            status, extra = 429, {"Retry-After": str(waiting)}
+            status, headers = 429, [(b"retry-after", str(waiting).encode())]
         if result.errors:
             self._handle_errors(result.errors, shown)
-        return Response(self.encode_json(shown), status, extra, media_type)
+        content = self.encode_json(shown)
+        encoded = content if isinstance(content, bytes) else content.encode()
+        headers += [
+            (b"content-length", str(len(encoded)).encode()),
+            (b"content-type", media_type.encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": encoded})
+        return True
 
-    async def planned_context(self, request: Request) -> ContextT:
+    async def planned_context(self, scope: Scope) -> ContextT:
         """The context a plan runs with; a plan's answer sets no headers of its own, so no
         sub-response is made for it."""
+        request = Request(scope)
         return await self.get_context(request, response=await self.get_sub_response(request))
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
