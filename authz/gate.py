@@ -133,49 +133,37 @@ class Gate:
         started = time.perf_counter()
         outcome: str = Outcome.ERROR
         try:
-            async with self._access(session, actor, operation, target, request_id, reason) as got:
-                yield got
-            outcome = got.entries()[0].outcome
+            known = await self._known_service(session, target.service)
+            entry = LogRecord(
+                at=self._clock(),
+                actor=actor.label if actor is not None else "anonymous",
+                operation=str(operation),
+                outcome=Outcome.DENIED,
+                # Only a real service slug is written: the text a caller typed could be
+                # anything, a person's name included, and the log must hold references only.
+                service=target.service if known else None,
+                case_id=target.case_id,
+                customer_id=target.customer_id,
+                request_id=request_id,
+            )
+            if not known:
+                not_known = ValidationFailed("service", "is not a service of this organisation")
+                await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), not_known)
+            access = await self._enter(session, actor, operation, target, reason, entry)
+            try:
+                yield access
+            except Exception as exc:
+                await self._record_failure(session, access, exc)
+                raise
+            entries = access.entries()
+            await self._write(session, entries, reads_only=operation in _READ_ONLY)
+            outcome = entries[0].outcome
         except (Forbidden, NotFound) as refused:
             outcome = Outcome.DENIED if isinstance(refused, Forbidden) else Outcome.NOT_FOUND
             raise
         finally:
             if self.observe is not None:
                 self.observe(operation, outcome, time.perf_counter() - started)
-
-    @asynccontextmanager
-    async def _access(
-        self,
-        session: AsyncSession,
-        actor: Actor | None,
-        operation: Operation,
-        target: Target,
-        request_id: str | None,
-        reason: str | None,
-    ) -> AsyncIterator[Access]:
-        known = await self._known_service(session, target.service)
-        entry = LogRecord(
-            at=self._clock(),
-            actor=actor.label if actor is not None else "anonymous",
-            operation=str(operation),
-            outcome=Outcome.DENIED,
-            # Only a real service slug is written: the text a caller typed could be anything,
-            # a person's name included, and the log must hold references only.
-            service=target.service if known else None,
-            case_id=target.case_id,
-            customer_id=target.customer_id,
-            request_id=request_id,
-        )
-        if not known:
-            not_known = ValidationFailed("service", "is not a service of this organisation")
-            await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), not_known)
-        access = await self._enter(session, actor, operation, target, reason, entry)
-        try:
-            yield access
-        except Exception as exc:
-            await self._record_failure(session, access, exc)
-            raise
-        await self._write(session, access.entries(), reads_only=operation in _READ_ONLY)
 
     async def _known_service(self, session: AsyncSession, service: str | None) -> bool:
         """Is `service` a service's slug (or absent)? Slugs seen once are remembered: services
