@@ -76,17 +76,22 @@ class Prepared:
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         given = {**self.fixed, **values}
-        return [
-            value if process is None else process(value)
-            for process, value in zip(self.binds, (given[n] for n in self.names), strict=True)
-        ]
+        out = [given[name] for name in self.names]
+        for i, process in enumerate(self.binds):
+            if process is not None:
+                out[i] = process(out[i])
+        return out
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        columns = self.columns
-        return [
-            tuple(v if p is None else p(v) for p, v in zip(columns, row, strict=True))
-            for row in raw
-        ]
+        # Only the columns that have a processor are touched: most have none.
+        processed = [(i, p) for i, p in enumerate(self.columns) if p is not None]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for i, process in processed:
+                values[i] = process(values[i])
+            rows.append(tuple(values))
+        return rows
 
 
 _PREPARED: dict[tuple[str, Any], Prepared] = {}
