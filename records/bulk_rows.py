@@ -12,7 +12,7 @@ a worker process can run it. Nothing here commits: rows join the connection's tr
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -42,13 +42,21 @@ def prepare(
         table.c[name].type.dialect_impl(engine_dialect).bind_processor(engine_dialect)
         for name in columns
     ]
-    processors = [(i, process) for i, process in enumerate(bound) if process is not None]
-    if not processors:
+    return processed(rows, bound)
+
+
+def processed(
+    rows: Iterable[Sequence[Any]], processors: Sequence[Callable[[Any], Any] | None]
+) -> Rows:
+    """Each row with `processors[i]` applied to its value i (None: the value as it is).
+    Only the columns that have a processor are touched: most have none."""
+    present = [(i, process) for i, process in enumerate(processors) if process is not None]
+    if not present:
         return [tuple(row) for row in rows]
     out: Rows = []
     for row in rows:
         values = list(row)
-        for i, process in processors:
+        for i, process in present:
             values[i] = process(values[i])
         out.append(tuple(values))
     return out

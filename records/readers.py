@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from records.bulk_rows import processed
 from records.errors import DatabaseUnavailable
 
 log = logging.getLogger("tact.readers")
@@ -76,22 +77,11 @@ class Prepared:
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         given = {**self.fixed, **values}
-        out = [given[name] for name in self.names]
-        for i, process in enumerate(self.binds):
-            if process is not None:
-                out[i] = process(out[i])
-        return out
+        (row,) = processed([[given[name] for name in self.names]], self.binds)
+        return list(row)
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        # Only the columns that have a processor are touched: most have none.
-        processed = [(i, p) for i, p in enumerate(self.columns) if p is not None]
-        rows = []
-        for row in raw:
-            values = list(row)
-            for i, process in processed:
-                values[i] = process(values[i])
-            rows.append(tuple(values))
-        return rows
+        return processed(raw, self.columns)
 
 
 _PREPARED: dict[tuple[str, Any], Prepared] = {}
