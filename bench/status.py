@@ -230,9 +230,9 @@ def drive(
                 result = wrk(url, mode, connections, args.duration, env)
                 spent = server.cpu_seconds() - cpu
                 db_spent = database_cpu() - db_cpu
-                served = result["requests"] or 1
-                result["cpu_ms"] = 1000 * spent / served if result["requests"] else 0
-                result["db_cpu_ms"] = 1000 * db_spent / served if result["requests"] else 0
+                requests = result["requests"]
+                result["cpu_ms"] = 1000 * spent / requests if requests else 0
+                result["db_cpu_ms"] = 1000 * db_spent / requests if requests else 0
                 runs.setdefault((mode, connections), []).append(result)
                 print(
                     f"  round {round_no}  {LABEL[mode]:>4}  c={connections:<3} "
