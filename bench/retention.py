@@ -2,12 +2,13 @@
 destruction approved), then the preview and the run (archive and destroy, with certificates).
 
     .venv/bin/python bench/retention.py [--cases 1000] [--batch 200] [--folder DIR]
-                                        [--processes 1] [--profile]
+                                        [--processes 1] [--profile] [--files]
 
 SQLite in a temporary folder by default; TACT_DATABASE_URL and TACT_KEYSTORE_URL (both, empty
 databases) for PostgreSQL. The archive store is a folder beside them. Prints cases per second
 for the preview and for the run; the folder is removed afterwards (kept with --profile, which
-saves run.prof in it).
+saves run.prof in it). With --files each case also holds two concerns and three pieces of
+evidence filed under them, as a real case file does; without it, its arrangement alone.
 """
 
 from __future__ import annotations
@@ -30,18 +31,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.gate import Gate
 from casework.arrangements import validate_parameters
 from casework.retention_queue import plan
 from casework.retention_schedule import RetentionPolicy
-from records.cases import NewCase, add_arrangement, create_cases
+from records.cases import NewCase, add_arrangement, add_concern, add_evidence, create_cases
 from records.crypto import KeyRing
 from records.customers import NewCustomer, create_customers
 from records.database import Database
 from records.migrate import upgrade
-from records.models import ArrangementKind, CaseState, CustomerKind, Service, utcnow
+from records.models import (
+    Arrangement,
+    ArrangementKind,
+    Case,
+    CaseState,
+    Channel,
+    Concern,
+    ConcernCategory,
+    CustomerKind,
+    EvidenceEntry,
+    Service,
+    Staff,
+    utcnow,
+)
 from records.retention_tables import DestructionApproval
 from records.vault import Vault
 from retention.archive_store import FolderArchiveStore
@@ -53,10 +70,11 @@ POLICY = RetentionPolicy("bench", "1", approval_required=True)
 _BATCH = 2000
 
 
-async def _load(database: Database, vault: Vault, count: int) -> None:
+async def _load(database: Database, vault: Vault, count: int, files: bool) -> None:
     async with database.sessions() as session, session.begin():
         service = Service(id=uuid.uuid4(), slug="housing", name="Housing")
-        session.add(service)
+        officer = Staff(id=uuid.uuid4(), username="bench.officer", display_name="A. Officer")
+        session.add_all([service, officer])
     parameters = validate_parameters(ArrangementKind.NAMED_OFFICER, {})
     now = dt.datetime(2019, 1, 7, tzinfo=dt.UTC)
     for start in range(0, count, _BATCH):
@@ -77,6 +95,8 @@ async def _load(database: Database, vault: Vault, count: int) -> None:
                     parameters=parameters, service_ids=[service.id],
                     starts_on=dt.date(2019, 2, 1), ends_on=ENDS,
                 )  # fmt: skip
+                if files:
+                    await _add_file(session, vault, case, officer.id)
                 session.add(
                     DestructionApproval(
                         case_id=case.id, destroy_on=dt.date(2025, 6, 30),
@@ -86,12 +106,38 @@ async def _load(database: Database, vault: Vault, count: int) -> None:
                 )  # fmt: skip
 
 
+async def _add_file(session: AsyncSession, vault: Vault, case: Case, officer_id: uuid.UUID) -> None:
+    """What a real case file holds beside its arrangement: two concerns, and three pieces of
+    evidence filed under them (made-up, neutral text)."""
+    for category in (ConcernCategory.CONTACT_VOLUME, ConcernCategory.REPEAT_MATTER):
+        concern = await add_concern(
+            session, vault, case, category=category,
+            description="Several contacts a day about one matter.", recorded_by=officer_id,
+        )  # fmt: skip
+        await session.flush()
+        for day in range(1 if category is ConcernCategory.REPEAT_MATTER else 2):
+            await add_evidence(
+                session, vault, case, channel=Channel.EMAIL,
+                occurred_on=dt.date(2019, 1, 2 + day), summary="Email about the same matter.",
+                recorded_by=officer_id, concern_id=concern.id,
+            )  # fmt: skip
+
+
+# What the loaded cases hold, counted after loading.
+_HELD = (
+    (Arrangement, "arrangements"),
+    (Concern, "concerns"),
+    (EvidenceEntry, "evidence entries"),
+)
+
+
 @dataclass(frozen=True)
 class _Setup:
     folder: Path
     cases_url: str
     keys_url: str
     batch: int
+    files: bool = False  # each case also holds concerns and evidence, as a real file does
 
 
 async def _open(setup: _Setup, share: tuple[int, int] = (0, 1)) -> tuple[Database, RetentionJob]:
@@ -140,7 +186,7 @@ async def _prepare(setup: _Setup, count: int) -> None:
     vault = Vault(KeyRing.load(setup.folder / "tact.key"), database.keystore)
     await vault.check_keys()
     started = time.perf_counter()
-    await _load(database, vault, count)
+    await _load(database, vault, count, setup.files)
     if database.engine.dialect.name == "postgresql":
         # Statistics, as autovacuum would gather them after such a load; the test server
         # runs without autovacuum, and without statistics every IN (...) becomes a scan.
@@ -149,7 +195,13 @@ async def _prepare(setup: _Setup, count: int) -> None:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await auto.exec_driver_sql("ANALYZE")
     loaded = time.perf_counter() - started
-    print(f"{database.engine.dialect.name}: loaded {count} due cases in {loaded:.1f} s")
+    async with database.sessions() as session:
+        held = [
+            f"{await session.scalar(select(func.count()).select_from(model)):,} {name}"
+            for model, name in _HELD
+        ]
+    dialect = database.engine.dialect.name
+    print(f"{dialect}: loaded {count} due cases ({', '.join(held)}) in {loaded:.1f} s")
     started = time.perf_counter()
     async with database.sessions() as session:
         due = sum([len(batch) async for batch in plan(session, POLICY, AS_OF)])
@@ -158,13 +210,16 @@ async def _prepare(setup: _Setup, count: int) -> None:
     await database.dispose()
 
 
-async def _main(count: int, batch: int, under: str | None, processes: int, profile: bool) -> None:
+async def _main(
+    count: int, batch: int, under: str | None, processes: int, profile: bool, files: bool
+) -> None:
     folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-", dir=under))
     setup = _Setup(
         folder,
         os.environ.get("TACT_DATABASE_URL") or f"sqlite:///{folder / 'cases.db'}",
         os.environ.get("TACT_KEYSTORE_URL") or f"sqlite:///{folder / 'keys.db'}",
         batch,
+        files,
     )
     await _prepare(setup, count)
     profiler = cProfile.Profile() if profile else None
@@ -204,5 +259,12 @@ if __name__ == "__main__":
         "--processes", type=int, default=1, help="job processes at once, as --workers (PostgreSQL)"
     )
     parser.add_argument("--profile", action="store_true", help="profile a one-process run")
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="each case also holds two concerns and three pieces of evidence, as real ones do",
+    )
     args = parser.parse_args()
-    asyncio.run(_main(args.cases, args.batch, args.folder, args.processes, args.profile))
+    asyncio.run(
+        _main(args.cases, args.batch, args.folder, args.processes, args.profile, args.files)
+    )
