@@ -17,6 +17,7 @@ from authz.operations import Operation
 from records.certificates import list_certificates
 from records.holds import holds_on
 from records.models import Case, CaseState, Role
+from records.retention_tables import DestructionCertificate, NotArchived
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
@@ -83,6 +84,7 @@ class CertificatesView(PanelView):
                     c.rule,
                     f"{c.profile_name} {c.profile_version}",
                     when(c.destroy_on),
+                    _archived(c),
                     c.approved_by or "",
                     c.destroyed_by,
                     when(c.destroyed_at),
@@ -99,11 +101,25 @@ class CertificatesView(PanelView):
                 Table(
                     "certificates",
                     "Certificates",
-                    ("Case", "Rule", "Profile", "Due", "Approved by", "Destroyed by",
-                     "Destroyed", "Keys shredded"),
+                    ("Case", "Rule", "Profile", "Due", "Archived", "Approved by",
+                     "Destroyed by", "Destroyed", "Keys shredded"),
                     rows,
                     empty="No case has been destroyed yet.",
                 )
             ],
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())
+
+
+_NOT_ARCHIVED = {
+    NotArchived.PAST_DESTRUCTION_DATE: "no: already past its destruction date when first "
+    "handled, so no bundle was written",
+}
+
+
+def _archived(c: DestructionCertificate) -> str:
+    """Whether the case was archived before it was destroyed (its bundle's digest, shortened),
+    and if not, why not."""
+    if c.not_archived_reason is not None:
+        return _NOT_ARCHIVED[c.not_archived_reason]
+    return f"yes, bundle sha256 {c.bundle_digest[:12]}" if c.bundle_digest else "yes"

@@ -16,7 +16,7 @@ from admin.gated import PanelView, back_to, field, id_field
 from admin.page import PAGE, Button, Page, Row, Table, when
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Action, Planned, plan, plan_one
+from casework.retention_queue import Planned, plan, plan_one, wants_approval
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
@@ -44,7 +44,7 @@ class RetentionQueueView(PanelView):
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
             async for batch in plan(access.session, policy, today):
                 found.extend(batch)
-        rows = [self._row(request, p) for p in found[:SHOWN]]
+        rows = [self._row(request, p, policy) for p in found[:SHOWN]]
         approval = (
             "Destruction needs an IG officer's approval under this profile"
             + (" (not the requester's own)." if policy.two_person_approval else ".")
@@ -63,7 +63,7 @@ class RetentionQueueView(PanelView):
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())
 
-    def _row(self, request: Request, p: Planned) -> Row:
+    def _row(self, request: Request, p: Planned, policy: RetentionPolicy) -> Row:
         s, approval = p.schedule, p.approval
         asked = ""
         buttons: tuple[Button, ...] = ()
@@ -71,10 +71,13 @@ class RetentionQueueView(PanelView):
             asked = f"requested by {approval.requested_by}" + (
                 f", approved by {approval.approved_by}" if approval.approved else ""
             )
-        if p.action is Action.AWAITING_APPROVAL and approval is None:
+        # Due and waiting for approval: archived, or still to be archived (approved before
+        # the job reaches it, such a case is destroyed without being archived).
+        waiting = wants_approval(p, policy)
+        if waiting and approval is None:
             action = str(request.url_for("admin:view-retention-queue-request"))
             buttons = (Button("Request approval", action, (("case_ref", p.reference),)),)
-        elif p.action is Action.AWAITING_APPROVAL and approval is not None:
+        elif waiting and approval is not None:
             action = str(request.url_for("admin:view-retention-queue-approve"))
             buttons = (Button("Approve destruction", action, (("approval_id", str(approval.id)),)),)
         cells = (

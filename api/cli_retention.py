@@ -26,7 +26,7 @@ from authz.actor import Actor
 from authz.credentials import staff_actor
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Action, Planned, plan
+from casework.retention_queue import Planned, plan, wants_approval
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
@@ -46,6 +46,7 @@ def preview_line(planned: Planned) -> dict[str, object]:
     s = planned.schedule
     return {
         "case": planned.reference,
+        "state": planned.state.value,  # a "destroy" of a case not archived skips archiving
         "action": planned.action.value,
         "destroy_due": planned.destroy_due,
         "rule": planned.rule,
@@ -153,12 +154,13 @@ async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
 
 
 async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) -> int:
-    """Ask for approval of every destruction the preview shows awaiting it."""
+    """Ask for approval of every destruction the preview shows due and waiting for it: of
+    archived cases, and of cases not yet archived (approved before the run, those are
+    destroyed without being archived)."""
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-    waiting = [
-        p for p in await _preview(runtime, as_of, actor) if p.action is Action.AWAITING_APPROVAL
-    ]
+    policy = policy_of(runtime)
+    waiting = [p for p in await _preview(runtime, as_of, actor) if wants_approval(p, policy)]
     async with (
         runtime.database.sessions() as session,
         runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
@@ -231,8 +233,9 @@ async def _certificates(runtime: Runtime, reference: str | None) -> list[dict[st
 def certificate_record(c: object) -> dict[str, object]:
     fields = (
         "case_reference", "rule", "profile_name", "profile_version", "trigger_on",
-        "archive_on", "destroy_on", "requested_by", "approved_by", "counts", "bundle_digest",
-        "keys_shredded", "destroyed_by", "destroyed_at", "completed_at",
+        "archive_on", "destroy_on", "not_archived_reason", "requested_by", "approved_by",
+        "counts", "bundle_digest", "keys_shredded", "destroyed_by", "destroyed_at",
+        "completed_at",
     )  # fmt: skip
     return {name: _plain(getattr(c, name)) for name in fields}
 

@@ -26,7 +26,13 @@ from records.models import CaseState
 
 
 class Action(enum.StrEnum):
-    ARCHIVE = "archive"  # archive now (and destroy too, when that is also due)
+    # Archive now. A case also past its destruction date is archived only while its
+    # destruction still waits for approval: it waits archived, read-only.
+    ARCHIVE = "archive"
+    # Destroy now: an archived case whose destruction is due (and approved where the profile
+    # asks), or a case not yet archived that is already past its destruction date, which is
+    # destroyed without being archived (no bundle: an archive keeps a case readable during
+    # its retention period, and this case's has run).
     DESTROY = "destroy"
     HELD = "held"  # due, but a hold wins
     AWAITING_APPROVAL = "awaiting_approval"  # destruction due, not yet approved
@@ -47,6 +53,12 @@ class Planned:
     @property
     def hold_names(self) -> tuple[str, ...]:
         return tuple(h.reason.value for h in self.holds)
+
+    @property
+    def unarchived(self) -> bool:
+        """Destroyed without being archived: already past its destruction date when the job
+        first reached it (the certificate says so, and holds no bundle digest)."""
+        return self.action is Action.DESTROY and self.state is not CaseState.ARCHIVED
 
 
 def _is_due(dates: CaseDates, schedule: Schedule, as_of: dt.date) -> bool:
@@ -123,14 +135,15 @@ async def _decide(
     for dates, schedule in due:
         destroy_due = as_of >= schedule.destroy_on
         approval = approvals.get(dates.case_id)
+        destroy_allowed = destroy_due and _approved(policy, approval)
         if holds.get(dates.case_id):
             action = Action.HELD
+        elif destroy_allowed:
+            action = Action.DESTROY  # archived or not: see Action
         elif dates.state is not CaseState.ARCHIVED:
             action = Action.ARCHIVE
-        elif policy.approval_required and (approval is None or not approval.approved):
-            action = Action.AWAITING_APPROVAL
         else:
-            action = Action.DESTROY
+            action = Action.AWAITING_APPROVAL
         planned.append(
             Planned(
                 case_id=dates.case_id,
@@ -147,10 +160,25 @@ async def _decide(
     return planned
 
 
+def _approved(policy: RetentionPolicy, approval: ApprovalView | None) -> bool:
+    """Destruction approved, or the profile asks for no approval."""
+    return not policy.approval_required or (approval is not None and approval.approved)
+
+
 def may_destroy(planned: Planned, policy: RetentionPolicy) -> bool:
     """Destruction due, no hold, and approved where the profile asks for approval."""
     if not planned.destroy_due or planned.holds:
         return False
-    if not policy.approval_required:
-        return True
-    return planned.approval is not None and planned.approval.approved
+    return _approved(policy, planned.approval)
+
+
+def wants_approval(planned: Planned, policy: RetentionPolicy) -> bool:
+    """Destruction due and not held, but waiting for an approval the profile asks for: an
+    archived case (AWAITING_APPROVAL), or one the job will archive until it is approved
+    (approved first, it is destroyed without being archived)."""
+    return (
+        planned.destroy_due
+        and not planned.holds
+        and planned.action in (Action.ARCHIVE, Action.AWAITING_APPROVAL)
+        and not _approved(policy, planned.approval)
+    )

@@ -49,6 +49,15 @@ class RetentionStep(enum.StrEnum):
     ROWS_DELETED = "rows_deleted"
 
 
+class NotArchived(enum.StrEnum):
+    """Why a destroyed case was never archived (its certificate's `not_archived_reason`)."""
+
+    # Already past its destruction date when the retention job first reached it (a backlog
+    # of old cases, or a case held until after that date): an archive bundle keeps a case
+    # readable during its retention period, and this case's had run, so none was written.
+    PAST_DESTRUCTION_DATE = "past_destruction_date"
+
+
 class RetentionHold(Base):
     __tablename__ = "retention_holds"
 
@@ -113,7 +122,9 @@ class RetentionProgress(Base):
 
 
 class DestructionCertificate(Base):
-    """What was destroyed, why, on whose approval, and when. No personal data."""
+    """What was destroyed, why, on whose approval, and when. No personal data. A case
+    destroyed without being archived has no archive date and no bundle digest, and
+    `not_archived_reason` says why; for an archived case that is null."""
 
     __tablename__ = "destruction_certificates"
 
@@ -123,8 +134,9 @@ class DestructionCertificate(Base):
     profile_name: Mapped[str] = mapped_column(String(64))
     profile_version: Mapped[str] = mapped_column(String(40))
     trigger_on: Mapped[dt.date] = mapped_column(Date)
-    archive_on: Mapped[dt.date] = mapped_column(Date)
+    archive_on: Mapped[dt.date | None] = mapped_column(Date)
     destroy_on: Mapped[dt.date] = mapped_column(Date)
+    not_archived_reason: Mapped[NotArchived | None] = mapped_column(_enum(NotArchived))
     requested_by: Mapped[str | None] = mapped_column(String(160))
     approved_by: Mapped[str | None] = mapped_column(String(160))
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,4 +1,6 @@
-"""Destroy archived cases, a batch at a time, in recorded steps (docs/retention.md):
+"""Destroy cases, a batch at a time, in recorded steps (docs/retention.md): archived cases,
+and cases already past their destruction date when the job first reached them, which are
+destroyed without being archived (`Planned.unarchived`: no bundle, the certificate says why):
 
 1. in one transaction, through the gate: count what each case holds, delete the batch's rows
    (and each customer's, when no other case of theirs remains), keep a destruction
@@ -26,10 +28,12 @@ from casework.retention_schedule import RetentionPolicy
 from records.models import Case, ContactDetail, Customer
 from records.retention_tables import (
     DestructionCertificate,
+    NotArchived,
     RetentionProgress,
     RetentionStep,
 )
 from records.tables import metadata
+from retention.archive import bundle_key
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,12 @@ async def delete_rows(
         ).where(RetentionProgress.case_id.in_(ids))
     )
     bundles = {case_id: (key, digest) for case_id, key, digest in recorded}
+    for planned in batch:
+        if planned.unarchived:
+            # No bundle was written, and none is recorded; but a run killed between writing
+            # one and marking the case archived leaves it in the store, so finishing deletes
+            # whatever is under the case's key (deleting nothing is no error).
+            bundles[planned.case_id] = (bundle_key(planned.case_id), None)
     counts = await count_rows(session, ids)
     await session.execute(delete(Case).where(Case.id.in_(ids)))
     customers = set(customer_of.values())
@@ -139,8 +149,10 @@ def _certificate(
     destroyed_by: str,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The case's certificate, as the row to insert."""
+    """The case's certificate, as the row to insert. A case destroyed without being archived
+    has no archive date and no bundle digest, and its certificate says why."""
     approval = planned.approval
+    unarchived = planned.unarchived
     return {
         "id": uuid.uuid4(),
         "case_id": planned.case_id,  # not a column: which case's step points at it
@@ -149,7 +161,8 @@ def _certificate(
         "profile_name": policy.profile_name,
         "profile_version": policy.profile_version,
         "trigger_on": planned.schedule.trigger_on,
-        "archive_on": planned.schedule.archive_on,
+        "archive_on": None if unarchived else planned.schedule.archive_on,
+        "not_archived_reason": NotArchived.PAST_DESTRUCTION_DATE if unarchived else None,
         "destroy_on": planned.schedule.destroy_on,
         "requested_by": approval.requested_by if approval else None,
         "approved_by": approval.approved_by if approval else None,

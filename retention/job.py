@@ -196,48 +196,49 @@ class RetentionJob:
             return [CaseOutcome(str(case_ids[0]), "failed")]
 
     async def _handle_batch(self, case_ids: list[uuid.UUID], as_of: dt.date) -> list[CaseOutcome]:
-        outcomes = await self._step(case_ids, as_of, archive=True)
-        going_on = [
-            case_id
-            for case_id in case_ids
-            if case_id not in outcomes or outcomes[case_id].action == "archived"
-        ]
-        if going_on:
-            outcomes.update(await self._step(going_on, as_of, archive=False))
+        outcomes, destroy_next = await self._step(case_ids, as_of, archive=True)
+        if destroy_next:
+            later, _ = await self._step(destroy_next, as_of, archive=False)
+            outcomes.update(later)
         return [outcomes.get(c, CaseOutcome(str(c), "skipped")) for c in case_ids]
 
     async def _step(
         self, case_ids: list[uuid.UUID], as_of: dt.date, *, archive: bool
-    ) -> dict[uuid.UUID, CaseOutcome]:
-        """Lock the batch's cases, re-plan them, and do the next step of those due for it, in
-        one transaction: the batch's recorded steps move together or not at all."""
+    ) -> tuple[dict[uuid.UUID, CaseOutcome], list[uuid.UUID]]:
+        """Lock the batch's cases, re-plan them, and take those due through one step, in one
+        transaction: the batch's recorded steps move together or not at all. The step is
+        archiving, when `archive` and the plan archives any; otherwise destroying those the
+        plan destroys (archived, or destroyed without being archived: `Action.DESTROY`).
+        Returns the outcomes, and the cases still to destroy when this step archived."""
         outcomes: dict[uuid.UUID, CaseOutcome] = {}
         async with self.database.sessions() as session:
-            todo: list[Planned] = []
+            to_archive: list[Planned] = []
+            to_destroy: list[Planned] = []
             for planned in await self._lock_and_plan(session, case_ids, as_of):
                 if planned.action in (Action.HELD, Action.AWAITING_APPROVAL):
                     outcomes[planned.case_id] = CaseOutcome(
                         planned.reference, planned.action.value, planned.hold_names
                     )
-                elif (archive and planned.action is Action.ARCHIVE) or (
-                    not archive
-                    and planned.action is Action.DESTROY
-                    and may_destroy(planned, self.policy)
-                ):
-                    todo.append(planned)
-            if not todo:
-                await session.rollback()
-                return outcomes
-            if archive:
+                elif planned.action is Action.ARCHIVE:
+                    to_archive.append(planned)
+                elif planned.action is Action.DESTROY and may_destroy(planned, self.policy):
+                    to_destroy.append(planned)
+            destroy_next: list[uuid.UUID] = []
+            if archive and to_archive:
+                todo, action = to_archive, "archived"
                 done = await self._archive(session, todo)
-            else:
+                destroy_next = [planned.case_id for planned in to_destroy]
+            elif to_destroy:
+                todo, action = to_destroy, "destroyed"
                 done = await self._destroy_rows(session, todo)
                 self._destroyed += done
-        action = "archived" if archive else "destroyed"
+            else:
+                await session.rollback()
+                return outcomes, []
         for planned in todo:
             ok = planned.case_id in done  # not admitted by the gate: refused, so failed
             outcomes[planned.case_id] = CaseOutcome(planned.reference, action if ok else "failed")
-        return outcomes
+        return outcomes, destroy_next
 
     async def _lock_and_plan(
         self, session: AsyncSession, case_ids: list[uuid.UUID], as_of: dt.date

@@ -92,7 +92,11 @@ class ApprovalType:
 )
 class RetentionItemType:
     case_reference: str
-    action: str = strawberry.field(description="archive, destroy, held or awaiting_approval")
+    action: str = strawberry.field(
+        description="archive, destroy, held or awaiting_approval. destroy is also given for a "
+        "case not yet archived that is already past its destruction date (approved where "
+        "the profile asks): it is destroyed without being archived."
+    )
     rule: str
     trigger_on: dt.date
     archive_on: dt.date
@@ -124,12 +128,22 @@ class CertificateType:
     profile_name: str
     profile_version: str
     trigger_on: dt.date
-    archive_on: dt.date
+    archive_on: dt.date | None = strawberry.field(
+        description="When the case was due to be archived; null if it was never archived."
+    )
     destroy_on: dt.date
+    not_archived_reason: str | None = strawberry.field(
+        description="Null if the case was archived before it was destroyed. "
+        "past_destruction_date: it was already past its destruction date when the retention "
+        "job first reached it, so it was destroyed without being archived and no archive "
+        "bundle was written (bundleDigest and archiveOn are null)."
+    )
     requested_by: str | None
     approved_by: str | None
     counts: JSON
-    bundle_digest: str | None
+    bundle_digest: str | None = strawberry.field(
+        description="SHA-256 of the sealed archive bundle; null if none was written."
+    )
     keys_shredded: int
     destroyed_at: dt.datetime
     completed_at: dt.datetime | None
@@ -144,6 +158,7 @@ class CertificateType:
             trigger_on=c.trigger_on,
             archive_on=c.archive_on,
             destroy_on=c.destroy_on,
+            not_archived_reason=c.not_archived_reason.value if c.not_archived_reason else None,
             requested_by=c.requested_by,
             approved_by=c.approved_by,
             counts=JSON(dict(c.counts)),

@@ -23,8 +23,9 @@ from api.settings import Settings
 from authz.log_verify import verify
 from records.database import Database
 from records.models import Case, CaseState
-from records.retention_tables import DestructionCertificate, RetentionProgress
+from records.retention_tables import DestructionCertificate, RetentionProgress, RetentionStep
 from records.vault import Vault
+from retention.job import STEPS
 from tests.retention.world import add_case, build_world
 
 NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
@@ -48,6 +49,30 @@ async def tact_killed_at(env: dict[str, str], step: str, day: dt.date) -> int:
         stderr=asyncio.subprocess.DEVNULL,
     )
     return await process.wait()
+
+
+def job_setting(
+    database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> tuple[dict[str, str], Settings]:
+    """The environment of the `tact` processes the tests kill, and the same as the settings
+    of the test's own runtime: the default profile (approval required, by one IG officer),
+    the archive store in `tmp_path / "data"`."""
+    cases_url, keys_url = database_urls
+    env = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        "TACT_DATABASE_URL": cases_url,
+        "TACT_KEYSTORE_URL": keys_url,
+        "TACT_KEY_FILE": str(key_file),
+        "TACT_PROFILE": "default",
+    }
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=cases_url,
+        keystore_url=keys_url,
+        key_file=key_file,
+        profile="default",
+    )
+    return env, settings
 
 
 async def positions(database: Database, references: dict) -> dict[str, str]:  # type: ignore[type-arg]
@@ -77,21 +102,7 @@ async def test_killed_at_every_step_and_run_again_it_converges(
     world = await build_world(database, NOW)
     for _ in range(3):
         await add_case(database, vault, world, ends_on=[ENDS])
-    cases_url, keys_url = database_urls
-    env = {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "default",  # approval required, by one IG officer
-    }
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=cases_url,
-        keystore_url=keys_url,
-        key_file=key_file,
-        profile="default",
-    )
+    env, settings = job_setting(database_urls, key_file, tmp_path)
     runtime = await Runtime.start(settings)
     try:
         seen: list[dict[str, str]] = []
@@ -156,21 +167,7 @@ async def test_killed_while_a_batch_is_finished_in_the_background_it_converges(
     world = await build_world(database, NOW)
     for _ in range(CASES_FOR_THREE_KILLS):
         await add_case(database, vault, world, ends_on=[ENDS])
-    cases_url, keys_url = database_urls
-    env = {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "default",
-    }
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=cases_url,
-        keystore_url=keys_url,
-        key_file=key_file,
-        profile="default",
-    )
+    env, settings = job_setting(database_urls, key_file, tmp_path)
     runtime = await Runtime.start(settings)
     try:
         assert (await _run(runtime, ENDS, tty=False)).failed == 0
@@ -196,6 +193,68 @@ async def test_killed_while_a_batch_is_finished_in_the_background_it_converges(
         assert len(certificates) == CASES_FOR_THREE_KILLS
         assert all(c.completed_at is not None and c.keys_shredded == 2 for c in certificates)
         assert list((tmp_path / "data" / "archive").glob("*.bundle")) == []
+        assert verified.ok, verified.describe()
+    finally:
+        await runtime.close()
+
+
+LATER_ENDS = dt.date(2021, 6, 30)  # due for archive only on DESTROY_DAY
+
+
+async def test_killed_while_destroying_cases_never_archived_it_converges(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    """Batches of two that mix both steps: one case past its destruction date, approved
+    before any run (destroyed without being archived), and one due for archive only. Killed
+    at each step, each case is intact, archived (only the one due for it) or destroyed with
+    a certificate; run again, the first ones are destroyed once with no bundle ever kept,
+    the others archived with theirs, and the log verifies."""
+    world = await build_world(database, NOW)
+    backlog, recent = [], []
+    for _ in range(4):  # stored alternately, so each batch of two holds one of each
+        backlog.append(world.references[await add_case(database, vault, world, ends_on=[ENDS])])
+        recent.append(
+            world.references[await add_case(database, vault, world, ends_on=[LATER_ENDS])]
+        )
+    env, settings = job_setting(database_urls, key_file, tmp_path)
+    runtime = await Runtime.start(settings)
+    try:
+        # Approval asked for and given before the first run (the recent cases need none yet)
+        assert await _request_approvals(runtime, "ig.one", DESTROY_DAY) == len(backlog)
+        assert await _approve(runtime, "ig.two", DESTROY_DAY) == len(backlog)
+        for step in STEPS:  # every step a case passes, in order
+            assert await tact_killed_at(env, step, DESTROY_DAY) == -signal.SIGKILL, step
+            found = await positions(database, world.references)
+            assert {found[r] for r in backlog} <= {"intact", "destroyed"}, step
+            assert {found[r] for r in recent} <= {"intact", "archived"}, step
+            if step == "archive.bundle_written":
+                assert set(found.values()) == {"intact"}
+            if step == "destroy.rows_deleted":
+                assert "destroyed" in {found[r] for r in backlog}
+
+        report = await _run(runtime, DESTROY_DAY, tty=False)
+        assert report.failed == 0
+        found = await positions(database, world.references)
+        assert {found[r] for r in backlog} == {"destroyed"}
+        assert {found[r] for r in recent} == {"archived"}
+        async with database.sessions() as session:
+            certificates = list(await session.scalars(select(DestructionCertificate)))
+            steps = dict(
+                (
+                    await session.execute(select(RetentionProgress.case_id, RetentionProgress.step))
+                ).all()
+            )
+            verified = await verify(session, runtime.gate.signer)
+        assert sorted(c.case_reference for c in certificates) == sorted(backlog)
+        assert all(c.completed_at is not None and c.keys_shredded == 2 for c in certificates)
+        assert all(c.bundle_digest is None and c.not_archived_reason for c in certificates)
+        assert len(steps) == len(recent) and set(steps.values()) == {RetentionStep.ARCHIVED}
+        kept = sorted(p.name for p in (tmp_path / "data" / "archive").glob("*.bundle"))
+        assert len(kept) == len(recent)  # the archived cases' bundles, and nothing else
         assert verified.ok, verified.describe()
     finally:
         await runtime.close()

@@ -154,6 +154,7 @@ async def test_destruction_is_an_access_log_event(
     world = await build_world(database, NOW)
     case_id = await add_case(database, vault, world, ends_on=[ENDS])
     job = make_job(database, vault, make_gate(Clock()), tmp_path / "a", Clock())
+    await job.run(ENDS)
     await job.run(DESTROY_DAY)
     async with database.sessions() as session:
         rows = (

@@ -82,6 +82,7 @@ async def test_ending_on_29_february_archives_that_day_and_destroys_six_years_on
     assert certificate.counts["arrangements"] == 2 and certificate.counts["customers"] == 1
     assert certificate.keys_shredded == 2 and certificate.completed_at is not None
     assert certificate.bundle_digest and len(certificate.bundle_digest) == 64
+    assert certificate.archive_on == LEAP and certificate.not_archived_reason is None
 
 
 async def test_an_extended_arrangement_moves_both_dates(
@@ -115,7 +116,7 @@ async def test_a_held_case_is_skipped_with_its_hold_named_until_released(
         hold = await place_hold(session, held, HoldReason.LITIGATION, "staff:ig.one", NOW)
     due = await preview(database, dt.date(2026, 3, 1))
     assert due[held].action is Action.HELD and due[held].hold_names == ("litigation",)
-    assert due[free].action is Action.ARCHIVE and due[free].destroy_due
+    assert due[free].action is Action.DESTROY and due[free].destroy_due  # not archived first
 
     job = make_job(database, vault, make_gate(Clock()), tmp_path / "archive", Clock())
     report = await job.run(dt.date(2026, 3, 1))
