@@ -1,14 +1,23 @@
 """Retention job throughput: N due cases (arrangements ended more than six years ago,
-destruction approved), then the preview and the run (archive and destroy, with certificates).
+destruction approved), then the preview and the run.
 
     .venv/bin/python bench/retention.py [--cases 1000] [--batch 200] [--folder DIR]
-                                        [--processes 1] [--profile] [--files]
+                                        [--processes 1] [--profile] [--files] [--archived]
+
+By default the run is a backlog's: the cases were never archived and are past their
+destruction date, so they are destroyed without being archived (no bundle), with
+certificates. With --archived the steady state's two runs instead: first on the day the
+arrangements ended, which archives every case (bundles written, read back and checked),
+then on the day of the default run, which destroys the archived cases (bundles deleted);
+each phase is timed and printed on its own.
 
 SQLite in a temporary folder by default; TACT_DATABASE_URL and TACT_KEYSTORE_URL (both, empty
 databases) for PostgreSQL. The archive store is a folder beside them. Prints cases per second
-for the preview and for the run; the folder is removed afterwards (kept with --profile, which
-saves run.prof in it). With --files each case also holds two concerns and three pieces of
-evidence filed under them, as a real case file does; without it, its arrangement alone.
+for the preview and for each run, and the job processes' CPU time per case (the PostgreSQL
+server's is not counted); the folder is removed afterwards (kept with --profile, which saves
+run.prof in it, of the last run). With --files each case also holds two concerns and three
+pieces of evidence filed under them, as a real case file does; without it, its arrangement
+alone.
 """
 
 from __future__ import annotations
@@ -111,9 +120,13 @@ async def _add_file(session: AsyncSession, vault: Vault, case: Case, officer_id:
     evidence filed under them (made-up, neutral text)."""
     for category in (ConcernCategory.CONTACT_VOLUME, ConcernCategory.REPEAT_MATTER):
         concern = await add_concern(
-            session, vault, case, category=category,
-            description="Several contacts a day about one matter.", recorded_by=officer_id,
-        )  # fmt: skip
+            session,
+            vault,
+            case,
+            category=category,
+            description="Several contacts a day about one matter.",
+            recorded_by=officer_id,
+        )
         await session.flush()
         for day in range(1 if category is ConcernCategory.REPEAT_MATTER else 2):
             await add_evidence(
@@ -151,30 +164,54 @@ async def _open(setup: _Setup, share: tuple[int, int] = (0, 1)) -> tuple[Databas
     return database, job
 
 
-async def _run(setup: _Setup, share: tuple[int, int] = (0, 1)) -> tuple[int, int]:
-    """One job process's run (its share of the cases): (destroyed, failed)."""
+@dataclass(frozen=True)
+class _Phase:
+    """One run of the job: what it is called, the day it runs as of, the outcome it counts."""
+
+    name: str
+    as_of: dt.date
+    outcome: str
+
+
+BACKLOG = _Phase("run", AS_OF, "destroyed")
+STEADY = (
+    _Phase("archive", ENDS, "archived"),
+    _Phase("destroy archived", AS_OF, "destroyed"),
+)
+
+
+async def _run(
+    setup: _Setup, phase: _Phase, share: tuple[int, int] = (0, 1)
+) -> tuple[int, int, float]:
+    """One job process's run (its share of the cases): (handled, failed, CPU seconds of the
+    process, every thread's)."""
     database, job = await _open(setup, share)
     try:
-        report = await job.run(AS_OF)
+        cpu = time.process_time()
+        report = await job.run(phase.as_of)
+        cpu = time.process_time() - cpu
     finally:
         await database.dispose()
-    return report.count("destroyed"), report.failed
+    return report.count(phase.outcome), report.failed, cpu
 
 
-def _process(setup: _Setup, share: tuple[int, int]) -> tuple[int, int]:
-    return asyncio.run(_run(setup, share))
+def _process(setup: _Setup, phase: _Phase, share: tuple[int, int]) -> tuple[int, int, float]:
+    return asyncio.run(_run(setup, phase, share))
 
 
-async def _run_in_processes(setup: _Setup, processes: int) -> tuple[int, int]:
+async def _run_in_processes(setup: _Setup, phase: _Phase, processes: int) -> tuple[int, int, float]:
     """Several job processes at once, each with its share of the cases, as
     `tact retention run --workers N` runs them (PostgreSQL)."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
         done = await asyncio.gather(
-            *(loop.run_in_executor(pool, _process, setup, (n, processes)) for n in range(processes))
+            *(
+                loop.run_in_executor(pool, _process, setup, phase, (n, processes))
+                for n in range(processes)
+            )
         )
-    return sum(d for d, _ in done), sum(f for _, f in done)
+    return sum(d for d, _, _ in done), sum(f for _, f, _ in done), sum(c for _, _, c in done)
 
 
 async def _prepare(setup: _Setup, count: int) -> None:
@@ -211,7 +248,13 @@ async def _prepare(setup: _Setup, count: int) -> None:
 
 
 async def _main(
-    count: int, batch: int, under: str | None, processes: int, profile: bool, files: bool
+    count: int,
+    batch: int,
+    under: str | None,
+    processes: int,
+    profile: bool,
+    files: bool,
+    archived: bool,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="tact-retention-bench-", dir=under))
     setup = _Setup(
@@ -222,21 +265,26 @@ async def _main(
         files,
     )
     await _prepare(setup, count)
-    profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    if processes > 1:
-        destroyed, failed = await _run_in_processes(setup, processes)
-    else:
-        destroyed, failed = await _run(setup)
-    if profiler:
-        profiler.disable()
-    took = time.perf_counter() - started
-    print(
-        f"run: {destroyed} destroyed with certificates, {failed} failed, in {took:.1f} s "
-        f"({destroyed / took:,.0f} cases/s)" + (f", {processes} processes" if processes > 1 else "")
-    )
+    profiler = None
+    for phase in STEADY if archived else (BACKLOG,):
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        if processes > 1:
+            handled, failed, cpu = await _run_in_processes(setup, phase, processes)
+        else:
+            handled, failed, cpu = await _run(setup, phase)
+        if profiler:
+            profiler.disable()
+        took = time.perf_counter() - started
+        what = "destroyed with certificates" if phase.outcome == "destroyed" else phase.outcome
+        print(
+            f"{phase.name}: {handled} {what}, {failed} failed, in {took:.1f} s "
+            f"({handled / took:,.0f} cases/s; job CPU {cpu:.1f} s, "
+            f"{1000 * cpu / max(handled, 1):.2f} ms a case)"
+            + (f", {processes} processes" if processes > 1 else "")
+        )
     if profiler:
         stats = pstats.Stats(profiler)
         stats.dump_stats(folder / "run.prof")
@@ -264,7 +312,21 @@ if __name__ == "__main__":
         action="store_true",
         help="each case also holds two concerns and three pieces of evidence, as real ones do",
     )
+    parser.add_argument(
+        "--archived",
+        action="store_true",
+        help="archive every case first (timed as 'archive'), then destroy the archived cases "
+        "(timed as 'destroy archived'): the steady state, not a backlog",
+    )
     args = parser.parse_args()
     asyncio.run(
-        _main(args.cases, args.batch, args.folder, args.processes, args.profile, args.files)
+        _main(
+            args.cases,
+            args.batch,
+            args.folder,
+            args.processes,
+            args.profile,
+            args.files,
+            args.archived,
+        )
     )
