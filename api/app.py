@@ -97,11 +97,14 @@ class _Parts:
             yield
             return
         self._runtime = await Runtime.start(self.settings)
+        # Cached data keys leave memory within their bound even while no request comes.
+        sweeping = asyncio.create_task(self._runtime.vault.keep_swept())
         try:
             await self.ready()
             settle_garbage_collector()
             yield
         finally:
+            sweeping.cancel()
             await self._runtime.close()
 
 

@@ -60,7 +60,12 @@ class Runtime:
                 )
             await database.keystore.create_schema()
             key_file = settings.resolved_key_file
-            vault = Vault(ring, database.keystore, reload_ring=lambda: KeyRing.load(key_file))
+            vault = Vault(
+                ring,
+                database.keystore,
+                reload_ring=lambda: KeyRing.load(key_file),
+                cache_seconds=settings.data_key_cache_seconds,
+            )
             await vault.check_keys()
         except BaseException:
             await database.dispose()
@@ -73,9 +78,7 @@ class Runtime:
             checkpoint_every=settings.access_log_checkpoint_every,
             clock=utcnow,
         )
-        runtime = cls(
-            settings=settings, database=database, vault=vault, gate=gate, profile=profile
-        )
+        runtime = cls(settings=settings, database=database, vault=vault, gate=gate, profile=profile)
         await runtime.access_log_problem()  # logged, and reported by /readyz; not fatal
         return runtime
 

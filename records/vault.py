@@ -6,12 +6,22 @@ are cached in process memory, bounded, so the portal lookup does not visit the k
 every request; rotation does not change a data key, and a shredded key belongs to rows that
 were deleted first, so the cache never serves a key for data that still exists after its
 shredding.
+
+A cached key is also kept for a bounded time only (`cache_seconds`, TACT_DATA_KEY_CACHE_SECONDS):
+a key shredded by another process (the retention job runs as its own) must not live on in a
+server's memory, where with a backup of the database taken before the destruction it would
+still open the case. The process that shreds drops the key at once; every other process
+treats it as unread `cache_seconds` after it read it (and reads it again if it still
+exists), and the server's `keep_swept` drops it from memory by 1.1 times `cache_seconds`, idle
+or not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -86,12 +96,17 @@ class Vault:
         *,
         reload_ring: Callable[[], KeyRing] | None = None,
         cache_size: int = 20_000,
+        cache_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ring = ring
         self.store = store
         self._reload_ring = reload_ring
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        # owner -> (data key, when it was read from the key store), least recently used first
+        self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._cache_size = cache_size
+        self.cache_seconds = cache_seconds
+        self._monotonic = monotonic
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -174,13 +189,16 @@ class Vault:
         wanted = {owner_of(kind, oid) for kind, oid in owners}
         found: dict[str, FieldCipher] = {}
         missing: list[str] = []
+        read_after = self._monotonic() - self.cache_seconds
         for owner in wanted:
-            key = self._cache.get(owner)
-            if key is None:
+            cached = self._cache.get(owner)
+            if cached is None or cached[1] <= read_after:
+                if cached is not None:
+                    del self._cache[owner]  # past its bound: read again, or gone if shredded
                 missing.append(owner)
             else:
                 self._cache.move_to_end(owner)
-                found[owner] = FieldCipher(owner, key)
+                found[owner] = FieldCipher(owner, cached[0])
         if missing:
             rows = await self.store.get_many(missing)
             for owner in missing:
@@ -206,13 +224,39 @@ class Vault:
             raise
 
     def _remember(self, owner: str, key: bytes) -> None:
-        self._cache[owner] = key
+        if self.cache_seconds <= 0:
+            return
+        self._cache[owner] = (key, self._monotonic())
         self._cache.move_to_end(owner)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
     def forget(self, owner: str) -> None:
         self._cache.pop(owner, None)
+
+    def sweep(self) -> int:
+        """Drop every cached key read more than `cache_seconds` ago; how many were dropped."""
+        read_after = self._monotonic() - self.cache_seconds
+        expired = [owner for owner, (_, read_at) in self._cache.items() if read_at <= read_after]
+        for owner in expired:
+            del self._cache[owner]
+        return len(expired)
+
+    async def keep_swept(self) -> None:
+        """`sweep` every tenth of `cache_seconds`, until cancelled: the server runs this, so a
+        key leaves an idle process's memory too, at most 1.1 times `cache_seconds` after it was
+        read."""
+        while True:
+            await asyncio.sleep(max(self.cache_seconds / 10, 0.05))
+            if dropped := self.sweep():
+                log.info(
+                    "cached data keys dropped",
+                    extra={"event": "data_keys_expired", "count": dropped},
+                )
+
+    def holds(self, owner: str) -> bool:
+        """Whether this process holds `owner`'s data key in memory (for tests and checks)."""
+        return owner in self._cache
 
     async def shred(self, kind: OwnerKind, owner_id: uuid.UUID) -> bool:
         """Crypto-shred: destroy one data key. Returns False if it was already gone."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,16 +53,27 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@asynccontextmanager
+async def started_runtime(
+    tmp_path: Path, database_urls: tuple[str, str], key_file: Path, **changes: Any
+) -> AsyncIterator[Runtime]:
+    """A Runtime started on the test's databases with `changes` to the settings, closed after."""
+    started = await Runtime.start(
+        app_settings(tmp_path, database_urls, key_file, **changes), migrate=False
+    )
+    try:
+        yield started
+    finally:
+        await started.close()
+
+
 @pytest.fixture
 async def runtime(
     database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
 ) -> AsyncIterator[Runtime]:
     """A started Runtime on this test's databases (`database` empties PostgreSQL after)."""
-    started = await Runtime.start(app_settings(tmp_path, database_urls, key_file), migrate=False)
-    try:
+    async with started_runtime(tmp_path, database_urls, key_file) as started:
         yield started
-    finally:
-        await started.close()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from authz.decisions import Rule, add_rule
 from authz.portal_keys import revoke_portal_key
 from records.database import Database
 from schema.persisted import id_of
-from tests.api.app_fixtures import FixedClock, app_settings
+from tests.api.app_fixtures import FixedClock, started_runtime
 from tests.api.portal_world import DEPUTY, EMAIL, OFFICER, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import log_entries
 from tests.authz.log_faults import refusing_log_commits
@@ -41,12 +41,10 @@ async def started(
 ) -> AsyncIterator[Runtime]:
     """A runtime as `tact serve` has it (group commit on), checking the policy version on
     every request, so a rule change needs no waiting."""
-    settings = app_settings(tmp_path, database_urls, key_file, policy_reload_seconds=0)
-    runtime = await Runtime.start(settings, migrate=False)
-    try:
+    async with started_runtime(
+        tmp_path, database_urls, key_file, policy_reload_seconds=0
+    ) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
 
 
 @pytest.fixture

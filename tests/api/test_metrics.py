@@ -14,7 +14,7 @@ from api.app import create_app
 from api.metrics import rate_limited
 from api.runtime import Runtime
 from records.database import Database
-from tests.api.app_fixtures import FixedClock, app_settings
+from tests.api.app_fixtures import FixedClock, started_runtime
 from tests.api.portal_world import EMAIL, OFFICER, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask
 
@@ -23,12 +23,8 @@ from tests.api.test_restriction_status import ask
 async def measured(
     database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
 ) -> AsyncIterator[Runtime]:
-    settings = app_settings(tmp_path, database_urls, key_file, metrics=True)
-    runtime = await Runtime.start(settings, migrate=False)
-    try:
+    async with started_runtime(tmp_path, database_urls, key_file, metrics=True) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
 
 
 def sample(name: str, **labels: str) -> float:
