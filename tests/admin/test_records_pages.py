@@ -12,6 +12,7 @@ import re
 import httpx
 from sqlalchemy import select
 
+from api.cli_retention import _run
 from api.runtime import Runtime
 from casework import step_models as m
 from casework.deciding import decide_immediate_risk
@@ -115,6 +116,38 @@ async def test_the_queue_names_holds_and_its_requester_may_not_approve_under_two
     queue = (await client.get("/admin/retention-queue")).text
     assert cells(reference, "archived", "destroy") in queue
     assert "requested by staff:ig.one, approved by staff:ig.two" in queue
+
+
+async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_archived(
+    client: httpx.AsyncClient, database: Database, runtime: Runtime, clock: FixedClock
+) -> None:
+    # Given a case never archived, already past its destruction date (approval required)
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, runtime.vault, world, ends_on=[dt.date(2019, 3, 1)])
+    reference = world.references[case_id]
+    await sign_in(client, "ig.one")
+    # Then the queue would archive it until approved, and asks for approval before that
+    queue = (await client.get("/admin/retention-queue")).text
+    assert cells(reference, "decided", "archive") in queue and "Request approval" in queue
+    asked = await post_form(
+        client, "/admin/retention-queue", "/admin/retention-queue/request", case_ref=reference
+    )
+    assert asked.status_code == 303
+    [approval_id] = _APPROVAL.findall((await client.get("/admin/retention-queue")).text)
+    await sign_in(client, "ig.two")
+    approved = await post_form(
+        client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
+    )
+    assert approved.status_code == 303
+    # Approved, it is to be destroyed without being archived
+    queue = (await client.get("/admin/retention-queue")).text
+    assert cells(reference, "decided", "destroy") in queue
+
+    # When the job runs, the certificates page says the case was never archived, and why
+    assert (await _run(runtime, clock().date(), tty=False)).count("destroyed") == 1
+    certificates = (await client.get("/admin/certificates")).text
+    assert reference in certificates
+    assert "no: already past its destruction date when first handled" in certificates
 
 
 async def test_a_subject_access_request_opened_in_the_panel_holds_the_cases_until_complete(

@@ -105,6 +105,41 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     )
 
 
+BACKLOG_CERTIFICATE = """{ destructionCertificates { caseReference archiveOn destroyOn
+  notArchivedReason bundleDigest } }"""
+
+
+async def test_a_backlog_case_approved_before_any_run_is_certified_as_never_archived(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    # Given a case past its destruction date, never archived, its destruction approved
+    world = await build_world(runtime.database, clock.now)
+    case_id = await add_case(runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)])
+    reference = world.references[case_id]
+    ig_one, ig_two = (token(runtime, name, clock.now) for name in ("ig.one", "ig.two"))
+    asked = (await ask(client, ig_one, REQUEST, caseRef=reference, asOf=DAY))["data"]
+    await ask(client, ig_two, APPROVE, id=asked["requestDestructionApproval"]["id"])
+    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    assert item["action"] == "destroy" and item["approval"]["approvedBy"] == "staff:ig.two"
+
+    # When the job runs
+    assert (await _run(runtime, dt.date(2026, 3, 2), tty=False)).count("destroyed") == 1
+
+    # Then its certificate says it was never archived, with no archive date and no digest
+    (certificate,) = (await ask(client, ig_one, BACKLOG_CERTIFICATE))["data"][
+        "destructionCertificates"
+    ]
+    assert certificate == {
+        "caseReference": reference,
+        "archiveOn": None,
+        "destroyOn": "2026-03-01",
+        "notArchivedReason": "past_destruction_date",
+        "bundleDigest": None,
+    }
+
+
 OPEN_SAR = """mutation Open($ref: String!) { openSubjectAccessRequest(customerRef: $ref) { id } }"""
 EXPORT = """query Export($ref: String!) { subjectAccessExport(customerRef: $ref) { json html } }"""
 COMPLETE = (
