@@ -300,8 +300,8 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=BATCH, help="cases per batch and step")
     parser.add_argument(
         "--folder",
-        help="where the run's folder (SQLite files, archive store) is made; default the "
-        "system's temporary folder",
+        help="where the run's folder (SQLite files, archive store) is made, created if need "
+        "be; default the system's temporary folder",
     )
     parser.add_argument(
         "--processes", type=int, default=1, help="job processes at once, as --workers (PostgreSQL)"
@@ -319,6 +319,8 @@ if __name__ == "__main__":
         "(timed as 'destroy archived'): the steady state, not a backlog",
     )
     args = parser.parse_args()
+    if args.folder is not None:
+        Path(args.folder).mkdir(parents=True, exist_ok=True)  # made if it is not there yet
     asyncio.run(
         _main(
             args.cases,
