@@ -97,7 +97,7 @@ class _Parts:
             yield
             return
         self._runtime = await Runtime.start(self.settings)
-        # Cached data keys leave memory within their bound even while no request comes.
+        # Cached data keys are dropped within their bound even while no request comes.
         sweeping = asyncio.create_task(self._runtime.vault.keep_swept())
         try:
             await self.ready()

@@ -42,9 +42,10 @@ class Settings(BaseSettings):
     # How long (seconds) a process may go on accepting a portal key it has just checked: a
     # revoked key is refused at most this long after the revocation (0: check every request).
     portal_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
-    # How long (seconds) a process keeps a data key it read from the key store. A key the
-    # retention job shreds (in a process of its own) leaves a server's memory at most 1.1
-    # times this long after the server read it (records/vault.py; 0: read it every time).
+    # How long (seconds) a process keeps a data key it read from the key store. A server
+    # stops using a key the retention job shreds (in a process of its own), and drops it from
+    # its cache, at most 1.1 times this long after reading it (records/vault.py; 0: read the
+    # key store every time).
     data_key_cache_seconds: float = Field(default=300.0, ge=0, le=86_400)
     # Portal keys run registered documents only (schema/documents/, sent by documentId or
     # as the registered text): the portal contract is then those documents, and a key

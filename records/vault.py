@@ -8,12 +8,13 @@ were deleted first, so the cache never serves a key for data that still exists a
 shredding.
 
 A cached key is also kept for a bounded time only (`cache_seconds`, TACT_DATA_KEY_CACHE_SECONDS):
-a key shredded by another process (the retention job runs as its own) must not live on in a
-server's memory, where with a backup of the database taken before the destruction it would
+a key shredded by another process (the retention job runs as its own) must not stay usable in
+a running server, which with a backup of the database taken before the destruction could
 still open the case. The process that shreds drops the key at once; every other process
 treats it as unread `cache_seconds` after it read it (and reads it again if it still
-exists), and the server's `keep_swept` drops it from memory by 1.1 times `cache_seconds`, idle
-or not.
+exists), and the server's `keep_swept` drops it from the cache by 1.1 times `cache_seconds`,
+idle or not. (Python does not overwrite the bytes of an object it frees: what is bounded is
+how long a process holds and can use the key, not how long freed memory keeps its bytes.)
 """
 
 from __future__ import annotations
@@ -243,9 +244,8 @@ class Vault:
         return len(expired)
 
     async def keep_swept(self) -> None:
-        """`sweep` every tenth of `cache_seconds`, until cancelled: the server runs this, so a
-        key leaves an idle process's memory too, at most 1.1 times `cache_seconds` after it was
-        read."""
+        """`sweep` every tenth of `cache_seconds`, until cancelled: the server runs this, so an
+        idle process drops a key too, at most 1.1 times `cache_seconds` after reading it."""
         while True:
             await asyncio.sleep(max(self.cache_seconds / 10, 0.05))
             if dropped := self.sweep():

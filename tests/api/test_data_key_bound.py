@@ -1,6 +1,6 @@
 """TACT_DATA_KEY_CACHE_SECONDS over HTTP: a running server stops using a case's data key that
 another process (the retention job) has shredded once the bound has passed, and the server's
-lifespan sweeps expired keys out of memory while it is idle. Real databases, the app as
+lifespan sweeps expired keys out of its cache while it is idle. Real databases, the app as
 `tact serve` builds it; the bounds are short here so the tests wait well under a second."""
 
 from __future__ import annotations
