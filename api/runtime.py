@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,13 +113,24 @@ def load_or_create_key_ring(settings: Settings) -> KeyRing:
                 f"key file not found: {path}, but the key store {store} already exists: "
                 "restore the key file, or set TACT_KEY_FILE to it"
             )
-        KeyRing.create_file(path)
-        log.warning(
-            "generated a local key file for the embedded default; it is for local use only, "
-            "keep it apart from backups of the data and set TACT_KEY_FILE in production",
-            extra={"event": "key_file_generated", "path": str(path)},
-        )
+        if _made_here(KeyRing.create_file, path):
+            log.warning(
+                "generated a local key file for the embedded default; it is for local use "
+                "only, keep it apart from backups of the data and set TACT_KEY_FILE in "
+                "production",
+                extra={"event": "key_file_generated", "path": str(path)},
+            )
     return KeyRing.load(path)
+
+
+def _made_here(create: Callable[[Path], None], path: Path) -> bool:
+    """Make a key file; False when another process starting at the same moment made it first
+    (two job processes on a fresh folder): that one is then the one to use."""
+    try:
+        create(path)
+    except FileExistsError:
+        return False
+    return True
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -133,8 +145,7 @@ def load_or_create_audit_signer(settings: Settings) -> CheckpointSigner:
     generate = settings.audit_signing_key_file is None and (
         settings.environment is not Environment.PRODUCTION
     )
-    if generate and not path.exists():
-        CheckpointSigner.create_file(path)
+    if generate and not path.exists() and _made_here(CheckpointSigner.create_file, path):
         logging.getLogger("tact.audit").warning(
             "generated a local access-log signing key for the embedded default; keep it apart "
             "from the database and its backups, and set TACT_AUDIT_SIGNING_KEY_FILE in production",

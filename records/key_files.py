@@ -7,6 +7,7 @@ the embedded default's token signing key (api/staff_tokens.py) are all made and 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -16,15 +17,24 @@ from records.errors import KeyMaterialError
 
 
 def write_new(path: Path, data: bytes) -> bool:
-    """Create `path` with mode 0600 holding `data`. False if it exists already (another
-    process made it first): the caller reads that one rather than replace it."""
+    """Create `path` with mode 0600 holding `data`, whole or not at all. False if it exists
+    already (another process made it first): the caller reads that one rather than replace it.
+
+    Written to a private temporary file first and then linked into place, which fails if the
+    name is taken: a process starting beside this one never reads a half-written key."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(temporary)
     return True
 
 

@@ -9,10 +9,13 @@ The commands call asyncio.run themselves, so each runs in a worker thread of the
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import multiprocessing
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -20,7 +23,12 @@ from click.testing import CliRunner, Result
 from pydantic import ValidationError
 
 from api.cli import main
-from api.runtime import Runtime, StartupError
+from api.runtime import (
+    Runtime,
+    StartupError,
+    load_or_create_audit_signer,
+    load_or_create_key_ring,
+)
 from api.settings import Settings
 from records.crypto import KeyRing
 from records.database import Database
@@ -369,3 +377,49 @@ def test_bad_settings_name_the_variable_and_never_repeat_its_value(
     assert result.exit_code == 1
     assert "TACT_TOKEN_LIFETIME_MINUTES" in result.output
     assert "s3cret" not in result.output
+
+
+# -- several processes starting at once -------------------------------------------------------
+
+
+def _first_start(data_dir: str, barrier: Any, results: Any) -> None:
+    """One process's start on a fresh data folder: make or read the key file and the
+    access-log signing key, at the barrier's signal with the others."""
+    settings = Settings(data_dir=Path(data_dir))
+    barrier.wait()
+    try:
+        load_or_create_key_ring(settings)
+        signer = load_or_create_audit_signer(settings)
+    except Exception as exc:
+        results.put(("failed", type(exc).__name__))
+        return
+    results.put(
+        (hashlib.sha256(settings.resolved_key_file.read_bytes()).hexdigest(), signer.key_id)
+    )
+
+
+@pytest.mark.slow
+def test_processes_starting_at_once_on_a_fresh_folder_share_one_set_of_keys(
+    tmp_path: Path,
+) -> None:
+    # Given a fresh data folder, and processes that start on it at the same moment (as
+    # `tact retention run` twice, or `tact serve --workers 2`, on first start)
+    context = multiprocessing.get_context("spawn")
+    processes = 6
+    for attempt in range(3):
+        barrier, results = context.Barrier(processes), context.Queue()
+        folder = tmp_path / f"attempt-{attempt}"
+        started = [
+            context.Process(target=_first_start, args=(str(folder), barrier, results))
+            for _ in range(processes)
+        ]
+        for process in started:
+            process.start()
+        # When each makes or reads its keys
+        found = [results.get(timeout=60) for _ in started]
+        for process in started:
+            process.join(timeout=60)
+        # Then none fails (none finds a key file another is still writing, nor one made
+        # between its look and its own attempt), and all use the same keys
+        assert len(set(found)) == 1, found
+        assert found[0][0] != "failed"

@@ -107,10 +107,10 @@ async def run_job(env: dict[str, str], *options: str) -> list[dict[str, Any]]:
         *options,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
-    out, _ = await process.communicate()
-    assert process.returncode == 0
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()[-4000:]  # ids and references only
     return [json.loads(line) for line in out.decode().splitlines()]
 
 
@@ -125,7 +125,12 @@ async def test_two_processes_handle_each_due_case_once(
         pytest.skip("several job processes at once is a PostgreSQL promise")
     references = await seed(database, vault, CASES)
     env = job_env(database_urls, key_file, tmp_path)
-    first, second = await asyncio.gather(run_job(env), run_job(env))
+    # Both awaited to the end, so a failing one leaves no process behind the test
+    runs = await asyncio.gather(run_job(env), run_job(env), return_exceptions=True)
+    for run in runs:
+        if isinstance(run, BaseException):
+            raise run
+    first, second = runs
     await each_case_handled_once(database, references, first + second)
 
 
