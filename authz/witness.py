@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from authz.audit_signing import utc_text
+from records.key_files import write_new
 
 log = logging.getLogger("tact.audit")
 _PENDING = "tact.witness.pending"
@@ -104,18 +104,11 @@ class FolderWitness:
         self.folder = folder
 
     def record(self, checkpoint: WitnessedCheckpoint) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         tag = hashlib.sha256(checkpoint.signature).hexdigest()[:16]
         path = self.folder / f"{checkpoint.seq:020d}-{tag}{_SUFFIX}"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        except FileExistsError:
-            return  # the same signed checkpoint, already witnessed
-        try:
-            os.write(fd, checkpoint.to_json().encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        # Whole or not at all: `verify` reading beside this, or a crash mid-write, never
+        # meets a half-written checkpoint. Already there: the same one, already witnessed.
+        write_new(path, checkpoint.to_json().encode("ascii"), mode=0o444)
 
     def checkpoints(self) -> list[WitnessedCheckpoint]:
         if not self.folder.is_dir():

@@ -1,7 +1,8 @@
-"""Key files on disk: written once, readable by their owner only, never overwritten.
+"""Key files on disk: written once, whole, readable by their owner only, never overwritten.
 
 The key file (records/crypto.py), the access-log checkpoint key (authz/audit_signing.py) and
-the embedded default's token signing key (api/staff_tokens.py) are all made and read here.
+the embedded default's token signing key (api/staff_tokens.py) are all made and read here;
+the access-log witness (authz/witness.py) writes its checkpoint files the same way.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from records.errors import KeyMaterialError
 
 
-def write_new(path: Path, data: bytes) -> bool:
-    """Create `path` with mode 0600 holding `data`, whole or not at all. False if it exists
-    already (another process made it first): the caller reads that one rather than replace it.
+def write_new(path: Path, data: bytes, mode: int = 0o600) -> bool:
+    """Create `path` with `mode` (0600: its owner's only) holding `data`, whole or not at all.
+    False if it exists already (another process made it first): the caller reads that one
+    rather than replace it.
 
     Written to a private temporary file first and then linked into place, which fails if the
     name is taken: a process starting beside this one never reads a half-written key."""
@@ -29,6 +31,7 @@ def write_new(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
         try:
             os.link(temporary, path)
         except FileExistsError:

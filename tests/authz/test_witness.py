@@ -4,6 +4,7 @@ it. Each cut is made the way someone with write access to the database would mak
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,10 @@ def test_verify_pins_the_head_it_saw_in_the_witness(witness_env: dict[str, str])
     assert code == 0, output
     witnessed = FolderWitness(Path(witness_env["TACT_AUDIT_WITNESS_PATH"])).checkpoints()
     assert [c.seq for c in witnessed] == [*range(EVERY, ENTRIES + 1, EVERY), ENTRIES + 1]
+    # One read-only file per checkpoint, and nothing else (no temporary file left behind)
+    files = list(Path(witness_env["TACT_AUDIT_WITNESS_PATH"]).iterdir())
+    assert len(files) == len(witnessed)
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o444}
 
 
 # (what is cut: entries after seq, checkpoints after seq (None: none), first bad seq named)
