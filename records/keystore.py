@@ -10,14 +10,29 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import Integer, LargeBinary, MetaData, String, delete, event, func, select, update
+from sqlalchemy import (
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from records.models import UTCDateTime, utcnow
 
 log = logging.getLogger("tact.keystore")
+# pg_advisory_xact_lock key: "tact-key" as a big-endian integer, so it is recognisable.
+_SCHEMA_LOCK = int.from_bytes(b"tact-key", "big")
 
 
 class KeyBase(DeclarativeBase):
@@ -60,6 +75,13 @@ def make_keystore_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def _create_missing(conn: Connection) -> None:
+    for table in KeyBase.metadata.sorted_tables:
+        conn.execute(CreateTable(table, if_not_exists=True))
+        for index in table.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
+
+
 class KeyStore:
     """Rows of wrapped data keys. Knows nothing of the key file: `Vault` wraps and unwraps."""
 
@@ -68,8 +90,15 @@ class KeyStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def create_schema(self) -> None:
+        """Create the key store's tables where missing. Processes starting at once on a fresh
+        store do not trip over each other: each statement says IF NOT EXISTS, and on
+        PostgreSQL (where two such statements can still collide) they take turns."""
         async with self.engine.begin() as conn:
-            await conn.run_sync(KeyBase.metadata.create_all)
+            if conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
+                )
+            await conn.run_sync(_create_missing)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,12 @@ from click.testing import CliRunner, Result
 from pydantic import ValidationError
 
 from api.cli import main
-from api.runtime import (
-    Runtime,
-    StartupError,
-    load_or_create_audit_signer,
-    load_or_create_key_ring,
-)
+from api.runtime import Runtime, StartupError
 from api.settings import Settings
 from records.crypto import KeyRing
 from records.database import Database
 from records.errors import KeyMaterialError
+from records.migrate import is_up_to_date, upgrade
 from records.vault import Vault
 
 SETTINGS_ENV = ("DATA_DIR", "DATABASE_URL", "KEYSTORE_URL", "KEY_FILE", "ENVIRONMENT", "JWKS")
@@ -204,9 +201,9 @@ async def test_an_explicit_migrated_database_starts_without_migrating(
         await runtime.close()
 
 
-@pytest.fixture
-async def unmigrated_postgres(pg_urls: tuple[str, str]) -> AsyncIterator[str]:
-    """The URL of a new, empty PostgreSQL database on the test server."""
+@asynccontextmanager
+async def new_postgres_database(pg_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """The URL of a new, empty PostgreSQL database on the test server, dropped after."""
     server, _, _ = pg_urls[0].rpartition("/")
     name = f"tact_test_empty_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(f"{server}/postgres")
@@ -216,6 +213,19 @@ async def unmigrated_postgres(pg_urls: tuple[str, str]) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def unmigrated_postgres(pg_urls: tuple[str, str]) -> AsyncIterator[str]:
+    async with new_postgres_database(pg_urls) as url:
+        yield url
+
+
+@pytest.fixture
+async def fresh_postgres_pair(pg_urls: tuple[str, str]) -> AsyncIterator[tuple[str, str]]:
+    """(cases URL, keys URL) of two new, empty PostgreSQL databases."""
+    async with new_postgres_database(pg_urls) as cases, new_postgres_database(pg_urls) as keys:
+        yield cases, keys
 
 
 async def test_an_unmigrated_postgres_database_is_refused_with_the_command_to_run(
@@ -382,44 +392,78 @@ def test_bad_settings_name_the_variable_and_never_repeat_its_value(
 # -- several processes starting at once -------------------------------------------------------
 
 
-def _first_start(data_dir: str, barrier: Any, results: Any) -> None:
-    """One process's start on a fresh data folder: make or read the key file and the
-    access-log signing key, at the barrier's signal with the others."""
-    settings = Settings(data_dir=Path(data_dir))
+def _start(settings: dict[str, str], upgrade_first: bool, barrier: Any, results: Any) -> None:
+    """One process's start, at the barrier's signal with the others: `tact db upgrade` first
+    when asked, then the start-up every command and server makes. Puts what it started with
+    (the key file's hash, the signing key's id, the schema at head), or the error's name."""
     barrier.wait()
     try:
-        load_or_create_key_ring(settings)
-        signer = load_or_create_audit_signer(settings)
+        if upgrade_first:
+            upgrade(settings["database_url"])
+        found = asyncio.run(_started(Settings(**settings)))  # type: ignore[arg-type]
     except Exception as exc:
-        results.put(("failed", type(exc).__name__))
-        return
-    results.put(
-        (hashlib.sha256(settings.resolved_key_file.read_bytes()).hexdigest(), signer.key_id)
-    )
+        found = ("failed", type(exc).__name__, str(exc)[:300])
+    results.put(found)
+
+
+async def _started(settings: Settings) -> tuple[str, str, bool]:
+    runtime = await Runtime.start(settings)
+    try:
+        up_to_date = await is_up_to_date(runtime.database)
+        key_file = hashlib.sha256(settings.resolved_key_file.read_bytes()).hexdigest()
+        return key_file, runtime.gate.signer.key_id, up_to_date
+    finally:
+        await runtime.close()
+
+
+def all_at_once(settings: dict[str, str], processes: int, *, upgrade_first: bool) -> list[Any]:
+    """What each of `processes` processes started with, started at the same moment."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    started = [
+        context.Process(target=_start, args=(settings, upgrade_first, barrier, results))
+        for _ in range(processes)
+    ]
+    for process in started:
+        process.start()
+    found = [results.get(timeout=120) for _ in started]
+    for process in started:
+        process.join(timeout=60)
+    return found
 
 
 @pytest.mark.slow
-def test_processes_starting_at_once_on_a_fresh_folder_share_one_set_of_keys(
+def test_processes_starting_at_once_on_a_fresh_embedded_default_all_start(
     tmp_path: Path,
 ) -> None:
-    # Given a fresh data folder, and processes that start on it at the same moment (as
-    # `tact retention run` twice, or `tact serve --workers 2`, on first start)
-    context = multiprocessing.get_context("spawn")
-    processes = 6
     for attempt in range(3):
-        barrier, results = context.Barrier(processes), context.Queue()
-        folder = tmp_path / f"attempt-{attempt}"
-        started = [
-            context.Process(target=_first_start, args=(str(folder), barrier, results))
-            for _ in range(processes)
-        ]
-        for process in started:
-            process.start()
-        # When each makes or reads its keys
-        found = [results.get(timeout=60) for _ in started]
-        for process in started:
-            process.join(timeout=60)
-        # Then none fails (none finds a key file another is still writing, nor one made
-        # between its look and its own attempt), and all use the same keys
+        # Given a fresh data folder, and processes that start on it at the same moment (as
+        # `tact retention run` twice, or a server and a command, on first start)
+        settings = {"data_dir": str(tmp_path / f"attempt-{attempt}")}
+        # When each starts
+        found = all_at_once(settings, 4, upgrade_first=False)
+        # Then none fails (none reads a key file another is still writing, nor makes one
+        # made since it looked, nor runs a migration another has applied), and all use the
+        # same keys and the schema at head
         assert len(set(found)) == 1, found
-        assert found[0][0] != "failed"
+        assert found[0][0] != "failed" and found[0][2] is True
+
+
+@pytest.mark.slow
+def test_processes_upgrading_and_starting_at_once_on_fresh_postgres_all_start(
+    fresh_postgres_pair: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    # Given fresh case and key databases on PostgreSQL, and processes that each run
+    # `tact db upgrade` and start at the same moment
+    cases_url, keys_url = fresh_postgres_pair
+    settings = {
+        "data_dir": str(tmp_path / "data"),
+        "database_url": cases_url,
+        "keystore_url": keys_url,
+        "key_file": str(key_file),
+    }
+    # When each upgrades and starts
+    found = all_at_once(settings, 4, upgrade_first=True)
+    # Then all start, on the schema at head, with the same keys
+    assert len(set(found)) == 1, found
+    assert found[0][0] != "failed" and found[0][2] is True
