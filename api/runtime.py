@@ -104,9 +104,15 @@ class Runtime:
 
 def load_or_create_key_ring(settings: Settings) -> KeyRing:
     path = settings.resolved_key_file
-    if not path.exists() and settings.key_file is None:
-        store = _sqlite_file(settings.resolved_keystore_url)
-        if store is not None and store.exists():
+    if settings.key_file is not None:
+        return KeyRing.load(path)
+    # The key store is looked at before the key file: a process starting beside this one
+    # makes its key file before its key store, so a store seen here has a key file by the
+    # next line unless that file is truly lost.
+    store = _sqlite_file(settings.resolved_keystore_url)
+    store_exists = store is not None and store.exists()
+    if not path.exists():
+        if store_exists:
             # A new key file could never open the keys already there; generating one would
             # only hide the real problem (a lost key file) behind a mismatch error.
             raise KeyMaterialError(
