@@ -15,6 +15,7 @@ The lock is held until commit, so the caller appends as its last statement and c
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -344,7 +345,9 @@ async def append_direct(
 
     chained = await writer.transaction(newest, then, serialise=APPEND_LOCK)
     for row in chained.checkpoints:
-        deliver(signer.witness, WitnessedCheckpoint(**row))
+        if signer.witness is not None:
+            # A file written and fsynced: off the event loop's thread, which serves lookups.
+            await asyncio.to_thread(deliver, signer.witness, WitnessedCheckpoint(**row))
     return chained.seqs
 
 
