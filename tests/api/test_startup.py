@@ -1,7 +1,8 @@
 """Start-up: the key file is checked against the key store before anything is served, the
 embedded default makes its own key file, production refuses the embedded defaults, an old
-PostgreSQL schema is refused; and `tact keys rotate` / `tact keys status`, which start the
-same way from the environment.
+PostgreSQL schema is refused; `tact keys rotate` / `tact keys status`, which start the
+same way from the environment; and processes starting at once on a fresh folder or fresh
+databases, which all start, with one set of keys and one schema.
 
 The commands call asyncio.run themselves, so each runs in a worker thread of the test.
 """
@@ -442,9 +443,9 @@ def test_processes_starting_at_once_on_a_fresh_embedded_default_all_start(
         settings = {"data_dir": str(tmp_path / f"attempt-{attempt}")}
         # When each starts
         found = all_at_once(settings, 4, upgrade_first=False)
-        # Then none fails (none reads a key file another is still writing, nor makes one
-        # made since it looked, nor runs a migration another has applied), and all use the
-        # same keys and the schema at head
+        # Then none fails (none reads a key file another is still writing, nor trips on one
+        # another made after it looked, nor runs a migration another has applied), and all
+        # use the same keys and the schema at head
         assert len(set(found)) == 1, found
         assert found[0][0] != "failed" and found[0][2] is True
 
