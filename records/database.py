@@ -203,4 +203,4 @@ class Database:
         await self.readers.close()
         await self.writer.close()
         await self.engine.dispose()
-        await self.keystore.engine.dispose()
+        await self.keystore.close()

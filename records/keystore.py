@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
+    bindparam,
     delete,
     event,
     func,
@@ -29,10 +32,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from records.models import UTCDateTime, utcnow
+from records.readers import Readers
 
 log = logging.getLogger("tact.keystore")
 # pg_advisory_xact_lock key: "tact-key" as a big-endian integer, so it is recognisable.
 _SCHEMA_LOCK = int.from_bytes(b"tact-key", "big")
+# The numbers of owners a key read is prepared for: a read of 3 owners is the read of 4 with
+# one repeated, so a handful of statements serve every size (and asyncpg prepares each once
+# per connection); more than the largest are read in chunks of it.
+_READ_SIZES = (1, 2, 4, 8, 16, 32, 64)
 
 
 class KeyBase(DeclarativeBase):
@@ -82,12 +90,23 @@ def _create_missing(conn: Connection) -> None:
             conn.execute(CreateIndex(index, if_not_exists=True))
 
 
+def _key_read(size: int) -> Select[str, int, bytes]:
+    owners = [bindparam(f"owner_{i}", type_=String()) for i in range(size)]
+    return select(DataKey.owner, DataKey.kek_version, DataKey.wrapped).where(
+        DataKey.owner.in_(owners)
+    )
+
+
 class KeyStore:
     """Rows of wrapped data keys. Knows nothing of the key file: `Vault` wraps and unwraps."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Reading data keys is on the portal's hot path whenever a key is not cached (a
+        # caller not seen for `TACT_DATA_KEY_CACHE_SECONDS`): straight on the driver, as the
+        # lookup itself is (records/readers.py), not through a session.
+        self.readers = Readers(engine, pool_size=4, name="tact-key-readers", what="the key store")
 
     async def create_schema(self) -> None:
         """Create the key store's tables where missing. Processes starting at once on a fresh
@@ -112,14 +131,22 @@ class KeyStore:
         async with self._sessions.begin() as session:
             session.add_all(DataKey(owner=o, kek_version=v, wrapped=w) for o, v, w in rows)
 
+    async def close(self) -> None:
+        await self.readers.close()
+        await self.engine.dispose()
+
     async def get_many(self, owners: list[str]) -> dict[str, tuple[int, bytes]]:
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(DataKey.owner, DataKey.kek_version, DataKey.wrapped).where(
-                    DataKey.owner.in_(owners)
-                )
-            )
-            return {owner: (version, wrapped) for owner, version, wrapped in rows}
+        """(KEK version, wrapped key) of each of `owners` that has a key."""
+        found: dict[str, tuple[int, bytes]] = {}
+        largest = _READ_SIZES[-1]
+        for start in range(0, len(owners), largest):
+            chunk = owners[start : start + largest]
+            size = next(n for n in _READ_SIZES if n >= len(chunk))
+            read = self.readers.prepare(("keystore.get_many", size), partial(_key_read, size))
+            padded = chunk + chunk[-1:] * (size - len(chunk))
+            rows = await self.readers.fetch(read, {f"owner_{i}": o for i, o in enumerate(padded)})
+            found.update((owner, (version, wrapped)) for owner, version, wrapped in rows)
+        return found
 
     async def destroy(self, owner: str) -> bool:
         async with self._sessions.begin() as session:

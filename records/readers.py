@@ -1,6 +1,6 @@
 """Hot read-only statements run straight on the database driver, beside the ORM's sessions.
 
-    readers = Readers(engine)                  # one per process (records/database.py)
+    readers = Readers(engine)   # one per process and database (records/database.py, keystore.py)
     rows = await readers.fetch(prepared, {"digest": ..., "service": ..., "today": ...})
 
 Why (docs/hot-path.md): a portal lookup is one indexed SELECT, and going through a session
@@ -98,10 +98,19 @@ def prepared(dialect: Dialect, key: Any, build: Callable[[], ClauseElement]) -> 
 class Readers:
     """Driver connections for `Prepared` statements, opened on first use."""
 
-    def __init__(self, engine: AsyncEngine, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        pool_size: int = 10,
+        name: str = APPLICATION_NAME,
+        what: str = "the case database",
+    ) -> None:
         self.dialect = engine.dialect
         self._url = engine.url
         self._pool_size = pool_size
+        self._name = name  # the pool's application_name in pg_stat_activity
+        self._what = what  # what it reads, for the error when it cannot be reached
         self._opening = asyncio.Lock()
         self._pg: Any = None  # asyncpg.Pool
         self._sqlite: sqlite3.Connection | None = None
@@ -129,7 +138,7 @@ class Readers:
                 if not connection_lost(error):
                     raise
                 if attempt == 2:
-                    raise DatabaseUnavailable("the case database cannot be reached") from error
+                    raise DatabaseUnavailable(f"{self._what} cannot be reached") from error
                 log.warning(
                     "a reader's connection was lost; reading again on another",
                     extra={"event": "db_retry"},
@@ -139,7 +148,7 @@ class Readers:
     async def _open(self) -> Any:
         async with self._opening:
             if self._pg is None:
-                self._pg = await asyncpg_pool(self._url, self._pool_size)
+                self._pg = await asyncpg_pool(self._url, self._pool_size, self._name)
             return self._pg
 
     def _open_sqlite(self) -> sqlite3.Connection:

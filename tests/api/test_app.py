@@ -55,7 +55,7 @@ async def test_readyz_checks_the_database_and_the_key_store(
     try:
         response = await client.get("/readyz")
     finally:
-        await runtime.database.keystore.engine.dispose()
+        await runtime.database.keystore.close()
         runtime.database.keystore = reachable
 
     assert (response.status_code, response.json()) == (503, {"status": "unavailable"})

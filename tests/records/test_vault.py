@@ -68,6 +68,22 @@ async def test_fields_round_trip_through_the_key_store(
     assert customer_again.open("customers", "name_sealed", row_id, name) == NAME
 
 
+@pytest.mark.parametrize("owners", [1, 3, 64, 150])
+async def test_the_key_store_reads_any_number_of_owners_in_one_call(
+    database: Database, owners: int
+) -> None:
+    # Reads are prepared for 1, 2, 4 ... 64 owners: 3 is the read of 4 with one repeated,
+    # 150 is read in chunks of 64 (records/keystore.py).
+    rows = [(f"case:{uuid.uuid4()}", 1, bytes([n % 256]) * 40) for n in range(owners)]
+    await database.keystore.put_many(rows)
+    never_made = f"case:{uuid.uuid4()}"
+
+    asked = [owner for owner, _, _ in rows] + [never_made]
+    found = await database.keystore.get_many(asked)
+
+    assert found == {owner: (version, wrapped) for owner, version, wrapped in rows}
+
+
 async def test_a_ciphertext_copied_to_another_row_fails_with_a_clear_error(
     vault: Vault, database: Database, key_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
