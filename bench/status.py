@@ -4,6 +4,7 @@ over a plain-text register), in one server process, driven by wrk, interleaved.
 
     .venv/bin/python bench/status.py [--customers 100000] [--duration 10] [--rounds 2]
         [--connections 16,64] [--service housing] [--lookups 4000] [--warmup 2] [--keep]
+        [--workers 1,2] [--cold-keys]
 
 SQLite in a temporary folder by default. With TACT_DATABASE_URL set to a PostgreSQL URL, two
 fresh databases (cases, keys) are made beside it on that server and dropped at the end
@@ -341,6 +342,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--workers", default="1", help="comma-separated worker counts; beyond 1, Tact alone"
     )
+    parser.add_argument(
+        "--cold-keys",
+        action="store_true",
+        help="no data-key cache: every lookup reads its keys, as for a caller not seen lately",
+    )
     args = parser.parse_args()
     args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]
     args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
@@ -374,6 +380,11 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
     restricted, unknown = write_cases(cases, dataset, args.service, args.lookups, args.seed)
     print(f"lookups: {args.lookups} in {args.service} ({restricted} restricted, {unknown} unknown)")
     settings_env = server_settings(storage, key_file, signing_key)
+    if args.cold_keys:
+        # A portal's callers are mostly people not seen within the cache's five minutes:
+        # each restricted one's lookup then reads its case's data key from the key store.
+        settings_env["TACT_DATA_KEY_CACHE_SECONDS"] = "0"
+        print("data keys: not cached (--cold-keys): read from the key store on every lookup")
     with ServerProcess(ROOT, settings_env, folder / "server.log") as server:
         print(f"server: pid {server.pid} on {server.url} (output in {server.log_path})")
         bench_env = {

@@ -1,6 +1,7 @@
-"""The portal status benchmark cannot rot: a one-second run of bench/status.py on SQLite, and
-a check that its bare route answers and logs exactly as `restrictionStatus` does (otherwise
-the ratio would compare different work), on SQLite and PostgreSQL."""
+"""The portal status benchmark cannot rot: a one-second run of bench/status.py on SQLite, with
+the data-key cache and without it, and a check that its bare route answers and logs exactly
+as `restrictionStatus` does (otherwise the ratio would compare different work), on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ ROW = re.compile(
 
 
 @pytest.mark.slow
-def test_the_benchmark_runs_on_sqlite_with_every_answer_right() -> None:
+@pytest.mark.parametrize("keys", ["cached", "cold"])
+def test_the_benchmark_runs_on_sqlite_with_every_answer_right(keys: str) -> None:
     if shutil.which("wrk") is None:
         if os.environ.get("CI"):
             pytest.fail("wrk is not installed, and CI must run the benchmark's smoke test")
@@ -46,6 +48,8 @@ def test_the_benchmark_runs_on_sqlite_with_every_answer_right() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TACT_")}
     command = [sys.executable, "bench/status.py", "--customers", "200", "--duration", "1"]
     command += ["--rounds", "1", "--connections", "16", "--warmup", "1"]
+    # Cold: every lookup reads its case's data key from the key store, as a new caller's does.
+    command += ["--cold-keys"] if keys == "cold" else []
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
     )
@@ -62,6 +66,7 @@ def test_the_benchmark_runs_on_sqlite_with_every_answer_right() -> None:
         assert float(rps) > 0 and int(checked) > 0
         assert (wrong, failed) == ("0", "0")
     assert "access log: OK" in done.stdout
+    assert ("data keys: not cached" in done.stdout) == (keys == "cold")
 
 
 # -- the bare route does the portal query's work ------------------------------------------
