@@ -30,8 +30,12 @@ browser:
 			|| echo "chromium could not be installed: the browser tests will be skipped"; \
 	fi
 
+# Two test processes (pytest-xdist), each with its own PostgreSQL databases and temporary
+# folders, each taking whole files. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

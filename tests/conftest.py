@@ -26,7 +26,7 @@ from records.tables import metadata
 from records.vault import Vault
 
 PG_URL = os.environ.get("TACT_TEST_DATABASE_URL", "")
-_skipped_pg: list[str] = []
+PG_SKIPPED = "PostgreSQL: TACT_TEST_DATABASE_URL is not set"  # every such skip's reason
 
 
 def _pg_admin_dsn() -> str:
@@ -52,7 +52,7 @@ async def _pg_execute(sql: str) -> None:
 def pg_urls() -> Iterator[tuple[str, str]]:
     """(cases URL, keys URL) of this run's PostgreSQL databases."""
     if not PG_URL:
-        pytest.skip("PostgreSQL: TACT_TEST_DATABASE_URL is not set")
+        pytest.skip(PG_SKIPPED)
     suffix = uuid.uuid4().hex[:10]
     cases, keys = f"tact_test_{suffix}", f"tact_test_{suffix}_keys"
     asyncio.run(_pg_execute(f'CREATE DATABASE "{cases}"'))
@@ -85,8 +85,7 @@ def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, 
     if request.param == "sqlite":
         return _sqlite_urls(request.getfixturevalue("sqlite_template"), tmp_path)
     if not PG_URL:
-        _skipped_pg.append(request.node.nodeid)
-        pytest.skip("PostgreSQL: TACT_TEST_DATABASE_URL is not set")
+        pytest.skip(PG_SKIPPED)
     urls: tuple[str, str] = request.getfixturevalue("pg_urls")
     return urls
 
@@ -129,9 +128,13 @@ async def vault(database: Database, key_file: Path) -> Vault:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not PG_URL:
+        # Counted from the skips' reports, which reach this process from pytest-xdist's
+        # workers too (`make test` runs two).
+        reports = terminalreporter.stats.get("skipped", [])
+        skipped = sum(PG_SKIPPED in str(getattr(r, "longrepr", "")) for r in reports)
         terminalreporter.write_line(
             "PostgreSQL half SKIPPED: TACT_TEST_DATABASE_URL is not set, so "
-            f"{len(_skipped_pg)} PostgreSQL test(s) did not run. Set it (for example "
+            f"{skipped} PostgreSQL test(s) did not run. Set it (for example "
             "postgresql://postgres@127.0.0.1:5432/test) to run them.",
             yellow=True,
             bold=True,

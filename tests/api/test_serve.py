@@ -20,7 +20,7 @@ from api.app import GC_THRESHOLDS, create_app
 from api.cli import main
 from api.runtime import StartupError
 from api.settings import Settings
-from tests.conftest import PG_URL
+from tests.conftest import PG_SKIPPED, PG_URL
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ async def _execute(sql: str) -> None:
 def empty_postgres() -> Iterator[str]:
     """A PostgreSQL database with no schema at all (never migrated)."""
     if not PG_URL:
-        pytest.skip("PostgreSQL: TACT_TEST_DATABASE_URL is not set")
+        pytest.skip(PG_SKIPPED)
     name = f"tact_unmigrated_{uuid.uuid4().hex[:8]}"
     asyncio.run(_execute(f'CREATE DATABASE "{name}"'))
     try:
