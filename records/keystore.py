@@ -41,6 +41,7 @@ _SCHEMA_LOCK = int.from_bytes(b"tact-key", "big")
 # one repeated, so a handful of statements serve every size (and asyncpg prepares each once
 # per connection); more than the largest are read in chunks of it.
 _READ_SIZES = (1, 2, 4, 8, 16, 32, 64)
+KEY_READERS = "tact-key-readers"  # the key reads' pool, as pg_stat_activity names it
 
 
 class KeyBase(DeclarativeBase):
@@ -106,7 +107,7 @@ class KeyStore:
         # Reading data keys is on the portal's hot path whenever a key is not cached (a
         # caller not seen for `TACT_DATA_KEY_CACHE_SECONDS`): straight on the driver, as the
         # lookup itself is (records/readers.py), not through a session.
-        self.readers = Readers(engine, pool_size=4, name="tact-key-readers", what="the key store")
+        self.readers = Readers(engine, pool_size=4, name=KEY_READERS, what="the key store")
 
     async def create_schema(self) -> None:
         """Create the key store's tables where missing. Processes starting at once on a fresh
