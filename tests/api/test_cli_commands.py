@@ -1,0 +1,49 @@
+"""The `tact` command's table of areas: every command is listed, found in the module that
+registers it, and a command imports only its own area (not the schema or the web server)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+
+from click.testing import CliRunner
+
+from api.cli import COMMANDS, main, registered_by
+
+
+def test_the_table_names_exactly_the_commands_each_module_registers() -> None:
+    named: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, where in COMMANDS.items():
+        named[where].add(name)
+    for where, names in named.items():
+        assert set(registered_by(*where)) == names, where
+
+
+def test_help_lists_every_command_with_its_own_help() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line]
+    assert listed == sorted(COMMANDS)
+    assert "Records management: archive, destroy" in result.output
+
+
+def test_an_unknown_command_is_refused_by_name() -> None:
+    result = CliRunner().invoke(main, ["retension"])
+    assert result.exit_code == 2
+    assert "No such command 'retension'" in result.output
+
+
+def test_a_retention_command_does_not_import_the_schema_or_the_web_server() -> None:
+    probe = (
+        "import sys\n"
+        "from api.cli import main\n"
+        "try:\n"
+        "    main(['retention', 'run', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('schema.root', 'uvicorn', 'api.app') if m in sys.modules))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "Usage: " in ran.stdout
+    assert ran.stdout.strip().splitlines()[-1] == "[]"
