@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from records.crypto import KeyRing
 from records.database import Database
@@ -91,12 +90,16 @@ def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, 
 
 
 async def _empty_postgres(database: Database) -> None:
-    tables = ", ".join(t.name for t in metadata.sorted_tables)
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
-    key_tables = ", ".join(t.name for t in KeyBase.metadata.sorted_tables)
-    async with database.keystore.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {key_tables}"))
+    """DELETE, children first, rather than TRUNCATE: on a test's handful of rows it takes
+    milliseconds where TRUNCATE of every table took about a fifth of a second (new files for
+    each table, synced), which was paid after every PostgreSQL test."""
+    for engine, tables in (
+        (database.engine, metadata.sorted_tables),
+        (database.keystore.engine, KeyBase.metadata.sorted_tables),
+    ):
+        async with engine.begin() as conn:
+            for table in reversed(tables):
+                await conn.execute(table.delete())
 
 
 @pytest.fixture
