@@ -4,41 +4,27 @@ log still verifies. The commands run through click's CliRunner on the test's dat
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from api.cli import main
 from api.runtime import Runtime
 from authz.log_verify import verify
 from records.database import Database
 from records.models import AccessLogEntry, PortalKey
 from tests.admin.conftest import PASSWORD, sign_in
+from tests.cli import Env, tact, tact_env
 
-Env = dict[str, str | None]
 OPERATOR = f"system:{getpass.getuser()}"
-
-
-async def tact(env: Env, *args: str, given: str | None = None) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, input=given)
 
 
 @pytest.fixture
 def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path, runtime: Runtime) -> Env:
     """The same databases, key file and data folder (so the same access-log key) as the app."""
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_JWKS": None,
-    }
+    return tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None)
 
 
 async def log_of(database: Database) -> list[AccessLogEntry]:

@@ -6,29 +6,21 @@ The commands call asyncio.run themselves, so each runs in a worker thread of the
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from api.authentication import Authenticator
-from api.cli import main
 from api.settings import Settings
 from authz.actor import Actor, ActorKind
 from authz.portal_keys import authenticate_portal_key
 from records.database import Database
 from records.errors import Unauthenticated
 from records.models import PolicyVersion, PortalKey, Role, Service, Staff, StaffRole
-
-Env = dict[str, str | None]  # None unsets a variable for the command
-
-
-async def tact(env: Env, *args: str) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+from tests.cli import Env, tact, tact_env
 
 
 @pytest.fixture
@@ -39,14 +31,7 @@ async def env(
     async with database.sessions() as session, session.begin():
         for slug in ("housing", "fire-safety"):
             session.add(Service(id=uuid.uuid4(), slug=slug, name=slug.title()))
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_JWKS": None,
-    }
+    return tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None)
 
 
 async def as_portal(database: Database, key: str) -> Actor:

@@ -3,13 +3,10 @@ process's decisions (a Gate reloading on the policy version), on SQLite and Post
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from api.cli import main
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Gate, Target
 from authz.operations import Operation
@@ -17,15 +14,11 @@ from records.database import Database
 from records.errors import Forbidden
 from records.models import Role
 from tests.authz.world import Clock, add_services, make_gate
+from tests.cli import Env, tact, tact_env
 
-Env = dict[str, str | None]
 REVIEWER = Actor(
     kind=ActorKind.STAFF, label="staff:reviewer", roles=frozenset({RoleGrant(Role.REVIEWER, None)})
 )
-
-
-async def tact(env: Env, *args: str) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
 
 
 @pytest.fixture
@@ -33,13 +26,7 @@ async def env(
     database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
 ) -> Env:
     await add_services(database, "housing")
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-    }
+    return tact_env(database_urls, key_file, tmp_path)
 
 
 async def may_read_reports(database: Database, gate: Gate) -> bool:

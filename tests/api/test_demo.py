@@ -3,7 +3,6 @@ quick-start customer answers as the README says, and `tact demo` end to end."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -11,11 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.cli import main
 from api.demo import load_demo
 from api.demo_data import (
     CONCERN_NOTES,
@@ -50,6 +47,7 @@ from records.models import (
 )
 from records.vault import Vault
 from tests.api.app_fixtures import NOW
+from tests.cli import tact, tact_env
 
 LABEL_WORDS = ("vexatious", "persistent", "resource intensive", "abusive")
 
@@ -177,20 +175,9 @@ def test_the_set_uses_neutral_words_and_made_up_contact_details() -> None:
 # -- `tact demo`, end to end -------------------------------------------------------------------
 
 
-async def tact(env: dict[str, str | None], *args: str) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
-
-
 @pytest.fixture
 def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str | None]:
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_JWKS": None,
-    }
+    return tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None)
 
 
 async def test_tact_demo_prints_a_key_that_answers_for_the_quick_start_customer(

@@ -4,7 +4,6 @@ variations) answers what the README says."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -12,12 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from api.app import create_app
-from api.cli import main
 from api.runtime import Runtime
 from records.database import Database
+from tests.cli import tact, tact_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -34,20 +32,13 @@ def readme_body() -> dict[str, Any]:
 @pytest.fixture
 def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str | None]:
     """The `tact` command's environment: this test's databases (as tests/api/test_demo.py)."""
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_JWKS": None,
-    }
+    return tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None)
 
 
 async def test_the_readme_check_contact_example_answers_as_the_readme_says(
     env: dict[str, str | None], database: Database, runtime: Runtime
 ) -> None:
-    demo = await asyncio.to_thread(CliRunner().invoke, main, ["demo"], env=env)
+    demo = await tact(env, "demo")
     assert demo.exit_code == 0, demo.output
     key = re.search(r"tact_pk_\w+_[\w-]{43}", demo.output)
     assert key is not None

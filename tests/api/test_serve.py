@@ -14,12 +14,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
 from api.app import GC_THRESHOLDS, create_app
-from api.cli import main
 from api.runtime import StartupError
 from api.settings import Settings
+from tests.cli import tact
 from tests.conftest import PG_SKIPPED, PG_URL
 
 
@@ -65,11 +64,6 @@ def env_for(database_url: str, tmp_path: Path) -> dict[str, str | None]:
         "TACT_KEY_FILE": None,
         "TACT_JWKS": None,
     }
-
-
-async def tact(env: dict[str, str | None], *args: str) -> Result:
-    # The commands call asyncio.run themselves, so they run in a worker thread.
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
 
 
 @asynccontextmanager

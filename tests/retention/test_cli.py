@@ -3,23 +3,16 @@ the preview with the rule, release it; bad input is refused by field, not by val
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from api.cli import main
 from records.database import Database
 from records.vault import Vault
+from tests.cli import tact, tact_env
 from tests.retention.world import add_case, build_world
 
 NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
-
-
-async def tact(env: dict[str, str | None], *args: str) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
 
 
 async def test_hold_preview_release_from_the_command_line(
@@ -32,14 +25,7 @@ async def test_hold_preview_release_from_the_command_line(
     world = await build_world(database, NOW)
     case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
     reference = world.references[case_id]
-    cases_url, keys_url = database_urls
-    env: dict[str, str | None] = {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "portsmouth-cc",
-    }
+    env = tact_env(database_urls, key_file, tmp_path, TACT_PROFILE="portsmouth-cc")
     placed = await tact(
         env, "retention", "hold", "place", "--as", "ig.one", "--case-ref", reference,
         "--reason", "ombudsman_investigation",

@@ -5,19 +5,17 @@ access-log entry each; a case still in force is left alone; a second run changes
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from api.cli import main
 from api.cli_cases import sweep
 from authz.log_verify import verify
 from records.models import AccessLogEntry, Arrangement, ArrangementState, Case, CaseState
+from tests.cli import tact, tact_env
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import Walk, prelude
 
@@ -130,21 +128,10 @@ async def test_sweep_ends_an_untouched_case_and_leaves_one_in_force(
             assert (await verify(session, walk.runtime.gate.signer)).ok
 
 
-async def tact(env: dict[str, str | None], *args: str) -> Result:
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
-
-
 @pytest.fixture
 def env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str | None]:
     """`tact`'s environment on the walk's databases and data directory."""
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": PROFILE,
-    }
+    return tact_env(database_urls, key_file, tmp_path, TACT_PROFILE=PROFILE)
 
 
 async def test_cases_expire_from_the_command_line_as_the_readme_shows(
