@@ -29,40 +29,45 @@ def write_new(path: Path, data: bytes, mode: int = 0o600) -> bool:
     died before removing it). Where the file system has no O_TMPFILE, a named temporary file
     is used as before."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o600)
-    except (AttributeError, OSError):  # not Linux, or a file system without it
-        return _write_new_through_a_named_file(path, data, mode)
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        _write_synced(fd, data, mode)
         try:
-            # linkat() following the /proc link to the unnamed file (a dir_fd makes os.link
-            # call linkat, with AT_SYMLINK_FOLLOW; plain link() would not follow it).
-            os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder)
-        except FileExistsError:
-            return False
-        os.fsync(folder)
+            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600, dir_fd=folder)
+        except (AttributeError, OSError):  # not Linux, or a file system without it
+            linked = _link_through_a_named_file(path, data, mode)
+        else:
+            try:
+                _write_synced(fd, data, mode)
+                # linkat() following the /proc link to the unnamed file (a dir_fd makes
+                # os.link call linkat, with AT_SYMLINK_FOLLOW; plain link() would not).
+                linked = _linked(f"/proc/self/fd/{fd}", path.name, folder)
+            finally:
+                os.close(fd)
+        if linked:
+            os.fsync(folder)  # the new name made durable, not only the bytes behind it
+        return linked
     finally:
-        os.close(fd)
         os.close(folder)
-    return True
 
 
-def _write_new_through_a_named_file(path: Path, data: bytes, mode: int) -> bool:
+def _link_through_a_named_file(path: Path, data: bytes, mode: int) -> bool:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         try:
             _write_synced(fd, data, mode)
         finally:
             os.close(fd)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
+        return _linked(temporary, str(path), None)
     finally:
         os.unlink(temporary)
-    _sync_folder(path.parent)
+
+
+def _linked(source: str, target: str, folder: int | None) -> bool:
+    """False if `target` exists already."""
+    try:
+        os.link(source, target, dst_dir_fd=folder)
+    except FileExistsError:
+        return False
     return True
 
 
@@ -72,16 +77,6 @@ def _write_synced(fd: int, data: bytes, mode: int) -> None:
         view = view[os.write(fd, view) :]
     os.fchmod(fd, mode)
     os.fsync(fd)
-
-
-def _sync_folder(folder: Path) -> None:
-    """The new name made durable: without this a crash could lose the file's entry, and a
-    key with it, after data sealed under that key had been committed."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def new_ed25519_pem() -> bytes:
