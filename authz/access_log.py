@@ -15,7 +15,6 @@ The lock is held until commit, so the caller appends as its last statement and c
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -40,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Outcome
-from authz.witness import WitnessedCheckpoint, deliver, publish_after_commit
+from authz.witness import WitnessedCheckpoint, deliver_off_loop, publish_after_commit
 from records.errors import NotFound, ValidationFailed
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case, as_utc
 from records.vault import Vault
@@ -344,10 +343,9 @@ async def append_direct(
         return [(entries, chained.rows), (checkpoints, chained.checkpoints)], chained
 
     chained = await writer.transaction(newest, then, serialise=APPEND_LOCK)
-    for row in chained.checkpoints:
-        if signer.witness is not None:
-            # A file written and fsynced: off the event loop's thread, which serves lookups.
-            await asyncio.to_thread(deliver, signer.witness, WitnessedCheckpoint(**row))
+    if signer.witness is not None:
+        witness = signer.witness
+        await deliver_off_loop([(witness, WitnessedCheckpoint(**c)) for c in chained.checkpoints])
     return chained.seqs
 
 

@@ -52,6 +52,7 @@ from authz.operations import (
     Outcome,
 )
 from authz.relations import Facts
+from authz.witness import deliver_off_loop, take_pending
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
 from records.free_text import has_control_characters, visible_length
 from records.services import service_slugs
@@ -323,10 +324,12 @@ class Gate:
                 checkpoint_every=self._checkpoint_every,
                 now=self._clock(),
             )
+            checkpoints = take_pending(session)
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        await deliver_off_loop(checkpoints)
 
     async def _write_grouped(self, session: AsyncSession, entries: list[LogRecord]) -> None:
         """End the read transaction (on SQLite this frees the one connection the group commit

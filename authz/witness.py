@@ -12,11 +12,15 @@ rewrite: another host's share, an object store with object lock, a WORM volume.
 
 A checkpoint is witnessed only after the transaction that made it commits (a rolled-back
 checkpoint would otherwise be "missing" from the database for ever): `publish_after_commit`
-queues it on the session and a session event hands it over on commit.
+queues it on the session and a session event hands it over on commit. The gate's own commits
+take the queue first and hand it over from a worker thread after the commit (`take_pending`,
+`deliver_off_loop`): a mutation's commit never holds a server's event loop while a witness
+file is synced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -145,6 +149,25 @@ def deliver(witness: CheckpointWitness | None, checkpoint: WitnessedCheckpoint) 
             "a signed checkpoint could not be written to the witness",
             extra={"event": "witness_write_failed", "seq": checkpoint.seq},
         )
+
+
+Pending = list[tuple[CheckpointWitness, WitnessedCheckpoint]]
+
+
+def take_pending(session: AsyncSession) -> Pending:
+    """The checkpoints queued on `session`, taken off it before the caller commits it: the
+    caller then hands them over with `deliver_off_loop` once the commit has succeeded, and
+    the commit event has none left to write on the event loop's thread (the gate's mutations
+    do this)."""
+    pending: Pending = session.sync_session.info.pop(_PENDING, [])
+    return pending
+
+
+async def deliver_off_loop(pending: Pending) -> None:
+    """Hand committed checkpoints to their witness from a worker thread: each is a file
+    created and synced, which would otherwise hold every request the event loop serves."""
+    for witness, checkpoint in pending:
+        await asyncio.to_thread(deliver, witness, checkpoint)
 
 
 @event.listens_for(Session, "after_commit")

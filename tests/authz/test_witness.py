@@ -5,18 +5,25 @@ it. Each cut is made the way someone with write access to the database would mak
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DBAPIError
 
 from authz.access_log import append
 from authz.audit_signing import CheckpointSigner
-from authz.witness import FolderWitness
+from authz.gate import Target
+from authz.operations import Operation
+from authz.witness import FolderWitness, WitnessedCheckpoint
 from records.database import Database
 from records.models import AccessLogCheckpoint, AccessLogEntry
+from tests.authz.log_faults import refusing_log_commits
 from tests.authz.test_access_log import record
 from tests.authz.test_cli_audit import cli_env, on_database, tact
+from tests.authz.world import Clock, add_services, make_gate, portal_actor
 
 __all__ = ["cli_env"]  # the fixture, shared with test_cli_audit.py
 
@@ -149,3 +156,48 @@ def test_a_forged_witness_file_is_reported(witness_env: dict[str, str]) -> None:
     code, output = tact(witness_env, "audit", "verify")
     assert code == 1
     assert "FAILED at entry seq 150" in output
+
+
+class ThreadNoting(FolderWitness):
+    """A folder witness that notes which thread wrote each checkpoint."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.threads: list[int] = []
+
+    def record(self, checkpoint: WitnessedCheckpoint) -> None:
+        self.threads.append(threading.get_ident())
+        super().record(checkpoint)
+
+
+async def test_a_checkpoint_committed_through_a_session_is_witnessed_off_the_event_loop(
+    database: Database, tmp_path: Path
+) -> None:
+    # Given a gate that writes its entries in the caller's session, as every mutation's is
+    # written, with a checkpoint every two entries
+    await add_services(database, "housing")
+    witness = ThreadNoting(tmp_path / "witness")
+    gate = make_gate(
+        Clock(), signer=CheckpointSigner(Ed25519PrivateKey.generate(), witness), checkpoint_every=2
+    )
+    portal, housing = portal_actor("housing"), Target(service="housing")
+
+    async def one(n: int) -> None:
+        async with (
+            database.sessions() as session,
+            gate.access(session, portal, Operation.RESTRICTION_STATUS, housing, request_id=f"{n}"),
+        ):
+            pass
+
+    # When four entries are committed, then two whose commit fails
+    for n in range(4):
+        await one(n)
+    async with refusing_log_commits(database.engine):
+        for n in range(4, 6):
+            with pytest.raises(DBAPIError):
+                await one(n)
+
+    # Then the committed checkpoints, and only those, reached the witness, each written by
+    # a thread other than the event loop's
+    assert [c.seq for c in witness.checkpoints()] == [2, 4]
+    assert len(witness.threads) == 2 and threading.get_ident() not in witness.threads
