@@ -1,9 +1,13 @@
-"""`tact` run from a test in this process: one copy of the environment that points a command
-at the test's databases, key file and data folder, and of running the command."""
+"""`tact` run from a test: one copy of the environment that points a command at the test's
+databases, key file and data folder, and of running the command, in this process or as a
+process of its own."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -11,6 +15,7 @@ from click.testing import CliRunner, Result
 from api.cli import main
 
 Env = dict[str, str | None]  # None: the variable is unset for the command
+TACT = str(Path(sys.executable).parent / "tact")  # the command the install put beside python
 
 
 def tact_env(
@@ -32,3 +37,26 @@ async def tact(env: Env, *args: str, given: str | None = None) -> Result:
     """`tact *args` with `env`, `given` as its standard input. The commands call asyncio.run
     themselves, so they run in a worker thread."""
     return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, input=given)
+
+
+@dataclass(frozen=True)
+class Exited:
+    code: int  # negative: killed by that signal
+    out: bytes
+    err: bytes
+
+
+async def tact_process(env: Env, *args: str) -> Exited:
+    """`tact *args` as a process of its own, the installed command with `env` over this
+    process's environment: for what only a real process shows (a kill -9, two at once)."""
+    merged = {**os.environ, **env}
+    process = await asyncio.create_subprocess_exec(
+        TACT,
+        *args,
+        env={name: value for name, value in merged.items() if value is not None},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return Exited(process.returncode, out, err)

@@ -16,23 +16,22 @@ from authz.audit_signing import CheckpointSigner
 from records.database import Database
 from records.models import AccessLogCheckpoint, AccessLogEntry
 from tests.authz.test_access_log import record
+from tests.cli import tact_env
 
 
 @pytest.fixture
 def cli_env(database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Environment for `tact` against this test's database (the `database` fixture empties
     PostgreSQL afterwards)."""
-    cases_url, keys_url = database_urls
     signing_key = tmp_path / "audit-signing.key"
     CheckpointSigner.create_file(signing_key)
-    return {
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_AUDIT_SIGNING_KEY_FILE": str(signing_key),
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_ACCESS_LOG_CHECKPOINT_EVERY": "5",
-    }
+    return tact_env(
+        database_urls,
+        key_file,
+        tmp_path,
+        TACT_AUDIT_SIGNING_KEY_FILE=str(signing_key),
+        TACT_ACCESS_LOG_CHECKPOINT_EVERY="5",
+    )
 
 
 def on_database(env: dict[str, str], work: Callable[[Database], Awaitable[None]]) -> None:

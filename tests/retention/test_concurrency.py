@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import sys
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -27,6 +26,7 @@ from records.database import Database
 from records.models import AccessLogEntry, ArrangementKind, CaseState, CustomerKind
 from records.retention_tables import DestructionApproval, DestructionCertificate
 from records.vault import Vault
+from tests.cli import Env, tact_env, tact_process
 from tests.retention.world import build_world
 
 CASES = int(os.environ.get("TACT_TEST_RETENTION_CASES", "1000"))
@@ -34,7 +34,6 @@ NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
 ENDS = dt.date(2020, 2, 29)
 DESTROY_DAY = dt.date(2026, 3, 1)
 LATER_ENDS = dt.date(2021, 6, 30)  # due for archive only on DESTROY_DAY
-TACT = str(Path(sys.executable).parent / "tact")
 pytestmark = pytest.mark.slow
 
 
@@ -86,32 +85,14 @@ async def seed(database: Database, vault: Vault, count: int) -> dict[str, str]:
     return references
 
 
-def job_env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> dict[str, str]:
-    cases_url, keys_url = database_urls
-    return {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "default",
-    }
+def job_env(database_urls: tuple[str, str], key_file: Path, tmp_path: Path) -> Env:
+    return tact_env(database_urls, key_file, tmp_path, TACT_PROFILE="default")
 
 
-async def run_job(env: dict[str, str], *options: str) -> list[dict[str, Any]]:
-    process = await asyncio.create_subprocess_exec(
-        TACT,
-        "retention",
-        "run",
-        "--as-of",
-        DESTROY_DAY.isoformat(),
-        *options,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()[-4000:]  # ids and references only
-    return [json.loads(line) for line in out.decode().splitlines()]
+async def run_job(env: Env, *options: str) -> list[dict[str, Any]]:
+    ran = await tact_process(env, "retention", "run", "--as-of", DESTROY_DAY.isoformat(), *options)
+    assert ran.code == 0, ran.err.decode()[-4000:]  # ids and references only
+    return [json.loads(line) for line in ran.out.decode().splitlines()]
 
 
 async def test_two_processes_handle_each_due_case_once(
@@ -199,16 +180,6 @@ async def test_workers_option_is_refused_on_sqlite(
     if database.engine.dialect.name != "sqlite":
         pytest.skip("the refusal is SQLite's")
     env = job_env(database_urls, key_file, tmp_path)
-    process = await asyncio.create_subprocess_exec(
-        TACT,
-        "retention",
-        "run",
-        "--workers",
-        "2",
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 2 and out == b""
-    assert b"--workers above 1 needs PostgreSQL" in err
+    ran = await tact_process(env, "retention", "run", "--workers", "2")
+    assert ran.code == 2 and ran.out == b""
+    assert b"--workers above 1 needs PostgreSQL" in ran.err

@@ -7,11 +7,8 @@ Run with batches of two: a batch's cases move through each step together, or not
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,45 +23,30 @@ from records.models import Case, CaseState
 from records.retention_tables import DestructionCertificate, RetentionProgress, RetentionStep
 from records.vault import Vault
 from retention.job import STEPS
+from tests.cli import Env, tact_env, tact_process
 from tests.retention.world import add_case, build_world
 
 NOW = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)
 ENDS = dt.date(2020, 2, 29)
 DESTROY_DAY = dt.date(2026, 3, 1)
-TACT = str(Path(sys.executable).parent / "tact")
 pytestmark = pytest.mark.slow
 
 
-async def tact_killed_at(env: dict[str, str], step: str, day: dt.date) -> int:
-    process = await asyncio.create_subprocess_exec(
-        TACT,
-        "retention",
-        "run",
-        "--as-of",
-        day.isoformat(),
-        "--batch",
-        "2",  # a batch of two moves together; a batch's destructions finish in the background
-        env={**os.environ, **env, "TACT_RETENTION_KILL_AT": step},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    return await process.wait()
+async def tact_killed_at(env: Env, step: str, day: dt.date) -> int:
+    # A batch of two moves together; a batch's destructions finish in the background.
+    killed = {**env, "TACT_RETENTION_KILL_AT": step}
+    ran = await tact_process(killed, "retention", "run", "--as-of", day.isoformat(), "--batch", "2")
+    return ran.code
 
 
 def job_setting(
     database_urls: tuple[str, str], key_file: Path, tmp_path: Path
-) -> tuple[dict[str, str], Settings]:
+) -> tuple[Env, Settings]:
     """The environment of the `tact` processes the tests kill, and the same as the settings
     of the test's own runtime: the default profile (approval required, by one IG officer),
     the archive store in `tmp_path / "data"`."""
     cases_url, keys_url = database_urls
-    env = {
-        "TACT_DATA_DIR": str(tmp_path / "data"),
-        "TACT_DATABASE_URL": cases_url,
-        "TACT_KEYSTORE_URL": keys_url,
-        "TACT_KEY_FILE": str(key_file),
-        "TACT_PROFILE": "default",
-    }
+    env = tact_env(database_urls, key_file, tmp_path, TACT_PROFILE="default")
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=cases_url,
