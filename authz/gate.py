@@ -4,10 +4,14 @@
         ...  # the domain operation, in `access.session`, showing only `access.fields`
 
 On entry the gate decides (deny by default). Denied: one "denied" entry is written and
-committed, and Forbidden raised. Allowed: the block runs; on normal exit the access-log
-entry is appended, as the transaction's last statement, and the transaction committed once,
-so the operation and its entry stand or fall together: if the entry cannot be written the
-exception propagates and nothing is returned. If the block raises, its work is rolled back
+committed, and Forbidden raised. A target that is not there (a case or customer id that
+matches nothing; `NOTHING` when a reference matched nothing) is refused with the same
+Forbidden, so a caller cannot tell which references exist; its entry says "not_found".
+
+Allowed: the block runs; on normal exit the access-log entry is appended, as the
+transaction's last statement, and the transaction committed once, so the operation and its
+entry stand or fall together: if the entry cannot be written the exception propagates and
+nothing is returned. If the block raises, its work is rolled back
 and an "error" (or "not_found", "denied") entry is written in a fresh transaction.
 
 The gate owns the session's transaction: hand it a session with no uncommitted changes (reads
@@ -57,6 +61,10 @@ from records.errors import Forbidden, NotFound, TactError, ValidationFailed
 from records.free_text import has_control_characters, visible_length
 from records.services import service_slugs
 from records.vault import Vault
+
+# The id to ask about when a reference matched nothing: the gate screens the caller, finds
+# nothing, logs not_found and refuses as it refuses a target the caller may not see.
+NOTHING = uuid.UUID(int=0)
 
 log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
@@ -203,8 +211,8 @@ class Gate:
                 case_id=target.case_id,
                 customer_id=target.customer_id,
             )
-        except NotFound as exc:
-            await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), exc)
+        except NotFound:
+            await self._refuse(session, entry.but(outcome=Outcome.NOT_FOUND), _forbidden(operation))
         customer_id = facts.customer_id or target.customer_id
         if (facts.service, customer_id) != (entry.service, entry.customer_id):
             entry = entry.but(service=facts.service, customer_id=customer_id)

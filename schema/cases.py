@@ -16,7 +16,7 @@ from typing import Annotated
 import strawberry
 from strawberry.relay import PageInfo
 
-from authz.gate import Access, Target
+from authz.gate import NOTHING, Access, Target
 from authz.operations import Operation
 from records.case_files import (
     CasePosition,
@@ -38,7 +38,6 @@ MAX_FIRST = 100
 _CURSOR_PREFIX = "case:"
 # Asked about when a reference matches no case: the gate still screens the caller first (so a
 # caller who could never read a summary is refused, not told "not found"), then finds nothing.
-_NO_CASE = uuid.UUID(int=0)
 
 
 async def resolve_detail(
@@ -119,7 +118,7 @@ async def resolve_case(
     # someone outside the need-to-know set may not see the summary any other way.
     operation = Operation.READ_CASE if break_glass_reason else Operation.READ_CASE_SUMMARY
     async with context.sessions() as session:
-        case_id = await find_case_id(session, reference) or _NO_CASE
+        case_id = await find_case_id(session, reference) or NOTHING
         try:
             async with context.gate.access(
                 session, context.actor, operation, Target(case_id=case_id),

@@ -9,14 +9,13 @@ import uuid
 
 import strawberry
 
-from authz.gate import Target
+from authz.gate import NOTHING, Target
 from authz.operations import Operation
 from casework.screening import screen_contact
 from records.contacts import RecordedContact, case_of_contact
 from records.errors import ValidationFailed
 from records.models import as_utc
 from schema.context import TactContext
-from schema.mutations.step import NO_CASE
 
 OPERATION = Operation.UPDATE_CASE
 
@@ -60,7 +59,7 @@ async def resolve(
     except ValueError:
         raise ValidationFailed("input.contactId", "is not a contact id") from None
     async with ctx.sessions() as session:
-        case_id = await case_of_contact(session, contact_id) or NO_CASE
+        case_id = await case_of_contact(session, contact_id) or NOTHING
         async with ctx.gate.access(
             session, ctx.actor, OPERATION, Target(case_id=case_id), request_id=ctx.request_id
         ) as access:

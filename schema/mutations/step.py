@@ -16,7 +16,7 @@ import strawberry
 from pydantic import BaseModel, ValidationError
 
 from authz.actor import Actor
-from authz.gate import Target
+from authz.gate import NOTHING, Target
 from authz.operations import Operation
 from casework.profiles import Profile
 from casework.steps import StepRun, field_name, guard_free_text
@@ -27,10 +27,6 @@ from records.models import Role
 from schema.case_types import CaseSummary
 from schema.context import TactContext
 from schema.timeline import StepResult, TimelineEvent
-
-# Asked about when a reference matches no case: the gate screens the caller, then finds nothing.
-NO_CASE = uuid.UUID(int=0)
-
 
 Action = Callable[[StepRun, uuid.UUID, Any], Awaitable[CaseEvent]]
 RoleCheck = Callable[[Profile], tuple[Role, ...]]
@@ -75,7 +71,7 @@ async def take_step(
 ) -> StepResult:
     context = info.context
     async with context.sessions() as session:
-        case_id = await find_case_id(session, reference) or NO_CASE
+        case_id = await find_case_id(session, reference) or NOTHING
         async with context.gate.access(
             session, context.actor, operation, Target(case_id=case_id),
             request_id=context.request_id,

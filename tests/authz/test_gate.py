@@ -147,12 +147,15 @@ async def test_a_portal_key_for_housing_gets_nothing_about_fire_safety(
     ]
 
 
-async def test_a_missing_case_is_not_found_and_logged(database: Database, world: World) -> None:
+async def test_a_missing_case_is_refused_as_forbidden_and_logged_as_not_found(
+    database: Database, world: World
+) -> None:
     gate = make_gate(Clock())
     manager = await staff(database, "manager-1", (Role.MANAGER, "housing"))
     missing = uuid.uuid4()
     async with database.sessions() as session:
-        with pytest.raises(NotFound):
+        # The answer a case out of sight gets: which cases exist is not told.
+        with pytest.raises(Forbidden, match=r"^not permitted: read_case$"):
             async with gate.access(session, manager, Operation.READ_CASE, Target(case_id=missing)):
                 pytest.fail("the block must not run")
     [entry] = await entries(database)
