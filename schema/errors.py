@@ -62,14 +62,21 @@ _ONE_OF_TYPE = re.compile(r"OneOf Input Object '(\w+)' must specify exactly one 
 _ONE_OF_MEMBER = re.compile(r"Value for member field '(\w+)' must be non-null")
 # A variable's value is never quoted back, not even its keys or an enum name in it: the
 # message says which variable, and what kind of fault, in words of its own.
-_VARIABLE_VALUE = re.compile(r"Variable '(\$\w+)' has invalid value")
+# graphql-core says where in the value the fault is (" at .arrangements[0].kind"): those
+# are the type's own field names and list positions, so they are kept, as `extensions.field`.
+_VARIABLE_VALUE = re.compile(r"Variable '\$(\w+)' has invalid value((?: at )?(?:\.\w+|\[\d+\])*)")
+_PATH_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+# A required field left out is named too (the schema's name, not the caller's input), unless
+# introspection is off: then the caller is told only where, not what the schema wants.
+_REQUIRED_FIELD = re.compile(r"to include required field '(\w+)'")
 _VARIABLE_FAULTS = (
     ("unknown field", "it has a field its type does not define"),
     ("does not exist in", "it is not one of the allowed values"),
     ("to be an object", "an object is expected"),
     ("not to be null", "a value is missing"),
     ("must not be null", "a value is missing"),
-    ("was not provided", "a required field is missing"),
+    ("include required field", "a required field is missing"),
+    ("to be provided", "no value was given"),
     ("cannot represent", "it is not of the expected type"),
 )
 
@@ -122,18 +129,26 @@ def _request_error(
         return f"{field}: must not be null", {"code": CODES[ValidationFailed], "field": field}
     code = PARSE_FAILED if message.startswith("Syntax Error") else REQUEST_INVALID
     if match := _VARIABLE_VALUE.match(message):
-        return _variable_message(match.group(1), message), {"code": code}
+        field = match.group(1) + "".join(
+            f".{name or index}" for name, index in _PATH_STEP.findall(match.group(2))
+        )
+        if concealed is None and (required := _REQUIRED_FIELD.search(message)):
+            field += f".{required.group(1)}"
+        return _variable_message(match.group(1), field, message), {"code": code, "field": field}
     message = _ECHOED_VALUE.sub(r"\1", _ECHOED_FOUND.sub("", message)).rstrip(" .:;,") + "."
     if concealed is not None:
         message = concealed.message(message).rstrip(" .:;,") + "."
     return message, {"code": code}
 
 
-def _variable_message(variable: str, message: str) -> str:
+def _variable_message(variable: str, field: str, message: str) -> str:
+    """The fault in words of its own, at the field it is in (`input.category`): never the
+    value, nor a key or an enum name from it."""
+    where = f" at {field}" if field != variable else ""
     for words, fault in _VARIABLE_FAULTS:
         if words in message:
-            return f"Variable '{variable}' has an invalid value: {fault}."
-    return f"Variable '{variable}' has an invalid value."
+            return f"Variable '${variable}' has an invalid value{where}: {fault}."
+    return f"Variable '${variable}' has an invalid value{where}."
 
 
 # With introspection off, a validation message may name only what the caller wrote: these

@@ -20,7 +20,7 @@ from records.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from schema.errors import log_errors, present
+from schema.errors import Concealment, log_errors, present
 
 
 class NarrowerForbidden(Forbidden):
@@ -79,26 +79,55 @@ def test_everything_else_is_masked(error: Exception) -> None:
 
 
 @pytest.mark.parametrize(
-    ("message", "kept"),
+    ("message", "kept", "field"),
     [
         (
             "Variable '$l' has invalid value at .email: String cannot represent a non string "
             "value: 4417",
-            "Variable '$l' has an invalid value: it is not of the expected type.",
+            "Variable '$l' has an invalid value at l.email: it is not of the expected type.",
+            "l.email",
         ),
         (
             "Variable '$l' has invalid value: Expected value of type 'RestrictionLookup' not to "
             "include unknown field 'bogus', found: {'bogus': 'x4417'}.",
             "Variable '$l' has an invalid value: it has a field its type does not define.",
+            "l",
+        ),
+        (
+            "Variable '$i' has invalid value at .arrangements[2].kind: Value 'x4417' does not "
+            "exist in 'ArrangementKind' enum.",
+            "Variable '$i' has an invalid value at i.arrangements.2.kind: it is not one of the "
+            "allowed values.",
+            "i.arrangements.2.kind",
         ),
     ],
 )
-def test_request_errors_lose_the_input_they_quote(message: str, kept: str) -> None:
+def test_request_errors_name_the_field_and_lose_the_input_they_quote(
+    message: str, kept: str, field: str
+) -> None:
     shown = present(located(None, message), {}, None)
 
     assert shown.message == kept
     assert "4417" not in shown.message
-    assert shown.extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert shown.extensions == {"code": "GRAPHQL_VALIDATION_FAILED", "field": field}
+
+
+def test_a_required_field_left_out_is_named_unless_introspection_is_off() -> None:
+    message = (
+        "Variable '$input' has invalid value at .customer: Expected value of type "
+        "'CustomerLookupInput' to include required field 'email', found: {'x4417': 1}."
+    )
+
+    shown = present(located(None, message), {}, None)
+    concealed = present(located(None, message), {}, None, Concealment.of("{ x }", frozenset()))
+
+    assert shown.extensions["field"] == "input.customer.email"
+    assert shown.message == (
+        "Variable '$input' has an invalid value at input.customer.email: a required field is "
+        "missing."
+    )
+    assert concealed.extensions["field"] == "input.customer"
+    assert "email" not in concealed.message and "4417" not in concealed.message
 
 
 def test_a_one_of_violation_names_the_argument() -> None:
