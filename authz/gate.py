@@ -68,6 +68,7 @@ NOTHING = uuid.UUID(int=0)
 
 log = logging.getLogger("tact.gate")
 _REASON_MAX = 2000
+REASON_FIELD = "breakGlassReason"  # what a reason's errors name: the API's argument for it
 _GLASS_OPERATIONS = (Operation.READ_CASE, Operation.BREAK_GLASS)
 # Operations whose block only reads: their entries may go to the group commit. Anything not
 # listed (every mutation) keeps its entry in its own transaction.
@@ -234,10 +235,10 @@ class Gate:
         is looked up, so they cannot learn whether it exists."""
         role = _roles_label(actor)
         if reason is not None and len(reason) > _REASON_MAX:
-            error = ValidationFailed("reason", f"must be at most {_REASON_MAX} characters")
+            error = ValidationFailed(REASON_FIELD, f"must be at most {_REASON_MAX} characters")
             await self._refuse(session, entry.but(role=role), error)
         if reason is not None and has_control_characters(reason):
-            error = ValidationFailed("reason", "must not contain control characters")
+            error = ValidationFailed(REASON_FIELD, "must not contain control characters")
             await self._refuse(session, entry.but(role=role), error)
         entry = entry.but(role=role, reason=reason)
         await self.decisions.refresh(session)
@@ -261,7 +262,8 @@ class Gate:
     ) -> Verdict:
         glass = operation in _GLASS_OPERATIONS
         if operation == Operation.BREAK_GLASS and reason is None:
-            await self._refuse(session, entry, ValidationFailed("reason", "a reason is required"))
+            missing = ValidationFailed(REASON_FIELD, "a reason is required")
+            await self._refuse(session, entry, missing)
         verdict = self.decide(actor, Operation.READ_CASE if glass else operation, facts)
         if not verdict.allowed and glass and reason is not None:
             verdict = await self._break_glass(session, actor, facts, reason, entry)
@@ -279,7 +281,7 @@ class Gate:
         verdict = self.decide(actor, Operation.BREAK_GLASS, facts)
         if verdict.allowed and visible_length(reason) < BREAK_GLASS_MIN_REASON:
             error = ValidationFailed(
-                "reason", f"say why, in at least {BREAK_GLASS_MIN_REASON} visible characters"
+                REASON_FIELD, f"say why, in at least {BREAK_GLASS_MIN_REASON} visible characters"
             )
             await self._refuse(session, entry.but(reason=None), error)
         return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict

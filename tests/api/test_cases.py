@@ -198,7 +198,7 @@ async def test_an_ig_officer_reads_the_file_only_by_breaking_glass_with_a_reason
     assert plain["data"]["case"] == {"reference": world.case_reference, "detail": None}
     assert codes(plain) == [("case.detail", "FORBIDDEN")]
     assert short["data"]["case"]["detail"] is None
-    assert short["errors"][0]["extensions"]["field"] == "reason"
+    assert short["errors"][0]["extensions"]["field"] == "breakGlassReason"
     assert codes(short) == [("case.detail", "VALIDATION_FAILED")]
     assert "errors" not in glass
     assert glass["data"]["case"]["detail"]["customer"]["name"] == PERSON.name

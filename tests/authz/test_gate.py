@@ -211,7 +211,7 @@ async def test_break_glass_needs_a_real_reason(database: Database, world: World)
                 reason="urgent",
             ):
                 pytest.fail("the block must not run")
-    assert raised.value.field == "reason"
+    assert raised.value.field == "breakGlassReason"
     [entry] = await entries(database)
     assert (entry.outcome, entry.reason) == ("denied", None)
 

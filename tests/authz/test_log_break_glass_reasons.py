@@ -37,7 +37,7 @@ async def test_an_invisible_reason_is_refused(database: Database, world: World, 
                 reason=INVISIBLE[what],
             ):  # fmt: skip
                 pytest.fail("the block must not run")
-    assert raised.value.field == "reason"
+    assert raised.value.field == "breakGlassReason"
     [entry] = await entries(database)
     assert (entry.outcome, entry.reason, entry.reason_sealed) == ("denied", None, None)
 
@@ -54,7 +54,7 @@ async def test_a_reason_with_a_control_character_is_refused_whatever_its_length(
                 reason=REASON + "\x00",
             ):  # fmt: skip
                 pytest.fail("the block must not run")
-    assert raised.value.field == "reason"
+    assert raised.value.field == "breakGlassReason"
     assert [e.outcome for e in await entries(database)] == ["denied"]
 
 
