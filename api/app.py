@@ -212,7 +212,8 @@ class _GraphQLEndpoint:
                 )
             except Unauthenticated as refused:
                 await session.rollback()
-                await unauthenticated_response(refused.message)(scope, receive, send)
+                answer = unauthenticated_response(refused.message, request_id_from(scope))
+                await answer(scope, receive, send)
                 return
             scope["state"]["actor"] = actor
             scope["state"]["sessions"] = RequestSession(session)

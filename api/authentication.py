@@ -15,20 +15,16 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
+from api.graphql_http import error_response
 from api.settings import Settings
 from api.staff_tokens import StaffTokenVerifier
 from authz.actor import Actor
-from authz.credentials import REFUSED, credentials_refused, staff_actor
+from authz.credentials import credentials_refused, staff_actor
 from authz.portal_keys import PortalKeyCache, authenticate_portal_key
 from records.errors import Unauthenticated
 
-MISSING = (
-    "credentials are required: send 'Authorization: Bearer <token>' (staff) "
-    "or 'Authorization: ApiKey <key>' (portals)"
-)
 _REALM = 'realm="tact"'
 
 
@@ -87,20 +83,15 @@ class Authenticator:
         return actor
 
 
-def unauthenticated_response(message: str = REFUSED, *, missing: bool = False) -> JSONResponse:
-    """HTTP 401 with {"error": "UNAUTHENTICATED", "message": ...} and a WWW-Authenticate
-    challenge for both schemes. `missing=True` for a request that sent no credentials
-    (RFC 6750: then the challenge carries no error code)."""
-    bearer = f"Bearer {_REALM}" if missing else f'Bearer {_REALM}, error="invalid_token"'
-    return JSONResponse(
-        {"error": Unauthenticated.code, "message": MISSING if missing else message},
-        status_code=401,
-        headers={"WWW-Authenticate": f"{bearer}, ApiKey {_REALM}"},
+def unauthenticated_response(message: str, request_id: str | None) -> JSONResponse:
+    """HTTP 401 in the shape of every other refusal (`errors`, with `extensions.code`
+    UNAUTHENTICATED and the request id), and a WWW-Authenticate challenge for both schemes
+    (RFC 6750's invalid_token: credentials were sent, and refused)."""
+    challenge = f'Bearer {_REALM}, error="invalid_token", ApiKey {_REALM}'
+    return error_response(
+        message,
+        status=401,
+        code=Unauthenticated.code,
+        request_id=request_id,
+        headers={"WWW-Authenticate": challenge},
     )
-
-
-async def unauthenticated_handler(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler: `Starlette(exception_handlers={Unauthenticated:
-    unauthenticated_handler})` or `app.add_exception_handler(Unauthenticated, ...)`."""
-    message = exc.message if isinstance(exc, Unauthenticated) else REFUSED
-    return unauthenticated_response(message)

@@ -37,7 +37,6 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_http import error_response
@@ -48,6 +47,7 @@ from api.security_headers import cors, secured
 log = logging.getLogger("tact.app")
 EXCHANGE = "exchange"  # scope["state"] key of the request's Exchange
 TIMEOUT = "TIMEOUT"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 
 
 @dataclass(slots=True)
@@ -187,12 +187,11 @@ class Edge:
         return counting_receive
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {
-                "error": "PAYLOAD_TOO_LARGE",
-                "message": f"the request body is larger than {self.max_body_bytes} bytes",
-            },
-            status_code=413,
+        response = error_response(
+            f"the request body is larger than {self.max_body_bytes} bytes",
+            status=413,
+            code=PAYLOAD_TOO_LARGE,
+            request_id=exchange_of(scope).request_id,
         )
         await response(scope, receive, send)
 

@@ -59,13 +59,13 @@ def read_request(
     if isinstance(data, list):
         raise BadRequest("one operation per request: batches are not accepted")
     if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object with a `query`")
+        raise BadRequest("the body must be a JSON object with a `query` or a `documentId`")
     query, variables = data.get("query"), data.get("variables")
     operation_name, extensions = data.get("operationName"), data.get("extensions")
     if "documentId" in data:
         query = _registered_text(data["documentId"], query, registered)
     if not isinstance(query, str):
-        raise BadRequest("`query` must be a string")
+        raise BadRequest("give a `query` (a string) or a registered `documentId`")
     if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
         raise BadRequest("`variables` and `extensions` must be objects when given")
     if not isinstance(operation_name, str | None):

@@ -101,8 +101,11 @@ async def test_a_body_over_the_limit_gets_413(small_client: httpx.AsyncClient) -
     response = await small_client.post("/graphql", json={"query": "{ __typename }" + padding})
 
     assert response.status_code == 413
-    assert response.json()["error"] == "PAYLOAD_TOO_LARGE"
-    assert "x-request-id" in response.headers
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "PAYLOAD_TOO_LARGE",
+        "requestId": response.headers["x-request-id"],
+    }
 
 
 async def test_a_streamed_body_over_the_limit_gets_413(small_client: httpx.AsyncClient) -> None:

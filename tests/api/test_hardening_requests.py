@@ -227,6 +227,19 @@ async def test_a_malformed_body_gets_400_in_json(client: httpx.AsyncClient, body
     assert error["extensions"]["requestId"] == response.headers["x-request-id"]
 
 
+@pytest.mark.parametrize("body", [b"null", b"{}", b'{"variables": {}}'])
+async def test_a_body_without_an_operation_says_both_ways_to_send_one(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    (error,) = response.json()["errors"]
+    assert response.status_code == 400
+    assert "`query`" in error["message"] and "`documentId`" in error["message"]
+
+
 # -- 15: application/graphql-response+json ---------------------------------------------------
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -185,9 +185,11 @@ async def test_bad_credentials_get_401_without_saying_why(
     response = await ask(client, {"email": EMAIL}, headers=api_key(revoked_looking))
 
     assert response.status_code == 401
-    assert response.json() == {
-        "error": "UNAUTHENTICATED",
-        "message": "the credentials presented were not accepted",
+    (error,) = response.json()["errors"]
+    assert error["message"] == "the credentials presented were not accepted"
+    assert error["extensions"] == {
+        "code": "UNAUTHENTICATED",
+        "requestId": response.headers["x-request-id"],
     }
     assert "ApiKey" in response.headers["www-authenticate"]
     assert await log_entries(runtime) == []
