@@ -18,7 +18,8 @@ In order, for each HTTP request:
 7. **An answer for anything that escaped**: a JSON 500 with the request id, never a stack
    trace; the log line names the exception's type and frames only.
 8. **One log line** per request: method, path (a known route or "other"), status, duration,
-   request id. Never a body, a header value or a query string.
+   request id. Never a body, a header value or a query string. Every other line logged while
+   serving the request carries its id too.
 
 One layer, with one wrapper around `send` that every part reads: whether the answer has
 started, and its status, are kept on the request's `Exchange`. Why one and not a middleware
@@ -40,7 +41,14 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_http import error_response
-from api.logging import internal_error, log_request, request_id_of, request_log
+from api.logging import (
+    internal_error,
+    log_request,
+    request_id_of,
+    request_log,
+    served,
+    serving,
+)
 from api.rate_limits import RateLimiter, client_address, credential_key, too_many
 from api.security_headers import cors, secured
 
@@ -117,6 +125,7 @@ class Edge:
                 message["headers"] = secured(message.get("headers", ()), echoed, api, self.hsts)
             await send(message)
 
+        token = serving(exchange.request_id)
         try:
             await self._limited(scope, receive, send_secured)
         except Exception:
@@ -129,6 +138,7 @@ class Edge:
             await internal_error(exchange.request_id)(scope, receive, send_secured)
         finally:
             log_request(scope, exchange.status, started_at, exchange.request_id, self.known_paths)
+            served(token)
 
     async def _limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Rate limits, the body limit and the time budget, inside CORS."""

@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 from collections.abc import Collection
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 
@@ -37,6 +38,29 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)._
 _MAX_FRAMES = 12
 
 request_log = logging.getLogger("tact.request")
+# The id of the request being served, set by the edge for the request's task: every line
+# logged while serving it carries it (a refused credential's reason, a gate warning).
+_serving: ContextVar[str | None] = ContextVar("tact_request_id", default=None)
+
+
+def serving(request_id: str) -> Token[str | None]:
+    """Marks the lines logged from here on, in this task, with `request_id`; hand the token
+    to `served` when the request is done."""
+    return _serving.set(request_id)
+
+
+def served(token: Token[str | None]) -> None:
+    _serving.reset(token)
+
+
+def with_request_id(record: logging.LogRecord) -> bool:
+    """A handler filter: the request id of the request being served, on a line that does
+    not name one itself."""
+    if "request_id" not in record.__dict__:
+        request_id = _serving.get()
+        if request_id is not None:
+            record.request_id = request_id
+    return True
 
 
 def _describe(exc_info: tuple[type[BaseException], BaseException, TracebackType | None]) -> Any:
@@ -113,6 +137,7 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     # Also for libraries that set their own logger's level (Casbin's dictConfig does).
     handler.addFilter(_libraries_at_warning)
+    handler.addFilter(with_request_id)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     wanted = logging.getLevelName(level.upper())

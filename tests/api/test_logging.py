@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.logging import JsonFormatter
+from api.logging import JsonFormatter, with_request_id
 from api.runtime import Runtime
 from tests.api.app_fixtures import FixedClock
 from tests.api.portal_world import EMAIL, api_key, build_portal_world
@@ -48,6 +48,28 @@ async def test_one_line_per_request_with_what_an_operator_needs(
     assert isinstance(first["duration_ms"], float) and first["duration_ms"] >= 0
     assert (second["method"], second["path"], second["status"]) == ("POST", "/graphql", 200)
     assert first["logger"] == "tact.request" and first["level"] == "info"
+
+
+async def test_every_line_logged_while_serving_a_request_carries_its_id(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As configure_logging sets up the server's handler: the request id filled in.
+    caplog.handler.addFilter(with_request_id)
+    caplog.set_level(logging.INFO)
+    refused = await client.post(
+        "/graphql",
+        json={"query": STATUS, "variables": {"lookup": {"email": EMAIL}}},
+        headers={"Authorization": "ApiKey tact_pk_notakey", "X-Request-ID": "req-refused"},
+    )
+    logging.getLogger("tact").info("after the request")
+
+    assert refused.status_code == 401
+    lines = {line["message"]: line for line in map(json.loads, formatted(caplog))}
+    # Why the credentials were refused, findable by the id the caller was given.
+    assert lines["credentials refused"]["request_id"] == "req-refused"
+    assert lines["credentials refused"]["reason"] == "malformed"
+    assert lines["request"]["request_id"] == "req-refused"
+    assert "request_id" not in lines["after the request"]
 
 
 async def test_an_unknown_path_is_not_written_to_the_log(
