@@ -107,12 +107,18 @@ class SignInBackend(AuthenticationBackend):
         return await self._panel.render(request, "sqladmin/login.html", context, status)
 
 
+def may_sign_in(actor: Actor) -> bool:
+    """Whether this member of staff may use the panel: they hold a panel role, in any service.
+    `tact staff set-password` asks the same, so no password is set that could not be used."""
+    return any(g.role in PANEL_ROLES for g in actor.roles)
+
+
 async def _actor_of(session: AsyncSession, staff_id: uuid.UUID | None) -> Actor | None:
     """The member of staff's Actor if they are active and hold a panel role, else None."""
     if staff_id is None:
         return None
     username = await session.scalar(select(Staff.username).where(Staff.id == staff_id))
     actor = await staff_actor(session, username) if username else None
-    if actor is None or not any(g.role in PANEL_ROLES for g in actor.roles):
+    if actor is None or not may_sign_in(actor):
         return None
     return actor

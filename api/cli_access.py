@@ -32,7 +32,7 @@ from authz.credentials import staff_actor
 from authz.gate import Target
 from authz.operations import Operation
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
-from records.errors import TactError
+from records.errors import NotFound, TactError, ValidationFailed
 from records.models import Role, utcnow
 from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
 from records.staff import add_staff, grant_role, parse_role_grant, revoke_role
@@ -192,11 +192,30 @@ def revoke(username: str, role: str) -> None:
     )
 
 
+async def _check_may_sign_in(session: AsyncSession, username: str) -> None:
+    """Refuse a member of staff the admin panel would not let sign in (its own rule, in
+    admin/sign_in.py): a password they could never use is not set, nor even asked for."""
+    # Imported here: the panel's module brings sqladmin, which no other staff command needs.
+    from admin.sign_in import PANEL_ROLES, may_sign_in
+
+    actor = await staff_actor(session, username)
+    if actor is None:
+        raise NotFound("no active member of staff with that username")
+    if not may_sign_in(actor):
+        roles = " nor ".join(sorted(role.value for role in PANEL_ROLES))
+        raise ValidationFailed(
+            "username",
+            f"that member of staff holds neither {roles}, the roles that may sign in to the "
+            "admin panel; no password set",
+        )
+
+
 @staff.command("set-password")
 @click.argument("username")
 def set_admin_password(username: str) -> None:
     """Set the admin-panel password of a member of staff holding admin or ig_officer
-    (asked for twice, never shown, never taken as an argument)."""
+    (asked for twice, never shown, never taken as an argument). Anyone else is refused."""
+    in_transaction(lambda s: _check_may_sign_in(s, username))
     password = click.prompt(
         f"New password (at least {MIN_PASSWORD} characters)",
         hide_input=True,
@@ -206,7 +225,12 @@ def set_admin_password(username: str) -> None:
         check_password_rules(password)
     except TactError as exc:
         raise click.ClickException(exc.message) from None
-    gated(Operation.MANAGE_STAFF, lambda s: set_password(s, username, password, utcnow()))
+
+    async def work(session: AsyncSession) -> None:
+        await _check_may_sign_in(session, username)  # still, if a role went in the meantime
+        await set_password(session, username, password, utcnow())
+
+    gated(Operation.MANAGE_STAFF, work)
     click.echo(f"Password set for {username}.")
 
 

@@ -11,15 +11,27 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from admin.sign_in import may_sign_in
 from api.authentication import Authenticator
 from api.settings import Settings
 from authz.actor import Actor, ActorKind
+from authz.credentials import staff_actor
 from authz.portal_keys import authenticate_portal_key
 from records.database import Database
 from records.errors import Unauthenticated
-from records.models import PolicyVersion, PortalKey, Role, Service, Staff, StaffRole
+from records.models import (
+    AccessLogEntry,
+    PolicyVersion,
+    PortalKey,
+    Role,
+    Service,
+    Staff,
+    StaffRole,
+    utcnow,
+)
+from records.sign_in import StaffPassword, attempt_sign_in
 from tests.cli import Env, tact, tact_env
 
 
@@ -155,6 +167,45 @@ async def test_staff_commands_refuse_bad_input(
     assert refused.exit_code == 1
     assert message in refused.output and "Traceback" not in refused.output
     assert await policy_version(database) == version
+
+
+async def written(database: Database) -> tuple[int, int]:
+    """How many passwords and access-log entries the database holds."""
+    async with database.sessions() as session:
+        passwords = await session.scalar(select(func.count()).select_from(StaffPassword))
+        entries = await session.scalar(select(func.count()).select_from(AccessLogEntry))
+    return passwords or 0, entries or 0
+
+
+async def test_set_password_refuses_staff_the_admin_panel_would_not_let_sign_in(
+    database: Database, env: Env
+) -> None:
+    password = "a long enough password"
+    typed = f"{password}\n{password}\n"
+    added = await tact(
+        env, "staff", "add", "walk.tester", "--name", "Walk Tester", "--role", "frontline@housing"
+    )
+    assert added.exit_code == 0, added.output
+    before = await written(database)
+
+    refused = await tact(env, "staff", "set-password", "walk.tester", given=typed)
+    unknown = await tact(env, "staff", "set-password", "nobody.here", given=typed)
+
+    assert refused.exit_code == 1
+    assert "holds neither admin nor ig_officer" in refused.output
+    assert "New password" not in refused.output  # refused before the password is asked for
+    assert unknown.exit_code == 1 and "no active member of staff" in unknown.output
+    assert await written(database) == before
+
+    # Once they hold a panel role (in one service is enough for the panel), it is set, and
+    # the panel's own rule lets them in with it.
+    assert (await tact(env, "staff", "grant", "walk.tester", "ig_officer@housing")).exit_code == 0
+    done = await tact(env, "staff", "set-password", "walk.tester", given=typed)
+    assert done.exit_code == 0, done.output
+    async with database.sessions() as session, session.begin():
+        outcome = await attempt_sign_in(session, "walk.tester", password, utcnow())
+        actor = await staff_actor(session, "walk.tester")
+    assert outcome.staff_id is not None and actor is not None and may_sign_in(actor)
 
 
 async def test_a_token_from_tact_token_authenticates_its_subject(
