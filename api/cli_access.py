@@ -82,7 +82,12 @@ def portal_key() -> None:
 @portal_key.command("create")
 @click.option("--name", required=True, help="What the key is for, e.g. 'Housing web portal'.")
 @click.option("--service", "services", multiple=True, required=True, help="Service slug.")
-@click.option("--expires-in-days", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The key stops working after this many days (default: never).",
+)
 def create_key(name: str, services: tuple[str, ...], expires_in_days: int | None) -> None:
     """Create a key. It is printed once and cannot be shown again."""
     expires_in = dt.timedelta(days=expires_in_days) if expires_in_days else None
@@ -136,7 +141,7 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Display name shown in letters.")
-@click.option("--job-title", default=None)
+@click.option("--job-title", default=None, help="Job title shown in letters.")
 @click.option("--role", "roles", multiple=True, help="ROLE or ROLE@SERVICE; repeatable.")
 def add(username: str, display_name: str, job_title: str | None, roles: tuple[str, ...]) -> None:
     """Add a member of staff, optionally with roles."""
@@ -239,7 +244,12 @@ def set_admin_password(username: str) -> None:
 
 @click.command("token")
 @click.argument("username")
-@click.option("--minutes", type=click.IntRange(min=1, max=24 * 60), default=None)
+@click.option(
+    "--minutes",
+    type=click.IntRange(min=1, max=24 * 60),
+    default=None,
+    help="Lifetime (default: TACT_TOKEN_LIFETIME_MINUTES).",
+)
 def token(username: str, minutes: int | None) -> None:
     """Print a staff token signed with the embedded default's local key."""
     settings = load_settings()

@@ -121,7 +121,13 @@ def audit_commands(group: click.Group) -> None:
     @click.option("--operation", help="Only this operation, e.g. read_case.")
     @click.option("--outcome", help="allowed, denied, break_glass, error or not_found.")
     @click.option("--since", type=click.DateTime(), help="From this UTC time.")
-    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+    @click.option(
+        "--limit",
+        default=50,
+        show_default=True,
+        type=click.IntRange(1, 500),
+        help="At most this many entries.",
+    )
     def show_command(
         case_ref: str | None,
         actor: str | None,

@@ -30,7 +30,13 @@ def keys() -> None:
     show_default=True,
     help="Add a new KEK version first; without it, finish re-wrapping under the active one.",
 )
-@click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Data keys re-wrapped in one transaction.",
+)
 def rotate(new_version: bool, batch: int) -> None:
     with_runtime(lambda runtime: _rotate(runtime, new_version, batch))
 

@@ -33,6 +33,7 @@ from records.certificates import approve, list_certificates, request_approval
 from records.errors import NotFound, ValidationFailed
 from records.holds import hold_case_of, parse_reason, place_hold, release_hold
 from records.models import utcnow
+from records.retention_tables import PLACEABLE
 from retention.archive_store import FolderArchiveStore
 from retention.job import BATCH, JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
 from retention.log_pruning import prune_access_log
@@ -248,6 +249,9 @@ def _today() -> dt.date:
     return utcnow().date()
 
 
+# The reasons an IG officer may give, in the order `hold place --help` lists them.
+HOLD_REASONS = sorted(reason.value for reason in PLACEABLE)
+
 AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -330,22 +334,25 @@ def retention_commands(group: click.Group) -> None:
     def hold() -> None:
         pass
 
-    @hold.command("place")
-    @click.option("--as", "username", required=True)
-    @click.option("--case-ref", required=True)
-    @click.option("--reason", required=True, help="litigation, ombudsman_investigation, ...")
+    @hold.command(
+        "place",
+        help="Hold a case: no archiving or destruction until released. Prints the hold's id.",
+    )
+    @click.option("--as", "username", required=True, help="The IG officer placing the hold.")
+    @click.option("--case-ref", required=True, help="The case's office reference.")
+    @click.option("--reason", required=True, help=f"Why: {', '.join(HOLD_REASONS)}.")
     def place_command(username: str, case_ref: str, reason: str) -> None:
         click.echo(with_runtime(lambda runtime: _place(runtime, username, case_ref, reason)))
 
-    @hold.command("release")
-    @click.option("--as", "username", required=True)
-    @click.option("--hold-id", required=True, type=click.UUID)
+    @hold.command("release", help="Release a hold: the case goes back to its retention schedule.")
+    @click.option("--as", "username", required=True, help="The IG officer releasing the hold.")
+    @click.option("--hold-id", required=True, type=click.UUID, help="As `hold place` printed it.")
     def release_command(username: str, hold_id: uuid.UUID) -> None:
         with_runtime(lambda runtime: _release(runtime, username, hold_id))
         click.echo("released")
 
     @retention.command("certificates", help="Destruction certificates, newest first (JSON).")
-    @click.option("--case-ref")
+    @click.option("--case-ref", help="Only the certificate of this case reference.")
     def certificates_command(case_ref: str | None) -> None:
         for record in with_runtime(lambda runtime: _certificates(runtime, case_ref)):
             click.echo(json.dumps(record, default=str))

@@ -177,7 +177,13 @@ def schema() -> None:
 
 
 @schema.command("export", help="Write the schema's SDL (schema.graphql).")
-@click.option("--output", type=click.Path(path_type=Path), default=Path("schema.graphql"))
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("schema.graphql"),
+    show_default=True,
+    help="The file to write (or to check).",
+)
 @click.option("--check", is_flag=True, help="Exit 1 if the file differs; write nothing.")
 def schema_export(output: Path, check: bool) -> None:
     text = schema_sdl()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 
+import click
 from click.testing import CliRunner
 
 from api.cli import COMMANDS, main, registered_by
@@ -26,6 +28,28 @@ def test_help_lists_every_command_with_its_own_help() -> None:
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line]
     assert listed == sorted(COMMANDS)
     assert "Records management: archive, destroy" in result.output
+
+
+def every_command() -> Iterator[tuple[str, click.Command]]:
+    """Each command and subcommand of `tact`, by its full name."""
+
+    def walk(name: str, command: click.Command) -> Iterator[tuple[str, click.Command]]:
+        yield name, command
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            yield from walk(f"{name} {sub_name}", sub)
+
+    for name, where in COMMANDS.items():
+        yield from walk(name, registered_by(*where)[name])
+
+
+def test_every_command_and_option_says_what_it_is_for() -> None:
+    for name, command in every_command():
+        assert command.help, f"tact {name} has no help"
+        for option in command.params:
+            if isinstance(option, click.Option) and not option.hidden:
+                assert option.help, f"tact {name} {option.opts[0]} has no help"
+    shown = CliRunner().invoke(main, ["retention", "hold", "place", "--help"])
+    assert "--reason" in shown.output and "ombudsman_investigation" in shown.output
 
 
 def test_an_unknown_command_is_refused_by_name() -> None:
