@@ -22,7 +22,7 @@ from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation
-from records.models import AccessLogEntry, Case, Role, utcnow
+from records.models import AccessLogEntry, Case, Role, as_utc, utcnow
 
 CLI_ACTOR = Actor(
     kind=ActorKind.SYSTEM,
@@ -81,7 +81,7 @@ async def _show(runtime: Runtime, where: LogFilter, case_ref: str | None, limit:
 def _line(entry: AccessLogEntry) -> str:
     parts = [
         str(entry.seq),
-        entry.at.isoformat(),
+        as_utc(entry.at).isoformat(),  # with its offset, +00:00, on every database
         entry.actor,
         entry.role or "-",
         entry.operation,

@@ -32,7 +32,7 @@ from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
 from records.errors import NotFound, ValidationFailed
 from records.holds import hold_case_of, parse_reason, place_hold, release_hold
-from records.models import utcnow
+from records.models import as_utc, utcnow
 from records.retention_tables import PLACEABLE
 from retention.archive_store import FolderArchiveStore
 from retention.job import BATCH, JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
@@ -242,7 +242,9 @@ def certificate_record(c: object) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    if isinstance(value, dt.datetime):
+        return as_utc(value).isoformat()  # with its offset, +00:00, on every database
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _today() -> dt.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -140,5 +141,7 @@ def test_show_lists_entries_and_is_logged(cli_env: dict[str, str]) -> None:
     assert code == 0
     lines = output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("1  ")
+    at = dt.datetime.fromisoformat(lines[0].split("  ")[1])
+    assert at.utcoffset() == dt.timedelta(0)  # printed with its offset, as UTC
     code, output = tact(cli_env, "audit", "show", "--operation", "read_access_log")
     assert output.strip().splitlines()[0].split("  ")[4] == "read_access_log"

@@ -6,6 +6,7 @@ certificate says so and holds no personal data, and the access log still verifie
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -62,6 +63,8 @@ def test_the_records_management_walk_runs_as_printed(demo_folder: Path) -> None:
     assert certificate["archive_on"] is None and certificate["bundle_digest"] is None
     assert certificate["approved_by"] == "staff:demo.ig-officer"
     assert certificate["counts"]["cases"] == 1
+    for moment in ("destroyed_at", "completed_at"):  # times as UTC, with their offset
+        assert dt.datetime.fromisoformat(certificate[moment]).utcoffset() == dt.timedelta(0)
     text = json.dumps(certificate)
     for person in demo_people_details():
         assert person not in text
