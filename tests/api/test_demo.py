@@ -24,6 +24,7 @@ from api.demo_data import (
     demo_staff,
 )
 from api.runtime import Runtime
+from api.settings import Settings
 from casework.profiles import load_profile
 from casework.retention_queue import plan
 from casework.retention_schedule import RetentionPolicy
@@ -44,7 +45,9 @@ from records.models import (
     Service,
     Staff,
     StaffRole,
+    utcnow,
 )
+from records.sign_in import attempt_sign_in
 from records.vault import Vault
 from tests.api.app_fixtures import NOW
 from tests.cli import tact, tact_env
@@ -192,6 +195,8 @@ async def test_tact_demo_prints_a_key_that_answers_for_the_quick_start_customer(
     assert "`tact token <username>`" in first.output and "housing.case-officer" in first.output
     assert second.exit_code == 0 and "already present" in second.output
     assert "tact_pk_" not in second.output
+    # The README's table says what the second run prints, in its words.
+    assert second.output.splitlines()[0] in readme_row("tact demo")
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(PortalKey)) == 1
 
@@ -210,3 +215,54 @@ async def test_tact_demo_prints_a_key_that_answers_for_the_quick_start_customer(
     status = response.json()["data"]["restrictionStatus"]
     assert status["restricted"] is True
     assert {a["kind"] for a in status["arrangements"]} == {"NAMED_OFFICER", "CONTACT_CHANNEL"}
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_row(command: str) -> str:
+    """The README's Commands table row of `command`."""
+    text = README.read_text(encoding="utf-8")
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| `{command}` |")]
+    return row
+
+
+PANEL_PASSWORD = re.compile(r"sign in as (\S+) with password (\S+)")
+
+
+async def test_each_serve_demo_replaces_the_demo_panel_passwords_as_the_readme_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` twice on the embedded default, with `tact staff set-password demo.admin`
+    between: the second start prints new passwords, and the one set by hand no longer works.
+    Deliberate (shown once, like the portal key), so the README says so."""
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)  # the banner, no server
+    monkeypatch.setattr("api.cli_serve.configure_logging", lambda level: None)
+    # Embedded: no database URL. The switches `--demo` sets are put back after each run.
+    env: dict[str, str | None] = {
+        "TACT_DATA_DIR": str(tmp_path / "data"),
+        **dict.fromkeys(("TACT_DATABASE_URL", "TACT_KEYSTORE_URL", "TACT_KEY_FILE"), None),
+        **dict.fromkeys(("TACT_JWKS", "TACT_GRAPHIQL", "TACT_INTROSPECTION"), None),
+    }
+    mine = "a password of my own"
+
+    first = await tact(env, "serve", "--demo")
+    chosen = await tact(env, "staff", "set-password", "demo.admin", given=f"{mine}\n{mine}\n")
+    second = await tact(env, "serve", "--demo")
+
+    assert first.exit_code == 0 and chosen.exit_code == 0 and second.exit_code == 0
+    before = dict(PANEL_PASSWORD.findall(first.output))
+    after = dict(PANEL_PASSWORD.findall(second.output))["demo.admin"]
+    assert set(before) == {"demo.admin", "demo.ig-officer"}
+    assert after not in {before["demo.admin"], mine}
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    database = Database.open(settings.resolved_database_url, settings.resolved_keystore_url)
+    try:
+        async with database.sessions() as session, session.begin():
+            by_hand = await attempt_sign_in(session, "demo.admin", mine, utcnow())
+            printed = await attempt_sign_in(session, "demo.admin", after, utcnow())
+    finally:
+        await database.dispose()
+    assert by_hand.staff_id is None and printed.staff_id is not None
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    assert "a password set with `tact staff set-password` included" in readme
