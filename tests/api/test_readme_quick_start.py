@@ -1,6 +1,7 @@
 """The README's one-minute quick start, run as printed: `tact serve --demo` (as `make run`
 starts it) prints a portal key, and the README's two curl commands (the registered document
-by its id, then the same query as text) answer what the README says, byte for byte alike.
+by its id, then the same query as text) answer what the README says, byte for byte alike;
+then a staff token lists the case references the rest of the README takes.
 The same live server shows the edge at work over real HTTP: the request id echoed, the
 security headers, and the request's one log line."""
 
@@ -20,12 +21,13 @@ SECTION = "## One-minute quick start"
 README_ADDRESS = "127.0.0.1:8000"
 KEY_LINE = "KEY=tact_pk_...   # the portal key printed by `make run`"
 MARKER = "--- next block ---"
+REFERENCE = re.compile(r"MC-\d{4}-[0-9A-Z]{5}-[0-9A-Z]{5}")
 
 
 def quick_start_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)[:2]
+    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)[:3]
 
 
 def test_the_quick_start_answers_as_the_readme_says(tmp_path: Path) -> None:
@@ -34,7 +36,7 @@ def test_the_quick_start_answers_as_the_readme_says(tmp_path: Path) -> None:
         (key,) = set(re.findall(r"tact_pk_[a-z0-9]{10}_[A-Za-z0-9_-]{43}", output.read_text()))
         blocks = quick_start_blocks()
         assert KEY_LINE in blocks[0]
-        # Both blocks in one shell, as a person types them into one terminal.
+        # The blocks in one shell, as a person types them into one terminal.
         script = f"\necho\necho {MARKER}\n".join(blocks).replace(KEY_LINE, f"KEY={key}")
         script = "set -euo pipefail\n" + script.replace(README_ADDRESS, f"127.0.0.1:{port}")
         done = subprocess.run(
@@ -52,6 +54,8 @@ def test_the_quick_start_answers_as_the_readme_says(tmp_path: Path) -> None:
         assert kinds["NAMED_OFFICER"].startswith("Pass the contact to Jo Example")
         assert "Robin Example" in kinds["NAMED_OFFICER"]
         assert kinds["CONTACT_CHANNEL"].startswith("Contact is by letter only")
+        cases = json.loads(answers[2])["data"]["cases"]["edges"]
+        assert cases and all(REFERENCE.fullmatch(c["node"]["reference"]) for c in cases)
 
         # The edge, over real HTTP: an id of the caller's kept and echoed, the headers every
         # API answer carries, and one log line for the request naming that id.

@@ -1,8 +1,9 @@
-"""The README's records-management walk, run exactly as printed: its first shell block, in one
+"""The README's records-management walk, run exactly as printed: its two shell blocks, in one
 bash session, in the folder of a live `tact serve --demo` (as `make run` leaves it, the
 commands in a second terminal). The demo's IG officer asks for and gives approval, the job
 destroys the demo case that is past its destruction date (without archiving it), its
-certificate says so and holds no personal data, and the access log still verifies."""
+certificate says so and holds no personal data, and the access log still verifies; then
+they find a case's reference, hold the case and release the hold, and show one certificate."""
 
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ from tests.live_server import demo_server, without_tact_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Records management"
+README_ADDRESS = "127.0.0.1:8000"
+HOLDS = "--- the holds block ---"
 
 
-def first_block() -> str:
+def shell_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
     blocks: list[str] = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    return blocks[0]
+    return blocks[:2]
 
 
 def json_lines(out: str) -> list[dict[str, Any]]:
@@ -36,24 +39,28 @@ def json_lines(out: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def demo_folder(tmp_path: Path) -> Iterator[Path]:
-    with demo_server(tmp_path):
-        yield tmp_path
+def demo_folder(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    with demo_server(tmp_path) as port:
+        yield tmp_path, port
 
 
-def test_the_records_management_walk_runs_as_printed(demo_folder: Path) -> None:
-    block = first_block()
-    assert "retention run" in block and "--as demo.ig-officer" in block
+def test_the_records_management_walk_runs_as_printed(demo_folder: tuple[Path, int]) -> None:
+    folder, port = demo_folder
+    walk, holds = shell_blocks()
+    assert "retention run" in walk and "--as demo.ig-officer" in walk
+    assert "hold place" in holds and "hold release" in holds
+    script = f"set -euo pipefail\n{walk}\necho {HOLDS}\n{holds}"
     done = subprocess.run(
-        ["bash", "-c", "set -euo pipefail\n" + block], cwd=demo_folder, capture_output=True,
-        text=True, timeout=300, env=without_tact_settings(),
+        ["bash", "-c", script.replace(README_ADDRESS, f"127.0.0.1:{port}")], cwd=folder,
+        capture_output=True, text=True, timeout=300, env=without_tact_settings(),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    lines = json_lines(done.stdout)
+    walked, held = done.stdout.split(HOLDS)
+    lines = json_lines(walked)
 
     (due,) = [line["case"] for line in lines if line.get("destroy_due") is True]
-    assert "approval requested for 1 case(s)" in done.stdout
-    assert "approved 1 destruction(s)" in done.stdout
+    assert "approval requested for 1 case(s)" in walked
+    assert "approved 1 destruction(s)" in walked
     assert {"case": due, "outcome": "destroyed"} in lines
     (summary,) = [line["summary"] for line in lines if "summary" in line]
     assert summary["destroyed"] == 1 and summary["failed"] == 0
@@ -68,7 +75,13 @@ def test_the_records_management_walk_runs_as_printed(demo_folder: Path) -> None:
     text = json.dumps(certificate)
     for person in demo_people_details():
         assert person not in text
-    assert re.search(r"^OK: \d+ entries", done.stdout, flags=re.MULTILINE), done.stdout
+    assert re.search(r"^OK: \d+ entries", walked, flags=re.MULTILINE), walked
+
+    # The holds block: the hold placed on the case found is released by the id `hold place`
+    # printed (an unknown id would stop the script), and the destroyed case's certificate is
+    # found by its reference.
+    assert "released" in held.splitlines(), held
+    assert [line["case_reference"] for line in json_lines(held)] == [due]
 
 
 def demo_people_details() -> list[str]:
