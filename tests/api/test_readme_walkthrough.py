@@ -4,6 +4,7 @@ changed, so the test does not clash with a server someone is running)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -50,3 +51,8 @@ def test_the_readme_walkthrough_runs_as_printed(live_demo: tuple[Path, int]) -> 
     assert '"state":"DECIDED"' in out and '"appealDeadline"' in out
     assert '"outcome":"ROUTE","routeTo":"Jo Example","deputy":"Robin Example"' in out
     assert '"outcome":"PROCEED"' in out
+    # The timeline: every step taken, in order, as the case's history.
+    (timeline,) = re.findall(r'\{"data":\{"case":\{"timeline":.*', out)
+    steps = [event["step"] for event in json.loads(timeline)["data"]["case"]["timeline"]]
+    assert steps[-4:-1] == ["SAFEGUARDS_RECORDED", "WARNING_ISSUED", "STAFF_ASSIGNED"]
+    assert steps[-1] == "DECIDED"
