@@ -11,8 +11,8 @@ Forbidden, so a caller cannot tell which references exist; its entry says "not_f
 Allowed: the block runs; on normal exit the access-log entry is appended, as the
 transaction's last statement, and the transaction committed once, so the operation and its
 entry stand or fall together: if the entry cannot be written the exception propagates and
-nothing is returned. If the block raises, its work is rolled back
-and an "error" (or "not_found", "denied") entry is written in a fresh transaction.
+nothing is returned. If the block raises, its work is rolled back and an "error" (or
+"not_found", "denied") entry is written in a fresh transaction.
 
 The gate owns the session's transaction: hand it a session with no uncommitted changes (reads
 before the gate are fine), and do not commit inside the block.

@@ -36,8 +36,6 @@ from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
 _CURSOR_PREFIX = "case:"
-# Asked about when a reference matches no case: the gate still screens the caller first (so a
-# caller who could never read a summary is refused, not told "not found"), then finds nothing.
 
 
 async def resolve_detail(

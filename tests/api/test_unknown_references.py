@@ -53,7 +53,7 @@ async def world(runtime: Runtime, clock: FixedClock) -> CaseWorld:
 async def refusal(
     client: httpx.AsyncClient, who: str, world: CaseWorld, document: str, **variables: Any
 ) -> tuple[str, str]:
-    """The one error's code and message; the request must have changed nothing."""
+    """The one error's code and message; the answer holds no data."""
     response = await client.post(
         "/graphql",
         json={"query": document, "variables": variables},
