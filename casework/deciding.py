@@ -1,7 +1,7 @@
-"""The decision and what follows it at once: decide (after the safeguards, and the warning and
-assessment the profile asks for), decide on an immediate risk (no warning; flagged; a full
-assessment then due), and record the notification (sent, in which format, or a recorded
-decision not to send where the profile allows it).
+"""The decision and what follows it at once: decide (after the safeguards, every one met, and
+the warning and assessment the profile asks for), decide on an immediate risk (no warning;
+flagged; a full assessment then due), and record the notification (sent, in which format, or
+a recorded decision not to send where the profile allows it).
 
 The decision records who decided (`Case.decided_by`): appeals are checked against that
 person. Dates come from the profile (casework/deadlines.py): the review date, the appeal
@@ -19,9 +19,16 @@ from casework.arrangements import validate_parameters
 from casework.deadlines import add_months, appeal_deadline, full_assessment_due, review_due
 from casework.opening import assign_once
 from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
-from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
+from records.case_steps import (
+    CaseEvent,
+    DeadlineKind,
+    Step,
+    add_deadline,
+    last_details,
+    meet_deadlines,
+)
 from records.cases import add_arrangement
-from records.errors import ValidationFailed
+from records.errors import InvalidTransition, ValidationFailed
 from records.models import ArrangementKind, ArrangementState, AssignmentRelation
 
 
@@ -30,6 +37,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     if skip:
         _check_skip(run, given)
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
+    await _check_safeguards_met(run, case_id)
     starts_on = given.starts_on or run.today()
     ends_on = given.ends_on
     if given.duration_months is not None:
@@ -46,6 +54,18 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     return event
+
+
+async def _check_safeguards_met(run: StepRun, case_id: uuid.UUID) -> None:
+    """The decider must be satisfied that every safeguard holds (Cumbria: "Before deciding
+    ... should always be satisfied that"; Cambridgeshire: "Prior to taking action ... should
+    ensure"): one recorded as not met holds the decision until they are recorded again."""
+    recorded = await last_details(run.session, run.vault, case_id, [Step.SAFEGUARDS_RECORDED])
+    unmet = [c["item"] for c in (recorded or {}).get("checks", []) if not c["met"]]
+    if unmet:
+        raise InvalidTransition(
+            f"the safeguards are not all met ({', '.join(unmet)}): record them again once they are"
+        )
 
 
 def _check_skip(run: StepRun, given: m.Decide) -> None:

@@ -138,7 +138,8 @@ async def record_safeguards(
     run: StepRun, case_id: uuid.UUID, given: m.RecordSafeguards
 ) -> CaseEvent:
     """The checklist the profile names must be answered in full: each safeguard met, or not
-    met with a note saying why. Until it is, a decision is refused."""
+    met with a note saying why. Until it is answered in full and every safeguard is met, a
+    decision is refused (casework/deciding.py)."""
     begun = await begin(run, case_id, Step.SAFEGUARDS_RECORDED)
     answered = {check.item for check in given.checks}
     missing = [s for s in run.profile.decision.safeguards if s not in answered]

@@ -53,13 +53,28 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
             "INVALID_TRANSITION",
             "record the safeguards first",
         )
-        await walk.step("officer", "recordSafeguards", checks=safeguards())
+        # One safeguard not yet met: recorded with a note, and it holds the decision.
+        unmet = [
+            check | {"met": False, "note": "The customer's support worker is not yet contacted."}
+            if check["item"] == "vulnerability_considered"
+            else check
+            for check in safeguards()
+        ]
+        await walk.step("officer", "recordSafeguards", checks=unmet)
         refused = await walk.refused("decider", "decide", **decision())
         assert (refused.code, refused.message) == ("INVALID_TRANSITION", "warn first")
         warned = await walk.step(
             "officer", "issueWarning", reasons="Contact above what the team can answer."
         )
         assert warned["case"]["state"] == "WARNED"
+        # 2.2: "Before deciding ... should always be satisfied that" every safeguard holds.
+        refused = await walk.refused("decider", "decide", **decision())
+        assert (refused.code, refused.message) == (
+            "INVALID_TRANSITION",
+            "the safeguards are not all met (vulnerability_considered): record them again once "
+            "they are",
+        )
+        await walk.step("officer", "recordSafeguards", checks=safeguards())
 
         wrong = await walk.refused("officer", "decide", **decision())
         assert wrong.code == "FORBIDDEN"
