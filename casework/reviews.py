@@ -36,6 +36,8 @@ _APPEALED_STEPS = {
     m.AppealAgainst.DECISION: DECISIONS,
     m.AppealAgainst.REVIEW: (Step.REVIEW_DECIDED,),
 }
+# Review outcomes that begin a further period of restrictions.
+_NEW_PERIOD = frozenset({m.ReviewOutcome.EXTEND, m.ReviewOutcome.MODIFY})
 # Outcomes that take away what was appealed against.
 _SUCCEEDS = frozenset({m.AppealOutcome.UPHELD, m.AppealOutcome.REMOVED})
 
@@ -52,18 +54,24 @@ async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleRev
 async def request_review(
     run: StepRun, case_id: uuid.UUID, given: m.RequestReview, *, redirected: bool = False
 ) -> CaseEvent:
-    """A customer's request. Where the profile limits requests per period (Portsmouth), a
-    further one is refused until the next period, which starts with the next review decision."""
+    """A customer's request. Where the profile limits requests per period of restrictions
+    (Portsmouth 5.2.6: "once during the period of contract restrictions"), a further one is
+    refused until a new period: a decision, or a review that extends the restrictions or
+    imposes amended ones "for a further period". A review that continues them, the one the
+    customer asked for included, keeps the period they are in."""
     begun = await begin(run, case_id, Step.REVIEW_REQUESTED)
     limit = run.profile.review.customer_requests_per_period
     asked = 0
-    for step, _ in begun.taken:  # in order: a decision or review decision starts a period
-        asked = 0 if step in (*DECISIONS, Step.REVIEW_DECIDED) else asked
-        asked += step is Step.REVIEW_REQUESTED
+    for taken in begun.taken:  # in order
+        if taken.step in DECISIONS or (
+            taken.step is Step.REVIEW_DECIDED and taken.outcome in _NEW_PERIOD
+        ):
+            asked = 0
+        asked += taken.step is Step.REVIEW_REQUESTED
     if limit is not None and asked >= limit:
         raise InvalidTransition(
-            f"the customer may request {limit} review(s) per period and has done so: the next "
-            "request can be made after the next review decision"
+            f"the customer may request {limit} review(s) per period of restrictions and has "
+            "done so: the next request can be made once a review extends or amends them"
         )
     event = await finish(
         run, begun, Step.REVIEW_REQUESTED, given, redirected_late_appeal=redirected

@@ -27,6 +27,7 @@ from records.case_steps import (
     CaseEvent,
     DeadlineKind,
     Step,
+    Taken,
     add_deadline,
     meet_deadlines,
     record_event,
@@ -59,11 +60,11 @@ class StepRun:
 @dataclass
 class Begun:
     case: Case
-    taken: list[tuple[Step, dt.datetime]]
+    taken: list[Taken]
     next_state: CaseState  # after the step
 
     def last_at(self, *steps: Step) -> dt.datetime | None:
-        found = [at for step, at in self.taken if step in steps]
+        found = [t.at for t in self.taken if t.step in steps]
         return found[-1] if found else None
 
 
@@ -79,7 +80,7 @@ async def begin(run: StepRun, case_id: uuid.UUID, step: Step, **options: bool) -
     case = await load_case(run, case_id)
     await expire_past(run, case)
     taken = await steps_taken(run.session, case.id)
-    next_state = check_step(step, case.state, [s for s, _ in taken], run.profile, **options)
+    next_state = check_step(step, case.state, [t.step for t in taken], run.profile, **options)
     return Begun(case, taken, next_state)
 
 

@@ -19,7 +19,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -166,14 +166,21 @@ async def record_event(
     return event
 
 
-async def steps_taken(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[Step, dt.datetime]]:
-    """The case's steps in order, with when: what the transition table consults. No seals."""
+class Taken(NamedTuple):
+    step: Step
+    at: dt.datetime
+    outcome: str | None  # a review's or an appeal's, from a fixed list
+
+
+async def steps_taken(session: AsyncSession, case_id: uuid.UUID) -> list[Taken]:
+    """The case's steps in order, with when and any outcome: what the transition table and
+    the workflow's limits consult. No seals."""
     rows = await session.execute(
-        select(CaseEvent.step, CaseEvent.at)
+        select(CaseEvent.step, CaseEvent.at, CaseEvent.outcome)
         .where(CaseEvent.case_id == case_id)
         .order_by(CaseEvent.seq)
     )
-    return [(step, as_utc(at)) for step, at in rows]
+    return [Taken(step, as_utc(at), outcome) for step, at, outcome in rows]
 
 
 async def last_details(

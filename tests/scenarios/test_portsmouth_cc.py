@@ -68,12 +68,23 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         again = await walk.refused(
             "officer", "requestReview", receivedOn="2026-04-03", grounds="Asking again."
         )
-        assert again.code == "INVALID_TRANSITION" and "1 review(s) per period" in again.message
+        assert again.code == "INVALID_TRANSITION"
+        assert "1 review(s) per period of restrictions" in again.message
         reviewed = await walk.step(
             "reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet."
         )
         assert reviewed["event"]["details"]["nextReviewOn"] == "2027-04-02"
-        # A new period: the customer may ask again.
+        # 5.2.6: "once during the period of contract restrictions": continued, the period and
+        # its one request stand...
+        still = await walk.refused(
+            "officer", "requestReview", receivedOn="2026-04-08", grounds="Asking again."
+        )
+        assert still.code == "INVALID_TRANSITION"
+        # ... until a review extends the restrictions "for a further period".
+        await walk.step(
+            "reviewer", "decideReview", outcome="EXTEND", endsOn="2027-10-01",
+            reasons="Further contact of the same kind during the period.",
+        )  # fmt: skip
         await walk.step("officer", "requestReview", receivedOn="2026-04-10", grounds="Again.")
 
         walk.on(dt.date(2026, 4, 20))
