@@ -19,6 +19,7 @@ from typing import Literal
 import holidays
 
 from casework.profiles import Profile
+from records.errors import ValidationFailed
 
 Nation = Literal["england", "wales"]
 Unit = Literal["calendar_days", "working_days"]
@@ -90,6 +91,20 @@ def review_due(profile: Profile, from_date: dt.date, *, first: bool = True) -> d
     rule = profile.review
     months = rule.first_review_months if first else rule.interval_months
     return add_months(from_date, months or rule.first_review_months)
+
+
+def check_review_date(
+    profile: Profile, review_on: dt.date, from_date: dt.date, *, first: bool, field: str
+) -> None:
+    """Where the policy's review period is the longest a review may wait (`[review]
+    no_later`), a review date after it is refused, naming `field`."""
+    if not profile.review.no_later:
+        return
+    latest = review_due(profile, from_date, first=first)
+    if review_on > latest:
+        raise ValidationFailed(
+            field, f"must be no later than {latest.isoformat()}: this policy's longest wait"
+        )
 
 
 def full_assessment_due(profile: Profile, decided_on: dt.date) -> dt.date:

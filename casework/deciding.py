@@ -16,7 +16,13 @@ from typing import Any
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
-from casework.deadlines import add_months, appeal_deadline, full_assessment_due, review_due
+from casework.deadlines import (
+    add_months,
+    appeal_deadline,
+    check_review_date,
+    full_assessment_due,
+    review_due,
+)
 from casework.opening import assign_once
 from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
 from records.case_steps import (
@@ -42,6 +48,10 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     ends_on = given.ends_on
     if given.duration_months is not None:
         ends_on = add_months(starts_on, given.duration_months)
+    if given.review_on is not None:
+        check_review_date(
+            run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"
+        )
     review_on = given.review_on or review_due(run.profile, starts_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id

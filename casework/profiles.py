@@ -101,6 +101,9 @@ class ReviewRule(_Rule):
     # None (not set in the file): the policy does not limit customer-requested reviews.
     customer_requests_per_period: Annotated[int, Field(ge=0)] | None = None
     at_period_end: bool = False
+    # True: the months above are the longest a review may wait (RCT 7.1: "no later than 12
+    # months"); a review date may be set earlier, never later.
+    no_later: bool = False
 
 
 class AppealRule(_Rule):

@@ -15,7 +15,12 @@ import uuid
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
-from casework.deadlines import appeal_deadline, appeal_decision_due, review_due
+from casework.deadlines import (
+    appeal_deadline,
+    appeal_decision_due,
+    check_review_date,
+    review_due,
+)
 from casework.over_time import end_all, ended_notification_due, in_force
 from casework.steps import Begun, StepRun, begin, finish
 from records.case_steps import (
@@ -46,6 +51,14 @@ async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleRev
     begun = await begin(run, case_id, Step.REVIEW_SCHEDULED)
     if given.review_on < run.today():
         raise ValidationFailed("input.reviewOn", "must not be in the past")
+    # Counted from the last decision, or from the last review when one came after it.
+    decided, reviewed = begun.last_at(*DECISIONS), begun.last_at(Step.REVIEW_DECIDED)
+    since = reviewed if reviewed and (decided is None or reviewed > decided) else decided
+    if since is not None:
+        check_review_date(
+            run.profile, given.review_on, since.date(), first=since is decided,
+            field="input.reviewOn",
+        )  # fmt: skip
     event = await finish(run, begun, Step.REVIEW_SCHEDULED, given)
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, given.review_on, event)
     return event
@@ -93,6 +106,10 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
         return event
     if given.outcome is m.ReviewOutcome.EXTEND and given.ends_on is None:
         raise ValidationFailed("input.endsOn", "an extension gives the new end date")
+    if given.next_review_on is not None:
+        check_review_date(
+            run.profile, given.next_review_on, today, first=False, field="input.nextReviewOn"
+        )
     next_review = given.next_review_on or review_due(run.profile, today, first=False)
     if next_review <= today:
         raise ValidationFailed("input.nextReviewOn", "must be after today")

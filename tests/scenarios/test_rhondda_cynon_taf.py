@@ -49,15 +49,19 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         council_wide = dict(NAMED_OFFICER, services=["housing", "fire-safety"])
         scoped = await walk.refused("decider", "decide", **decision(walk.today, council_wide))
         assert (scoped.code, scoped.field) == ("VALIDATION_FAILED", "input.arrangements.0.services")
-        decided = await walk.step(
-            "decider",
-            "decide",
-            **decision(walk.today, NAMED_OFFICER, HS_EXCLUSION, LETTERS_ONLY, CLOSED_REPAIR),
-        )
+        restrictions = (NAMED_OFFICER, HS_EXCLUSION, LETTERS_ONLY, CLOSED_REPAIR)
+        # 7.1: reviewed "no later than 12 months following the date of the decision".
+        too_late = dict(decision(walk.today, *restrictions), reviewOn="2028-03-20")
+        late = await walk.refused("decider", "decide", **too_late)
+        assert (late.code, late.field) == ("VALIDATION_FAILED", "input.reviewOn")
+        assert "no later than 2028-03-19" in late.message
+        decided = await walk.step("decider", "decide", **decision(walk.today, *restrictions))
         details = decided["event"]["details"]
         # 15 working days from 19 March 2027, over Good Friday and Easter Monday (Wales).
         assert details["appealDeadline"] == "2027-04-13"
         assert details["reviewOn"] == "2028-03-19"  # within 12 months
+        postponed = await walk.refused("manager", "scheduleReview", reviewOn="2028-06-30")
+        assert (postponed.code, postponed.field) == ("VALIDATION_FAILED", "input.reviewOn")
         assert details["healthAndSafety"] is True
         await walk.step(
             "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
