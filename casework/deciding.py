@@ -1,6 +1,7 @@
 """The decision and what follows it at once: decide (after the safeguards, every one met, and
 the warning and assessment the profile asks for), decide on an immediate risk (no warning;
-flagged; a full assessment then due), and record the notification (sent, in which format, or
+flagged; short-term, with its end date; a full assessment then due, and the full decision
+after it replaces its arrangements), and record the notification (sent, in which format, or
 a recorded decision not to send where the profile allows it).
 
 The decision records who decided (`Case.decided_by`): appeals are checked against that
@@ -24,6 +25,7 @@ from casework.deadlines import (
     review_due,
 )
 from casework.opening import assign_once
+from casework.over_time import end_arrangement, in_force
 from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
 from records.case_steps import (
     CaseEvent,
@@ -35,7 +37,7 @@ from records.case_steps import (
 )
 from records.cases import add_arrangement
 from records.errors import InvalidTransition, ValidationFailed
-from records.models import ArrangementKind, ArrangementState, AssignmentRelation
+from records.models import ArrangementKind, ArrangementState, AssignmentRelation, CaseState
 
 
 async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent:
@@ -45,6 +47,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
     await _check_safeguards_met(run, case_id)
     starts_on = given.starts_on or run.today()
+    replaced = await _end_short_term(run, begun, starts_on)
     ends_on = given.ends_on
     if given.duration_months is not None:
         ends_on = add_months(starts_on, given.duration_months)
@@ -61,9 +64,23 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         starts_on=starts_on, ends_on=ends_on, review_on=review_on, arrangements_made=arrangements,
         appeal_route=run.profile.appeal.route, appeal_deadline=deadline,
         health_and_safety=_health_and_safety(given.arrangements),
+        **({"replaced_short_term": replaced} if replaced else {}),
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     return event
+
+
+async def _end_short_term(run: StepRun, begun: Begun, on: dt.date) -> list[str]:
+    """The full decision after an immediate-risk one (casework/transitions.py) ends the
+    short-term arrangements as its own begin, and their review with them; the kinds ended."""
+    if begun.case.state is not CaseState.DECIDED:
+        return []
+    ended = []
+    for arrangement in await in_force(run, begun.case.id):
+        end_arrangement(arrangement, max(on, arrangement.starts_on))
+        ended.append(arrangement.kind.value)
+    await meet_deadlines(run.session, begun.case.id, [DeadlineKind.REVIEW], run.clock())
+    return ended
 
 
 async def _check_safeguards_met(run: StepRun, case_id: uuid.UUID) -> None:

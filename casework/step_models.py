@@ -228,11 +228,16 @@ class Decide(StepInput):
 
 
 class DecideImmediateRisk(StepInput):
+    """Short-term, until the full decision that follows the assessment replaces it."""
+
     risk: Text
     reasons: Text
     arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
     starts_on: dt.date | None = Field(default=None, description="By default, today.")
-    ends_on: dt.date | None = None
+    ends_on: dt.date = Field(
+        description="When the short-term arrangements end, unless the full decision ends "
+        'them first (Cambridgeshire: "in the short term"; RCT 3.2: "temporarily").'
+    )
 
 
 class RecordNotification(StepInput):

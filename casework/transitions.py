@@ -53,7 +53,9 @@ TABLE: dict[Step, Rule] = {
     # An assessment after an immediate-risk decision is the full assessment then due.
     Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
     Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
-    Step.DECIDED: Rule(WORKING, (_CONCERN, _SAFEGUARDS), S.DECIDED),
+    # Also once decided, when that decision was on an immediate risk: the full decision that
+    # follows the assessment replaces its short-term arrangements (`_after_immediate_risk`).
+    Step.DECIDED: Rule(WORKING | {S.DECIDED}, (_CONCERN, _SAFEGUARDS), S.DECIDED),
     Step.DECIDED_IMMEDIATE_RISK: Rule(WORKING, (_CONCERN,), S.DECIDED),
     Step.NOTIFICATION_RECORDED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.CLOSED_NO_ACTION: Rule(WORKING, (), S.CLOSED_NO_ACTION),
@@ -97,16 +99,27 @@ def check_step(
     """Refuse `step` (InvalidTransition, naming what is missing) unless the table allows it
     now; returns the state the case will be in after it."""
     rule = TABLE[step]
+    taken = list(taken)
     if state not in rule.from_states:
         raise InvalidTransition(
             f"{step.value.replace('_', ' ')} is not possible while the case is "
             f"{_STATE_WORDS[state]}"
         )
+    if step is Step.DECIDED and state is S.DECIDED and not follows_immediate_risk(taken):
+        raise InvalidTransition("the case is decided: change it by review, modification or appeal")
     done = set(taken)
     for options, words in (*rule.needs, *_profile_needs(step, profile, skip_warning)):
         if not done.intersection(options):
             raise InvalidTransition(words)
     return rule.to_state or state
+
+
+def follows_immediate_risk(taken: Iterable[Step]) -> bool:
+    """Is the case's latest decision one on an immediate risk (Cambridgeshire's "on the spot
+    decision ... in the short term prior to a more detailed assessment", RCT 3.2's temporary
+    exclusion)? Then the full decision may still be taken."""
+    decisions = [step for step in taken if step in DECISIONS]
+    return bool(decisions) and decisions[-1] is Step.DECIDED_IMMEDIATE_RISK
 
 
 def _profile_needs(

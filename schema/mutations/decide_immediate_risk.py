@@ -1,5 +1,5 @@
-"""`decideImmediateRisk`: decide on an immediate risk, without a warning: flagged, with a full
-assessment then due."""
+"""`decideImmediateRisk`: decide on an immediate risk, without a warning: flagged, short-term
+(with its end date), with a full assessment then due and the full decision after it."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ async def resolve(
 field = strawberry.mutation(
     resolver=resolve,
     description=(
-        "Decide on an immediate risk, without a warning: flagged, with a full assessment then due."
+        "Decide on an immediate risk, without a warning: flagged and short-term, until its end "
+        "date or the full decision that follows the full assessment then due."
     ),
 )

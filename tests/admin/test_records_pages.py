@@ -212,7 +212,10 @@ async def _workflow(
             kind=ArrangementKind.NAMED_OFFICER, named_officer="dm.housing"
         )
         decided = m.DecideImmediateRisk(
-            risk="Staff safety", reasons="Calls at night", arrangements=[arrangement]
+            risk="Staff safety",
+            reasons="Calls at night",
+            arrangements=[arrangement],
+            ends_on=today + dt.timedelta(days=30),
         )
         await decide_immediate_risk(run, case.id, decided)
         await request_review(run, case.id, m.RequestReview(received_on=today, grounds="Asked"))

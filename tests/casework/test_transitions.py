@@ -84,3 +84,15 @@ def test_steps_out_of_their_states_are_refused_naming_the_state(
 def test_an_appeal_is_decided_only_after_one_is_lodged() -> None:
     with pytest.raises(InvalidTransition, match="lodge the appeal first"):
         check_step(Step.APPEAL_DECIDED, S.DECIDED, [Step.DECIDED], load_profile("default"))
+
+
+def test_a_decided_case_takes_the_full_decision_only_after_an_immediate_risk_one() -> None:
+    profile = load_profile("cambridgeshire-cc")
+    interim = [*BEFORE_DECISION, Step.DECIDED_IMMEDIATE_RISK, Step.ASSESSMENT_RECORDED]
+    skip = {"skip_warning": True}  # the profile lets a risk skip the warning
+
+    assert check_step(Step.DECIDED, S.DECIDED, interim, profile, **skip) is S.DECIDED
+    with pytest.raises(InvalidTransition, match="change it by review, modification or appeal"):
+        check_step(Step.DECIDED, S.DECIDED, [*interim, Step.DECIDED], profile, **skip)
+    with pytest.raises(InvalidTransition, match="change it by review, modification or appeal"):
+        check_step(Step.DECIDED, S.DECIDED, [*BEFORE_DECISION, Step.DECIDED], profile, **skip)

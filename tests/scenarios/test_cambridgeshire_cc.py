@@ -1,23 +1,24 @@
 """Cambridgeshire County Council's process, end to end over HTTP: an on-the-spot decision by
-the manager present (flagged, no warning), the named officer's full assessment that is then
-due, a review on request, the six-monthly review that extends, and the end when the
-extended arrangement runs out."""
+the manager present (flagged, no warning, short-term), the named officer's full assessment
+that is then due, the full decision that follows it and replaces the short-term
+arrangement, a review on request, the six-monthly review that extends, and the end when
+the extended arrangement runs out."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import prelude, routed_and_emergency
+from tests.scenarios.world import NAMED_OFFICER, decision, prelude, routed_and_emergency, safeguards
 
 PROFILE = "cambridgeshire-cc"
 ON_THE_SPOT = {
     "risk": "Threats made to staff at the reception desk.",
     "reasons": "Staff safety, pending a full assessment.",
     "startsOn": "2026-03-02",
-    "arrangements": [
-        {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"},
-    ],
+    # Decision: "restrict access in the short term prior to a more detailed assessment".
+    "endsOn": "2026-04-30",
+    "arrangements": [{"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}],
 }
 
 
@@ -29,7 +30,7 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         flagged = await walk.step("manager", "decideImmediateRisk", **ON_THE_SPOT)
         assert flagged["case"]["state"] == "DECIDED"
         assert flagged["event"]["details"]["flagged"] is True
-        assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
+        assert await routed_and_emergency(walk) == ["DECLINE", "PROCEED"]  # letters only
         assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("REVIEW", "2026-09-02"),
@@ -46,6 +47,25 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         )
         assert assessed["event"]["details"]["fullAssessmentMet"] is True
         assert [d["kind"] for d in await walk.deadlines("officer")] == ["REVIEW"]
+
+        # "Decisions to manage contact will be taken following this assessment": the full
+        # decision, by the decision maker, with its safeguards, replaces the short-term one.
+        full = decision(walk.today, NAMED_OFFICER, skipWarningReason="SAFETY")
+        full["skipWarningExplanation"] = "Threats made to staff; no prior warning."
+        unsafe = await walk.refused("decider", "decide", **full)
+        assert (unsafe.code, unsafe.message) == (
+            "INVALID_TRANSITION",
+            "record the safeguards first",
+        )
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        decided = await walk.step("decider", "decide", **full)
+        assert decided["event"]["details"]["replacedShortTerm"] == ["contact_channel"]
+        assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
+            ("REVIEW", "2026-10-02"),
+        ]
+        assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]  # the named officer
+        again = await walk.refused("decider", "decide", **full)
+        assert again.message == "the case is decided: change it by review, modification or appeal"
 
         # Challenge is by review on request, whenever asked.
         await walk.step(

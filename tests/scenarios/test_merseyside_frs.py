@@ -62,6 +62,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             "risk": "A threat at the station.",
             "reasons": "Safety.",
             "startsOn": "2026-03-02",
+            "endsOn": "2026-04-30",
             "arrangements": [{"kind": "NAMED_OFFICER", "namedOfficer": "officer"}],
         }
         no_risk_route = await walk.refused("decider", "decideImmediateRisk", **risk)

@@ -36,7 +36,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str, Any, str]] = {
     "recordAssessment": ("officer", {"assessor": "manager", "findings": "x", "recommendation": "y"}, "assessor", "nobody", "input.assessor"),  # noqa: E501
     "holdCaseConference": ("manager", {"heldOn": DAY, "evidence": ["log"], "recommendation": "x", "attendees": [{"role": "Chair"}]}, "attendees", [], "input.attendees"),  # noqa: E501
     "decide": ("decider", decision(dt.date(2026, 3, 2)), "arrangements", [{"kind": "CONTACT_CHANNEL", "parameters": {"channels": []}}], "input.arrangements.0.parameters.channels"),  # noqa: E501
-    "decideImmediateRisk": ("decider", {"risk": "x", "reasons": "y", "startsOn": DAY, "arrangements": [ARRANGEMENT]}, "risk", "", "input.risk"),  # noqa: E501
+    "decideImmediateRisk": ("decider", {"risk": "x", "reasons": "y", "startsOn": DAY, "endsOn": "2026-04-30", "arrangements": [ARRANGEMENT]}, "risk", "", "input.risk"),  # noqa: E501
     "recordNotification": ("officer", {"subject": "DECISION", "sentOn": DAY}, "format", None, "input.format"),  # noqa: E501
     "closeNoAction": ("manager", {"reasons": "x"}, "reasons", "", "input.reasons"),
     "modifyArrangement": ("decider", {"kind": "NAMED_OFFICER", "reasons": "x"}, "reasons", "", "input.reasons"),  # noqa: E501
