@@ -193,12 +193,19 @@ async def record_notification(
     run: StepRun, case_id: uuid.UUID, given: m.RecordNotification
 ) -> CaseEvent:
     """The letter sent (when, in which format), or a recorded decision not to send (only where
-    the profile allows it: Portsmouth). An "ended" notification meets the one due."""
+    the profile allows it, about what it names: Portsmouth, a review's outcome; who may record
+    it is the mutation's check). An "ended" notification meets the one due."""
     begun = await begin(run, case_id, Step.NOTIFICATION_RECORDED)
     notification = run.profile.notification
-    if given.not_sent_reason is not None and not notification.decision_not_to_send_allowed:
+    if given.not_sent_reason is not None and given.subject.value not in (
+        notification.not_to_send_subjects
+    ):
+        allowed = ", ".join(notification.not_to_send_subjects)
         raise ValidationFailed(
-            "input.notSentReason", "this profile requires the notification to be sent"
+            "input.notSentReason",
+            f"this profile allows a decision not to send only about: {allowed}"
+            if allowed
+            else "this profile requires the notification to be sent",
         )
     if given.format is not None and given.format.value not in notification.formats:
         raise ValidationFailed("input.format", f"formats: {', '.join(notification.formats)}")

@@ -39,6 +39,7 @@ SAFEGUARDS: tuple[str, ...] = get_args(Safeguard)
 SkipReason = Literal["safety", "futile", "crime", "exceptional"]
 AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
 AppealableStep = Literal["warning", "decision", "review"]
+NotificationSubject = Literal["warning", "decision", "review", "appeal", "ended"]
 NotificationFormat = Literal[
     "letter", "email", "large_print", "easy_read", "braille", "audio", "welsh",
     "via_representative", "in_person",
@@ -129,6 +130,19 @@ class AppealRule(_Rule):
 class NotificationRule(_Rule):
     decision_not_to_send_allowed: bool
     formats: Annotated[list[NotificationFormat], Field(min_length=1)]
+    # Where not sending is allowed: about what, and who decides it (Portsmouth 5.2.6: the
+    # outcome of a review, by the assistant director of corporate services).
+    not_to_send_subjects: list[NotificationSubject] = Field(default_factory=list)
+    not_to_send_role: Role | None = None
+
+    @model_validator(mode="after")
+    def _who_and_what_not_to_send(self) -> NotificationRule:
+        named = bool(self.not_to_send_subjects) and self.not_to_send_role is not None
+        if self.decision_not_to_send_allowed != named:
+            raise ValueError(
+                "decision_not_to_send_allowed goes with not_to_send_subjects and not_to_send_role"
+            )
+        return self
 
 
 class RetentionRule(_Rule):

@@ -97,6 +97,8 @@ def test_portsmouth_allows_one_customer_review_a_late_appeal_becomes_a_review() 
     assert (profile.appeal.window, profile.appeal.late) == (28, "review")
     assert profile.appeal.outcomes == ["confirmed", "amended", "removed"]
     assert profile.notification.decision_not_to_send_allowed
+    assert profile.notification.not_to_send_subjects == ["review"]  # 5.2.6, not a decision
+    assert profile.notification.not_to_send_role == "decision_maker"
     assert profile.warning.step_one_spoc and profile.scope == "council"
     assert profile.assessment.kind == "referral_pack"
 
@@ -179,3 +181,10 @@ def test_an_appeal_with_no_window_must_accept_late_requests() -> None:
     with pytest.raises(ProfileError) as caught:
         parse_profile("merseyside-frs.toml", text)
     assert caught.value.key == "appeal"
+
+
+def test_not_sending_is_allowed_only_with_what_about_and_who_decides() -> None:
+    text = bad(shipped_text("portsmouth-cc"), 'not_to_send_role = "decision_maker"', "")
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("portsmouth-cc.toml", text)
+    assert caught.value.key == "notification"

@@ -45,11 +45,17 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         )
         assert decided["event"]["details"]["appealDeadline"] == "2026-03-30"  # 28 days
         assert decided["event"]["details"]["reviewOn"] == "2027-03-02"
-        not_sent = await walk.step(
-            "officer", "recordNotification", subject="DECISION",
-            notSentReason="A letter would escalate the situation; told in person instead.",
+        # 5.2.4: a decision is "confirmed in writing"; not writing is for a review (5.2.6).
+        escalate = "A letter would escalate the situation; told in person instead."
+        unwritten = await walk.refused(
+            "decider", "recordNotification", subject="DECISION", notSentReason=escalate
+        )
+        assert (unwritten.code, unwritten.field) == ("VALIDATION_FAILED", "input.notSentReason")
+        assert unwritten.message.endswith("only about: review")
+        await walk.step(
+            "officer", "recordNotification", subject="DECISION", sentOn="2026-03-02",
+            format="LETTER",
         )  # fmt: skip
-        assert not_sent["event"]["step"] == "NOTIFICATION_RECORDED"
         answers = await contact_battery(walk)
         assert [answers[n]["outcome"] for n in CHECKED] == [
             "PROCEED", "ROUTE", "FILE", "DECLINE", "PROCEED",
@@ -85,6 +91,16 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "reviewer", "decideReview", outcome="EXTEND", endsOn="2027-10-01",
             reasons="Further contact of the same kind during the period.",
         )  # fmt: skip
+        # 5.2.6: not writing after a review is "taken by the assistant director of corporate
+        # services", not by the case officer.
+        officer = await walk.refused(
+            "officer", "recordNotification", subject="REVIEW", notSentReason=escalate
+        )
+        assert officer.code == "FORBIDDEN"
+        not_sent = await walk.step(
+            "decider", "recordNotification", subject="REVIEW", notSentReason=escalate
+        )
+        assert not_sent["event"]["details"]["notSentReason"] == escalate
         await walk.step("officer", "requestReview", receivedOn="2026-04-10", grounds="Again.")
 
         walk.on(dt.date(2026, 4, 20))
