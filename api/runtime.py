@@ -71,7 +71,7 @@ class Runtime:
         except BaseException:
             await database.dispose()
             raise
-        gate = build_gate(settings, signer, vault)
+        gate = build_gate(settings, signer, vault, profile)
         # Entries of operations that only read are committed in groups (authz/group_commit.py).
         gate.log_writer = GroupCommit(
             database.writer,
@@ -160,7 +160,9 @@ def load_or_create_audit_signer(settings: Settings) -> CheckpointSigner:
     return CheckpointSigner.load(path, FolderWitness(settings.resolved_audit_witness_path))
 
 
-def build_gate(settings: Settings, signer: CheckpointSigner, vault: Vault) -> Gate:
+def build_gate(
+    settings: Settings, signer: CheckpointSigner, vault: Vault, profile: Profile
+) -> Gate:
     """The process's one authorisation choke point."""
     decisions = Decisions(clock=utcnow, reload_every=settings.policy_reload_seconds)
     return Gate(
@@ -169,4 +171,5 @@ def build_gate(settings: Settings, signer: CheckpointSigner, vault: Vault) -> Ga
         signer=signer,
         checkpoint_every=settings.access_log_checkpoint_every,
         vault=vault,
+        independent_appeals=profile.appeal.independent_of_decider,
     )

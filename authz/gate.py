@@ -116,8 +116,13 @@ class Gate:
         checkpoint_every: int = 1000,
         vault: Vault | None = None,
         log_writer: GroupCommit | None = None,
+        independent_appeals: bool = True,
     ) -> None:
         self.decisions = decisions
+        # Appeals and reviews decided by someone other than the decider, unless the policy
+        # has the decider review their own decision (Merseyside: "review the decision with the
+        # Director" who authorised it; the profile's `independent_of_decider`).
+        self.independent_appeals = independent_appeals
         self.signer = signer
         # Seals reasons under the case's data key. Without one (tests of deciding alone)
         # reasons are kept as given.
@@ -269,7 +274,7 @@ class Gate:
             verdict = await self._break_glass(session, actor, facts, reason, entry)
         if not verdict.allowed:
             await self._refuse(session, entry, _forbidden(operation))
-        if operation == Operation.DECIDE_APPEAL:
+        if operation == Operation.DECIDE_APPEAL and self.independent_appeals:
             await self._ensure_independent(session, actor, facts, entry)
         return verdict
 

@@ -83,8 +83,9 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         )
 
         walk.on(dt.date(2026, 6, 2))
+        # The quarterly review, by the Director who authorised the decision.
         reviewed = await walk.step(
-            "other.decider", "decideReview", outcome="CONTINUE", reasons="Still needed."
+            "decider", "decideReview", outcome="CONTINUE", reasons="Still needed."
         )
         assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
         walk.on(dt.date(2026, 8, 1))
@@ -96,7 +97,8 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             grounds="The customer asks the Director to look again.",
         )
         assert lodged["event"]["step"] == "APPEAL_LODGED"
-        await walk.step("other.decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
+        # "an opportunity to review the decision with the Director": the same Director.
+        await walk.step("decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
         await walk.step(
             "decider",
             "modifyArrangement",
