@@ -161,7 +161,8 @@ class DemoHistory:
                 self._arrangement(kind, services) for kind, services in plan.arrangements
             ],
             starts_on=decided_on,
-            ends_on=decided_on + dt.timedelta(days=365) if self.rng.random() < 0.5 else None,
+            # The default profile tells the customer how long: one year, or two.
+            ends_on=decided_on + dt.timedelta(days=365 if self.rng.random() < 0.5 else 730),
         )
         await self._step(Role.DECISION_MAKER, deciding.decide, case, decision, days_later=0)
         letter = m.RecordNotification(

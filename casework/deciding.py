@@ -51,6 +51,10 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     ends_on = given.ends_on
     if given.duration_months is not None:
         ends_on = add_months(starts_on, given.duration_months)
+    if ends_on is None and run.profile.decision.end_required:
+        raise ValidationFailed(
+            "input.endsOn", "this policy tells the customer how long: give endsOn or durationMonths"
+        )
     if given.review_on is not None:
         check_review_date(
             run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"

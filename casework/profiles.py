@@ -94,6 +94,9 @@ class DecisionRule(_Rule):
     immediate_risk_role: Role = Role.DECISION_MAKER
     full_assessment_due_days: Annotated[int, Field(ge=1, le=365)]
     safeguards: list[Safeguard]
+    # True: a decision says how long it lasts (an end date or a number of months), because
+    # the customer must be told (Cumbria 2.2: "how long any restrictions will last").
+    end_required: bool = False
 
 
 class ReviewRule(_Rule):

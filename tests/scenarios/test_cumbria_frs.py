@@ -78,6 +78,10 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
 
         wrong = await walk.refused("officer", "decide", **decision())
         assert wrong.code == "FORBIDDEN"
+        # 2.2: the customer is told "how long any restrictions will last".
+        endless = {k: v for k, v in decision().items() if k != "durationMonths"}
+        no_end = await walk.refused("decider", "decide", **endless)
+        assert (no_end.code, no_end.field) == ("VALIDATION_FAILED", "input.endsOn")
         decided = await walk.step("decider", "decide", **decision())
         details = decided["event"]["details"]
         assert decided["case"]["state"] == "DECIDED"
@@ -173,4 +177,5 @@ def decision() -> dict[str, object]:
         "reasons": "Contact continued at the same level after the warning.",
         "arrangements": [NAMED_OFFICER, LETTERS_ONLY, CLOSED_REPAIR],
         "startsOn": "2026-03-02",
+        "durationMonths": 12,
     }

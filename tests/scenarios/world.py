@@ -201,10 +201,12 @@ async def prelude(walk: Walk, email: str = "morgan.sample@example.org") -> None:
 
 
 def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A decision's input: for a year, as the customer is told (`durationMonths`)."""
     return {
         "reasons": "Contact continued at the same level after the warning.",
         "arrangements": list(arrangements) or [NAMED_OFFICER, LETTERS_ONLY],
         "startsOn": starts_on.isoformat(),
+        "durationMonths": 12,
         **extra,
     }
 
