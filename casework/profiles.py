@@ -65,6 +65,9 @@ class _Rule(BaseModel):
 class WarningRule(_Rule):
     required: bool
     may_skip_reasons: list[SkipReason]
+    # Who issues it, where the policy says (RCT 5.1: the Head of Service; Portsmouth 5.1: "the
+    # appropriate manager"); absent: the case team.
+    issuing_role: Role | None = None
     step_one_spoc: bool = False
     meet_first: bool = False
     exceptional_direct_decision: bool = False

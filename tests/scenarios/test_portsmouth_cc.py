@@ -27,10 +27,17 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
         await prelude(walk)
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-        no_spoc = await walk.refused("officer", "issueWarning", reasons="Step one.")
+        step_one = {
+            "reasons": "Step one: the contact described.", "spoc": "officer",
+            "agreedArrangement": "One call a week to the named officer.",
+        }  # fmt: skip
+        # 5.1: "the appropriate manager" takes step one, not the case officer.
+        not_theirs = await walk.refused("officer", "issueWarning", **step_one)
+        assert not_theirs.code == "FORBIDDEN"
+        no_spoc = await walk.refused("manager", "issueWarning", reasons="Step one.")
         assert (no_spoc.code, no_spoc.field) == ("VALIDATION_FAILED", "input.spoc")
         await walk.step(
-            "officer", "issueWarning", reasons="Step one: the contact described.",
+            "manager", "issueWarning", reasons="Step one: the contact described.",
             spoc="officer", agreedArrangement="One call a week to the named officer.",
             monitorUntil="2026-04-30",
         )  # fmt: skip

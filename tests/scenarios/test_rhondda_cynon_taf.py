@@ -31,7 +31,10 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 12, 10)) as walk:
         await prelude(walk)
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-        await walk.step("officer", "issueWarning", reasons="Stage 1: the contact described.")
+        # 5.1 Stage 1: the Head of Service (the manager) issues the warning letter.
+        stage_one = {"reasons": "Stage 1: the contact described."}
+        assert (await walk.refused("officer", "issueWarning", **stage_one)).code == "FORBIDDEN"
+        await walk.step("manager", "issueWarning", **stage_one)
 
         # Stage 1 appeal: 15 working days from 10 December, over Christmas and New Year.
         walk.on(dt.date(2027, 1, 5))
