@@ -5,7 +5,8 @@ requests per period (Portsmouth: one per period); a review decides lift / modify
 extend, with the next review date. Appeals (a challenge, where the profile's route is a
 review) are lodged against the steps the profile names, within its window (calendar or
 working days, casework/deadlines.py); a late one is refused, redirected to a review, or
-accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion.
+accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion
+(the rest of the decision stays open to appeal, and a successful appeal keeps the exclusion).
 Who may decide an appeal (independent of the decider) is the gate's business.
 """
 
@@ -21,7 +22,13 @@ from casework.deadlines import (
     check_review_date,
     review_due,
 )
-from casework.over_time import end_all, ended_notification_due, in_force
+from casework.over_time import (
+    end_all,
+    end_arrangement,
+    ended_if_none_left,
+    ended_notification_due,
+    in_force,
+)
 from casework.steps import Begun, StepRun, begin, finish
 from records.case_steps import (
     CaseEvent,
@@ -32,7 +39,7 @@ from records.case_steps import (
     meet_deadlines,
 )
 from records.errors import InvalidTransition, ValidationFailed
-from records.models import ArrangementKind, CaseState
+from records.models import Arrangement, ArrangementKind, CaseState
 
 DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
 # What an appeal is against, and the steps that made it.
@@ -132,8 +139,6 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     appealed_at = begun.last_at(*_APPEALED_STEPS[given.against])
     if appealed_at is None:
         raise InvalidTransition(f"there is no {given.against.value} to appeal against")
-    if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
-        await _refuse_health_and_safety(run, case_id)
     deadline = appeal_deadline(run.profile, appealed_at.date())
     late = deadline is not None and given.received_on > deadline
     if late and rule.late == "refuse":
@@ -144,6 +149,8 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     if late and rule.late == "review":
         redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
         return await request_review(run, case_id, redirected, redirected=True)
+    if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
+        await _something_besides_health_and_safety(run, case_id)
     due = appeal_decision_due(run.profile, given.received_on)
     event = await finish(
         run, begun, Step.APPEAL_LODGED, given, deadline=deadline, late=late, decision_due=due
@@ -153,17 +160,32 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     return event
 
 
-async def _refuse_health_and_safety(run: StepRun, case_id: uuid.UUID) -> None:
+async def _something_besides_health_and_safety(run: StepRun, case_id: uuid.UUID) -> None:
+    """RCT 3.6: "no right of appeal against a decision to exclude a person ... from one or
+    more Council buildings" for health and safety. The rest of a decision stays open to
+    appeal; a decision that holds only such exclusions is not."""
+    arrangements = await in_force(run, case_id)
+    excluded = await _health_and_safety(run, case_id, arrangements)
+    if arrangements and len(excluded) == len(arrangements):
+        raise InvalidTransition(
+            "there is no appeal against a health-and-safety exclusion under this profile"
+        )
+
+
+async def _health_and_safety(
+    run: StepRun, case_id: uuid.UUID, arrangements: list[Arrangement]
+) -> set[uuid.UUID]:
+    """The ids of the premises exclusions among `arrangements` made for health and safety."""
     cipher = await run.vault.cipher("case", case_id)
-    for arrangement in await in_force(run, case_id):
+    found = set()
+    for arrangement in arrangements:
         if arrangement.kind is not ArrangementKind.PREMISES_EXCLUSION:
             continue
         sealed = arrangement.parameters_sealed
         parameters = cipher.open_json("arrangements", "parameters", arrangement.id, sealed)
         if validate_parameters(arrangement.kind, parameters).get("health_and_safety"):
-            raise InvalidTransition(
-                "there is no appeal against a health-and-safety exclusion under this profile"
-            )
+            found.add(arrangement.id)
+    return found
 
 
 async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal) -> CaseEvent:
@@ -179,18 +201,33 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
         raise InvalidTransition("lodge the appeal first: the last appeal is decided")
     lodged = await last_details(run.session, run.vault, case_id, [Step.APPEAL_LODGED]) or {}
     await meet_deadlines(run.session, case_id, [DeadlineKind.APPEAL_DECISION], run.clock())
-    ended = False
+    ended, kept = False, list[str]()
     if given.outcome in _SUCCEEDS:
-        ended = await _take_away(run, begun, m.AppealAgainst(lodged.get("against", "decision")))
-    event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended)
+        against = m.AppealAgainst(lodged.get("against", "decision"))
+        ended, kept = await _take_away(run, begun, against)
+    extra = {"kept_health_and_safety": kept} if kept else {}
+    event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended, **extra)
     if ended:
         ended_notification_due(run, begun, run.today(), event)
     return event
 
 
-async def _take_away(run: StepRun, begun: Begun, against: m.AppealAgainst) -> bool:
+async def _take_away(
+    run: StepRun, begun: Begun, against: m.AppealAgainst
+) -> tuple[bool, list[str]]:
+    """What a successful appeal takes away; whether the case ended, and the kinds kept
+    because no appeal reaches them (RCT 3.6: health-and-safety exclusions)."""
     if against is m.AppealAgainst.WARNING:
         if begun.case.state is CaseState.WARNED:
             begun.next_state = CaseState.OPEN
-        return False
-    return await end_all(run, begun, run.today())
+        return False, []
+    if run.profile.appeal.health_and_safety_appealable:
+        return await end_all(run, begun, run.today()), []
+    arrangements = await in_force(run, begun.case.id)
+    kept = await _health_and_safety(run, begun.case.id, arrangements)
+    today = run.today()
+    for arrangement in arrangements:
+        if arrangement.id not in kept:
+            end_arrangement(arrangement, max(today, arrangement.starts_on))
+    ended = await ended_if_none_left(run, begun, today)
+    return ended, [a.kind.value for a in arrangements if a.id in kept]

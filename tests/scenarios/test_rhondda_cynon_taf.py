@@ -77,14 +77,20 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         assert answers["queue_after"] == []
 
         walk.on(dt.date(2027, 3, 25))
+        # 3.6: no appeal against the health-and-safety exclusion; the rest of the decision
+        # stays open to appeal, and an appeal upheld leaves the exclusion in place.
         appeal = {"receivedOn": "2027-03-25", "against": "DECISION", "grounds": "Disputed."}
-        no_appeal = await walk.refused("officer", "lodgeAppeal", **appeal)
-        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
-        await walk.step("decider", "liftArrangement", kind="PREMISES_EXCLUSION", reasons="Done.")
         await walk.step("officer", "lodgeAppeal", **appeal)
         same = await walk.refused("decider", "decideAppeal", outcome="UPHELD", reasons="Agreed.")
         assert same.code == "FORBIDDEN"
-        await walk.step("reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="It stands.")
+        upheld = await walk.step("reviewer", "decideAppeal", outcome="UPHELD", reasons="Agreed.")
+        assert upheld["case"]["state"] == "DECIDED"
+        assert upheld["event"]["details"]["keptHealthAndSafety"] == ["premises_exclusion"]
+        # Only the exclusion is left: nothing of the decision is open to appeal now.
+        appeal["receivedOn"] = "2027-03-26"
+        walk.on(dt.date(2027, 3, 26))
+        no_appeal = await walk.refused("officer", "lodgeAppeal", **appeal)
+        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
 
         walk.on(dt.date(2027, 4, 14))
         late = await walk.refused(
