@@ -184,6 +184,17 @@ async def hold_case_conference(
     run: StepRun, case_id: uuid.UUID, given: m.HoldCaseConference
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.CASE_CONFERENCE_HELD)
+    # The roles the policy says the conference includes (Merseyside: the Director, the
+    # Professional Standards Manager, ...); a deputy's title holds the role's ("Deputy Clerk
+    # to the Authority").
+    present = [attendee.role.casefold() for attendee in given.attendees]
+    absent = [
+        role
+        for role in run.profile.assessment.conference_roles
+        if not any(role.casefold() in title for title in present)
+    ]
+    if absent:
+        raise ValidationFailed("input.attendees", f"the conference includes: {', '.join(absent)}")
     for i, attendee in enumerate(given.attendees):
         if attendee.username is not None:
             field = f"input.attendees.{i}.username"

@@ -24,7 +24,7 @@ CONFERENCE = {
         {"role": "Service Manager", "username": "manager"},
         {"role": "Professional Standards Manager"},
         {"role": "Equality and Diversity Manager"},
-        {"role": "Clerk to the Authority"},
+        {"role": "Deputy Clerk to the Authority"},
     ],
     "evidence": ["contact log January to February", "call notes"],
     "recommendation": "A named officer, and the officer calls the customer fortnightly.",
@@ -67,6 +67,11 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         }
         no_risk_route = await walk.refused("decider", "decideImmediateRisk", **risk)
         assert no_risk_route.code == "INVALID_TRANSITION"
+        # "should include": a conference without the Director is not the policy's.
+        without = dict(CONFERENCE, attendees=CONFERENCE["attendees"][1:])
+        short = await walk.refused("manager", "holdCaseConference", **without)
+        assert (short.code, short.field) == ("VALIDATION_FAILED", "input.attendees")
+        assert short.message == "input.attendees: the conference includes: Director"
         held = await walk.step("manager", "holdCaseConference", **CONFERENCE)
         assert held["case"]["state"] == "IN_ASSESSMENT"
         decided = await walk.step(
