@@ -34,6 +34,7 @@ Safeguard = Literal[
     "deadlines_given",
     "no_significant_new_information",
     "within_remit",
+    "earlier_decisions_sound",
 ]
 SAFEGUARDS: tuple[str, ...] = get_args(Safeguard)
 SkipReason = Literal["safety", "futile", "crime", "exceptional"]

@@ -80,6 +80,14 @@ def test_cumbria_challenge_is_14_calendar_days_decided_within_28_by_someone_inde
     assert appeal.independent_of_decider and appeal.deciding_roles == [Role.REVIEWER]
 
 
+def test_cumbria_decider_is_satisfied_of_each_thing_its_policy_lists() -> None:
+    # 2.2: "Before deciding ... should always be satisfied that", item by item.
+    assert set(load_profile("cumbria-frs").decision.safeguards) >= {
+        "discussed_with_manager", "complaint_handled", "reasonable_adjustments",
+        "earlier_decisions_sound", "preferred_method", "no_significant_new_information",
+    }  # fmt: skip
+
+
 def test_rhondda_cynon_taf_is_welsh_per_service_15_working_days_no_safety_appeal() -> None:
     profile = load_profile("rhondda-cynon-taf")
     assert (profile.nation, profile.scope) == ("wales", "service")
