@@ -86,6 +86,8 @@ def test_cumbria_decider_is_satisfied_of_each_thing_its_policy_lists() -> None:
         "discussed_with_manager", "complaint_handled", "reasonable_adjustments",
         "earlier_decisions_sound", "preferred_method", "no_significant_new_information",
     }  # fmt: skip
+    # "contact with the Service", the FRS, with "a cross-service approach" across functions.
+    assert load_profile("cumbria-frs").scope == "council"
 
 
 def test_rhondda_cynon_taf_is_welsh_per_service_15_working_days_no_safety_appeal() -> None:
@@ -143,7 +145,7 @@ def bad(text: str, replace: str, by: str) -> str:
         ('deciding_role = "decision_maker"', 'deciding_role = "mayor"', "decision.deciding_role"),
         ("window = 14", "window = 0", "appeal.window"),
         ('nation = "england"', 'nation = "scotland"', "nation"),
-        ('scope = "service"', 'scope = "service"\nsurprise = 1', "surprise"),
+        ('scope = "council"', 'scope = "council"\nsurprise = 1', "surprise"),
         ('"call_duration",', '"shouting",', "arrangement_kinds.0"),
         ('late = "refuse"', 'late = "sometimes"', "appeal.late"),
         ('manager = "relevant manager"', 'chief = "relevant manager"', "job_titles.chief.[key]"),
