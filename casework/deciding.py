@@ -59,7 +59,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         check_review_date(
             run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"
         )
-    review_on = given.review_on or review_due(run.profile, starts_on)
+    review_on = given.review_on or _first_review(run, starts_on, ends_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
     deadline = appeal_deadline(run.profile, run.today())
@@ -72,6 +72,14 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     return event
+
+
+def _first_review(run: StepRun, starts_on: dt.date, ends_on: dt.date | None) -> dt.date:
+    """The profile's first review, or the end of the restrictions where the policy reviews
+    then (Portsmouth 5.2.6: "At the end of the period of restrictions")."""
+    if run.profile.review.at_period_end and ends_on is not None:
+        return ends_on
+    return review_due(run.profile, starts_on)
 
 
 async def _end_short_term(run: StepRun, begun: Begun, on: dt.date) -> list[str]:

@@ -69,6 +69,14 @@ class WarningRule(_Rule):
     # Who issues it, where the policy says (RCT 5.1: the Head of Service; Portsmouth 5.1: "the
     # appropriate manager"); absent: the case team.
     issuing_role: Role | None = None
+
+    @model_validator(mode="after")
+    def _direct_decision_is_a_skip_reason(self) -> WarningRule:
+        # RCT 5.1: stage 2 at once "in exceptional circumstances", given as that skip reason.
+        if self.exceptional_direct_decision != ("exceptional" in self.may_skip_reasons):
+            raise ValueError("exceptional_direct_decision goes with the skip reason 'exceptional'")
+        return self
+
     step_one_spoc: bool = False
     meet_first: bool = False
     exceptional_direct_decision: bool = False
@@ -174,6 +182,14 @@ class Profile(_Rule):
     retention: RetentionRule
     arrangement_kinds: Annotated[list[ArrangementKind], Field(min_length=1)]
     job_titles: dict[Role, str]
+
+    @model_validator(mode="after")
+    def _a_meeting_first_is_a_safeguard(self) -> Profile:
+        # Merseyside: "meeting personally with the customer" before invoking the instruction:
+        # the decision then waits for that safeguard to be met (casework/deciding.py).
+        if self.warning.meet_first and "meeting_offered" not in self.decision.safeguards:
+            raise ValueError("meet_first needs the safeguard 'meeting_offered'")
+        return self
 
     def title_of(self, role: Role) -> str:
         """The organisation's job title for a role, for letters and reports."""

@@ -198,3 +198,16 @@ def test_not_sending_is_allowed_only_with_what_about_and_who_decides() -> None:
     with pytest.raises(ProfileError) as caught:
         parse_profile("portsmouth-cc.toml", text)
     assert caught.value.key == "notification"
+
+
+def test_rules_that_go_together_are_refused_apart() -> None:
+    rct = shipped_text("rhondda-cynon-taf")
+    merseyside = shipped_text("merseyside-frs")
+    no_reason = bad(rct, '  "exceptional",', "")
+    no_meeting = bad(merseyside, '  "meeting_offered",', "")
+    with pytest.raises(ProfileError) as direct:
+        parse_profile("rhondda-cynon-taf.toml", no_reason)
+    with pytest.raises(ProfileError) as meeting:
+        parse_profile("merseyside-frs.toml", no_meeting)
+    assert direct.value.key == "warning" and "exceptional" in direct.value.reason
+    assert meeting.value.key == "profile" and "meeting_offered" in meeting.value.reason

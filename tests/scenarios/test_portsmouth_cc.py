@@ -47,11 +47,11 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "manager", "refer", reasons="Step one did not change the contact.",
             referralPack=["contact log", "step one letter"],
         )  # fmt: skip
-        decided = await walk.step(
-            "decider", "decide", **decision(walk.today, NAMED_OFFICER, LETTERS_ONLY, CLOSED_REPAIR)
-        )
+        restrictions = decision(walk.today, NAMED_OFFICER, LETTERS_ONLY, CLOSED_REPAIR)
+        decided = await walk.step("decider", "decide", **dict(restrictions, durationMonths=9))
         assert decided["event"]["details"]["appealDeadline"] == "2026-03-30"  # 28 days
-        assert decided["event"]["details"]["reviewOn"] == "2027-03-02"
+        # 5.2.6: reviewed "At the end of the period of restrictions": nine months on.
+        assert decided["event"]["details"]["reviewOn"] == "2026-12-02"
         # 5.2.4: a decision is "confirmed in writing"; not writing is for a review (5.2.6).
         escalate = "A letter would escalate the situation; told in person instead."
         unwritten = await walk.refused(
