@@ -62,6 +62,9 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     review_on = given.review_on or _first_review(run, starts_on, ends_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
+    # Restrictions in force again: the retention clock, which counts from their end, stops
+    # (it ran only if short-term arrangements had run out before this decision).
+    begun.case.restrictions_ended_on = None
     deadline = appeal_deadline(run.profile, run.today())
     event = await finish(
         run, begun, Step.DECIDED, given,
@@ -84,7 +87,8 @@ def _first_review(run: StepRun, starts_on: dt.date, ends_on: dt.date | None) -> 
 
 async def _end_short_term(run: StepRun, begun: Begun, on: dt.date) -> list[str]:
     """The full decision after an immediate-risk one (casework/transitions.py) ends the
-    short-term arrangements as its own begin, and their review with them; the kinds ended."""
+    short-term arrangements as its own begin, and their review with them; the kinds ended.
+    (If they had already run out, the assessment took the ended case back into assessment.)"""
     if begun.case.state is not CaseState.DECIDED:
         return []
     ended = []

@@ -25,6 +25,11 @@ WORKING = frozenset({S.OPEN, S.WARNED, S.REFERRED, S.IN_ASSESSMENT})
 LIVE = WORKING | {S.DECIDED, S.ENDED}
 ASSESSED = (Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD)
 DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
+# Taken on an ended case only when its short-term (immediate-risk) arrangements ran out before
+# the full decision: the assessment, the safeguards and that decision.
+_TOWARDS_FULL_DECISION = frozenset(
+    {Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD, Step.SAFEGUARDS_RECORDED, Step.DECIDED}
+)
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,16 @@ TABLE: dict[Step, Rule] = {
     Step.CONCERN_RECORDED: Rule(LIVE),
     Step.EVIDENCE_RECORDED: Rule(LIVE),
     Step.STAFF_ASSIGNED: Rule(LIVE),
-    Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
+    Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
     Step.WARNING_ISSUED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.WARNED),
     Step.REFERRED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.REFERRED),
     # An assessment after an immediate-risk decision is the full assessment then due.
-    Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
-    Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED}, (_CONCERN,)),
+    Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
+    Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
     # Also once decided, when that decision was on an immediate risk: the full decision that
-    # follows the assessment replaces its short-term arrangements (`_after_immediate_risk`).
-    Step.DECIDED: Rule(WORKING | {S.DECIDED}, (_CONCERN, _SAFEGUARDS), S.DECIDED),
+    # follows the assessment replaces its short-term arrangements (`follows_immediate_risk`).
+    # Ended, when they ran out first: the steps towards that decision (_TOWARDS_FULL_DECISION).
+    Step.DECIDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN, _SAFEGUARDS), S.DECIDED),
     Step.DECIDED_IMMEDIATE_RISK: Rule(WORKING, (_CONCERN,), S.DECIDED),
     Step.NOTIFICATION_RECORDED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.CLOSED_NO_ACTION: Rule(WORKING, (), S.CLOSED_NO_ACTION),
@@ -107,6 +113,10 @@ def check_step(
         )
     if step is Step.DECIDED and state is S.DECIDED and not follows_immediate_risk(taken):
         raise InvalidTransition("the case is decided: change it by review, modification or appeal")
+    if state is S.ENDED and step in _TOWARDS_FULL_DECISION and not follows_immediate_risk(taken):
+        raise InvalidTransition(
+            f"{step.value.replace('_', ' ')} is not possible while the case is ended"
+        )
     done = set(taken)
     for options, words in (*rule.needs, *_profile_needs(step, profile, skip_warning)):
         if not done.intersection(options):

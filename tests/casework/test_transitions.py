@@ -96,3 +96,17 @@ def test_a_decided_case_takes_the_full_decision_only_after_an_immediate_risk_one
         check_step(Step.DECIDED, S.DECIDED, [*interim, Step.DECIDED], profile, **skip)
     with pytest.raises(InvalidTransition, match="change it by review, modification or appeal"):
         check_step(Step.DECIDED, S.DECIDED, [*BEFORE_DECISION, Step.DECIDED], profile, **skip)
+
+
+def test_an_ended_case_takes_the_full_decision_only_when_its_short_term_one_ran_out() -> None:
+    profile = load_profile("cambridgeshire-cc")
+    lapsed = [
+        *BEFORE_DECISION, Step.DECIDED_IMMEDIATE_RISK, Step.ARRANGEMENTS_EXPIRED,
+        Step.ASSESSMENT_RECORDED,
+    ]  # fmt: skip
+    skip = {"skip_warning": True}
+
+    assert check_step(Step.DECIDED, S.ENDED, lapsed, profile, **skip) is S.DECIDED
+    ended = [*BEFORE_DECISION, Step.DECIDED, Step.ARRANGEMENTS_EXPIRED]
+    with pytest.raises(InvalidTransition, match="not possible while the case is ended"):
+        check_step(Step.DECIDED, S.ENDED, ended, profile, **skip)

@@ -100,3 +100,33 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         steps = [e["step"] for e in await walk.timeline("officer")]
         assert steps[-2:] == ["ARRANGEMENTS_EXPIRED", "NOTIFICATION_RECORDED"]
         assert await walk.deadlines("officer") == []
+
+
+async def test_short_term_arrangements_that_ran_out_are_followed_by_the_full_decision(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("manager", "decideImmediateRisk", **dict(ON_THE_SPOT, endsOn="2026-03-20"))
+
+        # The assessment comes after the short-term arrangement ran out (the case had ended):
+        # the case is back in assessment, towards the full decision.
+        walk.on(dt.date(2026, 4, 2))
+        assessed = await walk.step(
+            "officer", "recordAssessment", assessor="manager",
+            findings="The conduct is recorded in the safety log.",
+            recommendation="A named officer for a year.",
+        )  # fmt: skip
+        assert assessed["case"]["state"] == "IN_ASSESSMENT"
+        assert assessed["case"]["restrictionsEndedOn"] == "2026-03-20"
+        steps = [event["step"] for event in await walk.timeline("officer")]
+        assert steps[-2:] == ["ARRANGEMENTS_EXPIRED", "ASSESSMENT_RECORDED"]
+
+        # The full decision still follows it, on the same case; the retention clock stops.
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        full = decision(walk.today, NAMED_OFFICER, skipWarningReason="SAFETY")
+        full["skipWarningExplanation"] = "Threats made to staff; no prior warning."
+        decided = await walk.step("decider", "decide", **full)
+        assert decided["case"]["state"] == "DECIDED"
+        assert decided["case"]["restrictionsEndedOn"] is None
+        assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
