@@ -46,6 +46,11 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         _check_skip(run, given)
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
     await _check_safeguards_met(run, case_id)
+    consult = run.profile.decision.with_
+    if consult and given.consulted is None:
+        raise ValidationFailed(
+            "input.consulted", f"this policy decides in consultation with the {consult}: say who"
+        )
     starts_on = given.starts_on or run.today()
     replaced = await _end_short_term(run, begun, starts_on)
     ends_on = given.ends_on

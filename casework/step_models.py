@@ -217,6 +217,11 @@ class Decide(StepInput):
     review_on: dt.date | None = None
     skip_warning_reason: SkipWarningReason | None = None
     skip_warning_explanation: Text | None = None
+    consulted: ShortText | None = Field(
+        default=None,
+        description="Who the decider consulted, where the policy decides in consultation "
+        "(RCT: the Monitoring Officer): a name or a job title.",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Decide:

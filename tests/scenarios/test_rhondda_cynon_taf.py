@@ -53,6 +53,11 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         scoped = await walk.refused("decider", "decide", **decision(walk.today, council_wide))
         assert (scoped.code, scoped.field) == ("VALIDATION_FAILED", "input.arrangements.0.services")
         restrictions = (NAMED_OFFICER, HS_EXCLUSION, LETTERS_ONLY, CLOSED_REPAIR)
+        # 5.1 Stage 2: the Group Director decides "in consultation with Monitoring Officer".
+        alone = {k: v for k, v in decision(walk.today, *restrictions).items() if k != "consulted"}
+        unconsulted = await walk.refused("decider", "decide", **alone)
+        assert (unconsulted.code, unconsulted.field) == ("VALIDATION_FAILED", "input.consulted")
+        assert "Monitoring Officer" in unconsulted.message
         # 7.1: reviewed "no later than 12 months following the date of the decision".
         too_late = dict(decision(walk.today, *restrictions), reviewOn="2028-03-20")
         late = await walk.refused("decider", "decide", **too_late)

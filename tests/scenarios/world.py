@@ -201,12 +201,14 @@ async def prelude(walk: Walk, email: str = "morgan.sample@example.org") -> None:
 
 
 def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A decision's input: for a year, as the customer is told (`durationMonths`)."""
+    """A decision's input: for a year, as the customer is told (`durationMonths`), and who
+    was consulted where the policy decides in consultation (`consulted`)."""
     return {
         "reasons": "Contact continued at the same level after the warning.",
         "arrangements": list(arrangements) or [NAMED_OFFICER, LETTERS_ONLY],
         "startsOn": starts_on.isoformat(),
         "durationMonths": 12,
+        "consulted": "The officer the policy names, by job title.",
         **extra,
     }
 
