@@ -1,15 +1,21 @@
-"""IG officers' report charts: cases by state, arrangements by kind, and reviews and appeals
-per month over a period, each by service; drawn as SVG (admin/charts.py) with the counts as
-a table beside. Aggregates only (casework/reports.py, plain SQL counts, no sealed column),
-read through the gate as READ_REPORTS, so each view is logged.
+"""IG officers' report charts: cases by state and arrangements by kind, by service; and over
+a chosen period, reviews and appeals per month, the decisions taken (warnings issued,
+decisions, reviews and appeals decided by outcome, cases closed with no action) and the cases
+opened by concern category, each by service: what an annual report to a committee or
+management team needs. Drawn as SVG (admin/charts.py) with the counts as a table beside.
+Aggregates only (casework/reports.py, plain SQL counts, no sealed column), read through the
+gate as READ_REPORTS, so each view is logged.
 
-The period is posted as two months (YYYY-MM); by default the last twelve months.
+The period is posted as two dates (YYYY-MM-DD, inclusive); by default the twelve calendar
+months to today, this one included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from markupsafe import Markup
 from sqladmin import expose
@@ -22,10 +28,12 @@ from admin.gated import PanelView, field
 from admin.page import PAGE, Chart, Field, Form, Page, Row, Table
 from authz.operations import Operation
 from casework.reports import (
+    DECISION_STEPS,
     Count,
     arrangements_by_kind,
     cases_by_state,
-    month_of,
+    cases_opened_by_concern,
+    decisions_in_period,
     months_between,
     reviews_and_appeals_per_month,
 )
@@ -33,40 +41,48 @@ from records.errors import ValidationFailed
 from records.models import Role
 
 _IG = frozenset({Role.IG_OFFICER})
+_STEP_ORDER = {step.value: i for i, step in enumerate(DECISION_STEPS)}
 DEFAULT_MONTHS = 12
 _MAX_MONTHS = 60
 
 
-def _month(form: FormData, name: str, default: dt.date) -> dt.date:
+def _date(form: FormData, name: str, default: dt.date) -> dt.date:
     text = field(form, name)
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(f"{text}-01")
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed(name, "must be a month, YYYY-MM") from None
+        raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
 
 
 def _period(form: FormData, today: dt.date) -> tuple[dt.date, dt.date]:
-    """(first day, last day) of the period the form asks for."""
-    last_month = _month(form, "to", month_of(today))
-    year, month = divmod(last_month.year * 12 + last_month.month - DEFAULT_MONTHS, 12)
-    first = _month(form, "from", dt.date(year, month + 1, 1))
-    if first > last_month:
-        raise ValidationFailed("from", "must not be after the last month")
-    if len(months_between(first, last_month)) > _MAX_MONTHS:
+    """(first day, last day) of the period the form asks for, both included."""
+    last = _date(form, "to", today)
+    year, month = divmod(last.year * 12 + last.month - DEFAULT_MONTHS, 12)
+    first = _date(form, "from", dt.date(year, month + 1, 1))
+    if first > last:
+        raise ValidationFailed("from", "must not be after the last day")
+    if len(months_between(first, last)) > _MAX_MONTHS:
         raise ValidationFailed("from", f"the period is at most {_MAX_MONTHS} months")
-    last = (last_month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     return first, last
 
 
-def _by_category(counts: list[Count], label: str) -> Markup:
-    """Categories along the axis, stacked by service."""
-    columns = sorted({c.category for c in counts})
+def _by_category(
+    counts: list[Count], label: str, key: Callable[[str], Any] = lambda category: category
+) -> Markup:
+    """Categories along the axis (sorted by `key`), stacked by service."""
+    columns = sorted({c.category for c in counts}, key=key)
     series: dict[str, dict[str, int]] = defaultdict(dict)
     for c in counts:
         series[c.service][c.category] = c.count
     return bars(columns, {c: c for c in columns}, series, label)
+
+
+def _in_step_order(category: str) -> tuple[int, str]:
+    """A decision's step first ("review_decided: lift" under review_decided), as a case
+    takes them."""
+    return _STEP_ORDER[category.split(":")[0]], category
 
 
 def _per_month(counts: list[Count], months: tuple[dt.date, ...], label: str) -> Markup:
@@ -77,6 +93,10 @@ def _per_month(counts: list[Count], months: tuple[dt.date, ...], label: str) -> 
         series[c.category][c.month] += c.count
     names = {m: m.strftime("%b %Y") for m in months}
     return bars(months, names, series, label, every=1 if len(months) <= 12 else 3)
+
+
+def _by_service(counts: list[Count]) -> list[Row]:
+    return [Row((c.service, c.category, str(c.count))) for c in counts]
 
 
 def _rows(counts: list[Count]) -> list[Row]:
@@ -100,25 +120,32 @@ class ReportsView(PanelView):
             states = await cases_by_state(access.session)
             kinds = await arrangements_by_kind(access.session)
             steps = await reviews_and_appeals_per_month(access.session, first, last)
-        span = f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
+            decisions = await decisions_in_period(access.session, first, last)
+            concerns = await cases_opened_by_concern(access.session, first, last)
+        span = f"{first.isoformat()} to {last.isoformat()}"
         headers = ("Month", "Service", "Category", "Count")
+        period_headers = ("Service", "Category", "Count")
         page = Page(
             "Case reports",
-            "Counts only, from states, kinds, timeline steps and decisions' outcomes: no case "
-            "is opened.",
+            "Counts only, from states, kinds, timeline steps, decisions' outcomes and concerns' "
+            "categories: no case is opened.",
             charts=[
                 Chart("Cases by state, by service", _by_category(states, "cases by state")),
                 Chart("Arrangements by kind, by service", _by_category(kinds, "by kind")),
                 Chart(f"Reviews and appeals per month, {span}", _per_month(steps, months, span)),
+                Chart(f"Decisions by service, {span}",
+                      _by_category(decisions, "decisions", _in_step_order)),
+                Chart(f"Cases opened by concern category, by service, {span}",
+                      _by_category(concerns, "cases opened by concern category")),
             ],
             forms=[
                 Form(
                     "period",
-                    "Period of the reviews and appeals",
+                    "Period of the reviews, appeals, decisions and cases opened",
                     str(request.url_for("admin:view-reports")),
                     (
-                        Field("from", "From (month)", kind="month", value=first.strftime("%Y-%m")),
-                        Field("to", "To (month)", kind="month", value=last.strftime("%Y-%m")),
+                        Field("from", "From (first day)", kind="date", value=first.isoformat()),
+                        Field("to", "To (last day)", kind="date", value=last.isoformat()),
                     ),
                     "Show",
                 )
@@ -129,6 +156,16 @@ class ReportsView(PanelView):
                       empty="No arrangements."),
                 Table("reviews", f"Reviews and appeals, {span}", headers, _rows(steps),
                       empty="No reviews or appeals in this period."),
+                Table("decisions",
+                      f"Warnings issued, decisions, reviews and appeals decided by outcome, and "
+                      f"cases closed with no action, {span}",
+                      period_headers, _by_service(decisions),
+                      empty="No warnings, decisions, reviews, appeals or closures in this period."),
+                Table("concerns",
+                      f"Cases opened by concern category, {span} (a case with concerns of two "
+                      f"categories counts under each)",
+                      period_headers, _by_service(concerns),
+                      empty="No cases opened in this period."),
             ],
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())

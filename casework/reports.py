@@ -1,9 +1,14 @@
 """Aggregate reports over the case records (READ_REPORTS): cases by state, arrangements by
-kind, and reviews and appeals per month, each by service.
+kind, reviews and appeals per month, the decisions taken over a period (warnings, decisions,
+reviews and appeals by outcome, closures with no action) and the cases opened over a period
+by concern category, each by service: the figures the policies ask for in an annual report
+or a record of how often, and why, the policy was applied.
 
 Plain SQL counts over plain columns (states, kinds, service slugs, timeline steps, their
-times and a decision's outcome from a fixed list); no sealed column is read, so nothing here
-can carry a person's details.
+times, a decision's outcome from a fixed list, a case's opening time and its concerns'
+categories from a fixed list); no sealed column is read, so nothing here can carry a
+person's details. Cases already destroyed under the retention schedule are gone with their
+timelines, so they are no longer counted.
 
 Read-only, like every domain function: the edge opens it through the gate.
 """
@@ -14,11 +19,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_steps import CaseEvent, Step
-from records.models import Arrangement, Case, Service
+from records.models import Arrangement, Case, Concern, Service
 
 # The timeline steps the review and appeal report counts, in the order it shows them.
 REVIEW_AND_APPEAL_STEPS = (
@@ -28,6 +33,20 @@ REVIEW_AND_APPEAL_STEPS = (
     Step.APPEAL_LODGED,
     Step.APPEAL_DECIDED,
 )
+
+# The decisions the period report counts, in the order it shows them: a review's and an
+# appeal's by outcome.
+DECISION_STEPS = (
+    Step.WARNING_ISSUED,
+    Step.DECIDED,
+    Step.DECIDED_IMMEDIATE_RISK,
+    Step.REVIEW_DECIDED,
+    Step.APPEAL_DECIDED,
+    Step.CLOSED_NO_ACTION,
+)
+
+# A case opened in the period with no concern recorded yet.
+NO_CONCERN = "no_concern_recorded"
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,59 @@ def months_between(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
     return tuple(months)
 
 
+def _utc_days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[since, until) covering the UTC days `first` to `last`, inclusive."""
+    since = dt.datetime.combine(first, dt.time(), dt.UTC)
+    return since, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def _name(step: Step, outcome: str | None) -> str:
+    return step.value + (f": {outcome}" if outcome else "")
+
+
+async def decisions_in_period(session: AsyncSession, first: dt.date, last: dt.date) -> list[Count]:
+    """Warnings issued, decisions (full and immediate-risk), reviews and appeals decided by
+    outcome ("appeal_decided: upheld") and cases closed with no action, taken from `first` to
+    `last` (inclusive, UTC days), by service; only what was taken, no zero rows."""
+    since, until = _utc_days(first, last)
+    rows = await session.execute(
+        select(Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
+        .join(Case, Case.id == CaseEvent.case_id)
+        .join(Service, Service.id == Case.service_id)
+        .where(CaseEvent.step.in_(DECISION_STEPS), CaseEvent.at >= since, CaseEvent.at < until)
+        .group_by(Service.slug, CaseEvent.step, CaseEvent.outcome)
+    )
+    order = {s: i for i, s in enumerate(DECISION_STEPS)}
+    counted = sorted(
+        (slug, order[Step(step)], _name(Step(step), outcome), count)
+        for slug, step, outcome, count in rows
+    )
+    return [Count(slug, name, count) for slug, _, name, count in counted]
+
+
+async def cases_opened_by_concern(
+    session: AsyncSession, first: dt.date, last: dt.date
+) -> list[Count]:
+    """Cases opened from `first` to `last` (inclusive, UTC days) by the categories of the
+    concerns recorded on them (the plain `concerns.category`, never the sealed description),
+    by service. A case with concerns of two categories counts under each; one with none yet
+    counts under NO_CONCERN."""
+    since, until = _utc_days(first, last)
+    rows = await session.execute(
+        select(Service.slug, Concern.category, func.count(distinct(Case.id)))
+        .select_from(Case)
+        .join(Service, Service.id == Case.service_id)
+        .outerjoin(Concern, Concern.case_id == Case.id)
+        .where(Case.opened_at >= since, Case.opened_at < until)
+        .group_by(Service.slug, Concern.category)
+    )
+    counted = sorted(
+        (slug, category is None, category.value if category else NO_CONCERN, count)
+        for slug, category, count in rows
+    )
+    return [Count(slug, name, count) for slug, _, name, count in counted]
+
+
 async def reviews_and_appeals_per_month(
     session: AsyncSession, first: dt.date, last: dt.date
 ) -> list[Count]:
@@ -83,8 +155,7 @@ async def reviews_and_appeals_per_month(
     `first` to `last` (inclusive, UTC days) and service; a decision by its outcome, as
     "review_decided: continue". Counted per day in SQL (one form on SQLite and PostgreSQL),
     folded into months here."""
-    since = dt.datetime.combine(first, dt.time(), dt.UTC)
-    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    since, until = _utc_days(first, last)
     day = func.date(CaseEvent.at)
     rows = await session.execute(
         select(day, Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
@@ -101,8 +172,7 @@ async def reviews_and_appeals_per_month(
     order = {s: i for i, s in enumerate(REVIEW_AND_APPEAL_STEPS)}
     for when, slug, step, outcome, count in rows:
         month = month_of(dt.date.fromisoformat(str(when)[:10]))
-        name = Step(step).value + (f": {outcome}" if outcome else "")
-        folded[(month, slug, order[Step(step)], name)] += count
+        folded[(month, slug, order[Step(step)], _name(Step(step), outcome))] += count
     return [
         Count(slug, name, count, month) for (month, slug, _, name), count in sorted(folded.items())
     ]
