@@ -1,0 +1,85 @@
+"""The reports page in a real browser (headless Debian chromium, as tests/admin/test_browser.py):
+an IG officer signs in to a live `tact serve` over the demo data, sets a period in the form
+and sees the period's decisions and cases opened by concern category, each figure the same as
+a count read straight from the embedded default's file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from tests.admin.live_server import Live
+from tests.admin.test_browser import browser, live, page, playwright_api, pytestmark, shot
+from tests.admin.test_browser import sign_in as browser_sign_in
+
+__all__ = ["browser", "live", "page", "pytestmark"]  # the fixtures, and the skip when no chromium
+
+_DECISIONS = (
+    "'warning_issued', 'decided', 'decided_immediate_risk', 'review_decided', "
+    "'appeal_decided', 'closed_no_action'"
+)
+
+
+def _counted(live: Live, sql: str, first: dt.date, last: dt.date) -> set[tuple[str, str, str]]:
+    with sqlite3.connect(live.folder / "tact-data" / "cases.db") as db:
+        rows = db.execute(sql, (first.isoformat(), last.isoformat()))
+        return {(slug, name, str(count)) for slug, name, count in rows}
+
+
+def _decisions(live: Live, first: dt.date, last: dt.date) -> set[tuple[str, str, str]]:
+    return _counted(
+        live,
+        "SELECT s.slug, e.step || coalesce(': ' || e.outcome, ''), count(*) FROM case_events e"
+        " JOIN cases c ON c.id = e.case_id JOIN services s ON s.id = c.service_id"
+        f" WHERE e.step IN ({_DECISIONS}) AND date(e.at) BETWEEN ? AND ? GROUP BY 1, 2",
+        first, last,
+    )  # fmt: skip
+
+
+def _opened(live: Live, first: dt.date, last: dt.date) -> set[tuple[str, str, str]]:
+    return _counted(
+        live,
+        "SELECT s.slug, coalesce(k.category, 'no_concern_recorded'), count(DISTINCT c.id)"
+        " FROM cases c JOIN services s ON s.id = c.service_id"
+        " LEFT JOIN concerns k ON k.case_id = c.id"
+        " WHERE date(c.opened_at) BETWEEN ? AND ? GROUP BY 1, 2",
+        first, last,
+    )  # fmt: skip
+
+
+def _table(page: playwright_api.Page, name: str) -> set[tuple[str, str, str]]:
+    rows = page.locator(f"[data-testid=table-{name}] tbody tr")
+    shown = set()
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        if len(cells) == 3:
+            shown.add((cells[0], cells[1], cells[2]))
+    return shown
+
+
+def test_an_ig_officer_sets_a_period_and_sees_its_figures(
+    page: playwright_api.Page, live: Live
+) -> None:
+    browser_sign_in(page, live, "demo.ig-officer", live.passwords["demo.ig-officer"])
+    page.goto(f"{live.url}/admin/reports")
+    today = dt.datetime.now(dt.UTC).date()  # the server's clock, in UTC
+    assert page.input_value("#period-to") == today.isoformat()
+    first = today - dt.timedelta(days=2 * 365)
+    page.fill("#period-from", first.isoformat())
+    page.fill("#period-to", today.isoformat())
+    page.click("[data-testid=form-period] button[type=submit]")
+    assert page.input_value("#period-from") == first.isoformat()
+    assert f"{first.isoformat()} to {today.isoformat()}" in page.inner_text("body")
+    decisions, opened = _decisions(live, first, today), _opened(live, first, today)
+    assert any(category == "warning_issued" for _, category, _ in decisions)  # the demo has some
+    assert _table(page, "decisions") == decisions
+    assert _table(page, "concerns") == opened
+    assert page.locator("[data-testid=chart] svg").count() == 5
+    shot(page, "reports-period")
+
+    page.fill("#period-from", today.isoformat())
+    page.fill("#period-to", first.isoformat())
+    with page.expect_response(f"{live.url}/admin/reports") as posted:
+        page.click("[data-testid=form-period] button[type=submit]")
+    assert posted.value.status == 400
+    assert "from: must not be after the last day" in page.inner_text("body")
