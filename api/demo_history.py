@@ -123,8 +123,7 @@ class DemoHistory:
 
     async def _working(self, case: Case, step: str) -> None:
         if step == "warn":
-            warning = m.IssueWarning(reasons="The contact described in the evidence log.")
-            await self._step(Role.CASE_OFFICER, opening.issue_warning, case, warning)
+            await self._warn(case)
         elif step == "refer":
             refer = m.Refer(
                 reasons="For a decision on arrangements.", referral_pack=["contact log"]
@@ -139,6 +138,16 @@ class DemoHistory:
             )
             await self._step(Role.CASE_OFFICER, opening.record_assessment, case, assessment)
 
+    async def _warn(self, case: Case) -> None:
+        """The warning, and the letter that is the warning, sent the same day."""
+        warning = m.IssueWarning(reasons="The contact described in the evidence log.")
+        await self._step(Role.CASE_OFFICER, opening.issue_warning, case, warning)
+        letter = m.RecordNotification(
+            subject=m.NotificationSubject.WARNING, sent_on=self.moment.date(),
+            format=m.NotificationFormat.LETTER,
+        )  # fmt: skip
+        await self._step(Role.CASE_OFFICER, deciding.record_notification, case, letter, 0)
+
     async def _decide(
         self, case: Case, plan: DemoCase, decided_on: dt.date, ended_on: dt.date | None
     ) -> None:
@@ -152,8 +161,7 @@ class DemoHistory:
         await self._step(
             Role.CASE_OFFICER, opening.record_safeguards, case, m.RecordSafeguards(checks=checks)
         )
-        warning = m.IssueWarning(reasons="The contact described in the evidence log.")
-        await self._step(Role.CASE_OFFICER, opening.issue_warning, case, warning)
+        await self._warn(case)
         self.moment = dt.datetime.combine(decided_on, dt.time(11), dt.UTC)
         decision = m.Decide(
             reasons="Contact continued at the same level after the warning.",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
@@ -25,7 +24,7 @@ from casework.deadlines import (
     review_due,
 )
 from casework.opening import assign_once
-from casework.over_time import end_arrangement, in_force
+from casework.over_time import NOTIFICATION_DUE, end_arrangement, in_force, notification_due
 from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
 from records.case_steps import (
     CaseEvent,
@@ -79,6 +78,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         **({"replaced_short_term": replaced} if replaced else {}),
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
+    notification_due(run, begun, m.NotificationSubject.DECISION, run.today(), event)
     return event
 
 
@@ -149,6 +149,7 @@ async def decide_immediate_risk(
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.FULL_ASSESSMENT, assessment_due, event)
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
+    notification_due(run, begun, m.NotificationSubject.DECISION, run.today(), event)
     return event
 
 
@@ -230,10 +231,7 @@ async def record_notification(
         )
     if given.format is not None and given.format.value not in notification.formats:
         raise ValidationFailed("input.format", f"formats: {', '.join(notification.formats)}")
-    extra: dict[str, Any] = {}
-    if given.subject is m.NotificationSubject.ENDED:
-        met = await meet_deadlines(
-            run.session, case_id, [DeadlineKind.ENDED_NOTIFICATION], run.clock()
-        )
-        extra["ended_notification_met"] = bool(met)
+    owed = NOTIFICATION_DUE[given.subject]
+    met = await meet_deadlines(run.session, case_id, [owed], run.clock())
+    extra = {f"{given.subject.value}_notification_met": bool(met)}
     return await finish(run, begun, Step.NOTIFICATION_RECORDED, given, **extra)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from casework import step_models as m
+from casework.over_time import notification_due
 from casework.steps import Begun, StepRun, begin, finish, service_ids, staff_id
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import add_concern, add_evidence, assign, create_case
@@ -161,7 +162,9 @@ async def issue_warning(run: StepRun, case_id: uuid.UUID, given: m.IssueWarning)
             raise ValidationFailed("input.agreedArrangement", "step one states the arrangement")
     if given.spoc is not None:
         await staff_id(run, given.spoc, "input.spoc")
-    return await finish(run, begun, Step.WARNING_ISSUED, given)
+    event = await finish(run, begun, Step.WARNING_ISSUED, given)
+    notification_due(run, begun, m.NotificationSubject.WARNING, run.today(), event)
+    return event
 
 
 async def refer(run: StepRun, case_id: uuid.UUID, given: m.Refer) -> CaseEvent:

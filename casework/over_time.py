@@ -119,6 +119,23 @@ async def ended_if_none_left(run: StepRun, begun: Begun, on: dt.date) -> bool:
     return True
 
 
+# The notification each subject owes the customer: due from the day of the step that owes it
+# until one is recorded (sent, or a decision not to send where the profile allows it).
+NOTIFICATION_DUE = {
+    m.NotificationSubject.WARNING: DeadlineKind.WARNING_NOTIFICATION,
+    m.NotificationSubject.DECISION: DeadlineKind.DECISION_NOTIFICATION,
+    m.NotificationSubject.REVIEW: DeadlineKind.REVIEW_NOTIFICATION,
+    m.NotificationSubject.APPEAL: DeadlineKind.APPEAL_NOTIFICATION,
+    m.NotificationSubject.ENDED: DeadlineKind.ENDED_NOTIFICATION,
+}
+
+
+def notification_due(
+    run: StepRun, begun: Begun, subject: m.NotificationSubject, on: dt.date, event: CaseEvent
+) -> None:
+    add_deadline(run.session, begun.case, NOTIFICATION_DUE[subject], on, event)
+
+
 def ended_notification_due(run: StepRun, begun: Begun, on: dt.date, event: CaseEvent) -> None:
     """An "ended" notification is due from the day restrictions end until one is recorded."""
-    add_deadline(run.session, begun.case, DeadlineKind.ENDED_NOTIFICATION, on, event)
+    notification_due(run, begun, m.NotificationSubject.ENDED, on, event)

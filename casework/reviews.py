@@ -28,6 +28,7 @@ from casework.over_time import (
     ended_if_none_left,
     ended_notification_due,
     in_force,
+    notification_due,
 )
 from casework.steps import Begun, StepRun, begin, finish
 from records.case_steps import (
@@ -126,6 +127,7 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
             arrangement.ends_on = given.ends_on
     event = await finish(run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review)
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
+    notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
     return event
 
 
@@ -207,6 +209,7 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
         ended, kept = await _take_away(run, begun, against)
     extra = {"kept_health_and_safety": kept} if kept else {}
     event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended, **extra)
+    notification_due(run, begun, m.NotificationSubject.APPEAL, run.today(), event)
     if ended:
         ended_notification_due(run, begun, run.today(), event)
     return event

@@ -78,6 +78,11 @@ class DeadlineKind(enum.StrEnum):
     APPEAL_DECISION = "appeal_decision"
     FULL_ASSESSMENT = "full_assessment"
     ENDED_NOTIFICATION = "ended_notification"
+    # What the customer is owed after a warning, a decision, a review or an appeal decided.
+    WARNING_NOTIFICATION = "warning_notification"
+    DECISION_NOTIFICATION = "decision_notification"
+    REVIEW_NOTIFICATION = "review_notification"
+    APPEAL_NOTIFICATION = "appeal_notification"
 
 
 class CaseEvent(Base):

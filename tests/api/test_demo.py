@@ -29,6 +29,7 @@ from casework.profiles import load_profile
 from casework.retention_queue import plan
 from casework.retention_schedule import RetentionPolicy
 from casework.status import restriction_status
+from records.case_steps import CaseDeadline, DeadlineKind
 from records.database import Database
 from records.lookup import LookupKind
 from records.models import (
@@ -70,6 +71,24 @@ async def counts(database: Database) -> dict[str, int]:
                 ("assignments", CaseAssignment),
             )
         }
+
+
+async def test_every_letter_the_demo_history_owes_is_recorded(
+    database: Database, vault: Vault
+) -> None:
+    """A warning, a decision or an ended arrangement owes the customer a letter (a
+    deadline until recorded): the demo's history sends each, so none is left overdue."""
+    await load_demo(database, vault, NOW)
+    owed = {k for k in DeadlineKind if k.value.endswith("_notification")}
+    async with database.sessions() as session:
+        kinds = list(await session.scalars(select(CaseDeadline.kind)))
+        open_letters = await session.scalars(
+            select(CaseDeadline.kind).where(
+                CaseDeadline.kind.in_(owed), CaseDeadline.met_at.is_(None)
+            )
+        )
+        assert list(open_letters) == []
+    assert {DeadlineKind.WARNING_NOTIFICATION, DeadlineKind.DECISION_NOTIFICATION} <= set(kinds)
 
 
 async def test_the_set_holds_every_kind_state_and_role(database: Database, vault: Vault) -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import NAMED_OFFICER, decision, prelude, routed_and_emergency, safeguards
+from tests.scenarios.world import (
+    NAMED_OFFICER,
+    decision,
+    notify,
+    prelude,
+    routed_and_emergency,
+    safeguards,
+)
 
 PROFILE = "cambridgeshire-cc"
 ON_THE_SPOT = {
@@ -31,6 +38,13 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         assert flagged["case"]["state"] == "DECIDED"
         assert flagged["event"]["details"]["flagged"] is True
         assert await routed_and_emergency(walk) == ["DECLINE", "PROCEED"]  # letters only
+        # Decision: "The customer will be notified in writing": owed from today.
+        assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
+            ("DECISION_NOTIFICATION", "2026-03-02"),
+            ("FULL_ASSESSMENT", "2026-03-30"),
+            ("REVIEW", "2026-09-02"),
+        ]
+        await notify(walk, "DECISION")
         assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("REVIEW", "2026-09-02"),
@@ -50,7 +64,7 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
 
         # "Decisions to manage contact will be taken following this assessment": the full
         # decision, by the decision maker, with its safeguards, replaces the short-term one.
-        full = decision(walk.today, NAMED_OFFICER, skipWarningReason="SAFETY")
+        full = decision(walk.today, NAMED_OFFICER, skipWarningReason="SAFETY", durationMonths=6)
         full["skipWarningExplanation"] = "Threats made to staff; no prior warning."
         unsafe = await walk.refused("decider", "decide", **full)
         assert (unsafe.code, unsafe.message) == (
@@ -61,8 +75,10 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         decided = await walk.step("decider", "decide", **full)
         assert decided["event"]["details"]["replacedShortTerm"] == ["contact_channel"]
         assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
+            ("DECISION_NOTIFICATION", "2026-04-02"),
             ("REVIEW", "2026-10-02"),
         ]
+        await notify(walk, "DECISION")
         assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]  # the named officer
         again = await walk.refused("decider", "decide", **full)
         assert again.message == "the case is decided: change it by review, modification or appeal"
@@ -76,6 +92,7 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             grounds="The customer asks for a review.",
         )
         await walk.step("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="Still needed.")
+        await notify(walk, "APPEAL")
 
         walk.on(dt.date(2026, 9, 2))
         no_date = await walk.refused("reviewer", "decideReview", outcome="EXTEND", reasons="More.")
@@ -87,6 +104,11 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             reasons="Six more months.",
             endsOn="2027-03-02",
         )
+        # Reviewing: "The customer will be notified of the outcome of the review."
+        assert [d["kind"] for d in await walk.deadlines("officer")] == [
+            "REVIEW_NOTIFICATION", "REVIEW",
+        ]  # fmt: skip
+        await notify(walk, "REVIEW")
         # The extended arrangement runs out on 2 March 2027; nobody lifts it. The case's next
         # step records the expiry first: the case ended on the end date, and the "ended"
         # notification that fell due is the one this step records.

@@ -15,6 +15,7 @@ from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
     contact_battery,
+    notify,
 )
 
 PROFILE = "cumbria-frs"
@@ -67,6 +68,7 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
             "officer", "issueWarning", reasons="Contact above what the team can answer."
         )
         assert warned["case"]["state"] == "WARNED"
+        await notify(walk, "WARNING")
         # 2.2: "Before deciding ... should always be satisfied that" every safeguard holds.
         refused = await walk.refused("decider", "decide", **decision())
         assert (refused.code, refused.message) == (
@@ -129,6 +131,7 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
         await walk.step(
             "reviewer", "decideAppeal", outcome="CONFIRMED", reasons="The decision stands."
         )
+        await notify(walk, "APPEAL")
 
         late = await walk.refused(
             "officer",
@@ -147,6 +150,7 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
             reasons="Contact has settled but not yet enough.",
         )
         assert reviewed["event"]["details"]["nextReviewOn"] == "2027-03-02"
+        await notify(walk, "REVIEW")
 
         walk.on(dt.date(2026, 10, 1))
         await walk.step(

@@ -31,13 +31,14 @@ def rows(found: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 async def test_deadlines_page_forward_with_first_and_after(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, START) as walk:
-        # Three cases decided the same day: two deadlines each, three on each of two dates.
+        # Three cases decided the same day: three deadlines each (the decision's notification,
+        # the full assessment, the review), three on each of three dates.
         for n in range(3):
             await decided_case(walk, f"sample.{n}@example.org", START.replace(year=2027))
         everything = await page(walk, 100, None)
         assert everything["pageInfo"] == {"hasNextPage": False, "endCursor": None}
         whole = rows(everything)
-        assert len(whole) == 6 and whole == sorted(whole, key=lambda r: r[0])
+        assert len(whole) == 9 and whole == sorted(whole, key=lambda r: r[0])
 
         walked: list[tuple[str, str, str]] = []
         after = None
@@ -51,7 +52,7 @@ async def test_deadlines_page_forward_with_first_and_after(walk_factory: WalkFac
                 break
             after = found["pageInfo"]["endCursor"]
             assert after == found["edges"][-1]["cursor"]
-        assert sizes == [4, 2]
+        assert sizes == [4, 4, 1]
         assert walked == whole  # each once, in the same order, across a tie on one date
 
 

@@ -95,6 +95,7 @@ async def test_sweep_ends_an_untouched_case_and_leaves_one_in_force(
         assert states == [ArrangementState.EXPIRED]
         # Reviews stop; the ended notification is due from the end date, and overdue after.
         assert await due(walk, ended) == [
+            ("DECISION_NOTIFICATION", START.isoformat()),  # never recorded: still owed
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("ENDED_NOTIFICATION", ENDS.isoformat()),
         ]

@@ -11,6 +11,7 @@ from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
     NAMED_OFFICER,
     decision,
+    notify,
     prelude,
     routed_and_emergency,
     safeguards,
@@ -93,6 +94,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             "decider", "decideReview", outcome="CONTINUE", reasons="Still needed."
         )
         assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
+        await notify(walk, "REVIEW")
         walk.on(dt.date(2026, 8, 1))
         lodged = await walk.step(
             "officer",
@@ -104,6 +106,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         assert lodged["event"]["step"] == "APPEAL_LODGED"
         # "an opportunity to review the decision with the Director": the same Director.
         await walk.step("decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
+        await notify(walk, "APPEAL")
         await walk.step(
             "decider",
             "modifyArrangement",

@@ -16,6 +16,7 @@ from tests.scenarios.world import (
     NAMED_OFFICER,
     contact_battery,
     decision,
+    notify,
     prelude,
     safeguards,
 )
@@ -41,6 +42,7 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             spoc="officer", agreedArrangement="One call a week to the named officer.",
             monitorUntil="2026-04-30",
         )  # fmt: skip
+        await notify(walk, "WARNING")  # 5.1: step one is "confirmed in writing"
         unreferred = await walk.refused("decider", "decide", **decision(walk.today))
         assert unreferred.message == "refer the case with its referral pack first"
         await walk.step(
@@ -87,6 +89,7 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet."
         )
         assert reviewed["event"]["details"]["nextReviewOn"] == "2027-04-02"
+        await notify(walk, "REVIEW")
         # 5.2.6: "once during the period of contract restrictions": continued, the period and
         # its one request stand...
         still = await walk.refused(
@@ -123,7 +126,11 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         assert removed["case"]["state"] == "ENDED"
         assert removed["case"]["restrictionsEndedOn"] == "2026-04-20"
         due = await walk.deadlines("manager", officer="officer")
-        assert [(d["kind"], d["dueOn"]) for d in due] == [("ENDED_NOTIFICATION", "2026-04-20")]
+        assert sorted((d["kind"], d["dueOn"]) for d in due) == [
+            ("APPEAL_NOTIFICATION", "2026-04-20"),
+            ("ENDED_NOTIFICATION", "2026-04-20"),
+        ]
+        await notify(walk, "APPEAL")
         await walk.step(
             "officer", "recordNotification", subject="ENDED", sentOn="2026-04-21",
             format="LARGE_PRINT",

@@ -16,6 +16,7 @@ from tests.scenarios.world import (
     NAMED_OFFICER,
     contact_battery,
     decision,
+    notify,
     prelude,
     safeguards,
 )
@@ -35,6 +36,7 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         stage_one = {"reasons": "Stage 1: the contact described."}
         assert (await walk.refused("officer", "issueWarning", **stage_one)).code == "FORBIDDEN"
         await walk.step("manager", "issueWarning", **stage_one)
+        await notify(walk, "WARNING")  # the warning letter itself
 
         # Stage 1 appeal: 15 working days from 10 December, over Christmas and New Year.
         walk.on(dt.date(2027, 1, 5))
@@ -47,6 +49,7 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         wrong = await walk.refused("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="x y")
         assert (wrong.code, wrong.field) == ("VALIDATION_FAILED", "input.outcome")
         await walk.step("reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="It stands.")
+        await notify(walk, "APPEAL")  # 6.4: "will notify the customer in writing"
 
         walk.on(dt.date(2027, 3, 19))
         council_wide = dict(NAMED_OFFICER, services=["housing", "fire-safety"])
@@ -89,6 +92,7 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         same = await walk.refused("decider", "decideAppeal", outcome="UPHELD", reasons="Agreed.")
         assert same.code == "FORBIDDEN"
         upheld = await walk.step("reviewer", "decideAppeal", outcome="UPHELD", reasons="Agreed.")
+        await notify(walk, "APPEAL")
         assert upheld["case"]["state"] == "DECIDED"
         assert upheld["event"]["details"]["keptHealthAndSafety"] == ["premises_exclusion"]
         # Only the exclusion is left: nothing of the decision is open to appeal now.

@@ -186,6 +186,15 @@ def safeguards(profile: str) -> list[dict[str, object]]:
     return [{"item": s, "met": True} for s in load_profile(profile).decision.safeguards]
 
 
+async def notify(walk: Walk, subject: str) -> None:
+    """The letter about `subject` (WARNING, DECISION, REVIEW, APPEAL, ENDED), sent today: what
+    the step before it made due."""
+    await walk.step(
+        "officer", "recordNotification", subject=subject, sentOn=walk.today.isoformat(),
+        format="LETTER",
+    )  # fmt: skip
+
+
 async def prelude(walk: Walk, email: str = "morgan.sample@example.org") -> None:
     """Open a case, record a concern and its evidence, and assign the decision maker."""
     await walk.open("officer", {"email": email, "name": "Morgan Sample"})
