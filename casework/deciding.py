@@ -51,7 +51,6 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
             "input.consulted", f"this policy decides in consultation with the {consult}: say who"
         )
     starts_on = given.starts_on or run.today()
-    replaced = await _end_short_term(run, begun, starts_on)
     ends_on = given.ends_on
     if given.duration_months is not None:
         ends_on = add_months(starts_on, given.duration_months)
@@ -64,6 +63,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
             run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"
         )
     review_on = given.review_on or _first_review(run, starts_on, ends_on)
+    replaced = await _end_short_term(run, begun, starts_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
     # Restrictions in force again: the retention clock, which counts from their end, stops
@@ -216,7 +216,7 @@ async def record_notification(
 ) -> CaseEvent:
     """The letter sent (when, in which format), or a recorded decision not to send (only where
     the profile allows it, about what it names: Portsmouth, a review's outcome; who may record
-    it is the mutation's check). An "ended" notification meets the one due."""
+    it is the mutation's check). It meets the notification of that subject that is due."""
     begun = await begin(run, case_id, Step.NOTIFICATION_RECORDED)
     notification = run.profile.notification
     if given.not_sent_reason is not None and given.subject.value not in (
