@@ -1,0 +1,213 @@
+"""The letter a notification sends the customer, generated from a template and kept on file
+(DESIGN 2): one plain-text Jinja2 template per subject in `casework/templates/letters/`.
+
+A decision letter says why, what it means (each arrangement's neutral handling instructions,
+as casework/arrangements.py words them), from when and for how long, the review date, how to
+appeal or ask for a review and by when, who decided (job title), and that the policy is
+enclosed. A warning letter gives the conduct concerned, what may follow and, where the
+profile allows, how to appeal. Review and appeal letters give the outcome and what follows;
+an "ended" letter, the day the arrangements ended.
+
+The text names the customer: `recordNotification` keeps it in the event's details, sealed
+under the case's data key (destroyed with the case). It is never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from casework import step_models as m
+from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from casework.deadlines import appeal_deadline
+from casework.profiles import Profile
+from casework.steps import IN_FORCE, Begun, StepRun
+from records.case_files import ArrangementView, open_case_file
+from records.case_steps import Step, last_details
+
+# The step each subject's letter is about (an "ended" letter is about the case's end date).
+ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
+    m.NotificationSubject.WARNING: (Step.WARNING_ISSUED,),
+    m.NotificationSubject.DECISION: (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK),
+    m.NotificationSubject.REVIEW: (Step.REVIEW_DECIDED,),
+    m.NotificationSubject.APPEAL: (Step.APPEAL_DECIDED,),
+    m.NotificationSubject.ENDED: (),
+}
+# Lists in an arrangement's parameters the customer needs named, not just referred to.
+_PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
+
+
+def long_date(value: dt.date) -> str:
+    """A date as a UK letter writes it: 2 March 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
+# Autoescaping is for HTML (select_autoescape's default): these letters are plain text, and
+# escaping would turn an apostrophe in a name into an entity.
+_templates = Environment(
+    loader=PackageLoader("casework", "templates"),
+    autoescape=select_autoescape(),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_templates.filters["long_date"] = long_date
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    """What a letter is written from. `details` are those of the step it is about (empty for
+    an "ended" letter), as the timeline keeps them; `arrangements`, what each arrangement in
+    force means, in neutral words."""
+
+    reference: str
+    customer_name: str
+    sent_on: dt.date
+    details: dict[str, Any]
+    step_on: dt.date
+    arrangements: tuple[str, ...] = ()
+    appealed: str = "decision"  # what an appeal was against
+
+
+def render_letter(profile: Profile, subject: m.NotificationSubject, facts: LetterFacts) -> str:
+    """The letter about `subject`, in the profile's words. A value the template needs and is
+    not given fails (StrictUndefined) rather than printing a blank."""
+    template = _templates.get_template(f"letters/{subject.value}.txt.j2")
+    return template.render(**_context(profile, subject, facts))
+
+
+def _context(
+    profile: Profile, subject: m.NotificationSubject, facts: LetterFacts
+) -> dict[str, Any]:
+    rule = profile.appeal
+    d = facts.details
+    context: dict[str, Any] = {
+        "organisation": profile.organisation,
+        "reference": facts.reference,
+        "customer_name": facts.customer_name,
+        "sent_on": facts.sent_on,
+        "step_on": facts.step_on,
+        "arrangements": facts.arrangements,
+        "emergency_note": EMERGENCY_NOTE,
+        "reasons": d.get("reasons"),
+        "route": _route(rule.route),
+        "appeal_title": profile.title_of(rule.deciding_roles[0]),
+        "decide_within_days": rule.decide_within_days,
+        "appealable": subject.value in rule.against,
+        "deadline": appeal_deadline(profile, facts.step_on),
+        "decider": profile.title_of(profile.decision.deciding_role),
+    }
+    if subject is m.NotificationSubject.DECISION:
+        immediate = bool(d.get("flagged"))
+        role = profile.decision.immediate_risk_role if immediate else profile.decision.deciding_role
+        context |= {
+            "immediate": immediate,
+            "risk": d.get("risk"),
+            "full_assessment_due": _date(d.get("full_assessment_due")),
+            "skip_warning": d.get("skip_warning_explanation"),
+            "starts_on": _date(d["starts_on"]),
+            "ends_on": _date(d.get("ends_on")),
+            "review_on": _date(d["review_on"]),
+            "deadline": _date(d.get("appeal_deadline")),
+            "route": _route(d.get("appeal_route", rule.route)),
+            "decider": profile.title_of(role),
+            "consulted": None if immediate else profile.decision.with_,
+            "health_and_safety_kept": bool(d.get("health_and_safety"))
+            and not rule.health_and_safety_appealable,
+        }
+    elif subject is m.NotificationSubject.WARNING:
+        issuer = profile.warning.issuing_role
+        context |= {
+            "issued_by": profile.title_of(issuer) if issuer is not None else None,
+            "agreed_arrangement": d.get("agreed_arrangement"),
+            "monitor_until": _date(d.get("monitor_until")),
+        }
+    elif subject is m.NotificationSubject.REVIEW:
+        context |= {
+            "outcome": d["outcome"],
+            "ends_on": _date(d.get("ends_on")),
+            "next_review_on": _date(d.get("next_review_on")),
+        }
+    elif subject is m.NotificationSubject.APPEAL:
+        context |= {
+            "outcome": d["outcome"],
+            "outcome_words": d["outcome"].replace("_", " "),
+            "against": facts.appealed,
+            "case_ended": bool(d.get("case_ended")),
+            "health_and_safety_kept": bool(d.get("kept_health_and_safety")),
+        }
+    else:
+        context |= {"retention_years": profile.retention.years_after_last_restriction}
+    return context
+
+
+def _route(route: str) -> dict[str, str]:
+    """How the letter names the profile's challenge: an appeal, or a request for review."""
+    if route == "appeal":
+        return {"noun": "appeal", "ask": "appeal against"}
+    return {"noun": "request for a review", "ask": "ask for a review of"}
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def meaning(arrangement: ArrangementView) -> str:
+    """What one arrangement means for the customer: its handling instructions (the note on
+    emergency contact is said once per letter), and the premises, matters or terms it
+    names."""
+    text = handling_instructions(
+        arrangement.outline.kind,
+        arrangement.parameters,
+        arrangement.named_officer,
+        arrangement.deputy_officer,
+    ).removesuffix(f" {EMERGENCY_NOTE}")
+    for key, label in _PARTICULARS.items():
+        if items := arrangement.parameters.get(key):
+            text += f" {label}: {'; '.join(items)}."
+    return text
+
+
+async def compose_letter(
+    run: StepRun, begun: Begun, subject: m.NotificationSubject, sent_on: dt.date
+) -> str | None:
+    """The letter about `subject` for the case `begun` is on, or None when the case has no
+    step of that subject to write about (no such decision, or an "ended" letter on a case
+    whose arrangements have not ended)."""
+    case = begun.case
+    steps = ABOUT[subject]
+    if steps:
+        details = await last_details(run.session, run.vault, case.id, steps)
+        taken_at = begun.last_at(*steps)
+        if details is None or taken_at is None:
+            return None
+        step_on = taken_at.date()
+    elif case.restrictions_ended_on is None:
+        return None
+    else:
+        details, step_on = {}, case.restrictions_ended_on
+    appealed = "decision"
+    if subject is m.NotificationSubject.APPEAL:
+        lodged = await last_details(run.session, run.vault, case.id, [Step.APPEAL_LODGED])
+        appealed = (lodged or {}).get("against", appealed)
+    opened = await open_case_file(run.session, run.vault, case.id)
+    made = details.get("arrangements_made")
+    arrangements = tuple(
+        meaning(a)
+        for a in opened.arrangements
+        if a.outline.state in IN_FORCE and (made is None or a.outline.kind.value in made)
+    )
+    facts = LetterFacts(
+        reference=case.reference,
+        customer_name=opened.customer.name,
+        sent_on=sent_on,
+        details=details,
+        step_on=step_on,
+        arrangements=arrangements,
+        appealed=appealed,
+    )
+    return render_letter(run.profile, subject, facts)
