@@ -23,6 +23,7 @@ from casework.deadlines import (
     full_assessment_due,
     review_due,
 )
+from casework.letters import compose_letter
 from casework.opening import assign_once
 from casework.over_time import NOTIFICATION_DUE, end_arrangement, in_force, notification_due
 from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
@@ -216,7 +217,10 @@ async def record_notification(
 ) -> CaseEvent:
     """The letter sent (when, in which format), or a recorded decision not to send (only where
     the profile allows it, about what it names: Portsmouth, a review's outcome; who may record
-    it is the mutation's check). It meets the notification of that subject that is due."""
+    it is the mutation's check). It meets the notification of that subject that is due.
+
+    A letter sent is generated from its template (casework/letters.py) and kept on file: its
+    text is the event's `letter`, sealed with the details under the case's data key."""
     begun = await begin(run, case_id, Step.NOTIFICATION_RECORDED)
     notification = run.profile.notification
     if given.not_sent_reason is not None and given.subject.value not in (
@@ -233,5 +237,9 @@ async def record_notification(
         raise ValidationFailed("input.format", f"formats: {', '.join(notification.formats)}")
     owed = NOTIFICATION_DUE[given.subject]
     met = await meet_deadlines(run.session, case_id, [owed], run.clock())
-    extra = {f"{given.subject.value}_notification_met": bool(met)}
+    extra: dict[str, object] = {f"{given.subject.value}_notification_met": bool(met)}
+    if given.sent_on is not None:
+        letter = await compose_letter(run, begun, given.subject, given.sent_on)
+        if letter is not None:
+            extra["letter"] = letter
     return await finish(run, begun, Step.NOTIFICATION_RECORDED, given, **extra)

@@ -1,0 +1,165 @@
+"""The letter a notification sends, generated and kept on file (DESIGN 2), over HTTP: the
+case team reads it back on the timeline (`details.letter`). A Cumbria decision letter says
+why, what it means, how long, the review, how to ask for a review and by when, who decided
+and that the policy is enclosed; RCT's uses its own words (an appeal, the Group Director with
+the Monitoring Officer, "until reviewed"); a recorded decision not to send keeps no letter;
+and no letter reaches the logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import pytest
+
+from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from records.models import ArrangementKind
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import (
+    LETTERS_ONLY,
+    NAMED_OFFICER,
+    Walk,
+    decision,
+    notify,
+    prelude,
+    safeguards,
+)
+
+# What the two arrangements of `decision()` mean, as the portal is told (officers by name).
+INSTRUCTIONS = (
+    handling_instructions(
+        ArrangementKind.NAMED_OFFICER, {}, "Officer Example", "Manager Example"
+    ).removesuffix(f" {EMERGENCY_NOTE}"),
+    handling_instructions(ArrangementKind.CONTACT_CHANNEL, {"channels": ["letter"]}).removesuffix(
+        f" {EMERGENCY_NOTE}"
+    ),
+)
+
+
+async def letters(walk: Walk) -> dict[str, Any]:
+    """Each notification on the timeline by subject (the latest of each): its details."""
+    events = await walk.timeline("officer")
+    return {
+        e["details"]["subject"]: e["details"]
+        for e in events
+        if e["step"] == "NOTIFICATION_RECORDED"
+    }
+
+
+async def test_a_cumbria_decision_letter_is_kept_on_file(
+    walk_factory: WalkFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with walk_factory("cumbria-frs", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
+        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        await notify(walk, "WARNING")
+        await walk.step("decider", "decide", **decision(walk.today))
+        await notify(walk, "DECISION")
+        kept = await letters(walk)
+
+    warning = kept["warning"]["letter"]
+    assert "Dear Morgan Sample," in warning
+    assert "The conduct concerned\nSix calls on one day." in warning
+    assert "may decide to put arrangements in place" in warning
+    assert "If you disagree" not in warning  # Cumbria: no challenge against a warning
+
+    letter = kept["decision"]["letter"]
+    assert letter.startswith("Cumbria Fire and Rescue Service\n\n2 March 2026\nOur reference: MC-")
+    assert walk.reference in letter
+    assert "Dear Morgan Sample," in letter
+    assert "Contact continued at the same level after the warning." in letter  # the reasons
+    for instruction in INSTRUCTIONS:
+        assert f"- {instruction}\n" in letter
+    assert letter.count(EMERGENCY_NOTE) == 1
+    assert "From 2 March 2026" in letter
+    assert "until 2 March 2027" in letter  # 12 months, as Cumbria 2.2 tells the customer
+    assert "We will review them by 2 September 2026" in letter
+    # 2.2: a challenge is a request for review, within 14 days, decided within 28.
+    assert "You may ask for a review of this decision." in letter
+    assert "by 16 March 2026" in letter
+    assert "independent senior manager will consider it" in letter
+    assert "within 28 days of receiving it" in letter
+    assert "This decision was made by the senior manager." in letter
+    assert "A copy of our policy is enclosed." in letter
+    assert letter.endswith("Yours sincerely,\n\nCumbria Fire and Rescue Service\n")
+    # On file, never in a log record (DEBUG included).
+    assert "Morgan Sample" not in caplog.text
+    assert "Managing contact with you" not in caplog.text
+
+
+HS_EXCLUSION = {
+    "kind": "PREMISES_EXCLUSION",
+    "parameters": {"premises": ["Example Street office"], "health_and_safety": True},
+}
+
+
+async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFactory) -> None:
+    async with walk_factory("rhondda-cynon-taf", dt.date(2027, 3, 19)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
+        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await notify(walk, "WARNING")
+        # 5.6: no end date ("in extreme cases may be permanent"): until reviewed.
+        endless = decision(walk.today, NAMED_OFFICER, LETTERS_ONLY, HS_EXCLUSION)
+        del endless["durationMonths"]
+        await walk.step("decider", "decide", **endless)
+        await walk.step(
+            "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
+            format="WELSH",
+        )  # fmt: skip
+        kept = await letters(walk)
+
+    warning = kept["warning"]["letter"]
+    # 6.1: an appeal against the stage 1 warning, within 15 working days.
+    assert "You may appeal against this warning." in warning
+    assert "This warning is issued by the Service manager / Head of Service." in warning
+
+    letter = kept["decision"]["letter"]
+    assert letter.startswith("Rhondda Cynon Taf County Borough Council\n")
+    assert "Dear Morgan Sample," in letter
+    for instruction in INSTRUCTIONS:
+        assert instruction in letter
+    assert "Premises: Example Street office." in letter
+    assert "These arrangements last until reviewed." in letter
+    assert "We will review them by 19 March 2028" in letter  # 7.1: within 12 months
+    assert (
+        "This decision was made by the Group Director in consultation with the Monitoring "
+        "Officer." in letter
+    )
+    # 6.1: 15 working days, over Good Friday and Easter Monday (Wales).
+    assert "You may appeal against this decision. Please write to us by 13 April 2027" in letter
+    assert "The Group Director will consider it." in letter
+    # 3.6: no appeal against a health-and-safety exclusion.
+    assert "does not allow an exclusion from premises for health and safety reasons" in letter
+    assert letter.endswith("Rhondda Cynon Taf County Borough Council\n")
+
+
+async def test_a_decision_not_to_send_keeps_no_letter(walk_factory: WalkFactory) -> None:
+    async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
+        await walk.step(
+            "manager", "issueWarning", reasons="Step one: the contact described.",
+            spoc="officer", agreedArrangement="One call a week to the named officer.",
+        )  # fmt: skip
+        await walk.step(
+            "manager", "refer", reasons="Step one did not change the contact.",
+            referralPack=["contact log"],
+        )  # fmt: skip
+        await walk.step("decider", "decide", **decision(walk.today))
+        await walk.step("reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet.")
+        not_sent = await walk.step(
+            "decider", "recordNotification", subject="REVIEW",
+            notSentReason="A letter would escalate the situation; told in person instead.",
+        )  # fmt: skip
+        await notify(walk, "DECISION")
+        kept = await letters(walk)
+
+    assert "letter" not in not_sent["event"]["details"]
+    assert "letter" not in kept["review"]
+    decision_letter = kept["decision"]["letter"]
+    assert "One call a week" not in decision_letter  # the warning's proposal is its own letter
+    assert "in consultation with the city helpdesk manager" in decision_letter
