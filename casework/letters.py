@@ -15,6 +15,7 @@ under the case's data key (destroyed with the case). It is never logged.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from casework.profiles import Profile
 from casework.steps import IN_FORCE, Begun, StepRun
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
+from records.services import service_names
 
 # The step each subject's letter is about (an "ended" letter is about the case's end date).
 ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
@@ -156,10 +158,11 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-def meaning(arrangement: ArrangementView) -> str:
+def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> str:
     """What one arrangement means for the customer: its handling instructions (the note on
-    emergency contact is said once per letter), and the premises, matters or terms it
-    names."""
+    emergency contact is said once per letter), the premises, matters or terms it names, and
+    the services it applies to (`names`: a service's name by slug; RCT's arrangements are a
+    service's, never council-wide)."""
     text = handling_instructions(
         arrangement.outline.kind,
         arrangement.parameters,
@@ -169,6 +172,9 @@ def meaning(arrangement: ArrangementView) -> str:
     for key, label in _PARTICULARS.items():
         if items := arrangement.parameters.get(key):
             text += f" {label}: {'; '.join(items)}."
+    if arrangement.services:
+        services = ", ".join(names.get(slug, slug) for slug in arrangement.services)
+        text += f" This applies to your contact with: {services}."
     return text
 
 
@@ -195,9 +201,10 @@ async def compose_letter(
         lodged = await last_details(run.session, run.vault, case.id, [Step.APPEAL_LODGED])
         appealed = (lodged or {}).get("against", appealed)
     opened = await open_case_file(run.session, run.vault, case.id)
+    names = await service_names(run.session)
     made = details.get("arrangements_made")
     arrangements = tuple(
-        meaning(a)
+        meaning(a, names)
         for a in opened.arrangements
         if a.outline.state in IN_FORCE and (made is None or a.outline.kind.value in made)
     )

@@ -27,6 +27,12 @@ async def service_ids(session: AsyncSession, slugs: list[str]) -> dict[str, uuid
     return {slug: service_id for slug, service_id in rows if slug in wanted}
 
 
+async def service_names(session: AsyncSession) -> dict[str, str]:
+    """Each service's name (what a letter calls it), by slug."""
+    rows = await session.execute(select(Service.slug, Service.name))
+    return {slug: name for slug, name in rows}
+
+
 def unknown_slugs(slugs: list[str], ids: dict[str, uuid.UUID]) -> list[str]:
     """The slugs `service_ids` found no service for, sorted and once each."""
     return sorted(set(slugs) - ids.keys())

@@ -39,7 +39,8 @@ def every_arrangement() -> tuple[str, ...]:
                 parameters=validate_parameters(kind, SAMPLES[kind]),
                 named_officer="Jo Example",
                 deputy_officer="Robin Example",
-            )
+            ),
+            {"housing": "Housing"},
         )
         for kind in ArrangementKind
     )

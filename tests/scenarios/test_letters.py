@@ -72,7 +72,7 @@ async def test_a_cumbria_decision_letter_is_kept_on_file(
     assert "Dear Morgan Sample," in letter
     assert "Contact continued at the same level after the warning." in letter  # the reasons
     for instruction in INSTRUCTIONS:
-        assert f"- {instruction}\n" in letter
+        assert f"- {instruction} This applies to your contact with: Housing.\n" in letter
     assert letter.count(EMERGENCY_NOTE) == 1
     assert "From 2 March 2026" in letter
     assert "until 2 March 2027" in letter  # 12 months, as Cumbria 2.2 tells the customer
@@ -123,6 +123,8 @@ async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFac
     for instruction in INSTRUCTIONS:
         assert instruction in letter
     assert "Premises: Example Street office." in letter
+    # 5.4: "a Service based decision": the letter says which service.
+    assert "This applies to your contact with: Housing." in letter
     assert "These arrangements last until reviewed." in letter
     assert "We will review them by 19 March 2028" in letter  # 7.1: within 12 months
     assert (
