@@ -24,9 +24,16 @@ from casework.deadlines import (
     review_due,
 )
 from casework.letters import compose_letter
-from casework.opening import assign_once
 from casework.over_time import NOTIFICATION_DUE, end_arrangement, in_force, notification_due
-from casework.steps import Begun, StepRun, begin, finish, scoped_services, staff_id
+from casework.steps import (
+    Begun,
+    StepRun,
+    assign_once,
+    begin,
+    finish,
+    scoped_services,
+    staff_id,
+)
 from records.case_steps import (
     CaseEvent,
     DeadlineKind,

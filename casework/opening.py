@@ -11,8 +11,9 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from casework import step_models as m
+from casework.conferences import check_conference
 from casework.over_time import notification_due
-from casework.steps import Begun, StepRun, begin, finish, service_ids, staff_id
+from casework.steps import Begun, StepRun, assign_once, begin, finish, service_ids, staff_id
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import add_concern, add_evidence, assign, create_case
 from records.customers import NewContact, create_customer
@@ -21,7 +22,6 @@ from records.lookup import LookupKind
 from records.models import (
     AssignmentRelation,
     Case,
-    CaseAssignment,
     CaseState,
     ContactDetail,
     ContactKind,
@@ -121,20 +121,6 @@ async def assign_staff(run: StepRun, case_id: uuid.UUID, given: m.AssignStaff) -
     return await finish(run, begun, Step.STAFF_ASSIGNED, given)
 
 
-async def assign_once(
-    run: StepRun, case_id: uuid.UUID, staff: uuid.UUID, relation: AssignmentRelation
-) -> None:
-    exists = await run.session.scalar(
-        select(CaseAssignment.id).where(
-            CaseAssignment.case_id == case_id,
-            CaseAssignment.staff_id == staff,
-            CaseAssignment.relation == relation,
-        )
-    )
-    if exists is None:
-        await assign(run.session, case_id, staff, relation)
-
-
 async def record_safeguards(
     run: StepRun, case_id: uuid.UUID, given: m.RecordSafeguards
 ) -> CaseEvent:
@@ -188,21 +174,8 @@ async def hold_case_conference(
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.CASE_CONFERENCE_HELD)
     # The roles the policy says the conference includes (Merseyside: the Director, the
-    # Professional Standards Manager, ...); a deputy's title holds the role's ("Deputy Clerk
-    # to the Authority").
-    present = [attendee.role.casefold() for attendee in given.attendees]
-    absent = [
-        role
-        for role in run.profile.assessment.conference_roles
-        if not any(role.casefold() in title for title in present)
-    ]
-    if absent:
-        raise ValidationFailed("input.attendees", f"the conference includes: {', '.join(absent)}")
-    for i, attendee in enumerate(given.attendees):
-        if attendee.username is not None:
-            field = f"input.attendees.{i}.username"
-            who = await staff_id(run, attendee.username, field)
-            await assign_once(run, case_id, who, AssignmentRelation.CONFERENCE_ATTENDEE)
+    # Professional Standards Manager, ...), as for the conference reconvened for a review.
+    await check_conference(run, case_id, given, "input")
     return await _assessed(run, begun, Step.CASE_CONFERENCE_HELD, given)
 
 

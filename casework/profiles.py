@@ -120,6 +120,10 @@ class ReviewRule(_Rule):
     # True: the months above are the longest a review may wait (RCT 7.1: "no later than 12
     # months"); a review date may be set earlier, never later.
     no_later: bool = False
+    # True: a review is decided at the case conference reconvened (Merseyside: "the case
+    # conference team will reconvene every quarter"), so it records the conference and the
+    # roles `[assessment] conference_roles` names, checked as the decision's conference is.
+    case_conference: bool = False
 
 
 class AppealRule(_Rule):
@@ -189,6 +193,12 @@ class Profile(_Rule):
         # the decision then waits for that safeguard to be met (casework/deciding.py).
         if self.warning.meet_first and "meeting_offered" not in self.decision.safeguards:
             raise ValueError("meet_first needs the safeguard 'meeting_offered'")
+        return self
+
+    @model_validator(mode="after")
+    def _a_reconvened_conference_has_roles(self) -> Profile:
+        if self.review.case_conference and not self.assessment.conference_roles:
+            raise ValueError("review.case_conference needs assessment.conference_roles")
         return self
 
     def title_of(self, role: Role) -> str:

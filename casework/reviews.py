@@ -16,6 +16,7 @@ import uuid
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
+from casework.conferences import check_conference
 from casework.deadlines import (
     appeal_deadline,
     appeal_decision_due,
@@ -105,6 +106,7 @@ async def request_review(
 
 async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview) -> CaseEvent:
     begun = await begin(run, case_id, Step.REVIEW_DECIDED)
+    await _reconvened(run, begun, given.conference)
     today = run.today()
     await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
     if given.outcome is m.ReviewOutcome.LIFT:
@@ -129,6 +131,27 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
     return event
+
+
+async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | None) -> None:
+    """Where the profile reviews at the case conference reconvened (Merseyside: "the case
+    conference team will reconvene every quarter to review the case"), a review records that
+    conference, held since the last decision or review and checked as the decision's was.
+    Elsewhere a review records none."""
+    if not run.profile.review.case_conference:
+        if conference is not None:
+            raise ValidationFailed("input.conference", "this profile does not review at one")
+        return
+    if conference is None:
+        raise ValidationFailed(
+            "input.conference", "the case conference reconvenes to review the case: record it"
+        )
+    since = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
+    if since is not None and conference.held_on < since.date():
+        raise ValidationFailed(
+            "input.conference.heldOn", "must not be before the last decision or review"
+        )
+    await check_conference(run, begun.case.id, conference, "input.conference")
 
 
 async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -> CaseEvent:

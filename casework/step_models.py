@@ -180,9 +180,14 @@ class ConferenceAttendee(StepInput):
     username: Username | None = None
 
 
-class HoldCaseConference(StepInput):
+class Conference(StepInput):
+    """A case conference: when it met and who attended, by role (casework/conferences.py)."""
+
     held_on: dt.date
     attendees: Annotated[list[ConferenceAttendee], Field(min_length=1)]
+
+
+class HoldCaseConference(Conference):
     evidence: Annotated[list[ShortText], Field(min_length=1)]
     recommendation: Text
 
@@ -305,6 +310,11 @@ class DecideReview(StepInput):
     reasons: Text
     next_review_on: dt.date | None = None
     ends_on: dt.date | None = Field(default=None, description="New end date (extend).")
+    conference: Conference | None = Field(
+        default=None,
+        description="The case conference reconvened to review the case, where the profile "
+        'decides reviews at one (Merseyside: "reconvene every quarter"); required there.',
+    )
 
 
 class LodgeAppeal(StepInput):

@@ -33,8 +33,17 @@ from records.case_steps import (
     record_event,
     steps_taken,
 )
+from records.cases import assign
 from records.errors import NotFound, ValidationFailed
-from records.models import Arrangement, ArrangementState, Case, CaseState, Staff
+from records.models import (
+    Arrangement,
+    ArrangementState,
+    AssignmentRelation,
+    Case,
+    CaseAssignment,
+    CaseState,
+    Staff,
+)
 from records.services import service_ids as ids_of_services
 from records.services import unknown_slugs
 from records.vault import Vault
@@ -189,6 +198,21 @@ async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
     if found is None:
         raise ValidationFailed(field, "no such member of staff")
     return found
+
+
+async def assign_once(
+    run: StepRun, case_id: uuid.UUID, staff: uuid.UUID, relation: AssignmentRelation
+) -> None:
+    """Assign a member of staff to the case in this relation, unless already assigned so."""
+    exists = await run.session.scalar(
+        select(CaseAssignment.id).where(
+            CaseAssignment.case_id == case_id,
+            CaseAssignment.staff_id == staff,
+            CaseAssignment.relation == relation,
+        )
+    )
+    if exists is None:
+        await assign(run.session, case_id, staff, relation)
 
 
 async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:

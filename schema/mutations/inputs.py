@@ -79,6 +79,11 @@ class ConferenceAttendeeInput:
     pass
 
 
+@from_model(model=m.Conference, all_fields=True)
+class ConferenceInput:
+    pass
+
+
 @from_model(model=m.HoldCaseConference, all_fields=True)
 class HoldCaseConferenceInput:
     pass

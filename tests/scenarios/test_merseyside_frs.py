@@ -1,7 +1,7 @@
 """Merseyside Fire and Rescue Service's process, end to end over HTTP: no labels in the file
 (the label guard, quotations allowed), a case conference with attendees by role and its
-evidence list before the Director decides, no immediate-risk route, quarterly reviews with
-the Director, a challenge taken whenever it comes, and the end."""
+evidence list before the Director decides, no immediate-risk route, quarterly reviews at the
+case conference reconvened, a challenge taken whenever it comes, and the end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import datetime as dt
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
     NAMED_OFFICER,
+    Walk,
     decision,
     notify,
     prelude,
@@ -89,11 +90,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         )
 
         walk.on(dt.date(2026, 6, 2))
-        # The quarterly review, by the Director who authorised the decision.
-        reviewed = await walk.step(
-            "decider", "decideReview", outcome="CONTINUE", reasons="Still needed."
-        )
-        assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
+        await quarterly_review(walk)
         await notify(walk, "REVIEW")
         walk.on(dt.date(2026, 8, 1))
         lodged = await walk.step(
@@ -124,3 +121,41 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             "officer", "recordNotification", subject="ENDED", sentOn="2026-08-02", format="LETTER"
         )
         assert await walk.deadlines("manager") == []
+
+
+async def quarterly_review(walk: Walk) -> None:
+    """ "the case conference team will reconvene every quarter to review the case": a review
+    without that conference, or without one of its roles, is refused naming the field and
+    leaves nothing behind; the review at the conference is on the timeline with who met."""
+    review = {"outcome": "CONTINUE", "reasons": "Still needed."}
+    reconvened = {"heldOn": "2026-06-02", "attendees": CONFERENCE["attendees"]}
+    before = await walk.timeline("manager")
+    deadlines = await walk.deadlines("manager")
+    no_director = dict(reconvened, attendees=CONFERENCE["attendees"][1:])
+    refusals = {
+        "input.conference": review,
+        "input.conference.attendees": dict(review, conference=no_director),
+        # The decision's conference is not the review's: it met before the decision.
+        "input.conference.heldOn": dict(review, conference=dict(reconvened, heldOn="2026-03-01")),
+        # `[review] no_later`: a quarter at most until the next review.
+        "input.nextReviewOn": dict(review, conference=reconvened, nextReviewOn="2026-09-03"),
+    }
+    for field, given in refusals.items():
+        refused = await walk.refused("decider", "decideReview", **given)
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", field)
+    assert refused.message.startswith("input.nextReviewOn: ")
+    short = await walk.refused("decider", "decideReview", **refusals["input.conference.attendees"])
+    assert short.message == "input.conference.attendees: the conference includes: Director"
+    assert await walk.timeline("manager") == before
+    assert await walk.deadlines("manager") == deadlines
+    # The review, by the Director who authorised the decision, at the conference reconvened.
+    reviewed = await walk.step("decider", "decideReview", **review, conference=reconvened)
+    assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
+    last = (await walk.timeline("manager"))[-1]
+    assert (last["step"], last["seq"]) == ("REVIEW_DECIDED", before[-1]["seq"] + 1)
+    conference = last["details"]["conference"]
+    assert conference["heldOn"] == "2026-06-02"
+    assert [a["role"] for a in conference["attendees"]] == [
+        "Director", "Service Manager", "Professional Standards Manager",
+        "Equality and Diversity Manager", "Deputy Clerk to the Authority",
+    ]  # fmt: skip
