@@ -97,6 +97,12 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         walk.on(dt.date(2026, 9, 2))
         no_date = await walk.refused("reviewer", "decideReview", outcome="EXTEND", reasons="More.")
         assert (no_date.code, no_date.field) == ("VALIDATION_FAILED", "input.endsOn")
+        # A case conference reviews only where the profile says so (Merseyside), not here.
+        conference = {"heldOn": "2026-09-02", "attendees": [{"role": "Senior officer"}]}
+        at_one = await walk.refused(
+            "reviewer", "decideReview", outcome="CONTINUE", reasons="x", conference=conference
+        )
+        assert (at_one.code, at_one.field) == ("VALIDATION_FAILED", "input.conference")
         await walk.step(
             "reviewer",
             "decideReview",

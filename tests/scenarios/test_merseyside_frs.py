@@ -74,6 +74,10 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         short = await walk.refused("manager", "holdCaseConference", **without)
         assert (short.code, short.field) == ("VALIDATION_FAILED", "input.attendees")
         assert short.message == "input.attendees: the conference includes: Director"
+        # Not a conference yet to be held: it is recorded once it has met.
+        ahead = dict(CONFERENCE, heldOn="2026-03-03")
+        not_yet = await walk.refused("manager", "holdCaseConference", **ahead)
+        assert (not_yet.code, not_yet.field) == ("VALIDATION_FAILED", "input.heldOn")
         held = await walk.step("manager", "holdCaseConference", **CONFERENCE)
         assert held["case"]["state"] == "IN_ASSESSMENT"
         decided = await walk.step(
