@@ -7,15 +7,16 @@ Aggregates only (casework/reports.py, plain SQL counts, no sealed column), read 
 gate as READ_REPORTS, so each view is logged.
 
 The period is posted as two dates (YYYY-MM-DD, inclusive); by default the twelve calendar
-months to today, this one included.
+months to today, this one included. The period's decisions and cases opened are shown for
+every service, every decision the profile can record and every concern category, 0 where
+there were none (casework/reports.py, `period_figures`); a service with none at all in a
+table is one line saying so, to keep the table short.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
 
 from markupsafe import Markup
 from sqladmin import expose
@@ -28,20 +29,18 @@ from admin.gated import PanelView, field
 from admin.page import PAGE, Chart, Field, Form, Page, Row, Table
 from authz.operations import Operation
 from casework.reports import (
-    DECISION_STEPS,
     Count,
+    PeriodFigures,
     arrangements_by_kind,
     cases_by_state,
-    cases_opened_by_concern,
-    decisions_in_period,
     months_between,
+    period_figures,
     reviews_and_appeals_per_month,
 )
 from records.errors import ValidationFailed
 from records.models import Role
 
 _IG = frozenset({Role.IG_OFFICER})
-_STEP_ORDER = {step.value: i for i, step in enumerate(DECISION_STEPS)}
 DEFAULT_MONTHS = 12
 _MAX_MONTHS = 60
 
@@ -68,21 +67,14 @@ def _period(form: FormData, today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _by_category(
-    counts: list[Count], label: str, key: Callable[[str], Any] = lambda category: category
-) -> Markup:
-    """Categories along the axis (sorted by `key`), stacked by service."""
-    columns = sorted({c.category for c in counts}, key=key)
+def _by_category(counts: list[Count], label: str, *, as_given: bool = False) -> Markup:
+    """Categories along the axis (sorted, or in the order first given), stacked by service."""
+    given = list(dict.fromkeys(c.category for c in counts))
+    columns = given if as_given else sorted(given)
     series: dict[str, dict[str, int]] = defaultdict(dict)
     for c in counts:
         series[c.service][c.category] = c.count
     return bars(columns, {c: c for c in columns}, series, label)
-
-
-def _in_step_order(category: str) -> tuple[int, str]:
-    """A decision's step first ("review_decided: lift" under review_decided), as a case
-    takes them."""
-    return _STEP_ORDER[category.split(":")[0]], category
 
 
 def _per_month(counts: list[Count], months: tuple[dt.date, ...], label: str) -> Markup:
@@ -95,8 +87,19 @@ def _per_month(counts: list[Count], months: tuple[dt.date, ...], label: str) -> 
     return bars(months, names, series, label, every=1 if len(months) <= 12 else 3)
 
 
-def _by_service(counts: list[Count]) -> list[Row]:
-    return [Row((c.service, c.category, str(c.count))) for c in counts]
+def _by_service(counts: list[Count], none: str) -> list[Row]:
+    """Every label of each service, 0 included; a service with none at all as one line
+    saying `none`, its count 0."""
+    per_service: dict[str, list[Count]] = defaultdict(list)
+    for c in counts:
+        per_service[c.service].append(c)
+    rows = []
+    for service, its in per_service.items():
+        if any(c.count for c in its):
+            rows += [Row((service, c.category, str(c.count))) for c in its]
+        else:
+            rows.append(Row((service, none, "0")))
+    return rows
 
 
 def _rows(counts: list[Count]) -> list[Row]:
@@ -116,15 +119,14 @@ class ReportsView(PanelView):
         form = await self.form(request) if request.method == "POST" else FormData()
         first, last = _period(form, self.panel.config.clock().date())
         months = months_between(first, last)
+        profile = (await self.parts()).profile
         async with self.gated(request, Operation.READ_REPORTS) as access:
             states = await cases_by_state(access.session)
             kinds = await arrangements_by_kind(access.session)
             steps = await reviews_and_appeals_per_month(access.session, first, last)
-            decisions = await decisions_in_period(access.session, first, last)
-            concerns = await cases_opened_by_concern(access.session, first, last)
+            period = await period_figures(access.session, first, last, profile)
         span = f"{first.isoformat()} to {last.isoformat()}"
         headers = ("Month", "Service", "Category", "Count")
-        period_headers = ("Service", "Category", "Count")
         page = Page(
             "Case reports",
             "Counts only, from states, kinds, timeline steps, decisions' outcomes and concerns' "
@@ -134,9 +136,10 @@ class ReportsView(PanelView):
                 Chart("Arrangements by kind, by service", _by_category(kinds, "by kind")),
                 Chart(f"Reviews and appeals per month, {span}", _per_month(steps, months, span)),
                 Chart(f"Decisions by service, {span}",
-                      _by_category(decisions, "decisions", _in_step_order)),
+                      _by_category(period.decisions, "decisions", as_given=True)),
                 Chart(f"Cases opened by concern category, by service, {span}",
-                      _by_category(concerns, "cases opened by concern category")),
+                      _by_category(period.opened, "cases opened by concern category",
+                                   as_given=True)),
             ],
             forms=[
                 Form(
@@ -156,16 +159,24 @@ class ReportsView(PanelView):
                       empty="No arrangements."),
                 Table("reviews", f"Reviews and appeals, {span}", headers, _rows(steps),
                       empty="No reviews or appeals in this period."),
-                Table("decisions",
-                      f"Warnings issued, decisions, reviews and appeals decided by outcome, and "
-                      f"cases closed with no action, {span}",
-                      period_headers, _by_service(decisions),
-                      empty="No warnings, decisions, reviews, appeals or closures in this period."),
-                Table("concerns",
-                      f"Cases opened by concern category, {span} (a case with concerns of two "
-                      f"categories counts under each)",
-                      period_headers, _by_service(concerns),
-                      empty="No cases opened in this period."),
+                *_period_tables(period, span),
             ],
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())
+
+
+def _period_tables(period: PeriodFigures, span: str) -> list[Table]:
+    """The period's decisions and cases opened, every service with every label."""
+    headers = ("Service", "Category", "Count")
+    return [
+        Table("decisions",
+              f"Warnings issued, decisions, reviews and appeals decided by outcome, and cases "
+              f"closed with no action, {span}",
+              headers, _by_service(period.decisions, "none in this period: 0 for every outcome"),
+              empty="No services."),
+        Table("concerns",
+              f"Cases opened by concern category, {span} (a case with concerns of two "
+              f"categories counts under each)",
+              headers, _by_service(period.opened, "none in this period: 0 for every category"),
+              empty="No services."),
+    ]  # fmt: skip

@@ -2,7 +2,10 @@
 kind, reviews and appeals per month, the decisions taken over a period (warnings, decisions,
 reviews and appeals by outcome, closures with no action) and the cases opened over a period
 by concern category, each by service: the figures the policies ask for in an annual report
-or a record of how often, and why, the policy was applied.
+or a record of how often, and why, the policy was applied. `period_figures` gathers the
+period's two for every service, with every decision the profile can record and every concern
+category, 0 where there were none, so a reader can tell "none" from "not counted"; the
+panel's page and its CSV both show that one result.
 
 Plain SQL counts over plain columns (states, kinds, service slugs, timeline steps, their
 times, a decision's outcome from a fixed list, a case's opening time and its concerns'
@@ -17,13 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.profiles import Profile
+from casework.step_models import ReviewOutcome
 from records.case_steps import CaseEvent, Step
-from records.models import Arrangement, Case, Concern, Service
+from records.models import Arrangement, Case, Concern, ConcernCategory, Service
 
 # The timeline steps the review and appeal report counts, in the order it shows them.
 REVIEW_AND_APPEAL_STEPS = (
@@ -45,8 +51,13 @@ DECISION_STEPS = (
     Step.CLOSED_NO_ACTION,
 )
 
+_DECISION_ORDER = {step.value: i for i, step in enumerate(DECISION_STEPS)}
+
 # A case opened in the period with no concern recorded yet.
 NO_CONCERN = "no_concern_recorded"
+
+# Every category a case opened in the period is counted under, in the enum's order.
+CONCERN_LABELS = (*(category.value for category in ConcernCategory), NO_CONCERN)
 
 
 @dataclass(frozen=True)
@@ -117,9 +128,8 @@ async def decisions_in_period(session: AsyncSession, first: dt.date, last: dt.da
         .where(CaseEvent.step.in_(DECISION_STEPS), CaseEvent.at >= since, CaseEvent.at < until)
         .group_by(Service.slug, CaseEvent.step, CaseEvent.outcome)
     )
-    order = {s: i for i, s in enumerate(DECISION_STEPS)}
     counted = sorted(
-        (slug, order[Step(step)], _name(Step(step), outcome), count)
+        (slug, _DECISION_ORDER[Step(step).value], _name(Step(step), outcome), count)
         for slug, step, outcome, count in rows
     )
     return [Count(slug, name, count) for slug, _, name, count in counted]
@@ -176,3 +186,71 @@ async def reviews_and_appeals_per_month(
     return [
         Count(slug, name, count, month) for (month, slug, _, name), count in sorted(folded.items())
     ]
+
+
+def decision_labels(profile: Profile) -> tuple[str, ...]:
+    """Every decision the period report counts under `profile`, in the order a case takes
+    them: an immediate-risk decision only where the profile allows one, a review by each of
+    its outcomes, an appeal by each of the profile's."""
+    immediate = (Step.DECIDED_IMMEDIATE_RISK,) if profile.decision.immediate_risk_allowed else ()
+    return (
+        *(step.value for step in (Step.WARNING_ISSUED, Step.DECIDED, *immediate)),
+        *(_name(Step.REVIEW_DECIDED, outcome) for outcome in ReviewOutcome),
+        *(_name(Step.APPEAL_DECIDED, outcome) for outcome in profile.appeal.outcomes),
+        Step.CLOSED_NO_ACTION.value,
+    )
+
+
+def in_step_order(label: str) -> int:
+    """A decision's place by its step ("review_decided: lift" under review_decided)."""
+    return _DECISION_ORDER[label.split(":")[0]]
+
+
+def every_label(
+    counts: Sequence[Count],
+    services: Sequence[str],
+    labels: Sequence[str],
+    order: Callable[[str], int] = lambda label: 0,
+) -> list[Count]:
+    """`counts` with every one of `labels` for every one of `services`, in those orders, 0
+    where none was counted. A counted label not in `labels` (an appeal outcome an earlier
+    profile allowed) is never dropped: it follows the known ones of its place in `order`."""
+    counted = {(c.service, c.category): c.count for c in counts}
+    extra = sorted({c.category for c in counts} - set(labels))
+    columns = sorted([*labels, *extra], key=order)
+    return [Count(s, label, counted.get((s, label), 0)) for s in services for label in columns]
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The period report from `first` to `last`: `services` as (slug, name) by slug, and for
+    each, every decision label and every concern category, 0 where there was none."""
+
+    first: dt.date
+    last: dt.date
+    services: tuple[tuple[str, str], ...]
+    decisions: list[Count]
+    opened: list[Count]
+
+
+async def period_figures(
+    session: AsyncSession, first: dt.date, last: dt.date, profile: Profile
+) -> PeriodFigures:
+    """The decisions taken and the cases opened by concern category from `first` to `last`
+    (inclusive, UTC days), for every service, zero-filled."""
+    services = tuple(
+        (slug, name)
+        for slug, name in await session.execute(
+            select(Service.slug, Service.name).order_by(Service.slug)
+        )
+    )
+    slugs = [slug for slug, _ in services]
+    decisions = await decisions_in_period(session, first, last)
+    opened = await cases_opened_by_concern(session, first, last)
+    return PeriodFigures(
+        first,
+        last,
+        services,
+        every_label(decisions, slugs, decision_labels(profile), in_step_order),
+        every_label(opened, slugs, CONCERN_LABELS),
+    )

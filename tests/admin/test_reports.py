@@ -1,7 +1,8 @@
 """The period reports an annual report needs (warnings, decisions, reviews and appeals by
 outcome, closures with no action; cases opened by concern category), counted over cases made
-through the workflow's own step functions, on SQLite and PostgreSQL, and shown on the panel's
-reports page for a posted period, the field at fault named on bad input."""
+through the workflow's own step functions, on SQLite and PostgreSQL, every service with every
+decision and category (0 where none), and shown on the panel's reports page for a posted
+period, the field at fault named on bad input."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from casework.opening import (
     record_concern,
     record_safeguards,
 )
-from casework.reports import NO_CONCERN, Count, cases_opened_by_concern, decisions_in_period
+from casework.reports import (
+    CONCERN_LABELS,
+    NO_CONCERN,
+    Count,
+    cases_opened_by_concern,
+    decision_labels,
+    decisions_in_period,
+    period_figures,
+)
 from casework.steps import StepRun
 from records.database import Database
 from records.models import ArrangementKind, AssignmentRelation, ConcernCategory
@@ -127,6 +136,36 @@ async def test_period_counts_match_cases_made_through_the_workflow(
     assert after == []
 
 
+async def test_the_period_figures_give_every_service_every_label_with_0_where_none(
+    database: Database, runtime: Runtime, clock: FixedClock
+) -> None:
+    await report_world(database, runtime, clock)
+    today = clock().date()
+    async with database.sessions() as session:
+        figures = await period_figures(session, today.replace(day=1), today, runtime.profile)
+        quiet = await period_figures(session, dt.date(2023, 1, 1), dt.date(2023, 12, 31),
+                                     runtime.profile)  # fmt: skip
+    assert figures.services == (("fire-safety", "Fire-Safety"), ("housing", "Housing"))
+    labels = decision_labels(runtime.profile)
+    for service in ("fire-safety", "housing"):
+        shown = [c.category for c in figures.decisions if c.service == service]
+        assert shown == list(labels), service
+        opened = [c.category for c in figures.opened if c.service == service]
+        assert opened == list(CONCERN_LABELS), service
+    # what was counted, and 0 for everything else
+    assert {k: v for k, v in keyed(figures.decisions).items() if v} == DECISIONS_THIS_YEAR
+    assert {k: v for k, v in keyed(figures.opened).items() if v} == OPENED_THIS_YEAR
+    assert keyed(figures.decisions)[("fire-safety", "warning_issued")] == 0
+    assert keyed(figures.opened)[("housing", "repeat_matter")] == 0
+    assert (quiet.first, quiet.last) == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert len(quiet.decisions) == 2 * len(labels)
+    assert {c.count for c in (*quiet.decisions, *quiet.opened)} == {0}
+
+
+QUIET_DECISIONS = "none in this period: 0 for every outcome"
+QUIET_OPENED = "none in this period: 0 for every category"
+
+
 def table(page: str, name: str) -> str:
     return page.split(f'data-testid="table-{name}"')[1].split("</table>")[0]
 
@@ -144,22 +183,33 @@ async def test_the_reports_page_shows_the_period_figures_for_a_posted_period(
         assert cells(service, category, str(count)) in decisions, category
     for (service, category), count in OPENED_THIS_YEAR.items():
         assert cells(service, category, str(count)) in opened, category
-    assert "repeat_matter" not in opened
+    # none is shown as 0, not left out
+    assert cells("housing", "repeat_matter", "0") in opened
+    assert cells("fire-safety", "contact_volume", "0") in opened
+    assert cells("housing", "review_decided: lift", "0") in decisions
+    assert cells("housing", "closed_no_action", "0") in decisions
+    assert cells("fire-safety", "warning_issued", "0") in decisions
 
     posted = await post_form(
         client, "/admin/reports", "/admin/reports", **{"from": "2024-01-01", "to": "2024-12-31"}
     )
     assert posted.status_code == 200
-    assert cells("housing", "warning_issued", "1") in table(posted.text, "decisions")
-    assert "decided" not in table(posted.text, "decisions")
+    decisions_2024 = table(posted.text, "decisions")
+    assert cells("housing", "warning_issued", "1") in decisions_2024
+    assert cells("housing", "decided", "0") in decisions_2024
+    # a service with none at all is one line that says so
+    assert cells("fire-safety", QUIET_DECISIONS, "0") in decisions_2024
+    assert decisions_2024.count("<td>fire-safety</td>") == 1
     assert cells("housing", "repeat_matter", "1") in table(posted.text, "concerns")
+    assert cells("fire-safety", QUIET_OPENED, "0") in table(posted.text, "concerns")
     assert "2024-01-01 to 2024-12-31" in posted.text
 
     empty = await post_form(
         client, "/admin/reports", "/admin/reports", **{"from": "2023-01-01", "to": "2023-12-31"}
     )
-    assert "No warnings, decisions, reviews, appeals or closures in this period." in empty.text
-    assert "No cases opened in this period." in empty.text
+    for service in ("fire-safety", "housing"):
+        assert cells(service, QUIET_DECISIONS, "0") in table(empty.text, "decisions")
+        assert cells(service, QUIET_OPENED, "0") in table(empty.text, "concerns")
 
 
 async def test_a_bad_period_is_refused_naming_the_field_at_fault(
