@@ -1,5 +1,5 @@
 """What a page of the panel shows, as plain data for templates/tact/page.html: notices,
-charts, forms and tables. Views build these; the one template draws them all."""
+charts, forms, links and tables. Views build these; the one template draws them all."""
 
 from __future__ import annotations
 
@@ -40,6 +40,16 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link shown as a button beside the forms (a download, say); `help` says what it gives."""
+
+    name: str
+    label: str
+    href: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class Row:
     cells: tuple[str, ...]
     buttons: tuple[Button, ...] = ()
@@ -75,6 +85,7 @@ class Page:
     notices: list[Notice] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
 
     def context(self) -> dict[str, Any]:
@@ -84,6 +95,7 @@ class Page:
             "notices": self.notices,
             "charts": self.charts,
             "forms": self.forms,
+            "links": self.links,
             "tables": self.tables,
         }
 

@@ -7,10 +7,13 @@ Aggregates only (casework/reports.py, plain SQL counts, no sealed column), read 
 gate as READ_REPORTS, so each view is logged.
 
 The period is posted as two dates (YYYY-MM-DD, inclusive); by default the twelve calendar
-months to today, this one included. The period's decisions and cases opened are shown for
-every service, every decision the profile can record and every concern category, 0 where
+months to today, this one included; the same two dates in the address (`?from=&to=`) ask
+for it too, as the page's CSV link does. The period's decisions and cases opened are shown
+for every service, every decision the profile can record and every concern category, 0 where
 there were none (casework/reports.py, `period_figures`); a service with none at all in a
-table is one line saying so, to keep the table short.
+table is one line saying so, to keep the table short, while the CSV (admin/report_csv.py)
+writes every 0 out so each download has the same rows. Both come from the one result, read
+through the same gate and logged the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from starlette.responses import Response
 
 from admin.charts import bars
 from admin.gated import PanelView, field
-from admin.page import PAGE, Chart, Field, Form, Page, Row, Table
+from admin.page import PAGE, Chart, Field, Form, Link, Page, Row, Table
+from admin.report_csv import csv_filename, csv_rows, csv_text
 from authz.operations import Operation
 from casework.reports import (
     Count,
@@ -116,8 +120,7 @@ class ReportsView(PanelView):
 
     @expose("/reports", methods=["GET", "POST"], identity="reports")
     async def reports_page(self, request: Request) -> Response:
-        form = await self.form(request) if request.method == "POST" else FormData()
-        first, last = _period(form, self.panel.config.clock().date())
+        first, last = await self._asked_period(request)
         months = months_between(first, last)
         profile = (await self.parts()).profile
         async with self.gated(request, Operation.READ_REPORTS) as access:
@@ -127,6 +130,9 @@ class ReportsView(PanelView):
             period = await period_figures(access.session, first, last, profile)
         span = f"{first.isoformat()} to {last.isoformat()}"
         headers = ("Month", "Service", "Category", "Count")
+        csv_link = request.url_for("admin:view-reports-csv").include_query_params(
+            **{"from": first.isoformat(), "to": last.isoformat()}
+        )
         page = Page(
             "Case reports",
             "Counts only, from states, kinds, timeline steps, decisions' outcomes and concerns' "
@@ -153,6 +159,11 @@ class ReportsView(PanelView):
                     "Show",
                 )
             ],
+            links=[
+                Link("csv", f"Download the period's figures (CSV), {span}", str(csv_link),
+                     "The decisions and the cases opened by concern category below, for every "
+                     "service, with every 0 written out."),
+            ],
             tables=[
                 Table("cases", "Cases by state", headers, _rows(states), empty="No cases."),
                 Table("arrangements", "Arrangements by kind", headers, _rows(kinds),
@@ -163,6 +174,29 @@ class ReportsView(PanelView):
             ],
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())
+
+    @expose("/reports/csv", methods=["GET"], identity="reports-csv")
+    async def reports_csv(self, request: Request) -> Response:
+        """The period's figures as the page shows them, as a CSV download; read and logged
+        as the page is."""
+        first, last = await self._asked_period(request)
+        profile = (await self.parts()).profile
+        async with self.gated(request, Operation.READ_REPORTS) as access:
+            period = await period_figures(access.session, first, last, profile)
+        disposition = f'attachment; filename="{csv_filename(first, last)}"'
+        return Response(
+            csv_text(csv_rows(period)),
+            media_type="text/csv",  # Starlette adds "; charset=utf-8"
+            headers={"Content-Disposition": disposition},
+        )
+
+    async def _asked_period(self, request: Request) -> tuple[dt.date, dt.date]:
+        """The period posted in the page's form, or given in the address."""
+        if request.method == "POST":
+            form = await self.form(request)
+        else:
+            form = FormData(request.query_params)
+        return _period(form, self.panel.config.clock().date())
 
 
 def _period_tables(period: PeriodFigures, span: str) -> list[Table]:

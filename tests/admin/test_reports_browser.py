@@ -1,12 +1,15 @@
 """The reports page in a real browser (headless Debian chromium, as tests/admin/test_browser.py):
 an IG officer signs in to a live `tact serve` over the demo data, sets a period in the form
 and sees the period's decisions and cases opened by concern category, each figure the same as
-a count read straight from the embedded default's file and every other one shown as 0."""
+a count read straight from the embedded default's file and every other one shown as 0; then
+downloads the same figures as CSV from the page's link (logged as a page view is)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import sqlite3
+from pathlib import Path
 
 from tests.admin.live_server import Live
 from tests.admin.test_browser import browser, live, page, playwright_api, pytestmark, shot
@@ -47,6 +50,16 @@ def _opened(live: Live, first: dt.date, last: dt.date) -> set[tuple[str, str, st
     )  # fmt: skip
 
 
+def _read_reports(live: Live) -> int:
+    """How many access-log entries say demo.ig-officer read the reports."""
+    with sqlite3.connect(live.folder / "tact-data" / "cases.db") as db:
+        sql = (
+            "SELECT count(*) FROM access_log WHERE actor = 'staff:demo.ig-officer'"
+            " AND operation = 'read_reports' AND outcome = 'allowed'"
+        )
+        return int(db.execute(sql).fetchone()[0])
+
+
 def _table(page: playwright_api.Page, name: str) -> set[tuple[str, str, str]]:
     rows = page.locator(f"[data-testid=table-{name}] tbody tr")
     shown = set()
@@ -59,6 +72,17 @@ def _table(page: playwright_api.Page, name: str) -> set[tuple[str, str, str]]:
 
 def _not_zero(shown: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     return {row for row in shown if row[2] != "0"}
+
+
+def _downloaded(path: Path) -> dict[str, set[tuple[str, str, str]]]:
+    """The CSV's non-zero figures by table, as (service, category, count)."""
+    with path.open(encoding="utf-8", newline="") as text:
+        rows = list(csv.DictReader(text))
+    return {
+        table: {(r["service"], r["category"], r["count"]) for r in rows
+                if r["table"] == table and r["count"] != "0"}
+        for table in ("decisions", "cases_opened")
+    }  # fmt: skip
 
 
 def test_an_ig_officer_sets_a_period_and_sees_its_figures(
@@ -84,6 +108,16 @@ def test_an_ig_officer_sets_a_period_and_sees_its_figures(
     assert any(count == "0" for _, _, count in shown_opened)
     assert page.locator("[data-testid=chart] svg").count() == 5
     shot(page, "reports-period")
+
+    logged = _read_reports(live)
+    with page.expect_download() as started:
+        page.click("[data-testid=link-csv]")
+    download = started.value
+    assert download.suggested_filename == (
+        f"tact-case-reports-{first.isoformat()}-to-{today.isoformat()}.csv"
+    )
+    assert _downloaded(Path(download.path())) == {"decisions": decisions, "cases_opened": opened}
+    assert _read_reports(live) == logged + 1
 
     page.fill("#period-from", today.isoformat())
     page.fill("#period-to", first.isoformat())
