@@ -2,7 +2,8 @@
 an IG officer signs in to a live `tact serve` over the demo data, sets a period in the form
 and sees the period's decisions and cases opened by concern category, each figure the same as
 a count read straight from the embedded default's file and every other one shown as 0; then
-downloads the same figures as CSV from the page's link (logged as a page view is)."""
+downloads the same figures as CSV from the page's link (logged as a page view is), and prints
+the page without its menu."""
 
 from __future__ import annotations
 
@@ -118,6 +119,15 @@ def test_an_ig_officer_sets_a_period_and_sees_its_figures(
     )
     assert _downloaded(Path(download.path())) == {"decisions": decisions, "cases_opened": opened}
     assert _read_reports(live) == logged + 1
+
+    page.emulate_media(media="print")
+    assert page.locator("aside.navbar").is_hidden()
+    assert page.locator("[data-testid=link-csv]").is_hidden()
+    assert page.locator("[data-testid=form-period] button").is_hidden()
+    assert page.locator("[data-testid=page-title]").is_visible()
+    assert page.locator("[data-testid=table-decisions]").is_visible()
+    shot(page, "reports-print")
+    page.emulate_media(media="screen")
 
     page.fill("#period-from", today.isoformat())
     page.fill("#period-to", first.isoformat())
