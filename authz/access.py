@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz import relations
 from authz.access_log import LogRecord
 from authz.actor import Actor
-from authz.operations import FieldSet, Operation
+from authz.operations import INDEPENDENT_OF_DECISION, FieldSet
 
 if TYPE_CHECKING:
     from authz.gate import Gate
@@ -72,7 +72,7 @@ class Access:
             found = facts.get(case_id)
             if found is None or not self._gate.decide(self.actor, self.operation, found).allowed:
                 continue
-            if self.operation == Operation.DECIDE_APPEAL and not relations.is_independent(
+            if self.operation in INDEPENDENT_OF_DECISION and not relations.is_independent(
                 found.relations
             ):
                 continue

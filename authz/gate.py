@@ -49,6 +49,7 @@ from authz.operations import (
     BATCHED,
     BREAK_GLASS_MIN_REASON,
     FIELDS_OF,
+    INDEPENDENT_OF_DECISION,
     LISTABLE,
     ON_ARCHIVED,
     FieldSet,
@@ -274,8 +275,8 @@ class Gate:
             verdict = await self._break_glass(session, actor, facts, reason, entry)
         if not verdict.allowed:
             await self._refuse(session, entry, _forbidden(operation))
-        if operation == Operation.DECIDE_APPEAL and self.independent_appeals:
-            await self._ensure_independent(session, actor, facts, entry)
+        if operation in INDEPENDENT_OF_DECISION and self.independent_appeals:
+            await self._ensure_independent(session, actor, operation, facts, entry)
         return verdict
 
     async def _break_glass(
@@ -292,10 +293,15 @@ class Gate:
         return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict
 
     async def _ensure_independent(
-        self, session: AsyncSession, actor: Actor, facts: Facts, entry: LogRecord
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        operation: Operation,
+        facts: Facts,
+        entry: LogRecord,
     ) -> None:
         if facts.case_id is None or actor.staff_id is None:
-            await self._refuse(session, entry, _forbidden(Operation.DECIDE_APPEAL))
+            await self._refuse(session, entry, _forbidden(operation))
         try:
             await relations.ensure_independent(session, facts.case_id, actor.staff_id)
         except Forbidden as exc:

@@ -19,6 +19,9 @@ class Operation(StrEnum):
     UPDATE_CASE = "update_case"
     DECIDE = "decide"
     DECIDE_APPEAL = "decide_appeal"
+    # Apart from appeals: a profile may give reviews to another role than appeals (Portsmouth
+    # 5.2.6: the city helpdesk manager reviews; 5.2.7: the director decides appeals).
+    DECIDE_REVIEW = "decide_review"
     READ_ACCESS_LOG = "read_access_log"
     VERIFY_ACCESS_LOG = "verify_access_log"
     SUBJECT_ACCESS_EXPORT = "subject_access_export"
@@ -90,6 +93,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.UPDATE_CASE: FieldSet.FULL,
     Operation.DECIDE: FieldSet.FULL,
     Operation.DECIDE_APPEAL: FieldSet.FULL,
+    Operation.DECIDE_REVIEW: FieldSet.FULL,
     Operation.READ_ACCESS_LOG: FieldSet.LOG,
     Operation.VERIFY_ACCESS_LOG: FieldSet.LOG,
     Operation.SUBJECT_ACCESS_EXPORT: FieldSet.FULL,
@@ -132,4 +136,9 @@ ON_ARCHIVED: dict[str, str] = {
     Operation.UPDATE_CASE: ARCHIVED_READ_ONLY,
     Operation.DECIDE: ARCHIVED_READ_ONLY,
     Operation.DECIDE_APPEAL: ARCHIVED_READ_ONLY,
+    Operation.DECIDE_REVIEW: ARCHIVED_READ_ONLY,
 }
+
+# Operations decided by someone independent of the decision they look at again, where the
+# profile says so (`[appeal] independent_of_decider`): the gate refuses the decider.
+INDEPENDENT_OF_DECISION = frozenset({Operation.DECIDE_APPEAL, Operation.DECIDE_REVIEW})

@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from records.errors import TactError
 from records.models import ArrangementKind, Role
@@ -37,6 +44,9 @@ Safeguard = Literal[
     "earlier_decisions_sound",
 ]
 SAFEGUARDS: tuple[str, ...] = get_args(Safeguard)
+# The roles a profile may give reviews to: the ones authz/policy.csv lets decide a review
+# (`decide_review`); a manager only when assigned to the case as its reviewer.
+REVIEW_DECIDERS = (Role.MANAGER, Role.DECISION_MAKER, Role.REVIEWER)
 SkipReason = Literal["safety", "futile", "crime", "exceptional"]
 AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
 AppealableStep = Literal["warning", "decision", "review"]
@@ -112,6 +122,8 @@ class DecisionRule(_Rule):
 
 
 class ReviewRule(_Rule):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     first_review_months: Annotated[int, Field(ge=1, le=36)]
     interval_months: Annotated[int, Field(ge=1, le=36)] | None = None
     # None (not set in the file): the policy does not limit customer-requested reviews.
@@ -124,6 +136,25 @@ class ReviewRule(_Rule):
     # conference team will reconvene every quarter"), so it records the conference and the
     # roles `[assessment] conference_roles` names, checked as the decision's conference is.
     case_conference: bool = False
+    # Who decides a review, apart from who decides an appeal (Portsmouth 5.2.6: the city
+    # helpdesk manager reviews; 5.2.7: the director decides appeals). Absent: DESIGN 5's
+    # "decide appeal or review", a reviewer or a decision maker.
+    deciding_roles: Annotated[list[Role], Field(min_length=1)] = [
+        Role.REVIEWER,
+        Role.DECISION_MAKER,
+    ]
+    # `with` in the file: who the reviewer consults (Portsmouth 5.2.6: "in consultation with");
+    # a review then says who was (`consulted`).
+    with_: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="with")
+
+    @field_validator("deciding_roles")
+    @classmethod
+    def _roles_that_may_review(cls, roles: list[Role]) -> list[Role]:
+        others = [role.value for role in roles if role not in REVIEW_DECIDERS]
+        if others:
+            allowed = ", ".join(role.value for role in REVIEW_DECIDERS)
+            raise ValueError(f"a review is decided by {allowed}; not {', '.join(others)}")
+        return roles
 
 
 class AppealRule(_Rule):

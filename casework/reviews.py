@@ -7,7 +7,8 @@ review) are lodged against the steps the profile names, within its window (calen
 working days, casework/deadlines.py); a late one is refused, redirected to a review, or
 accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion
 (the rest of the decision stays open to appeal, and a successful appeal keeps the exclusion).
-Who may decide an appeal (independent of the decider) is the gate's business.
+Who may decide an appeal or a review (the profile's roles for each, independent of the
+decider) is the gate's business; a review says who was consulted where the profile asks.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ async def request_review(
 async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview) -> CaseEvent:
     begun = await begin(run, case_id, Step.REVIEW_DECIDED)
     await _reconvened(run, begun, given.conference)
+    _consulted(run, given.consulted)
     today = run.today()
     await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
     if given.outcome is m.ReviewOutcome.LIFT:
@@ -152,6 +154,17 @@ async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | Non
             "input.conference.heldOn", "must not be before the last decision or review"
         )
     await check_conference(run, begun.case.id, conference, "input.conference")
+
+
+def _consulted(run: StepRun, consulted: str | None) -> None:
+    """Where the profile reviews in consultation (Portsmouth 5.2.6: "in consultation with the
+    assistant director of corporate services and/or the City Solicitor"), a review says who
+    was consulted, as a decision does (casework/deciding.py)."""
+    consult = run.profile.review.with_
+    if consult and consulted is None:
+        raise ValidationFailed(
+            "input.consulted", f"this policy reviews in consultation with the {consult}: say who"
+        )
 
 
 async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -> CaseEvent:

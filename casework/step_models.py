@@ -310,6 +310,12 @@ class DecideReview(StepInput):
     reasons: Text
     next_review_on: dt.date | None = None
     ends_on: dt.date | None = Field(default=None, description="New end date (extend).")
+    consulted: ShortText | None = Field(
+        default=None,
+        description="Who the reviewer consulted, where the policy reviews in consultation "
+        "(Portsmouth: the assistant director of corporate services and/or the City "
+        "Solicitor): a name or a job title.",
+    )
     conference: Conference | None = Field(
         default=None,
         description="The case conference reconvened to review the case, where the profile "

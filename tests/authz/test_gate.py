@@ -245,8 +245,11 @@ async def test_a_portal_cannot_break_glass(database: Database, world: World) -> 
 # -- independence ------------------------------------------------------------------------
 
 
-async def test_the_decision_maker_cannot_decide_the_appeal(
-    database: Database, world: World
+@pytest.mark.parametrize(
+    "operation", [Operation.DECIDE_APPEAL, Operation.DECIDE_REVIEW], ids=lambda o: o.value
+)
+async def test_the_decision_maker_cannot_decide_the_appeal_or_review(
+    database: Database, world: World, operation: Operation
 ) -> None:
     gate = make_gate(Clock())
     grants = ((Role.DECISION_MAKER, "housing"), (Role.REVIEWER, "housing"))
@@ -263,15 +266,45 @@ async def test_the_decision_maker_cannot_decide_the_appeal(
 
         target = Target(case_id=world.case_id)
         with pytest.raises(Forbidden) as raised:
-            async with gate.access(session, made_it, Operation.DECIDE_APPEAL, target):
+            async with gate.access(session, made_it, operation, target):
                 pytest.fail("the block must not run")
         assert "independent" in raised.value.message
-        async with gate.access(session, other, Operation.DECIDE_APPEAL, target) as access:
+        async with gate.access(session, other, operation, target) as access:
             assert access.fields is FieldSet.FULL
     log = await entries(database)
-    assert [(e.actor, e.outcome) for e in log] == [
-        ("staff:dm-1", "denied"),
-        ("staff:dm-2", "allowed"),
+    assert [(e.actor, e.operation, e.outcome) for e in log] == [
+        ("staff:dm-1", operation.value, "denied"),
+        ("staff:dm-2", operation.value, "allowed"),
+    ]
+
+
+async def test_a_manager_assigned_as_reviewer_may_decide_a_review_not_an_appeal(
+    database: Database, world: World
+) -> None:
+    """Where a profile gives reviews to a manager (Portsmouth's city helpdesk manager), the
+    case names them its reviewer; the service's other managers, and appeals, stay closed."""
+    gate = make_gate(Clock())
+    assigned = await staff(database, "helpdesk-1", (Role.MANAGER, None))
+    unassigned = await staff(database, "manager-3", (Role.MANAGER, "housing"))
+    target = Target(case_id=world.case_id)
+    async with database.sessions() as session:
+        assert assigned.staff_id
+        await assign(session, world.case_id, assigned.staff_id, AssignmentRelation.REVIEWER)
+        await session.commit()
+        async with gate.access(session, assigned, Operation.DECIDE_REVIEW, target) as access:
+            assert access.fields is FieldSet.FULL
+        for actor, operation in (
+            (assigned, Operation.DECIDE_APPEAL),
+            (unassigned, Operation.DECIDE_REVIEW),
+        ):
+            with pytest.raises(Forbidden):
+                async with gate.access(session, actor, operation, target):
+                    pytest.fail("the block must not run")
+    log = await entries(database)
+    assert [(e.actor, e.operation, e.outcome) for e in log] == [
+        ("staff:helpdesk-1", "decide_review", "allowed"),
+        ("staff:helpdesk-1", "decide_appeal", "denied"),
+        ("staff:manager-3", "decide_review", "denied"),
     ]
 
 

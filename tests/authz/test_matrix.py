@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from authz.actor import Actor
+from authz.decisions import read_policy_file
 from authz.gate import Gate, Target
 from authz.operations import FIELDS_OF, FieldSet, Operation, Outcome
+from casework.profiles import REVIEW_DECIDERS
 from records.database import Database
 from records.errors import Forbidden
 from records.models import AccessLogEntry, AssignmentRelation, Role
@@ -57,6 +59,8 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     # appeal/review: reviewer or decision maker not involved in the decision (the assigned
     # decision maker made it, so is refused; an assigned reviewer is the appeal officer)
     Op.DECIDE_APPEAL:         ("----", "----", "----", "----", "-A--", "AAA-", "----", "----"),
+    # a review: the same (a manager only when assigned as reviewer: tests/authz/test_gate.py)
+    Op.DECIDE_REVIEW:         ("----", "----", "----", "----", "-A--", "AAA-", "----", "----"),
     Op.READ_ACCESS_LOG:       _IG_ONLY,
     Op.VERIFY_ACCESS_LOG:     _IG_ONLY,
     Op.SUBJECT_ACCESS_EXPORT: _IG_ONLY,
@@ -123,6 +127,17 @@ def target_for(operation: Operation, world: World) -> Target:
     if operation in SERVICE_LEVEL:
         return Target(service="housing")
     return Target(case_id=world.case_id)
+
+
+def test_a_profile_gives_reviews_only_to_roles_the_policy_lets_review() -> None:
+    """A profile's `[review] deciding_roles` is checked against REVIEW_DECIDERS on loading:
+    the policy lets exactly those roles decide a review, a manager only as the case's reviewer."""
+    rules = [line.split(", ") for line in read_policy_file()]
+    reviewing = {(r[1], r[3]) for r in rules if r[4] == Operation.DECIDE_REVIEW}
+    assert {role for role, _ in reviewing} == {role.value for role in REVIEW_DECIDERS}
+    assert {standing for role, standing in reviewing if role == "manager"} == {
+        "assigned_as_reviewer"
+    }
 
 
 def test_the_table_covers_every_role_and_operation() -> None:

@@ -113,6 +113,50 @@ def test_portsmouth_allows_one_customer_review_a_late_appeal_becomes_a_review() 
     assert profile.assessment.kind == "referral_pack"
 
 
+def test_portsmouth_reviews_are_the_city_helpdesk_managers_in_consultation() -> None:
+    # 5.2.6: "undertaken by the city helpdesk manager, in consultation with the assistant
+    # director of corporate services and/or the City Solicitor"; 5.2.7: appeals, the director.
+    profile = load_profile("portsmouth-cc")
+    assert profile.review.deciding_roles == [Role.MANAGER]
+    assert profile.review.with_ is not None and "City Solicitor" in profile.review.with_
+    assert profile.appeal.deciding_roles == [Role.REVIEWER]
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n != "portsmouth-cc"])
+def test_elsewhere_a_reviewer_or_decision_maker_reviews_without_a_consultation(name: str) -> None:
+    review = load_profile(name).review
+    assert review.deciding_roles == [Role.REVIEWER, Role.DECISION_MAKER]
+    assert review.with_ is None
+
+
+REVIEW_ROLES = 'deciding_roles = ["manager"]'
+REVIEW_WITH = 'with = "assistant director of corporate services and/or the City Solicitor'
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "key"),
+    [
+        (REVIEW_ROLES, 'deciding_roles = ["mayor"]', "review.deciding_roles.0"),
+        (REVIEW_ROLES, "deciding_roles = []", "review.deciding_roles"),
+        (REVIEW_ROLES, 'deciding_roles = ["portal"]', "review.deciding_roles"),
+        (REVIEW_ROLES, 'deciding_roles = ["ig_officer"]', "review.deciding_roles"),
+        (REVIEW_ROLES, 'deciding_roles = "manager"', "review.deciding_roles"),
+        (REVIEW_WITH, 'with = ""', "review.with"),
+        (REVIEW_WITH, "with = 3", "review.with"),
+    ],
+)
+def test_a_bad_review_decider_or_consultation_is_refused_naming_the_key(
+    replace: str, by: str, key: str
+) -> None:
+    text = shipped_text("portsmouth-cc")
+    line = next(line for line in text.splitlines() if line.startswith(replace))
+    spoilt = bad(text, line, by)  # the whole line, comment and all
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("portsmouth-cc.toml", spoilt)
+    assert (caught.value.file, caught.value.key) == ("portsmouth-cc.toml", key)
+    assert caught.value.reason
+
+
 def test_merseyside_meets_first_holds_a_case_conference_and_reviews_quarterly() -> None:
     profile = load_profile("merseyside-frs")
     assert profile.warning.meet_first and not profile.warning.required

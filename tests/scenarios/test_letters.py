@@ -152,7 +152,13 @@ async def test_a_decision_not_to_send_keeps_no_letter(walk_factory: WalkFactory)
             referralPack=["contact log"],
         )  # fmt: skip
         await walk.step("decider", "decide", **decision(walk.today))
-        await walk.step("reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet.")
+        # 5.2.6: the city helpdesk manager reviews, assigned as the case's reviewer, in
+        # consultation.
+        await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
+        await walk.step(
+            "helpdesk", "decideReview", outcome="CONTINUE", reasons="No change yet.",
+            consulted="City Solicitor",
+        )  # fmt: skip
         not_sent = await walk.step(
             "decider", "recordNotification", subject="REVIEW",
             notSentReason="A letter would escalate the situation; told in person instead.",

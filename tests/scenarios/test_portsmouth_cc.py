@@ -1,12 +1,14 @@
 """Portsmouth City Council's process, end to end over HTTP: step one with a single point of
 contact and a contact arrangement, the referral pack, a decision by the assistant director,
 a recorded decision not to write, one customer-requested review per period (a late appeal
-counts as one), an appeal within 28 days decided independently (confirmed / amended /
-removed), and the end of the arrangements with the "ended" notification."""
+counts as one) undertaken by the city helpdesk manager in consultation (5.2.6), an appeal
+within 28 days decided independently by the director (confirmed / amended / removed), and
+the end of the arrangements with the "ended" notification."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
@@ -14,6 +16,7 @@ from tests.scenarios.world import (
     CLOSED_REPAIR,
     LETTERS_ONLY,
     NAMED_OFFICER,
+    Walk,
     contact_battery,
     decision,
     notify,
@@ -22,6 +25,54 @@ from tests.scenarios.world import (
 )
 
 PROFILE = "portsmouth-cc"
+# 5.2.6: the review is undertaken "in consultation with the assistant director of corporate
+# services and/or the City Solicitor (or appropriate deputy)".
+CONSULTED = "Assistant director of corporate services"
+ATTEMPTS = (
+    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
+    "{ edges { node { actor outcome } } } }"
+)
+
+
+async def review_attempts(walk: Walk) -> list[tuple[str, str]]:
+    """Who tried to decide a review of the case, and how each attempt ended, oldest first."""
+    data = await walk.graphql(
+        "helpdesk", ATTEMPTS, filter={"caseRef": walk.reference, "operation": "decide_review"}
+    )
+    newest_first = data["accessLog"]["edges"]
+    return [(e["node"]["actor"], e["node"]["outcome"]) for e in reversed(newest_first)]
+
+
+async def review_by_the_city_helpdesk_manager(walk: Walk) -> dict[str, Any]:
+    """5.2.6: "The review will be undertaken by the city helpdesk manager" (a manager assigned
+    to the case as its reviewer), "in consultation with the assistant director of corporate
+    services and/or the City Solicitor". The director of corporate services decides appeals
+    (5.2.7), not reviews; nor does the service's own manager. Answers the review's step."""
+    continued = {"outcome": "CONTINUE", "reasons": "No change yet.", "consulted": CONSULTED}
+    for who in ("reviewer", "helpdesk", "manager"):
+        not_theirs = await walk.refused(who, "decideReview", **continued)
+        assert not_theirs.code == "FORBIDDEN", who
+    await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
+    for who in ("reviewer", "manager"):
+        still_not = await walk.refused(who, "decideReview", **continued)
+        assert still_not.code == "FORBIDDEN", who
+    # Assigned, the city helpdesk manager still says who was consulted.
+    alone = await walk.refused(
+        "helpdesk", "decideReview", outcome="CONTINUE", reasons="No change yet."
+    )
+    assert (alone.code, alone.field) == ("VALIDATION_FAILED", "input.consulted")
+    assert "City Solicitor" in alone.message
+    reviewed = await walk.step("helpdesk", "decideReview", **continued)
+    assert reviewed["event"]["actor"] == "Helpdesk Example"  # the display name
+    assert reviewed["event"]["details"]["consulted"] == CONSULTED
+    # Every attempt is on the access log, read by the city helpdesk manager as IG officer (6).
+    assert await review_attempts(walk) == [
+        ("staff:reviewer", "denied"), ("staff:helpdesk", "denied"),
+        ("staff:manager", "denied"), ("staff:reviewer", "denied"),
+        ("staff:manager", "denied"), ("staff:helpdesk", "error"),
+        ("staff:helpdesk", "allowed"),
+    ]  # fmt: skip
+    return reviewed
 
 
 async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
@@ -85,9 +136,7 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         )
         assert again.code == "INVALID_TRANSITION"
         assert "1 review(s) per period of restrictions" in again.message
-        reviewed = await walk.step(
-            "reviewer", "decideReview", outcome="CONTINUE", reasons="No change yet."
-        )
+        reviewed = await review_by_the_city_helpdesk_manager(walk)
         assert reviewed["event"]["details"]["nextReviewOn"] == "2027-04-02"
         await notify(walk, "REVIEW")
         # 5.2.6: "once during the period of contract restrictions": continued, the period and
@@ -98,8 +147,8 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         assert still.code == "INVALID_TRANSITION"
         # ... until a review extends the restrictions "for a further period".
         await walk.step(
-            "reviewer", "decideReview", outcome="EXTEND", endsOn="2027-10-01",
-            reasons="Further contact of the same kind during the period.",
+            "helpdesk", "decideReview", outcome="EXTEND", endsOn="2027-10-01",
+            reasons="Further contact of the same kind during the period.", consulted=CONSULTED,
         )  # fmt: skip
         # 5.2.6: not writing after a review is "taken by the assistant director of corporate
         # services", not by the case officer.

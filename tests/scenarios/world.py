@@ -4,7 +4,8 @@ of staff, issued at the moment of each request (the tests move the clock by mont
 
 Staff (all in housing): an officer, a manager, two decision makers (the first is also a
 reviewer, so appeal independence is refused by who decided, not by role), a reviewer, and a
-front-line officer. `Walk` sends one GraphQL document per step and reads the answer.
+front-line officer; and a manager in every service who is also an IG officer (Portsmouth's
+city helpdesk manager). `Walk` sends one GraphQL document per step and reads the answer.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ STAFF: dict[str, tuple[tuple[Role, str | None], ...]] = {
     "other.decider": ((Role.DECISION_MAKER, "housing"),),
     "reviewer": ((Role.REVIEWER, "housing"),),
     "frontline": ((Role.FRONTLINE, "housing"), (Role.FRONTLINE, "fire-safety")),
+    "helpdesk": ((Role.MANAGER, None), (Role.IG_OFFICER, None)),
 }
 CASE_FIELDS = "case { reference state restrictionsEndedOn }"
 EVENT_FIELDS = "event { seq step actor details }"
