@@ -146,6 +146,10 @@ class ReviewRule(_Rule):
     # `with` in the file: who the reviewer consults (Portsmouth 5.2.6: "in consultation with");
     # a review then says who was (`consulted`).
     with_: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="with")
+    # The title a review letter gives whoever decided the review, where the role's own title
+    # in `[job_titles]` is another post's (Portsmouth 5.2.6: the city helpdesk manager, who
+    # holds `manager`, titled for step one). Absent: the first deciding role's title.
+    decider_title: Annotated[str, Field(min_length=1)] | None = None
 
     @field_validator("deciding_roles")
     @classmethod

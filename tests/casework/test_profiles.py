@@ -119,6 +119,7 @@ def test_portsmouth_reviews_are_the_city_helpdesk_managers_in_consultation() -> 
     profile = load_profile("portsmouth-cc")
     assert profile.review.deciding_roles == [Role.MANAGER]
     assert profile.review.with_ is not None and "City Solicitor" in profile.review.with_
+    assert profile.review.decider_title == "city helpdesk manager"  # not `manager`'s 5.1 title
     assert profile.appeal.deciding_roles == [Role.REVIEWER]
 
 
@@ -126,7 +127,7 @@ def test_portsmouth_reviews_are_the_city_helpdesk_managers_in_consultation() -> 
 def test_elsewhere_a_reviewer_or_decision_maker_reviews_without_a_consultation(name: str) -> None:
     review = load_profile(name).review
     assert review.deciding_roles == [Role.REVIEWER, Role.DECISION_MAKER]
-    assert review.with_ is None
+    assert review.with_ is None and review.decider_title is None
 
 
 REVIEW_ROLES = 'deciding_roles = ["manager"]'
