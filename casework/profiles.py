@@ -51,6 +51,7 @@ SkipReason = Literal["safety", "futile", "crime", "exceptional"]
 AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
 AppealableStep = Literal["warning", "decision", "review"]
 NotificationSubject = Literal["warning", "decision", "review", "appeal", "ended"]
+ReviewTrigger = Literal["new_issue"]
 NotificationFormat = Literal[
     "letter", "email", "large_print", "easy_read", "braille", "audio", "welsh",
     "via_representative", "in_person",
@@ -150,6 +151,15 @@ class ReviewRule(_Rule):
     # in `[job_titles]` is another post's (Portsmouth 5.2.6: the city helpdesk manager, who
     # holds `manager`, titled for step one). Absent: the first deciding role's title.
     decider_title: Annotated[str, Field(min_length=1)] | None = None
+    # Who recommends the review's outcome to whoever decides it (RCT 7.3: the Customer
+    # Feedback Group "will review each case and recommend"; 7.4: the Group Director decides
+    # whether the recommendations "are endorsed"): a review then records the recommendation
+    # (`recommendation`). Absent: reviews are decided without one.
+    recommended_by: Annotated[str, Field(min_length=1)] | None = None
+    # Why a review may be taken besides its schedule or a customer's request (RCT 9.1: "new
+    # issues raised ... will be treated on their merits", the restrictions reconsidered "in
+    # terms of any new issue raised"): a review then says so (`trigger`). Absent: none.
+    triggers: list[ReviewTrigger] = []
 
     @field_validator("deciding_roles")
     @classmethod

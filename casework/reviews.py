@@ -8,7 +8,9 @@ working days, casework/deadlines.py); a late one is refused, redirected to a rev
 accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion
 (the rest of the decision stays open to appeal, and a successful appeal keeps the exclusion).
 Who may decide an appeal or a review (the profile's roles for each, independent of the
-decider) is the gate's business; a review says who was consulted where the profile asks.
+decider) is the gate's business; a review says who was consulted where the profile asks,
+and records the recommendation it decides on where the profile names who recommends (RCT
+7.3-7.4). A review the profile allows for a new issue (RCT 9.1) keeps the review already due.
 """
 
 from __future__ import annotations
@@ -107,17 +109,33 @@ async def request_review(
 
 async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview) -> CaseEvent:
     begun = await begin(run, case_id, Step.REVIEW_DECIDED)
+    new_issue = _triggered(run, given)
     await _reconvened(run, begun, given.conference)
     _consulted(run, given.consulted)
+    _recommended(run, begun, given, new_issue=new_issue)
     today = run.today()
-    await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
+    endorsed = {} if given.endorsed is None else {"endorsed": given.endorsed}
     if given.outcome is m.ReviewOutcome.LIFT:
+        await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
         await end_all(run, begun, today)
-        event = await finish(run, begun, Step.REVIEW_DECIDED, given, case_ended=True)
+        event = await finish(run, begun, Step.REVIEW_DECIDED, given, case_ended=True, **endorsed)
         ended_notification_due(run, begun, today, event)
         return event
     if given.outcome is m.ReviewOutcome.EXTEND and given.ends_on is None:
         raise ValidationFailed("input.endsOn", "an extension gives the new end date")
+    if new_issue:
+        # The restrictions reconsidered against a new issue: the review already due stays,
+        # and the details say when it is, as any review's do.
+        arrangements = await in_force(run, case_id)
+        for arrangement in arrangements:
+            if given.ends_on is not None and given.outcome is m.ReviewOutcome.EXTEND:
+                arrangement.ends_on = given.ends_on
+        dues = [a.next_review_on for a in arrangements if a.next_review_on is not None]
+        kept = {"next_review_on": min(dues)} if dues else {}
+        event = await finish(run, begun, Step.REVIEW_DECIDED, given, **kept, **endorsed)
+        notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
+        return event
+    await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
     if given.next_review_on is not None:
         check_review_date(
             run.profile, given.next_review_on, today, first=False, field="input.nextReviewOn"
@@ -129,7 +147,9 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
         arrangement.next_review_on = next_review
         if given.ends_on is not None and given.outcome is m.ReviewOutcome.EXTEND:
             arrangement.ends_on = given.ends_on
-    event = await finish(run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review)
+    event = await finish(
+        run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **endorsed
+    )
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
     return event
@@ -164,6 +184,50 @@ def _consulted(run: StepRun, consulted: str | None) -> None:
     if consult and consulted is None:
         raise ValidationFailed(
             "input.consulted", f"this policy reviews in consultation with the {consult}: say who"
+        )
+
+
+def _triggered(run: StepRun, given: m.DecideReview) -> bool:
+    """Whether this review is taken for a new issue (RCT 9.1: "The Group Director concerned
+    will consider whether any restrictions already applied remain appropriate and necessary
+    in terms of any new issue raised"), where the profile allows that trigger. Such a review
+    keeps the review already due, so it takes no next review date."""
+    if given.trigger is None:
+        return False
+    if given.trigger.value not in run.profile.review.triggers:
+        raise ValidationFailed("input.trigger", "this profile takes no review for that reason")
+    if given.next_review_on is not None:
+        raise ValidationFailed(
+            "input.nextReviewOn", "a review for a new issue keeps the review already due"
+        )
+    return given.trigger is m.ReviewTrigger.NEW_ISSUE
+
+
+def _recommended(run: StepRun, begun: Begun, given: m.DecideReview, *, new_issue: bool) -> None:
+    """Where the profile names who recommends a review's outcome (RCT 7.3: the Customer
+    Feedback Group "will review each case and recommend"; 7.4: the Group Director says
+    whether the recommendations "are endorsed"), a review records the recommendation, made
+    since the last decision or review and not after today; the review's outcome is the
+    decision on it. A review for a new issue is the deciding role's own (RCT 9.1) and
+    records none. Elsewhere a review records none."""
+    recommended_by = run.profile.review.recommended_by
+    recommendation = given.recommendation
+    if recommended_by is None or new_issue:
+        if recommendation is not None:
+            why = "a review for a new issue" if new_issue else "this profile's reviews"
+            raise ValidationFailed("input.recommendation", f"{why} record no recommendation")
+        return
+    if recommendation is None:
+        raise ValidationFailed(
+            "input.recommendation",
+            f"the {recommended_by} recommends the review's outcome: record it",
+        )
+    if recommendation.made_on > run.today():
+        raise ValidationFailed("input.recommendation.madeOn", "must not be in the future")
+    since = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
+    if since is not None and recommendation.made_on < since.date():
+        raise ValidationFailed(
+            "input.recommendation.madeOn", "must not be before the last decision or review"
         )
 
 

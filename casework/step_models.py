@@ -68,6 +68,13 @@ class ReviewOutcome(enum.StrEnum):
     EXTEND = "extend"
 
 
+class ReviewTrigger(enum.StrEnum):
+    """Why a review is taken besides its schedule or a customer's request (profile
+    `review.triggers`)."""
+
+    NEW_ISSUE = "new_issue"
+
+
 class AppealOutcome(enum.StrEnum):
     UPHELD = "upheld"
     NOT_UPHELD = "not_upheld"
@@ -305,6 +312,15 @@ class RequestReview(StepInput):
     grounds: Text
 
 
+class ReviewRecommendation(StepInput):
+    """What the body the profile names recommended, and when (profile `review.recommended_by`;
+    RCT 7.3: "recommend whether customer restrictions should continue, or be fully/partially
+    removed": continue, lift, modify)."""
+
+    made_on: dt.date
+    outcome: ReviewOutcome
+
+
 class DecideReview(StepInput):
     outcome: ReviewOutcome
     reasons: Text
@@ -321,6 +337,41 @@ class DecideReview(StepInput):
         description="The case conference reconvened to review the case, where the profile "
         'decides reviews at one (Merseyside: "reconvene every quarter"); required there.',
     )
+    recommendation: ReviewRecommendation | None = Field(
+        default=None,
+        description="The recommendation this review decides on, where the profile names "
+        "who recommends (RCT: the Customer Feedback Group); required there. The review "
+        "endorses it when its outcome is the one recommended.",
+    )
+    not_endorsed_reasons: Text | None = Field(
+        default=None,
+        description="Why the outcome is not the one recommended; required then.",
+    )
+    trigger: ReviewTrigger | None = Field(
+        default=None,
+        description="Why the review is taken besides its schedule or a request, where the "
+        "profile allows it (RCT: a new issue raised, against which the restrictions are "
+        "reconsidered). Such a review keeps the review already due.",
+    )
+
+    @model_validator(mode="after")
+    def _endorsed_or_why_not(self) -> DecideReview:
+        if self.recommendation is None:
+            if self.not_endorsed_reasons is not None:
+                raise ValueError("notEndorsedReasons: there is no recommendation to depart from")
+        elif self.recommendation.outcome is self.outcome:
+            if self.not_endorsed_reasons is not None:
+                raise ValueError("notEndorsedReasons: the outcome is the one recommended")
+        elif self.not_endorsed_reasons is None:
+            raise ValueError("notEndorsedReasons: the outcome is not the one recommended: say why")
+        return self
+
+    @property
+    def endorsed(self) -> bool | None:
+        """Whether the review endorses the recommendation; None without one."""
+        if self.recommendation is None:
+            return None
+        return self.recommendation.outcome is self.outcome
 
 
 class LodgeAppeal(StepInput):

@@ -1,5 +1,6 @@
 """`decideReview`: decide a review: lift, modify, continue or extend, with the next review date,
-by the role the profile names for reviews (apart from appeals)."""
+by the role the profile names for reviews (apart from appeals), on the recommendation the
+profile's reviews are made on (RCT 7.3-7.4), or for a new issue (RCT 9.1)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ field = strawberry.mutation(
     description=(
         "Decide a review: lift, modify, continue or extend, with the next review date. Taken "
         "by the profile's role for reviews, independently of the decision where it says so, "
-        "and saying who was consulted where the profile reviews in consultation."
+        "saying who was consulted where the profile reviews in consultation, and recording "
+        "the recommendation it decides on (endorsed or not) where the profile names who "
+        "recommends. A review for a new issue (`trigger`) keeps the review already due."
     ),
 )

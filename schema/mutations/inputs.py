@@ -18,6 +18,7 @@ for _enum in (
     m.NotificationFormat,
     m.NotificationSubject,
     m.ReviewOutcome,
+    m.ReviewTrigger,
     m.AppealOutcome,
     m.AppealAgainst,
 ):
@@ -140,6 +141,11 @@ class ScheduleReviewInput:
 
 @from_model(model=m.RequestReview, all_fields=True)
 class RequestReviewInput:
+    pass
+
+
+@from_model(model=m.ReviewRecommendation, all_fields=True)
+class ReviewRecommendationInput:
     pass
 
 

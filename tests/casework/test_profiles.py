@@ -179,6 +179,48 @@ def test_retention_is_six_years_after_the_last_restriction_everywhere() -> None:
     assert {load_profile(n).retention.years_after_last_restriction for n in SHIPPED} == {6}
 
 
+def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> None:
+    # 7.3: the Customer Feedback Group "will review each case and recommend"; 7.4: "The Group
+    # Director will consider" it; 9.1: the restrictions reconsidered "in terms of any new
+    # issue raised".
+    profile = load_profile("rhondda-cynon-taf")
+    assert profile.review.recommended_by == "Customer Feedback Group"
+    assert profile.review.triggers == ["new_issue"]
+    deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
+    assert deciders == {"Group Director"}
+    assert profile.version == "2"
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n != "rhondda-cynon-taf"])
+def test_elsewhere_reviews_record_no_recommendation_and_no_trigger(name: str) -> None:
+    review = load_profile(name).review
+    assert review.recommended_by is None and review.triggers == []
+
+
+RECOMMENDED = 'recommended_by = "Customer Feedback Group"'
+NEW_ISSUE = '  "new_issue",'
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "key"),
+    [
+        (RECOMMENDED, 'recommended_by = ""', "review.recommended_by"),
+        (RECOMMENDED, "recommended_by = true", "review.recommended_by"),
+        (RECOMMENDED, 'recommended_by = ["Customer Feedback Group"]', "review.recommended_by"),
+        (NEW_ISSUE, '  "new_information",', "review.triggers.0"),
+        (NEW_ISSUE, "  9,", "review.triggers.0"),
+    ],
+)
+def test_a_bad_recommendation_or_trigger_is_refused_naming_the_key(
+    replace: str, by: str, key: str
+) -> None:
+    spoilt = bad(shipped_text("rhondda-cynon-taf"), replace, by)
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("rhondda-cynon-taf.toml", spoilt)
+    assert (caught.value.file, caught.value.key) == ("rhondda-cynon-taf.toml", key)
+    assert caught.value.reason
+
+
 def bad(text: str, replace: str, by: str) -> str:
     assert replace in text
     return text.replace(replace, by, 1)

@@ -103,6 +103,17 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             "reviewer", "decideReview", outcome="CONTINUE", reasons="x", conference=conference
         )
         assert (at_one.code, at_one.field) == ("VALIDATION_FAILED", "input.conference")
+        # Nor a recommendation to endorse, nor a review for a new issue, as at RCT (7.3, 9.1).
+        recommended = {"madeOn": "2026-09-01", "outcome": "CONTINUE"}
+        unasked = await walk.refused(
+            "reviewer", "decideReview", outcome="CONTINUE", reasons="x",
+            recommendation=recommended,
+        )  # fmt: skip
+        assert (unasked.code, unasked.field) == ("VALIDATION_FAILED", "input.recommendation")
+        untriggered = await walk.refused(
+            "reviewer", "decideReview", outcome="CONTINUE", reasons="x", trigger="NEW_ISSUE"
+        )
+        assert (untriggered.code, untriggered.field) == ("VALIDATION_FAILED", "input.trigger")
         await walk.step(
             "reviewer",
             "decideReview",

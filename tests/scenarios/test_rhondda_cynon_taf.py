@@ -2,7 +2,9 @@
 it within 15 working days (Welsh bank holidays: across Christmas), a decision by the Group
 Director applied per service, no appeal against a health-and-safety exclusion, an appeal
 within 15 working days across Easter decided independently (upheld / not upheld), a late
-appeal refused, the review within 12 months, and the end."""
+appeal refused, the restrictions reconsidered against a new issue (9.1), the Customer
+Feedback Group's recommendation endorsed or not by the Group Director at each review within
+12 months (7.3-7.4), and the end."""
 
 from __future__ import annotations
 
@@ -107,9 +109,79 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         )
         assert late.code == "INVALID_TRANSITION" and "2027-04-13" in late.message
 
+        # 9.1: a new issue raised; the Group Director considers whether the restrictions
+        # "remain appropriate and necessary in terms of any new issue raised". That is not
+        # the Customer Feedback Group's review: no recommendation, and the review due stays.
+        walk.on(dt.date(2027, 6, 1))
+        new_issue = {
+            "outcome": "CONTINUE", "trigger": "NEW_ISSUE",
+            "reasons": "The new repair request is handled on its merits; the restrictions "
+            "remain appropriate and necessary.",
+        }  # fmt: skip
+        dated = await walk.refused(
+            "reviewer", "decideReview", **new_issue, nextReviewOn="2027-12-01"
+        )
+        assert (dated.code, dated.field) == ("VALIDATION_FAILED", "input.nextReviewOn")
+        grouped = await walk.refused(
+            "reviewer", "decideReview", **new_issue,
+            recommendation={"madeOn": "2027-05-28", "outcome": "CONTINUE"},
+        )  # fmt: skip
+        assert (grouped.code, grouped.field) == ("VALIDATION_FAILED", "input.recommendation")
+        considered = await walk.step("reviewer", "decideReview", **new_issue)
+        assert considered["event"]["details"]["trigger"] == "new_issue"
+        assert considered["event"]["details"]["nextReviewOn"] == "2028-03-19"  # unchanged
+        assert "endorsed" not in considered["event"]["details"]
+        await notify(walk, "REVIEW")
+        due = await walk.deadlines("manager")
+        assert [(d["kind"], d["dueOn"]) for d in due] == [("REVIEW", "2028-03-19")]
+        assert (await walk.timeline("manager"))[-2]["details"]["trigger"] == "new_issue"
+
+        # 7.3: the Customer Feedback Group "will review each case and recommend"; 7.4: the
+        # Group Director "will consider" it and say "whether or not they are endorsed".
+        walk.on(dt.date(2027, 10, 1))
+        review = {"outcome": "CONTINUE", "reasons": "Contact is still at the same level."}
+        before = len(await walk.timeline("manager"))
+        unrecommended = await walk.refused("reviewer", "decideReview", **review)
+        assert (unrecommended.code, unrecommended.field) == (
+            "VALIDATION_FAILED", "input.recommendation",
+        )  # fmt: skip
+        assert "Customer Feedback Group" in unrecommended.message
+        assert len(await walk.timeline("manager")) == before  # nothing written
+        for made_on in ("2027-10-02", "2027-05-31"):  # tomorrow; before the last review
+            wrong_day = await walk.refused(
+                "reviewer", "decideReview", **review,
+                recommendation={"madeOn": made_on, "outcome": "CONTINUE"},
+            )  # fmt: skip
+            assert (wrong_day.code, wrong_day.field) == (
+                "VALIDATION_FAILED", "input.recommendation.madeOn",
+            )  # fmt: skip
+        recommended = {"madeOn": "2027-09-24", "outcome": "CONTINUE"}
+        # The Group Director who decided does not review it (Tact keeps the design's rule).
+        own = await walk.refused("decider", "decideReview", **review, recommendation=recommended)
+        assert own.code == "FORBIDDEN"
+        endorsed = await walk.step("reviewer", "decideReview", **review, recommendation=recommended)
+        details = endorsed["event"]["details"]
+        assert details["recommendation"] == {"madeOn": "2027-09-24", "outcome": "continue"}
+        assert details["endorsed"] is True and details["outcome"] == "continue"
+        await notify(walk, "REVIEW")
+        shown = (await walk.timeline("manager"))[-2]
+        assert (shown["step"], shown["details"]["endorsed"]) == ("REVIEW_DECIDED", True)
+
         walk.on(dt.date(2028, 3, 1))
         assert [d["kind"] for d in await walk.deadlines("manager")] == ["REVIEW"]
-        ended = await walk.step("reviewer", "decideReview", outcome="LIFT", reasons="Settled.")
+        # The Group Director departs from the recommendation: only saying why.
+        lift = {
+            "outcome": "LIFT", "reasons": "Settled.",
+            "recommendation": {"madeOn": "2028-02-20", "outcome": "CONTINUE"},
+        }  # fmt: skip
+        unexplained = await walk.refused("reviewer", "decideReview", **lift)
+        assert (unexplained.code, unexplained.field) == (
+            "VALIDATION_FAILED", "input.notEndorsedReasons",
+        )  # fmt: skip
+        why = "The repair the contact was about is complete."
+        ended = await walk.step("reviewer", "decideReview", **lift, notEndorsedReasons=why)
+        assert ended["event"]["details"]["endorsed"] is False
+        assert ended["event"]["details"]["notEndorsedReasons"] == why
         assert ended["case"]["state"] == "ENDED"
         assert ended["case"]["restrictionsEndedOn"] == "2028-03-01"
         assert [d["kind"] for d in await walk.deadlines("manager")] == ["ENDED_NOTIFICATION"]
