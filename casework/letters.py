@@ -5,8 +5,9 @@ A decision letter says why, what it means (each arrangement's neutral handling i
 as casework/arrangements.py words them), from when and for how long, the review date, how to
 appeal or ask for a review and by when, who decided (job title), and that the policy is
 enclosed. A warning letter gives the conduct concerned, what may follow and, where the
-profile allows, how to appeal. Review and appeal letters give the outcome and what follows;
-an "ended" letter, the day the arrangements ended.
+profile allows, how to appeal. Review and appeal letters give the outcome, what follows and
+who decided; an "ended" letter, the day the arrangements ended. "Who decided" is said once
+(`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
 The text names the customer: `recordNotification` keeps it in the event's details, sealed
 under the case's data key (destroyed with the case). It is never logged.
@@ -116,8 +117,11 @@ def _context(
             "review_on": _date(d["review_on"]),
             "deadline": _date(d.get("appeal_deadline")),
             "route": _route(d.get("appeal_route", rule.route)),
-            "decider": profile.title_of(role),
-            "consulted": None if immediate else profile.decision.with_,
+            "who": _who(
+                "This decision",
+                profile.title_of(role),
+                None if immediate else profile.decision.with_,
+            ),
             "health_and_safety_kept": bool(d.get("health_and_safety"))
             and not rule.health_and_safety_appealable,
         }
@@ -133,6 +137,7 @@ def _context(
             "outcome": d["outcome"],
             "ends_on": _date(d.get("ends_on")),
             "next_review_on": _date(d.get("next_review_on")),
+            "who": _reviewed_by(profile, d.get("conference")),
         }
     elif subject is m.NotificationSubject.APPEAL:
         context |= {
@@ -141,10 +146,47 @@ def _context(
             "against": facts.appealed,
             "case_ended": bool(d.get("case_ended")),
             "health_and_safety_kept": bool(d.get("kept_health_and_safety")),
+            "who": _who(
+                f"The decision on your {context['route']['noun']}", context["appeal_title"]
+            ),
         }
     else:
         context |= {"retention_years": profile.retention.years_after_last_restriction}
     return context
+
+
+def _who(
+    what: str, by: str, consulted: str | None = None, conference: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Who decided, as `_who_decided.txt.j2` says it: `what` was made by the job title `by`,
+    in consultation with `consulted`; or at a case conference (its date and the attendees'
+    roles, recorded with the step: never their names)."""
+    if conference is not None:
+        roles = list(dict.fromkeys(a["role"] for a in conference["attendees"]))
+        conference = {
+            "held_on": _date(conference["held_on"]),
+            "attended_by": _in_turn([f"the {role}" for role in roles]),
+        }
+    return {"what": what, "by": by, "consulted": consulted, "conference": conference}
+
+
+def _reviewed_by(profile: Profile, conference: dict[str, Any] | None) -> dict[str, Any]:
+    """Who decided a review: the case conference reconvened, where the profile reviews at one
+    (Merseyside); else the profile's reviewer, by `[review] decider_title` where their role's
+    title is another post's (Portsmouth 5.2.6: the city helpdesk manager), in consultation
+    with whom the profile names (`[review] with`: the policy's titles, as a decision letter
+    gives `[decision] with`; the review's own `consulted` may be a name)."""
+    rule = profile.review
+    by = rule.decider_title or profile.title_of(rule.deciding_roles[0])
+    held = conference if rule.case_conference else None
+    return _who("This review", by, rule.with_, held)
+
+
+def _in_turn(items: list[str]) -> str:
+    """Items as a sentence lists them: a; a and b; a, b and c."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _route(route: str) -> dict[str, str]:

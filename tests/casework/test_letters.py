@@ -1,6 +1,8 @@
 """Letters: every template renders for every shipped profile (StrictUndefined: a value a
 template needs and is not given fails here, not as a blank in a customer's letter), in every
-variant its step can take, and no rendered letter holds a word the label guard refuses."""
+variant its step can take, and no rendered letter holds a word the label guard refuses; and
+each says who decided, by job title (a review by the profile's reviewer, in consultation where
+it says, or at the case conference reconvened; an appeal by its decider), never by name."""
 
 from __future__ import annotations
 
@@ -75,9 +77,11 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
     for details in decisions():
         yield s.DECISION, details, "decision"
     for outcome in m.ReviewOutcome:
-        details = {"outcome": outcome.value, "reasons": "No further contact of that kind."}
-        if outcome is not m.ReviewOutcome.LIFT:
-            details |= {"next_review_on": LATER, "ends_on": "2027-01-01"}
+        details = review(profile) | {"outcome": outcome.value}
+        if outcome is m.ReviewOutcome.LIFT:
+            del details["next_review_on"]
+        else:
+            details["ends_on"] = "2027-01-01"
         yield s.REVIEW, details, "decision"
     for outcome in profile.appeal.outcomes:
         for against in profile.appeal.against:
@@ -85,6 +89,20 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
                 details = {"outcome": outcome, "reasons": "The decision was sound."}
                 yield s.APPEAL, details | {"kept_health_and_safety": kept}, against
     yield s.ENDED, {}, "decision"
+
+
+def review(profile: Profile) -> dict[str, Any]:
+    """A review's details as `decideReview` keeps them: who was consulted, by name (which no
+    letter prints), and the case conference reconvened where the profile reviews at one."""
+    details: dict[str, Any] = {
+        "outcome": "continue", "reasons": "No further contact of that kind.",
+        "next_review_on": LATER, "consulted": "Sam Consultee",
+    }  # fmt: skip
+    if profile.review.case_conference:
+        attendees = [{"role": role} for role in profile.assessment.conference_roles]
+        attendees[0]["username"] = "attendee.one"
+        details["conference"] = {"held_on": "2026-02-27", "attendees": attendees}
+    return details
 
 
 CASES = [
@@ -130,3 +148,83 @@ def test_a_missing_value_fails_loudly() -> None:
 
 def test_dates_are_written_the_uk_way() -> None:
     assert long_date(dt.date(2027, 4, 13)) == "13 April 2027"
+
+
+def letter_about(name: str, subject: m.NotificationSubject, details: dict[str, Any]) -> str:
+    facts = LetterFacts("MC-2026-ABCDE-FGHJK", "Morgan Sample", ON, details, ON, ("A note.",))
+    return render_letter(load_profile(name), subject, facts)
+
+
+# Each profile's review, as its letter says who made it.
+REVIEWED_BY = {
+    "cambridgeshire-cc": "This review was made by the senior officer.",
+    "cumbria-frs": "This review was made by the independent senior manager.",
+    "default": "This review was made by the independent senior manager.",
+    # "the case conference team will reconvene every quarter to review the case"
+    "merseyside-frs": (
+        "This review was made at the case conference held on 27 February 2026, attended by "
+        "the Director, the Professional Standards Manager, the Service Manager, the Equality "
+        "and Diversity Manager and the Clerk to the Authority."
+    ),
+    # 5.2.6: "undertaken by the city helpdesk manager, in consultation with the assistant
+    # director of corporate services and/or the City Solicitor (or appropriate deputy)".
+    "portsmouth-cc": (
+        "This review was made by the city helpdesk manager in consultation with the assistant "
+        "director of corporate services and/or the City Solicitor (or appropriate deputy)."
+    ),
+    "rhondda-cynon-taf": "This review was made by the Group Director.",
+}
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_a_review_letter_says_who_reviewed(name: str) -> None:
+    letter = letter_about(name, m.NotificationSubject.REVIEW, review(load_profile(name)))
+
+    assert f"\n\nWho decided\n{REVIEWED_BY[name]}\n\n" in letter
+    # Job titles only: not who was consulted by name, nor who attended by username.
+    assert "Sam Consultee" not in letter
+    assert "attendee.one" not in letter
+
+
+def test_portsmouth_names_the_city_helpdesk_manager_not_the_managers_title() -> None:
+    # `manager` is 5.1's "senior manager from the service"; the review is 5.2.6's city helpdesk
+    # manager, who holds that role.
+    details = review(load_profile("portsmouth-cc"))
+    letter = letter_about("portsmouth-cc", m.NotificationSubject.REVIEW, details)
+    assert "senior manager of the most affected service" not in letter
+
+
+def test_a_conference_review_names_each_role_once_and_falls_back_without_one() -> None:
+    details = review(load_profile("merseyside-frs"))
+    details["conference"]["attendees"] = [
+        {"role": "Director"}, {"role": "Deputy Clerk to the Authority"}, {"role": "Director"},
+    ]  # fmt: skip
+    letter = letter_about("merseyside-frs", m.NotificationSubject.REVIEW, details)
+    assert (
+        "at the case conference held on 27 February 2026, attended by the Director and the "
+        "Deputy Clerk to the Authority.\n" in letter
+    )
+    # A review kept before reviews recorded their conference: its reviewer, by title.
+    del details["conference"]
+    letter = letter_about("merseyside-frs", m.NotificationSubject.REVIEW, details)
+    assert "This review was made by the Director.\n" in letter
+
+
+# Each profile's appeal (or request for review, where that is the challenge), and its decider.
+APPEAL_DECIDED_BY = {
+    "cambridgeshire-cc": "request for a review was made by the senior officer",
+    "cumbria-frs": "request for a review was made by the independent senior manager",
+    "default": "appeal was made by the independent senior manager",
+    "merseyside-frs": "request for a review was made by the Director",
+    "portsmouth-cc": "appeal was made by the director of corporate services",  # 5.2.7
+    "rhondda-cynon-taf": "appeal was made by the Group Director",  # 6.2
+}
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_an_appeal_letter_says_who_decided_it(name: str) -> None:
+    outcome = load_profile(name).appeal.outcomes[-1]
+    details = {"outcome": outcome, "reasons": "The decision was sound."}
+    letter = letter_about(name, m.NotificationSubject.APPEAL, details)
+
+    assert f"\n\nWho decided\nThe decision on your {APPEAL_DECIDED_BY[name]}.\n\n" in letter

@@ -2,8 +2,10 @@
 case team reads it back on the timeline (`details.letter`). A Cumbria decision letter says
 why, what it means, how long, the review, how to ask for a review and by when, who decided
 and that the policy is enclosed; RCT's uses its own words (an appeal, the Group Director with
-the Monitoring Officer, "until reviewed"); a recorded decision not to send keeps no letter;
-and no letter reaches the logs."""
+the Monitoring Officer, "until reviewed"); review and appeal letters say who decided, by job
+title (Portsmouth: the city helpdesk manager in consultation, then the director; Merseyside:
+the case conference reconvened); a recorded decision not to send keeps no letter; and no
+letter reaches the logs."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from casework.arrangements import EMERGENCY_NOTE, handling_instructions
 from records.models import ArrangementKind
 from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.test_merseyside_frs import CONFERENCE
 from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
@@ -45,6 +48,12 @@ async def letters(walk: Walk) -> dict[str, Any]:
         for e in events
         if e["step"] == "NOTIFICATION_RECORDED"
     }
+
+
+def who_decided(letter: str) -> str:
+    """The letter's "Who decided" paragraph, under its heading."""
+    assert letter.count("\n\nWho decided\n") == 1
+    return letter.partition("\n\nWho decided\n")[2].partition("\n\n")[0]
 
 
 async def test_a_cumbria_decision_letter_is_kept_on_file(
@@ -139,26 +148,31 @@ async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFac
     assert letter.endswith("Rhondda Cynon Taf County Borough Council\n")
 
 
+async def portsmouth_reviewed(walk: Walk, consulted: str) -> None:
+    """A Portsmouth case to its first review: step one, the referral, the decision, and the
+    review by the city helpdesk manager, assigned as the case's reviewer, in consultation
+    (5.2.6) with `consulted`."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
+    await walk.step(
+        "manager", "issueWarning", reasons="Step one: the contact described.",
+        spoc="officer", agreedArrangement="One call a week to the named officer.",
+    )  # fmt: skip
+    await walk.step(
+        "manager", "refer", reasons="Step one did not change the contact.",
+        referralPack=["contact log"],
+    )  # fmt: skip
+    await walk.step("decider", "decide", **decision(walk.today))
+    await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
+    await walk.step(
+        "helpdesk", "decideReview", outcome="CONTINUE", reasons="No change yet.",
+        consulted=consulted,
+    )  # fmt: skip
+
+
 async def test_a_decision_not_to_send_keeps_no_letter(walk_factory: WalkFactory) -> None:
     async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
-        await walk.step(
-            "manager", "issueWarning", reasons="Step one: the contact described.",
-            spoc="officer", agreedArrangement="One call a week to the named officer.",
-        )  # fmt: skip
-        await walk.step(
-            "manager", "refer", reasons="Step one did not change the contact.",
-            referralPack=["contact log"],
-        )  # fmt: skip
-        await walk.step("decider", "decide", **decision(walk.today))
-        # 5.2.6: the city helpdesk manager reviews, assigned as the case's reviewer, in
-        # consultation.
-        await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
-        await walk.step(
-            "helpdesk", "decideReview", outcome="CONTINUE", reasons="No change yet.",
-            consulted="City Solicitor",
-        )  # fmt: skip
+        await portsmouth_reviewed(walk, "City Solicitor")
         not_sent = await walk.step(
             "decider", "recordNotification", subject="REVIEW",
             notSentReason="A letter would escalate the situation; told in person instead.",
@@ -171,3 +185,60 @@ async def test_a_decision_not_to_send_keeps_no_letter(walk_factory: WalkFactory)
     decision_letter = kept["decision"]["letter"]
     assert "One call a week" not in decision_letter  # the warning's proposal is its own letter
     assert "in consultation with the city helpdesk manager" in decision_letter
+
+
+async def test_portsmouth_review_and_appeal_letters_say_who_decided(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
+        await portsmouth_reviewed(walk, "Sam Consultee")  # by name, as the input allows
+        await notify(walk, "REVIEW")
+        await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2026-03-02", against="REVIEW",
+            grounds="The customer disputes the review.",
+        )  # fmt: skip
+        await walk.step("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="Sound.")
+        await notify(walk, "APPEAL")
+        kept = await letters(walk)
+
+    review = kept["review"]["letter"]
+    # 5.2.6: "undertaken by the city helpdesk manager, in consultation with ...", by job
+    # title: not the review's `consulted` (a name here), nor the staff who decided.
+    assert who_decided(review) == (
+        "This review was made by the city helpdesk manager in consultation with the assistant "
+        "director of corporate services and/or the City Solicitor (or appropriate deputy)."
+    )
+    assert "Sam Consultee" not in review
+    assert "You may appeal against this review. Please write to us by 30 March 2026" in review
+    appeal = kept["appeal"]["letter"]
+    assert "The outcome: confirmed." in appeal
+    # 5.2.7: "passed to the director of corporate services for review".
+    assert who_decided(appeal) == (
+        "The decision on your appeal was made by the director of corporate services."
+    )
+
+
+async def test_a_merseyside_review_letter_names_the_conference_reconvened(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory("merseyside-frs", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("merseyside-frs"))
+        await walk.step("manager", "holdCaseConference", **CONFERENCE)
+        await walk.step("decider", "decide", **decision(walk.today, NAMED_OFFICER))
+        walk.on(dt.date(2026, 6, 2))
+        reconvened = {"heldOn": "2026-06-01", "attendees": CONFERENCE["attendees"]}
+        await walk.step(
+            "decider", "decideReview", outcome="CONTINUE", reasons="Still needed.",
+            conference=reconvened,
+        )  # fmt: skip
+        await notify(walk, "REVIEW")
+        kept = await letters(walk)
+
+    # "the case conference team will reconvene every quarter to review the case": its date,
+    # and who attended by role (not by name: the decider and manager attended, by username).
+    assert who_decided(kept["review"]["letter"]) == (
+        "This review was made at the case conference held on 1 June 2026, attended by the "
+        "Director, the Service Manager, the Professional Standards Manager, the Equality and "
+        "Diversity Manager and the Deputy Clerk to the Authority."
+    )
