@@ -15,6 +15,7 @@ from authz.decisions import Decisions
 from authz.gate import Gate
 from authz.group_commit import GroupCommit
 from authz.log_verify import head_problem
+from authz.operations import Operation
 from authz.witness import FolderWitness
 from casework.profiles import Profile, resolve_profile
 from records.crypto import KeyRing
@@ -171,5 +172,12 @@ def build_gate(
         signer=signer,
         checkpoint_every=settings.access_log_checkpoint_every,
         vault=vault,
-        independent_appeals=profile.appeal.independent_of_decider,
+        independent_of_decision=frozenset(
+            operation
+            for operation, independent in (
+                (Operation.DECIDE_APPEAL, profile.appeal.independent_of_decider),
+                (Operation.DECIDE_REVIEW, profile.reviews_independent_of_decider),
+            )
+            if independent
+        ),
     )

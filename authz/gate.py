@@ -117,13 +117,14 @@ class Gate:
         checkpoint_every: int = 1000,
         vault: Vault | None = None,
         log_writer: GroupCommit | None = None,
-        independent_appeals: bool = True,
+        independent_of_decision: frozenset[str] = INDEPENDENT_OF_DECISION,
     ) -> None:
         self.decisions = decisions
-        # Appeals and reviews decided by someone other than the decider, unless the policy
-        # has the decider review their own decision (Merseyside: "review the decision with the
-        # Director" who authorised it; the profile's `independent_of_decider`).
-        self.independent_appeals = independent_appeals
+        # Which of appeals and reviews are decided by someone other than the decider: both,
+        # unless the policy has the decider look again at their own decision (Merseyside:
+        # "review the decision with the Director" who authorised it; RCT 7.4: the Group
+        # Director endorses the group's review). The profile's `independent_of_decider`.
+        self.independent_of_decision = independent_of_decision
         self.signer = signer
         # Seals reasons under the case's data key. Without one (tests of deciding alone)
         # reasons are kept as given.
@@ -275,7 +276,7 @@ class Gate:
             verdict = await self._break_glass(session, actor, facts, reason, entry)
         if not verdict.allowed:
             await self._refuse(session, entry, _forbidden(operation))
-        if operation in INDEPENDENT_OF_DECISION and self.independent_appeals:
+        if operation in self.independent_of_decision:
             await self._ensure_independent(session, actor, operation, facts, entry)
         return verdict
 

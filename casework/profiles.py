@@ -160,6 +160,10 @@ class ReviewRule(_Rule):
     # issues raised ... will be treated on their merits", the restrictions reconsidered "in
     # terms of any new issue raised"): a review then says so (`trigger`). Absent: none.
     triggers: list[ReviewTrigger] = []
+    # Whether the review is decided by someone other than the decider. Absent: as appeals
+    # (`[appeal] independent_of_decider`). RCT sets false: the Customer Feedback Group reviews
+    # (7.2-7.3) and "the relevant Group Director", who decided, endorses or not (7.4).
+    independent_of_decider: bool | None = None
 
     @field_validator("deciding_roles")
     @classmethod
@@ -245,6 +249,11 @@ class Profile(_Rule):
         if self.review.case_conference and not self.assessment.conference_roles:
             raise ValueError("review.case_conference needs assessment.conference_roles")
         return self
+
+    @property
+    def reviews_independent_of_decider(self) -> bool:
+        independent = self.review.independent_of_decider
+        return self.appeal.independent_of_decider if independent is None else independent
 
     def title_of(self, role: Role) -> str:
         """The organisation's job title for a role, for letters and reports."""

@@ -278,6 +278,31 @@ async def test_the_decision_maker_cannot_decide_the_appeal_or_review(
     ]
 
 
+async def test_a_gate_with_only_appeals_independent_lets_the_decider_review(
+    database: Database, world: World
+) -> None:
+    """RCT 7.3-7.4: the group reviews and "the relevant Group Director", who decided, endorses
+    or not; an appeal still goes to someone else (the gate as api/runtime builds it)."""
+    gate = make_gate(Clock())
+    gate.independent_of_decision = frozenset({Operation.DECIDE_APPEAL})
+    made_it = await staff(database, "dm-1", (Role.DECISION_MAKER, "housing"))
+    async with database.sessions() as session:
+        assert made_it.staff_id
+        await assign(session, world.case_id, made_it.staff_id, AssignmentRelation.DECISION_MAKER)
+        await session.commit()
+        target = Target(case_id=world.case_id)
+        async with gate.access(session, made_it, Operation.DECIDE_REVIEW, target) as access:
+            assert access.fields is FieldSet.FULL
+        with pytest.raises(Forbidden):
+            async with gate.access(session, made_it, Operation.DECIDE_APPEAL, target):
+                pytest.fail("the block must not run")
+    log = await entries(database)
+    assert [(e.operation, e.outcome) for e in log] == [
+        ("decide_review", "allowed"),
+        ("decide_appeal", "denied"),
+    ]
+
+
 async def test_a_manager_assigned_as_reviewer_may_decide_a_review_not_an_appeal(
     database: Database, world: World
 ) -> None:

@@ -188,7 +188,20 @@ def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> 
     assert profile.review.triggers == ["new_issue"]
     deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
     assert deciders == {"Group Director"}
-    assert profile.version == "2"
+    assert profile.version == "3"
+    # 7.3: "the relevant Group Director", who decided, endorses; appeals stay independent.
+    assert not profile.reviews_independent_of_decider
+    assert profile.appeal.independent_of_decider
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_reviews_are_as_independent_as_appeals_unless_the_profile_says(name: str) -> None:
+    profile = load_profile(name)
+    if name == "rhondda-cynon-taf":
+        assert profile.review.independent_of_decider is False
+    else:
+        assert profile.review.independent_of_decider is None
+        assert profile.reviews_independent_of_decider == profile.appeal.independent_of_decider
 
 
 @pytest.mark.parametrize("name", [n for n in SHIPPED if n != "rhondda-cynon-taf"])

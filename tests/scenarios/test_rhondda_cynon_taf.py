@@ -156,10 +156,9 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
                 "VALIDATION_FAILED", "input.recommendation.madeOn",
             )  # fmt: skip
         recommended = {"madeOn": "2027-09-24", "outcome": "CONTINUE"}
-        # The Group Director who decided does not review it (Tact keeps the design's rule).
-        own = await walk.refused("decider", "decideReview", **review, recommendation=recommended)
-        assert own.code == "FORBIDDEN"
-        endorsed = await walk.step("reviewer", "decideReview", **review, recommendation=recommended)
+        # 7.3: "the relevant Group Director", who decided, considers the recommendation: the
+        # group's review is the independent look (an appeal still goes to another, above).
+        endorsed = await walk.step("decider", "decideReview", **review, recommendation=recommended)
         details = endorsed["event"]["details"]
         assert details["recommendation"] == {"madeOn": "2027-09-24", "outcome": "continue"}
         assert details["endorsed"] is True and details["outcome"] == "continue"
