@@ -29,6 +29,7 @@ from api.cli_runtime import with_runtime
 from api.runtime import Runtime
 from authz.gate import Target
 from authz.operations import Operation
+from casework.label_guard import check_text
 from records.customer_import import import_customers, refresh_statistics, worker_pool
 from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
@@ -64,6 +65,7 @@ def _customer(row: int, values: dict[str, str | None]) -> NewCustomer:
     ]
     if text.get("address"):
         contacts.append(NewContact(ContactKind.ADDRESS, text["address"]))
+    check_text(f"row {row} notes", text.get("notes"))  # a register's notes go on file too
     return NewCustomer(
         kind,
         text.get("name", ""),

@@ -58,6 +58,7 @@ from authz.operations import (
 )
 from authz.relations import Facts
 from authz.witness import deliver_off_loop, take_pending
+from casework.label_guard import check_text
 from records.errors import Forbidden, NotFound, TactError, ValidationFailed
 from records.free_text import has_control_characters, visible_length
 from records.services import service_slugs
@@ -291,6 +292,11 @@ class Gate:
                 REASON_FIELD, f"say why, in at least {BREAK_GLASS_MIN_REASON} visible characters"
             )
             await self._refuse(session, entry.but(reason=None), error)
+        if verdict.allowed:
+            try:  # the reason is kept and shown to IG officers: free text like any other
+                check_text(REASON_FIELD, reason)
+            except ValidationFailed as labelled:
+                await self._refuse(session, entry.but(reason=None), labelled)
         return Verdict(Outcome.BREAK_GLASS, verdict.role) if verdict.allowed else verdict
 
     async def _ensure_independent(

@@ -19,11 +19,16 @@ wording. The rule (docs/label-guard.md):
 - Text in quotation marks (straight or curly, double or single; a straight single quote
   only where it is not an apostrophe) is a verbatim quote and is allowed: a letter may
   quote what someone wrote.
+- The text is read as it looks: compatibility forms folded (full-width letters), invisible
+  format characters (soft hyphen, zero-width space, word joiner) and accents dropped, so a
+  word that reads as a label is one. Letters from other scripts that look Latin are not
+  folded.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -112,9 +117,20 @@ _STOP_WORDS = _word_set(
 )
 
 
+def as_read(text: str) -> str:
+    """`text` as a reader sees it: compatibility forms folded (full-width letters become
+    plain ones), and format characters (a soft hyphen inside a word) and combining accents
+    dropped."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) not in _UNSEEN)
+
+
+_UNSEEN = frozenset({"Cf", "Mn"})  # format characters; combining marks
+
+
 def find_label(text: str) -> Label | None:
     """The first label applied to a person in `text` outside quotation marks, or None."""
-    plain = _QUOTES.sub(lambda m: " " * len(m.group()), text)
+    plain = _QUOTES.sub(lambda m: " " * len(m.group()), as_read(text))
     found: list[tuple[int, Label]] = []
     if always := _ALWAYS.search(plain):
         found.append((always.start(), _label(always.group(), "unreasonable customer")))

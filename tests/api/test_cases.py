@@ -200,11 +200,19 @@ async def test_an_ig_officer_reads_the_file_only_by_breaking_glass_with_a_reason
     assert short["data"]["case"]["detail"] is None
     assert short["errors"][0]["extensions"]["field"] == "breakGlassReason"
     assert codes(short) == [("case.detail", "VALIDATION_FAILED")]
+    # The reason is kept and shown to IG officers: the label guard reads it like any text.
+    labelled = "Checking the file of this vexatious customer for the annual audit"
+    labels = await post(
+        client, CASE_DETAIL, headers, reference=world.case_reference, reason=labelled
+    )
+    assert labels["data"]["case"]["detail"] is None
+    assert labels["errors"][0]["extensions"]["field"] == "breakGlassReason"
+    assert "vexatious" in labels["errors"][0]["message"]
     assert "errors" not in glass
     assert glass["data"]["case"]["detail"]["customer"]["name"] == PERSON.name
     assert await outcomes(runtime) == {
-        ("read_case_summary", "allowed"): 3,
-        ("read_case", "denied"): 2,
+        ("read_case_summary", "allowed"): 4,
+        ("read_case", "denied"): 3,
         ("read_case", "break_glass"): 1,
     }
     async with runtime.database.sessions() as session:

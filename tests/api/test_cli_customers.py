@@ -77,6 +77,7 @@ async def test_a_register_is_imported_through_the_gate_and_found(
         ("Cy Imported,,CR-3,cy@example.org,not a number,,", "row 3 phone"),
         ("Cy Imported,person,CR-3,,,,", "row 3 kind"),
         (" ,,CR-3,cy@example.org,,,", "row 3 name"),
+        ("Cy Imported,,CR-3,,,,Known as a vexatious caller", "row 3 notes"),
     ],
 )
 async def test_a_bad_row_is_named_and_nothing_is_imported(

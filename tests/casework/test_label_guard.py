@@ -84,6 +84,26 @@ def test_a_verbatim_quote_in_quotation_marks_is_allowed(open_: str, close: str) 
     assert refused_word(f"The officer said {open_}ok{close}; he is vexatious.") == "vexatious"
 
 
+@pytest.mark.parametrize(
+    "disguised",
+    [
+        "vexa\u00adtious",  # soft hyphen
+        "vexa\u200btious",  # zero-width space
+        "vexa\u2060tious",  # word joiner
+        "\uff56\uff45\uff58\uff41\uff54\uff49\uff4f\uff55\uff53",  # full-width letters
+        "ve\u0301xatious",  # a combining accent
+        "v\u00e9xatious",  # an accented letter
+    ],
+)
+def test_a_label_is_read_as_it_looks(disguised: str) -> None:
+    assert refused_word(f"The customer is {disguised}.") == "vexatious"
+    assert refused_word(f"The customer wrote \u201cyou are {disguised}\u201d.") is None
+
+
+def test_reading_as_it_looks_leaves_other_words_alone() -> None:
+    assert refused_word("Rhif ff\u00f4n y cwsmer: the persistent leak in the flat") is None
+
+
 def test_an_apostrophe_does_not_open_a_quote() -> None:
     assert refused_word("the customer's vexatious, and the caller's") == "vexatious"
     assert refused_word('an unclosed "quote: he is abusive') == "abusive"
