@@ -13,6 +13,7 @@ import pytest
 
 from casework.label_guard import find_label
 from casework.profiles import (
+    SAFEGUARDS,
     ProfileError,
     load_profile,
     load_profile_file,
@@ -78,6 +79,13 @@ def test_cumbria_challenge_is_14_calendar_days_decided_within_28_by_someone_inde
     appeal = load_profile("cumbria-frs").appeal
     assert (appeal.window, appeal.unit, appeal.decide_within_days) == (14, "calendar_days", 28)
     assert appeal.independent_of_decider and appeal.deciding_roles == [Role.REVIEWER]
+
+
+def test_the_default_profile_asks_for_every_safeguard_the_policies_share() -> None:
+    # The design's "safeguards before action", item by item; the two Cumbria adds of its
+    # own (a manager consulted, earlier decisions sound) are Cumbria's.
+    own = {"discussed_with_manager", "earlier_decisions_sound"}
+    assert set(load_profile("default").decision.safeguards) == set(SAFEGUARDS) - own
 
 
 def test_cumbria_decider_is_satisfied_of_each_thing_its_policy_lists() -> None:
