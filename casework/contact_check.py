@@ -71,6 +71,7 @@ class IncomingContact:
     matter: str | None = None
     addressed_to: str | None = None
     emergency: bool = False
+    premises: str | None = None  # where an in-person contact is made; None: not said
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _finding(a: InForce, contact: IncomingContact, answered: int) -> Finding | N
             f"contact on {_words(p['days'])} between {p['from_time'][:5]} and "
             f"{p['to_time'][:5]} (UK time)"
         )
-    if kind is ArrangementKind.PREMISES_EXCLUSION and contact.channel is Channel.IN_PERSON:
+    if kind is ArrangementKind.PREMISES_EXCLUSION and _at_excluded_premises(p, contact):
         return _decline(f"contact by {_words([c for c in Channel if c not in REAL_TIME])}")
     if kind is ArrangementKind.APPOINTMENT_ONLY and contact.channel is Channel.IN_PERSON:
         return _decline("face-to-face contact by appointment; offer an appointment")
@@ -227,6 +228,16 @@ def _in_schedule(p: Mapping[str, Any], contact: IncomingContact) -> bool:
 def _words(names: list[str]) -> str:
     words = [str(n).replace("_", " ") for n in names]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _at_excluded_premises(p: dict[str, Any], contact: IncomingContact) -> bool:
+    """An in-person contact at premises the exclusion lists, or at premises not said (when
+    in doubt, the exclusion holds)."""
+    if contact.channel is not Channel.IN_PERSON:
+        return False
+    if contact.premises is None:
+        return True
+    return _normal(contact.premises) in {_normal(listed) for listed in p["premises"]}
 
 
 def _normal(text: str | None) -> str:

@@ -54,6 +54,13 @@ class ContactInput:
     emergency: bool = strawberry.field(
         default=False, description="An emergency: never limited by any arrangement."
     )
+    premises: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Where an in-person contact is made, by the name a premises exclusion lists it "
+            "under (case and spacing aside). Not given: a premises exclusion declines it."
+        ),
+    )
 
     def incoming(self, now: dt.datetime) -> IncomingContact:
         return IncomingContact(
@@ -63,6 +70,7 @@ class ContactInput:
             matter=self.matter,
             addressed_to=self.addressed_to,
             emergency=self.emergency,
+            premises=self.premises,
         )
 
 

@@ -176,6 +176,23 @@ def test_a_contact_limit_is_never_applied_to_an_emergency(
         assert "never limited" in EMERGENCY
 
 
+@pytest.mark.parametrize(
+    ("premises", "outcome"),
+    [
+        (None, ContactOutcome.DECLINE),  # not said: the exclusion holds
+        ("civic  centre", ContactOutcome.DECLINE),
+        ("Market Street library", ContactOutcome.PROCEED),
+    ],
+)
+def test_a_premises_exclusion_declines_in_person_contact_at_its_premises(
+    premises: str | None, outcome: ContactOutcome
+) -> None:
+    excluded = arrangement(K.PREMISES_EXCLUSION, {"premises": ["Civic Centre"]})
+    visit = contact(Channel.IN_PERSON, premises=premises)
+    assert evaluate(visit, (excluded,), {}).outcome is outcome
+    assert evaluate(contact(Channel.PHONE), (excluded,), {}).outcome is ContactOutcome.PROCEED
+
+
 def test_the_strictest_finding_wins() -> None:
     named = arrangement(K.NAMED_OFFICER, officer="Sam Officer")
     closed = arrangement(K.CLOSED_MATTER, {"matters": ["the fence"]})
