@@ -190,7 +190,7 @@ async def _impose(
             parameters = validate_parameters(new.kind, new.parameters)
         except ValidationFailed as exc:
             raise ValidationFailed(f"{field}.{exc.field}", exc.message.partition(": ")[2]) from None
-        services = await scoped_services(run, begun, new.services, f"{field}.services")
+        services = await scoped_services(run, begun, new.services, field, every=new.all_services)
         officers = await _officers(run, begun, new, field)
         await add_arrangement(
             run.session, run.vault, begun.case, kind=new.kind, parameters=parameters,

@@ -47,7 +47,7 @@ async def modify_arrangement(
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.ARRANGEMENT_MODIFIED)
     arrangement = await _one(run, case_id, given.kind)
-    if given.parameters is None and given.services is None:
+    if given.parameters is None and given.services is None and not given.all_services:
         raise ValidationFailed("input.parameters", "give new parameters or services")
     if given.parameters is not None:
         try:
@@ -58,8 +58,10 @@ async def modify_arrangement(
         arrangement.parameters_sealed = cipher.seal_json(
             "arrangements", "parameters", arrangement.id, parameters
         )
-    if given.services is not None:
-        ids = await scoped_services(run, begun, given.services, "input.services")
+    if given.services is not None or given.all_services:
+        ids = await scoped_services(
+            run, begun, given.services or [], "input", every=given.all_services
+        )
         await run.session.execute(
             delete(ArrangementService).where(ArrangementService.arrangement_id == arrangement.id)
         )

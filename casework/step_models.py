@@ -202,7 +202,22 @@ class HoldCaseConference(Conference):
 # -- deciding ------------------------------------------------------------------------------
 
 
-class NewArrangement(StepInput):
+class _EveryService(StepInput):
+    all_services: bool = Field(
+        default=False,
+        description="Every service of the organisation today, instead of `services` (where "
+        "the profile's scope is the whole organisation); a service added later is not "
+        "included unless the arrangement is modified.",
+    )
+
+    @model_validator(mode="after")
+    def _services_or_every(self) -> _EveryService:
+        if self.all_services and getattr(self, "services", None):
+            raise ValueError("allServices: give services or allServices, not both")
+        return self
+
+
+class NewArrangement(_EveryService):
     kind: ArrangementKind
     parameters: dict[str, Any] = Field(default_factory=dict)
     services: list[ShortText] = Field(
@@ -280,7 +295,7 @@ class CloseNoAction(StepInput):
 # -- arrangements over time ----------------------------------------------------------------
 
 
-class ModifyArrangement(StepInput):
+class ModifyArrangement(_EveryService):
     kind: ArrangementKind
     reasons: Text
     parameters: dict[str, Any] | None = None

@@ -45,7 +45,7 @@ from records.models import (
     Staff,
 )
 from records.services import service_ids as ids_of_services
-from records.services import unknown_slugs
+from records.services import service_slugs, unknown_slugs
 from records.vault import Vault
 
 # Arrangements in force, or about to be.
@@ -223,12 +223,16 @@ async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, u
 
 
 async def scoped_services(
-    run: StepRun, begun: Begun, slugs: list[str], field: str
+    run: StepRun, begun: Begun, slugs: list[str], prefix: str, *, every: bool = False
 ) -> list[uuid.UUID]:
-    """The services an arrangement applies to, as the profile scopes them: with scope
+    """The services an arrangement applies to (`<prefix>.services`, or every service of the
+    organisation today with `<prefix>.allServices`), as the profile scopes them: with scope
     "service" (RCT: per service, never council-wide) only the case's own service."""
     own = begun.case.service_id
-    if not slugs:
+    field = f"{prefix}.allServices" if every else f"{prefix}.services"
+    if every:
+        slugs = sorted(await service_slugs(run.session))
+    elif not slugs:
         return [own]
     ids = list((await service_ids(run, slugs, field)).values())
     if run.profile.scope == "service" and set(ids) != {own}:
