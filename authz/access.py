@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz import relations
 from authz.access_log import LogRecord
 from authz.actor import Actor
-from authz.operations import INDEPENDENT_OF_DECISION, FieldSet
+from authz.operations import FieldSet
 
 if TYPE_CHECKING:
     from authz.gate import Gate
@@ -72,9 +72,8 @@ class Access:
             found = facts.get(case_id)
             if found is None or not self._gate.decide(self.actor, self.operation, found).allowed:
                 continue
-            if self.operation in INDEPENDENT_OF_DECISION and not relations.is_independent(
-                found.relations
-            ):
+            needs_another = self.operation in self._gate.independent_of_decision
+            if needs_another and not relations.is_independent(found.relations):
                 continue
             admitted.append(case_id)
             self.touched(case_id=case_id, customer_id=found.customer_id, service=found.service)
