@@ -83,8 +83,11 @@ async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case
 
 
 async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:
-    if not who.name:
-        raise ValidationFailed("input.customer.name", "no customer found: give a name to add one")
+    if not (who.name or who.name_withheld):
+        raise ValidationFailed(
+            "input.customer.name",
+            "no customer found: give a name, or say it is not given (nameWithheld), to add one",
+        )
     contacts = [NewContact(ContactKind.EMAIL, who.email, preferred=True)] if who.email else []
     if who.phone:
         contacts.append(NewContact(ContactKind.PHONE, who.phone))

@@ -101,18 +101,33 @@ class StepInput(BaseModel):
 
 class CustomerLookup(StepInput):
     """Who the case is about: found by email, phone or customer reference; made from these
-    (with a name) when no one is found."""
+    when no one is found, with a name, or with `name_withheld` and an email or phone number
+    when the person writes or rings without giving one (RCT Appendix 2). Like `name`,
+    `name_withheld` only describes someone to add: where the details find a customer, the
+    case is theirs and both are ignored."""
 
     email: ShortText | None = None
     phone: ShortText | None = None
     customer_ref: ShortText | None = None
     name: ShortText | None = None
+    name_withheld: bool = Field(
+        default=False,
+        description="No customer found: add one whose name is not given, known by the email "
+        "or phone number given. Ignored, as a name is, when the details find a customer.",
+    )
     kind: CustomerKind = CustomerKind.INDIVIDUAL
 
     @model_validator(mode="after")
     def _something_to_find(self) -> CustomerLookup:
         if not (self.email or self.phone or self.customer_ref):
             raise ValueError("email: give an email, a phone number or a customer reference")
+        if self.name_withheld and self.name:
+            raise ValueError("nameWithheld: give a name or say it is not given, not both")
+        if self.name_withheld and not (self.email or self.phone):
+            raise ValueError(
+                "nameWithheld: a customer whose name is not given is known by an email or a "
+                "phone number; give one"
+            )
         return self
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from records.customers import ContactView, CustomerView
+from records.customers import ContactView, CustomerView, open_name
 from records.errors import NotFound
 from records.models import (
     Arrangement,
@@ -318,7 +318,7 @@ async def _customers(
         views[customer_id] = CustomerView(
             id=customer.id,
             kind=customer.kind,
-            name=cipher.open("customers", "name", customer_id, customer.name_sealed),
+            name=open_name(cipher, customer_id, customer.name_sealed),
             reference=cipher.open_optional(
                 "customers", "reference", customer_id, customer.reference_sealed
             ),

@@ -2,6 +2,10 @@
 
 Identity and contact details are sealed under the customer's own data key, so destroying one
 of their cases never has to wait for their other cases.
+
+A customer may be known only by an email or phone number, their name not given: the name
+column then holds the empty string, sealed like any name, and opens as None. A given name is
+never empty, so the two cannot be confused.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from records.models import ContactDetail, ContactKind, Customer, CustomerKind
 from records.vault import FieldCipher, Vault
 
 _LOOKUP_OF_CONTACT = {ContactKind.EMAIL: LookupKind.EMAIL, ContactKind.PHONE: LookupKind.PHONE}
+_NAME_NOT_GIVEN = ""
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,12 @@ class ContactView:
 
 @dataclass(frozen=True)
 class CustomerView:
-    """A customer's identity, opened. Never logged, never put in an error."""
+    """A customer's identity, opened (`name` None: not given). Never logged, never put in an
+    error."""
 
     id: uuid.UUID
     kind: CustomerKind
-    name: str
+    name: str | None
     reference: str | None
     contacts: tuple[ContactView, ...] = ()
     needs: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +64,7 @@ class CustomerView:
 @dataclass(frozen=True)
 class NewCustomer:
     kind: CustomerKind
-    name: str
+    name: str | None  # None: not given; then an email or phone number is required
     reference: str | None = None
     contacts: Sequence[NewContact] = ()
     needs: dict[str, Any] | None = None
@@ -70,7 +76,7 @@ async def create_customer(
     vault: Vault,
     *,
     kind: CustomerKind,
-    name: str,
+    name: str | None,
     reference: str | None = None,
     contacts: Sequence[NewContact] = (),
     needs: dict[str, Any] | None = None,
@@ -98,7 +104,10 @@ async def create_customers(
 
 def digests_of(ring: KeyRing, new: NewCustomer) -> tuple[bytes | None, list[bytes | None]]:
     """Validate a new customer and compute its blind indexes: (reference, one per contact)."""
-    if not new.name.strip():
+    if new.name is None:
+        if not any(c.kind in _LOOKUP_OF_CONTACT for c in new.contacts):
+            raise ValidationFailed("name", "not given: give an email or a phone number instead")
+    elif not new.name.strip():
         raise ValidationFailed("name", "must not be empty")
     digests = [
         _blind_index(ring, _LOOKUP_OF_CONTACT[c.kind], c.value, c.label or f"contacts[{i}].value")
@@ -140,7 +149,7 @@ def sealed_columns(
     customer = {
         "id": customer_id,
         "kind": new.kind,
-        "name_sealed": cipher.seal("customers", "name", customer_id, new.name),
+        "name_sealed": cipher.seal("customers", "name", customer_id, new.name or _NAME_NOT_GIVEN),
         "reference_sealed": cipher.seal_optional(
             "customers", "reference", customer_id, new.reference
         ),
@@ -180,7 +189,7 @@ async def load_customer(
     return CustomerView(
         id=customer.id,
         kind=customer.kind,
-        name=cipher.open("customers", "name", customer_id, customer.name_sealed),
+        name=open_name(cipher, customer_id, customer.name_sealed),
         reference=cipher.open_optional(
             "customers", "reference", customer_id, customer.reference_sealed
         ),
@@ -196,6 +205,11 @@ async def load_customer(
         needs=json.loads(needs) if needs else {},
         notes=cipher.open_optional("customers", "notes", customer_id, customer.notes_sealed),
     )
+
+
+def open_name(cipher: FieldCipher, customer_id: uuid.UUID, sealed: bytes) -> str | None:
+    """A customer's name, opened; None where it was not given."""
+    return cipher.open("customers", "name", customer_id, sealed) or None
 
 
 async def customer_ids_by_reference(

@@ -113,7 +113,10 @@ class ContactDetailType:
 @strawberry.type(description="Who the case is about: identity, contact details and needs.")
 class CaseCustomer:
     kind: CustomerKind
-    name: str
+    name: str | None = strawberry.field(
+        description="Null when the name was not given: the customer is known by their email "
+        "or phone number (`nameWithheld` when the case was opened)."
+    )
     reference: str | None
     contact_details: list[ContactDetailType]
     communication_needs: JSON = strawberry.field(
