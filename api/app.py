@@ -168,6 +168,7 @@ class _View(GraphQLOverHTTP[TactContext]):
             gate=wiring.gate,
             clock=self._clock,
             profile=wiring.runtime.profile,
+            letters=wiring.runtime.letters,
             spend=self._spender(actor, scope),
             registered_only=self._parts.settings.portal_registered_documents_only
             and actor is not None

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("api.cli_serve", "serve_commands"),
     "demo": ("api.cli_serve", "serve_commands"),
     "keys": ("api.cli_keys", "keys_commands"),
+    "letters": ("api.cli_letters", "letters_commands"),
     "policy": ("api.cli_policy", "policy_commands"),
     "portal-key": ("api.cli_access", "access_commands"),
     "profiles": ("api.cli_profiles", "profiles_commands"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
-from records.models import ArrangementKind, CaseState, Channel, ConcernCategory, CustomerKind, Role
+from casework.letter_samples import SAMPLE_PARAMETERS
+from records.models import ArrangementKind, CaseState, ConcernCategory, CustomerKind, Role
 
 SEED = 20260101
 SERVICES = {
@@ -137,33 +137,7 @@ def demo_people(rng: random.Random) -> list[DemoPerson]:
 
 
 # One sample of each kind's typed parameters (checked by casework's validate_parameters).
-PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
-    ArrangementKind.CONTACT_CHANNEL: {"channels": [Channel.LETTER.value]},
-    ArrangementKind.NAMED_OFFICER: {},
-    ArrangementKind.CONTACT_SCHEDULE: {
-        "days": ["tuesday", "thursday"],
-        "from_time": "10:00",
-        "to_time": "12:00",
-    },
-    ArrangementKind.CONTACT_VOLUME: {"limit": 2, "period": "week", "channel": "phone"},
-    ArrangementKind.CALL_DURATION: {"minutes": 20},
-    ArrangementKind.WITNESS_REQUIRED: {},
-    ArrangementKind.APPOINTMENT_ONLY: {},
-    ArrangementKind.PREMISES_EXCLUSION: {
-        "premises": ["Example Street housing office"],
-        "permanent": False,
-        "health_and_safety": True,
-    },
-    ArrangementKind.CLOSED_MATTER: {"matters": ["2024 parking permit refund"]},
-    ArrangementKind.SIGNIFICANT_MATTERS_ONLY: {},
-    ArrangementKind.ELECTRONIC_BLOCK: {"channels": ["social_media"]},
-    ArrangementKind.SUSPENDED_CONTACT: {"pending": "legal advice"},
-    ArrangementKind.CONTACT_TERMINATION: {},
-    ArrangementKind.CONTACT_AGREEMENT: {"terms": ["one email a week to the named officer"]},
-    ArrangementKind.PROACTIVE_CONTACT: {"frequency": "fortnightly"},
-    ArrangementKind.REGULAR_MEETINGS: {"frequency": "monthly"},
-    ArrangementKind.MEDIATION: {"provider": "Example Mediation Service"},
-}
+PARAMETERS = SAMPLE_PARAMETERS  # the letter check renders every kind with them too
 # Kinds whose handling sends contact to a named officer.
 OFFICER_KINDS = frozenset(
     {

@@ -17,7 +17,9 @@ from authz.group_commit import GroupCommit
 from authz.log_verify import head_problem
 from authz.operations import Operation
 from authz.witness import FolderWitness
-from casework.profiles import Profile, resolve_profile
+from casework.letter_check import check_letters
+from casework.letter_templates import BUILT_IN, LetterTemplates
+from casework.profiles import Profile, profile_names, resolve_profile
 from records.crypto import KeyRing
 from records.database import Database
 from records.errors import KeyMaterialError, TactError
@@ -42,12 +44,16 @@ class Runtime:
     profile: Profile  # the policy profile TACT_PROFILE names, validated at start
     # Set while the access log's head cannot be appended to (access_log_problem).
     log_problem: str | None = None
+    # What letters are written from: TACT_LETTER_TEMPLATES_DIR's files in front of the
+    # built-in templates, checked at start.
+    letters: LetterTemplates = BUILT_IN
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool | None = None) -> Runtime:
         """Open everything. `migrate` defaults to True on the embedded SQLite default and
         False elsewhere: a PostgreSQL schema is upgraded by `tact db upgrade`, on purpose."""
         profile = resolve_profile(settings.profile)  # a bad profile stops start-up first
+        letters = load_letter_templates(settings, profile)  # and so does a bad letter template
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ring = load_or_create_key_ring(settings)
         signer = load_or_create_audit_signer(settings)
@@ -80,7 +86,14 @@ class Runtime:
             checkpoint_every=settings.access_log_checkpoint_every,
             clock=utcnow,
         )
-        runtime = cls(settings=settings, database=database, vault=vault, gate=gate, profile=profile)
+        runtime = cls(
+            settings=settings,
+            database=database,
+            vault=vault,
+            gate=gate,
+            profile=profile,
+            letters=letters,
+        )
         await runtime.access_log_problem()  # logged, and reported by /readyz; not fatal
         return runtime
 
@@ -101,6 +114,21 @@ class Runtime:
             )
         self.log_problem = reason
         return reason
+
+
+def load_letter_templates(settings: Settings, profile: Profile) -> LetterTemplates:
+    """The deployment's letter templates, each letter rendered for the profile and checked
+    (casework/letter_check.py): a template that fails stops start-up, named with its line."""
+    folder = settings.letter_templates_dir
+    if folder is None and settings.profile in profile_names():
+        return BUILT_IN  # shipped templates with a shipped profile: the tests check them all
+    templates = BUILT_IN if folder is None else LetterTemplates(folder)
+    checked = check_letters(templates, profile)
+    log.info(
+        "letter templates checked",
+        extra={"event": "letter_templates_checked", "own": list(checked.own)},
+    )
+    return templates
 
 
 def load_or_create_key_ring(settings: Settings) -> KeyRing:

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # Policy profile in use: a shipped name (casework/profiles/<name>.toml, `tact profiles
     # list`) or the path of a .toml file. Validated at start-up.
     profile: str = "default"
+    # A folder of the organisation's own letter templates (letterhead, signatory, whole
+    # letters, bilingual ones), each replacing the built-in template of the same name
+    # (docs/letters.md). Checked at start-up and by `tact letters check`. Unset: built-in.
+    letter_templates_dir: Path | None = None
     # Records management (retention job): where archive bundles are kept (a folder), and
     # how many days access-log entries are kept before `tact retention run` may prune them
     # behind a signed checkpoint (0: never pruned).

@@ -1,5 +1,6 @@
 """The letter a notification sends the customer, generated from a template and kept on file
-(DESIGN 2): one plain-text Jinja2 template per subject in `casework/templates/letters/`.
+(DESIGN 2): one plain-text Jinja2 template per subject in `casework/templates/letters/`,
+or the deployment's own in front of them (casework/letter_templates.py, docs/letters.md).
 
 A decision letter says why, what it means (each arrangement's neutral handling instructions,
 as casework/arrangements.py words them), from when and for how long, the review date, how to
@@ -20,11 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from casework import step_models as m
 from casework.arrangements import EMERGENCY_NOTE, handling_instructions
 from casework.deadlines import appeal_deadline
+from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
 from casework.steps import IN_FORCE, Begun, StepRun
 from records.case_files import ArrangementView, open_case_file
@@ -43,24 +43,6 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
 _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
 
 
-def long_date(value: dt.date) -> str:
-    """A date as a UK letter writes it: 2 March 2026."""
-    return f"{value.day} {value:%B %Y}"
-
-
-# Autoescaping is for HTML (select_autoescape's default): these letters are plain text, and
-# escaping would turn an apostrophe in a name into an entity.
-_templates = Environment(
-    loader=PackageLoader("casework", "templates"),
-    autoescape=select_autoescape(),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-_templates.filters["long_date"] = long_date
-
-
 @dataclass(frozen=True)
 class LetterFacts:
     """What a letter is written from. `details` are those of the step it is about (empty for
@@ -76,11 +58,16 @@ class LetterFacts:
     appealed: str = "decision"  # what an appeal was against
 
 
-def render_letter(profile: Profile, subject: m.NotificationSubject, facts: LetterFacts) -> str:
-    """The letter about `subject`, in the profile's words. A value the template needs and is
-    not given fails (StrictUndefined) rather than printing a blank."""
-    template = _templates.get_template(f"letters/{subject.value}.txt.j2")
-    return template.render(**_context(profile, subject, facts))
+def render_letter(
+    profile: Profile,
+    subject: m.NotificationSubject,
+    facts: LetterFacts,
+    templates: LetterTemplates = BUILT_IN,
+) -> str:
+    """The letter about `subject`, in the profile's words, from `templates` (a deployment's
+    own, checked at start-up, in front of the built-in ones). A value the template needs and
+    is not given fails (StrictUndefined) rather than printing a blank."""
+    return templates.letter(subject.value).render(**_context(profile, subject, facts))
 
 
 def _context(
@@ -259,4 +246,4 @@ async def compose_letter(
         arrangements=arrangements,
         appealed=appealed,
     )
-    return render_letter(run.profile, subject, facts)
+    return render_letter(run.profile, subject, facts, run.letters)

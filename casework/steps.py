@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.label_guard import check_fields
+from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
 from casework.transitions import check_step
 from records.case_steps import (
@@ -61,6 +62,8 @@ class StepRun:
     profile: Profile
     clock: Callable[[], dt.datetime]
     actor_id: uuid.UUID | None
+    # What letters are written from: the deployment's templates, checked at start-up.
+    letters: LetterTemplates = BUILT_IN
 
     def today(self) -> dt.date:
         return self.clock().date()

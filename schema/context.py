@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
+from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile, load_profile
 from records.readers import Readers
 from records.vault import Vault
@@ -36,6 +37,8 @@ class TactContext:
     spend: Callable[[str], None] = lambda _limit: None
     # The policy profile in use (TACT_PROFILE); tests of other areas may leave the default.
     profile: Profile = field(default_factory=lambda: load_profile("default"))
+    # What letters are written from (TACT_LETTER_TEMPLATES_DIR in front of the built-in ones).
+    letters: LetterTemplates = BUILT_IN
     # Only registered documents may run (schema/persisted.py): set for portal keys.
     registered_only: bool = False
 

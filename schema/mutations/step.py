@@ -89,7 +89,7 @@ def step_run(context: TactContext, session: Any) -> StepRun:
     actor = context.actor
     return StepRun(
         session=session, vault=context.vault, profile=context.profile, clock=context.clock,
-        actor_id=actor.staff_id if actor is not None else None,
+        actor_id=actor.staff_id if actor is not None else None, letters=context.letters,
     )  # fmt: skip
 
 

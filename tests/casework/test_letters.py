@@ -7,103 +7,19 @@ it says, or at the case conference reconvened; an appeal by its decider), never 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
 import pytest
 from jinja2 import StrictUndefined
 
-from api.demo_data import PARAMETERS as SAMPLES
-from casework import letters
 from casework import step_models as m
-from casework.arrangements import validate_parameters
 from casework.label_guard import find_label
-from casework.letters import LetterFacts, long_date, meaning, render_letter
-from casework.profiles import Profile, load_profile, profile_names
-from records.case_files import ArrangementSummaryView, ArrangementView
-from records.models import ArrangementKind, ArrangementState
-
-ON = dt.date(2026, 3, 2)
-LATER = "2026-09-02"
-
-
-def every_arrangement() -> tuple[str, ...]:
-    """What each arrangement kind means, with the demo's parameters and officers."""
-    return tuple(
-        meaning(
-            ArrangementView(
-                outline=ArrangementSummaryView(
-                    uuid.uuid4(), kind, ArrangementState.ACTIVE, ON, None, None
-                ),
-                services=("housing",),
-                parameters=validate_parameters(kind, SAMPLES[kind]),
-                named_officer="Jo Example",
-                deputy_officer="Robin Example",
-            ),
-            {"housing": "Housing"},
-        )
-        for kind in ArrangementKind
-    )
-
-
-def decisions() -> Iterator[dict[str, Any]]:
-    made = {
-        "reasons": "Six calls on one day about the same repair.",
-        "starts_on": "2026-03-02",
-        "review_on": LATER,
-        "appeal_route": "appeal",
-        "appeal_deadline": "2026-03-30",
-        "arrangements_made": ["named_officer"],
-    }
-    yield made | {"ends_on": "2027-03-02"}
-    yield made | {"ends_on": None, "appeal_deadline": None, "health_and_safety": True}
-    yield made | {"ends_on": "2027-03-02", "skip_warning_explanation": "A risk to staff."}
-    yield made | {
-        "flagged": True, "risk": "A threat made at the office.", "ends_on": "2026-04-02",
-        "full_assessment_due": "2026-03-30",
-    }  # fmt: skip
-
-
-def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str, Any], str]]:
-    """(subject, the details of its step, what an appeal was against) in every shape."""
-    s = m.NotificationSubject
-    yield s.WARNING, {"reasons": "Six calls on one day."}, "decision"
-    yield s.WARNING, {
-        "reasons": "Six calls on one day.", "agreed_arrangement": "One call a week.",
-        "monitor_until": "2026-04-30",
-    }, "decision"  # fmt: skip
-    for details in decisions():
-        yield s.DECISION, details, "decision"
-    for outcome in m.ReviewOutcome:
-        details = review(profile) | {"outcome": outcome.value}
-        if outcome is m.ReviewOutcome.LIFT:
-            del details["next_review_on"]
-        else:
-            details["ends_on"] = "2027-01-01"
-        yield s.REVIEW, details, "decision"
-    for outcome in profile.appeal.outcomes:
-        for against in profile.appeal.against:
-            for kept in ([], ["premises_exclusion"]):
-                details = {"outcome": outcome, "reasons": "The decision was sound."}
-                yield s.APPEAL, details | {"kept_health_and_safety": kept}, against
-    yield s.ENDED, {}, "decision"
-
-
-def review(profile: Profile) -> dict[str, Any]:
-    """A review's details as `decideReview` keeps them: who was consulted, by name (which no
-    letter prints), and the case conference reconvened where the profile reviews at one."""
-    details: dict[str, Any] = {
-        "outcome": "continue", "reasons": "No further contact of that kind.",
-        "next_review_on": LATER, "consulted": "Sam Consultee",
-    }  # fmt: skip
-    if profile.review.case_conference:
-        attendees = [{"role": role} for role in profile.assessment.conference_roles]
-        attendees[0]["username"] = "attendee.one"
-        details["conference"] = {"held_on": "2026-02-27", "attendees": attendees}
-    return details
-
+from casework.letter_samples import SENT_ON as ON
+from casework.letter_samples import every_arrangement, review, variants
+from casework.letter_templates import BUILT_IN, long_date
+from casework.letters import LetterFacts, render_letter
+from casework.profiles import load_profile, profile_names
 
 CASES = [
     (name, subject, details, against)
@@ -139,7 +55,7 @@ def test_there_is_one_template_per_subject() -> None:
 
 
 def test_a_missing_value_fails_loudly() -> None:
-    assert letters._templates.undefined is StrictUndefined
+    assert BUILT_IN.environment.undefined is StrictUndefined
     facts = LetterFacts("MC-2026-ABCDE-FGHJK", "Morgan Sample", ON, {}, ON)
     for subject in (m.NotificationSubject.DECISION, m.NotificationSubject.REVIEW):
         with pytest.raises(KeyError):

@@ -9,13 +9,16 @@ letter reaches the logs."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from records.database import Database
 from records.models import ArrangementKind
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_merseyside_frs import CONFERENCE
@@ -27,6 +30,7 @@ from tests.scenarios.world import (
     notify,
     prelude,
     safeguards,
+    walk_for,
 )
 
 # What the two arrangements of `decision()` mean, as the portal is told (officers by name).
@@ -242,3 +246,35 @@ async def test_a_merseyside_review_letter_names_the_conference_reconvened(
         "Director, the Service Manager, the Professional Standards Manager, the Equality and "
         "Diversity Manager and the Deputy Clerk to the Authority."
     )
+
+
+async def test_a_council_s_own_letterhead_is_on_the_letter_kept(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    # TACT_LETTER_TEMPLATES_DIR: the council replaces its heading alone (made-up bilingual
+    # text: a council's translators write the real Welsh); the rest stays built-in.
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "_heading.txt.j2").write_text(
+        "Pennawd prawf ŵ / Test heading\n{{ organisation }}\n\n{{ sent_on|long_date }}\n"
+        "Ein cyfeirnod / Our reference: {{ reference }}\n\n",
+        encoding="utf-8",
+    )
+    walk_in = contextlib.asynccontextmanager(walk_for)
+    start = dt.date(2027, 3, 19)
+    async with walk_in(
+        "rhondda-cynon-taf", tmp_path, database_urls, key_file, start, letter_templates_dir=folder
+    ) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
+        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await notify(walk, "WARNING")
+        kept = await letters(walk)
+
+    letter = kept["warning"]["letter"]
+    assert letter.startswith(
+        "Pennawd prawf ŵ / Test heading\nRhondda Cynon Taf County Borough Council\n\n"
+        f"19 March 2027\nEin cyfeirnod / Our reference: {walk.reference}\n\n"
+    )
+    assert "Managing contact with you: a warning" in letter  # the built-in body
+    assert letter.endswith("Yours sincerely,\n\nRhondda Cynon Taf County Borough Council\n")

@@ -167,11 +167,17 @@ class Organisation:
 
 
 async def walk_for(
-    profile: str, tmp_path: Path, database_urls: tuple[str, str], key_file: Path, start: dt.date
+    profile: str,
+    tmp_path: Path,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    start: dt.date,
+    **changes: Any,
 ) -> AsyncIterator[Walk]:
-    """The app on this test's databases under `profile`, the organisation in it, and a Walk."""
+    """The app on this test's databases under `profile` (and `changes` to the settings), the
+    organisation in it, and a Walk."""
     clock = FixedClock(dt.datetime.combine(start, dt.time(10, 0), tzinfo=dt.UTC))
-    settings = app_settings(tmp_path, database_urls, key_file, profile=profile)
+    settings = app_settings(tmp_path, database_urls, key_file, profile=profile, **changes)
     runtime = await Runtime.start(settings, migrate=False)
     try:
         portal_key = await build_organisation(runtime, clock())

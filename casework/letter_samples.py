@@ -1,0 +1,137 @@
+"""Made-up facts that write every letter in every shape its step can take, for a profile:
+what the letter check renders at start-up (casework/letter_check.py) and what the tests render
+every template with. No person's data: the customer and staff are invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from casework import step_models as m
+from casework.arrangements import validate_parameters
+from casework.letters import LetterFacts, meaning
+from casework.profiles import Profile
+from records.case_files import ArrangementSummaryView, ArrangementView
+from records.models import ArrangementKind, ArrangementState, Channel
+
+SENT_ON = dt.date(2026, 3, 2)
+LATER = "2026-09-02"
+CUSTOMER = "Morgan O'Sample"  # an apostrophe: a plain-text letter escapes nothing
+
+# Parameters for each arrangement kind (the demo's too: api/demo_data.py).
+SAMPLE_PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
+    ArrangementKind.CONTACT_CHANNEL: {"channels": [Channel.LETTER.value]},
+    ArrangementKind.NAMED_OFFICER: {},
+    ArrangementKind.CONTACT_SCHEDULE: {
+        "days": ["tuesday", "thursday"],
+        "from_time": "10:00",
+        "to_time": "12:00",
+    },
+    ArrangementKind.CONTACT_VOLUME: {"limit": 2, "period": "week", "channel": "phone"},
+    ArrangementKind.CALL_DURATION: {"minutes": 20},
+    ArrangementKind.WITNESS_REQUIRED: {},
+    ArrangementKind.APPOINTMENT_ONLY: {},
+    ArrangementKind.PREMISES_EXCLUSION: {
+        "premises": ["Example Street housing office"],
+        "permanent": False,
+        "health_and_safety": True,
+    },
+    ArrangementKind.CLOSED_MATTER: {"matters": ["2024 parking permit refund"]},
+    ArrangementKind.SIGNIFICANT_MATTERS_ONLY: {},
+    ArrangementKind.ELECTRONIC_BLOCK: {"channels": ["social_media"]},
+    ArrangementKind.SUSPENDED_CONTACT: {"pending": "legal advice"},
+    ArrangementKind.CONTACT_TERMINATION: {},
+    ArrangementKind.CONTACT_AGREEMENT: {"terms": ["one email a week to the named officer"]},
+    ArrangementKind.PROACTIVE_CONTACT: {"frequency": "fortnightly"},
+    ArrangementKind.REGULAR_MEETINGS: {"frequency": "monthly"},
+    ArrangementKind.MEDIATION: {"provider": "Example Mediation Service"},
+}
+
+
+def every_arrangement() -> tuple[str, ...]:
+    """What each arrangement kind means, with the sample parameters and officers."""
+    return tuple(
+        meaning(
+            ArrangementView(
+                outline=ArrangementSummaryView(
+                    uuid.uuid4(), kind, ArrangementState.ACTIVE, SENT_ON, None, None
+                ),
+                services=("housing",),
+                parameters=validate_parameters(kind, SAMPLE_PARAMETERS[kind]),
+                named_officer="Jo Example",
+                deputy_officer="Robin Example",
+            ),
+            {"housing": "Housing"},
+        )
+        for kind in ArrangementKind
+    )
+
+
+def decisions() -> Iterator[dict[str, Any]]:
+    made = {
+        "reasons": "Six calls on one day about the same repair.",
+        "starts_on": "2026-03-02",
+        "review_on": LATER,
+        "appeal_route": "appeal",
+        "appeal_deadline": "2026-03-30",
+        "arrangements_made": ["named_officer"],
+    }
+    yield made | {"ends_on": "2027-03-02"}
+    yield made | {"ends_on": None, "appeal_deadline": None, "health_and_safety": True}
+    yield made | {"ends_on": "2027-03-02", "skip_warning_explanation": "A risk to staff."}
+    yield made | {
+        "flagged": True, "risk": "A threat made at the office.", "ends_on": "2026-04-02",
+        "full_assessment_due": "2026-03-30",
+    }  # fmt: skip
+
+
+def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str, Any], str]]:
+    """(subject, the details of its step, what an appeal was against) in every shape."""
+    s = m.NotificationSubject
+    yield s.WARNING, {"reasons": "Six calls on one day."}, "decision"
+    yield s.WARNING, {
+        "reasons": "Six calls on one day.", "agreed_arrangement": "One call a week.",
+        "monitor_until": "2026-04-30",
+    }, "decision"  # fmt: skip
+    for details in decisions():
+        yield s.DECISION, details, "decision"
+    for review_outcome in m.ReviewOutcome:
+        details = review(profile) | {"outcome": review_outcome.value}
+        if review_outcome is m.ReviewOutcome.LIFT:
+            del details["next_review_on"]
+        else:
+            details["ends_on"] = "2027-01-01"
+        yield s.REVIEW, details, "decision"
+    for outcome in profile.appeal.outcomes:
+        for against in profile.appeal.against:
+            for kept in ([], ["premises_exclusion"]):
+                details = {"outcome": outcome, "reasons": "The decision was sound."}
+                yield s.APPEAL, details | {"kept_health_and_safety": kept}, against
+    yield s.ENDED, {}, "decision"
+
+
+def review(profile: Profile) -> dict[str, Any]:
+    """A review's details as `decideReview` keeps them: who was consulted, by name (which no
+    letter prints), and the case conference reconvened where the profile reviews at one."""
+    details: dict[str, Any] = {
+        "outcome": "continue", "reasons": "No further contact of that kind.",
+        "next_review_on": LATER, "consulted": "Sam Consultee",
+    }  # fmt: skip
+    if profile.review.case_conference:
+        attendees = [{"role": role} for role in profile.assessment.conference_roles]
+        attendees[0]["username"] = "attendee.one"
+        details["conference"] = {"held_on": "2026-02-27", "attendees": attendees}
+    return details
+
+
+def sample_letters(profile: Profile) -> Iterator[tuple[m.NotificationSubject, LetterFacts]]:
+    """Every letter the profile can send, in every shape, with the facts to write it from."""
+    arrangements = every_arrangement()
+    for subject, details, against in variants(profile):
+        yield subject, LetterFacts(
+            reference="MC-2026-ABCDE-FGHJK", customer_name=CUSTOMER, sent_on=SENT_ON,
+            details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
+        )  # fmt: skip
