@@ -35,6 +35,7 @@ from schema.errors import Concealment, log_errors, one_of_arguments, present_all
 from schema.limits import DocumentLimits, StorableText
 from schema.persisted import PersistedDocuments
 from schema.portal import CONTEXT_RESOLVERS, PortalQuery
+from schema.reports import ReportQuery
 from schema.retention import RetentionMutation, RetentionQuery
 from schema.screening import ScreeningMutation, ScreeningQuery
 from schema.subject_access import SubjectAccessMutation, SubjectAccessQuery
@@ -52,7 +53,7 @@ CACHE_SIZE = 256
 @strawberry.type
 class Query(
     PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery,
-    RetentionQuery, SubjectAccessQuery,
+    RetentionQuery, SubjectAccessQuery, ReportQuery,
 ):  # fmt: skip
     pass
 
