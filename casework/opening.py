@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from casework import step_models as m
 from casework.conferences import check_conference
+from casework.contact_details import add_missing, looked_up_details
 from casework.over_time import notification_due
 from casework.steps import Begun, StepRun, assign_once, begin, finish, service_ids, staff_id
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
@@ -56,13 +57,19 @@ async def find_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID | None
 
 
 async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case, CaseEvent]:
-    """Open a case for the customer these details find, or make the customer first. The
-    member of staff who opens it becomes its case officer."""
+    """Open a case for the customer these details find, or make the customer first. A
+    customer found is given the email or phone number given that they lack. The member of
+    staff who opens it becomes its case officer."""
     (service_id,) = (await service_ids(run, [service], "service")).values()
     customer_id = await find_customer(run, given.customer)
     created = customer_id is None
+    added: dict[str, int] = {}
     if customer_id is None:
         customer_id = await _new_customer(run, given.customer)
+    else:
+        # Found, by reference or by one detail: the others given are theirs from now on, or
+        # refused where another customer has them (docs/workflow.md).
+        added = await add_missing(run, customer_id, looked_up_details(run, given.customer))
     case = await create_case(
         run.session, run.vault, service_id=service_id, customer_id=customer_id,
         opened_at=run.clock(), summary=given.summary,
@@ -73,6 +80,7 @@ async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case
     details = {
         "service": service,
         "customer_created": created,
+        **({"contact_details_added": added} if added else {}),
         **given.model_dump(mode="json", exclude={"customer"}, exclude_none=True),
     }
     event = await record_event(

@@ -148,6 +148,33 @@ class RecordEvidence(StepInput):
     hs_incident_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
+class ContactDetailValue(StepInput):
+    """One email or one phone number of the customer."""
+
+    email: ShortText | None = None
+    phone: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> ContactDetailValue:
+        if bool(self.email) == bool(self.phone):
+            raise ValueError("email: give an email or a phone number, one per entry")
+        return self
+
+
+class RecordContactDetails(StepInput):
+    """Emails and phone numbers to add to the case's customer, or to remove (the way a
+    correction is made: add the right one, remove the wrong one, in one step)."""
+
+    add: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
+    remove: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> RecordContactDetails:
+        if not (self.add or self.remove):
+            raise ValueError("add: give a detail to add or one to remove")
+        return self
+
+
 class AssignStaff(StepInput):
     username: Username
     relation: AssignmentRelation

@@ -74,6 +74,8 @@ TABLE: dict[Step, Rule] = {
     Step.REVIEW_DECIDED: Rule(frozenset({S.DECIDED}), (_REVIEW,)),
     # Beside the state: a filed contact read for new matters (casework/screening.py).
     Step.CONTACT_SCREENED: Rule(LIVE),
+    # Beside the state: the customer's emails and phone numbers, kept right while the file is.
+    Step.CONTACT_DETAILS_RECORDED: Rule(LIVE),
     Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.APPEAL_DECIDED: Rule(
         frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),

@@ -71,6 +71,8 @@ class Step(enum.StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     # Beside the state, like reviews and appeals: a filed contact read for a new matter.
     CONTACT_SCREENED = "contact_screened"
+    # Beside the state: the customer's emails or phone numbers added or removed.
+    CONTACT_DETAILS_RECORDED = "contact_details_recorded"
 
 
 class DeadlineKind(enum.StrEnum):

@@ -21,6 +21,7 @@ from schema.mutations import (
     open_case,
     record_assessment,
     record_concern,
+    record_contact_details,
     record_evidence,
     record_notification,
     record_safeguards,
@@ -37,6 +38,7 @@ class WorkflowMutation:
     open_case = open_case.field
     record_concern = record_concern.field
     record_evidence = record_evidence.field
+    record_contact_details = record_contact_details.field
     assign_staff = assign_staff.field
     record_safeguards = record_safeguards.field
     issue_warning = issue_warning.field

@@ -45,6 +45,16 @@ class RecordEvidenceInput:
     pass
 
 
+@from_model(model=m.ContactDetailValue, all_fields=True)
+class ContactDetailValueInput:
+    pass
+
+
+@from_model(model=m.RecordContactDetails, all_fields=True)
+class RecordContactDetailsInput:
+    pass
+
+
 @from_model(model=m.AssignStaff, all_fields=True)
 class AssignStaffInput:
     pass

@@ -18,8 +18,6 @@ from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
-    OPEN_CASE,
-    Refused,
     Walk,
     decision,
     notify,
@@ -52,7 +50,7 @@ async def test_a_customer_known_only_by_email_is_restricted_like_anyone(
         }
         for field, customers in refusals.items():
             for customer in customers:
-                refused = await _open_refused(walk, customer)
+                refused = await walk.open_refused("officer", customer)
                 assert (refused.code, refused.field) == ("VALIDATION_FAILED", field), customer
                 assert EMAIL not in refused.message and "RCT-A2-1" not in refused.message
         assert await _counts(walk) == (0, 0)  # nothing written
@@ -111,14 +109,6 @@ async def test_a_subject_access_export_says_the_name_was_not_given(
     assert json.loads(exported["json"])["customer"]["name"] is None
     assert "<dt>Name</dt><dd>not given</dd>" in exported["html"]
     assert "None" not in exported["html"]
-
-
-async def _open_refused(walk: Walk, customer: dict[str, Any]) -> Refused:
-    try:
-        await walk.graphql("officer", OPEN_CASE, service="housing", input={"customer": customer})
-    except Refused as refused:
-        return refused
-    raise AssertionError("openCase was not refused")
 
 
 async def _counts(walk: Walk) -> tuple[int, int]:

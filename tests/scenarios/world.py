@@ -110,6 +110,13 @@ class Walk:
         result: dict[str, Any] = data["openCase"]
         return result
 
+    async def open_refused(self, who: str, customer: dict[str, Any]) -> Refused:
+        try:
+            await self.graphql(who, OPEN_CASE, service="housing", input={"customer": customer})
+        except Refused as refused:
+            return refused
+        raise AssertionError("openCase was not refused")
+
     async def step(self, who: str, name: str, **given: Any) -> dict[str, Any]:
         data = await self.graphql(who, mutation(name), reference=self.reference, input=given)
         result: dict[str, Any] = data[name]

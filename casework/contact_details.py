@@ -1,0 +1,146 @@
+"""The case customer's emails and phone numbers, kept right: `record_contact_details` adds
+and removes them as a step of the case, and `add_missing` adds the ones `openCase` was given
+for a customer it found. Both check a detail the same way, here (docs/workflow.md):
+
+- normalised and digested as the portal lookup does it (records/lookup.py, through the
+  vault), so a malformed one is refused naming its field and an added one is found;
+- a detail finds one customer only: one recorded for another customer is refused, naming
+  the field, never the customer or their case;
+- adding a detail the customer already has, or removing one they have not, is refused in
+  the step (nothing would change); `openCase` leaves the ones they have as they are;
+- a customer is never left without a way to be found (an email, a phone number or their
+  customer reference): add the new one in the same step as removing the last.
+
+The timeline event says what kinds changed and how many, never the values: they are the
+customer's, sealed under the customer's key, as `openCase` keeps them off its event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from casework import step_models as m
+from casework.steps import StepRun, begin, finish
+from records.case_steps import CaseEvent, Step
+from records.contact_details import (
+    Holder,
+    add_contact,
+    contact_digest,
+    holders,
+    remove_contacts,
+    ways_to_find,
+)
+from records.errors import ValidationFailed
+from records.models import ContactKind
+
+ANOTHER_CUSTOMER = "is recorded for another customer; a detail may find one customer only"
+
+
+@dataclass(frozen=True)
+class GivenDetail:
+    kind: ContactKind
+    value: str
+    field: str  # its place in the input, in the API's spelling: input.add.0.email
+    digest: bytes
+
+
+def given_details(
+    run: StepRun, entries: Sequence[m.ContactDetailValue], prefix: str
+) -> list[GivenDetail]:
+    return [
+        given_detail(run, kind, value, f"{prefix}.{i}.{kind.value}")
+        for i, entry in enumerate(entries)
+        for kind, value in ((ContactKind.EMAIL, entry.email), (ContactKind.PHONE, entry.phone))
+        if value
+    ]
+
+
+def given_detail(run: StepRun, kind: ContactKind, value: str, field: str) -> GivenDetail:
+    """A detail as given, with the lookup's digest of it (a malformed one refused)."""
+    return GivenDetail(kind, value.strip(), field, contact_digest(run.vault, kind, value, field))
+
+
+async def record_contact_details(
+    run: StepRun, case_id: uuid.UUID, given: m.RecordContactDetails
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
+    customer_id = begun.case.customer_id
+    adding = given_details(run, given.add, "input.add")
+    removing = given_details(run, given.remove, "input.remove")
+    _once_each([*adding, *removing])
+    held = await holders(run.session, [d.digest for d in [*adding, *removing]])
+    new = _not_yet_theirs(adding, held, customer_id)
+    for detail in adding:
+        if detail not in new:
+            raise ValidationFailed(detail.field, "is already recorded for this customer")
+    theirs = {h.digest: h.contact_id for h in held if h.customer_id == customer_id}
+    for detail in removing:
+        if detail.digest not in theirs:
+            raise ValidationFailed(detail.field, "is not recorded for this customer")
+    left = await ways_to_find(run.session, customer_id) + len(adding) - len(removing)
+    if left < 1:
+        raise ValidationFailed(
+            "input.remove",
+            "would leave no way to find the customer (an email, a phone number or a customer "
+            "reference): add the new detail in the same step",
+        )
+    await _write(run, customer_id, adding)
+    await remove_contacts(run.session, [theirs[d.digest] for d in removing])
+    return await finish(
+        run, begun, Step.CONTACT_DETAILS_RECORDED, None,
+        added=_counts(adding), removed=_counts(removing),
+    )  # fmt: skip
+
+
+async def add_missing(
+    run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetail]
+) -> dict[str, int]:
+    """Add to a customer the details given that they do not have yet (those of another
+    customer refused); answers how many of each kind were added."""
+    held = await holders(run.session, [d.digest for d in given])
+    new = _not_yet_theirs(given, held, customer_id)
+    await _write(run, customer_id, new)
+    return _counts(new)
+
+
+def _once_each(details: Sequence[GivenDetail]) -> None:
+    seen: set[bytes] = set()
+    for detail in details:
+        if detail.digest in seen:
+            raise ValidationFailed(detail.field, "is given twice")
+        seen.add(detail.digest)
+
+
+def _not_yet_theirs(
+    given: Sequence[GivenDetail], held: Sequence[Holder], customer_id: uuid.UUID
+) -> list[GivenDetail]:
+    """The details not yet the customer's; one held by another customer is refused on its
+    field, saying only that (docs/workflow.md: what the refusal may reveal)."""
+    owners = {(h.digest, h.customer_id) for h in held}
+    new = []
+    for detail in given:
+        if any(d == detail.digest and c != customer_id for d, c in owners):
+            raise ValidationFailed(detail.field, ANOTHER_CUSTOMER)
+        if (detail.digest, customer_id) not in owners:
+            new.append(detail)
+    return new
+
+
+async def _write(run: StepRun, customer_id: uuid.UUID, details: Sequence[GivenDetail]) -> None:
+    for detail in details:
+        await add_contact(
+            run.session, run.vault, customer_id, detail.kind, detail.value, detail.digest
+        )
+
+
+def _counts(details: Sequence[GivenDetail]) -> dict[str, int]:
+    return dict(Counter(d.kind.value for d in details))
+
+
+def looked_up_details(run: StepRun, who: m.CustomerLookup) -> list[GivenDetail]:
+    """The email and phone number `openCase` was given to find the customer by."""
+    found = ((ContactKind.EMAIL, who.email), (ContactKind.PHONE, who.phone))
+    return [given_detail(run, k, v, f"input.customer.{k.value}") for k, v in found if v]

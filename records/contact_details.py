@@ -1,0 +1,99 @@
+"""A customer's emails and phone numbers after they were added: found by blind index, added
+and removed one row at a time, sealed under the customer's data key like those written when
+the customer was added (records/customers.py).
+
+The digest is the lookup's own (`Vault.blind_index`, records/lookup.py normalising), so a
+detail added here is found by the portal however it is spelt there. Functions add to the
+session and never commit: the edge owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.lookup import LookupKind
+from records.models import ContactDetail, ContactKind, Customer
+from records.vault import Vault
+
+# The kinds a lookup finds a customer by; addresses are not looked up.
+FINDABLE = (ContactKind.EMAIL, ContactKind.PHONE)
+
+
+def contact_digest(vault: Vault, kind: ContactKind, value: str, field: str) -> bytes:
+    """The blind index the portal lookup computes for this email or phone: a malformed value
+    is VALIDATION_FAILED on `field`, never echoed."""
+    return vault.blind_index(LookupKind(kind.value), value, field)
+
+
+@dataclass(frozen=True)
+class Holder:
+    contact_id: uuid.UUID
+    customer_id: uuid.UUID
+    digest: bytes
+
+
+async def holders(session: AsyncSession, digests: Iterable[bytes]) -> list[Holder]:
+    """Who holds these details now: one row per contact detail matching a digest."""
+    wanted = list(digests)
+    if not wanted:
+        return []
+    rows = await session.execute(
+        select(ContactDetail.id, ContactDetail.customer_id, ContactDetail.digest).where(
+            ContactDetail.digest.in_(wanted)
+        )
+    )
+    return [
+        Holder(contact_id, customer_id, digest)
+        for contact_id, customer_id, digest in rows
+        if digest
+    ]
+
+
+async def ways_to_find(session: AsyncSession, customer_id: uuid.UUID) -> int:
+    """How many details find this customer: their emails and phone numbers, and their
+    customer reference if they have one."""
+    contacts = await session.scalar(
+        select(func.count()).where(
+            ContactDetail.customer_id == customer_id,
+            ContactDetail.kind.in_(FINDABLE),
+            ContactDetail.digest.is_not(None),
+        )
+    )
+    reference = await session.scalar(
+        select(Customer.reference_digest).where(Customer.id == customer_id)
+    )
+    return int(contacts or 0) + (reference is not None)
+
+
+async def add_contact(
+    session: AsyncSession,
+    vault: Vault,
+    customer_id: uuid.UUID,
+    kind: ContactKind,
+    value: str,
+    digest: bytes,
+) -> uuid.UUID:
+    contact_id = uuid.uuid4()
+    cipher = await vault.cipher("customer", customer_id)
+    session.add(
+        ContactDetail(
+            id=contact_id,
+            customer_id=customer_id,
+            kind=kind,
+            value_sealed=cipher.seal("contact_details", "value", contact_id, value),
+            digest=digest,
+            preferred=False,
+        )
+    )
+    return contact_id
+
+
+async def remove_contacts(session: AsyncSession, contact_ids: Iterable[uuid.UUID]) -> None:
+    ids = list(contact_ids)
+    if ids:
+        await session.execute(delete(ContactDetail).where(ContactDetail.id.in_(ids)))

@@ -1,0 +1,183 @@
+"""A customer's new email or phone number, over HTTP. The customer has arrangements in force
+(a health-and-safety premises exclusion among them); they write from a new address, and the
+portal asking by it is told nothing is restricted until the case officer records it
+(`recordContactDetails`); then the portal is told the arrangements and how to handle the
+contact, and after the address is removed, nothing again. Refusals name their field, never
+echo the value and write nothing; front-line staff and the portal may not change details;
+every attempt is in the access log. `openCase` for a customer found by one detail adds the
+others given, or refuses one another customer has."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+from records.models import Case, ContactDetail
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import Walk, mutation, prelude
+
+PROFILE = "cambridgeshire-cc"
+EMAIL = "morgan.sample@example.org"
+NEW_EMAIL = "m.sample.new@example.net"
+PHONE = "07700 900123"
+OTHER_EMAIL = "sam.other@example.org"
+HS_EXCLUSION = {
+    "kind": "PREMISES_EXCLUSION",
+    "parameters": {"premises": ["Shire Hall reception"], "health_and_safety": True},
+}
+LETTERS = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}
+STATUS = (
+    "query Status($lookup: RestrictionLookup!, $service: String!) { restrictionStatus("
+    "lookup: $lookup, service: $service) { restricted arrangements { kind handlingInstructions } "
+    "} }"
+)
+ACCESS = (
+    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
+    "{ edges { node { actor outcome } } } }"
+)
+
+
+async def test_a_new_email_finds_the_customer_once_recorded(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await _restricted_customer(walk)
+        assert (await _status(walk, email=NEW_EMAIL))["restricted"] is False
+        logged = len(await _access(walk))
+
+        done = await walk.step("officer", "recordContactDetails", add=[{"email": NEW_EMAIL}])
+        assert done["event"]["step"] == "CONTACT_DETAILS_RECORDED"
+        assert done["event"]["details"] == {"added": {"email": 1}, "removed": {}}
+        assert NEW_EMAIL not in str(await walk.timeline("manager"))
+
+        # Found however the portal spells it: the lookup's own normalising.
+        status = await _status(walk, email="  M.Sample.NEW@Example.net ")
+        assert status["restricted"] is True
+        kinds = {a["kind"]: a["handlingInstructions"] for a in status["arrangements"]}
+        assert set(kinds) == {"PREMISES_EXCLUSION", "CONTACT_CHANNEL"}
+        assert all(kinds.values())
+
+        # A correction: the new number in, the new address out, in one step.
+        await walk.step(
+            "manager", "recordContactDetails", add=[{"phone": PHONE}],
+            remove=[{"email": NEW_EMAIL.upper()}],
+        )  # fmt: skip
+        assert (await _status(walk, email=NEW_EMAIL))["restricted"] is False
+        assert (await _status(walk, phone="+44 7700 900123"))["restricted"] is True
+        assert (await _status(walk, email=EMAIL))["restricted"] is True
+
+        newest_first = (await _access(walk))[: len(await _access(walk)) - logged]
+        assert newest_first == [("staff:manager", "allowed"), ("staff:officer", "allowed")]
+
+
+async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFactory) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await walk.open("officer", {"email": OTHER_EMAIL, "name": "Sam Other"})
+        await _restricted_customer(walk)
+        before = await _written(walk)
+        logged = len(await _access(walk))
+        refusals = [
+            ({"add": [{"email": "not an address"}]}, "input.add.0.email", "not an email"),
+            ({"add": [{"phone": "12"}]}, "input.add.0.phone", "not a telephone"),
+            ({"add": [{"email": EMAIL}]}, "input.add.0.email", "already recorded for this"),
+            ({"add": [{"email": OTHER_EMAIL}]}, "input.add.0.email", "another customer"),
+            ({"remove": [{"email": OTHER_EMAIL}]}, "input.remove.0.email", "not recorded"),
+            ({"remove": [{"email": EMAIL}]}, "input.remove", "no way to find"),
+            ({"add": [{"email": NEW_EMAIL}, {"email": NEW_EMAIL.upper()}]},
+             "input.add.1.email", "given twice"),
+            ({"add": [{"email": NEW_EMAIL, "phone": PHONE}]}, "input.add.0.email", "one per"),
+            ({}, "input.add", "add or one to remove"),
+        ]  # fmt: skip
+        for given, field, words in refusals:
+            refused = await walk.refused("officer", "recordContactDetails", **given)
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", field), given
+            assert words in refused.message, refused.message
+            for value in (EMAIL, OTHER_EMAIL, NEW_EMAIL, "not an address"):
+                assert value.casefold() not in refused.message.casefold()
+        assert await _written(walk) == before
+
+        denied = await walk.refused("frontline", "recordContactDetails", add=[{"email": NEW_EMAIL}])
+        assert denied.code == "FORBIDDEN"
+        portal = await _as_portal(walk, add=[{"email": NEW_EMAIL}])
+        assert portal["extensions"]["code"] == "FORBIDDEN"
+        assert await _written(walk) == before
+        assert (await _status(walk, email=NEW_EMAIL))["restricted"] is False
+
+        entries = await _access(walk)
+        newest_first = entries[: len(entries) - logged]
+        (portal_actor, portal_outcome), *rest = newest_first
+        assert portal_actor.startswith("portal:") and portal_outcome == "denied"
+        assert rest == [("staff:frontline", "denied")] + [("staff:officer", "error")] * len(
+            refusals
+        )
+
+
+async def test_open_case_adds_the_details_a_found_customer_lacks(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await walk.open("officer", {"email": OTHER_EMAIL, "name": "Sam Other", "phone": PHONE})
+        await _restricted_customer(walk)
+        before = await _written(walk)
+        refused = await walk.open_refused("officer", {"email": EMAIL, "phone": PHONE})
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer.phone")
+        assert "another customer" in refused.message
+        assert await _written(walk) == before
+
+        again = await walk.open("officer", {"email": EMAIL, "phone": "07700 900456"})
+        assert again["event"]["details"]["customerCreated"] is False
+        assert again["event"]["details"]["contactDetailsAdded"] == {"phone": 1}
+        assert (await _status(walk, phone="+447700900456"))["restricted"] is True
+        # Opened once more with the same details: nothing more to add.
+        third = await walk.open("officer", {"email": EMAIL, "phone": "07700 900456"})
+        assert "contactDetailsAdded" not in third["event"]["details"]
+
+
+async def _restricted_customer(walk: Walk) -> None:
+    """Morgan Sample (EMAIL) with an immediate-risk decision in force in housing."""
+    await prelude(walk, EMAIL)
+    await walk.step(
+        "manager", "decideImmediateRisk", risk="Threats made to staff at reception.",
+        reasons="Staff safety.", startsOn="2026-03-02", endsOn="2026-04-30",
+        arrangements=[HS_EXCLUSION, LETTERS],
+    )  # fmt: skip
+    assert (await _status(walk, email=EMAIL))["restricted"] is True
+
+
+async def _status(walk: Walk, **lookup: str) -> dict[str, Any]:
+    response = await walk.client.post(
+        "/graphql",
+        json={"query": STATUS, "variables": {"lookup": lookup, "service": "housing"}},
+        headers={"Authorization": f"ApiKey {walk.portal_key}"},
+    )
+    status: dict[str, Any] = response.json()["data"]["restrictionStatus"]
+    return status
+
+
+async def _as_portal(walk: Walk, **given: Any) -> dict[str, Any]:
+    response = await walk.client.post(
+        "/graphql",
+        json={
+            "query": mutation("recordContactDetails"),
+            "variables": {"reference": walk.reference, "input": given},
+        },
+        headers={"Authorization": f"ApiKey {walk.portal_key}"},
+    )
+    error: dict[str, Any] = response.json()["errors"][0]
+    return error
+
+
+async def _access(walk: Walk) -> list[tuple[str, str]]:
+    data = await walk.graphql(
+        "helpdesk", ACCESS, filter={"caseRef": walk.reference, "operation": "update_case"}
+    )
+    return [(e["node"]["actor"], e["node"]["outcome"]) for e in data["accessLog"]["edges"]]
+
+
+async def _written(walk: Walk) -> tuple[int, int, int]:
+    """Contact details, cases, and steps on the walk's case."""
+    async with walk.runtime.database.sessions() as session:
+        details = await session.scalar(select(func.count()).select_from(ContactDetail))
+        cases = await session.scalar(select(func.count()).select_from(Case))
+    steps = len(await walk.timeline("officer"))
+    return details or 0, cases or 0, steps
