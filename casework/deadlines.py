@@ -85,6 +85,20 @@ def appeal_decision_due(profile: Profile, received_on: dt.date) -> dt.date | Non
     return None if days is None else received_on + dt.timedelta(days=days)
 
 
+# Where the policy gives no period for deciding an appeal (RCT 6.2, Portsmouth 5.2.7,
+# Cambridgeshire, Merseyside), a lodged appeal is still listed on the deadlines work list
+# until decided, due this many days after receipt: the same 28 days as Tact's other
+# silent-policy periods. Letters promise no period the policy does not give.
+APPEAL_LISTED_DAYS = 28
+
+
+def appeal_listed_until(profile: Profile, received_on: dt.date) -> dt.date:
+    """The due date under which a lodged appeal is listed on the deadlines work list: the
+    policy's period, or Tact's default where the policy is silent."""
+    due = appeal_decision_due(profile, received_on)
+    return due or received_on + dt.timedelta(days=APPEAL_LISTED_DAYS)
+
+
 def review_due(profile: Profile, from_date: dt.date, *, first: bool = True) -> dt.date:
     """The review date: the first review counted from the decision, a later one from the
     last review (the profile's interval, or the first period again when it sets none)."""

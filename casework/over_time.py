@@ -131,6 +131,10 @@ NOTIFICATION_DUE = {
     m.NotificationSubject.ENDED: DeadlineKind.ENDED_NOTIFICATION,
 }
 
+# The deadline kinds that stand for a letter the customer is still owed: while one is open
+# the case is not archived (casework/retention_queue.py).
+OWED_LETTERS = tuple(NOTIFICATION_DUE.values())
+
 
 def notification_due(
     run: StepRun, begun: Begun, subject: m.NotificationSubject, on: dt.date, event: CaseEvent

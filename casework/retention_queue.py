@@ -36,6 +36,10 @@ class Action(enum.StrEnum):
     DESTROY = "destroy"
     HELD = "held"  # due, but a hold wins
     AWAITING_APPROVAL = "awaiting_approval"  # destruction due, not yet approved
+    # Due to be archived, but the case still owes the customer a letter (an ended, review or
+    # appeal notification not yet recorded): it waits live, where the letter can be recorded,
+    # and is archived the first night after. Its dates do not move (CaseDates.letter_owed).
+    LETTER_OWED = "letter_owed"
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ async def _decide(
         elif destroy_allowed:
             action = Action.DESTROY  # archived or not: see Action
         elif dates.state is not CaseState.ARCHIVED:
-            action = Action.ARCHIVE
+            action = Action.LETTER_OWED if dates.letter_owed else Action.ARCHIVE
         else:
             action = Action.AWAITING_APPROVAL
         planned.append(
@@ -179,6 +183,6 @@ def wants_approval(planned: Planned, policy: RetentionPolicy) -> bool:
     return (
         planned.destroy_due
         and not planned.holds
-        and planned.action in (Action.ARCHIVE, Action.AWAITING_APPROVAL)
+        and planned.action in (Action.ARCHIVE, Action.AWAITING_APPROVAL, Action.LETTER_OWED)
         and not _approved(policy, planned.approval)
     )

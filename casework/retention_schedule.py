@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records.case_steps import CaseEvent, Step
+from casework.over_time import OWED_LETTERS
+from records.case_steps import CaseDeadline, CaseEvent, Step
 from records.models import Arrangement, ArrangementState, Case, CaseState
 
 # States in which a case's work is over, so its retention clock may run. Cases still being
@@ -124,6 +125,9 @@ class CaseDates:
     open_ended: bool  # an arrangement in force with no end date
     current_end: dt.date | None  # latest end of arrangements in force or proposed
     ended_end: dt.date | None  # latest end of lifted or expired arrangements
+    # A letter the customer is owed and not yet recorded (sent, or not to be sent): an open
+    # notification deadline (casework/over_time.py). It delays archiving, never the dates.
+    letter_owed: bool = False
 
 
 def schedule_of(dates: CaseDates, policy: RetentionPolicy) -> Schedule | None:
@@ -154,6 +158,11 @@ def _dates_query(which: ColumnElement[bool]):  # type: ignore[no-untyped-def]
         .where(CaseEvent.case_id == Case.id, CaseEvent.step == Step.CLOSED_NO_ACTION)
         .scalar_subquery()
     )
+    letter_owed = exists().where(
+        CaseDeadline.case_id == Case.id,
+        CaseDeadline.kind.in_(OWED_LETTERS),
+        CaseDeadline.met_at.is_(None),
+    )
     return (
         select(
             Case.id,
@@ -166,6 +175,7 @@ def _dates_query(which: ColumnElement[bool]):  # type: ignore[no-untyped-def]
             func.max(case((current, Arrangement.ends_on), else_=None)),
             func.max(case((~current, Arrangement.ends_on), else_=None)),
             closed_at,
+            letter_owed,
         )
         .outerjoin(Arrangement, Arrangement.case_id == Case.id)
         .where(which, Case.state.in_(SETTLED))
@@ -205,6 +215,7 @@ async def case_dates(
             open_ended=bool(row[6]),
             current_end=_as_date(row[7]),
             ended_end=_as_date(row[8]),
+            letter_owed=bool(row[10]),
         )
         for row in rows
     ]

@@ -23,6 +23,7 @@ from casework.conferences import check_conference
 from casework.deadlines import (
     appeal_deadline,
     appeal_decision_due,
+    appeal_listed_until,
     check_review_date,
     review_due,
 )
@@ -257,8 +258,10 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     event = await finish(
         run, begun, Step.APPEAL_LODGED, given, deadline=deadline, late=late, decision_due=due
     )
-    if due is not None:
-        add_deadline(run.session, begun.case, DeadlineKind.APPEAL_DECISION, due, event)
+    # Always listed until decided, even where the policy gives no period: otherwise a lodged
+    # appeal is on no work list while its hold keeps the case from retention.
+    listed = appeal_listed_until(run.profile, given.received_on)
+    add_deadline(run.session, begun.case, DeadlineKind.APPEAL_DECISION, listed, event)
     return event
 
 

@@ -215,7 +215,7 @@ class RetentionJob:
             to_archive: list[Planned] = []
             to_destroy: list[Planned] = []
             for planned in await self._lock_and_plan(session, case_ids, as_of):
-                if planned.action in (Action.HELD, Action.AWAITING_APPROVAL):
+                if planned.action in (Action.HELD, Action.AWAITING_APPROVAL, Action.LETTER_OWED):
                     outcomes[planned.case_id] = CaseOutcome(
                         planned.reference, planned.action.value, planned.hold_names
                     )

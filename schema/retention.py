@@ -93,9 +93,11 @@ class ApprovalType:
 class RetentionItemType:
     case_reference: str
     action: str = strawberry.field(
-        description="archive, destroy, held or awaiting_approval. destroy is also given for a "
-        "case not yet archived that is already past its destruction date (approved where "
-        "the profile asks): it is destroyed without being archived."
+        description="archive, destroy, held, awaiting_approval or letter_owed. destroy is also "
+        "given for a case not yet archived that is already past its destruction date (approved "
+        "where the profile asks): it is destroyed without being archived. letter_owed: due to "
+        "be archived, but a letter the customer is owed is not yet recorded; the case waits "
+        "until it is, and its destruction date does not move."
     )
     rule: str
     trigger_on: dt.date

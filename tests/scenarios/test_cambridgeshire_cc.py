@@ -91,7 +91,15 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             against="DECISION",
             grounds="The customer asks for a review.",
         )
+        # Policy silent on a period: listed until decided, due Tact's default 28 days on.
+        appeal = (walk.reference, "APPEAL_DECISION", "2026-05-29")
+        assert appeal in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         await walk.step("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="Still needed.")
+        assert appeal not in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         await notify(walk, "APPEAL")
 
         walk.on(dt.date(2026, 9, 2))

@@ -17,7 +17,7 @@ from authz.log_verify import verify
 from records.models import AccessLogEntry, Arrangement, ArrangementState, Case, CaseState
 from tests.cli import tact, tact_env
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import Walk, prelude
+from tests.scenarios.world import Walk, notify, prelude
 
 PROFILE = "cambridgeshire-cc"
 START = dt.date(2026, 3, 2)
@@ -180,3 +180,44 @@ async def test_a_case_that_fails_is_named_and_the_exit_status_is_one(
         lines = [json.loads(line) for line in failed.output.splitlines()]
         assert {"case_id": str(case_id), "failed": "Forbidden"} in lines  # on stderr
         assert lines[-1]["summary"] == {"cases": 0, "arrangements": 0, "ended": 0, "failed": 1}
+
+
+async def test_a_case_owing_its_ended_letter_is_archived_only_after_it_is_recorded(
+    walk_factory: WalkFactory, env: dict[str, str | None]
+) -> None:
+    """The README's nightly pair, `cases expire` then `retention run`: a case whose last
+    arrangement expired owes the customer the "ended" letter, so it stays live (archived, it
+    could take no more steps). The letter recorded, the next run archives it; the destruction
+    date is the same either way (last restriction + 6 years)."""
+    async with walk_factory(PROFILE, START) as walk:
+        ended = await decided_case(walk, "morgan.sample@example.org", ENDS)
+        await notify(walk, "DECISION")
+        night = (ENDS + dt.timedelta(days=1)).isoformat()
+        expired = await tact(env, "cases", "expire", "--as-of", night)
+        assert expired.exit_code == 0, expired.output
+
+        preview = await tact(env, "retention", "preview", "--as-of", night)
+        (waiting,) = [json.loads(line) for line in preview.output.splitlines()]
+        assert (waiting["case"], waiting["action"]) == (ended, "letter_owed")
+        assert waiting["destroy_on"] == "2032-03-31"
+        first = await tact(env, "retention", "run", "--as-of", night)
+        assert first.exit_code == 0, first.output
+        case, _ = await case_view(walk, ended)
+        assert case["state"] == "ENDED"
+
+        walk.on(ENDS + dt.timedelta(days=2))
+        notified = await walk.step(
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-04-02", format="LETTER"
+        )
+        assert notified["event"]["details"]["endedNotificationMet"] is True
+        assert ("ENDED_NOTIFICATION", ENDS.isoformat()) not in await due(walk, ended)
+
+        second = await tact(env, "retention", "run", "--as-of", "2026-04-02")
+        assert second.exit_code == 0, second.output
+        async with walk.runtime.database.sessions() as session:
+            state = await session.scalar(select(Case.state).where(Case.reference == ended))
+        assert state is CaseState.ARCHIVED
+        preview = await tact(env, "retention", "preview", "--as-of", "2032-03-31")
+        (archived,) = [json.loads(line) for line in preview.output.splitlines()]
+        assert (archived["case"], archived["state"]) == (ended, "archived")
+        assert archived["destroy_on"] == waiting["destroy_on"]

@@ -105,8 +105,16 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             grounds="The customer asks the Director to look again.",
         )
         assert lodged["event"]["step"] == "APPEAL_LODGED"
+        # Policy silent on a period: listed until decided, due Tact's default 28 days on.
+        appeal = (walk.reference, "APPEAL_DECISION", "2026-08-29")
+        assert appeal in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         # "an opportunity to review the decision with the Director": the same Director.
         await walk.step("decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
+        assert appeal not in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         await notify(walk, "APPEAL")
         await walk.step(
             "decider",

@@ -167,6 +167,11 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "officer", "lodgeAppeal", receivedOn="2026-04-20", against="REVIEW",
             grounds="The customer disputes the review.",
         )  # fmt: skip
+        # Policy silent on a period: listed until decided, due Tact's default 28 days on.
+        appeal = (walk.reference, "APPEAL_DECISION", "2026-05-18")
+        assert appeal in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         same = await walk.refused("decider", "decideAppeal", outcome="REMOVED", reasons="Agreed.")
         assert same.code == "FORBIDDEN"
         removed = await walk.step(

@@ -48,9 +48,17 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         )  # fmt: skip
         assert lodged["event"]["details"]["deadline"] == "2027-01-05"
         assert lodged["event"]["details"]["late"] is False
+        # Policy silent on a period: listed until decided, due Tact's default 28 days on.
+        appeal = (walk.reference, "APPEAL_DECISION", "2027-02-02")
+        assert appeal in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         wrong = await walk.refused("reviewer", "decideAppeal", outcome="CONFIRMED", reasons="x y")
         assert (wrong.code, wrong.field) == ("VALIDATION_FAILED", "input.outcome")
         await walk.step("reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="It stands.")
+        assert appeal not in [
+            (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
+        ]
         await notify(walk, "APPEAL")  # 6.4: "will notify the customer in writing"
 
         walk.on(dt.date(2027, 3, 19))
