@@ -50,7 +50,7 @@ class LetterFacts:
     force means, in neutral words."""
 
     reference: str
-    customer_name: str
+    customer_name: str | None  # None: not given ("Dear correspondent")
     sent_on: dt.date
     details: dict[str, Any]
     step_on: dt.date
