@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from casework.profiles import load_profile
 from records.database import Database
 from records.vault import Vault
 from tests.cli import tact, tact_env
@@ -37,9 +38,10 @@ async def test_hold_preview_release_from_the_command_line(
     (line,) = [json.loads(text) for text in preview.output.splitlines()]
     assert line["case"] == reference and line["action"] == "held"
     assert line["holds"] == ["ombudsman_investigation"]
+    version = load_profile("portsmouth-cc").version
     assert line["rule"] == (
         "after_last_restriction: destroy 6 years after the last restriction ended "
-        "(profile portsmouth-cc v1)"
+        f"(profile portsmouth-cc v{version})"
     )
     assert line["destroy_on"] == "2026-03-01"
 
