@@ -25,18 +25,19 @@ from starlette.responses import Response
 from admin.charts import daily_counts, only, stacked_bars
 from admin.gated import PanelView, field
 from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, options, when
+from admin.person import NAMES, person_fields, person_named
 from authz.access_log import LogFilter, break_glass_review, opened_reasons, query
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
-from records.customers import customer_ids_by_reference
+from records.customers import customers_named
 from records.errors import ValidationFailed
 from records.models import AccessLogEntry, Case, Role, utcnow
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 100
 CHART_DAYS = 30
-_FILTERS = ("case_ref", "customer_ref", "actor", "from", "to", "operation", "outcome")
+_FILTERS = ("case_ref", *NAMES, "actor", "from", "to", "operation", "outcome")
 _HEADERS = (
     "Seq",
     "When",
@@ -120,19 +121,15 @@ class AccessLogView(PanelView):
             raise ValidationFailed("outcome", "must be one of " + ", ".join(Outcome))
         parts = await self.parts()
         case_ids: tuple[uuid.UUID, ...] | None = None
-        customer_ids: tuple[uuid.UUID, ...] | None = None
         target = Target()
         async with parts.database.sessions() as session:
             if case_ref := field(form, "case_ref"):
                 found = await session.scalar(select(Case.id).where(Case.reference == case_ref))
                 case_ids = (found,) if found else ()
                 target = Target(case_id=found) if found else target
-            if customer_ref := field(form, "customer_ref"):
-                customer_ids = await customer_ids_by_reference(
-                    session, parts.vault, customer_ref, "customer_ref"
-                )
-                if len(customer_ids) == 1 and not case_ref:
-                    target = Target(customer_id=customer_ids[0])
+            customer_ids = await customers_named(session, parts.vault, person_named(form))
+            if customer_ids is not None and len(customer_ids) == 1 and not case_ref:
+                target = Target(customer_id=customer_ids[0])
             await session.rollback()
         where = LogFilter(
             case_ids=case_ids,
@@ -152,11 +149,8 @@ class AccessLogView(PanelView):
         here = str(request.url_for("admin:view-access-log"))
         fields = (
             Field("case_ref", "Case reference", value=given["case_ref"]),
-            Field(
-                "customer_ref",
-                "Person (customer reference)",
-                value=given["customer_ref"],
-                help="found by its blind index: entries about the person and their cases",
+            *person_fields(
+                form, "the person, found by its blind index: entries about them and their cases"
             ),
             Field("actor", "Actor", value=given["actor"], help='e.g. "staff:jo.bloggs"'),
             Field("from", "From (date)", kind="date", value=given["from"]),

@@ -1,5 +1,6 @@
 """IG officers' subject access requests: the requests, open and complete; open one for a
-customer found by their reference's blind index (as the access log's person filter does);
+customer found by the blind index of their reference, email or phone number (as the access
+log's person filter does);
 mark one complete. An open request holds every case of its customer from archiving and
 destruction (records/holds.py). The functions are the retention work's, the same the API's
 openSubjectAccessRequest and completeSubjectAccessRequest use; every page and change goes
@@ -13,11 +14,12 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView, back_to, field, id_field
-from admin.page import PAGE, Button, Field, Form, Page, Row, Table, when
+from admin.gated import PanelView, back_to, id_field
+from admin.page import PAGE, Button, Form, Page, Row, Table, when
+from admin.person import person_fields, person_named
 from authz.gate import Target
 from authz.operations import Operation
-from records.customers import customer_ids_by_reference
+from records.customers import customers_named
 from records.errors import NotFound, ValidationFailed
 from records.holds import complete_subject_access, open_subject_access, subject_access_requests
 from records.models import Role
@@ -52,14 +54,10 @@ class SubjectAccessView(PanelView):
             )
             for r in found
         ]
-        fields = (
-            Field(
-                "customer_ref",
-                "Customer reference",
-                required=True,
-                help="found by its blind index; the request holds all of the customer's cases",
-            ),
-        )
+        fields = person_fields(
+            None, "one of the three, found by its blind index; the request holds all of the "
+            "customer's cases",
+        )  # fmt: skip
         here = str(request.url_for("admin:view-subject-access-open"))
         page = Page(
             "Subject access requests",
@@ -75,17 +73,18 @@ class SubjectAccessView(PanelView):
     @expose("/subject-access/open", methods=["POST"], identity="subject-access-open")
     async def open_page(self, request: Request) -> Response:
         form = await self.form(request)
-        reference = field(form, "customer_ref")
-        if not reference:
-            raise ValidationFailed("customer_ref", "is required")
+        named = person_named(form)
+        given = [name for _, value, name in named if value is not None]
+        if len(given) != 1:
+            raise ValidationFailed("customer_ref", "give exactly one of the three")
         parts = await self.parts()
         async with parts.database.sessions() as session:
-            found = await customer_ids_by_reference(session, parts.vault, reference, "customer_ref")
+            found = await customers_named(session, parts.vault, named) or ()
             await session.rollback()
         if len(found) != 1:
             if found:
-                raise ValidationFailed("customer_ref", "names more than one customer")
-            raise NotFound("no customer with that reference")
+                raise ValidationFailed(given[0], "names more than one customer")
+            raise NotFound("no customer found that way")
         async with self.gated(
             request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found[0])
         ) as access:

@@ -212,11 +212,34 @@ def open_name(cipher: FieldCipher, customer_id: uuid.UUID, sealed: bytes) -> str
     return cipher.open("customers", "name", customer_id, sealed) or None
 
 
-async def customer_ids_by_reference(
-    session: AsyncSession, vault: Vault, reference: str, field: str
+async def customer_ids_by(
+    session: AsyncSession, vault: Vault, kind: LookupKind, value: str, field: str
 ) -> tuple[uuid.UUID, ...]:
-    """The customers with this reference, found by its blind index (the access log's "who
-    has seen this person's record?", asked from GraphQL and from the admin panel)."""
-    digest = vault.blind_index(LookupKind.CUSTOMER_REF, reference, field)
-    rows = await session.scalars(select(Customer.id).where(Customer.reference_digest == digest))
+    """The customers this reference, email or phone number finds, by its blind index (who a
+    subject access request or the access log's "who has seen this person's record?" is
+    about, asked from GraphQL and from the admin panel). A customer known only by an email
+    or phone number has no reference, so both are asked for as the portal asks."""
+    digest = vault.blind_index(kind, value, field)
+    if kind is LookupKind.CUSTOMER_REF:
+        query = select(Customer.id).where(Customer.reference_digest == digest)
+    else:
+        query = select(ContactDetail.customer_id).where(ContactDetail.digest == digest).distinct()
+    rows = await session.scalars(query)
     return tuple(rows.all())
+
+
+# One way of naming a person: how, the value given (None: not given) and its field's name.
+Named = tuple[LookupKind, str | None, str]
+
+
+async def customers_named(
+    session: AsyncSession, vault: Vault, named: Sequence[Named]
+) -> tuple[uuid.UUID, ...] | None:
+    """The customers that every way given finds (a filter's "every field given must match");
+    None where none is given."""
+    found: tuple[uuid.UUID, ...] | None = None
+    for kind, value, name in named:
+        if value is not None:
+            these = await customer_ids_by(session, vault, kind, value, name)
+            found = these if found is None else tuple(i for i in found if i in these)
+    return found

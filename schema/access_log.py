@@ -19,8 +19,9 @@ from authz.access_log import LogFilter, LogPage, break_glass_review, opened_reas
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
-from records.customers import customer_ids_by_reference
+from records.customers import customers_named
 from records.errors import ValidationFailed
+from records.lookup import LookupKind
 from records.models import AccessLogEntry, Case, as_utc
 from schema.context import TactContext
 from schema.cursors import decode_seq_cursor, encode_seq_cursor, shown_page
@@ -35,6 +36,14 @@ class AccessLogFilter:
     case_ref: str | None = None
     customer_ref: str | None = strawberry.field(
         default=None, description="Entries about this person or any of their cases."
+    )
+    customer_email: str | None = strawberry.field(
+        default=None,
+        description="The same, for the person this email address is recorded for (a person "
+        "known without a reference).",
+    )
+    customer_phone: str | None = strawberry.field(
+        default=None, description="The same, by a phone number recorded for them."
     )
     actor: str | None = strawberry.field(default=None, description='e.g. "staff:jo.bloggs"')
     from_: dt.datetime | None = strawberry.field(name="from", default=None)
@@ -196,18 +205,18 @@ async def _resolve(
     if given.outcome is not None and given.outcome not in {o.value for o in Outcome}:
         raise ValidationFailed("filter.outcome", "must be one of " + ", ".join(Outcome))
     case_ids: tuple[uuid.UUID, ...] | None = None
-    customer_ids: tuple[uuid.UUID, ...] | None = None
     target = Target()
     if given.case_ref is not None:
         found = await session.scalar(select(Case.id).where(Case.reference == given.case_ref))
         case_ids = (found,) if found else ()
         target = Target(case_id=found) if found else target
-    if given.customer_ref is not None:
-        customer_ids = await customer_ids_by_reference(
-            session, context.vault, given.customer_ref, "filter.customerRef"
-        )
-        if len(customer_ids) == 1 and given.case_ref is None:
-            target = Target(customer_id=customer_ids[0])
+    customer_ids = await customers_named(session, context.vault, (
+        (LookupKind.CUSTOMER_REF, given.customer_ref, "filter.customerRef"),
+        (LookupKind.EMAIL, given.customer_email, "filter.customerEmail"),
+        (LookupKind.PHONE, given.customer_phone, "filter.customerPhone"),
+    ))  # fmt: skip
+    if customer_ids is not None and len(customer_ids) == 1 and given.case_ref is None:
+        target = Target(customer_id=customer_ids[0])
     where = LogFilter(
         case_ids=case_ids,
         customer_ids=customer_ids,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.gate import NOTHING, Target
 from authz.operations import Operation
 from casework.subject_access import as_html, as_json, subject_access_document
-from records.customers import customer_ids_by_reference
+from records.customers import customers_named
 from records.errors import NotFound, ValidationFailed
 from records.holds import complete_subject_access, open_subject_access
+from records.lookup import LookupKind
 from records.retention_tables import SubjectAccessRequest
 from records.vault import Vault
 from schema.context import TactContext
@@ -49,22 +51,52 @@ class SubjectAccessExportType:
     html: str = strawberry.field(description="The same, as a readable document.")
 
 
-async def _customer(session: AsyncSession, vault: Vault, reference: str) -> uuid.UUID:
-    found = await customer_ids_by_reference(session, vault, reference, "customerRef")
+# Who a request is about: the customer's reference, or, for a customer known without one,
+# an email or phone number they are recorded with (exactly one of the three).
+CustomerRef = Annotated[
+    str | None, strawberry.argument(description="The customer's reference (e.g. CUS-0001).")
+]
+Email = Annotated[
+    str | None, strawberry.argument(description="Or an email address recorded for them.")
+]
+Phone = Annotated[
+    str | None, strawberry.argument(description="Or a phone number recorded for them.")
+]
+
+
+async def _customer(
+    session: AsyncSession,
+    vault: Vault,
+    customer_ref: str | None,
+    email: str | None,
+    phone: str | None,
+) -> uuid.UUID:
+    named = (
+        (LookupKind.CUSTOMER_REF, customer_ref, "customerRef"),
+        (LookupKind.EMAIL, email, "email"),
+        (LookupKind.PHONE, phone, "phone"),
+    )
+    given = [field for _, value, field in named if value is not None]
+    if len(given) != 1:
+        raise ValidationFailed("customerRef", "give exactly one of customerRef, email or phone")
+    found = await customers_named(session, vault, named) or ()
     await session.rollback()
     if not found:
         return NOTHING  # refused by the gate as a customer the caller may not see is
     if len(found) > 1:
-        raise ValidationFailed("customerRef", "names more than one customer")
+        raise ValidationFailed(given[0], "names more than one customer")
     return found[0]
 
 
 async def resolve_subject_access_export(
-    info: strawberry.Info[TactContext, None], customer_ref: str
+    info: strawberry.Info[TactContext, None],
+    customer_ref: CustomerRef = None,
+    email: Email = None,
+    phone: Phone = None,
 ) -> SubjectAccessExportType:
     context = info.context
     async with context.sessions() as session:
-        customer_id = await _customer(session, context.vault, customer_ref)
+        customer_id = await _customer(session, context.vault, customer_ref, email, phone)
         async with gated(
             context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
         ) as access:
@@ -73,11 +105,14 @@ async def resolve_subject_access_export(
 
 
 async def resolve_open_subject_access_request(
-    info: strawberry.Info[TactContext, None], customer_ref: str
+    info: strawberry.Info[TactContext, None],
+    customer_ref: CustomerRef = None,
+    email: Email = None,
+    phone: Phone = None,
 ) -> SubjectAccessRequestType:
     context = info.context
     async with context.sessions() as session:
-        customer_id = await _customer(session, context.vault, customer_ref)
+        customer_id = await _customer(session, context.vault, customer_ref, email, phone)
         async with gated(
             context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
         ) as access:

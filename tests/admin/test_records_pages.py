@@ -197,6 +197,36 @@ async def test_an_unknown_customer_reference_opens_no_request(
     assert "Mark complete" not in (await client.get("/admin/subject-access")).text
 
 
+async def test_a_person_is_found_by_email_for_subject_access_and_the_access_log(
+    client: httpx.AsyncClient, database: Database, runtime: Runtime, clock: FixedClock
+) -> None:
+    """A customer known without a reference is named by an email recorded for them, in the
+    subject access form and in the access log's person filter; more than one way is refused
+    naming the field, and the address is never put in an address bar or a page."""
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, runtime.vault, world, ends_on=[dt.date(2019, 3, 1)])
+    email = world.canaries[case_id]["email"]
+    await sign_in(client, "ig.one")
+    both = await post_form(
+        client, "/admin/subject-access", "/admin/subject-access/open",
+        customer_ref=world.canaries[case_id]["reference"], customer_email=email,
+    )  # fmt: skip
+    assert both.status_code == 400 and "customer_ref" in both.text and email not in both.text
+    opened = await post_form(
+        client, "/admin/subject-access", "/admin/subject-access/open", customer_email=email
+    )
+    assert opened.status_code == 303 and email not in opened.headers["location"]
+    holds = (await client.get("/admin/holds")).text
+    assert cells(world.references[case_id], "subject_access_request", "automatic") in holds
+
+    found = await post_form(client, "/admin/access-log", "/admin/access-log", customer_email=email)
+    assert found.status_code == 200 and str(world.customers[case_id]) in found.text
+    other = await post_form(
+        client, "/admin/access-log", "/admin/access-log", customer_email="nobody@example.org"
+    )
+    assert str(world.customers[case_id]) not in other.text
+
+
 async def workflow_cases(
     database: Database, runtime: Runtime, world: RetentionWorld, clock: FixedClock
 ) -> None:
