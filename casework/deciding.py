@@ -246,7 +246,10 @@ async def record_notification(
     met = await meet_deadlines(run.session, case_id, [owed], run.clock())
     extra: dict[str, object] = {f"{given.subject.value}_notification_met": bool(met)}
     if given.sent_on is not None:
-        letter = await compose_letter(run, begun, given.subject, given.sent_on)
+        letter = await compose_letter(run, begun, given, given.sent_on)
         if letter is not None:
             extra["letter"] = letter
+            if given.format is m.NotificationFormat.WELSH:
+                # Whether the letter kept is its Welsh version: the templates may have none.
+                extra["letter_in_welsh"] = run.letters.has_welsh(given.subject.value)
     return await finish(run, begun, Step.NOTIFICATION_RECORDED, given, **extra)

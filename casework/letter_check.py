@@ -20,7 +20,7 @@ from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
 
 from casework.label_guard import Label, find_label
 from casework.letter_samples import sample_letters
-from casework.letter_templates import PREFIX, SUFFIX, LetterTemplates
+from casework.letter_templates import PREFIX, SUFFIX, LetterTemplates, welsh_name
 from casework.letters import render_letter
 from casework.profiles import Profile
 from records.errors import TactError
@@ -80,15 +80,16 @@ def check_letters(templates: LetterTemplates, profile: Profile) -> Checked:
 
 
 def _in_use(templates: LetterTemplates, problems: dict[str, None]) -> set[str]:
-    """Each letter's template and every template it includes, in turn (by the name a
-    deployment's file has: `_heading.txt.j2`). One that fails to parse or is missing is a
-    problem."""
+    """Each letter's template, its Welsh version where the deployment has one, and every
+    template they include, in turn (by the name a deployment's file has: `_heading.txt.j2`).
+    One that fails to parse or is missing is a problem."""
     environment = templates.environment
     used: set[str] = set()
+    letters = [name for name in templates.built_in_names() if not name.startswith("_")]
+    welsh = [welsh_name(name.removesuffix(SUFFIX)) for name in letters]
+    letters += [name for name in templates.own_names() if name in welsh]
     # (template, where it is included from: "file line N"; None for a letter itself)
-    waiting: list[tuple[str, str | None]] = [
-        (name, None) for name in templates.built_in_names() if not name.startswith("_")
-    ]
+    waiting: list[tuple[str, str | None]] = [(name, None) for name in letters]
     while waiting:
         name, included_at = waiting.pop()
         if name in used:

@@ -20,6 +20,7 @@ from records.models import ArrangementKind, ArrangementState, Channel
 SENT_ON = dt.date(2026, 3, 2)
 LATER = "2026-09-02"
 CUSTOMER = "Morgan O'Sample"  # an apostrophe: a plain-text letter escapes nothing
+REPRESENTATIVE = "Sam Example-Advocate"
 
 # Parameters for each arrangement kind (the demo's too: api/demo_data.py).
 SAMPLE_PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
@@ -100,11 +101,18 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
         yield s.DECISION, details, "decision"
     for review_outcome in m.ReviewOutcome:
         details = review(profile) | {"outcome": review_outcome.value}
+        if "recommendation" in details:  # endorsed: the outcome recommended
+            details["recommendation"] = RECOMMENDED | {"outcome": review_outcome.value}
         if review_outcome is m.ReviewOutcome.LIFT:
             del details["next_review_on"]
         else:
             details["ends_on"] = "2027-01-01"
         yield s.REVIEW, details, "decision"
+    if profile.review.recommended_by is not None:
+        yield s.REVIEW, review(profile) | {
+            "recommendation": RECOMMENDED | {"outcome": "lift"},
+            "not_endorsed_reasons": "Contact of that kind resumed in February.",
+        }, "decision"  # fmt: skip
     for outcome in profile.appeal.outcomes:
         for against in profile.appeal.against:
             for kept in ([], ["premises_exclusion"]):
@@ -113,13 +121,20 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
     yield s.ENDED, {}, "decision"
 
 
+# A recommendation a review decides on, where the profile names who recommends (RCT 7.3).
+RECOMMENDED = {"made_on": "2026-02-20", "outcome": "continue"}
+
+
 def review(profile: Profile) -> dict[str, Any]:
     """A review's details as `decideReview` keeps them: who was consulted, by name (which no
-    letter prints), and the case conference reconvened where the profile reviews at one."""
+    letter prints), the case conference reconvened where the profile reviews at one, and the
+    recommendation it endorsed where the profile names who recommends."""
     details: dict[str, Any] = {
         "outcome": "continue", "reasons": "No further contact of that kind.",
         "next_review_on": LATER, "consulted": "Sam Consultee",
     }  # fmt: skip
+    if profile.review.recommended_by is not None:
+        details["recommendation"] = RECOMMENDED
     if profile.review.case_conference:
         attendees = [{"role": role} for role in profile.assessment.conference_roles]
         attendees[0]["username"] = "attendee.one"
@@ -131,7 +146,21 @@ def sample_letters(profile: Profile) -> Iterator[tuple[m.NotificationSubject, Le
     """Every letter the profile can send, in every shape, with the facts to write it from."""
     arrangements = every_arrangement()
     for subject, details, against in variants(profile):
-        yield subject, LetterFacts(
-            reference="MC-2026-ABCDE-FGHJK", customer_name=CUSTOMER, sent_on=SENT_ON,
-            details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
-        )  # fmt: skip
+        for format, representative in formats(profile):
+            yield subject, LetterFacts(
+                reference="MC-2026-ABCDE-FGHJK", customer_name=CUSTOMER, sent_on=SENT_ON,
+                details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
+                format=format, representative=representative,
+            )  # fmt: skip
+
+
+def formats(profile: Profile) -> Iterator[tuple[m.NotificationFormat, str | None]]:
+    """The formats a letter is written differently in, where the profile sends in them: a
+    letter; in Welsh (its Welsh version, where the templates have one); via a representative
+    (addressed to them)."""
+    yield m.NotificationFormat.LETTER, None
+    sent_in = profile.notification.formats
+    if m.NotificationFormat.WELSH in sent_in:
+        yield m.NotificationFormat.WELSH, None
+    if m.NotificationFormat.VIA_REPRESENTATIVE in sent_in:
+        yield m.NotificationFormat.VIA_REPRESENTATIVE, REPRESENTATIVE

@@ -3,9 +3,11 @@ and a deployment's own folder (TACT_LETTER_TEMPLATES_DIR) in front of them.
 
 A file in the deployment's folder replaces the built-in template of the same name, so a
 council can replace its letterhead and signatory alone (`_heading.txt.j2`, `_sign_off.txt.j2`)
-or whole letters, bilingual ones included; anything it does not replace stays built-in. The
-folder is flat: `_heading.txt.j2` there is what the letters include as
-`letters/_heading.txt.j2`. casework/letter_check.py checks the whole set before it is used.
+or whole letters, bilingual ones included, and give a letter a Welsh version
+(`decision.cy.txt.j2`), written for a notification sent in Welsh; anything it does not
+replace stays built-in. The folder is flat: `_heading.txt.j2` there is what the letters
+include as `letters/_heading.txt.j2`. casework/letter_check.py checks the whole set before
+it is used.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ from jinja2 import (
 
 PREFIX = "letters"  # the name letters include each other under: "letters/_heading.txt.j2"
 SUFFIX = ".txt.j2"
+# A letter's Welsh (or bilingual) version: `decision.cy.txt.j2` beside `decision.txt.j2`
+# (cy: Welsh's language code). Tact ships none: the Welsh is the council's translators'.
+WELSH = ".cy"
+
+
+def welsh_name(subject: str) -> str:
+    """The file a letter's Welsh version is read from (`decision.cy.txt.j2`)."""
+    return f"{subject}{WELSH}{SUFFIX}"
 
 
 def long_date(value: dt.date) -> str:
@@ -58,10 +68,20 @@ class LetterTemplates:
             auto_reload=False,
         )
         self.environment.filters["long_date"] = long_date
+        # Which letters have a Welsh version, found once, as the templates are read once.
+        self._welsh = frozenset(self.own_names() + self.built_in_names())
 
-    def letter(self, subject: str) -> Template:
-        """The template of the letter about `subject` (decision, warning, review...)."""
+    def letter(self, subject: str, *, welsh: bool = False) -> Template:
+        """The template of the letter about `subject` (decision, warning, review...); with
+        `welsh`, its Welsh version where there is one, else the letter itself."""
+        if welsh and self.has_welsh(subject):
+            return self.environment.get_template(f"{PREFIX}/{welsh_name(subject)}")
         return self.environment.get_template(f"{PREFIX}/{subject}{SUFFIX}")
+
+    def has_welsh(self, subject: str) -> bool:
+        """Whether the letter about `subject` has a Welsh version, in the deployment's folder
+        or built in."""
+        return welsh_name(subject) in self._welsh
 
     def built_in_names(self) -> list[str]:
         """The built-in templates, by the name a deployment's file replaces (`_heading.txt.j2`)."""

@@ -29,6 +29,7 @@ from casework.profiles import Profile
 from casework.steps import IN_FORCE, Begun, StepRun
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
+from records.errors import ValidationFailed
 from records.services import service_names
 
 # The step each subject's letter is about (an "ended" letter is about the case's end date).
@@ -56,6 +57,11 @@ class LetterFacts:
     step_on: dt.date
     arrangements: tuple[str, ...] = ()
     appealed: str = "decision"  # what an appeal was against
+    # The format it is sent in: Welsh picks the Welsh (or bilingual) version of the letter
+    # where the templates have one (casework/letter_templates.py).
+    format: m.NotificationFormat | None = None
+    # Whom a letter sent via a representative is addressed to, by name; None otherwise.
+    representative: str | None = None
 
 
 def render_letter(
@@ -65,9 +71,11 @@ def render_letter(
     templates: LetterTemplates = BUILT_IN,
 ) -> str:
     """The letter about `subject`, in the profile's words, from `templates` (a deployment's
-    own, checked at start-up, in front of the built-in ones). A value the template needs and
-    is not given fails (StrictUndefined) rather than printing a blank."""
-    return templates.letter(subject.value).render(**_context(profile, subject, facts))
+    own, checked at start-up, in front of the built-in ones): in Welsh format, its Welsh
+    version where they have one. A value the template needs and is not given fails
+    (StrictUndefined) rather than printing a blank."""
+    welsh = facts.format is m.NotificationFormat.WELSH
+    return templates.letter(subject.value, welsh=welsh).render(**_context(profile, subject, facts))
 
 
 def _context(
@@ -79,6 +87,7 @@ def _context(
         "organisation": profile.organisation,
         "reference": facts.reference,
         "customer_name": facts.customer_name,
+        "representative": facts.representative,
         "sent_on": facts.sent_on,
         "step_on": facts.step_on,
         "arrangements": facts.arrangements,
@@ -86,6 +95,10 @@ def _context(
         "reasons": d.get("reasons"),
         "route": _route(rule.route),
         "appeal_title": profile.title_of(rule.deciding_roles[0]),
+        "appeal_to": rule.write_to,
+        "appeal_address": rule.address,
+        "appeal_quote": rule.quote,
+        "appeal_window": _window(rule.window, rule.unit),
         "decide_within_days": rule.decide_within_days,
         "appealable": subject.value in rule.against,
         "deadline": appeal_deadline(profile, facts.step_on),
@@ -125,6 +138,7 @@ def _context(
             "ends_on": _date(d.get("ends_on")),
             "next_review_on": _date(d.get("next_review_on")),
             "who": _reviewed_by(profile, d.get("conference")),
+            "recommendation": _recommendation(profile, d),
         }
     elif subject is m.NotificationSubject.APPEAL:
         context |= {
@@ -169,6 +183,41 @@ def _reviewed_by(profile: Profile, conference: dict[str, Any] | None) -> dict[st
     return _who("This review", by, rule.with_, held)
 
 
+# What a recommendation proposed, as the letter says it ("recommended that the arrangements
+# ..."): RCT 7.3's own words, "continue, or be fully/partially removed".
+_RECOMMENDED = {
+    "continue": "continue",
+    "extend": "continue for a further period",
+    "lift": "be fully removed",
+    "modify": "be partially removed",
+}
+
+
+def _recommendation(profile: Profile, details: dict[str, Any]) -> dict[str, Any] | None:
+    """The recommendation a review decided on, where the profile names who recommends (RCT
+    7.4: the Group Director says whether the Customer Feedback Group's recommendations "are
+    endorsed", and the customer is notified "accordingly"): who made it, when, what it
+    proposed, whether it was endorsed and, if not, why. None for a review without one (a
+    new issue's, or any review where the profile names no one)."""
+    made = details.get("recommendation")
+    if made is None or profile.review.recommended_by is None:
+        return None
+    return {
+        "by": profile.review.recommended_by,
+        "made_on": _date(made["made_on"]),
+        "proposed": _RECOMMENDED[made["outcome"]],
+        "endorsed": made["outcome"] == details["outcome"],
+        "not_endorsed_reasons": details.get("not_endorsed_reasons"),
+    }
+
+
+def _window(window: int | None, unit: str) -> str | None:
+    """The profile's time limit as a letter says it: "15 working days", "28 days"."""
+    if window is None:
+        return None
+    return f"{window} working days" if unit == "working_days" else f"{window} days"
+
+
 def _in_turn(items: list[str]) -> str:
     """Items as a sentence lists them: a; a and b; a, b and c."""
     if len(items) < 2:
@@ -208,11 +257,13 @@ def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> str:
 
 
 async def compose_letter(
-    run: StepRun, begun: Begun, subject: m.NotificationSubject, sent_on: dt.date
+    run: StepRun, begun: Begun, given: m.RecordNotification, sent_on: dt.date
 ) -> str | None:
-    """The letter about `subject` for the case `begun` is on, or None when the case has no
-    step of that subject to write about (no such decision, or an "ended" letter on a case
-    whose arrangements have not ended)."""
+    """The letter `given` records as sent, for the case `begun` is on, in its format: or None
+    when the case has no step of that subject to write about (no such decision, or an "ended"
+    letter on a case whose arrangements have not ended). A letter via a representative is
+    addressed to them (`representative`)."""
+    subject = given.subject
     case = begun.case
     steps = ABOUT[subject]
     if steps:
@@ -245,5 +296,25 @@ async def compose_letter(
         step_on=step_on,
         arrangements=arrangements,
         appealed=appealed,
+        format=given.format,
+        representative=representative(given, opened.customer.needs),
     )
     return render_letter(run.profile, subject, facts, run.letters)
+
+
+def representative(given: m.RecordNotification, needs: Mapping[str, Any]) -> str | None:
+    """Whom a letter sent via a representative is addressed to: the one the notification
+    names, else the one the customer's record names (`communicationNeeds.representative`).
+    None for any other format; refused, naming the field, when neither names one: a letter
+    "via a representative" addressed to no one would reach the customer instead."""
+    if given.format is not m.NotificationFormat.VIA_REPRESENTATIVE:
+        return None
+    on_record = needs.get("representative")
+    named = given.representative or (on_record if isinstance(on_record, str) else None)
+    if not named or not named.strip():
+        raise ValidationFailed(
+            "input.representative",
+            "a letter via a representative is addressed to them: give their name (the "
+            "customer's record names none)",
+        )
+    return named.strip()

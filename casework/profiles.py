@@ -187,11 +187,22 @@ class AppealRule(_Rule):
     health_and_safety_appealable: bool
     deciding_roles: Annotated[list[Role], Field(min_length=1)]
     independent_of_decider: bool
+    # Whom the customer writes to, as a letter says it after "Please write to" (RCT 6.1:
+    # "the Principal Democratic Services Officer"; Portsmouth 5.2.7: "the city helpdesk
+    # manager"). Absent: the policy names no one, and letters say "write to us".
+    write_to: Annotated[str, Field(min_length=1)] | None = None
+    # The postal address the policy gives for it, line by line, as it gives it (RCT 6.1).
+    address: list[Annotated[str, Field(min_length=1)]] = []
+    # The policy's own words on how (and, where it says, by when) the customer challenges,
+    # quoted in letters. Absent: the policy says nothing a letter should quote.
+    quote: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _late_needs_a_window(self) -> AppealRule:
         if self.window is None and self.late != "accept":
             raise ValueError("late must be 'accept' when there is no window")
+        if self.address and self.write_to is None:
+            raise ValueError("address needs write_to: whom the customer writes to there")
         return self
 
 

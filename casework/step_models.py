@@ -320,6 +320,12 @@ class RecordNotification(StepInput):
     format: NotificationFormat | None = None
     not_sent_reason: Text | None = None
     teams_notified: list[ShortText] = Field(default_factory=list)
+    representative: ShortText | None = Field(
+        default=None,
+        description="Whom a letter sent VIA_REPRESENTATIVE is addressed to, by name. By "
+        "default the representative the customer's record names "
+        "(`communicationNeeds.representative`); one of the two is required in that format.",
+    )
 
     @model_validator(mode="after")
     def _sent_or_not(self) -> RecordNotification:
@@ -327,6 +333,11 @@ class RecordNotification(StepInput):
             raise ValueError("sentOn: give sentOn (with format) or notSentReason")
         if self.sent_on is not None and self.format is None:
             raise ValueError("format: a sent notification needs its format")
+        if (
+            self.representative is not None
+            and self.format is not NotificationFormat.VIA_REPRESENTATIVE
+        ):
+            raise ValueError("representative: only a letter sent VIA_REPRESENTATIVE names one")
         return self
 
 

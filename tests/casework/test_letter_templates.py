@@ -6,6 +6,8 @@ person (in its own words, or in what it prints), and a file that replaces nothin
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,32 @@ def test_every_problem_is_named_at_once_and_hidden_files_are_let_be(tmp_path: Pa
 def test_a_folder_that_is_not_there_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LetterTemplateError, match="is not a folder"):
         check_letters(LetterTemplates(tmp_path / "nowhere"), RCT)
+
+
+def test_a_welsh_version_is_checked_and_written_for_a_welsh_notification(
+    tmp_path: Path,
+) -> None:
+    welsh = '{% include "letters/_heading.txt.j2" %}Llythyr prawf / Test letter: {{ step_on }}\n'
+    own = LetterTemplates(folder_with(tmp_path, **{"ended.cy.txt.j2": welsh}))
+    subject, facts = next((s, f) for s, f in sample_letters(RCT) if s.value == "ended")
+    in_welsh = dataclasses.replace(facts, format=m.NotificationFormat.WELSH)
+
+    assert render_letter(RCT, subject, in_welsh, own).endswith(
+        "Llythyr prawf / Test letter: 2026-03-02\n"
+    )
+    assert "Llythyr" not in render_letter(RCT, subject, facts, own)  # a letter in English
+    # In use, so not "replaces nothing"; and rendered by the check, which finds its faults.
+    assert check_letters(own, RCT).own == ("ended.cy.txt.j2",)
+    (tmp_path / "letters" / "ended.cy.txt.j2").write_text("{{ diwrnod }}\n", encoding="utf-8")
+    with pytest.raises(
+        LetterTemplateError, match=re.escape("ended.cy.txt.j2 line 1: 'diwrnod' is undefined")
+    ):
+        check_letters(LetterTemplates(tmp_path / "letters"), RCT)
+
+
+def test_a_misspelt_welsh_version_replaces_nothing(tmp_path: Path) -> None:
+    own = LetterTemplates(folder_with(tmp_path, **{"decison.cy.txt.j2": "Prawf\n"}))
+    with pytest.raises(
+        LetterTemplateError, match=re.escape("decison.cy.txt.j2: replaces no built-in")
+    ):
+        check_letters(own, RCT)

@@ -18,8 +18,9 @@ from casework.label_guard import find_label
 from casework.letter_samples import SENT_ON as ON
 from casework.letter_samples import every_arrangement, review, variants
 from casework.letter_templates import BUILT_IN, long_date
-from casework.letters import LetterFacts, render_letter
+from casework.letters import LetterFacts, render_letter, representative
 from casework.profiles import load_profile, profile_names
+from records.errors import ValidationFailed
 
 CASES = [
     (name, subject, details, against)
@@ -144,3 +145,19 @@ def test_an_appeal_letter_says_who_decided_it(name: str) -> None:
     letter = letter_about(name, m.NotificationSubject.APPEAL, details)
 
     assert f"\n\nWho decided\nThe decision on your {APPEAL_DECIDED_BY[name]}.\n\n" in letter
+
+
+def test_a_representative_is_the_notification_s_else_the_one_on_the_customer_s_record() -> None:
+    sent = {"subject": "warning", "sent_on": ON, "format": "via_representative"}
+    on_record = {"representative": "Sam Example-Advocate", "format": "large print"}
+
+    named = m.RecordNotification.model_validate(sent | {"representative": "Robin Example"})
+    assert representative(named, on_record) == "Robin Example"
+    unnamed = m.RecordNotification.model_validate(sent)
+    assert representative(unnamed, on_record) == "Sam Example-Advocate"
+    with pytest.raises(ValidationFailed) as refused:
+        representative(unnamed, {"format": "large print"})
+    assert refused.value.field == "input.representative"
+    # Any other format is the customer's own letter.
+    letter = m.RecordNotification.model_validate(sent | {"format": "letter"})
+    assert representative(letter, on_record) is None

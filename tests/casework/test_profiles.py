@@ -196,7 +196,7 @@ def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> 
     assert profile.review.triggers == ["new_issue"]
     deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
     assert deciders == {"Group Director"}
-    assert profile.version == "3"
+    assert profile.version == "4"
     # 7.3: "the relevant Group Director", who decided, endorses; appeals stay independent.
     assert not profile.reviews_independent_of_decider
     assert profile.appeal.independent_of_decider
@@ -319,3 +319,32 @@ def test_rules_that_go_together_are_refused_apart() -> None:
         parse_profile("merseyside-frs.toml", no_meeting)
     assert direct.value.key == "warning" and "exceptional" in direct.value.reason
     assert meeting.value.key == "profile" and "meeting_offered" in meeting.value.reason
+
+
+# Whom each policy has the customer write to with a challenge, and what it says of how.
+WRITE_TO = {
+    "cambridgeshire-cc": None,  # "A review can be requested by the customer": no one named
+    "cumbria-frs": "a senior manager",  # 2.2: "a request for a review to a senior manager"
+    "default": None,
+    "merseyside-frs": "the Director",  # "an opportunity to review the decision with the Director"
+    "portsmouth-cc": "the city helpdesk manager",  # 5.2.7: "by contacting the city helpdesk ..."
+    "rhondda-cynon-taf": "the Principal Democratic Services Officer",  # 6.1
+}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_policy_says_whom_the_customer_writes_to_with_a_challenge(name: str) -> None:
+    rule = load_profile(name).appeal
+    assert rule.write_to == WRITE_TO[name]
+    assert (rule.quote is None) == (name == "default")  # each policy is quoted where it says
+    # 6.1 alone gives a postal address: "Appeals should be made to: ... CF40 1NY".
+    assert bool(rule.address) == (name == "rhondda-cynon-taf")
+
+
+def test_an_address_without_whom_to_write_to_is_refused() -> None:
+    text = resources.files("casework").joinpath("profiles", "default.toml").read_text("utf-8")
+    text = text.replace("[notification]", 'address = ["The Pavilions"]\n\n[notification]')
+    with pytest.raises(ProfileError) as refused:
+        parse_profile("own.toml", text)
+    assert refused.value.key == "appeal"
+    assert "address needs write_to" in refused.value.reason

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,15 @@ async def test_a_cumbria_decision_letter_is_kept_on_file(
     assert "We will review them by 2 September 2026" in letter
     # 2.2: a challenge is a request for review, within 14 days, decided within 28.
     assert "You may ask for a review of this decision." in letter
-    assert "by 16 March 2026" in letter
+    # 2.2: "a request for a review to a senior manager", by the date and in the words it gives.
+    assert "Please write to a senior manager by 16 March 2026 (our policy allows 14 days)" in (
+        letter
+    )
+    assert (
+        'Our policy says: "The customer can challenge the action taken by requesting a review '
+        "which should be submitted in writing within 14 days of the policy being invoked, "
+        'setting out the reasons for the review."\n' in letter
+    )
     assert "independent senior manager will consider it" in letter
     assert "within 28 days of receiving it" in letter
     assert "This decision was made by the senior manager." in letter
@@ -103,6 +112,32 @@ async def test_a_cumbria_decision_letter_is_kept_on_file(
     assert "Managing contact with you" not in caplog.text
 
 
+async def rct_warned(walk: Walk) -> None:
+    """An RCT case to its Stage 1 warning (5.1)."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
+    await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+
+
+@contextlib.asynccontextmanager
+async def rct_with_own_templates(
+    files: dict[str, str], tmp_path: Path, database_urls: tuple[str, str], key_file: Path
+) -> AsyncIterator[Walk]:
+    """An RCT case at its Stage 1 warning, on an app writing letters from a folder of the
+    council's own `files` (name: text) too (TACT_LETTER_TEMPLATES_DIR)."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    walk_in = contextlib.asynccontextmanager(walk_for)
+    start = dt.date(2027, 3, 19)
+    async with walk_in(
+        "rhondda-cynon-taf", tmp_path, database_urls, key_file, start, letter_templates_dir=folder
+    ) as walk:
+        await rct_warned(walk)
+        yield walk
+
+
 HS_EXCLUSION = {
     "kind": "PREMISES_EXCLUSION",
     "parameters": {"premises": ["Example Street office"], "health_and_safety": True},
@@ -111,9 +146,7 @@ HS_EXCLUSION = {
 
 async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFactory) -> None:
     async with walk_factory("rhondda-cynon-taf", dt.date(2027, 3, 19)) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
-        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await rct_warned(walk)
         await notify(walk, "WARNING")
         # 5.6: no end date ("in extreme cases may be permanent"): until reviewed.
         endless = decision(walk.today, NAMED_OFFICER, LETTERS_ONLY, HS_EXCLUSION)
@@ -145,7 +178,19 @@ async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFac
         "Officer." in letter
     )
     # 6.1: 15 working days, over Good Friday and Easter Monday (Wales).
-    assert "You may appeal against this decision. Please write to us by 13 April 2027" in letter
+    # 6.1: "Appeals should be made to: Principal Democratic Services Officer", at the address
+    # it gives, in writing.
+    assert (
+        "You may appeal against this decision. Please write to the Principal Democratic "
+        "Services Officer by 13 April 2027 (our policy allows 15 working days), quoting our "
+        "reference and saying why, at this address:\n\nPrincipal Democratic Services Officer\n"
+        "Legal & Democratic Services\nThe Pavilions\nClydach Vale\nTonypandy\n"
+        "Rhondda Cynon Taf\nCF40 1NY\n\n" in letter
+    )
+    assert (
+        'Our policy says: "Appeals should be made in writing setting out reasons why the '
+        'customer disagrees with the decision."\n' in letter
+    )
     assert "The Group Director will consider it." in letter
     # 3.6: no appeal against a health-and-safety exclusion.
     assert "does not allow an exclusion from premises for health and safety reasons" in letter
@@ -213,7 +258,12 @@ async def test_portsmouth_review_and_appeal_letters_say_who_decided(
         "director of corporate services and/or the City Solicitor (or appropriate deputy)."
     )
     assert "Sam Consultee" not in review
-    assert "You may appeal against this review. Please write to us by 30 March 2026" in review
+    # 5.2.7: "the customer can appeal by contacting the city helpdesk manager", within 28 days.
+    assert (
+        "You may appeal against this review. Please write to the city helpdesk manager by "
+        "30 March 2026 (our policy allows 28 days)" in review
+    )
+    assert "Appeals should be made within 28 days." in review
     appeal = kept["appeal"]["letter"]
     assert "The outcome: confirmed." in appeal
     # 5.2.7: "passed to the director of corporate services for review".
@@ -253,21 +303,12 @@ async def test_a_council_s_own_letterhead_is_on_the_letter_kept(
 ) -> None:
     # TACT_LETTER_TEMPLATES_DIR: the council replaces its heading alone (made-up bilingual
     # text: a council's translators write the real Welsh); the rest stays built-in.
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    (folder / "_heading.txt.j2").write_text(
+    heading = (
         "Pennawd prawf ŵ / Test heading\n{{ organisation }}\n\n{{ sent_on|long_date }}\n"
-        "Ein cyfeirnod / Our reference: {{ reference }}\n\n",
-        encoding="utf-8",
+        "Ein cyfeirnod / Our reference: {{ reference }}\n\n"
     )
-    walk_in = contextlib.asynccontextmanager(walk_for)
-    start = dt.date(2027, 3, 19)
-    async with walk_in(
-        "rhondda-cynon-taf", tmp_path, database_urls, key_file, start, letter_templates_dir=folder
-    ) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
-        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+    own = {"_heading.txt.j2": heading}
+    async with rct_with_own_templates(own, tmp_path, database_urls, key_file) as walk:
         await notify(walk, "WARNING")
         kept = await letters(walk)
 
