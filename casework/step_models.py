@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from casework.arrangements import validate_parameters
 from casework.profiles import SAFEGUARDS
@@ -28,6 +28,8 @@ from records.models import (
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Username = Annotated[str, Field(min_length=1, max_length=120)]
+# A name is kept as given without the spaces around it, and is never blank.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class SkipWarningReason(enum.StrEnum):
@@ -172,6 +174,27 @@ class RecordContactDetails(StepInput):
     def _something_to_change(self) -> RecordContactDetails:
         if not (self.add or self.remove):
             raise ValueError("add: give a detail to add or one to remove")
+        return self
+
+
+class RecordCustomerName(StepInput):
+    """The case customer's name as it is now: corrected, changed, or first given by someone
+    whose case was opened without it; or, with `name_withheld`, not given (the name on
+    record was not theirs). Kept off the step's event: the name is the customer's."""
+
+    name: Name | None = None
+    name_withheld: bool = Field(
+        default=False,
+        description="The name is not given: the customer is known by their email or phone "
+        "number, and letters greet them as 'Dear correspondent'.",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> RecordCustomerName:
+        if self.name_withheld and self.name:
+            raise ValueError("nameWithheld: give a name or say it is not given, not both")
+        if not (self.name_withheld or self.name):
+            raise ValueError("name: give the customer's name, or say it is not given")
         return self
 
 

@@ -76,6 +76,8 @@ TABLE: dict[Step, Rule] = {
     Step.CONTACT_SCREENED: Rule(LIVE),
     # Beside the state: the customer's emails and phone numbers, kept right while the file is.
     Step.CONTACT_DETAILS_RECORDED: Rule(LIVE),
+    # Beside the state: the customer's name, kept right while the file is.
+    Step.CUSTOMER_NAME_RECORDED: Rule(LIVE),
     Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.APPEAL_DECIDED: Rule(
         frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),

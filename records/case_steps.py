@@ -73,6 +73,8 @@ class Step(enum.StrEnum):
     CONTACT_SCREENED = "contact_screened"
     # Beside the state: the customer's emails or phone numbers added or removed.
     CONTACT_DETAILS_RECORDED = "contact_details_recorded"
+    # Beside the state: the customer's name recorded (corrected, changed, or first given).
+    CUSTOMER_NAME_RECORDED = "customer_name_recorded"
 
 
 class DeadlineKind(enum.StrEnum):

@@ -54,9 +54,9 @@ async def holders(session: AsyncSession, digests: Iterable[bytes]) -> list[Holde
     ]
 
 
-async def ways_to_find(session: AsyncSession, customer_id: uuid.UUID) -> int:
-    """How many details find this customer: their emails and phone numbers, and their
-    customer reference if they have one."""
+async def findable_contacts(session: AsyncSession, customer_id: uuid.UUID) -> int:
+    """How many emails and phone numbers find this customer (what a customer whose name is
+    not given is known by)."""
     contacts = await session.scalar(
         select(func.count()).where(
             ContactDetail.customer_id == customer_id,
@@ -64,10 +64,16 @@ async def ways_to_find(session: AsyncSession, customer_id: uuid.UUID) -> int:
             ContactDetail.digest.is_not(None),
         )
     )
+    return int(contacts or 0)
+
+
+async def ways_to_find(session: AsyncSession, customer_id: uuid.UUID) -> int:
+    """How many details find this customer: their emails and phone numbers, and their
+    customer reference if they have one."""
     reference = await session.scalar(
         select(Customer.reference_digest).where(Customer.id == customer_id)
     )
-    return int(contacts or 0) + (reference is not None)
+    return await findable_contacts(session, customer_id) + (reference is not None)
 
 
 async def add_contact(

@@ -107,8 +107,8 @@ def digests_of(ring: KeyRing, new: NewCustomer) -> tuple[bytes | None, list[byte
     if new.name is None:
         if not any(c.kind in _LOOKUP_OF_CONTACT for c in new.contacts):
             raise ValidationFailed("name", "not given: give an email or a phone number instead")
-    elif not new.name.strip():
-        raise ValidationFailed("name", "must not be empty")
+    else:
+        _refuse_blank(new.name)
     digests = [
         _blind_index(ring, _LOOKUP_OF_CONTACT[c.kind], c.value, c.label or f"contacts[{i}].value")
         if c.kind in _LOOKUP_OF_CONTACT
@@ -120,6 +120,12 @@ def digests_of(ring: KeyRing, new: NewCustomer) -> tuple[bytes | None, list[byte
         _blind_index(ring, LookupKind.CUSTOMER_REF, reference, "reference") if reference else None
     )
     return ref_digest, digests
+
+
+def _refuse_blank(name: str) -> None:
+    # Empty means "not given" (open_name), so a given name is never blank.
+    if not name.strip():
+        raise ValidationFailed("name", "must not be empty")
 
 
 def _blind_index(ring: KeyRing, kind: LookupKind, value: str, field: str) -> bytes:
@@ -178,9 +184,7 @@ def sealed_columns(
 async def load_customer(
     session: AsyncSession, vault: Vault, customer_id: uuid.UUID
 ) -> CustomerView:
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
+    customer = await _customer_row(session, customer_id)
     contacts = (
         await session.scalars(select(ContactDetail).where(ContactDetail.customer_id == customer_id))
     ).all()
@@ -210,6 +214,32 @@ async def load_customer(
 def open_name(cipher: FieldCipher, customer_id: uuid.UUID, sealed: bytes) -> str | None:
     """A customer's name, opened; None where it was not given."""
     return cipher.open("customers", "name", customer_id, sealed) or None
+
+
+async def customer_name(session: AsyncSession, vault: Vault, customer_id: uuid.UUID) -> str | None:
+    """The customer's name as recorded now; None where it is not given."""
+    customer = await _customer_row(session, customer_id)
+    cipher = await vault.cipher("customer", customer_id)
+    return open_name(cipher, customer_id, customer.name_sealed)
+
+
+async def record_name(
+    session: AsyncSession, vault: Vault, customer_id: uuid.UUID, name: str | None
+) -> None:
+    """Replace the customer's name (None: not given), sealed under their key as when they
+    were added. The name replaced is not kept."""
+    if name is not None:
+        _refuse_blank(name)
+    customer = await _customer_row(session, customer_id)
+    cipher = await vault.cipher("customer", customer_id)
+    customer.name_sealed = cipher.seal("customers", "name", customer_id, name or _NAME_NOT_GIVEN)
+
+
+async def _customer_row(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
 
 
 async def customer_ids_by(

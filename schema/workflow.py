@@ -22,6 +22,7 @@ from schema.mutations import (
     record_assessment,
     record_concern,
     record_contact_details,
+    record_customer_name,
     record_evidence,
     record_notification,
     record_safeguards,
@@ -39,6 +40,7 @@ class WorkflowMutation:
     record_concern = record_concern.field
     record_evidence = record_evidence.field
     record_contact_details = record_contact_details.field
+    record_customer_name = record_customer_name.field
     assign_staff = assign_staff.field
     record_safeguards = record_safeguards.field
     issue_warning = issue_warning.field

@@ -55,6 +55,11 @@ class RecordContactDetailsInput:
     pass
 
 
+@from_model(model=m.RecordCustomerName, all_fields=True)
+class RecordCustomerNameInput:
+    pass
+
+
 @from_model(model=m.AssignStaff, all_fields=True)
 class AssignStaffInput:
     pass

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from records.models import Case, ContactDetail
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import Walk, mutation, prelude
+from tests.scenarios.world import Walk, prelude
 
 PROFILE = "cambridgeshire-cc"
 EMAIL = "morgan.sample@example.org"
@@ -33,17 +33,13 @@ STATUS = (
     "lookup: $lookup, service: $service) { restricted arrangements { kind handlingInstructions } "
     "} }"
 )
-ACCESS = (
-    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
-    "{ edges { node { actor outcome } } } }"
-)
 
 
 async def test_a_new_email_finds_the_customer_once_recorded(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
         await _restricted_customer(walk)
         assert (await _status(walk, email=NEW_EMAIL))["restricted"] is False
-        logged = len(await _access(walk))
+        logged = len(await walk.updates_logged())
 
         done = await walk.step("officer", "recordContactDetails", add=[{"email": NEW_EMAIL}])
         assert done["event"]["step"] == "CONTACT_DETAILS_RECORDED"
@@ -66,7 +62,7 @@ async def test_a_new_email_finds_the_customer_once_recorded(walk_factory: WalkFa
         assert (await _status(walk, phone="+44 7700 900123"))["restricted"] is True
         assert (await _status(walk, email=EMAIL))["restricted"] is True
 
-        newest_first = (await _access(walk))[: len(await _access(walk)) - logged]
+        newest_first = (await walk.updates_logged())[: len(await walk.updates_logged()) - logged]
         assert newest_first == [("staff:manager", "allowed"), ("staff:officer", "allowed")]
 
 
@@ -75,7 +71,7 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         await walk.open("officer", {"email": OTHER_EMAIL, "name": "Sam Other"})
         await _restricted_customer(walk)
         before = await _written(walk)
-        logged = len(await _access(walk))
+        logged = len(await walk.updates_logged())
         refusals = [
             ({"add": [{"email": "not an address"}]}, "input.add.0.email", "not an email"),
             ({"add": [{"phone": "12"}]}, "input.add.0.phone", "not a telephone"),
@@ -98,12 +94,12 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
 
         denied = await walk.refused("frontline", "recordContactDetails", add=[{"email": NEW_EMAIL}])
         assert denied.code == "FORBIDDEN"
-        portal = await _as_portal(walk, add=[{"email": NEW_EMAIL}])
+        portal = await walk.refused_to_portal("recordContactDetails", add=[{"email": NEW_EMAIL}])
         assert portal["extensions"]["code"] == "FORBIDDEN"
         assert await _written(walk) == before
         assert (await _status(walk, email=NEW_EMAIL))["restricted"] is False
 
-        entries = await _access(walk)
+        entries = await walk.updates_logged()
         newest_first = entries[: len(entries) - logged]
         (portal_actor, portal_outcome), *rest = newest_first
         assert portal_actor.startswith("portal:") and portal_outcome == "denied"
@@ -152,26 +148,6 @@ async def _status(walk: Walk, **lookup: str) -> dict[str, Any]:
     )
     status: dict[str, Any] = response.json()["data"]["restrictionStatus"]
     return status
-
-
-async def _as_portal(walk: Walk, **given: Any) -> dict[str, Any]:
-    response = await walk.client.post(
-        "/graphql",
-        json={
-            "query": mutation("recordContactDetails"),
-            "variables": {"reference": walk.reference, "input": given},
-        },
-        headers={"Authorization": f"ApiKey {walk.portal_key}"},
-    )
-    error: dict[str, Any] = response.json()["errors"][0]
-    return error
-
-
-async def _access(walk: Walk) -> list[tuple[str, str]]:
-    data = await walk.graphql(
-        "helpdesk", ACCESS, filter={"caseRef": walk.reference, "operation": "update_case"}
-    )
-    return [(e["node"]["actor"], e["node"]["outcome"]) for e in data["accessLog"]["edges"]]
 
 
 async def _written(walk: Walk) -> tuple[int, int, int]:

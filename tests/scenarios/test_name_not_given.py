@@ -88,8 +88,8 @@ async def test_a_customer_known_only_by_email_is_restricted_like_anyone(
         assert {a["kind"] for a in status["arrangements"]} == {"NAMED_OFFICER", "CONTACT_CHANNEL"}
         assert (await _status(walk, "someone.else@example.org"))["restricted"] is False
 
-        # Found again by their email: their case, whatever is said of the name (no update
-        # path records a name later: the register keeps it not given).
+        # Found again by their email: their case, whatever is said of the name (openCase never
+        # changes a name; recordCustomerName does, tests/scenarios/test_customer_name.py).
         for customer in ({"email": EMAIL, "nameWithheld": True}, {"email": EMAIL, "name": "X Y"}):
             again = await walk.open("officer", customer)
             assert again["event"]["details"]["customerCreated"] is False

@@ -57,6 +57,11 @@ OPEN_CASE = (
     f"{{ openCase(service: $service, input: $input) {{ {CASE_FIELDS} {EVENT_FIELDS} }} }}"
 )
 
+UPDATES_LOGGED = (
+    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
+    "{ edges { node { actor outcome } } } }"
+)
+
 
 class Refused(Exception):
     def __init__(self, error: dict[str, Any]) -> None:
@@ -117,17 +122,40 @@ class Walk:
             return refused
         raise AssertionError("openCase was not refused")
 
-    async def step(self, who: str, name: str, **given: Any) -> dict[str, Any]:
+    async def step(self, who: str, name: str, /, **given: Any) -> dict[str, Any]:
         data = await self.graphql(who, mutation(name), reference=self.reference, input=given)
         result: dict[str, Any] = data[name]
         return result
 
-    async def refused(self, who: str, name: str, **given: Any) -> Refused:
+    async def refused(self, who: str, name: str, /, **given: Any) -> Refused:
         try:
             await self.step(who, name, **given)
         except Refused as refused:
             return refused
         raise AssertionError(f"{name} was not refused")
+
+    async def refused_to_portal(self, name: str, /, **given: Any) -> dict[str, Any]:
+        """The error the housing portal gets taking the step `name` on the walk's case."""
+        response = await self.client.post(
+            "/graphql",
+            json={
+                "query": mutation(name),
+                "variables": {"reference": self.reference, "input": given},
+            },
+            headers={"Authorization": f"ApiKey {self.portal_key}"},
+        )
+        error: dict[str, Any] = response.json()["errors"][0]
+        return error
+
+    async def updates_logged(self) -> list[tuple[str, str]]:
+        """The access log's `update_case` entries for the walk's case, newest first: (actor,
+        outcome)."""
+        data = await self.graphql(
+            "helpdesk",
+            UPDATES_LOGGED,
+            filter={"caseRef": self.reference, "operation": "update_case"},
+        )
+        return [(e["node"]["actor"], e["node"]["outcome"]) for e in data["accessLog"]["edges"]]
 
     async def timeline(self, who: str) -> list[dict[str, Any]]:
         data = await self.graphql(
