@@ -2,10 +2,13 @@
 (records/customer_import.py): sealed, blind-indexed and each given a data key exactly as
 customers made one at a time, at thousands a second.
 
-The file is CSV with a header row. `name` is required; `kind` (individual, group,
-organisation; individual if empty), `reference`, `email`, `phone`, `address` and `notes` are
-optional; any other column is refused. Rows are counted from the first one after the header.
-All or nothing: a bad row is named with its field, never its contents, and nothing is written.
+The file is CSV with a header row. Each row gives a `name`, or says it is not given in
+`name_withheld` (`yes`; the customer is then known by their `email` or `phone`, as with
+openCase's `nameWithheld`; `no` or empty otherwise); the header needs one of the two columns.
+`kind` (individual, group, organisation; individual if empty), `reference`, `email`, `phone`,
+`address` and `notes` are optional; any other column is refused. Rows are counted from the
+first one after the header. All or nothing: a bad row is named with its column, never its
+contents, and nothing is written.
 
 It goes through the gate (IMPORT_CUSTOMERS) as the person at the terminal, `system:<OS user>`
 with the admin role, like every CLI change: the import and its access-log entry commit
@@ -35,9 +38,13 @@ from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
 from records.models import ContactKind, CustomerKind
 
-COLUMNS = ("name", "kind", "reference", "email", "phone", "address", "notes")
+COLUMNS = ("name", "name_withheld", "kind", "reference", "email", "phone", "address", "notes")
 _CONTACTS = (("email", ContactKind.EMAIL), ("phone", ContactKind.PHONE))
 _KINDS = {k.value: k for k in CustomerKind}
+# `name_withheld` as a spreadsheet may spell it.
+_WITHHELD = dict.fromkeys(("yes", "true", "1"), True) | dict.fromkeys(
+    ("no", "false", "0", ""), False
+)
 
 
 def read_register(path: Path) -> Iterator[NewCustomer]:
@@ -46,9 +53,10 @@ def read_register(path: Path) -> Iterator[NewCustomer]:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in reader.fieldnames or ()]
         unknown = [h for h in header if h not in COLUMNS]
-        if "name" not in header or unknown:
+        if not {"name", "name_withheld"} & set(header) or unknown:
             raise ValidationFailed(
-                "header", f"needs a name column; known columns are {', '.join(COLUMNS)}"
+                "header",
+                f"needs a name or name_withheld column; known columns are {', '.join(COLUMNS)}",
             )
         reader.fieldnames = header
         for row, values in enumerate(reader, start=1):
@@ -68,11 +76,29 @@ def _customer(row: int, values: dict[str, str | None]) -> NewCustomer:
     check_text(f"row {row} notes", text.get("notes"))  # a register's notes go on file too
     return NewCustomer(
         kind,
-        text.get("name", ""),
+        _name(row, text),
         reference=text.get("reference") or None,
         contacts=contacts,
         notes=text.get("notes") or None,
     )
+
+
+def _name(row: int, text: dict[str, str]) -> str | None:
+    """The row's name; None where `name_withheld` says it is not given (records/customers.py
+    then requires an email or phone number, naming the row's `name`)."""
+    withheld = _WITHHELD.get(text.get("name_withheld", "").casefold())
+    if withheld is None:
+        raise ValidationFailed(f"row {row} name_withheld", "must be yes or no (or empty: no)")
+    name = text.get("name", "")
+    if withheld and name:
+        raise ValidationFailed(
+            f"row {row} name_withheld", "give a name or say it is not given, not both"
+        )
+    if not (withheld or name):
+        raise ValidationFailed(
+            f"row {row} name", "is empty: give one, or say it is not given (name_withheld yes)"
+        )
+    return None if withheld else name
 
 
 async def import_register(runtime: Runtime, path: Path, workers: int) -> int:
@@ -103,8 +129,9 @@ def customers_commands(group: click.Group) -> None:
 
     @customers.command(
         "import",
-        help="Import customers from a CSV file (columns: name, kind, reference, email, phone, "
-        "address, notes). All or nothing: a bad row is named and nothing is written.",
+        help="Import customers from a CSV file (columns: name, name_withheld, kind, reference, "
+        "email, phone, address, notes). All or nothing: a bad row is named and nothing is "
+        "written.",
     )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(

@@ -1,15 +1,19 @@
 """`tact customers import FILE.csv` on SQLite and PostgreSQL: a register imported through the
-gate (logged as `system:<OS user>`) is found by the portal's lookup and opens; a bad row is
-named by number and column, never by its contents, and nothing is imported."""
+gate (logged as `system:<OS user>`) is found by the portal's lookup and opens, a customer
+whose name is not given (`name_withheld`) among them; a bad row is named by number and
+column, never by its contents, and nothing is imported."""
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.cases import arrangements_in_force
 from records.crypto import KeyRing
@@ -26,6 +30,23 @@ REGISTER = (
     "Group Imported,group,CR-2,group@example.org,,,meets on Tuesdays\n"
     "Bo Imported,individual,,,+44 7700 900003,,\n"
 )
+
+# Customers whose name is not given (openCase's nameWithheld): known by an email or phone.
+NOT_GIVEN = (
+    "name,name_withheld,email,phone,reference\n"
+    "Ada Imported,no,ada@example.org,,\n"
+    ",yes,no.name@example.org,,\n"
+    ",TRUE,,07700 900004,CR-9\n"
+)
+BO = "Bo Imported,individual,,,+44 7700 900003,,"
+LAST = ",TRUE,,07700 900004,CR-9"
+
+
+async def import_file(env: Env, tmp_path: Path, contents: str) -> Result:  # noqa: F811
+    """`tact customers import` of a file with these contents."""
+    register = tmp_path / "register.csv"
+    register.write_text(contents, encoding="utf-8")
+    return await tact(env, "customers", "import", str(register))
 
 
 async def import_entries(database: Database) -> list[tuple[str, str]]:
@@ -44,10 +65,7 @@ async def test_a_register_is_imported_through_the_gate_and_found(
     key_file: Path,
     tmp_path: Path,
 ) -> None:
-    register = tmp_path / "register.csv"
-    register.write_text(REGISTER, encoding="utf-8")
-
-    done = await tact(env, "customers", "import", str(register))
+    done = await import_file(env, tmp_path, REGISTER)
 
     assert done.exit_code == 0, done.output
     assert done.stdout.strip() == '{"imported": 3}'
@@ -72,29 +90,32 @@ async def test_a_register_is_imported_through_the_gate_and_found(
 
 
 @pytest.mark.parametrize(
-    ("line", "named"),
+    ("contents", "named"),
     [
-        ("Cy Imported,,CR-3,cy@example.org,not a number,,", "row 3 phone"),
-        ("Cy Imported,person,CR-3,,,,", "row 3 kind"),
-        (" ,,CR-3,cy@example.org,,,", "row 3 name"),
-        ("Cy Imported,,CR-3,,,,Known as a vexatious caller", "row 3 notes"),
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,cy@example.org,not a number,,"), "row 3 phone"),
+        (REGISTER.replace(BO, "Cy Imported,person,CR-3,,,,"), "row 3 kind"),
+        (REGISTER.replace(BO, " ,,CR-3,cy@example.org,,,"), "row 3 name"),
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,,,,Known as a vexatious caller"), "row 3 notes"),
+        # A name not given, wrongly: with a name, spelt otherwise, neither, or nobody to know.
+        (NOT_GIVEN.replace(LAST, "Cy Imported,yes,cy@example.org,,"), "row 3 name_withheld"),
+        (NOT_GIVEN.replace(LAST, ",maybe,cy@example.org,,"), "row 3 name_withheld"),
+        (NOT_GIVEN.replace(LAST, ",,cy@example.org,,"), "row 3 name"),
+        (NOT_GIVEN.replace(LAST, ",yes,,,CR-3"), "row 3 name"),
     ],
 )
 async def test_a_bad_row_is_named_and_nothing_is_imported(
     database: Database,
     env: Env,  # noqa: F811
     tmp_path: Path,
-    line: str,
+    contents: str,
     named: str,
 ) -> None:
-    register = tmp_path / "register.csv"
-    register.write_text(REGISTER.replace("Bo Imported,individual,,,+44 7700 900003,,", line))
-
-    done = await tact(env, "customers", "import", str(register))
+    done = await import_file(env, tmp_path, contents)
 
     assert done.exit_code == 1
-    assert named in done.output
-    assert "not a number" not in done.output and "cy@example.org" not in done.output
+    assert f"{named}:" in done.output
+    for value in ("not a number", "cy@example.org", "Cy Imported", "maybe", "CR-3"):
+        assert value not in done.output
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Customer)) == 0
 
@@ -103,10 +124,43 @@ async def test_an_unknown_column_is_refused(
     env: Env,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    register = tmp_path / "register.csv"
-    register.write_text("name,date_of_birth\nAda Imported,1970-01-01\n")
-
-    done = await tact(env, "customers", "import", str(register))
+    done = await import_file(env, tmp_path, "name,date_of_birth\nAda Imported,1970-01-01\n")
 
     assert done.exit_code == 1 and "header" in done.output
     assert "1970" not in done.output
+
+
+async def test_a_customer_whose_name_is_not_given_is_imported_and_found(
+    database: Database,
+    env: Env,  # noqa: F811
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    done = await import_file(env, tmp_path, NOT_GIVEN)
+    # No name column at all: a list of people known only by an email.
+    again = await import_file(env, tmp_path, "email,name_withheld\nsomeone@example.org,yes\n")
+
+    assert (done.exit_code, done.stdout.strip()) == (0, '{"imported": 3}'), done.output
+    assert (again.exit_code, again.stdout.strip()) == (0, '{"imported": 1}'), again.output
+    vault = Vault(KeyRing.load(key_file), database.keystore)
+    async with database.sessions() as session:
+        (by_ref,) = await customer_ids_by_reference(session, vault, "CR-9", "reference")
+        names = {
+            email: (await load_customer(session, vault, await _found(session, vault, email))).name
+            for email in ("ada@example.org", "no.name@example.org", "someone@example.org")
+        }
+        assert (await load_customer(session, vault, by_ref)).name is None
+    assert names == {
+        "ada@example.org": "Ada Imported",
+        "no.name@example.org": None,
+        "someone@example.org": None,
+    }
+
+
+async def _found(session: AsyncSession, vault: Vault, email: str) -> uuid.UUID:
+    """The customer the portal's lookup finds by this email."""
+    digest = vault.blind_index(LookupKind.EMAIL, email)
+    (found,) = await arrangements_in_force(
+        session, LookupKind.EMAIL, digest, "housing", dt.date(2026, 11, 30)
+    )
+    return found.customer_id
