@@ -9,7 +9,8 @@ for a customer it found. Both check a detail the same way, here (docs/workflow.m
 - adding a detail the customer already has, or removing one they have not, is refused in
   the step (nothing would change); `openCase` leaves the ones they have as they are;
 - a customer is never left without a way to be found (an email, a phone number or their
-  customer reference): add the new one in the same step as removing the last.
+  customer reference), nor one whose name is not given without an email or phone number:
+  add the new one in the same step as removing the last.
 
 The timeline event says what kinds changed and how many, never the values: they are the
 customer's, sealed under the customer's key, as `openCase` keeps them off its event.
@@ -29,10 +30,12 @@ from records.contact_details import (
     Holder,
     add_contact,
     contact_digest,
+    findable_contacts,
     holders,
     remove_contacts,
     ways_to_find,
 )
+from records.customers import customer_name
 from records.errors import ValidationFailed
 from records.models import ContactKind
 
@@ -87,6 +90,8 @@ async def record_contact_details(
             "would leave no way to find the customer (an email, a phone number or a customer "
             "reference): add the new detail in the same step",
         )
+    if removing:
+        await _known_without_a_name(run, customer_id, len(adding) - len(removing))
     await _write(run, customer_id, adding)
     await remove_contacts(run.session, [theirs[d.digest] for d in removing])
     return await finish(
@@ -104,6 +109,20 @@ async def add_missing(
     new = _not_yet_theirs(given, held, customer_id)
     await _write(run, customer_id, new)
     return _counts(new)
+
+
+async def _known_without_a_name(run: StepRun, customer_id: uuid.UUID, change: int) -> None:
+    """A customer whose name is not given is known by an email or phone number (a reference
+    alone does not say who they are): the last one goes only with a new one, or once the
+    name is recorded."""
+    if await findable_contacts(run.session, customer_id) + change >= 1:
+        return
+    if await customer_name(run.session, run.vault, customer_id) is None:
+        raise ValidationFailed(
+            "input.remove",
+            "would leave a customer whose name is not given without an email or phone number: "
+            "add the new one in the same step, or record their name first",
+        )
 
 
 def _once_each(details: Sequence[GivenDetail]) -> None:

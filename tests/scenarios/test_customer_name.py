@@ -90,6 +90,9 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         await walk.step("officer", "recordCustomerName", nameWithheld=True)
         again = await walk.refused("officer", "recordCustomerName", nameWithheld=True)
         assert again.field == "input.nameWithheld" and "already not given" in again.message
+        # Nor is its email then removed, though the reference would still find them.
+        last = await walk.refused("officer", "recordContactDetails", remove=[{"email": EMAIL}])
+        assert last.field == "input.remove" and "name is not given" in last.message
 
         denied = await walk.refused("frontline", "recordCustomerName", name="Someone Else")
         assert denied.code == "FORBIDDEN"
@@ -103,6 +106,7 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         assert portal_actor.startswith("portal:") and portal_outcome == "denied"
         assert rest == [
             ("staff:frontline", "denied"),
+            ("staff:officer", "error"),
             ("staff:officer", "error"),
             ("staff:officer", "allowed"),
             ("staff:officer", "allowed"),
