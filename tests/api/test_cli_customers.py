@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.cases import arrangements_in_force
 from records.crypto import KeyRing
-from records.customers import customer_ids_by_reference, load_customer
+from records.customers import customer_ids_by, load_customer
 from records.database import Database
 from records.lookup import LookupKind
 from records.models import AccessLogEntry, Customer
@@ -77,7 +77,9 @@ async def test_a_register_is_imported_through_the_gate_and_found(
             session, LookupKind.PHONE, digest, "housing", dt.date(2026, 11, 30)
         )
         bo = await load_customer(session, vault, found.customer_id)
-        (group_id,) = await customer_ids_by_reference(session, vault, "cr-2", "reference")
+        (group_id,) = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, "cr-2", "reference"
+        )
         group = await load_customer(session, vault, group_id)
     if database.engine.dialect.name == "postgresql":
         # Planner statistics gathered: -1 is "never analysed" (PostgreSQL 14 and later).
@@ -144,7 +146,9 @@ async def test_a_customer_whose_name_is_not_given_is_imported_and_found(
     assert (again.exit_code, again.stdout.strip()) == (0, '{"imported": 1}'), again.output
     vault = Vault(KeyRing.load(key_file), database.keystore)
     async with database.sessions() as session:
-        (by_ref,) = await customer_ids_by_reference(session, vault, "CR-9", "reference")
+        (by_ref,) = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, "CR-9", "reference"
+        )
         names = {
             email: (await load_customer(session, vault, await _found(session, vault, email))).name
             for email in ("ada@example.org", "no.name@example.org", "someone@example.org")

@@ -18,7 +18,7 @@ from records.customers import (
     NewContact,
     NewCustomer,
     create_customers,
-    customer_ids_by_reference,
+    customer_ids_by,
     load_customer,
 )
 from records.database import Database
@@ -65,7 +65,9 @@ async def test_an_imported_customer_is_found_by_each_index_and_opens(
     async with database.sessions() as session:
         by_email = await lookup(session, vault, LookupKind.EMAIL, "  Imported3@EXAMPLE.org")
         by_phone = await lookup(session, vault, LookupKind.PHONE, "+44 7700 900003")
-        by_reference = await customer_ids_by_reference(session, vault, "cr 00003", "reference")
+        by_reference = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, "cr 00003", "reference"
+        )
         assert len(by_email) == 1 and by_email[0].arrangement_id is None
         assert [r.customer_id for r in by_phone] == [by_email[0].customer_id]
         assert by_reference == (by_email[0].customer_id,)
@@ -149,6 +151,8 @@ async def test_workers_seal_and_refuse_alike(database: Database, vault: Vault) -
     finally:
         pool.shutdown()
     async with database.sessions() as session:
-        found = await customer_ids_by_reference(session, vault, "CR-00002", "reference")
+        found = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, "CR-00002", "reference"
+        )
         vault.forget(f"customer:{found[0]}")
         assert (await load_customer(session, vault, found[0])).name == "Imported Person 2"
