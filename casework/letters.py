@@ -7,7 +7,9 @@ as casework/arrangements.py words them), from when and for how long, the review 
 appeal or ask for a review and by when, who decided (job title), and that the policy is
 enclosed. A warning letter gives the conduct concerned, what may follow and, where the
 profile allows, how to appeal. Review and appeal letters give the outcome, what follows and
-who decided; an "ended" letter, the day the arrangements ended. "Who decided" is said once
+who decided; a late-appeal letter, that an appeal received after its deadline was not
+considered (the profile's time limit decided it, not a person); an "ended" letter, the day
+the arrangements ended. "Who decided" is said once
 (`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
 The text names the customer: `recordNotification` keeps it in the event's details, sealed
@@ -39,6 +41,7 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
     m.NotificationSubject.REVIEW: (Step.REVIEW_DECIDED,),
     m.NotificationSubject.APPEAL: (Step.APPEAL_DECIDED,),
     m.NotificationSubject.ENDED: (),
+    m.NotificationSubject.LATE_APPEAL: (Step.APPEAL_REFUSED_LATE,),
 }
 # Lists in an arrangement's parameters the customer needs named, not just referred to.
 _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
@@ -150,6 +153,12 @@ def _context(
             "who": _who(
                 f"The decision on your {context['route']['noun']}", context["appeal_title"]
             ),
+        }
+    elif subject is m.NotificationSubject.LATE_APPEAL:
+        context |= {
+            "against": d["against"],
+            "received_on": _date(d["received_on"]),
+            "deadline": _date(d["deadline"]),
         }
     else:
         context |= {"retention_years": profile.retention.years_after_last_restriction}

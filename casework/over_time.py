@@ -129,6 +129,7 @@ NOTIFICATION_DUE = {
     m.NotificationSubject.REVIEW: DeadlineKind.REVIEW_NOTIFICATION,
     m.NotificationSubject.APPEAL: DeadlineKind.APPEAL_NOTIFICATION,
     m.NotificationSubject.ENDED: DeadlineKind.ENDED_NOTIFICATION,
+    m.NotificationSubject.LATE_APPEAL: DeadlineKind.LATE_APPEAL_NOTIFICATION,
 }
 
 # The deadline kinds that stand for a letter the customer is still owed: while one is open

@@ -50,7 +50,7 @@ REVIEW_DECIDERS = (Role.MANAGER, Role.DECISION_MAKER, Role.REVIEWER)
 SkipReason = Literal["safety", "futile", "crime", "exceptional"]
 AppealOutcome = Literal["upheld", "not_upheld", "confirmed", "amended", "removed"]
 AppealableStep = Literal["warning", "decision", "review"]
-NotificationSubject = Literal["warning", "decision", "review", "appeal", "ended"]
+NotificationSubject = Literal["warning", "decision", "review", "appeal", "ended", "late_appeal"]
 ReviewTrigger = Literal["new_issue"]
 NotificationFormat = Literal[
     "letter", "email", "large_print", "easy_read", "braille", "audio", "welsh",
@@ -183,6 +183,10 @@ class AppealRule(_Rule):
     unit: Literal["calendar_days", "working_days"]
     decide_within_days: Annotated[int, Field(ge=1, le=365)] | None = None
     late: Literal["refuse", "review", "accept"]
+    # True: the officer may hear a late appeal all the same, giving the reason (Portsmouth
+    # 5.2.7: the council "reserves the right not to consider" one, so it may consider it);
+    # without a reason `late` applies. False: `late` always applies.
+    late_discretion: bool = False
     outcomes: Annotated[list[AppealOutcome], Field(min_length=2)]
     health_and_safety_appealable: bool
     deciding_roles: Annotated[list[Role], Field(min_length=1)]
@@ -203,6 +207,8 @@ class AppealRule(_Rule):
             raise ValueError("late must be 'accept' when there is no window")
         if self.address and self.write_to is None:
             raise ValueError("address needs write_to: whom the customer writes to there")
+        if self.late_discretion and self.late == "accept":
+            raise ValueError("late_discretion needs late 'refuse' or 'review': 'accept' hears all")
         return self
 
 

@@ -1,6 +1,7 @@
 """Aggregate reports over the case records (READ_REPORTS): cases by state, arrangements by
-kind, reviews and appeals per month, the decisions taken over a period (warnings, decisions,
-reviews and appeals by outcome, closures with no action) and the cases opened over a period
+kind, reviews and appeals per month (an appeal refused as late counted apart from those
+lodged), the decisions taken over a period (warnings, decisions, reviews and appeals by
+outcome, appeals refused as late, closures with no action) and the cases opened over a period
 by concern category, each by service: the figures the policies ask for in an annual report
 or a record of how often, and why, the policy was applied. `period_figures` gathers the
 period's two for every service, with every decision the profile can record and every concern
@@ -37,6 +38,7 @@ REVIEW_AND_APPEAL_STEPS = (
     Step.REVIEW_REQUESTED,
     Step.REVIEW_DECIDED,
     Step.APPEAL_LODGED,
+    Step.APPEAL_REFUSED_LATE,
     Step.APPEAL_DECIDED,
 )
 
@@ -48,6 +50,7 @@ DECISION_STEPS = (
     Step.DECIDED_IMMEDIATE_RISK,
     Step.REVIEW_DECIDED,
     Step.APPEAL_DECIDED,
+    Step.APPEAL_REFUSED_LATE,
     Step.CLOSED_NO_ACTION,
 )
 
@@ -118,8 +121,9 @@ def _name(step: Step, outcome: str | None) -> str:
 
 async def decisions_in_period(session: AsyncSession, first: dt.date, last: dt.date) -> list[Count]:
     """Warnings issued, decisions (full and immediate-risk), reviews and appeals decided by
-    outcome ("appeal_decided: upheld") and cases closed with no action, taken from `first` to
-    `last` (inclusive, UTC days), by service; only what was taken, no zero rows."""
+    outcome ("appeal_decided: upheld"), appeals refused as late and cases closed with no
+    action, taken from `first` to `last` (inclusive, UTC days), by service; only what was
+    taken, no zero rows."""
     since, until = _utc_days(first, last)
     rows = await session.execute(
         select(Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
@@ -161,10 +165,10 @@ async def cases_opened_by_concern(
 async def reviews_and_appeals_per_month(
     session: AsyncSession, first: dt.date, last: dt.date
 ) -> list[Count]:
-    """Reviews scheduled, requested and decided, appeals lodged and decided, per month from
-    `first` to `last` (inclusive, UTC days) and service; a decision by its outcome, as
-    "review_decided: continue". Counted per day in SQL (one form on SQLite and PostgreSQL),
-    folded into months here."""
+    """Reviews scheduled, requested and decided, appeals lodged, refused as late and decided,
+    per month from `first` to `last` (inclusive, UTC days) and service; a decision by its
+    outcome, as "review_decided: continue". Counted per day in SQL (one form on SQLite and
+    PostgreSQL), folded into months here."""
     since, until = _utc_days(first, last)
     day = func.date(CaseEvent.at)
     rows = await session.execute(
@@ -191,12 +195,15 @@ async def reviews_and_appeals_per_month(
 def decision_labels(profile: Profile) -> tuple[str, ...]:
     """Every decision the period report counts under `profile`, in the order a case takes
     them: an immediate-risk decision only where the profile allows one, a review by each of
-    its outcomes, an appeal by each of the profile's."""
+    its outcomes, an appeal by each of the profile's, and an appeal refused as late where the
+    profile refuses late ones."""
     immediate = (Step.DECIDED_IMMEDIATE_RISK,) if profile.decision.immediate_risk_allowed else ()
+    refused = (Step.APPEAL_REFUSED_LATE.value,) if profile.appeal.late == "refuse" else ()
     return (
         *(step.value for step in (Step.WARNING_ISSUED, Step.DECIDED, *immediate)),
         *(_name(Step.REVIEW_DECIDED, outcome) for outcome in ReviewOutcome),
         *(_name(Step.APPEAL_DECIDED, outcome) for outcome in profile.appeal.outcomes),
+        *refused,
         Step.CLOSED_NO_ACTION.value,
     )
 

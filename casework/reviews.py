@@ -4,9 +4,11 @@ Reviews are scheduled (a date) or requested by the customer, where the profile m
 requests per period (Portsmouth: one per period); a review decides lift / modify / continue /
 extend, with the next review date. Appeals (a challenge, where the profile's route is a
 review) are lodged against the steps the profile names, within its window (calendar or
-working days, casework/deadlines.py); a late one is refused, redirected to a review, or
-accepted, as the profile says; RCT allows no appeal against a health-and-safety exclusion
-(the rest of the decision stays open to appeal, and a successful appeal keeps the exclusion).
+working days, casework/deadlines.py); a late one is refused (recorded as its own step, with
+a letter owed), redirected to a review, or accepted, as the profile says, or heard for a
+recorded reason where the profile leaves that to the officer; RCT allows no appeal against a
+health-and-safety exclusion (the rest of the decision stays open to appeal, and a successful
+appeal keeps the exclusion).
 Who may decide an appeal or a review (the profile's roles for each, independent of the
 decider) is the gate's business; a review says who was consulted where the profile asks,
 and records the recommendation it decides on where the profile names who recommends (RCT
@@ -15,6 +17,7 @@ and records the recommendation it decides on where the profile names who recomme
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from casework import step_models as m
@@ -233,23 +236,33 @@ def _recommended(run: StepRun, begun: Begun, given: m.DecideReview, *, new_issue
 
 
 async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -> CaseEvent:
-    """Lodge an appeal against a step the profile allows appeals against, within its window;
-    a late one as the profile says (refused, or taken as a request for review)."""
+    """Lodge an appeal against a step the profile allows appeals against, within its window.
+    A late one as the profile says: heard for the reason given where the profile leaves that
+    to the officer; otherwise taken as a request for review, or refused. A refusal is a step
+    of its own (`APPEAL_REFUSED_LATE`), so the file shows the appeal came, when, and the
+    deadline it missed, and the customer is owed a letter saying so."""
     begun = await begin(run, case_id, Step.APPEAL_LODGED)
     rule = run.profile.appeal
     if given.against.value not in rule.against:
-        raise InvalidTransition(f"this profile has no appeal against a {given.against.value}")
+        raise ValidationFailed(
+            "input.against", f"this profile has no appeal against a {given.against.value}"
+        )
     appealed_at = begun.last_at(*_APPEALED_STEPS[given.against])
     if appealed_at is None:
-        raise InvalidTransition(f"there is no {given.against.value} to appeal against")
+        raise ValidationFailed(
+            "input.against", f"there is no {given.against.value} to appeal against"
+        )
+    _received(run, given.received_on, appealed_at.date(), given.against)
     deadline = appeal_deadline(run.profile, appealed_at.date())
     late = deadline is not None and given.received_on > deadline
-    if late and rule.late == "refuse":
-        raise InvalidTransition(
-            f"the appeal window closed on {deadline.isoformat() if deadline else ''}: "
-            "this profile does not accept late appeals"
+    heard_late = _heard_late(run, given, late)
+    if late and not heard_late and rule.late == "refuse":
+        refused = await finish(
+            run, begun, Step.APPEAL_REFUSED_LATE, given, deadline=deadline, late=True
         )
-    if late and rule.late == "review":
+        notification_due(run, begun, m.NotificationSubject.LATE_APPEAL, run.today(), refused)
+        return refused
+    if late and not heard_late and rule.late == "review":
         redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
         return await request_review(run, case_id, redirected, redirected=True)
     if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
@@ -263,6 +276,34 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     listed = appeal_listed_until(run.profile, given.received_on)
     add_deadline(run.session, begun.case, DeadlineKind.APPEAL_DECISION, listed, event)
     return event
+
+
+def _received(
+    run: StepRun, received_on: dt.date, appealed_on: dt.date, against: m.AppealAgainst
+) -> None:
+    """An appeal is received on a day that has come, and not before what it is against."""
+    if received_on > run.today():
+        raise ValidationFailed("input.receivedOn", "must not be in the future")
+    if received_on < appealed_on:
+        raise ValidationFailed(
+            "input.receivedOn", f"must not be before the {against.value} appealed against"
+        )
+
+
+def _heard_late(run: StepRun, given: m.LodgeAppeal, late: bool) -> bool:
+    """Whether a late appeal is heard for the reason the officer gives (`lateHeardReason`),
+    where the profile leaves that to them (`[appeal] late_discretion`; Portsmouth 5.2.7).
+    The reason is kept in the appeal's details; given for an appeal in time, or where the
+    profile's rule is the whole answer, it is refused."""
+    if given.late_heard_reason is None:
+        return False
+    if not late:
+        raise ValidationFailed("input.lateHeardReason", "the appeal is in time: give no reason")
+    if not run.profile.appeal.late_discretion:
+        raise ValidationFailed(
+            "input.lateHeardReason", "this profile hears no late appeal at discretion"
+        )
+    return True
 
 
 async def _something_besides_health_and_safety(run: StepRun, case_id: uuid.UUID) -> None:

@@ -61,6 +61,8 @@ class NotificationSubject(enum.StrEnum):
     REVIEW = "review"
     APPEAL = "appeal"
     ENDED = "ended"
+    # An appeal refused as received after its window (`lodgeAppeal` on such a profile).
+    LATE_APPEAL = "late_appeal"
 
 
 class ReviewOutcome(enum.StrEnum):
@@ -469,6 +471,11 @@ class LodgeAppeal(StepInput):
     received_on: dt.date
     against: AppealAgainst
     grounds: Text
+    late_heard_reason: Text | None = Field(
+        default=None,
+        description="Why an appeal received after its window is heard all the same, where "
+        "the profile leaves that to the council (Portsmouth 5.2.7); none: the profile's rule.",
+    )
 
 
 class DecideAppeal(StepInput):

@@ -79,6 +79,8 @@ TABLE: dict[Step, Rule] = {
     # Beside the state: the customer's name, kept right while the file is.
     Step.CUSTOMER_NAME_RECORDED: Rule(LIVE),
     Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    # Taken by `lodgeAppeal` itself when the appeal came too late: beside the state.
+    Step.APPEAL_REFUSED_LATE: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
     Step.APPEAL_DECIDED: Rule(
         frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),
         (((Step.APPEAL_LODGED,), "lodge the appeal first"),),

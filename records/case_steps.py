@@ -69,6 +69,9 @@ class Step(enum.StrEnum):
     REVIEW_DECIDED = "review_decided"
     APPEAL_LODGED = "appeal_lodged"
     APPEAL_DECIDED = "appeal_decided"
+    # Beside the state: an appeal received after the window, on a profile that hears none
+    # late; kept so the file shows it came, when, and why it was not heard.
+    APPEAL_REFUSED_LATE = "appeal_refused_late"
     # Beside the state, like reviews and appeals: a filed contact read for a new matter.
     CONTACT_SCREENED = "contact_screened"
     # Beside the state: the customer's emails or phone numbers added or removed.
@@ -82,11 +85,13 @@ class DeadlineKind(enum.StrEnum):
     APPEAL_DECISION = "appeal_decision"
     FULL_ASSESSMENT = "full_assessment"
     ENDED_NOTIFICATION = "ended_notification"
-    # What the customer is owed after a warning, a decision, a review or an appeal decided.
+    # What the customer is owed after a warning, a decision, a review or an appeal decided,
+    # and after an appeal refused as out of time.
     WARNING_NOTIFICATION = "warning_notification"
     DECISION_NOTIFICATION = "decision_notification"
     REVIEW_NOTIFICATION = "review_notification"
     APPEAL_NOTIFICATION = "appeal_notification"
+    LATE_APPEAL_NOTIFICATION = "late_appeal_notification"
 
 
 class CaseEvent(Base):

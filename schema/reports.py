@@ -42,7 +42,8 @@ class ServiceReport:
     name: str
     decisions: list[ReportCount] = strawberry.field(
         description="Warnings issued, decisions, reviews and appeals decided by outcome "
-        '("appeal_decided: upheld") and cases closed with no action.'
+        '("appeal_decided: upheld"), appeals refused as received after their time limit '
+        '("appeal_refused_late") and cases closed with no action.'
     )
     concerns: list[ReportCount] = strawberry.field(
         description="Cases opened by concern category; a case with concerns of two "

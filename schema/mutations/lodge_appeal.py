@@ -1,5 +1,5 @@
 """`lodgeAppeal`: lodge the customer's appeal (or challenge); a late one is handled as the
-profile says."""
+profile says, and a refused one is still a step on the case (`APPEAL_REFUSED_LATE`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ async def resolve(
 field = strawberry.mutation(
     resolver=resolve,
     description=(
-        "Lodge the customer's appeal (or challenge); a late one is handled as the profile says."
+        "Lodge the customer's appeal (or challenge). A late one is handled as the profile "
+        "says: heard for `lateHeardReason` where the profile allows, taken as a request for "
+        "review, or refused; a refusal is recorded as the step APPEAL_REFUSED_LATE (received "
+        "date, deadline) and a LATE_APPEAL letter falls due."
     ),
 )

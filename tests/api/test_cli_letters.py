@@ -46,7 +46,7 @@ def test_check_writes_every_letter_from_the_folder_given(tmp_path: Path) -> None
 
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"60 letters checked for rhondda-cynon-taf: own templates from {folder}: _heading.txt.j2\n"
+        f"66 letters checked for rhondda-cynon-taf: own templates from {folder}: _heading.txt.j2\n"
     )
 
 

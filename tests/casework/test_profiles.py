@@ -113,6 +113,8 @@ def test_portsmouth_allows_one_customer_review_a_late_appeal_becomes_a_review() 
     profile = load_profile("portsmouth-cc")
     assert profile.review.customer_requests_per_period == 1
     assert (profile.appeal.window, profile.appeal.late) == (28, "review")
+    # 5.2.7: "reserves the right not to consider" a late appeal: it may hear one.
+    assert profile.appeal.late_discretion
     assert profile.appeal.outcomes == ["confirmed", "amended", "removed"]
     assert profile.notification.decision_not_to_send_allowed
     assert profile.notification.not_to_send_subjects == ["review"]  # 5.2.6, not a decision
@@ -299,6 +301,18 @@ def test_an_appeal_with_no_window_must_accept_late_requests() -> None:
     with pytest.raises(ProfileError) as caught:
         parse_profile("merseyside-frs.toml", text)
     assert caught.value.key == "appeal"
+
+
+def test_discretion_over_late_appeals_needs_a_rule_that_is_not_accept() -> None:
+    text = bad(
+        shipped_text("merseyside-frs"), 'late = "accept"', 'late = "accept"\nlate_discretion = true'
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("merseyside-frs.toml", text)
+    assert caught.value.key == "appeal"
+    # Where late appeals are refused outright, the policy gives no discretion.
+    assert not load_profile("rhondda-cynon-taf").appeal.late_discretion
+    assert not load_profile("cumbria-frs").appeal.late_discretion
 
 
 def test_not_sending_is_allowed_only_with_what_about_and_who_decides() -> None:

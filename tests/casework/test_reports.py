@@ -26,8 +26,8 @@ def test_the_decisions_a_profile_can_record_are_listed_in_the_order_a_case_takes
     )  # fmt: skip
     # RCT 6.2: an appeal is "upheld" or "not upheld"
     rct = decision_labels(load_profile("rhondda-cynon-taf"))
-    assert [label for label in rct if label.startswith("appeal_decided")] == [
-        "appeal_decided: upheld", "appeal_decided: not_upheld",
+    assert [label for label in rct if label.startswith("appeal_")] == [
+        "appeal_decided: upheld", "appeal_decided: not_upheld", "appeal_refused_late",
     ]  # fmt: skip
     # Merseyside has no decision without the case conference
     assert "decided_immediate_risk" not in decision_labels(load_profile("merseyside-frs"))

@@ -83,7 +83,8 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         again = await walk.refused("decider", "decide", **full)
         assert again.message == "the case is decided: change it by review, modification or appeal"
 
-        # Challenge is by review on request, whenever asked.
+        # Challenge is by review on request, whenever asked (and received by the day lodged).
+        walk.on(dt.date(2026, 5, 1))
         await walk.step(
             "officer",
             "lodgeAppeal",

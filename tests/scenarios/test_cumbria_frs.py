@@ -1,7 +1,7 @@
 """Cumbria Fire and Rescue Service's process, end to end over HTTP: concern and evidence,
 safeguards, warning, decision by a senior manager, notification, a challenge within 14 days
-decided within 28 by an independent senior manager, a late challenge refused, a review at
-6 months, arrangements lifted and the "ended" notification."""
+decided within 28 by an independent senior manager, a late challenge refused and recorded,
+a review at 6 months, arrangements lifted and the "ended" notification."""
 
 from __future__ import annotations
 
@@ -133,14 +133,18 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
         )
         await notify(walk, "APPEAL")
 
-        late = await walk.refused(
+        walk.on(dt.date(2026, 3, 17))
+        late = await walk.step(
             "officer",
             "lodgeAppeal",
             receivedOn="2026-03-17",
             against="DECISION",
             grounds="A second challenge.",
         )
-        assert late.code == "INVALID_TRANSITION" and "2026-03-16" in late.message
+        # 2.2 gives 14 days and no late route: refused, recorded, and the customer told.
+        assert late["event"]["step"] == "APPEAL_REFUSED_LATE"
+        assert late["event"]["details"]["deadline"] == "2026-03-16"
+        await notify(walk, "LATE_APPEAL")
 
         walk.on(dt.date(2026, 9, 2))
         reviewed = await walk.step(

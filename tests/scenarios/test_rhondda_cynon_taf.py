@@ -2,9 +2,9 @@
 it within 15 working days (Welsh bank holidays: across Christmas), a decision by the Group
 Director applied per service, no appeal against a health-and-safety exclusion, an appeal
 within 15 working days across Easter decided independently (upheld / not upheld), a late
-appeal refused, the restrictions reconsidered against a new issue (9.1), the Customer
-Feedback Group's recommendation endorsed or not by the Group Director at each review within
-12 months (7.3-7.4), and the end."""
+appeal refused and kept on file, the restrictions reconsidered against a new issue (9.1),
+the Customer Feedback Group's recommendation endorsed or not by the Group Director at each
+review within 12 months (7.3-7.4), and the end."""
 
 from __future__ import annotations
 
@@ -112,10 +112,14 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
 
         walk.on(dt.date(2027, 4, 14))
-        late = await walk.refused(
+        # 6.1: 15 working days and no late route: refused, yet kept on the file, and the
+        # customer told (6.2: the customer is informed of what happened to the appeal).
+        late = await walk.step(
             "officer", "lodgeAppeal", receivedOn="2027-04-14", against="DECISION", grounds="Again."
         )
-        assert late.code == "INVALID_TRANSITION" and "2027-04-13" in late.message
+        assert late["event"]["step"] == "APPEAL_REFUSED_LATE"
+        assert late["event"]["details"]["deadline"] == "2027-04-13"
+        await notify(walk, "LATE_APPEAL")
 
         # 9.1: a new issue raised; the Group Director considers whether the restrictions
         # "remain appropriate and necessary in terms of any new issue raised". That is not
