@@ -20,9 +20,9 @@ wording. The rule (docs/label-guard.md):
   only where it is not an apostrophe) is a verbatim quote and is allowed: a letter may
   quote what someone wrote.
 - The text is read as it looks: compatibility forms folded (full-width letters), invisible
-  format characters (soft hyphen, zero-width space, word joiner) and accents dropped, so a
-  word that reads as a label is one. Letters from other scripts that look Latin are not
-  folded.
+  format characters (soft hyphen, zero-width space, word joiner) and accents dropped, and
+  Cyrillic and Greek letters that look Latin read as the Latin letter, so a word that reads
+  as a label is one.
 """
 
 from __future__ import annotations
@@ -119,13 +119,36 @@ _STOP_WORDS = _word_set(
 
 def as_read(text: str) -> str:
     """`text` as a reader sees it: compatibility forms folded (full-width letters become
-    plain ones), and format characters (a soft hyphen inside a word) and combining accents
-    dropped."""
+    plain ones), format characters (a soft hyphen inside a word) and combining accents
+    dropped, and Cyrillic and Greek look-alikes read as the Latin letter they look like.
+    Only what the guard matches is folded: the text kept is the text given."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) not in _UNSEEN)
+    seen = "".join(c for c in decomposed if unicodedata.category(c) not in _UNSEEN)
+    return seen.translate(_LOOK_ALIKES)
 
 
 _UNSEEN = frozenset({"Cf", "Mn"})  # format characters; combining marks
+
+# The Cyrillic and Greek letters that Unicode's confusables data (UTS #39, confusables.txt)
+# gives one Latin letter as their prototype, grouped by that letter; capital iota and its
+# Cyrillic twins read as "I" (the data's "l" is the skeleton of both). docs/label-guard.md
+# says why a table and not a library. A whole word in another script folds to nonsense
+# ("Борис" reads "Бopиc"), never to a listed word, so such names pass as before.
+_LATIN_LOOK_ALIKES = {
+    "A": "\u0391\u0410", "B": "\u0392\u0412", "C": "\u03f9\u0421", "E": "\u0395\u0415",
+    "F": "\u03dc", "G": "\u050c", "H": "\u0397\u041d", "I": "\u0399\u0406\u04c0",
+    "J": "\u037f\u0408", "K": "\u039a\u041a", "M": "\u039c\u03fa\u041c", "N": "\u039d",
+    "O": "\u039f\u041e", "P": "\u03a1\u0420", "S": "\u0405", "T": "\u03a4\u0422",
+    "V": "\u0474", "W": "\u051c", "X": "\u03a7\u0425", "Y": "\u03a5\u03d2\u0423\u04ae",
+    "Z": "\u0396", "a": "\u03b1\u0430", "b": "\u042c", "c": "\u03f2\u0441", "d": "\u0501",
+    "e": "\u0435\u04bd", "h": "\u04bb", "i": "\u03b9\u0456\u04cf\ua647", "j": "\u03f3\u0458",
+    "o": "\u03bf\u03c3\u043e", "p": "\u03c1\u03f1\u0440", "q": "\u051b", "r": "\u0433\u1d26",
+    "s": "\u0455", "u": "\u03c5", "v": "\u03bd\u0475", "w": "\u0461\u051d", "x": "\u0445",
+    "y": "\u03b3\u0443\u04af",
+}  # fmt: skip
+_LOOK_ALIKES = str.maketrans(
+    {alike: latin for latin, alikes in _LATIN_LOOK_ALIKES.items() for alike in alikes}
+)
 
 
 def find_label(text: str) -> Label | None:

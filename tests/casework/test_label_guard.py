@@ -93,6 +93,11 @@ def test_a_verbatim_quote_in_quotation_marks_is_allowed(open_: str, close: str) 
         "\uff56\uff45\uff58\uff41\uff54\uff49\uff4f\uff55\uff53",  # full-width letters
         "ve\u0301xatious",  # a combining accent
         "v\u00e9xatious",  # an accented letter
+        "v\u0435xatious",  # a Cyrillic e
+        "\u03bdexat\u03b9\u03bfus",  # Greek nu, iota and omicron
+        "\u0475\u0435\u0445\u0430tious",  # Cyrillic izhitsa, ie, ha and a
+        "VEXAT\u0406OUS",  # a Cyrillic capital I
+        "V\u0395\u03a7\u0391TIOUS",  # Greek capital epsilon, chi and alpha
     ],
 )
 def test_a_label_is_read_as_it_looks(disguised: str) -> None:
@@ -102,6 +107,22 @@ def test_a_label_is_read_as_it_looks(disguised: str) -> None:
 
 def test_reading_as_it_looks_leaves_other_words_alone() -> None:
     assert refused_word("Rhif ff\u00f4n y cwsmer: the persistent leak in the flat") is None
+
+
+# Folding look-alikes changes only what is matched: real words in other scripts, Welsh with
+# its diacritics and Latin text beside them read as before.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ysgrifennodd Siân Ŵyn at y gwasanaeth dwywaith; atebodd y swyddog yn Gymraeg.",
+        "Letter from Олена Коваль about the persistent leak.",
+        "Καταγγελία: διαρροή στο σπίτι.",
+        "Сергей called about abusive and threatening emails.",
+        "Звонил Сергей: жалоба на протечку.",
+    ],
+)
+def test_welsh_and_text_in_other_scripts_are_still_allowed(text: str) -> None:
+    assert refused_word(text) is None
 
 
 def test_an_apostrophe_does_not_open_a_quote() -> None:

@@ -38,21 +38,26 @@ PROACTIVE = {"kind": "PROACTIVE_CONTACT", "parameters": {"frequency": "fortnight
 async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
         await prelude(walk)
-        labelled = await walk.refused(
-            "officer",
-            "recordEvidence",
-            channel="EMAIL",
-            occurredOn="2026-02-01",
-            summary="The customer is vexatious and emails daily.",
-        )
-        assert (labelled.code, labelled.field) == ("VALIDATION_FAILED", "input.summary")
-        assert "vexatious" in labelled.message
+        # The word reads as itself spelt with Cyrillic e and a (U+0435, U+0430) too.
+        for word in ("vexatious", "v\u0435x\u0430tious"):
+            labelled = await walk.refused(
+                "officer",
+                "recordEvidence",
+                channel="EMAIL",
+                occurredOn="2026-02-01",
+                summary=f"The customer is {word} and emails daily.",
+            )
+            assert (labelled.code, labelled.field) == ("VALIDATION_FAILED", "input.summary")
+            assert "vexatious" in labelled.message
         await walk.step(
             "officer",
             "recordEvidence",
             channel="EMAIL",
             occurredOn="2026-02-01",
-            summary='Emails daily; one said "you will call me vexatious next".',
+            summary=(
+                "Emails daily, signed Siân Ŵyn and Олена Коваль; one said "
+                '"you will call me vexatious next".'
+            ),
         )
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
         early = await walk.refused("decider", "decide", **decision(walk.today))
