@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.cli import COMMANDS
 from api.cli_runtime import in_transaction, load_settings, with_runtime
-from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.credentials import staff_actor
@@ -36,6 +36,9 @@ from records.errors import NotFound, TactError, ValidationFailed
 from records.models import Role, utcnow
 from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
 from records.staff import add_staff, grant_role, parse_role_grant, revoke_role
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -74,7 +77,7 @@ def _when(value: dt.datetime | None) -> str:
 # -- portal keys ---------------------------------------------------------------------------
 
 
-@click.group("portal-key", help="API keys of web portals: create, list, revoke.")
+@click.group("portal-key", help=COMMANDS["portal-key"].summary)
 def portal_key() -> None:
     pass
 
@@ -133,7 +136,7 @@ def revoke_key(prefix: str) -> None:
 # -- staff ---------------------------------------------------------------------------------
 
 
-@click.group("staff", help="Staff accounts and their roles.")
+@click.group("staff", help=COMMANDS["staff"].summary)
 def staff() -> None:
     pass
 
@@ -242,7 +245,7 @@ def set_admin_password(username: str) -> None:
 # -- local staff tokens --------------------------------------------------------------------
 
 
-@click.command("token")
+@click.command("token", help=COMMANDS["token"].summary)
 @click.argument("username")
 @click.option(
     "--minutes",
@@ -251,7 +254,6 @@ def set_admin_password(username: str) -> None:
     help="Lifetime (default: TACT_TOKEN_LIFETIME_MINUTES).",
 )
 def token(username: str, minutes: int | None) -> None:
-    """Print a staff token signed with the embedded default's local key."""
     settings = load_settings()
     if settings.jwks is not None:
         raise click.ClickException(

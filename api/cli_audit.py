@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.cli import COMMANDS
 from api.cli_runtime import with_runtime
-from api.runtime import Runtime
 from authz.access_log import LogFilter, checkpoint, query
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
@@ -23,6 +24,9 @@ from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation
 from records.models import AccessLogEntry, Case, Role, as_utc, utcnow
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 CLI_ACTOR = Actor(
     kind=ActorKind.SYSTEM,
@@ -99,7 +103,7 @@ def _line(entry: AccessLogEntry) -> str:
 def audit_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
 
-    @group.group("audit", help="The access log: verify, checkpoint, show.")
+    @group.group("audit", help=COMMANDS["audit"].summary)
     def audit() -> None:
         pass
 

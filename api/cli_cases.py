@@ -13,17 +13,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.cli import COMMANDS
 from api.cli_runtime import with_runtime
-from api.runtime import Runtime
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
 from authz.operations import Operation
 from casework.scheduled import Swept, expire_due
 from records.models import Role, utcnow
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 SWEEP_ACTOR = Actor(
     kind=ActorKind.SYSTEM,
@@ -62,7 +66,7 @@ async def sweep(runtime: Runtime, clock: Callable[[], dt.datetime]) -> Swept:
 def cases_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
 
-    @group.group("cases", help="Scheduled casework: steps nobody takes.")
+    @group.group("cases", help=COMMANDS["cases"].summary)
     def cases() -> None:
         pass
 

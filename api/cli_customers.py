@@ -24,12 +24,13 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from api.cli import COMMANDS
 from api.cli_access import operator
 from api.cli_runtime import with_runtime
-from api.runtime import Runtime
 from authz.gate import Target
 from authz.operations import Operation
 from casework.label_guard import check_text
@@ -37,6 +38,9 @@ from records.customer_import import import_customers, refresh_statistics, worker
 from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
 from records.models import ContactKind, CustomerKind
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 COLUMNS = ("name", "name_withheld", "kind", "reference", "email", "phone", "address", "notes")
 _CONTACTS = (("email", ContactKind.EMAIL), ("phone", ContactKind.PHONE))
@@ -123,7 +127,7 @@ async def import_register(runtime: Runtime, path: Path, workers: int) -> int:
 def customers_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
 
-    @group.group("customers", help="The customer register.")
+    @group.group("customers", help=COMMANDS["customers"].summary)
     def customers() -> None:
         pass
 

@@ -6,11 +6,16 @@ and running processes reload the key file when they meet a version they do not h
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
+from api.cli import COMMANDS
 from api.cli_runtime import with_runtime
-from api.runtime import Runtime
 from records.crypto import KeyRing
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 
 def keys_commands(group: click.Group) -> None:
@@ -18,7 +23,7 @@ def keys_commands(group: click.Group) -> None:
     group.add_command(keys)
 
 
-@click.group(help="Key-encryption keys and the data keys they wrap.")
+@click.group(help=COMMANDS["keys"].summary)
 def keys() -> None:
     pass
 

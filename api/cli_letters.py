@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from api.cli import COMMANDS
 from api.cli_runtime import load_settings
 from casework.letter_check import LetterTemplateError, check_letters
 from casework.letter_templates import LetterTemplates
@@ -25,7 +26,7 @@ def letters_commands(group: click.Group) -> None:
     group.add_command(letters)
 
 
-@click.group(help="Letter templates: the built-in ones, and the organisation's own in front.")
+@click.group(help=COMMANDS["letters"].summary)
 def letters() -> None:
     pass
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.cli import COMMANDS
 from api.cli_access import gated
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.operations import Operation
@@ -25,7 +26,7 @@ def policy_commands(group: click.Group) -> None:
     group.add_command(policy)
 
 
-@click.group(help="Authorisation rules added at run time (beside authz/policy.csv).")
+@click.group(help=COMMANDS["policy"].summary)
 def policy() -> None:
     pass
 

@@ -13,6 +13,7 @@ import json
 
 import click
 
+from api.cli import COMMANDS
 from casework.profiles import (
     Profile,
     ProfileError,
@@ -26,7 +27,7 @@ def profiles_commands(group: click.Group) -> None:
     group.add_command(profiles)
 
 
-@click.group(help="Policy profiles: one per organisation's policy (TACT_PROFILE picks one).")
+@click.group(help=COMMANDS["profiles"].summary)
 def profiles() -> None:
     pass
 

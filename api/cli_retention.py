@@ -15,13 +15,14 @@ import signal
 import sys
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.cli import COMMANDS
 from api.cli_retention_workers import SUMMARY, parse_share, run_workers
 from api.cli_runtime import load_settings, with_runtime
-from api.runtime import Runtime
 from authz.actor import Actor
 from authz.credentials import staff_actor
 from authz.gate import Target
@@ -37,6 +38,9 @@ from records.retention_tables import PLACEABLE
 from retention.archive_store import FolderArchiveStore
 from retention.job import BATCH, JOB_ACTOR, CaseOutcome, JobReport, RetentionJob
 from retention.log_pruning import prune_access_log
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 
 def policy_of(runtime: Runtime) -> RetentionPolicy:
@@ -264,7 +268,7 @@ AS_OF = click.option(
 def retention_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
 
-    @group.group("retention", help="Records management: archive, destroy, holds, certificates.")
+    @group.group("retention", help=COMMANDS["retention"].summary)
     def retention() -> None:
         pass
 

@@ -5,20 +5,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.runtime import Runtime
-from api.settings import Settings
 from records.errors import TactError
+
+# Imported where a command uses them, not at start-up: the runtime brings in the database
+# drivers, the gate and the letters (half a second), which `--help` and a command that
+# only reads files do without.
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from api.runtime import Runtime
+    from api.settings import Settings
 
 T = TypeVar("T")
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -39,6 +48,8 @@ def with_runtime(
 ) -> T:
     """Open the runtime (migrating the embedded default, refusing an out-of-date PostgreSQL
     schema), run `work`, close."""
+
+    from api.runtime import Runtime
 
     async def run() -> T:
         runtime = await Runtime.start(settings or load_settings(), migrate=migrate)

@@ -13,25 +13,28 @@ import json
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import uvicorn
 
+from api.cli import COMMANDS
 from api.cli_runtime import load_settings, with_runtime
-from api.demo import DemoSummary, issue_demo_passwords, issue_demo_portal_key, load_demo
-from api.demo_data import QUICK_START_EMAIL
 from api.logging import configure_logging
-from api.runtime import Runtime
-from api.settings import Settings
-from records.migrate import head_revision
-from records.models import utcnow
-from schema.persisted import id_of
-from schema.root import build_schema, schema_sdl
+
+# The web server, the schema and the demo data are imported by the commands that use them:
+# `tact schema export` needs no web server, `tact db upgrade` neither, and `--help` nothing.
+if TYPE_CHECKING:
+    from api.demo import DemoSummary
+    from api.runtime import Runtime
+    from api.settings import Settings
 
 
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
     """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`
     (and, on the embedded default, admin-panel passwords, printed with the accounts)."""
+    from api.demo import issue_demo_passwords, issue_demo_portal_key, load_demo
+    from records.models import utcnow
+
     now = utcnow()
     summary = await load_demo(runtime.database, runtime.vault, now)
     key = None
@@ -47,7 +50,9 @@ async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str 
 _PASSWORDS: dict[str, str] = {}
 
 
-def curl_example(url: str, key: str, email: str = QUICK_START_EMAIL) -> str:
+def curl_example(url: str, key: str, email: str) -> str:
+    from schema.persisted import id_of
+
     body = json.dumps(
         {
             "documentId": id_of("RestrictionStatus"),
@@ -61,6 +66,8 @@ def curl_example(url: str, key: str, email: str = QUICK_START_EMAIL) -> str:
 
 
 def _print_demo(summary: DemoSummary, key: str | None, url: str) -> None:
+    from api.demo_data import QUICK_START_EMAIL
+
     if summary.loaded:
         click.echo(
             f"Demo data loaded: {summary.customers} customers, {summary.cases} cases, "
@@ -79,7 +86,7 @@ def _print_demo(summary: DemoSummary, key: str | None, url: str) -> None:
         return
     click.echo("\nDemo portal key (shown once, keep it):\n  " + key)
     click.echo(f"\nTry it: is there an arrangement for {QUICK_START_EMAIL} in housing?")
-    click.echo("  " + curl_example(url, key))
+    click.echo("  " + curl_example(url, key, QUICK_START_EMAIL))
 
 
 def demo_switches(settings: Settings, with_demo: bool) -> dict[str, str]:
@@ -103,7 +110,7 @@ def serve_commands(group: click.Group) -> None:
     group.add_command(schema)
 
 
-@click.command(help="Run the API. The embedded default migrates itself on start.")
+@click.command(help=COMMANDS["serve"].summary)
 @click.option("--demo", "with_demo", is_flag=True, help="Load the demo data set first.")
 @click.option("--host", default=None, help="Address to listen on (default: TACT_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: TACT_PORT).")
@@ -114,6 +121,8 @@ def serve_commands(group: click.Group) -> None:
     help="Worker processes (default: TACT_WORKERS). They share one access-log chain.",
 )
 def serve(with_demo: bool, host: str | None, port: int | None, workers: int | None) -> None:
+    import uvicorn
+
     settings = load_settings()
     configure_logging(settings.log_level)
     host, port = host or settings.host, port or settings.port
@@ -146,13 +155,15 @@ def serve(with_demo: bool, host: str | None, port: int | None, workers: int | No
     )
 
 
-@click.group(help="The case database's schema.")
+@click.group(help=COMMANDS["db"].summary)
 def db() -> None:
     pass
 
 
 @db.command("upgrade", help="Apply pending migrations to the case database.")
 def db_upgrade() -> None:
+    from records.migrate import head_revision
+
     async def nothing(_runtime: Runtime) -> None:
         return None
 
@@ -160,7 +171,7 @@ def db_upgrade() -> None:
     click.echo(f"Case database at revision {head_revision()}.")
 
 
-@click.command(help="Load the demonstration data set (made-up people) into the database.")
+@click.command(help=COMMANDS["demo"].summary)
 def demo() -> None:
     settings = load_settings()
 
@@ -171,7 +182,7 @@ def demo() -> None:
     _print_demo(summary, key, url=f"http://{settings.host}:{settings.port}/graphql")
 
 
-@click.group(help="The GraphQL schema.")
+@click.group(help=COMMANDS["schema"].summary)
 def schema() -> None:
     pass
 
@@ -186,6 +197,8 @@ def schema() -> None:
 )
 @click.option("--check", is_flag=True, help="Exit 1 if the file differs; write nothing.")
 def schema_export(output: Path, check: bool) -> None:
+    from schema.root import schema_sdl
+
     text = schema_sdl()
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
@@ -198,6 +211,8 @@ def schema_export(output: Path, check: bool) -> None:
 
 @schema.command("documents", help="List the registered (persisted) documents and their ids.")
 def schema_documents() -> None:
+    from schema.root import build_schema
+
     for document in build_schema().documents:
         click.echo(f"# {document.name}: {document.id}")
         click.echo(document.text)

@@ -3,12 +3,14 @@ registers it, and a command imports only its own area (not the schema or the web
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from api.cli import COMMANDS, main, registered_by
@@ -16,10 +18,15 @@ from api.cli import COMMANDS, main, registered_by
 
 def test_the_table_names_exactly_the_commands_each_module_registers() -> None:
     named: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for name, where in COMMANDS.items():
-        named[where].add(name)
+    for name, area in COMMANDS.items():
+        named[area.module, area.registers].add(name)
     for where, names in named.items():
         assert set(registered_by(*where)) == names, where
+
+
+def test_each_command_has_the_help_the_table_lists_for_it() -> None:
+    for name, area in COMMANDS.items():
+        assert registered_by(area.module, area.registers)[name].help == area.summary, name
 
 
 def test_help_lists_every_command_with_its_own_help() -> None:
@@ -38,8 +45,8 @@ def every_command() -> Iterator[tuple[str, click.Command]]:
         for sub_name, sub in getattr(command, "commands", {}).items():
             yield from walk(f"{name} {sub_name}", sub)
 
-    for name, where in COMMANDS.items():
-        yield from walk(name, registered_by(*where)[name])
+    for name, area in COMMANDS.items():
+        yield from walk(name, registered_by(area.module, area.registers)[name])
 
 
 def test_every_command_and_option_says_what_it_is_for() -> None:
@@ -58,16 +65,42 @@ def test_an_unknown_command_is_refused_by_name() -> None:
     assert "No such command 'retension'" in result.output
 
 
-def test_a_retention_command_does_not_import_the_schema_or_the_web_server() -> None:
+def imported_by(args: list[str], prefixes: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run `tact ARGS` in a fresh interpreter: what it printed, and the modules it imported
+    whose names start with one of `prefixes`."""
     probe = (
         "import sys\n"
         "from api.cli import main\n"
         "try:\n"
-        "    main(['retention', 'run', '--help'])\n"
+        f"    main({args!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('schema.root', 'uvicorn', 'api.app') if m in sys.modules))\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "Usage: " in ran.stdout
-    assert ran.stdout.strip().splitlines()[-1] == "[]"
+    *printed, imported = ran.stdout.strip().splitlines()
+    return "\n".join(printed), ast.literal_eval(imported)
+
+
+def test_a_retention_command_does_not_import_the_schema_or_the_web_server() -> None:
+    printed, imported = imported_by(
+        ["retention", "run", "--help"], ("schema.root", "uvicorn", "api.app")
+    )
+    assert "Usage: " in printed
+    assert imported == []
+
+
+def test_help_imports_no_area_of_tact() -> None:
+    """`tact --help` lists the commands from the table: no command's module, so none of the
+    database, the gate, the schema or the web server it would bring in."""
+    heavy = ("api.cli_", "api.runtime", "sqlalchemy", "strawberry", "uvicorn", "authz")
+    printed, imported = imported_by(["--help"], heavy)
+    assert "Commands:" in printed and "Records management" in printed
+    assert imported == []
+
+
+@pytest.mark.parametrize("args", [["schema", "export", "--help"], ["letters", "check", "--help"]])
+def test_commands_that_open_no_database_do_not_import_the_runtime(args: list[str]) -> None:
+    printed, imported = imported_by(args, ("uvicorn", "api.runtime", "api.demo"))
+    assert "Usage: " in printed
+    assert imported == []
