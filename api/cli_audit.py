@@ -22,7 +22,7 @@ from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
-from authz.operations import Operation
+from authz.operations import Operation, Outcome
 from records.models import AccessLogEntry, Case, Role, as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def audit_commands(group: click.Group) -> None:
     @click.option("--case-ref", help="Only entries about this case reference.")
     @click.option("--actor", help='Only this actor, e.g. "staff:jo.bloggs".')
     @click.option("--operation", help="Only this operation, e.g. read_case.")
-    @click.option("--outcome", help="allowed, denied, break_glass, error or not_found.")
+    @click.option("--outcome", help=f"Only this outcome: {', '.join(Outcome)}.")
     @click.option("--since", type=click.DateTime(), help="From this UTC time.")
     @click.option(
         "--limit",

@@ -59,7 +59,7 @@ from authz.operations import (
 from authz.relations import Facts
 from authz.witness import deliver_off_loop, take_pending
 from casework.label_guard import check_text
-from records.errors import Forbidden, NotFound, TactError, ValidationFailed
+from records.errors import DecryptionFailed, Forbidden, NotFound, TactError, ValidationFailed
 from records.free_text import has_control_characters, visible_length
 from records.services import service_slugs
 from records.vault import Vault
@@ -178,6 +178,9 @@ class Gate:
             outcome = entries[0].outcome
         except (Forbidden, NotFound) as refused:
             outcome = Outcome.DENIED if isinstance(refused, Forbidden) else Outcome.NOT_FOUND
+            raise
+        except DecryptionFailed:
+            outcome = Outcome.INTEGRITY_FAILURE
             raise
         finally:
             if self.observe is not None:
@@ -387,12 +390,13 @@ class Gate:
 
     async def _record_failure(self, session: AsyncSession, access: Access, exc: Exception) -> None:
         await session.rollback()
-        outcome = Outcome.ERROR
+        failed = access.entries()[0].but(outcome=Outcome.ERROR, fields=None)
         if isinstance(exc, NotFound):
-            outcome = Outcome.NOT_FOUND
+            failed = failed.but(outcome=Outcome.NOT_FOUND)
         elif isinstance(exc, Forbidden):
-            outcome = Outcome.DENIED
-        failed = access.entries()[0].but(outcome=outcome, fields=None)
+            failed = failed.but(outcome=Outcome.DENIED)
+        elif isinstance(exc, DecryptionFailed):
+            failed = _integrity_failure(failed, exc)
         try:
             await self._write(session, [failed], reads_only=True)  # rolled back just above
         except Exception:
@@ -401,6 +405,17 @@ class Gate:
                 "access-log entry for a failed operation could not be written",
                 extra={"event": "access_log_write_failed", "operation": access.operation},
             )
+
+
+def _integrity_failure(entry: LogRecord, exc: DecryptionFailed) -> LogRecord:
+    """Told apart from an outage, so an IG officer sees that stored data was altered and
+    where: `fields` names the sealed value that failed, and the case or customer it belongs
+    to fills the entry's own id where the operation had not named one yet (a portal lookup
+    fails before it reports whom it found). Ids only, never contents."""
+    kind, _, owner_id = (exc.owner or "").partition(":")
+    whose = {f"{kind}_id": uuid.UUID(owner_id)} if kind in ("case", "customer") else {}
+    named = {name: value for name, value in whose.items() if getattr(entry, name) is None}
+    return entry.but(outcome=Outcome.INTEGRITY_FAILURE, fields=exc.place, **named)
 
 
 def _allowed(entry: LogRecord, verdict: Verdict, fields: FieldSet) -> LogRecord:

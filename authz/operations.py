@@ -81,6 +81,9 @@ class Outcome(StrEnum):
     BREAK_GLASS = "break_glass"
     ERROR = "error"
     NOT_FOUND = "not_found"
+    # A sealed value the operation needed failed authentication (altered in the database, or
+    # moved to another row): not an outage. The entry's `fields` names the place, ids only.
+    INTEGRITY_FAILURE = "integrity_failure"
 
 
 # One field set per operation: who may ask is the policy's business; what an allowed request

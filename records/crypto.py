@@ -148,7 +148,9 @@ class KeyRing:
         try:
             return open_sealed(self.kek(version), wrapped, _wrap_aad(owner, version))
         except DecryptionFailed as exc:
-            raise DecryptionFailed(f"data key for {owner} failed to unwrap") from exc
+            raise DecryptionFailed(
+                f"data key for {owner} failed to unwrap", place=f"data key {owner}", owner=owner
+            ) from exc
 
     def key_check(self, version: int) -> bytes:
         """A value stored in the key store at setup, to prove at start-up that keys match."""

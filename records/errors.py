@@ -54,9 +54,17 @@ class KeyMaterialError(TactError):
 
 
 class DecryptionFailed(TactError):
-    """A ciphertext failed authentication: tampered, moved to another row, or its key is gone."""
+    """A ciphertext failed authentication: tampered, moved to another row, or its key is gone.
+    `place` says which sealed value, by ids only ("cases.summary <row id>", "data key
+    case:<id>"), and `owner` whose it is ("case:<id>", "customer:<id>"), for the access log
+    and the operator's log; the caller is told neither."""
 
-    code = "DECRYPTION_FAILED"
+    code = "INTEGRITY_FAILURE"
+
+    def __init__(self, message: str, place: str | None = None, owner: str | None = None) -> None:
+        super().__init__(message)
+        self.place = place
+        self.owner = owner
 
 
 class RateLimited(TactError):

@@ -77,7 +77,11 @@ class FieldCipher:
                     "row_id": str(row_id),
                 },
             )
-            raise DecryptionFailed(f"{table}.{column} of row {row_id} failed to decrypt") from None
+            raise DecryptionFailed(
+                f"{table}.{column} of row {row_id} failed to decrypt",
+                place=f"{table}.{column} {row_id}",
+                owner=self.owner,
+            ) from None
         return plain.decode("utf-8")
 
     def open_optional(

@@ -10,6 +10,8 @@
   only what the caller wrote and suggests nothing; one that would name more of the schema
   is replaced by a neutral one (its location still points at the fault).
 - A caller over a rate limit (RateLimited) gets RATE_LIMITED and `extensions.retryAfter`.
+- A stored value that fails its integrity check (DecryptionFailed: altered in the database)
+  gets INTEGRITY_FAILURE with a fixed message naming no table, row or value.
 - Everything else is masked: "Internal error." with code INTERNAL, no message, no trace.
 
 Every error gets `extensions.requestId`, so a caller can quote it and an operator find the
@@ -29,6 +31,7 @@ from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSchema, get_nam
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from records.errors import (
+    DecryptionFailed,
     Forbidden,
     InvalidTransition,
     NotFound,
@@ -47,7 +50,14 @@ CODES: dict[type[TactError], str] = {
     InvalidTransition: "INVALID_TRANSITION",
     ValidationFailed: "VALIDATION_FAILED",
     RateLimited: "RATE_LIMITED",
+    DecryptionFailed: "INTEGRITY_FAILURE",
 }
+# The caller learns that stored data failed its check, not where: the place is in the access
+# log and the operator's log, under the request id.
+INTEGRITY_MESSAGE = (
+    "A stored record failed its integrity check, so it is not shown. The attempt is in the "
+    "access log; quote the request id to your information governance officer."
+)
 INTERNAL = "INTERNAL"
 INTERNAL_MESSAGE = "Internal error."
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -231,6 +241,8 @@ def present(
     extensions: dict[str, Any]
     if isinstance(original, TactError) and (code := code_for(original)) is not None:
         message, extensions = original.message, {"code": code}
+        if isinstance(original, DecryptionFailed):
+            message = INTEGRITY_MESSAGE
         if isinstance(original, ValidationFailed):
             extensions["field"] = original.field
         if isinstance(original, RateLimited):

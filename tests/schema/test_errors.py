@@ -60,12 +60,24 @@ def test_a_validation_error_names_its_field() -> None:
     assert shown.extensions == {"code": "VALIDATION_FAILED", "field": "lookup.phone"}
 
 
+def test_a_value_that_fails_its_integrity_check_has_its_own_code_and_names_no_place() -> None:
+    failed = DecryptionFailed(
+        "arrangements.parameters_sealed of row 42 failed to decrypt",
+        place="arrangements.parameters_sealed 42",
+    )
+    shown = present(located(failed), {}, "req-1")
+
+    assert shown.extensions == {"code": "INTEGRITY_FAILURE", "requestId": "req-1"}
+    assert shown.message.startswith("A stored record failed its integrity check")
+    assert "arrangements" not in shown.message and "42" not in shown.message
+    assert shown.original_error is None
+
+
 @pytest.mark.parametrize(
     "error",
     [
         RuntimeError("alex.demo@example.org broke something"),
         KeyError("customers.name"),
-        DecryptionFailed("arrangements.parameters of row 42 failed to decrypt"),
         KeyMaterialError("the key file does not match"),
         TactError("a plain TactError"),
     ],
