@@ -63,6 +63,12 @@ class Access:
         """For list queries: a WHERE condition on `Case` by the same rules as the gate."""
         return relations.visible_cases(self.actor, self.operation, self._gate.decisions.allows)
 
+    async def may(self, operation: str, case_id: uuid.UUID) -> bool:
+        """Would the gate let this actor take `operation` on this case, by the need-to-know
+        rules alone (no break-glass)? Records nothing: the caller says what it touched."""
+        facts = (await relations.case_facts(self.session, self.actor, [case_id])).get(case_id)
+        return facts is not None and self._gate.decide(self.actor, operation, facts).allowed
+
     async def admit(self, case_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
         """Check each listed case as the gate would check it alone; keep (and record as
         touched) only those that pass, in the given order."""

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from casework import step_models as m
 from casework.conferences import check_conference
@@ -16,7 +17,7 @@ from casework.contact_details import add_missing, looked_up_details
 from casework.over_time import notification_due
 from casework.steps import Begun, StepRun, assign_once, begin, finish, service_ids, staff_id
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
-from records.cases import add_concern, add_evidence, assign, create_case
+from records.cases import add_concern, add_evidence, assign, case_in_progress, create_case
 from records.customers import NewContact, create_customer
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
@@ -67,13 +68,21 @@ async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case
     if customer_id is None:
         customer_id = await _new_customer(run, given.customer)
     else:
+        await _refuse_second_case(run, customer_id, service_id)
         # Found, by reference or by one detail: the others given are theirs from now on, or
         # refused where another customer has them (docs/workflow.md).
         added = await add_missing(run, customer_id, looked_up_details(run, given.customer))
-    case = await create_case(
-        run.session, run.vault, service_id=service_id, customer_id=customer_id,
-        opened_at=run.clock(), summary=given.summary,
-    )  # fmt: skip
+    try:
+        async with run.session.begin_nested():
+            case = await create_case(
+                run.session, run.vault, service_id=service_id, customer_id=customer_id,
+                opened_at=run.clock(), summary=given.summary,
+            )  # fmt: skip
+    except IntegrityError:
+        # Another openCase for this customer and service committed since the check above:
+        # the index refused this one, and the savepoint leaves the transaction usable to say so.
+        await _refuse_second_case(run, customer_id, service_id)
+        raise
     if run.actor_id is not None:
         await assign(run.session, case.id, run.actor_id, AssignmentRelation.CASE_OFFICER)
     # The customer's details are the customer's, sealed under their key: not repeated here.
@@ -88,6 +97,37 @@ async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case
         details=details,
     )  # fmt: skip
     return case, event
+
+
+class CaseInProgress(ValidationFailed):
+    """openCase for a customer who has a case in progress in the service: the new concern
+    belongs on that case. The message names the case only once the edge has asked the gate
+    whether the caller may read it (`naming_the_case`)."""
+
+    def __init__(
+        self, case_id: uuid.UUID, customer_id: uuid.UUID, reference: str, *, named: bool = False
+    ) -> None:
+        where = f" ({reference})" if named else ""
+        then = "" if named else "; the service's manager can give its reference"
+        super().__init__(
+            "input.customer",
+            f"this customer has a case in progress in this service{where}: record the new "
+            f"concern on that case (recordConcern) instead of opening another{then}",
+        )
+        self.case_id = case_id
+        self.customer_id = customer_id
+        self._reference = reference
+
+    def naming_the_case(self) -> CaseInProgress:
+        return CaseInProgress(self.case_id, self.customer_id, self._reference, named=True)
+
+
+async def _refuse_second_case(run: StepRun, customer_id: uuid.UUID, service_id: uuid.UUID) -> None:
+    """One case in progress per customer and service (docs/workflow.md): two would run the
+    policy on one person twice over, with two reviews, two letters and two retention clocks."""
+    found = await case_in_progress(run.session, customer_id, service_id)
+    if found is not None:
+        raise CaseInProgress(found.id, customer_id, found.reference)
 
 
 async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:

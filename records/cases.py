@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import (
+    IN_PROGRESS,
     Arrangement,
     ArrangementKind,
     ArrangementService,
@@ -100,6 +101,21 @@ async def create_cases(
     # Flushed now: rows of other tables that refer to a case are written in later flushes.
     await session.flush()
     return cases
+
+
+async def case_in_progress(
+    session: AsyncSession, customer_id: uuid.UUID, service_id: uuid.UUID
+) -> Case | None:
+    """The customer's case in progress in this service (records.models.IN_PROGRESS), if any:
+    there is at most one (the index uq_cases_customer_service_in_progress)."""
+    found: Case | None = await session.scalar(
+        select(Case).where(
+            Case.customer_id == customer_id,
+            Case.service_id == service_id,
+            Case.state.in_(IN_PROGRESS),
+        )
+    )
+    return found
 
 
 async def assign(

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -100,6 +101,19 @@ class CaseState(enum.StrEnum):
     ARCHIVED = "archived"
     DESTROYED = "destroyed"
     CLOSED_NO_ACTION = "closed_no_action"
+
+
+# A case in these states is running the policy on its customer in its service: one at a time
+# per customer and service (docs/workflow.md, "One case in progress"). Ended, closed with no
+# action, archived and destroyed cases are done, and do not stop a new one.
+IN_PROGRESS = (
+    CaseState.OPEN,
+    CaseState.WARNED,
+    CaseState.REFERRED,
+    CaseState.IN_ASSESSMENT,
+    CaseState.DECIDED,
+)
+_IN_PROGRESS_SQL = text("state IN ({})".format(", ".join(f"'{s.value}'" for s in IN_PROGRESS)))
 
 
 class ConcernCategory(enum.StrEnum):
@@ -277,6 +291,19 @@ class Case(Base):
     # Who made the decision in force (casework's decide step): appeals must be independent
     # of this person (authz/relations.py).
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (
+        # The database's own guarantee of one case in progress per customer and service, so
+        # two officers opening a case at the same moment cannot both succeed (migration 0010).
+        Index(
+            "uq_cases_customer_service_in_progress",
+            "customer_id",
+            "service_id",
+            unique=True,
+            sqlite_where=_IN_PROGRESS_SQL,
+            postgresql_where=_IN_PROGRESS_SQL,
+        ),
+    )
 
 
 class CaseAssignment(Base):

@@ -1,6 +1,7 @@
 """`openCase`: open a case in a service for a customer found by email, phone or customer
 reference, or added from the details given. The member of staff who opens it is its case
-officer. The gate is asked about the service (there is no case yet)."""
+officer. The gate is asked about the service (there is no case yet). A customer with a case in
+progress in the service is refused: the new concern goes on that case (docs/workflow.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import strawberry
 from authz.gate import Target
 from authz.operations import Operation
 from casework import step_models as m
-from casework.opening import open_case
+from casework.opening import CaseInProgress, open_case
 from schema.context import TactContext
 from schema.mutations.inputs import OpenCaseInput
 from schema.mutations.step import answer, checked, step_run
@@ -32,7 +33,17 @@ async def resolve(
     ) as access:  # fmt: skip
         model = checked(input)
         assert isinstance(model, m.OpenCase)
-        case, event = await open_case(step_run(context, access.session), service, model)
+        try:
+            case, event = await open_case(step_run(context, access.session), service, model)
+        except CaseInProgress as in_progress:
+            # The attempt is logged against the case in progress; its reference is told only
+            # to a caller who may read its summary (the service's staff, by default).
+            access.touched(
+                case_id=in_progress.case_id, customer_id=in_progress.customer_id, service=service
+            )
+            if await access.may(Operation.READ_CASE_SUMMARY, in_progress.case_id):
+                raise in_progress.naming_the_case() from None
+            raise
         access.touched(case_id=case.id, customer_id=case.customer_id, service=service)
         return await answer(context, access.session, case.id, event)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -20,6 +20,7 @@ from tests.authz.world import (
     Clock,
     add_arrangement,
     add_case,
+    add_customer,
     add_staff,
     assign,
     build_world,
@@ -43,11 +44,15 @@ async def cases(database: Database) -> Cases:
     async with database.sessions() as session:
         world = await build_world(session)
         housing, fire = world.services["housing"], world.services["fire-safety"]
-        customer = world.customer_id
-        ids = [await add_case(session, fire, customer, f"MC-2026-00010{n}") for n in range(4)]
+        # One customer each: a customer has one case in progress per service.
+        customers = [await add_customer(session) for _ in range(4)]
+        ids = [
+            await add_case(session, fire, customer, f"MC-2026-00010{n}")
+            for n, customer in enumerate(customers)
+        ]
         by_arrangement, assigned, unrelated, lifted = ids
-        await add_arrangement(session, by_arrangement, customer, [housing])
-        await add_arrangement(session, lifted, customer, [housing], ArrangementState.LIFTED)
+        await add_arrangement(session, by_arrangement, customers[0], [housing])
+        await add_arrangement(session, lifted, customers[3], [housing], ArrangementState.LIFTED)
         officer_id = await add_staff(session, "officer-h")
         await assign(session, assigned, officer_id, AssignmentRelation.CASE_OFFICER)
         await session.commit()

@@ -71,7 +71,9 @@ async def test_a_batch_of_bundles_is_each_case_bundled_alone(
     shared = await _shared_customer(database, vault)
     first = await add_case(database, vault, world, ends_on=[ENDS, dt.date(2019, 12, 31)])
     second = await add_case(database, vault, world, ends_on=[ENDS], customer_id=shared)
-    third = await add_case(database, vault, world, ends_on=[ENDS], customer_id=shared)
+    third = await add_case(
+        database, vault, world, ends_on=[ENDS], customer_id=shared, service="fire-safety"
+    )
     closed = await add_case(database, vault, world, ends_on=[], closed_at=NOW)
     for n, case_id in enumerate((first, second, second, third)):
         await _notify(database, vault, case_id, NOW + dt.timedelta(days=n))

@@ -126,8 +126,9 @@ async def test_the_customer_goes_with_their_last_case_only(
     first = await add_case(database, vault, world, ends_on=[ENDS])
     customer_id = world.customers[first]
     second = await add_case(
-        database, vault, world, ends_on=[dt.date(2021, 5, 4)], customer_id=customer_id
-    )
+        database, vault, world, ends_on=[dt.date(2021, 5, 4)], customer_id=customer_id,
+        service="fire-safety",
+    )  # fmt: skip
     job: RetentionJob = make_job(database, vault, make_gate(Clock()), tmp_path / "a", Clock())
     await job.run(ENDS)
     await job.run(DESTROY_DAY)

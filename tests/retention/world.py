@@ -93,9 +93,12 @@ async def add_case(
     state: CaseState = CaseState.DECIDED,
     closed_at: dt.datetime | None = None,
     customer_id: uuid.UUID | None = None,
+    service: str = "housing",
 ) -> uuid.UUID:
-    """A case with one arrangement per `ends_on` (none: a case without arrangements, closed
-    at `closed_at`), a concern and evidence, its decision maker assigned."""
+    """A case in `service` with one arrangement per `ends_on` (none: a case without
+    arrangements, closed at `closed_at`), a concern and evidence, its decision maker assigned.
+    A customer has one case in progress per service: give another `customer_id` another
+    service."""
     n = len(world.cases)
     values = canaries(n)
     opened = closed_at or dt.datetime(2019, 1, 7, 10, tzinfo=dt.UTC)
@@ -113,7 +116,7 @@ async def add_case(
         case = await create_case(
             session,
             vault,
-            service_id=world.services["housing"],
+            service_id=world.services[service],
             customer_id=customer_id,
             opened_at=opened,
             summary=values["summary"],

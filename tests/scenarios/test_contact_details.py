@@ -115,17 +115,20 @@ async def test_open_case_adds_the_details_a_found_customer_lacks(
         await walk.open("officer", {"email": OTHER_EMAIL, "name": "Sam Other", "phone": PHONE})
         await _restricted_customer(walk)
         before = await _written(walk)
-        refused = await walk.open_refused("officer", {"email": EMAIL, "phone": PHONE})
+        # Their case in progress is in housing: a case in fire safety, by a manager there.
+        fire = {"who": "helpdesk", "service": "fire-safety"}
+        refused = await walk.open_refused(customer={"email": EMAIL, "phone": PHONE}, **fire)
         assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer.phone")
         assert "another customer" in refused.message
         assert await _written(walk) == before
 
-        again = await walk.open("officer", {"email": EMAIL, "phone": "07700 900456"})
+        again = await walk.open(customer={"email": EMAIL, "phone": "07700 900456"}, **fire)
         assert again["event"]["details"]["customerCreated"] is False
         assert again["event"]["details"]["contactDetailsAdded"] == {"phone": 1}
         assert (await _status(walk, phone="+447700900456"))["restricted"] is True
-        # Opened once more with the same details: nothing more to add.
-        third = await walk.open("officer", {"email": EMAIL, "phone": "07700 900456"})
+        # Closed, and opened once more with the same details: nothing more to add.
+        await walk.step("helpdesk", "closeNoAction", reasons="Opened to record the new number.")
+        third = await walk.open(customer={"email": EMAIL, "phone": "07700 900456"}, **fire)
         assert "contactDetailsAdded" not in third["event"]["details"]
 
 

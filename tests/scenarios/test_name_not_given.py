@@ -88,13 +88,14 @@ async def test_a_customer_known_only_by_email_is_restricted_like_anyone(
         assert {a["kind"] for a in status["arrangements"]} == {"NAMED_OFFICER", "CONTACT_CHANNEL"}
         assert (await _status(walk, "someone.else@example.org"))["restricted"] is False
 
-        # Found again by their email: their case, whatever is said of the name (openCase never
+        # Found again by their email, whatever is said of the name: their case in progress is
+        # named, for the new concern to go on it, and the name is not changed (openCase never
         # changes a name; recordCustomerName does, tests/scenarios/test_customer_name.py).
         for customer in ({"email": EMAIL, "nameWithheld": True}, {"email": EMAIL, "name": "X Y"}):
-            again = await walk.open("officer", customer)
-            assert again["event"]["details"]["customerCreated"] is False
+            again = await walk.open_refused("officer", customer)
+            assert (again.field, walk.reference in again.message) == ("input.customer", True)
             assert (await _customer(walk))["name"] is None
-        assert await _counts(walk) == (1, 3)
+        assert await _counts(walk) == (1, 1)
 
 
 async def test_a_subject_access_export_says_the_name_was_not_given(

@@ -56,10 +56,11 @@ async def test_every_mutation_names_the_field_at_fault(walk_factory: WalkFactory
             "officer", {"customerRef": "CUS-7001", "phone": "07700 900701", "name": "A Sample"}
         )
         assert added["event"]["details"]["customerCreated"] is True
-        found = await walk.open("officer", {"customerRef": "cus 7001"})
-        assert found["event"]["details"]["customerCreated"] is False
-        found = await walk.open("officer", {"phone": "+44 7700 900701"})
-        assert found["event"]["details"]["customerCreated"] is False
+        # Found by reference or phone however written: refused, naming their case in progress.
+        for lookup in ({"customerRef": "cus 7001"}, {"phone": "+44 7700 900701"}):
+            found = await _open_refused(walk, {"customer": lookup})
+            assert (found.code, found.field) == ("VALIDATION_FAILED", "input.customer")
+            assert added["case"]["reference"] in found.message
         await prelude(walk)
         refused = await _open_refused(walk, {"customer": {"phone": "07700 900999"}})
         assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer.name")

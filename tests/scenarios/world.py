@@ -107,17 +107,21 @@ class Walk:
         data: dict[str, Any] = body["data"]
         return data
 
-    async def open(self, who: str, customer: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    async def open(
+        self, who: str, customer: dict[str, Any], service: str = "housing", **extra: Any
+    ) -> dict[str, Any]:
         data = await self.graphql(
-            who, OPEN_CASE, service="housing", input={"customer": customer, **extra}
+            who, OPEN_CASE, service=service, input={"customer": customer, **extra}
         )
         self.reference = data["openCase"]["case"]["reference"]
         result: dict[str, Any] = data["openCase"]
         return result
 
-    async def open_refused(self, who: str, customer: dict[str, Any]) -> Refused:
+    async def open_refused(
+        self, who: str, customer: dict[str, Any], service: str = "housing"
+    ) -> Refused:
         try:
-            await self.graphql(who, OPEN_CASE, service="housing", input={"customer": customer})
+            await self.graphql(who, OPEN_CASE, service=service, input={"customer": customer})
         except Refused as refused:
             return refused
         raise AssertionError("openCase was not refused")

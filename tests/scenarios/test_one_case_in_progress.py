@@ -1,0 +1,178 @@
+"""One case in progress per customer and service, over HTTP. `openCase` for a customer who
+has one is refused on `input.customer`, writing nothing, and tells the officer to record the
+concern on that case, naming it only to a caller who may read its summary; the attempt is in
+the access log against that case. A case closed with no action does not block a new one. Two
+`openCase` at once make one case, on both databases; on PostgreSQL both are held until each
+has passed the check, so the second is refused by the database's index."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from authz.decisions import Rule, add_rule
+from records.database import Database
+from records.models import Case, ContactDetail
+from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.world import OPEN_CASE, Refused, Walk, prelude, walk_for
+
+PROFILE = "cambridgeshire-cc"
+EMAIL = "morgan.sample@example.org"
+NEW_PHONE = "07700 900321"
+ACCESS = (
+    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
+    "{ edges { node { actor operation outcome } } } }"
+)
+
+
+async def test_a_second_case_is_refused_and_the_concern_goes_on_the_first(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk, EMAIL)
+        first = walk.reference
+        before = await _written(walk)
+
+        # The email finds Morgan, whose case is open: refused, naming the field and the case.
+        refused = await walk.open_refused("officer", {"email": EMAIL, "phone": NEW_PHONE})
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer")
+        assert first in refused.message and "recordConcern" in refused.message
+        assert EMAIL not in refused.message and "900321" not in refused.message
+        # Nothing written: no case, and not even the phone number a found customer lacked.
+        assert await _written(walk) == before
+        assert walk.reference == first
+
+        # The same for the service's manager, and for a decided case; the attempts are logged
+        # against the case in progress, as errors.
+        refused = await walk.open_refused("manager", {"email": EMAIL})
+        assert (refused.field, first in refused.message) == ("input.customer", True)
+        logged = await walk.graphql(
+            "helpdesk", ACCESS, filter={"caseRef": first, "operation": "open_case"}
+        )
+        attempts = [edge["node"] for edge in logged["accessLog"]["edges"]]
+        assert [(a["actor"], a["outcome"]) for a in attempts] == [
+            ("staff:manager", "error"),
+            ("staff:officer", "error"),
+            ("staff:officer", "allowed"),  # the case opened
+        ]
+
+        # What the refusal says to do works: the new concern is recorded on the first case.
+        done = await walk.step(
+            "officer", "recordConcern", category="REPEAT_MATTER",
+            description="The same repair raised again through the web form.",
+        )  # fmt: skip
+        assert (done["case"]["reference"], done["event"]["step"]) == (first, "CONCERN_RECORDED")
+
+
+async def test_a_case_closed_with_no_action_does_not_block_a_new_one(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk, EMAIL)
+        first = walk.reference
+        await walk.step("manager", "closeNoAction", reasons="Resolved through the complaint.")
+
+        walk.on(dt.date(2026, 9, 1))
+        again = await walk.open("officer", {"email": EMAIL})
+        assert again["case"]["reference"] != first
+        assert again["case"]["state"] == "OPEN"
+        assert again["event"]["details"]["customerCreated"] is False
+        # And the new one is then the case in progress.
+        refused = await walk.open_refused("officer", {"email": EMAIL})
+        assert again["case"]["reference"] in refused.message
+
+
+async def test_the_case_is_named_only_to_who_may_read_it(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    walk_with = contextlib.asynccontextmanager(walk_for)
+    start = dt.date(2026, 3, 2)
+    async with walk_with(
+        PROFILE, tmp_path, database_urls, key_file, start, policy_reload_seconds=0
+    ) as walk:
+        await prelude(walk, EMAIL)
+        first = walk.reference
+        # The organisation keeps case summaries from its case officers (a rule added at run
+        # time); they may still open cases.
+        async with walk.runtime.database.sessions() as session, session.begin():
+            for standing in ("member", "assigned"):
+                rule = Rule("case_officer", "housing", standing, "read_case_summary", "deny")
+                assert await add_rule(session, rule, walk.clock())
+
+        refused = await walk.open_refused("officer", {"email": EMAIL})
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer")
+        assert first not in refused.message and "MC-" not in refused.message
+        assert "recordConcern" in refused.message and "manager" in refused.message
+        # The manager may read it, and is told which.
+        refused = await walk.open_refused("manager", {"email": EMAIL})
+        assert first in refused.message
+
+
+async def test_two_at_once_make_one_case(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    walk_with = contextlib.asynccontextmanager(walk_for)
+    async with walk_with(PROFILE, tmp_path, database_urls, key_file, dt.date(2026, 3, 2)) as walk:
+        # Morgan is on the register (a case opened and closed), with no case in progress.
+        await prelude(walk, EMAIL)
+        await walk.step("manager", "closeNoAction", reasons="Resolved through the complaint.")
+        cases = await _cases(walk)
+
+        both = [_open(walk, "officer"), _open(walk, "manager")]
+        if walk.runtime.database.engine.dialect.name == "postgresql":
+            # Hold both at their insert, each past the check (which sees no case in progress),
+            # so that only the database's index can refuse the second.
+            async with database.engine.connect() as holder:
+                await holder.execute(text("LOCK TABLE cases IN SHARE MODE"))
+                started = [asyncio.create_task(attempt) for attempt in both]
+                await _until_waiting_on_cases(holder, 2)
+                await holder.commit()
+                answers = await asyncio.gather(*started)
+        else:
+            # SQLite takes one writer at a time (BEGIN IMMEDIATE): the second sees the first.
+            answers = await asyncio.gather(*both)
+
+        opened = [a for a in answers if isinstance(a, dict)]
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert (len(opened), len(refused)) == (1, 1)
+        assert (refused[0].code, refused[0].field) == ("VALIDATION_FAILED", "input.customer")
+        assert opened[0]["openCase"]["case"]["reference"] in refused[0].message
+        assert await _cases(walk) == cases + 1
+
+
+async def _open(walk: Walk, who: str) -> dict[str, Any] | Refused:
+    try:
+        return await walk.graphql(
+            who, OPEN_CASE, service="housing", input={"customer": {"email": EMAIL}}
+        )
+    except Refused as refused:
+        return refused
+
+
+async def _until_waiting_on_cases(holder: Any, count: int) -> None:
+    """Wait (up to 30 s) until `count` other transactions wait for a lock on `cases`."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass AND NOT granted"
+    )
+    for _ in range(3000):
+        async with holder.engine.connect() as watcher:
+            if await watcher.scalar(waiting) >= count:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} openCase did not reach their insert")
+
+
+async def _cases(walk: Walk) -> int:
+    async with walk.runtime.database.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+async def _written(walk: Walk) -> tuple[int, int]:
+    async with walk.runtime.database.sessions() as session:
+        details = await session.scalar(select(func.count()).select_from(ContactDetail))
+    return await _cases(walk), details or 0
