@@ -34,9 +34,10 @@ from records.case_steps import (
     record_event,
     steps_taken,
 )
-from records.cases import assign
-from records.errors import NotFound, ValidationFailed
+from records.cases import assign, case_in_progress
+from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import (
+    IN_PROGRESS,
     Arrangement,
     ArrangementState,
     AssignmentRelation,
@@ -147,6 +148,8 @@ async def finish(
 ) -> CaseEvent:
     """Write the step's timeline event (its input and what the step worked out, sealed) and
     move the case to its next state."""
+    if begun.next_state in IN_PROGRESS and begun.case.state not in IN_PROGRESS:
+        await _alone_in_progress(run, begun.case, step)
     details = given.model_dump(mode="json", exclude_none=True) if given is not None else {}
     details.update({k: _plain(v) for k, v in extra.items()})
     outcome = getattr(given, "outcome", None)  # a review's or an appeal's, from a fixed list
@@ -156,6 +159,18 @@ async def finish(
     )  # fmt: skip
     begun.case.state = begun.next_state
     return event
+
+
+async def _alone_in_progress(run: StepRun, case: Case, step: Step) -> None:
+    """An ended case taken back towards its full decision (its short-term arrangements ran
+    out first) is in progress again: refused while the customer has another case in progress
+    in the service, opened since (docs/workflow.md); that case is the one to take it on."""
+    other = await case_in_progress(run.session, case.customer_id, case.service_id)
+    if other is not None and other.id != case.id:
+        raise InvalidTransition(
+            f"{step.value.replace('_', ' ')} is not possible on this case: the customer has "
+            "another case in progress in this service, opened since; take the step there"
+        )
 
 
 def _plain(value: Any) -> Any:

@@ -1,9 +1,10 @@
 """One case in progress per customer and service, over HTTP. `openCase` for a customer who
 has one is refused on `input.customer`, writing nothing, and tells the officer to record the
 concern on that case, naming it only to a caller who may read its summary; the attempt is in
-the access log against that case. A case closed with no action does not block a new one. Two
-`openCase` at once make one case, on both databases; on PostgreSQL both are held until each
-has passed the check, so the second is refused by the database's index."""
+the access log against that case. A case closed with no action does not block a new one, and
+an ended case is not taken back into progress beside a newer one. Two `openCase` at once make
+one case, on both databases; on PostgreSQL both are held until each has passed the check, so
+the second is refused by the database's index."""
 
 from __future__ import annotations
 
@@ -19,11 +20,17 @@ from authz.decisions import Rule, add_rule
 from records.database import Database
 from records.models import Case, ContactDetail
 from tests.scenarios.conftest import WalkFactory
+from tests.scenarios.test_cambridgeshire_cc import ON_THE_SPOT
 from tests.scenarios.world import OPEN_CASE, Refused, Walk, prelude, walk_for
 
 PROFILE = "cambridgeshire-cc"
 EMAIL = "morgan.sample@example.org"
 NEW_PHONE = "07700 900321"
+ASSESSMENT = {
+    "assessor": "manager",
+    "findings": "The conduct is recorded in the safety log.",
+    "recommendation": "A named officer for a year.",
+}
 ACCESS = (
     "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
     "{ edges { node { actor operation outcome } } } }"
@@ -176,3 +183,32 @@ async def _written(walk: Walk) -> tuple[int, int]:
     async with walk.runtime.database.sessions() as session:
         details = await session.scalar(select(func.count()).select_from(ContactDetail))
     return await _cases(walk), details or 0
+
+
+async def test_an_ended_case_is_not_taken_back_beside_a_newer_one(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk, EMAIL)
+        first = walk.reference
+        await walk.step("manager", "decideImmediateRisk", **dict(ON_THE_SPOT, endsOn="2026-03-20"))
+        # The short-term arrangement runs out before the full assessment: the case ends (at
+        # its next step, here a piece of evidence), and a new case may be opened.
+        walk.on(dt.date(2026, 4, 2))
+        evidence = {"channel": "LETTER", "occurredOn": "2026-03-25", "summary": "A letter."}
+        assert (await walk.step("officer", "recordEvidence", **evidence))["case"][
+            "state"
+        ] == "ENDED"
+        second = (await walk.open("officer", {"email": EMAIL}))["case"]["reference"]
+
+        # The ended case would be in progress again with its full assessment: refused, and
+        # the assessment is taken on the newer case instead.
+        walk.reference = first
+        refused = await walk.refused("officer", "recordAssessment", **ASSESSMENT)
+        assert refused.code == "INVALID_TRANSITION" and "another case" in refused.message
+        assert first not in refused.message and second not in refused.message
+        assert (await walk.timeline("officer"))[-1]["step"] == "EVIDENCE_RECORDED"
+        walk.reference = second
+        await walk.step("officer", "recordConcern", category="SAFETY_RISK", description="Threats.")
+        assessed = await walk.step("officer", "recordAssessment", **ASSESSMENT)
+        assert assessed["case"]["state"] == "IN_ASSESSMENT"
