@@ -51,5 +51,9 @@ async def resolve(
 
 field = strawberry.mutation(
     resolver=resolve,
-    description="Open a case for a customer found by email, phone or reference, or added.",
+    description=(
+        "Open a case for a customer found by email, phone or reference, or added. Refused "
+        "(input.customer) while the customer has a case in progress in the service: record "
+        "the new concern on that case."
+    ),
 )
