@@ -16,7 +16,7 @@ from admin.gated import PanelView, back_to, field, id_field
 from admin.page import PAGE, Button, Page, Row, Table, when
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, plan, plan_one, wants_approval
+from casework.retention_queue import Planned, plan, plan_one, untouched, wants_approval
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
@@ -44,7 +44,13 @@ class RetentionQueueView(PanelView):
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
             async for batch in plan(access.session, policy, today):
                 found.extend(batch)
+            open_cases = await untouched(access.session, policy, today)
         rows = [self._row(request, p, policy) for p in found[:SHOWN]]
+        # Open cases with no step for the profile's months: listed, never archived or destroyed.
+        rows += [
+            Row((u.case.reference, u.case.state.value, u.action.value, u.rule, "", "", "", ""), ())
+            for u in open_cases[: max(0, SHOWN - len(rows))]
+        ]
         approval = (
             "Destruction needs an IG officer's approval under this profile"
             + (" (not the requester's own)." if policy.two_person_approval else ".")
@@ -54,8 +60,10 @@ class RetentionQueueView(PanelView):
         page = Page(
             "Retention queue",
             f"What the retention job would do today ({today.isoformat()}), under profile "
-            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due, at "
-            f"most {SHOWN} shown. A held case is neither archived nor destroyed. {approval}",
+            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due and "
+            f"{len(open_cases)} open case(s) with no step for "
+            f"{policy.open_case_review_months} months (needs_review), at most {SHOWN} shown. "
+            f"A held case is neither archived nor destroyed. {approval}",
             tables=[
                 Table("queue", "Due cases", _HEADERS, rows, buttons=True,
                       empty="No case is due to be archived or destroyed today.")

@@ -27,7 +27,7 @@ from authz.actor import Actor
 from authz.credentials import staff_actor
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, plan, wants_approval
+from casework.retention_queue import Planned, Untouched, plan, untouched, wants_approval
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
@@ -65,15 +65,39 @@ def preview_line(planned: Planned) -> dict[str, object]:
     }
 
 
-async def _preview(runtime: Runtime, as_of: dt.date, actor: Actor = JOB_ACTOR) -> list[Planned]:
+def untouched_line(item: Untouched) -> dict[str, object]:
+    """An open case listed for review, in the preview line's shape: no date to archive or
+    destroy it (null), the day of its last step as the trigger, and the day it became due
+    for review."""
+    return {
+        "case": item.case.reference,
+        "state": item.case.state.value,
+        "action": item.action.value,
+        "destroy_due": False,
+        "rule": item.rule,
+        "trigger_on": item.case.last_step_on.isoformat(),
+        "review_on": item.review_on.isoformat(),
+        "archive_on": None,
+        "destroy_on": None,
+        "holds": [],
+        "approval": None,
+    }
+
+
+async def _preview(
+    runtime: Runtime, as_of: dt.date, actor: Actor = JOB_ACTOR, *, review: bool = False
+) -> tuple[list[Planned], list[Untouched]]:
+    """The due cases, and with `review` the open cases listed for review, in one gated read."""
     found: list[Planned] = []
+    policy = policy_of(runtime)
     async with (
         runtime.database.sessions() as session,
         runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
     ):
-        async for batch in plan(access.session, policy_of(runtime), as_of):
+        async for batch in plan(access.session, policy, as_of):
             found.extend(batch)
-    return found
+        open_cases = await untouched(access.session, policy, as_of) if review else []
+    return found, open_cases
 
 
 def _kill_hook(step_name: str | None) -> Callable[[str, uuid.UUID], None]:
@@ -165,7 +189,8 @@ async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) ->
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
     policy = policy_of(runtime)
-    waiting = [p for p in await _preview(runtime, as_of, actor) if wants_approval(p, policy)]
+    due, _ = await _preview(runtime, as_of, actor)
+    waiting = [p for p in due if wants_approval(p, policy)]
     async with (
         runtime.database.sessions() as session,
         runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
@@ -183,11 +208,8 @@ async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
     profile asks for two people)."""
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-    requested = [
-        p
-        for p in await _preview(runtime, as_of, actor)
-        if p.approval is not None and not p.approval.approved
-    ]
+    due, _ = await _preview(runtime, as_of, actor)
+    requested = [p for p in due if p.approval is not None and not p.approval.approved]
     two_person = policy_of(runtime).two_person_approval
     for planned in requested:
         assert planned.approval is not None
@@ -272,12 +294,19 @@ def retention_commands(group: click.Group) -> None:
     def retention() -> None:
         pass
 
-    @retention.command("preview", help="What would be archived or destroyed, and why.")
+    @retention.command(
+        "preview",
+        help="What would be archived or destroyed, and why; then the open cases with no step "
+        "for the profile's open_case_review_months (needs_review).",
+    )
     @AS_OF
     def preview_command(as_of: dt.datetime | None) -> None:
         day = as_of.date() if as_of else _today()
-        for planned in with_runtime(lambda runtime: _preview(runtime, day)):
+        due, open_cases = with_runtime(lambda runtime: _preview(runtime, day, review=True))
+        for planned in due:
             click.echo(json.dumps(preview_line(planned)))
+        for item in open_cases:
+            click.echo(json.dumps(untouched_line(item)))
 
     @retention.command("run", help="Archive and destroy what is due. Exit status 1 on failures.")
     @AS_OF

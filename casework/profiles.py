@@ -235,6 +235,9 @@ class RetentionRule(_Rule):
     closed_without_arrangements_years: Annotated[int, Field(ge=1, le=100)]
     approval_required: bool
     two_person_approval: bool
+    # No policy gives one: an open case with no step for this many months is listed by the
+    # retention preview as `needs_review` (docs/retention.md); the first review's six months.
+    open_case_review_months: Annotated[int, Field(ge=1, le=60)] = 6
 
 
 class Profile(_Rule):

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.deadlines import add_months
 from casework.retention_schedule import (
     CaseDates,
+    OpenCase,
     RetentionPolicy,
     Schedule,
     case_dates,
+    open_cases_untouched_since,
     schedule_of,
 )
 from records.certificates import ApprovalView, approvals_for
@@ -40,6 +43,10 @@ class Action(enum.StrEnum):
     # appeal notification not yet recorded): it waits live, where the letter can be recorded,
     # and is archived the first night after. Its dates do not move (CaseDates.letter_owed).
     LETTER_OWED = "letter_owed"
+    # Not scheduled at all: a case still open (open, warned, referred, in assessment) with no
+    # step for the profile's `open_case_review_months`. Listed so that someone decides to take
+    # it on or close it; the job leaves it alone (the preview lists it, `untouched` below).
+    NEEDS_REVIEW = "needs_review"
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,40 @@ class Planned:
         """Destroyed without being archived: already past its destruction date when the job
         first reached it (the certificate says so, and holds no bundle digest)."""
         return self.action is Action.DESTROY and self.state is not CaseState.ARCHIVED
+
+
+@dataclass(frozen=True)
+class Untouched:
+    """An open case listed for review (`Action.NEEDS_REVIEW`): no schedule, no dates to
+    archive or destroy it, only the day of its last step and the day it became due for
+    review."""
+
+    case: OpenCase
+    review_on: dt.date
+    rule: str
+    action: Action = Action.NEEDS_REVIEW
+
+
+def untouched_rule(policy: RetentionPolicy) -> str:
+    months = policy.open_case_review_months
+    return (
+        f"open_untouched: review an open case with no step for {months} months; never "
+        f"archived or destroyed while open "
+        f"(profile {policy.profile_name} v{policy.profile_version})"
+    )
+
+
+async def untouched(
+    session: AsyncSession, policy: RetentionPolicy, as_of: dt.date
+) -> list[Untouched]:
+    """Open cases whose last step is the profile's `open_case_review_months` or more before
+    `as_of`: what the preview lists as `needs_review`."""
+    months = policy.open_case_review_months
+    since = add_months(as_of, -months)
+    rule = untouched_rule(policy)
+    # One day later than `since`: a case last touched on `since` itself has had its months.
+    found = await open_cases_untouched_since(session, since + dt.timedelta(days=1))
+    return [Untouched(case, add_months(case.last_step_on, months), rule) for case in found]
 
 
 def _is_due(dates: CaseDates, schedule: Schedule, as_of: dt.date) -> bool:

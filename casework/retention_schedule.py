@@ -40,6 +40,8 @@ class RetentionRules(Protocol):
     def approval_required(self) -> bool: ...
     @property
     def two_person_approval(self) -> bool: ...
+    @property
+    def open_case_review_months(self) -> int: ...
 
 
 class ProfileLike(Protocol):
@@ -64,6 +66,9 @@ class RetentionPolicy:
     closed_without_arrangements_years: int = 6
     approval_required: bool = False
     two_person_approval: bool = False
+    # An open case with no step for this long is listed for review (`needs_review`), never
+    # archived or destroyed: docs/retention.md.
+    open_case_review_months: int = 6
 
     @classmethod
     def of(cls, profile: ProfileLike) -> RetentionPolicy:
@@ -75,6 +80,7 @@ class RetentionPolicy:
             closed_without_arrangements_years=rules.closed_without_arrangements_years,
             approval_required=rules.approval_required,
             two_person_approval=rules.two_person_approval,
+            open_case_review_months=rules.open_case_review_months,
         )
 
 
@@ -219,6 +225,36 @@ async def case_dates(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A case still being worked (open, warned, referred, in assessment) and the day of its
+    last step: its own row's last change, or its timeline's last event, whichever is later."""
+
+    case_id: uuid.UUID
+    reference: str
+    state: CaseState
+    last_step_on: dt.date
+
+
+async def open_cases_untouched_since(session: AsyncSession, day: dt.date) -> list[OpenCase]:
+    """Cases not settled whose last step was before `day`, in id order. Plain columns only."""
+    last_event = func.max(CaseEvent.at)
+    rows = await session.execute(
+        select(Case.id, Case.reference, Case.state, Case.updated_at, last_event)
+        .outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(Case.state.not_in((*SETTLED, CaseState.DESTROYED)))
+        .where(Case.updated_at < dt.datetime.combine(day, dt.time(), dt.UTC))
+        .group_by(Case.id)
+        .order_by(Case.id)
+    )
+    found = []
+    for case_id, reference, state, updated_at, at in rows:
+        last = max(d for d in (_as_date(updated_at), _as_date(at)) if d is not None)
+        if last < day:
+            found.append(OpenCase(case_id, reference, state, last))
+    return found
 
 
 def _as_date(value: object) -> dt.date | None:

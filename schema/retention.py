@@ -18,7 +18,7 @@ from strawberry.scalars import JSON
 
 from authz.gate import NOTHING, Access, Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, plan, plan_one
+from casework.retention_queue import Planned, Untouched, plan, plan_one, untouched
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import (
@@ -88,21 +88,31 @@ class ApprovalType:
 
 
 @strawberry.type(
-    name="RetentionItem", description="A case due to be archived or destroyed, and why."
+    name="RetentionItem",
+    description="A case due to be archived or destroyed, and why; or an open case listed for "
+    "review (needs_review).",
 )
 class RetentionItemType:
     case_reference: str
     action: str = strawberry.field(
-        description="archive, destroy, held, awaiting_approval or letter_owed. destroy is also "
-        "given for a case not yet archived that is already past its destruction date (approved "
-        "where the profile asks): it is destroyed without being archived. letter_owed: due to "
-        "be archived, but a letter the customer is owed is not yet recorded; the case waits "
-        "until it is, and its destruction date does not move."
+        description="archive, destroy, held, awaiting_approval, letter_owed or needs_review. "
+        "destroy is also given for a case not yet archived that is already past its destruction "
+        "date (approved where the profile asks): it is destroyed without being archived. "
+        "letter_owed: due to be archived, but a letter the customer is owed is not yet "
+        "recorded; the case waits until it is, and its destruction date does not move. "
+        "needs_review: a case still open (open, warned, referred, in assessment) with no step "
+        "for the profile's open_case_review_months; it has no retention schedule (archiveOn "
+        "and destroyOn are null, triggerOn is the day of its last step) and the job never "
+        "archives or destroys it: someone should take it on or close it."
     )
     rule: str
     trigger_on: dt.date
-    archive_on: dt.date
-    destroy_on: dt.date
+    archive_on: dt.date | None = strawberry.field(
+        description="Null for needs_review: an open case is never archived."
+    )
+    destroy_on: dt.date | None = strawberry.field(
+        description="Null for needs_review: an open case is never destroyed."
+    )
     destroy_due: bool
     holds: list[HoldType]
     approval: ApprovalType | None
@@ -120,6 +130,20 @@ class RetentionItemType:
             destroy_due=planned.destroy_due,
             holds=[HoldType.from_view(h) for h in planned.holds],
             approval=ApprovalType.from_view(planned.approval) if planned.approval else None,
+        )
+
+    @classmethod
+    def from_untouched(cls, item: Untouched) -> RetentionItemType:
+        return cls(
+            case_reference=item.case.reference,
+            action=item.action.value,
+            rule=item.rule,
+            trigger_on=item.case.last_step_on,
+            archive_on=None,
+            destroy_on=None,
+            destroy_due=False,
+            holds=[],
+            approval=None,
         )
 
 
@@ -209,8 +233,11 @@ async def resolve_retention_preview(
         context.sessions() as session,
         gated(context, session, Operation.APPROVE_DESTRUCTION, Target()) as access,
     ):
-        async for batch in plan(access.session, _policy(context), day):
+        policy = _policy(context)
+        async for batch in plan(access.session, policy, day):
             found.extend(RetentionItemType.from_planned(p) for p in batch)
+        open_cases = await untouched(access.session, policy, day)
+        found.extend(RetentionItemType.from_untouched(item) for item in open_cases)
     return found
 
 
