@@ -107,8 +107,19 @@ async def delete_rows(
             # whatever is under the case's key (deleting nothing is no error).
             bundles[planned.case_id] = (bundle_key(planned.case_id), None)
     counts = await count_rows(session, ids)
-    await session.execute(delete(Case).where(Case.id.in_(ids)))
     customers = set(customer_of.values())
+    # The customers' rows are locked (in id order, so two processes never wait on each other)
+    # before their remaining cases are counted: two processes destroying one customer's last
+    # two cases at once each saw the other's case still there, and both kept the customer,
+    # name and contact digests, for ever. Now the second waits for the first to commit and
+    # then sees its case gone. (SQLite takes one writer at a time; FOR UPDATE is left out.)
+    await session.execute(
+        select(Customer.id)
+        .where(Customer.id.in_(customers))
+        .order_by(Customer.id)
+        .with_for_update()
+    )
+    await session.execute(delete(Case).where(Case.id.in_(ids)))
     kept = set(
         await session.scalars(select(Case.customer_id).where(Case.customer_id.in_(customers)))
     )
