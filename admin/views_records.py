@@ -80,7 +80,7 @@ class CertificatesView(PanelView):
         rows = [
             Row(
                 (
-                    c.case_reference,
+                    c.case_reference or f"customer {c.customer_id}",
                     c.rule,
                     f"{c.profile_name} {c.profile_version}",
                     when(c.destroy_on),

@@ -16,7 +16,15 @@ from admin.gated import PanelView, back_to, field, id_field
 from admin.page import PAGE, Button, Page, Row, Table, when
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, plan, plan_one, untouched, wants_approval
+from casework.retention_queue import (
+    Caseless,
+    Planned,
+    caseless_customers,
+    plan,
+    plan_one,
+    untouched,
+    wants_approval,
+)
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
@@ -45,7 +53,10 @@ class RetentionQueueView(PanelView):
             async for batch in plan(access.session, policy, today):
                 found.extend(batch)
             open_cases = await untouched(access.session, policy, today)
+            customers = await caseless_customers(access.session, policy, today)
         rows = [self._row(request, p, policy) for p in found[:SHOWN]]
+        # Customers with no case: destroyed by the job, no approval asked (docs/retention.md).
+        rows += [Row(_customer_cells(c), ()) for c in customers[: max(0, SHOWN - len(rows))]]
         # Open cases with no step for the profile's months: listed, never archived or destroyed.
         rows += [
             Row((u.case.reference, u.case.state.value, u.action.value, u.rule, "", "", "", ""), ())
@@ -60,10 +71,11 @@ class RetentionQueueView(PanelView):
         page = Page(
             "Retention queue",
             f"What the retention job would do today ({today.isoformat()}), under profile "
-            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due and "
-            f"{len(open_cases)} open case(s) with no step for "
-            f"{policy.open_case_review_months} months (needs_review), at most {SHOWN} shown. "
-            f"A held case is neither archived nor destroyed. {approval}",
+            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due, "
+            f"{len(customers)} customer(s) with no case due, and {len(open_cases)} open "
+            f"case(s) with no step for {policy.open_case_review_months} months "
+            f"(needs_review), at most {SHOWN} shown. A held case is neither archived nor "
+            f"destroyed. {approval}",
             tables=[
                 Table("queue", "Due cases", _HEADERS, rows, buttons=True,
                       empty="No case is due to be archived or destroyed today.")
@@ -130,3 +142,11 @@ class RetentionQueueView(PanelView):
                 two_person=policy.two_person_approval,
             )  # fmt: skip
         return back_to(request, "retention-queue")
+
+
+def _customer_cells(c: Caseless) -> tuple[str, ...]:
+    """A customer with no case in the queue's columns: named by id, no archive date."""
+    return (
+        f"customer {c.customer_id}", "no case", c.action.value, c.rule, "",
+        when(c.destroy_on), ", ".join(c.hold_names), "",
+    )  # fmt: skip

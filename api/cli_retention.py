@@ -27,7 +27,15 @@ from authz.actor import Actor
 from authz.credentials import staff_actor
 from authz.gate import Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, Untouched, plan, untouched, wants_approval
+from casework.retention_queue import (
+    Caseless,
+    Planned,
+    Untouched,
+    caseless_customers,
+    plan,
+    untouched,
+    wants_approval,
+)
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
@@ -84,10 +92,26 @@ def untouched_line(item: Untouched) -> dict[str, object]:
     }
 
 
+def caseless_line(customer: Caseless) -> dict[str, object]:
+    """A customer with no case, due to be destroyed (or held), named by their id only."""
+    return {
+        "customer": str(customer.customer_id),
+        "action": customer.action.value,
+        "destroy_due": True,
+        "rule": customer.rule,
+        "trigger_on": customer.added_on.isoformat(),
+        "archive_on": None,
+        "destroy_on": customer.destroy_on.isoformat(),
+        "holds": list(customer.hold_names),
+        "approval": None,
+    }
+
+
 async def _preview(
-    runtime: Runtime, as_of: dt.date, actor: Actor = JOB_ACTOR, *, review: bool = False
-) -> tuple[list[Planned], list[Untouched]]:
-    """The due cases, and with `review` the open cases listed for review, in one gated read."""
+    runtime: Runtime, as_of: dt.date, actor: Actor = JOB_ACTOR, *, whole: bool = False
+) -> tuple[list[Planned], list[Untouched], list[Caseless]]:
+    """The due cases; with `whole`, also the open cases listed for review and the customers
+    with no case due to be destroyed; in one gated read."""
     found: list[Planned] = []
     policy = policy_of(runtime)
     async with (
@@ -96,8 +120,11 @@ async def _preview(
     ):
         async for batch in plan(access.session, policy, as_of):
             found.extend(batch)
-        open_cases = await untouched(access.session, policy, as_of) if review else []
-    return found, open_cases
+        if not whole:
+            return found, [], []
+        open_cases = await untouched(access.session, policy, as_of)
+        customers = await caseless_customers(access.session, policy, as_of)
+    return found, open_cases, customers
 
 
 def _kill_hook(step_name: str | None) -> Callable[[str, uuid.UUID], None]:
@@ -132,7 +159,8 @@ async def _run(
         if bar:
             bar[0].update(1)  # type: ignore[attr-defined]
         else:
-            line = {"case": outcome.reference, "outcome": outcome.action}
+            subject = "customer" if outcome.customer else "case"
+            line = {subject: outcome.reference, "outcome": outcome.action}
             if outcome.holds:
                 line["holds"] = ",".join(outcome.holds)
             click.echo(json.dumps(line))
@@ -189,7 +217,7 @@ async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) ->
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
     policy = policy_of(runtime)
-    due, _ = await _preview(runtime, as_of, actor)
+    due, _, _ = await _preview(runtime, as_of, actor)
     waiting = [p for p in due if wants_approval(p, policy)]
     async with (
         runtime.database.sessions() as session,
@@ -208,7 +236,7 @@ async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
     profile asks for two people)."""
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-    due, _ = await _preview(runtime, as_of, actor)
+    due, _, _ = await _preview(runtime, as_of, actor)
     requested = [p for p in due if p.approval is not None and not p.approval.approved]
     two_person = policy_of(runtime).two_person_approval
     for planned in requested:
@@ -259,7 +287,7 @@ async def _certificates(runtime: Runtime, reference: str | None) -> list[dict[st
 
 def certificate_record(c: object) -> dict[str, object]:
     fields = (
-        "case_reference", "rule", "profile_name", "profile_version", "trigger_on",
+        "case_reference", "customer_id", "rule", "profile_name", "profile_version", "trigger_on",
         "archive_on", "destroy_on", "not_archived_reason", "requested_by", "approved_by",
         "counts", "bundle_digest", "keys_shredded", "destroyed_by", "destroyed_at",
         "completed_at",
@@ -268,6 +296,8 @@ def certificate_record(c: object) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, dt.datetime):
         return as_utc(value).isoformat()  # with its offset, +00:00, on every database
     return value.isoformat() if isinstance(value, dt.date) else value
@@ -296,15 +326,20 @@ def retention_commands(group: click.Group) -> None:
 
     @retention.command(
         "preview",
-        help="What would be archived or destroyed, and why; then the open cases with no step "
-        "for the profile's open_case_review_months (needs_review).",
+        help="What would be archived or destroyed, and why; the customers with no case due "
+        "to be destroyed; then the open cases with no step for the profile's "
+        "open_case_review_months (needs_review).",
     )
     @AS_OF
     def preview_command(as_of: dt.datetime | None) -> None:
         day = as_of.date() if as_of else _today()
-        due, open_cases = with_runtime(lambda runtime: _preview(runtime, day, review=True))
+        due, open_cases, customers = with_runtime(
+            lambda runtime: _preview(runtime, day, whole=True)
+        )
         for planned in due:
             click.echo(json.dumps(preview_line(planned)))
+        for customer in customers:
+            click.echo(json.dumps(caseless_line(customer)))
         for item in open_cases:
             click.echo(json.dumps(untouched_line(item)))
 

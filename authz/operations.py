@@ -39,6 +39,9 @@ class Operation(StrEnum):
     # archived case is read in full only by IG officers and its decision maker.
     ARCHIVE_CASE = "archive_case"
     DESTROY_CASE = "destroy_case"
+    # A customer with no case (imported, or left without one), destroyed by the job a set time
+    # after they were added; asked once per batch, one access-log entry per customer.
+    DESTROY_CUSTOMER = "destroy_customer"
     READ_ARCHIVED_CASE = "read_archived_case"
     # Access-log retention: entries past their period, deleted up to a signed checkpoint.
     PRUNE_ACCESS_LOG = "prune_access_log"
@@ -110,6 +113,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.BREAK_GLASS: FieldSet.FULL,
     Operation.ARCHIVE_CASE: FieldSet.FULL,
     Operation.DESTROY_CASE: FieldSet.SUMMARY,
+    Operation.DESTROY_CUSTOMER: FieldSet.SUMMARY,
     Operation.READ_ARCHIVED_CASE: FieldSet.FULL,
     Operation.PRUNE_ACCESS_LOG: FieldSet.LOG,
     Operation.OPEN_CASE: FieldSet.FULL,

@@ -238,6 +238,9 @@ class RetentionRule(_Rule):
     # No policy gives one: an open case with no step for this many months is listed by the
     # retention preview as `needs_review` (docs/retention.md); the first review's six months.
     open_case_review_months: Annotated[int, Field(ge=1, le=60)] = 6
+    # No policy gives one: a customer with no case (imported, or left without one) is
+    # destroyed this many months after they were added (docs/retention.md).
+    customer_without_case_months: Annotated[int, Field(ge=1, le=120)] = 12
 
 
 class Profile(_Rule):

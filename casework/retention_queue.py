@@ -18,14 +18,17 @@ from casework.retention_schedule import (
     CaseDates,
     OpenCase,
     RetentionPolicy,
+    Rule,
     Schedule,
     case_dates,
+    customers_without_case,
     open_cases_untouched_since,
     schedule_of,
 )
 from records.certificates import ApprovalView, approvals_for
-from records.holds import HoldView, holds_on
+from records.holds import HoldView, customers_under_subject_access, holds_on
 from records.models import CaseState
+from records.retention_tables import HoldReason
 
 
 class Action(enum.StrEnum):
@@ -104,6 +107,63 @@ async def untouched(
     # One day later than `since`: a case last touched on `since` itself has had its months.
     found = await open_cases_untouched_since(session, since + dt.timedelta(days=1))
     return [Untouched(case, add_months(case.last_step_on, months), rule) for case in found]
+
+
+@dataclass(frozen=True)
+class Caseless:
+    """A customer with no case, due to be destroyed (`Action.DESTROY`) or held by an open
+    subject access request (`Action.HELD`). Named by their random id only: their name and
+    reference are personal data, and there is no case reference."""
+
+    customer_id: uuid.UUID
+    added_on: dt.date  # the trigger: the day the customer was added (imported)
+    destroy_on: dt.date
+    action: Action
+    rule: str
+    holds: tuple[HoldReason, ...] = ()
+
+    @property
+    def hold_names(self) -> tuple[str, ...]:
+        return tuple(h.value for h in self.holds)
+
+
+def caseless_rule(policy: RetentionPolicy) -> str:
+    return (
+        f"{Rule.CUSTOMER_WITHOUT_CASE.value}: destroy a customer with no case "
+        f"{policy.customer_without_case_months} months after they were added "
+        f"(profile {policy.profile_name} v{policy.profile_version})"
+    )
+
+
+async def caseless_customers(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    *,
+    customer_ids: Sequence[uuid.UUID] | None = None,
+) -> list[Caseless]:
+    """Customers with no case whose `customer_without_case_months` since they were added
+    have run by `as_of` (the named ones, or all), in id order: destroyed by the job, no
+    approval asked (docs/retention.md), unless a subject access request for them is open."""
+    months = policy.customer_without_case_months
+    # Added on or before this day, the months have run by `as_of`.
+    last_added = add_months(as_of, -months)
+    found = await customers_without_case(
+        session, last_added + dt.timedelta(days=1), customer_ids=customer_ids
+    )
+    held = await customers_under_subject_access(session, [c for c, _ in found])
+    rule = caseless_rule(policy)
+    return [
+        Caseless(
+            customer_id=customer_id,
+            added_on=added_on,
+            destroy_on=add_months(added_on, months),
+            action=Action.HELD if customer_id in held else Action.DESTROY,
+            rule=rule,
+            holds=(HoldReason.SUBJECT_ACCESS_REQUEST,) if customer_id in held else (),
+        )
+        for customer_id, added_on in found
+    ]
 
 
 def _is_due(dates: CaseDates, schedule: Schedule, as_of: dt.date) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.over_time import OWED_LETTERS
 from records.case_steps import CaseDeadline, CaseEvent, Step
-from records.models import Arrangement, ArrangementState, Case, CaseState
+from records.models import Arrangement, ArrangementState, Case, CaseState, Customer, as_utc
 
 # States in which a case's work is over, so its retention clock may run. Cases still being
 # worked (open, warned, referred, in assessment) are never archived by the job.
@@ -42,6 +42,8 @@ class RetentionRules(Protocol):
     def two_person_approval(self) -> bool: ...
     @property
     def open_case_review_months(self) -> int: ...
+    @property
+    def customer_without_case_months(self) -> int: ...
 
 
 class ProfileLike(Protocol):
@@ -69,6 +71,8 @@ class RetentionPolicy:
     # An open case with no step for this long is listed for review (`needs_review`), never
     # archived or destroyed: docs/retention.md.
     open_case_review_months: int = 6
+    # A customer with no case is destroyed this long after they were added: docs/retention.md.
+    customer_without_case_months: int = 12
 
     @classmethod
     def of(cls, profile: ProfileLike) -> RetentionPolicy:
@@ -81,12 +85,14 @@ class RetentionPolicy:
             approval_required=rules.approval_required,
             two_person_approval=rules.two_person_approval,
             open_case_review_months=rules.open_case_review_months,
+            customer_without_case_months=rules.customer_without_case_months,
         )
 
 
 class Rule(enum.StrEnum):
     AFTER_LAST_RESTRICTION = "after_last_restriction"
     CLOSED_WITHOUT_ARRANGEMENTS = "closed_without_arrangements"
+    CUSTOMER_WITHOUT_CASE = "customer_without_case"
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -255,6 +261,24 @@ async def open_cases_untouched_since(session: AsyncSession, day: dt.date) -> lis
         if last < day:
             found.append(OpenCase(case_id, reference, state, last))
     return found
+
+
+async def customers_without_case(
+    session: AsyncSession,
+    added_before: dt.date,
+    *,
+    customer_ids: Sequence[uuid.UUID] | None = None,
+) -> list[tuple[uuid.UUID, dt.date]]:
+    """Customers with no case who were added before `added_before` (the named ones, or all),
+    in id order, with the day each was added. Plain columns only."""
+    has_case = exists().where(Case.customer_id == Customer.id)
+    query = select(Customer.id, Customer.created_at).where(
+        ~has_case, Customer.created_at < dt.datetime.combine(added_before, dt.time(), dt.UTC)
+    )
+    if customer_ids is not None:
+        query = query.where(Customer.id.in_(customer_ids))
+    rows = await session.execute(query.order_by(Customer.id))
+    return [(customer_id, as_utc(added).date()) for customer_id, added in rows]
 
 
 def _as_date(value: object) -> dt.date | None:

@@ -120,6 +120,24 @@ async def holds_on(
     return found
 
 
+async def customers_under_subject_access(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The customers among these with a subject access request open: the hold on a customer
+    with no case (docs/retention.md)."""
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(customer_ids):
+        found.update(
+            await session.scalars(
+                select(SubjectAccessRequest.customer_id).where(
+                    SubjectAccessRequest.customer_id.in_(chunk),
+                    SubjectAccessRequest.completed_at.is_(None),
+                )
+            )
+        )
+    return found
+
+
 async def _under_subject_access(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:

@@ -56,6 +56,9 @@ class NotArchived(enum.StrEnum):
     # of old cases, or a case held until after that date): an archive bundle keeps a case
     # readable during its retention period, and this case's had run, so none was written.
     PAST_DESTRUCTION_DATE = "past_destruction_date"
+    # A customer destroyed without a case (never given one, or left without one): there is
+    # no case file to archive, only their identity and contact details.
+    NO_CASE = "no_case"
 
 
 class RetentionHold(Base):
@@ -114,6 +117,8 @@ class RetentionProgress(Base):
     bundle_key: Mapped[str | None] = mapped_column(String(200))
     bundle_digest: Mapped[str | None] = mapped_column(String(64))
     # Set at ROWS_DELETED when the customer went with the case: their key is shredded too.
+    # A customer destroyed without a case is recorded under their own id in both columns
+    # (`case_id` = `customer_id`): only the customer's key is shredded.
     customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     certificate_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -124,12 +129,15 @@ class RetentionProgress(Base):
 class DestructionCertificate(Base):
     """What was destroyed, why, on whose approval, and when. No personal data. A case
     destroyed without being archived has no archive date and no bundle digest, and
-    `not_archived_reason` says why; for an archived case that is null."""
+    `not_archived_reason` says why; for an archived case that is null. A customer destroyed
+    without a case has no case reference: `customer_id` is their random id (the one their
+    access-log entries name), null on every case's certificate."""
 
     __tablename__ = "destruction_certificates"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    case_reference: Mapped[str] = mapped_column(String(40), unique=True)
+    case_reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     rule: Mapped[str] = mapped_column(String(80))
     profile_name: Mapped[str] = mapped_column(String(64))
     profile_version: Mapped[str] = mapped_column(String(40))

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import Column, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.retention_queue import Planned
-from casework.retention_schedule import RetentionPolicy
+from casework.retention_queue import Caseless, Planned
+from casework.retention_schedule import RetentionPolicy, Rule
 from records.models import Case, ContactDetail, Customer
 from records.retention_tables import (
     DestructionCertificate,
@@ -151,6 +151,57 @@ async def delete_rows(
     await _record_rows_deleted(session, certificates, customer_of, gone, bundles, now)
 
 
+async def delete_customers(
+    session: AsyncSession,
+    batch: list[Caseless],
+    policy: RetentionPolicy,
+    *,
+    destroyed_by: str,
+    now: dt.datetime,
+) -> None:
+    """Step 1 for customers with no case, in the caller's transaction (the gate's): their
+    contact details counted, the customers deleted (contact details by ON DELETE CASCADE, as
+    with a case's customer),
+    a certificate each, and each one's step recorded under their own id, so that finishing
+    shreds their key (docs/retention.md). The caller has locked their rows and re-planned
+    them under the lock, so none has gained a case."""
+    if not batch:
+        return
+    ids = [c.customer_id for c in batch]
+    found = await session.execute(
+        select(ContactDetail.customer_id, func.count())
+        .where(ContactDetail.customer_id.in_(ids))
+        .group_by(ContactDetail.customer_id)
+    )
+    contacts = {customer_id: int(n) for customer_id, n in found}
+    await session.execute(delete(Customer).where(Customer.id.in_(ids)))
+    certificates = [
+        {
+            "id": uuid.uuid4(),
+            "case_id": c.customer_id,  # not a column: the step is recorded under this id
+            "case_reference": None,
+            "customer_id": c.customer_id,
+            "rule": Rule.CUSTOMER_WITHOUT_CASE.value,
+            "profile_name": policy.profile_name,
+            "profile_version": policy.profile_version,
+            "trigger_on": c.added_on,
+            "archive_on": None,
+            "not_archived_reason": NotArchived.NO_CASE,
+            "destroy_on": c.destroy_on,
+            "requested_by": None,
+            "approved_by": None,
+            "counts": {"customers": 1, "contact_details": contacts.get(c.customer_id, 0)},
+            "bundle_digest": None,
+            "keys_shredded": 0,
+            "destroyed_by": destroyed_by,
+            "destroyed_at": now,
+        }
+        for c in batch
+    ]
+    themselves = {customer_id: customer_id for customer_id in ids}
+    await _record_rows_deleted(session, certificates, themselves, set(ids), {}, now)
+
+
 def _certificate(
     planned: Planned,
     policy: RetentionPolicy,
@@ -234,10 +285,13 @@ async def complete(session: AsyncSession, case_ids: list[uuid.UUID], now: dt.dat
         )
     ).all()
     certificates: dict[int, list[uuid.UUID]] = defaultdict(list)
-    for _, customer_id, certificate_id in taken:
+    for case_id, customer_id, certificate_id in taken:
         if certificate_id is not None:
-            # Keys known gone, whether this run or an interrupted one shredded them.
-            certificates[1 if customer_id is None else 2].append(certificate_id)
+            # Keys known gone, whether this run or an interrupted one shredded them: the
+            # case's, and the customer's when they went with it; a customer destroyed
+            # without a case (recorded under their own id) had only their own.
+            shredded = 1 if customer_id in (None, case_id) else 2
+            certificates[shredded].append(certificate_id)
     for shredded, ids in certificates.items():
         await session.execute(
             update(DestructionCertificate)

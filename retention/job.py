@@ -25,18 +25,27 @@ from typing import Any
 
 from sqlalchemy import ColumnClause, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Gate, Target
 from authz.operations import Operation
-from casework.retention_queue import Action, Planned, due_case_ids, may_destroy, plan
+from casework.retention_queue import (
+    Action,
+    Caseless,
+    Planned,
+    caseless_customers,
+    due_case_ids,
+    may_destroy,
+    plan,
+)
 from casework.retention_schedule import RetentionPolicy
 from records.database import Database
-from records.models import Case, Role
+from records.models import Case, Customer, Role
 from records.vault import OwnerKind, Vault
 from retention.archive import mark_archived, write_bundles
 from retention.archive_store import ArchiveStore
-from retention.destroy import Unfinished, complete, delete_rows, unfinished
+from retention.destroy import Unfinished, complete, delete_customers, delete_rows, unfinished
 from retention.gc_settings import fewer_collections
 
 log = logging.getLogger("tact.retention")
@@ -76,9 +85,10 @@ STEPS = (
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    reference: str
+    reference: str  # a case's reference; a customer with no case: their id (`customer`)
     action: str  # archived, destroyed, held, awaiting_approval, skipped, failed
     holds: tuple[str, ...] = ()
+    customer: bool = False  # a customer destroyed (or held) without a case
 
 
 @dataclass
@@ -150,11 +160,16 @@ class RetentionJob:
         await self.finish_interrupted()
         async with self.database.sessions() as session:
             due = await _in_stored_order(session, await due_case_ids(session, self.policy, as_of))
+            # Customers with no case, destroyed after the cases (a customer left without one
+            # by this run is destroyed with their last case, in step 2).
+            found = await caseless_customers(session, self.policy, as_of)
+            caseless = [customer.customer_id for customer in found]
             await session.rollback()
         mine, every = self.share
         due = [case_id for case_id in due if case_id.int % every == mine]
+        caseless = [customer_id for customer_id in caseless if customer_id.int % every == mine]
         batches = [due[at : at + self.batch] for at in range(0, len(due), self.batch)]
-        self.on_start(sum(len(batch) for batch in batches))
+        self.on_start(sum(len(batch) for batch in batches) + len(caseless))
         # Destructions are finished in the background, one finishing at a time, while the
         # next batch is archived: shredding keys (the key store) and deleting bundles (files)
         # wait on other things than archiving does. Each step is recorded as before, so a
@@ -171,6 +186,10 @@ class RetentionJob:
                     finishing = asyncio.create_task(self._finish_own(self._destroyed))
                     self._destroyed = []
                 await self._keep_statistics(handled=number * self.batch * every)
+            for at in range(0, len(caseless), self.batch):
+                for outcome in await self._handle_customers(caseless[at : at + self.batch], as_of):
+                    report.outcomes.append(outcome)
+                    self.on_outcome(outcome)
         finally:
             if finishing is not None:
                 await asyncio.wait([finishing])  # never left running, whatever happened
@@ -240,17 +259,75 @@ class RetentionJob:
             outcomes[planned.case_id] = CaseOutcome(planned.reference, action if ok else "failed")
         return outcomes, destroy_next
 
+    async def _handle_customers(
+        self, customer_ids: list[uuid.UUID], as_of: dt.date
+    ) -> list[CaseOutcome]:
+        """Destroy a batch of customers with no case, as `_handle` does cases: if the batch
+        fails, each customer is tried alone."""
+        try:
+            return await self._destroy_customers(customer_ids, as_of)
+        except Exception:
+            if len(customer_ids) > 1:
+                return [
+                    o for one in customer_ids for o in await self._handle_customers([one], as_of)
+                ]
+            log.exception(
+                "retention step failed",
+                extra={"event": "retention_failed", "customer_id": str(customer_ids[0])},
+            )
+            return [CaseOutcome(str(customer_ids[0]), "failed", customer=True)]
+
+    async def _destroy_customers(
+        self, customer_ids: list[uuid.UUID], as_of: dt.date
+    ) -> list[CaseOutcome]:
+        """Lock the customers' rows, re-plan them under the lock (a case opened for one since
+        the plan takes them off it; a customer another process holds is skipped), and delete
+        those due in one transaction through the gate (`destroy_customer`), one access-log
+        entry each. Their keys are shredded when the run finishes its destructions."""
+        outcomes: dict[uuid.UUID, CaseOutcome] = {}
+        async with self.database.sessions() as session:
+            locked = await _lock(session, Customer.id, customer_ids)
+            planned = (
+                await caseless_customers(session, self.policy, as_of, customer_ids=locked)
+                if locked
+                else []
+            )
+            todo: list[Caseless] = []
+            for customer in planned:
+                if customer.action is Action.DESTROY:
+                    todo.append(customer)
+                else:
+                    outcomes[customer.customer_id] = CaseOutcome(
+                        str(customer.customer_id), customer.action.value,
+                        customer.hold_names, customer=True,
+                    )  # fmt: skip
+            if not todo:
+                await session.rollback()
+            else:
+                operation = Operation.DESTROY_CUSTOMER
+                async with self.gate.access(session, self.actor, operation, Target()) as access:
+                    if self.database.engine.dialect.name == "sqlite":
+                        await access.session.execute(text("PRAGMA secure_delete = ON"))
+                    await delete_customers(
+                        access.session, todo, self.policy, destroyed_by=self.actor.label,
+                        now=self.clock(),
+                    )  # fmt: skip
+                    for customer in todo:
+                        access.touched(customer_id=customer.customer_id)
+                for customer in todo:
+                    self.hook("destroy.rows_deleted", customer.customer_id)
+                    outcomes[customer.customer_id] = CaseOutcome(
+                        str(customer.customer_id), "destroyed", customer=True
+                    )
+                self._destroyed += [customer.customer_id for customer in todo]
+        return [
+            outcomes.get(c, CaseOutcome(str(c), "skipped", customer=True)) for c in customer_ids
+        ]
+
     async def _lock_and_plan(
         self, session: AsyncSession, case_ids: list[uuid.UUID], as_of: dt.date
     ) -> list[Planned]:
-        locked = list(
-            await session.scalars(
-                select(Case.id)
-                .where(Case.id.in_(case_ids))
-                .order_by(Case.id)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        locked = await _lock(session, Case.id, case_ids)
         if not locked:
             return []  # taken by another process, or already destroyed
         found = plan(session, self.policy, as_of, case_ids=locked, batch=len(locked))
@@ -317,7 +394,10 @@ class RetentionJob:
         anywhere is simply done again. The steps are told to the hook as `steps` + ".case_
         key_shredded" and so on: "destroy.background" while the next batch goes on, so a
         crash test can stop the job there."""
-        keys: list[tuple[OwnerKind, uuid.UUID]] = [("case", u.case_id) for u in batch]
+        # A customer destroyed without a case is recorded under their own id: no case key.
+        keys: list[tuple[OwnerKind, uuid.UUID]] = [
+            ("case", u.case_id) for u in batch if u.case_id != u.customer_id
+        ]
         keys += [("customer", u.customer_id) for u in batch if u.customer_id is not None]
         await self.vault.shred_many(keys)
         self._tell(f"{steps}.case_key_shredded", batch)
@@ -359,6 +439,15 @@ class RetentionJob:
             async with keys.connect() as conn:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await auto.exec_driver_sql("VACUUM data_keys")
+
+
+async def _lock(
+    session: AsyncSession, id_column: InstrumentedAttribute[uuid.UUID], ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Lock these rows for the transaction, in id order, skipping those another process holds
+    (PostgreSQL; SQLite's one writer already excludes others). Returns the ids locked."""
+    query = select(id_column).where(id_column.in_(ids)).order_by(id_column)
+    return list(await session.scalars(query.with_for_update(skip_locked=True)))
 
 
 async def _in_stored_order(session: AsyncSession, case_ids: list[uuid.UUID]) -> list[uuid.UUID]:

@@ -18,7 +18,15 @@ from strawberry.scalars import JSON
 
 from authz.gate import NOTHING, Access, Target
 from authz.operations import Operation
-from casework.retention_queue import Planned, Untouched, plan, plan_one, untouched
+from casework.retention_queue import (
+    Caseless,
+    Planned,
+    Untouched,
+    caseless_customers,
+    plan,
+    plan_one,
+    untouched,
+)
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import (
@@ -93,7 +101,13 @@ class ApprovalType:
     "review (needs_review).",
 )
 class RetentionItemType:
-    case_reference: str
+    case_reference: str | None = strawberry.field(
+        description="Null for a customer with no case (customerId names them)."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="Set only for a customer with no case (rule customer_without_case): their "
+        "random id, the one the access log names; never their name or reference."
+    )
     action: str = strawberry.field(
         description="archive, destroy, held, awaiting_approval, letter_owed or needs_review. "
         "destroy is also given for a case not yet archived that is already past its destruction "
@@ -103,12 +117,15 @@ class RetentionItemType:
         "needs_review: a case still open (open, warned, referred, in assessment) with no step "
         "for the profile's open_case_review_months; it has no retention schedule (archiveOn "
         "and destroyOn are null, triggerOn is the day of its last step) and the job never "
-        "archives or destroys it: someone should take it on or close it."
+        "archives or destroys it: someone should take it on or close it. A customer with no "
+        "case is destroy (no approval asked: there is no case file) or held (a subject access "
+        "request for them is open)."
     )
     rule: str
     trigger_on: dt.date
     archive_on: dt.date | None = strawberry.field(
-        description="Null for needs_review: an open case is never archived."
+        description="Null for needs_review (an open case is never archived) and for a "
+        "customer with no case (nothing to archive)."
     )
     destroy_on: dt.date | None = strawberry.field(
         description="Null for needs_review: an open case is never destroyed."
@@ -122,6 +139,7 @@ class RetentionItemType:
         s = planned.schedule
         return cls(
             case_reference=planned.reference,
+            customer_id=None,
             action=planned.action.value,
             rule=planned.rule,
             trigger_on=s.trigger_on,
@@ -136,6 +154,7 @@ class RetentionItemType:
     def from_untouched(cls, item: Untouched) -> RetentionItemType:
         return cls(
             case_reference=item.case.reference,
+            customer_id=None,
             action=item.action.value,
             rule=item.rule,
             trigger_on=item.case.last_step_on,
@@ -146,10 +165,35 @@ class RetentionItemType:
             approval=None,
         )
 
+    @classmethod
+    def from_caseless(cls, customer: Caseless) -> RetentionItemType:
+        return cls(
+            case_reference=None,
+            customer_id=strawberry.ID(str(customer.customer_id)),
+            action=customer.action.value,
+            rule=customer.rule,
+            trigger_on=customer.added_on,
+            archive_on=None,
+            destroy_on=customer.destroy_on,
+            destroy_due=True,
+            holds=[
+                HoldType(id=None, reason=name, automatic=True, placed_by=None, placed_at=None)
+                for name in customer.hold_names
+            ],
+            approval=None,
+        )
+
 
 @strawberry.type(name="DestructionCertificate", description="What was destroyed; no personal data.")
 class CertificateType:
-    case_reference: str
+    case_reference: str | None = strawberry.field(
+        description="Null for a customer destroyed without a case (customerId names them)."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="Set only for a customer destroyed without a case (rule "
+        "customer_without_case): their random id, the one their access-log entries name; "
+        "never their name or reference. Null on every case's certificate."
+    )
     rule: str
     profile_name: str
     profile_version: str
@@ -162,7 +206,8 @@ class CertificateType:
         description="Null if the case was archived before it was destroyed. "
         "past_destruction_date: it was already past its destruction date when the retention "
         "job first reached it, so it was destroyed without being archived and no archive "
-        "bundle was written (bundleDigest and archiveOn are null)."
+        "bundle was written (bundleDigest and archiveOn are null). no_case: a customer "
+        "destroyed without a case; there was no case file to archive."
     )
     requested_by: str | None
     approved_by: str | None
@@ -178,6 +223,7 @@ class CertificateType:
     def from_record(cls, c: DestructionCertificate) -> CertificateType:
         return cls(
             case_reference=c.case_reference,
+            customer_id=strawberry.ID(str(c.customer_id)) if c.customer_id else None,
             rule=c.rule,
             profile_name=c.profile_name,
             profile_version=c.profile_version,
@@ -236,6 +282,8 @@ async def resolve_retention_preview(
         policy = _policy(context)
         async for batch in plan(access.session, policy, day):
             found.extend(RetentionItemType.from_planned(p) for p in batch)
+        customers = await caseless_customers(access.session, policy, day)
+        found.extend(RetentionItemType.from_caseless(customer) for customer in customers)
         open_cases = await untouched(access.session, policy, day)
         found.extend(RetentionItemType.from_untouched(item) for item in open_cases)
     return found

@@ -85,6 +85,7 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     # in full by IG officers and its assigned decision maker only
     Op.ARCHIVE_CASE:          _IG_ONLY,
     Op.DESTROY_CASE:          _IG_ONLY,
+    Op.DESTROY_CUSTOMER:      _IG_ONLY,
     Op.READ_ARCHIVED_CASE:    ("----", "----", "----", "----", "A-A-", "----", "AA--", "----"),
     Op.PRUNE_ACCESS_LOG:      _IG_ONLY,
 }  # fmt: skip
@@ -122,7 +123,7 @@ def target_for(operation: Operation, world: World) -> Target:
     service; subject access a person; everything else the case."""
     if operation in (Operation.RESTRICTION_STATUS, Operation.CHECK_CONTACT):
         return Target(service="housing", customer_id=world.customer_id)
-    if operation is Operation.SUBJECT_ACCESS_EXPORT:
+    if operation in (Operation.SUBJECT_ACCESS_EXPORT, Operation.DESTROY_CUSTOMER):
         return Target(customer_id=world.customer_id)
     if operation in SERVICE_LEVEL:
         return Target(service="housing")
