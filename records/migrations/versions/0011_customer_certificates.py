@@ -4,8 +4,8 @@ after they were added. Their certificate names no case: `case_reference` may be 
 `customer_id` holds the customer's random id, the one their access-log entries name (never
 their name or reference). Existing certificates are of cases and keep their reference.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
