@@ -27,13 +27,15 @@ async def test_two_processes_destroying_a_customers_last_two_cases_destroy_the_c
 ) -> None:
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes one writer at a time: the two deletions cannot overlap")
-    # Given a customer with two cases, both past their destruction date
+    # Given a customer with two cases (one in each service: one case in progress per
+    # customer and service), both past their destruction date
     world = await build_world(database, NOW)
     first = await add_case(database, vault, world, ends_on=[dt.date(2019, 6, 30)])
     customer_id = world.customers[first]
     second = await add_case(
-        database, vault, world, ends_on=[dt.date(2019, 6, 30)], customer_id=customer_id
-    )
+        database, vault, world, ends_on=[dt.date(2019, 6, 30)], customer_id=customer_id,
+        service="fire-safety",
+    )  # fmt: skip
     async with database.sessions() as session:
         planned = [await plan_one(session, POLICY, DAY, case_id) for case_id in (first, second)]
     one, two = planned
