@@ -6,7 +6,10 @@ by concern category, each by service: the figures the policies ask for in an ann
 or a record of how often, and why, the policy was applied. `period_figures` gathers the
 period's two for every service, with every decision the profile can record and every concern
 category, 0 where there were none, so a reader can tell "none" from "not counted"; the
-panel's page and its CSV both show that one result.
+panel's page and its CSV both show that one result. `report_figures` adds the page's other
+three, zero-filled the same way (every state, every arrangement kind of the profile, every
+review and appeal step in every month of the period), for `caseReports` over the API, whose
+callers cannot all sign in to the panel.
 
 Plain SQL counts over plain columns (states, kinds, service slugs, timeline steps, their
 times, a decision's outcome from a fixed list, a case's opening time and its concerns'
@@ -30,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casework.profiles import Profile
 from casework.step_models import ReviewOutcome
 from records.case_steps import CaseEvent, Step
-from records.models import Arrangement, Case, Concern, ConcernCategory, Service
+from records.models import Arrangement, Case, CaseState, Concern, ConcernCategory, Service
 
 # The timeline steps the review and appeal report counts, in the order it shows them.
 REVIEW_AND_APPEAL_STEPS = (
@@ -55,12 +58,16 @@ DECISION_STEPS = (
 )
 
 _DECISION_ORDER = {step.value: i for i, step in enumerate(DECISION_STEPS)}
+_REVIEW_ORDER = {step.value: i for i, step in enumerate(REVIEW_AND_APPEAL_STEPS)}
 
 # A case opened in the period with no concern recorded yet.
 NO_CONCERN = "no_concern_recorded"
 
 # Every category a case opened in the period is counted under, in the enum's order.
 CONCERN_LABELS = (*(category.value for category in ConcernCategory), NO_CONCERN)
+
+# Every state a case is counted in, in the enum's order.
+STATE_LABELS = tuple(state.value for state in CaseState)
 
 
 @dataclass(frozen=True)
@@ -183,10 +190,9 @@ async def reviews_and_appeals_per_month(
         .group_by(day, Service.slug, CaseEvent.step, CaseEvent.outcome)
     )
     folded: dict[tuple[dt.date, str, int, str], int] = defaultdict(int)
-    order = {s: i for i, s in enumerate(REVIEW_AND_APPEAL_STEPS)}
     for when, slug, step, outcome, count in rows:
         month = month_of(dt.date.fromisoformat(str(when)[:10]))
-        folded[(month, slug, order[Step(step)], _name(Step(step), outcome))] += count
+        folded[(month, slug, _REVIEW_ORDER[Step(step).value], _name(Step(step), outcome))] += count
     return [
         Count(slug, name, count, month) for (month, slug, _, name), count in sorted(folded.items())
     ]
@@ -208,9 +214,38 @@ def decision_labels(profile: Profile) -> tuple[str, ...]:
     )
 
 
+def review_and_appeal_labels(profile: Profile) -> tuple[str, ...]:
+    """Every step the per-month report counts under `profile`, in REVIEW_AND_APPEAL_STEPS'
+    order: a review decided by each of its outcomes, an appeal by each of the profile's, and
+    an appeal refused as late where the profile refuses late ones."""
+    refused = (Step.APPEAL_REFUSED_LATE.value,) if profile.appeal.late == "refuse" else ()
+    return (
+        Step.REVIEW_SCHEDULED.value,
+        Step.REVIEW_REQUESTED.value,
+        *(_name(Step.REVIEW_DECIDED, outcome) for outcome in ReviewOutcome),
+        Step.APPEAL_LODGED.value,
+        *refused,
+        *(_name(Step.APPEAL_DECIDED, outcome) for outcome in profile.appeal.outcomes),
+    )
+
+
 def in_step_order(label: str) -> int:
     """A decision's place by its step ("review_decided: lift" under review_decided)."""
     return _DECISION_ORDER[label.split(":")[0]]
+
+
+def in_review_order(label: str) -> int:
+    """A review or appeal step's place in REVIEW_AND_APPEAL_STEPS, by its step."""
+    return _REVIEW_ORDER[label.split(":")[0]]
+
+
+def _columns(
+    counts: Sequence[Count], labels: Sequence[str], order: Callable[[str], int]
+) -> list[str]:
+    """`labels`, and any label counted that is not one of them (an appeal outcome an earlier
+    profile allowed, never dropped) after the known ones of its place in `order`."""
+    extra = sorted({c.category for c in counts} - set(labels))
+    return sorted([*labels, *extra], key=order)
 
 
 def every_label(
@@ -220,12 +255,29 @@ def every_label(
     order: Callable[[str], int] = lambda label: 0,
 ) -> list[Count]:
     """`counts` with every one of `labels` for every one of `services`, in those orders, 0
-    where none was counted. A counted label not in `labels` (an appeal outcome an earlier
-    profile allowed) is never dropped: it follows the known ones of its place in `order`."""
+    where none was counted (a counted label not in `labels` kept, as `_columns` says)."""
     counted = {(c.service, c.category): c.count for c in counts}
-    extra = sorted({c.category for c in counts} - set(labels))
-    columns = sorted([*labels, *extra], key=order)
+    columns = _columns(counts, labels, order)
     return [Count(s, label, counted.get((s, label), 0)) for s in services for label in columns]
+
+
+def every_month(
+    counts: Sequence[Count],
+    months: Sequence[dt.date],
+    services: Sequence[str],
+    labels: Sequence[str],
+    order: Callable[[str], int],
+) -> list[Count]:
+    """Per-month `counts` with every one of `labels` for every one of `services` in every one
+    of `months`, month by month, 0 where none was counted: a month with none reads 0."""
+    counted = {(c.month, c.service, c.category): c.count for c in counts}
+    columns = _columns(counts, labels, order)
+    return [
+        Count(s, label, counted.get((month, s, label), 0), month)
+        for month in months
+        for s in services
+        for label in columns
+    ]
 
 
 @dataclass(frozen=True)
@@ -260,4 +312,37 @@ async def period_figures(
         services,
         every_label(decisions, slugs, decision_labels(profile), in_step_order),
         every_label(opened, slugs, CONCERN_LABELS),
+    )
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """Every figure of the panel's reports page, each for every service with every label, 0
+    where there was none: the period's figures; the cases in each state and the arrangements
+    of each kind the profile has, now (whatever the period); and the reviews and appeals of
+    each step in each month of the period (`months`, first days)."""
+
+    period: PeriodFigures
+    months: tuple[dt.date, ...]
+    states: list[Count]
+    kinds: list[Count]
+    per_month: list[Count]
+
+
+async def report_figures(
+    session: AsyncSession, first: dt.date, last: dt.date, profile: Profile
+) -> ReportFigures:
+    """`period_figures`, with the page's other counts (`cases_by_state`,
+    `arrangements_by_kind`, `reviews_and_appeals_per_month`) zero-filled for its services."""
+    period = await period_figures(session, first, last, profile)
+    slugs = [slug for slug, _ in period.services]
+    months = months_between(first, last)
+    kinds = tuple(kind.value for kind in profile.arrangement_kinds)
+    steps = await reviews_and_appeals_per_month(session, first, last)
+    return ReportFigures(
+        period,
+        months,
+        every_label(await cases_by_state(session), slugs, STATE_LABELS),
+        every_label(await arrangements_by_kind(session), slugs, kinds),
+        every_month(steps, months, slugs, review_and_appeal_labels(profile), in_review_order),
     )

@@ -1,8 +1,11 @@
-"""`caseReports`: the period's figures of the admin panel's case reports (casework/reports.py,
-`period_figures`) for the staff who hold `read_reports` (managers, decision makers, IG
-officers), who cannot all sign in to the panel: how many decisions were taken, by outcome,
-and how many cases were opened, by concern category, per service, every label with its
-count, 0 included. Counts only: no case, customer or member of staff is named.
+"""`caseReports`: every figure of the admin panel's case reports (casework/reports.py,
+`report_figures`) for the staff who hold `read_reports` (managers, decision makers, IG
+officers), who cannot all sign in to the panel: over the period, how many decisions were
+taken, by outcome, how many cases were opened, by concern category, and how many reviews and
+appeals were scheduled, requested, lodged and decided in each month; and now, how many cases
+are in each state and how many arrangements there are of each kind; per service, every label
+with its count, 0 included (a month with none reads 0). Counts only: no case, customer or
+member of staff is named.
 
 Read through the gate as READ_REPORTS, like the panel's page. A role held in one service
 lets its holder read that service's figures ("member" standing in the access matrix); one
@@ -14,6 +17,7 @@ access logged; someone who may read none is refused (FORBIDDEN) by the gate.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Annotated
 
 import strawberry
@@ -22,7 +26,7 @@ from authz.actor import Actor
 from authz.gate import Gate, Target
 from authz.operations import Operation
 from authz.relations import Facts
-from casework.reports import Count, PeriodFigures, period_figures
+from casework.reports import Count, ReportFigures, report_figures
 from records.errors import ValidationFailed
 from schema.context import TactContext
 
@@ -36,7 +40,13 @@ class ReportCount:
     count: int
 
 
-@strawberry.type(description="One service's figures over the period, every label, 0 included.")
+@strawberry.type(description="One month's counts: `month` is its first day.")
+class MonthReport:
+    month: dt.date
+    counts: list[ReportCount]
+
+
+@strawberry.type(description="One service's figures, every label, 0 included.")
 class ServiceReport:
     service: str
     name: str
@@ -48,6 +58,19 @@ class ServiceReport:
     concerns: list[ReportCount] = strawberry.field(
         description="Cases opened by concern category; a case with concerns of two "
         "categories counts under each."
+    )
+    cases_by_state: list[ReportCount] = strawberry.field(
+        description="Cases in each state now, whatever the period."
+    )
+    arrangements_by_kind: list[ReportCount] = strawberry.field(
+        description="Arrangements of each kind the profile has, in every state (proposed, "
+        "active, ended...), now, whatever the period."
+    )
+    reviews_and_appeals_per_month: list[MonthReport] = strawberry.field(
+        description="Every month of the period, oldest first (the first and last partly, "
+        "where the period starts or ends within them): reviews scheduled, requested and "
+        'decided by outcome ("review_decided: continue"), appeals lodged, refused as '
+        "received after their time limit and decided by outcome."
     )
 
 
@@ -88,17 +111,32 @@ def _counts(counts: list[Count], service: str) -> list[ReportCount]:
     return [ReportCount(label=c.category, count=c.count) for c in counts if c.service == service]
 
 
-def shown(figures: PeriodFigures, services: set[str] | None) -> CaseReports:
+def _months(figures: ReportFigures) -> dict[str, list[MonthReport]]:
+    """Each service's months, in order, each with its counts (grouped in one pass)."""
+    by_month: dict[tuple[str, dt.date | None], list[ReportCount]] = defaultdict(list)
+    for c in figures.per_month:
+        by_month[(c.service, c.month)].append(ReportCount(label=c.category, count=c.count))
+    return {
+        slug: [MonthReport(month=m, counts=by_month[(slug, m)]) for m in figures.months]
+        for slug, _ in figures.period.services
+    }
+
+
+def shown(figures: ReportFigures, services: set[str] | None) -> CaseReports:
     """`figures` for `services` (all of them when None)."""
+    period, months = figures.period, _months(figures)
     return CaseReports(
-        from_=figures.first,
-        to=figures.last,
+        from_=period.first,
+        to=period.last,
         services=[
             ServiceReport(
                 service=slug, name=name,
-                decisions=_counts(figures.decisions, slug), concerns=_counts(figures.opened, slug),
+                decisions=_counts(period.decisions, slug), concerns=_counts(period.opened, slug),
+                cases_by_state=_counts(figures.states, slug),
+                arrangements_by_kind=_counts(figures.kinds, slug),
+                reviews_and_appeals_per_month=months[slug],
             )
-            for slug, name in figures.services
+            for slug, name in period.services
             if services is None or slug in services
         ],
     )  # fmt: skip
@@ -110,7 +148,7 @@ async def resolve_case_reports(
     to: Annotated[dt.date, strawberry.argument(description="Last day, included.")],
 ) -> CaseReports:
     context = info.context
-    figures: PeriodFigures | None = None
+    figures: ReportFigures | None = None
     services: set[str] | None = set()
     async with context.sessions() as session:  # the rules the gate will apply
         await context.gate.decisions.refresh(session)
@@ -124,7 +162,7 @@ async def resolve_case_reports(
         ):  # fmt: skip
             if figures is None:
                 checked_period(from_, to, context.today())
-                figures = await period_figures(access.session, from_, to, context.profile)
+                figures = await report_figures(access.session, from_, to, context.profile)
         if scope is None:
             services = None
         elif services is not None:
@@ -137,7 +175,8 @@ async def resolve_case_reports(
 class ReportQuery:
     case_reports: CaseReports = strawberry.field(
         resolver=resolve_case_reports,
-        description="The decisions taken and the cases opened by concern category from `from` "
-        "to `to` (inclusive, UTC days), per service the caller may read reports of, every "
-        "label with its count, 0 included.",
+        description="The decisions taken, the cases opened by concern category and the "
+        "reviews and appeals per month from `from` to `to` (inclusive, UTC days), and the "
+        "cases by state and arrangements by kind now, per service the caller may read "
+        "reports of, every label with its count, 0 included.",
     )

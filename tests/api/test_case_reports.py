@@ -18,7 +18,7 @@ from sqlalchemy import select
 from admin.report_csv import csv_rows
 from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
-from casework.reports import period_figures
+from casework.reports import Count, period_figures, report_figures
 from records.models import AccessLogEntry, Role
 from records.staff import add_staff, grant_role
 from tests.api.app_fixtures import FixedClock
@@ -29,7 +29,11 @@ REPORTS = """
 query Reports($from: Date!, $to: Date!) {
   caseReports(from: $from, to: $to) {
     from to
-    services { service name decisions { label count } concerns { label count } }
+    services {
+      service name decisions { label count } concerns { label count }
+      casesByState { label count } arrangementsByKind { label count }
+      reviewsAndAppealsPerMonth { month counts { label count } }
+    }
   }
 }
 """
@@ -73,19 +77,29 @@ def codes(body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     ]  # fmt: skip
 
 
+def labelled(counts: list[Count], service: str) -> list[dict[str, Any]]:
+    return [{"label": c.category, "count": c.count} for c in counts if c.service == service]
+
+
 async def expected(runtime: Runtime, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """What `period_figures` gives, per service, in the API's shape."""
+    """What `report_figures` gives, per service, in the API's shape."""
     async with runtime.database.sessions() as session:
-        figures = await period_figures(session, first, last, runtime.profile)
+        figures = await report_figures(session, first, last, runtime.profile)
+    period = figures.period
     return [
         {
             "service": slug, "name": name,
-            "decisions": [{"label": c.category, "count": c.count}
-                          for c in figures.decisions if c.service == slug],
-            "concerns": [{"label": c.category, "count": c.count}
-                         for c in figures.opened if c.service == slug],
+            "decisions": labelled(period.decisions, slug),
+            "concerns": labelled(period.opened, slug),
+            "casesByState": labelled(figures.states, slug),
+            "arrangementsByKind": labelled(figures.kinds, slug),
+            "reviewsAndAppealsPerMonth": [
+                {"month": month.isoformat(),
+                 "counts": labelled([c for c in figures.per_month if c.month == month], slug)}
+                for month in figures.months
+            ],
         }
-        for slug, name in figures.services
+        for slug, name in period.services
     ]  # fmt: skip
 
 
@@ -117,6 +131,15 @@ async def test_a_housing_manager_gets_housings_figures_only(
     # Counted, zeros included: the housing case's concern, every decision at 0.
     assert sum(c["count"] for c in housing[0]["concerns"]) >= 1
     assert housing[0]["decisions"] and all(c["count"] == 0 for c in housing[0]["decisions"])
+    # Now: the one housing case, decided, with its arrangements; every other state at 0.
+    states = {c["label"]: c["count"] for c in housing[0]["casesByState"]}
+    assert {label for label, n in states.items() if n} == {"decided"} and "open" in states
+    assert sum(c["count"] for c in housing[0]["arrangementsByKind"]) >= 1
+    # Every month of the period, oldest first, each with every step at 0 (none was taken).
+    months = housing[0]["reviewsAndAppealsPerMonth"]
+    assert [m["month"] for m in months][:2] == [first.replace(day=1).isoformat(), "2025-04-01"]
+    assert len(months) == 13 and all(c["count"] == 0 for m in months for c in m["counts"])
+    assert "appeal_lodged" in {c["label"] for c in months[0]["counts"]}
     assert await logged(runtime) == {("read_reports", "housing", "allowed"): 1}
 
 
