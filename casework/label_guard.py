@@ -130,7 +130,8 @@ def as_read(text: str) -> str:
 _UNSEEN = frozenset({"Cf", "Mn"})  # format characters; combining marks
 
 # The Cyrillic and Greek letters that Unicode's confusables data (UTS #39, confusables.txt)
-# gives one Latin letter as their prototype, grouped by that letter; capital iota and its
+# gives one Latin letter as their prototype, grouped by that letter, and the Latin dotless i
+# (which NFKD leaves as it is); capital iota and its
 # Cyrillic twins read as "I" (the data's "l" is the skeleton of both). docs/label-guard.md
 # says why a table and not a library. A whole word in another script folds to nonsense
 # ("Борис" reads "Бopиc"), never to a listed word, so such names pass as before.
@@ -141,7 +142,7 @@ _LATIN_LOOK_ALIKES = {
     "O": "\u039f\u041e", "P": "\u03a1\u0420", "S": "\u0405", "T": "\u03a4\u0422",
     "V": "\u0474", "W": "\u051c", "X": "\u03a7\u0425", "Y": "\u03a5\u03d2\u0423\u04ae",
     "Z": "\u0396", "a": "\u03b1\u0430", "b": "\u042c", "c": "\u03f2\u0441", "d": "\u0501",
-    "e": "\u0435\u04bd", "h": "\u04bb", "i": "\u03b9\u0456\u04cf\ua647", "j": "\u03f3\u0458",
+    "e": "\u0435\u04bd", "h": "\u04bb", "i": "\u0131\u03b9\u0456\u04cf\ua647", "j": "\u03f3\u0458",
     "o": "\u03bf\u03c3\u043e", "p": "\u03c1\u03f1\u0440", "q": "\u051b", "r": "\u0433\u1d26",
     "s": "\u0455", "u": "\u03c5", "v": "\u03bd\u0475", "w": "\u0461\u051d", "x": "\u0445",
     "y": "\u03b3\u0443\u04af",

@@ -98,6 +98,7 @@ def test_a_verbatim_quote_in_quotation_marks_is_allowed(open_: str, close: str) 
         "\u0475\u0435\u0445\u0430tious",  # Cyrillic izhitsa, ie, ha and a
         "VEXAT\u0406OUS",  # a Cyrillic capital I
         "V\u0395\u03a7\u0391TIOUS",  # Greek capital epsilon, chi and alpha
+        "vexat\u0131ous",  # a Latin dotless i
     ],
 )
 def test_a_label_is_read_as_it_looks(disguised: str) -> None:
