@@ -24,7 +24,7 @@ from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import AccessLogEntry, Case, as_utc
 from schema.context import TactContext
-from schema.cursors import decode_seq_cursor, encode_seq_cursor, shown_page
+from schema.cursors import check_first, decode_seq_cursor, encode_seq_cursor, shown_page
 
 _CURSOR_PREFIX = "access-log:"
 _MAX_FIRST = 500
@@ -137,7 +137,7 @@ async def resolve_access_log(
             request_id=context.request_id,
         ) as access:  # fmt: skip
             where = asked.checked()
-            _check_first(first)
+            check_first(first, _MAX_FIRST)
             before = _seq_of(after)
             page = await query(access.session, where, first=first, after=before)
             reasons = await opened_reasons(context.vault, page.entries)
@@ -152,7 +152,8 @@ async def resolve_break_glass_review(
         session, context.actor, Operation.READ_ACCESS_LOG, Target(),
         request_id=context.request_id,
     ) as access:  # fmt: skip
-        _check_first(first)  # after the gate: a refused attempt is logged whatever it sent
+        # after the gate: a refused attempt is logged whatever it sent
+        check_first(first, _MAX_FIRST)
         before = _seq_of(after)
         page = await break_glass_review(access.session, first=first, after=before)
         reasons = await opened_reasons(context.vault, page.entries)
@@ -253,11 +254,6 @@ async def _resolve_leniently(
     except ValidationFailed as invalid:
         return _Asked(Target(), None, invalid)
     return _Asked(target, where, None)
-
-
-def _check_first(first: int) -> None:
-    if not 1 <= first <= _MAX_FIRST:
-        raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
 
 
 def _cursor(seq: int) -> str:

@@ -31,7 +31,7 @@ from records.models import CaseState
 from records.services import service_slugs
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, shown_page, utc_moment
+from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
 from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
@@ -153,8 +153,7 @@ async def resolve_cases(
         ) as access:  # fmt: skip
             if given.service is not None and not known:
                 raise ValidationFailed("filter.service", "no such service")
-            if not 1 <= first <= MAX_FIRST:
-                raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
+            check_first(first, MAX_FIRST)
             ids, has_next = await _page(access, given, first, _position(after))
             summaries = await case_summaries(access.session, ids)
     return CaseConnection.from_page(summaries, has_next)

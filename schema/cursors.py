@@ -1,7 +1,8 @@
 """Opaque page cursors: "<prefix><sort key>|<row id>", base64url. A list pages by (sort key,
 id), so equal sort keys still page exactly once; a list with a unique integer sequence (the
 access log) pages by "<prefix><seq>" alone. A cursor from another list, or mangled, is
-VALIDATION_FAILED on `after`."""
+VALIDATION_FAILED on `after`; a page size out of the list's bounds is VALIDATION_FAILED on
+`first`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def _decode(prefix: str, cursor: str) -> str | None:
 
 def _not_a_cursor() -> ValidationFailed:
     return ValidationFailed("after", "is not a cursor from this list")
+
+
+def check_first(first: int, maximum: int) -> None:
+    """Refuse a page size outside 1..`maximum` (the list's bound), naming `first`."""
+    if not 1 <= first <= maximum:
+        raise ValidationFailed("first", f"must be between 1 and {maximum}")
 
 
 def encode_cursor(prefix: str, key: str, row_id: uuid.UUID) -> str:

@@ -21,7 +21,7 @@ from records.errors import ValidationFailed
 from records.models import Case, Staff
 from records.services import service_slugs
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, forward_page
+from schema.cursors import check_first, decode_cursor, encode_cursor, forward_page
 
 MAX_FIRST = 100
 _PREFIX = "deadline:"
@@ -72,8 +72,7 @@ async def resolve_deadlines(
         ) as access:  # fmt: skip
             if service is not None and not known:
                 raise ValidationFailed("service", "no such service")
-            if not 1 <= first <= MAX_FIRST:
-                raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
+            check_first(first, MAX_FIRST)
             officer_id = None
             if officer is not None:
                 officer_id = await access.session.scalar(

@@ -18,10 +18,9 @@ from strawberry.relay import PageInfo
 from authz.gate import Target
 from authz.operations import Operation
 from records.contacts import QueueEntry, service_id_of, unscreened
-from records.errors import ValidationFailed
 from records.models import Channel
 from schema.context import TactContext
-from schema.cursors import decode_cursor, encode_cursor, forward_page, utc_moment
+from schema.cursors import check_first, decode_cursor, encode_cursor, forward_page, utc_moment
 from schema.mutations import screen_contact
 from schema.service_scope import one_answer_for_services
 
@@ -80,8 +79,7 @@ async def resolve_screening_queue(
                 request_id=ctx.request_id,
             ) as access,
         ):
-            if not 1 <= first <= MAX_FIRST:
-                raise ValidationFailed("first", f"must be between 1 and {MAX_FIRST}")
+            check_first(first, MAX_FIRST)
             position = _position(after)
             rows = await unscreened(
                 access.session,
