@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,15 +98,20 @@ def untouched_rule(policy: RetentionPolicy) -> str:
 
 
 async def untouched(
-    session: AsyncSession, policy: RetentionPolicy, as_of: dt.date
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    *,
+    after: uuid.UUID | None = None,
 ) -> list[Untouched]:
     """Open cases whose last step is the profile's `open_case_review_months` or more before
-    `as_of`: what the preview lists as `needs_review`."""
+    `as_of`, in id order (those after `after`, or all): what the preview lists as
+    `needs_review`."""
     months = policy.open_case_review_months
     since = add_months(as_of, -months)
     rule = untouched_rule(policy)
     # One day later than `since`: a case last touched on `since` itself has had its months.
-    found = await open_cases_untouched_since(session, since + dt.timedelta(days=1))
+    found = await open_cases_untouched_since(session, since + dt.timedelta(days=1), after=after)
     return [Untouched(case, add_months(case.last_step_on, months), rule) for case in found]
 
 
@@ -141,16 +147,20 @@ async def caseless_customers(
     as_of: dt.date,
     *,
     customer_ids: Sequence[uuid.UUID] | None = None,
+    after: uuid.UUID | None = None,
+    limit: int | None = None,
 ) -> list[Caseless]:
     """Customers with no case whose `customer_without_case_months` since they were added
-    have run by `as_of` (the named ones, or all), in id order: destroyed by the job, no
-    approval asked (docs/retention.md), unless a subject access request for them is open."""
+    have run by `as_of` (the named ones, or all; up to `limit` after `after`), in id order:
+    destroyed by the job, no approval asked (docs/retention.md), unless a subject access
+    request for them is open."""
     months = policy.customer_without_case_months
     # Added on or before this day, the months have run by `as_of`.
     last_added = add_months(as_of, -months)
     found = await customers_without_case(
-        session, last_added + dt.timedelta(days=1), customer_ids=customer_ids
-    )
+        session, last_added + dt.timedelta(days=1), customer_ids=customer_ids, after=after,
+        limit=limit,
+    )  # fmt: skip
     held = await customers_under_subject_access(session, [c for c, _ in found])
     rule = caseless_rule(policy)
     return [
@@ -166,6 +176,79 @@ async def caseless_customers(
     ]
 
 
+class PreviewPart(enum.StrEnum):
+    """The preview's three parts, in the order it lists them (the CLI's lines, the API's
+    pages): due cases, then customers with no case, then open cases for review."""
+
+    CASE = "case"
+    CUSTOMER = "customer"
+    REVIEW = "review"
+
+
+PREVIEW_PARTS = tuple(PreviewPart)
+PreviewEntry = Planned | Caseless | Untouched
+
+
+@dataclass(frozen=True)
+class PreviewPosition:
+    """Where an entry sits in the preview: its part, then its id (the case's, or the
+    customer's) in id order within the part. Stable for a day's preview, however it is paged."""
+
+    part: PreviewPart
+    id: uuid.UUID
+
+    @classmethod
+    def of(cls, entry: PreviewEntry) -> PreviewPosition:
+        if isinstance(entry, Planned):
+            return cls(PreviewPart.CASE, entry.case_id)
+        if isinstance(entry, Caseless):
+            return cls(PreviewPart.CUSTOMER, entry.customer_id)
+        return cls(PreviewPart.REVIEW, entry.case.case_id)
+
+
+async def preview_page(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    *,
+    after: PreviewPosition | None,
+    limit: int,
+) -> list[PreviewEntry]:
+    """Up to `limit` entries of the preview after `after`, in its order (PreviewPart): the
+    same entries, with the same holds and approvals, that `plan`, `caseless_customers` and
+    `untouched` give the CLI's preview. Reads only as far as the page needs."""
+    found: list[PreviewEntry] = []
+    start = PREVIEW_PARTS.index(after.part) if after else 0
+    since = after.id if after else None
+    for part in PREVIEW_PARTS[start:]:
+        found.extend(await _preview_part(session, policy, as_of, part, since, limit - len(found)))
+        if len(found) == limit:
+            break
+        since = None  # the next part from its start
+    return found
+
+
+async def _preview_part(
+    session: AsyncSession,
+    policy: RetentionPolicy,
+    as_of: dt.date,
+    part: PreviewPart,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[PreviewEntry]:
+    if part is PreviewPart.CUSTOMER:
+        return await caseless_customers(session, policy, as_of, after=after, limit=limit)
+    if part is PreviewPart.REVIEW:
+        return (await untouched(session, policy, as_of, after=after))[:limit]
+    found: list[Planned] = []
+    async with aclosing(plan(session, policy, as_of, after=after)) as batches:
+        async for batch in batches:
+            found.extend(batch[: limit - len(found)])
+            if len(found) == limit:
+                break  # the batches after it are never read
+    return found
+
+
 def _is_due(dates: CaseDates, schedule: Schedule, as_of: dt.date) -> bool:
     if dates.state is CaseState.ARCHIVED:
         return as_of >= schedule.destroy_on
@@ -179,9 +262,11 @@ async def plan(
     *,
     case_ids: Sequence[uuid.UUID] | None = None,
     batch: int = 2000,
-) -> AsyncIterator[list[Planned]]:
-    """The due cases, a batch at a time, in id order (the named ones, or all)."""
-    async for due in _due(session, policy, as_of, case_ids, batch):
+    after: uuid.UUID | None = None,
+) -> AsyncGenerator[list[Planned]]:
+    """The due cases, a batch at a time, in id order (the named ones, or all; those after
+    `after`)."""
+    async for due in _due(session, policy, as_of, case_ids, batch, after):
         yield await _decide(session, policy, as_of, due)
 
 
@@ -199,8 +284,8 @@ async def _due(
     as_of: dt.date,
     case_ids: Sequence[uuid.UUID] | None = None,
     batch: int = 2000,
+    after: uuid.UUID | None = None,
 ) -> AsyncIterator[list[tuple[CaseDates, Schedule]]]:
-    after: uuid.UUID | None = None
     while True:
         rows = await case_dates(session, case_ids=case_ids, after=after, limit=batch)
         if not rows:

@@ -244,17 +244,21 @@ class OpenCase:
     last_step_on: dt.date
 
 
-async def open_cases_untouched_since(session: AsyncSession, day: dt.date) -> list[OpenCase]:
-    """Cases not settled whose last step was before `day`, in id order. Plain columns only."""
+async def open_cases_untouched_since(
+    session: AsyncSession, day: dt.date, *, after: uuid.UUID | None = None
+) -> list[OpenCase]:
+    """Cases not settled whose last step was before `day`, in id order (those after
+    `after`, or all). Plain columns only."""
     last_event = func.max(CaseEvent.at)
-    rows = await session.execute(
+    query = (
         select(Case.id, Case.reference, Case.state, Case.updated_at, last_event)
         .outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
         .where(Case.state.not_in((*SETTLED, CaseState.DESTROYED)))
         .where(Case.updated_at < dt.datetime.combine(day, dt.time(), dt.UTC))
-        .group_by(Case.id)
-        .order_by(Case.id)
     )
+    if after is not None:
+        query = query.where(Case.id > after)
+    rows = await session.execute(query.group_by(Case.id).order_by(Case.id))
     found = []
     for case_id, reference, state, updated_at, at in rows:
         last = max(d for d in (_as_date(updated_at), _as_date(at)) if d is not None)
@@ -268,16 +272,21 @@ async def customers_without_case(
     added_before: dt.date,
     *,
     customer_ids: Sequence[uuid.UUID] | None = None,
+    after: uuid.UUID | None = None,
+    limit: int | None = None,
 ) -> list[tuple[uuid.UUID, dt.date]]:
-    """Customers with no case who were added before `added_before` (the named ones, or all),
-    in id order, with the day each was added. Plain columns only."""
+    """Customers with no case who were added before `added_before` (the named ones, or all;
+    up to `limit` after `after`), in id order, with the day each was added. Plain columns
+    only."""
     has_case = exists().where(Case.customer_id == Customer.id)
     query = select(Customer.id, Customer.created_at).where(
         ~has_case, Customer.created_at < dt.datetime.combine(added_before, dt.time(), dt.UTC)
     )
     if customer_ids is not None:
         query = query.where(Customer.id.in_(customer_ids))
-    rows = await session.execute(query.order_by(Customer.id))
+    if after is not None:
+        query = query.where(Customer.id > after)
+    rows = await session.execute(query.order_by(Customer.id).limit(limit))
     return [(customer_id, as_utc(added).date()) for customer_id, added in rows]
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import Forbidden, InvalidTransition, NotFound
@@ -124,14 +124,34 @@ async def approvals_for(
     return found
 
 
+@dataclass(frozen=True)
+class CertificatePosition:
+    """Where a certificate sits in the list (newest first, then by id): its key for the next
+    page's cursor."""
+
+    destroyed_at: dt.datetime
+    id: uuid.UUID
+
+
 async def list_certificates(
-    session: AsyncSession, *, reference: str | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    reference: str | None = None,
+    limit: int = 100,
+    after: CertificatePosition | None = None,
 ) -> list[DestructionCertificate]:
-    """Certificates, newest first (or the one for a case reference)."""
-    query = select(DestructionCertificate)
+    """Certificates, newest first and then by id (or the one for a case reference), those
+    after `after`."""
+    certificate = DestructionCertificate
+    query = select(certificate)
     if reference is not None:
-        query = query.where(DestructionCertificate.case_reference == reference.strip().upper())
-    query = query.order_by(
-        DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id
-    ).limit(limit)
+        query = query.where(certificate.case_reference == reference.strip().upper())
+    if after is not None:
+        query = query.where(
+            or_(
+                certificate.destroyed_at < after.destroyed_at,
+                and_(certificate.destroyed_at == after.destroyed_at, certificate.id > after.id),
+            )
+        )
+    query = query.order_by(certificate.destroyed_at.desc(), certificate.id).limit(limit)
     return list(await session.scalars(query))

@@ -2,8 +2,10 @@
 of destruction and destruction certificates.
 
 Every resolver goes through the gate (APPROVE_DESTRUCTION for the queue, approvals and
-certificates; MANAGE_HOLDS for holds), so each is logged. Nothing here opens sealed data:
-references, dates, reasons from a fixed list, actor labels and counts.
+certificates; MANAGE_HOLDS for holds), so each is logged: a list once per page. The three
+lists are Relay connections (`first`, `after`), paged with schema/cursors.py in a stable
+order each field's description gives. Nothing here opens sealed data: references, dates,
+reasons from a fixed list, actor labels and counts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.relay import PageInfo
 from strawberry.scalars import JSON
 
 from authz.gate import NOTHING, Access, Target
@@ -21,16 +24,18 @@ from authz.operations import Operation
 from casework.retention_queue import (
     Caseless,
     Planned,
+    PreviewEntry,
+    PreviewPart,
+    PreviewPosition,
     Untouched,
-    caseless_customers,
-    plan,
     plan_one,
-    untouched,
+    preview_page,
 )
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import (
     ApprovalView,
+    CertificatePosition,
     approval_case_of,
     approve,
     list_certificates,
@@ -38,10 +43,17 @@ from records.certificates import (
 )
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.holds import HoldView, hold_case_of, holds_on, parse_reason, place_hold, release_hold
-from records.retention_tables import DestructionCertificate, RetentionHold
+from records.retention_tables import DestructionCertificate, HoldReason, RetentionHold
 from schema.context import TactContext
+from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
 
-_MAX_FIRST = 500
+MAX_FIRST = 100
+_PREVIEW_PREFIX = "retention:"
+_CERTIFICATE_PREFIX = "certificate:"
+_HOLD_PREFIX = "hold:"
+# An automatic hold has no id: in the holds' order (reason, id) and in its cursor it stands
+# first among its reason's holds.
+_AUTOMATIC = uuid.UUID(int=0)
 
 
 @strawberry.type(
@@ -133,6 +145,14 @@ class RetentionItemType:
     destroy_due: bool
     holds: list[HoldType]
     approval: ApprovalType | None
+
+    @classmethod
+    def from_entry(cls, entry: PreviewEntry) -> RetentionItemType:
+        if isinstance(entry, Planned):
+            return cls.from_planned(entry)
+        if isinstance(entry, Caseless):
+            return cls.from_caseless(entry)
+        return cls.from_untouched(entry)
 
     @classmethod
     def from_planned(cls, planned: Planned) -> RetentionItemType:
@@ -241,6 +261,42 @@ class CertificateType:
         )
 
 
+@strawberry.type(name="RetentionItemEdge")
+class RetentionItemEdge:
+    cursor: str
+    node: RetentionItemType
+
+
+@strawberry.type(name="RetentionItemConnection")
+class RetentionItemConnection:
+    edges: list[RetentionItemEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="DestructionCertificateEdge")
+class CertificateEdge:
+    cursor: str
+    node: CertificateType
+
+
+@strawberry.type(name="DestructionCertificateConnection")
+class CertificateConnection:
+    edges: list[CertificateEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="RetentionHoldEdge")
+class HoldEdge:
+    cursor: str
+    node: HoldType
+
+
+@strawberry.type(name="RetentionHoldConnection")
+class HoldConnection:
+    edges: list[HoldEdge]
+    page_info: PageInfo
+
+
 def _policy(context: TactContext) -> RetentionPolicy:
     return RetentionPolicy.of(context.profile)
 
@@ -270,52 +326,113 @@ def parse_id(value: str, field: str) -> uuid.UUID:
 
 
 async def resolve_retention_preview(
-    info: strawberry.Info[TactContext, None], as_of: dt.date | None = None
-) -> list[RetentionItemType]:
+    info: strawberry.Info[TactContext, None],
+    as_of: dt.date | None = None,
+    first: int = 20,
+    after: str | None = None,
+) -> RetentionItemConnection:
     context = info.context
     day = as_of or context.today()
-    found: list[RetentionItemType] = []
     async with (
         context.sessions() as session,
         gated(context, session, Operation.APPROVE_DESTRUCTION, Target()) as access,
     ):
-        policy = _policy(context)
-        async for batch in plan(access.session, policy, day):
-            found.extend(RetentionItemType.from_planned(p) for p in batch)
-        customers = await caseless_customers(access.session, policy, day)
-        found.extend(RetentionItemType.from_caseless(customer) for customer in customers)
-        open_cases = await untouched(access.session, policy, day)
-        found.extend(RetentionItemType.from_untouched(item) for item in open_cases)
-    return found
+        check_first(first, MAX_FIRST)
+        position = _preview_position(after)
+        entries = await preview_page(
+            access.session, _policy(context), day, after=position, limit=first + 1
+        )
+    edges = [
+        RetentionItemEdge(
+            cursor=_preview_cursor(PreviewPosition.of(e)), node=RetentionItemType.from_entry(e)
+        )
+        for e in entries[:first]
+    ]
+    page_info = shown_page([e.cursor for e in edges], len(entries) > first)
+    return RetentionItemConnection(edges=edges, page_info=page_info)
 
 
 async def resolve_destruction_certificates(
     info: strawberry.Info[TactContext, None],
     case_ref: str | None = None,
-    first: int = 100,
-) -> list[CertificateType]:
-    if not 1 <= first <= _MAX_FIRST:
-        raise ValidationFailed("first", f"must be between 1 and {_MAX_FIRST}")
+    first: int = 20,
+    after: str | None = None,
+) -> CertificateConnection:
     context = info.context
     async with (
         context.sessions() as session,
         gated(context, session, Operation.APPROVE_DESTRUCTION, Target()) as access,
     ):
-        rows = await list_certificates(access.session, reference=case_ref, limit=first)
-        return [CertificateType.from_record(c) for c in rows]
+        check_first(first, MAX_FIRST)
+        position = _certificate_position(after)
+        rows = await list_certificates(
+            access.session, reference=case_ref, limit=first + 1, after=position
+        )
+        edges = [
+            CertificateEdge(cursor=_certificate_cursor(c), node=CertificateType.from_record(c))
+            for c in rows[:first]
+        ]
+    page_info = shown_page([e.cursor for e in edges], len(rows) > first)
+    return CertificateConnection(edges=edges, page_info=page_info)
 
 
 async def resolve_retention_holds(
-    info: strawberry.Info[TactContext, None], case_ref: str
-) -> list[HoldType]:
+    info: strawberry.Info[TactContext, None],
+    case_ref: str,
+    first: int = 20,
+    after: str | None = None,
+) -> HoldConnection:
     context = info.context
     async with context.sessions() as session:
         case_id = await _case(session, case_ref)
         async with gated(
             context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
         ) as access:
+            check_first(first, MAX_FIRST)
+            position = _hold_position(after)
             holds = await holds_on(access.session, [case_id])
-            return [HoldType.from_view(h) for h in holds.get(case_id, [])]
+    ordered = sorted(holds.get(case_id, []), key=_hold_key)
+    following = [h for h in ordered if position is None or _hold_key(h) > position]
+    edges = [
+        HoldEdge(cursor=encode_cursor(_HOLD_PREFIX, *_hold_key(h)), node=HoldType.from_view(h))
+        for h in following[:first]
+    ]
+    page_info = shown_page([e.cursor for e in edges], len(following) > first)
+    return HoldConnection(edges=edges, page_info=page_info)
+
+
+def _preview_cursor(position: PreviewPosition) -> str:
+    return encode_cursor(_PREVIEW_PREFIX, position.part.value, position.id)
+
+
+def _preview_position(cursor: str | None) -> PreviewPosition | None:
+    if cursor is None:
+        return None
+    part, row_id = decode_cursor(_PREVIEW_PREFIX, cursor, PreviewPart)
+    return PreviewPosition(part, row_id)
+
+
+def _certificate_cursor(certificate: DestructionCertificate) -> str:
+    return encode_cursor(_CERTIFICATE_PREFIX, certificate.destroyed_at.isoformat(), certificate.id)
+
+
+def _certificate_position(cursor: str | None) -> CertificatePosition | None:
+    if cursor is None:
+        return None
+    moment, row_id = decode_cursor(_CERTIFICATE_PREFIX, cursor, utc_moment)
+    return CertificatePosition(moment, row_id)
+
+
+def _hold_key(hold: HoldView) -> tuple[str, uuid.UUID]:
+    """A hold's place in a case's list: its reason, then its id (automatic first)."""
+    return hold.reason.value, hold.id or _AUTOMATIC
+
+
+def _hold_position(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    reason, row_id = decode_cursor(_HOLD_PREFIX, cursor, HoldReason)
+    return reason.value, row_id
 
 
 async def resolve_place_hold(
@@ -395,18 +512,22 @@ async def resolve_approve_destruction(
 
 @strawberry.type
 class RetentionQuery:
-    retention_preview: list[RetentionItemType] = strawberry.field(
+    retention_preview: RetentionItemConnection = strawberry.field(
         resolver=resolve_retention_preview,
         description="Cases due to be archived or destroyed on a day (default today), with the "
-        "rule, holds and approvals. Changes nothing.",
+        "rule, holds and approvals; then customers with no case due to be destroyed; then "
+        "open cases listed for review. Each part in id order (the case's, or the "
+        "customer's): the order and content of `tact retention preview`'s lines for the "
+        "same day. Changes nothing.",
     )
-    destruction_certificates: list[CertificateType] = strawberry.field(
+    destruction_certificates: CertificateConnection = strawberry.field(
         resolver=resolve_destruction_certificates,
-        description="Destruction certificates, newest first.",
+        description="Destruction certificates, newest first (destroyedAt), then by id.",
     )
-    retention_holds: list[HoldType] = strawberry.field(
+    retention_holds: HoldConnection = strawberry.field(
         resolver=resolve_retention_holds,
-        description="The holds in force on a case, placed and automatic.",
+        description="The holds in force on a case, placed and automatic, by reason and then "
+        "by id (an automatic hold, which has none, first of its reason).",
     )
 
 

@@ -27,7 +27,7 @@ from records.models import AccessLogEntry, ContactDetail, ContactKind, Customer,
 from records.vault import Vault
 from tests.api.app_fixtures import FixedClock
 from tests.cli import tact, tact_env
-from tests.retention.test_graphql import ask, token
+from tests.retention.test_graphql import ask, nodes, token
 from tests.retention.world import add_case, build_world
 
 REGISTER = (
@@ -35,11 +35,11 @@ REGISTER = (
     "Canaryada Quillimport,,CR-901,canary.ada@example.org,07700 900901,,\n"
     "Canarybo Quillimport,,CR-902,canary.bo@example.org,,,\n"
 )
-PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) {
+PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) { edges { node {
   caseReference customerId action rule triggerOn archiveOn destroyOn destroyDue
-  holds { reason automatic } } }"""
-CERTIFICATES = """{ destructionCertificates { caseReference customerId rule notArchivedReason
-  archiveOn destroyOn counts keysShredded bundleDigest } }"""
+  holds { reason automatic } } } } }"""
+CERTIFICATES = """{ destructionCertificates { edges { node { caseReference customerId rule
+  notArchivedReason archiveOn destroyOn counts keysShredded bundleDigest } } } }"""
 
 
 async def _customers(database: Database) -> set[uuid.UUID]:
@@ -171,7 +171,7 @@ async def test_an_ig_officer_sees_a_customer_with_no_case_in_the_graphql_preview
     answer = await ask(client, ig_one, PREVIEW, asOf="2026-01-10")
 
     # Then the customer is listed by id, to be destroyed, with no archive date
-    (item,) = answer["data"]["retentionPreview"]
+    (item,) = nodes(answer, "retentionPreview")
     assert item == {
         "caseReference": None,
         "customerId": str(customer_id),
@@ -188,7 +188,7 @@ async def test_an_ig_officer_sees_a_customer_with_no_case_in_the_graphql_preview
     # And once the job has run, the certificate says what went, over HTTP too
     report = await _run(runtime, dt.date(2026, 1, 10), tty=False)
     assert report.count("destroyed") == 1
-    (certificate,) = (await ask(client, ig_one, CERTIFICATES))["data"]["destructionCertificates"]
+    (certificate,) = nodes(await ask(client, ig_one, CERTIFICATES), "destructionCertificates")
     assert certificate == {
         "caseReference": None,
         "customerId": str(customer_id),

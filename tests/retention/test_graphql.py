@@ -19,17 +19,17 @@ from tests.api.app_fixtures import FixedClock
 from tests.retention.world import STAFF, add_case, build_world
 
 DAY = "2026-03-02"
-PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) {
+PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) { edges { node {
   caseReference action rule destroyOn destroyDue holds { id reason automatic }
-  approval { id requestedBy approvedBy } } }"""
+  approval { id requestedBy approvedBy } } } } }"""
 PLACE = """mutation Place($caseRef: String!, $reason: String!) {
   placeHold(caseRef: $caseRef, reason: $reason) { id reason placedBy } }"""
 RELEASE = """mutation Release($id: ID!) { releaseHold(holdId: $id) { id releasedAt } }"""
 REQUEST = """mutation Request($caseRef: String!, $asOf: Date) {
   requestDestructionApproval(caseRef: $caseRef, asOf: $asOf) { id requestedBy } }"""
 APPROVE = """mutation Approve($id: ID!) { approveDestruction(approvalId: $id) { approvedBy } }"""
-CERTIFICATES = """{ destructionCertificates { caseReference rule profileName profileVersion
-  approvedBy counts keysShredded bundleDigest } }"""
+CERTIFICATES = """{ destructionCertificates { edges { node { caseReference rule profileName
+  profileVersion approvedBy counts keysShredded bundleDigest } } } }"""
 
 
 def token(runtime: Runtime, username: str, now: dt.datetime) -> str:
@@ -56,6 +56,11 @@ async def ask(
     return body
 
 
+def nodes(answer: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """The nodes of one page of a connection in an answer."""
+    return [edge["node"] for edge in answer["data"][field]["edges"]]
+
+
 async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     runtime: Runtime,
     client: httpx.AsyncClient,
@@ -69,7 +74,7 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     )
     assert set(STAFF) >= {"ig.one", "ig.two", "manager.housing"}
 
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["caseReference"] == reference and item["action"] == "archive"
     assert item["destroyDue"] and item["destroyOn"] == "2026-03-01"
     assert item["rule"].startswith("after_last_restriction: destroy 6 years")
@@ -81,13 +86,13 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
 
     hold = (await ask(client, ig_one, PLACE, caseRef=reference, reason="litigation"))["data"]
     assert hold["placeHold"]["placedBy"] == "staff:ig.one"
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["action"] == "held" and [h["reason"] for h in item["holds"]] == ["litigation"]
     released = await ask(client, ig_two, RELEASE, id=hold["placeHold"]["id"])
     assert released["data"]["releaseHold"]["releasedAt"]
 
     await _run(runtime, dt.date(2026, 3, 2), tty=False)  # archives; approval is required
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["action"] == "awaiting_approval"
     asked = (await ask(client, ig_one, REQUEST, caseRef=reference, asOf=DAY))["data"]
     approval_id = asked["requestDestructionApproval"]["id"]
@@ -96,7 +101,7 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
 
     report = await _run(runtime, dt.date(2026, 3, 2), tty=False)
     assert report.count("destroyed") == 1
-    (certificate,) = (await ask(client, ig_one, CERTIFICATES))["data"]["destructionCertificates"]
+    (certificate,) = nodes(await ask(client, ig_one, CERTIFICATES), "destructionCertificates")
     assert certificate["caseReference"] == reference
     assert certificate["profileName"] == "default" and certificate["approvedBy"] == "staff:ig.two"
     assert certificate["keysShredded"] == 2 and certificate["counts"]["evidence_entries"] == 1
@@ -105,8 +110,8 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     )
 
 
-BACKLOG_CERTIFICATE = """{ destructionCertificates { caseReference archiveOn destroyOn
-  notArchivedReason bundleDigest } }"""
+BACKLOG_CERTIFICATE = """{ destructionCertificates { edges { node { caseReference archiveOn
+  destroyOn notArchivedReason bundleDigest } } } }"""
 
 
 async def test_a_backlog_case_approved_before_any_run_is_certified_as_never_archived(
@@ -121,16 +126,16 @@ async def test_a_backlog_case_approved_before_any_run_is_certified_as_never_arch
     ig_one, ig_two = (token(runtime, name, clock.now) for name in ("ig.one", "ig.two"))
     asked = (await ask(client, ig_one, REQUEST, caseRef=reference, asOf=DAY))["data"]
     await ask(client, ig_two, APPROVE, id=asked["requestDestructionApproval"]["id"])
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["action"] == "destroy" and item["approval"]["approvedBy"] == "staff:ig.two"
 
     # When the job runs
     assert (await _run(runtime, dt.date(2026, 3, 2), tty=False)).count("destroyed") == 1
 
     # Then its certificate says it was never archived, with no archive date and no digest
-    (certificate,) = (await ask(client, ig_one, BACKLOG_CERTIFICATE))["data"][
-        "destructionCertificates"
-    ]
+    (certificate,) = nodes(
+        await ask(client, ig_one, BACKLOG_CERTIFICATE), "destructionCertificates"
+    )
     assert certificate == {
         "caseReference": reference,
         "archiveOn": None,
@@ -159,7 +164,7 @@ async def test_a_subject_access_request_holds_exports_everything_and_is_logged(
 
     opened = (await ask(client, ig_one, OPEN_SAR, ref=values["reference"]))["data"]
     request_id = opened["openSubjectAccessRequest"]["id"]
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["action"] == "held"
     assert [h["reason"] for h in item["holds"]] == ["subject_access_request"]
 
@@ -188,5 +193,5 @@ async def test_a_subject_access_request_holds_exports_everything_and_is_logged(
     assert logged == 2  # the request opened, and the export
     done = await ask(client, ig_one, COMPLETE, id=request_id)
     assert done["data"]["completeSubjectAccessRequest"]["completedAt"]
-    (item,) = (await ask(client, ig_one, PREVIEW, asOf=DAY))["data"]["retentionPreview"]
+    (item,) = nodes(await ask(client, ig_one, PREVIEW, asOf=DAY), "retentionPreview")
     assert item["action"] == "archive" and item["holds"] == []

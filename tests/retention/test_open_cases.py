@@ -20,12 +20,12 @@ from records.models import Case, CaseState
 from records.vault import Vault
 from tests.api.app_fixtures import FixedClock
 from tests.cli import tact, tact_env
-from tests.retention.test_graphql import ask, token
+from tests.retention.test_graphql import ask, nodes, token
 from tests.retention.world import add_case, build_world
 
 NOW = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
-PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) {
-  caseReference action rule triggerOn archiveOn destroyOn destroyDue holds { reason } } }"""
+PREVIEW = """query Preview($asOf: Date) { retentionPreview(asOf: $asOf) { edges { node {
+  caseReference action rule triggerOn archiveOn destroyOn destroyDue holds { reason } } } } }"""
 
 
 def _opened(day: dt.date) -> dt.datetime:
@@ -112,7 +112,7 @@ async def test_an_ig_officer_sees_an_untouched_open_case_in_the_graphql_preview(
 
     # Then the due case keeps its schedule and the open case is listed for review, without
     # dates to archive or destroy it
-    items = {i["caseReference"]: i for i in answer["data"]["retentionPreview"]}
+    items = {i["caseReference"]: i for i in nodes(answer, "retentionPreview")}
     assert items[world.references[due]]["action"] == "archive"
     assert items[world.references[stale]] == {
         "caseReference": world.references[stale],

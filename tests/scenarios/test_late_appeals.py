@@ -27,8 +27,8 @@ REPORTS = (
     "{ services { service decisions { label count } } } }"
 )
 PREVIEW = (
-    "query P($asOf: Date) { retentionPreview(asOf: $asOf) "
-    "{ caseReference action holds { reason } } }"
+    "query P($asOf: Date) { retentionPreview(asOf: $asOf, first: 100) "
+    "{ edges { node { caseReference action holds { reason } } } } }"
 )
 
 
@@ -114,7 +114,8 @@ async def test_a_refused_late_challenge_holds_nothing_back_from_retention(
         assert refused["case"]["state"] == "ENDED"  # the arrangements ran out first
 
         async def planned() -> list[tuple[str, list[dict[str, str]]]]:
-            items = (await walk.graphql("helpdesk", PREVIEW))["retentionPreview"]
+            edges = (await walk.graphql("helpdesk", PREVIEW))["retentionPreview"]["edges"]
+            items = [e["node"] for e in edges]
             return [
                 (i["action"], i["holds"]) for i in items if i["caseReference"] == walk.reference
             ]
