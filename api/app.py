@@ -40,6 +40,7 @@ from api.runtime import Runtime
 from api.settings import Settings
 from authz.actor import Actor, ActorKind
 from authz.gate import Gate
+from casework.attachments import encoded_length
 from records.database import LazySession
 from records.errors import Unauthenticated
 from records.models import utcnow
@@ -173,6 +174,7 @@ class _View(GraphQLOverHTTP[TactContext]):
             registered_only=self._parts.settings.portal_registered_documents_only
             and actor is not None
             and actor.kind is ActorKind.PORTAL,
+            attachment_max_bytes=self._parts.settings.attachment_max_bytes,
         )
 
     def _spender(self, actor: Actor | None, scope: Scope) -> Callable[[str], None]:
@@ -291,6 +293,8 @@ def create_app(
         guarded_paths=[GRAPHQL_PATH],
         budget_seconds=settings.request_timeout_seconds,
         max_body_bytes=max_body_bytes,
+        # Room for the largest attachment, base64, beside the rest of the request.
+        staff_body_bytes=max_body_bytes + encoded_length(settings.attachment_max_bytes),
         hsts=not settings.development,
         cors_origins=settings.cors_origins,
         direct={GRAPHQL_PATH: endpoint},  # the portal's hot path: past the router

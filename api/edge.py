@@ -8,7 +8,11 @@ In order, for each HTTP request:
    so that the refusals below are readable by a browser on an allowed origin.
 3. **Rate limits** on the GraphQL path (api/rate_limits.py): 429 with Retry-After.
 4. **Body limit**: 413 for a body over `max_body_bytes`, by its Content-Length or, for a
-   chunked body, as soon as the bytes read pass the limit.
+   chunked body, as soon as the bytes read pass the limit. A request to the GraphQL path
+   with a bearer token (staff) may be as large as `staff_body_bytes`: an attachment travels
+   base64 in the body (docs/workflow.md, "Attachments"). Portals and callers without a token
+   keep the small limit; a forged token is read, then refused 401 and counted against its
+   address like any failed authentication.
 5. **Time budget** on the GraphQL path (TACT_REQUEST_TIMEOUT_SECONDS): a request still
    running when its budget is spent is cancelled at its next await and answered 503 (code
    TIMEOUT) with Retry-After. Cancelling drops the request's session, so its transaction
@@ -93,6 +97,7 @@ class Edge:
         budget_seconds: float,
         max_body_bytes: int,
         hsts: bool,
+        staff_body_bytes: int = 0,
         cors_origins: list[str],
         direct: Mapping[str, ASGIApp] | None = None,
     ) -> None:
@@ -103,6 +108,7 @@ class Edge:
         self.guarded_paths = frozenset(guarded_paths)  # rate limits and the time budget
         self.budget_seconds = budget_seconds
         self.max_body_bytes = max_body_bytes
+        self.staff_body_bytes = max(staff_body_bytes, max_body_bytes)
         self.hsts = hsts
         self.direct = dict(direct or {})
         self._limited = cors(self._limit, cors_origins)
@@ -145,12 +151,13 @@ class Edge:
         guarded = scope["path"] in self.guarded_paths
         if guarded and await self._refused(scope, receive, send):
             return
+        limit = self.staff_body_bytes if guarded and _bears_token(scope) else self.max_body_bytes
         length = _content_length(scope)
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await self._too_large(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._too_large(scope, receive, send, limit)
             return
         if length is None:  # chunked: counted as it arrives
-            receive = self._counting(receive)
+            receive = self._counting(receive, limit)
         endpoint = self.direct.get(scope["path"]) if scope["method"] == "POST" else None
         app = endpoint or self.app
         budget = asyncio.timeout(self.budget_seconds if guarded else None)
@@ -160,7 +167,7 @@ class Edge:
         except _BodyTooLarge:
             if exchange_of(scope).started:
                 raise
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
         except TimeoutError:
             if exchange_of(scope).started or not budget.expired():
                 raise
@@ -182,7 +189,7 @@ class Edge:
             await too_many(scope, receive, send, waiting, limit)
         return bool(waiting)
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, receive: Receive, limit: int) -> Receive:
         received = 0
 
         async def counting_receive() -> Message:
@@ -190,15 +197,15 @@ class Edge:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
         return counting_receive
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(
-            f"the request body is larger than {self.max_body_bytes} bytes",
+            f"the request body is larger than {limit} bytes",
             status=413,
             code=PAYLOAD_TOO_LARGE,
             request_id=exchange_of(scope).request_id,
@@ -222,3 +229,13 @@ def _content_length(scope: Scope) -> str | None:
             length: str = value.decode("latin-1")
             return length
     return None
+
+
+def _bears_token(scope: Scope) -> bool:
+    """Does the request present a bearer token (a member of staff's credential)? Whether it
+    is a valid one is authentication's to say, after the body is read."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme: bytes = value[:7].lower()
+            return scheme == b"bearer "
+    return False

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from casework.attachments import DEFAULT_MAX_BYTES
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -72,6 +74,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Seconds a GraphQL request may run before it is answered 503 (code TIMEOUT).
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The largest attachment kept, in bytes (docs/workflow.md, "Attachments"). A staff
+    # request (bearer token) may carry a body this much larger, base64, than the 64 KiB limit.
+    attachment_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0, le=64 * 1024 * 1024)
     # Browser origins allowed to call the API (a JSON list); none by default.
     cors_origins: list[str] = Field(default_factory=list)
     # Token buckets, kept in each process: a sustained rate per minute (0: no limit) and a

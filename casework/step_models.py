@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from casework.arrangements import validate_parameters
+from casework.media_types import MEDIA_TYPES
 from casework.profiles import SAFEGUARDS
 from records.errors import ValidationFailed
+from records.free_text import has_control_characters
 from records.models import (
     ArrangementKind,
     AssignmentRelation,
@@ -150,6 +160,41 @@ class RecordEvidence(StepInput):
     occurred_on: dt.date
     summary: Text
     hs_incident_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+# A filename as it is shown and downloaded: one line, no path, not hidden.
+_NOT_IN_FILENAMES = frozenset("/\\\t\r\n")
+
+
+class AddAttachment(StepInput):
+    """A file of evidence kept on the case. Its content is checked and sealed by the step
+    (casework/attachments.py) and is never in the step's details: `exclude` keeps it out of
+    every dump, so out of the timeline and the label guard (the evidence is as received)."""
+
+    evidence_id: uuid.UUID | None = Field(
+        default=None, description="The case's entry of evidence this file belongs to, if any."
+    )
+    filename: Name = Field(description="The file's name, as it is shown (at most 200 characters).")
+    media_type: str = Field(max_length=120, description=f"One of: {', '.join(MEDIA_TYPES)}.")
+    content: str = Field(
+        min_length=1, exclude=True, description="The file's bytes, base64 (RFC 4648, padded)."
+    )
+
+    @field_validator("filename")
+    @classmethod
+    def _plain_filename(cls, filename: str) -> str:
+        if has_control_characters(filename) or _NOT_IN_FILENAMES & set(filename):
+            raise ValueError("a filename is one line, without control characters, '/' or '\\'")
+        if filename.startswith("."):
+            raise ValueError("a filename may not start with '.'")
+        return filename
+
+    @field_validator("media_type")
+    @classmethod
+    def _accepted_type(cls, media_type: str) -> str:
+        if media_type not in MEDIA_TYPES:
+            raise ValueError(f"not an accepted media type (accepted are {', '.join(MEDIA_TYPES)})")
+        return media_type
 
 
 class ContactDetailValue(StepInput):

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from records.attachments import AttachmentView, attachment_views
 from records.customers import ContactView, CustomerView, open_name
 from records.errors import NotFound
 from records.models import (
@@ -106,6 +107,7 @@ class CaseFile:
     concerns: tuple[ConcernView, ...]
     evidence: tuple[EvidenceView, ...]
     arrangements: tuple[ArrangementView, ...]
+    attachments: tuple[AttachmentView, ...]  # listed; their contents are read one by one
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,7 @@ async def open_case_files(
     concerns = await _concerns(session, ciphers, ids)
     evidence = await _evidence(session, ciphers, ids)
     outlines, arrangements = await _arrangements(session, ciphers, ids)
+    attachments = await attachment_views(session, ciphers, ids)
     files = {}
     for case_id, case in cases.items():
         cipher = ciphers[owner_of("case", case_id)]
@@ -268,6 +271,7 @@ async def open_case_files(
             concerns=tuple(concerns[case_id]),
             evidence=tuple(evidence[case_id]),
             arrangements=tuple(arrangements[case_id]),
+            attachments=tuple(attachments[case_id]),
         )
     return files
 

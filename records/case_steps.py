@@ -49,6 +49,8 @@ class Step(enum.StrEnum):
     CASE_OPENED = "case_opened"
     CONCERN_RECORDED = "concern_recorded"
     EVIDENCE_RECORDED = "evidence_recorded"
+    # A file of evidence kept on the case; the event keeps its id, media type and size only.
+    ATTACHMENT_ADDED = "attachment_added"
     STAFF_ASSIGNED = "staff_assigned"
     SAFEGUARDS_RECORDED = "safeguards_recorded"
     WARNING_ISSUED = "warning_issued"

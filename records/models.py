@@ -372,6 +372,8 @@ class Attachment(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Who added it (migration 0012): the file lists it, as the timeline names a step's actor.
+    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class Arrangement(Base):

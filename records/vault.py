@@ -52,7 +52,11 @@ class FieldCipher:
     key: bytes
 
     def seal(self, table: str, column: str, row_id: uuid.UUID, value: str) -> bytes:
-        return crypto.seal(self.key, value.encode("utf-8"), crypto.field_aad(table, column, row_id))
+        return self.seal_bytes(table, column, row_id, value.encode("utf-8"))
+
+    def seal_bytes(self, table: str, column: str, row_id: uuid.UUID, value: bytes) -> bytes:
+        """A value that is not text (an attachment's content), sealed as it is."""
+        return crypto.seal(self.key, value, crypto.field_aad(table, column, row_id))
 
     def seal_optional(
         self, table: str, column: str, row_id: uuid.UUID, value: str | None
@@ -64,6 +68,9 @@ class FieldCipher:
         return self.seal(table, column, row_id, text)
 
     def open(self, table: str, column: str, row_id: uuid.UUID, sealed: bytes) -> str:
+        return self.open_bytes(table, column, row_id, sealed).decode("utf-8")
+
+    def open_bytes(self, table: str, column: str, row_id: uuid.UUID, sealed: bytes) -> bytes:
         try:
             plain = crypto.open_sealed(self.key, sealed, crypto.field_aad(table, column, row_id))
         except DecryptionFailed:
@@ -82,7 +89,7 @@ class FieldCipher:
                 place=f"{table}.{column} {row_id}",
                 owner=self.owner,
             ) from None
-        return plain.decode("utf-8")
+        return plain
 
     def open_optional(
         self, table: str, column: str, row_id: uuid.UUID, sealed: bytes | None

@@ -17,6 +17,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from casework.arrangements import handling_instructions
+from records.attachments import AttachmentView
 from records.case_files import (
     ArrangementSummaryView,
     ArrangementView,
@@ -153,6 +154,7 @@ class CaseConcern:
 
 @strawberry.type(description="One entry of evidence: a contact or incident, as recorded.")
 class EvidenceEntry:
+    id: uuid.UUID = strawberry.field(description="What an attachment names as its evidence.")
     channel: Channel
     occurred_on: dt.date
     summary: str
@@ -163,11 +165,32 @@ class EvidenceEntry:
     @classmethod
     def from_view(cls, entry: EvidenceView) -> EvidenceEntry:
         return cls(
+            id=entry.id,
             channel=entry.channel,
             occurred_on=entry.occurred_on,
             summary=entry.summary,
             hs_incident_ref=entry.hs_incident_ref,
         )
+
+
+@strawberry.type(
+    description="A file of evidence kept on the case; its content is read with `attachment`."
+)
+class Attachment:
+    id: uuid.UUID
+    filename: str
+    media_type: str
+    size_bytes: int
+    added_at: dt.datetime
+    added_by: str | None = strawberry.field(description="The member of staff who added it.")
+    evidence_id: uuid.UUID | None = strawberry.field(
+        description="The entry of evidence it belongs to, if any."
+    )
+
+    @classmethod
+    def from_view(cls, attachment: AttachmentView) -> Self:
+        # The view holds what the list shows and nothing more (never the content).
+        return cls(**vars(attachment))
 
 
 @strawberry.type(description="An arrangement in full: its parameters and handling instructions.")
@@ -197,7 +220,9 @@ class ArrangementDetail(CaseArrangement):
 
 
 @strawberry.type(
-    description="A case's full file: identity, summary, concerns, evidence, arrangements."
+    description=(
+        "A case's full file: identity, summary, concerns, evidence, arrangements, attachments."
+    )
 )
 class CaseDetail:
     customer: CaseCustomer
@@ -205,6 +230,7 @@ class CaseDetail:
     concerns: list[CaseConcern]
     evidence: list[EvidenceEntry]
     arrangements: list[ArrangementDetail]
+    attachments: list[Attachment]
 
     @classmethod
     def from_file(cls, case_file: CaseFile) -> CaseDetail:
@@ -214,4 +240,5 @@ class CaseDetail:
             concerns=[CaseConcern.from_view(c) for c in case_file.concerns],
             evidence=[EvidenceEntry.from_view(e) for e in case_file.evidence],
             arrangements=[ArrangementDetail.from_view(a) for a in case_file.arrangements],
+            attachments=[Attachment.from_view(a) for a in case_file.attachments],
         )

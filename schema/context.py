@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
+from casework.attachments import DEFAULT_MAX_BYTES
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile, load_profile
 from records.readers import Readers
@@ -41,6 +42,8 @@ class TactContext:
     letters: LetterTemplates = BUILT_IN
     # Only registered documents may run (schema/persisted.py): set for portal keys.
     registered_only: bool = False
+    # The largest attachment kept (TACT_ATTACHMENT_MAX_BYTES).
+    attachment_max_bytes: int = DEFAULT_MAX_BYTES
 
     def today(self) -> dt.date:
         return self.clock().date()

@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 from authz.group_commit import AccessLogUnavailable
 from records.database import DatabaseUnavailable, is_unavailable
 from schema.access_log import AccessLogQuery
+from schema.attachments import AttachmentQuery
 from schema.cases import CaseQuery
 from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
@@ -53,7 +54,7 @@ CACHE_SIZE = 256
 @strawberry.type
 class Query(
     PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery,
-    RetentionQuery, SubjectAccessQuery, ReportQuery,
+    RetentionQuery, SubjectAccessQuery, ReportQuery, AttachmentQuery,
 ):  # fmt: skip
     pass
 

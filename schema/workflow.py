@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations import (
+    add_attachment,
     assign_staff,
     close_no_action,
     decide,
@@ -39,6 +40,7 @@ class WorkflowMutation:
     open_case = open_case.field
     record_concern = record_concern.field
     record_evidence = record_evidence.field
+    add_attachment = add_attachment.field
     record_contact_details = record_contact_details.field
     record_customer_name = record_customer_name.field
     assign_staff = assign_staff.field

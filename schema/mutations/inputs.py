@@ -45,6 +45,11 @@ class RecordEvidenceInput:
     pass
 
 
+@from_model(model=m.AddAttachment, all_fields=True)
+class AddAttachmentInput:
+    pass
+
+
 @from_model(model=m.ContactDetailValue, all_fields=True)
 class ContactDetailValueInput:
     pass

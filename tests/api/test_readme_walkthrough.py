@@ -53,6 +53,12 @@ def test_the_readme_walkthrough_runs_as_printed(live_demo: tuple[Path, int]) -> 
     assert '"outcome":"PROCEED"' in out
     # The timeline: every step taken, in order, as the case's history.
     (timeline,) = re.findall(r'\{"data":\{"case":\{"timeline":.*', out)
-    steps = [event["step"] for event in json.loads(timeline)["data"]["case"]["timeline"]]
+    # curl prints no line break after an answer: the next block's answer may follow on its line.
+    answer, _ = json.JSONDecoder().raw_decode(timeline)
+    steps = [event["step"] for event in answer["data"]["case"]["timeline"]]
     assert steps[-4:-1] == ["SAFEGUARDS_RECORDED", "WARNING_ISSUED", "STAFF_ASSIGNED"]
     assert steps[-1] == "DECIDED"
+    # The attachment: added, listed, and read back as the file that was sent.
+    assert '"step":"ATTACHMENT_ADDED"' in out
+    assert '"filename":"call-note.txt","mediaType":"text/plain","sizeBytes":64' in out
+    assert out.rstrip().endswith("read back intact")
