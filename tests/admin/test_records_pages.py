@@ -294,3 +294,21 @@ async def test_report_counts_match_cases_made_through_the_workflow(
     assert cells("", "housing", "decided", "1") in earlier.text  # states are not by period
     bad = await post_form(client, "/admin/reports", "/admin/reports", **{"from": "March"})
     assert bad.status_code == 400 and "from: must be a date" in bad.text
+
+
+async def test_no_page_of_the_panel_shows_an_attachment(
+    client: httpx.AsyncClient, database: Database, runtime: Runtime, clock: FixedClock
+) -> None:
+    """The panel has no view of case contents: an attachment's filename and content are on
+    no page an IG officer can open (every link of the start page, queue and reports)."""
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, runtime.vault, world, ends_on=[dt.date(2019, 3, 1)])
+    values = world.canaries[case_id]
+    await sign_in(client, "ig.one")
+    start = (await client.get("/admin/")).text
+    links = sorted(set(re.findall(r'href="(?:http://[^/"]+)?(/admin/[a-z-]+)"', start)))
+    assert set(PAGES) <= set(links)
+    for path in links:
+        page = (await client.get(path)).text
+        for shown in (values["attachment_name"], values["attachment_content"]):
+            assert shown not in page, path

@@ -21,7 +21,7 @@ from records.crypto import KeyRing
 from records.database import Database
 from records.errors import NotFound
 from records.lookup import LookupKind
-from records.models import Case, Customer
+from records.models import Attachment, Case, Customer
 from records.retention_tables import RetentionProgress
 from records.vault import Vault
 from retention.job import RetentionJob
@@ -99,6 +99,9 @@ async def test_destruction_leaves_nothing_of_the_person_anywhere(
     async with database.sessions() as session:
         (certificate,) = await list_certificates(session)
         assert await session.scalar(select(func.count()).select_from(RetentionProgress)) == 0
+        # The attachment went with the case, and the certificate counts it.
+        assert await session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert certificate.counts["attachments"] == 1
     text = repr({c.name: getattr(certificate, c.name) for c in certificate.__table__.columns})
     for value in values.values():
         assert value not in text

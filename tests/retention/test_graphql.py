@@ -174,9 +174,18 @@ async def test_a_subject_access_request_holds_exports_everything_and_is_logged(
     (case,) = document["cases"]
     assert case["file"]["summary_text"] == values["summary"]
     assert case["file"]["evidence"][0]["summary"] == values["evidence"]
+    # Attachments are listed, not included: the IG officer reads each with `attachment`.
+    (attachment,) = case["file"]["attachments"]
+    assert (attachment["filename"], attachment["media_type"]) == (
+        values["attachment_name"], "text/plain"
+    )  # fmt: skip
+    assert attachment["evidence_id"] == case["file"]["evidence"][0]["id"]
     assert "staff:ig.one" in document["seen_by"]
     html = exported["subjectAccessExport"]["html"]
     assert values["name"] in html and values["evidence"] in html
+    assert values["attachment_name"] in html
+    for exported_as in (exported["subjectAccessExport"]["json"], html):
+        assert values["attachment_content"] not in exported_as
 
     refused = await ask(client, manager, EXPORT, ref=values["reference"])
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.gate import Gate
 from casework.arrangements import validate_parameters
 from casework.retention_schedule import RetentionPolicy
+from records.attachments import add_attachment
 from records.cases import add_arrangement, add_concern, add_evidence, assign, create_case
 from records.customers import NewContact, create_customer
 from records.database import Database
@@ -56,6 +57,8 @@ def canaries(n: int) -> dict[str, str]:
         "note": f"Canarynote {tag} {n} prefers visits on Tuesdays",
         "summary": f"Canarysummary {tag} {n} about the bin collections",
         "evidence": f"Canaryevidence {tag} {n} seven calls in one afternoon",
+        "attachment_name": f"Canaryfile {tag} {n} call note.txt",
+        "attachment_content": f"Canarycontent {tag} {n} the call note as typed",
     }
 
 
@@ -96,7 +99,8 @@ async def add_case(
     service: str = "housing",
 ) -> uuid.UUID:
     """A case in `service` with one arrangement per `ends_on` (none: a case without
-    arrangements, closed at `closed_at`), a concern and evidence, its decision maker assigned.
+    arrangements, closed at `closed_at`), a concern, evidence and an attachment to it, its
+    decision maker assigned.
     A customer has one case in progress per service: give another `customer_id` another
     service."""
     n = len(world.cases)
@@ -140,7 +144,7 @@ async def _contents(session: AsyncSession, vault: Vault, world, case, values, en
         description=values["note"],
         recorded_by=world.staff["dm.housing"],
     )
-    await add_evidence(
+    evidence = await add_evidence(
         session,
         vault,
         case,
@@ -149,6 +153,18 @@ async def _contents(session: AsyncSession, vault: Vault, world, case, values, en
         summary=values["evidence"],
         recorded_by=world.staff["dm.housing"],
         concern_id=concern.id,
+    )
+    await session.flush()
+    await add_attachment(
+        session,
+        vault,
+        case.id,
+        evidence_id=evidence.id,
+        filename=values["attachment_name"],
+        media_type="text/plain",
+        content=values["attachment_content"].encode("utf-8"),
+        added_by=world.staff["dm.housing"],
+        now=dt.datetime(2019, 1, 7, 11, tzinfo=dt.UTC),
     )
     for end in ends_on:
         await add_arrangement(
