@@ -193,6 +193,16 @@ async def test_a_file_over_the_limit_is_refused(
         assert await stored(walk) == (0, 0)
         await add(walk, **given, content=encoded(PDF))  # at the limit exactly
         assert await stored(walk) == (1, 1)
+        # Past 64 KiB and the base64 of the limit, even a member of staff's body is refused
+        # at the edge, before anything reads it.
+        body = {"query": ADD, "variables": {"reference": walk.reference,
+                "input": {**given, "content": "A" * (70 * 1024)}}}  # fmt: skip
+        too_large = await walk.client.post(
+            "/graphql", json=body, headers={"Authorization": f"Bearer {walk.token('officer')}"}
+        )
+        assert too_large.status_code == 413
+        assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert await stored(walk) == (1, 1)
 
 
 async def test_outsiders_are_refused_and_logged(walk_factory: WalkFactory) -> None:
