@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.profiles import Profile
-from casework.steps import IN_FORCE, StepRun, expire_past, load_case
+from casework.steps import StepRun, expire_past, load_case, ran_out
 from records.models import Arrangement
 from records.vault import Vault
 
@@ -46,7 +46,7 @@ async def due_cases(
     """Cases with an arrangement in force whose end date has passed, in id order, one page."""
     query = (
         select(Arrangement.case_id)
-        .where(Arrangement.state.in_(IN_FORCE), Arrangement.ends_on < today)
+        .where(ran_out(today))
         .group_by(Arrangement.case_id)
         .order_by(Arrangement.case_id)
         .limit(limit)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.label_guard import check_fields
@@ -103,34 +103,57 @@ class Expired:
     case_ended: bool
 
 
+def ran_out(today: dt.date) -> ColumnElement[bool]:
+    """An arrangement in force whose end date has passed: expiry's one test (the sweep's
+    query and a case's own expiry both ask it)."""
+    return and_(Arrangement.state.in_(IN_FORCE), Arrangement.ends_on < today)
+
+
+@dataclass(frozen=True)
+class RunOut:
+    """What expiry would do to a case today, before it does it."""
+
+    arrangements: list[Arrangement]
+    ends_case: bool  # a decided case with nothing else left in force
+
+
+async def run_out(run: StepRun, case: Case) -> RunOut | None:
+    """The case's arrangements that have run out, and whether the case ends with them. Writes
+    nothing; None when nothing has run out."""
+    past = list(
+        await run.session.scalars(
+            select(Arrangement).where(Arrangement.case_id == case.id, ran_out(run.today()))
+        )
+    )
+    if not past:
+        return None
+    left = await run.session.scalar(
+        select(Arrangement.id)
+        .where(
+            Arrangement.case_id == case.id,
+            Arrangement.state.in_(IN_FORCE),
+            Arrangement.id.not_in([a.id for a in past]),
+        )
+        .limit(1)
+    )
+    return RunOut(past, left is None and case.state is CaseState.DECIDED)
+
+
 async def expire_past(run: StepRun, case: Case) -> Expired | None:
     """Arrangements past their end date have expired. Nobody takes that step, so it is
     recorded (as its own event) by the daily sweep (casework/scheduled.py) or, failing that,
     at the case's next step: when none is left in force the case ends on the last end date,
     its reviews stop and an "ended" notification falls due. None when nothing had expired."""
-    expired = list(
-        await run.session.scalars(
-            select(Arrangement).where(
-                Arrangement.case_id == case.id,
-                Arrangement.state.in_(IN_FORCE),
-                Arrangement.ends_on < run.today(),
-            )
-        )
-    )
-    if not expired:
+    due = await run_out(run, case)
+    if due is None:
         return None
-    for arrangement in expired:
+    for arrangement in due.arrangements:
         arrangement.state = ArrangementState.EXPIRED
         arrangement.next_review_on = None
     await run.session.flush()
-    left = await run.session.scalar(
-        select(Arrangement.id)
-        .where(Arrangement.case_id == case.id, Arrangement.state.in_(IN_FORCE))
-        .limit(1)
-    )
-    ended = left is None and case.state is CaseState.DECIDED
-    last = max(a.ends_on for a in expired if a.ends_on is not None)
-    details = {"kinds": [a.kind.value for a in expired], "case_ended": ended}
+    ended = due.ends_case
+    last = max(a.ends_on for a in due.arrangements if a.ends_on is not None)
+    details = {"kinds": [a.kind.value for a in due.arrangements], "case_ended": ended}
     event = await record_event(
         run.session, run.vault, case, Step.ARRANGEMENTS_EXPIRED, actor_id=None,
         at=run.clock(), details=details,
@@ -140,7 +163,7 @@ async def expire_past(run: StepRun, case: Case) -> Expired | None:
         case.restrictions_ended_on = last
         await meet_deadlines(run.session, case.id, [DeadlineKind.REVIEW], run.clock())
         add_deadline(run.session, case, DeadlineKind.ENDED_NOTIFICATION, last, event)
-    return Expired(len(expired), ended)
+    return Expired(len(due.arrangements), ended)
 
 
 async def finish(
