@@ -20,20 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import COMMANDS
 from api.cli_runtime import with_runtime
-from authz.actor import Actor, ActorKind, RoleGrant
+from authz.actor import CASES_EXPIRE
 from authz.gate import Target
 from authz.operations import Operation
 from casework.scheduled import Swept, expire_due
-from records.models import Role, utcnow
+from records.models import utcnow
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
-
-SWEEP_ACTOR = Actor(
-    kind=ActorKind.SYSTEM,
-    label="system:cases-expire",
-    roles=frozenset({RoleGrant(Role.MANAGER, None)}),
-)
 
 
 def clock_on(as_of: dt.date | None) -> Callable[[], dt.datetime]:
@@ -49,7 +43,7 @@ async def sweep(runtime: Runtime, clock: Callable[[], dt.datetime]) -> Swept:
         target = Target(case_id=case_id)
         async with (
             runtime.database.sessions() as session,
-            runtime.gate.access(session, SWEEP_ACTOR, Operation.UPDATE_CASE, target) as access,
+            runtime.gate.access(session, CASES_EXPIRE, Operation.UPDATE_CASE, target) as access,
         ):
             yield access.session
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz import relations
 from authz.access_log import LogRecord
 from authz.actor import Actor
-from authz.operations import FieldSet
+from authz.operations import FIELDS_OF, FieldSet
 
 if TYPE_CHECKING:
     from authz.gate import Gate
@@ -44,6 +44,7 @@ class Access:
         self._gate = gate
         self._entry = entry
         self._touches: dict[_Touch, None] = {}
+        self._on_behalf: list[LogRecord] = []
 
     @property
     def operation(self) -> str:
@@ -69,6 +70,30 @@ class Access:
         facts = (await relations.case_facts(self.session, self.actor, [case_id])).get(case_id)
         return facts is not None and self._gate.decide(self.actor, operation, facts).allowed
 
+    async def on_behalf_of(self, actor: Actor, operation: str, case_id: uuid.UUID) -> bool:
+        """May `actor` take `operation` on this case inside this request's transaction (a
+        system step the request brings forward: openCase ending a case the daily sweep has
+        not reached)? Decided by the gate's rules as if `actor` had asked alone (no
+        break-glass, nor for operations that need someone independent of the decision).
+        Allowed, the change is logged as that actor's own would be, with this request's id,
+        and commits with this request's entry; refused, nothing is recorded: the block does
+        not make the change."""
+        if operation in self._gate.independent_of_decision:
+            return False
+        facts = (await relations.case_facts(self.session, actor, [case_id])).get(case_id)
+        if facts is None:
+            return False
+        verdict = self._gate.decide(actor, operation, facts)
+        if not verdict.allowed:
+            return False
+        entry = self._entry.but(
+            actor=actor.label, operation=str(operation), outcome=verdict.outcome,
+            role=verdict.role, service=facts.service, case_id=case_id,
+            customer_id=facts.customer_id, fields=FIELDS_OF.get(operation), reason=None,
+        )  # fmt: skip
+        self._on_behalf.append(entry)
+        return True
+
     async def admit(self, case_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
         """Check each listed case as the gate would check it alone; keep (and record as
         touched) only those that pass, in the given order."""
@@ -88,10 +113,12 @@ class Access:
         return admitted
 
     def entries(self) -> list[LogRecord]:
+        """This request's own entries (one per distinct touch) first, then those of changes
+        made on another's behalf (`on_behalf_of`)."""
         if not self._touches:
-            return [self._entry]
+            return [self._entry, *self._on_behalf]
         base = self._entry
-        return [
+        own = [
             base.but(
                 case_id=t.case_id or base.case_id,
                 customer_id=t.customer_id or base.customer_id,
@@ -100,3 +127,4 @@ class Access:
             )
             for t in self._touches
         ]
+        return own + self._on_behalf

@@ -43,3 +43,13 @@ class Actor:
     @property
     def services(self) -> set[str]:
         return {g.service for g in self.roles if g.service is not None}
+
+
+# The daily sweep that expires arrangements past their end date (`tact cases expire`): the
+# manager role in every service, the role that updates any case of its service. `openCase`
+# acts as it too when it ends a case the sweep has not reached yet (docs/workflow.md).
+CASES_EXPIRE = Actor(
+    kind=ActorKind.SYSTEM,
+    label="system:cases-expire",
+    roles=frozenset({RoleGrant(Role.MANAGER, None)}),
+)

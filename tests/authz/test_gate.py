@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import exc, select, text, update
 
 from authz.access_log import break_glass_review
-from authz.actor import Actor
+from authz.actor import CASES_EXPIRE, Actor
 from authz.audit_signing import CheckpointSigner
 from authz.gate import Gate, Target
 from authz.log_verify import verify
 from authz.operations import FieldSet, Operation, Outcome
-from authz.relations import ensure_independent
+from authz.relations import Facts, case_facts, ensure_independent
 from records.database import Database
 from records.errors import Forbidden, NotFound, ValidationFailed
 from records.models import (
@@ -385,6 +385,41 @@ async def test_what_the_block_touched_is_logged_one_entry_each(
         (world.customer_id, world.case_id, "req-42", "status"),
         (other_customer, None, "req-42", "status"),
     ]
+
+
+async def test_a_change_on_another_actors_behalf_is_logged_as_theirs_with_this_request(
+    database: Database, world: World
+) -> None:
+    gate = make_gate(Clock())
+    officer = await staff(database, "officer-2", (Role.CASE_OFFICER, "housing"))
+    frontline = await staff(database, "frontline-2", (Role.FRONTLINE, "housing"))
+    reviewer = await staff(database, "reviewer-2", (Role.REVIEWER, "housing"))
+    # A reviewer of the service, whom the rules alone would let decide the appeal.
+    assert gate.decide(
+        reviewer, Operation.DECIDE_APPEAL, await _facts(database, world, reviewer)
+    ).allowed
+    async with database.sessions() as session, gate.access(
+        session, officer, Operation.OPEN_CASE, Target(service="housing"), request_id="req-7"
+    ) as access:  # fmt: skip
+        # Someone the rules would refuse is refused here too, and nothing is recorded.
+        assert not await access.on_behalf_of(frontline, Operation.UPDATE_CASE, world.case_id)
+        assert not await access.on_behalf_of(CASES_EXPIRE, Operation.UPDATE_CASE, uuid.uuid4())
+        # Nor is it a way round independence: such operations are never taken on behalf.
+        assert not await access.on_behalf_of(reviewer, Operation.DECIDE_APPEAL, world.case_id)
+        assert await access.on_behalf_of(CASES_EXPIRE, Operation.UPDATE_CASE, world.case_id)
+    log = await entries(database)
+    assert [(e.actor, e.role, e.operation, e.outcome, e.case_id, e.request_id) for e in log] == [
+        ("staff:officer-2", "case_officer", "open_case", "allowed", None, "req-7"),
+        ("system:cases-expire", "manager", "update_case", "allowed", world.case_id, "req-7"),
+    ]
+    assert (log[1].customer_id, log[1].service, log[1].fields) == (
+        world.customer_id, "housing", "full",
+    )  # fmt: skip
+
+
+async def _facts(database: Database, world: World, actor: Actor) -> Facts:
+    async with database.sessions() as session:
+        return (await case_facts(session, actor, [world.case_id]))[world.case_id]
 
 
 async def test_without_its_entry_the_data_is_not_returned(database: Database, world: World) -> None:
