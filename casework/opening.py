@@ -6,6 +6,7 @@ close with no action. One function per step; each writes one timeline event (cas
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -15,7 +16,17 @@ from casework import step_models as m
 from casework.conferences import check_conference
 from casework.contact_details import add_missing, looked_up_details
 from casework.over_time import notification_due
-from casework.steps import Begun, StepRun, assign_once, begin, finish, service_ids, staff_id
+from casework.steps import (
+    Begun,
+    StepRun,
+    assign_once,
+    begin,
+    expire_past,
+    finish,
+    run_out,
+    service_ids,
+    staff_id,
+)
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import add_concern, add_evidence, assign, case_in_progress, create_case
 from records.customers import NewContact, create_customer
@@ -57,10 +68,18 @@ async def find_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID | None
     return None
 
 
-async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case, CaseEvent]:
+# The gate's leave to end this case as the daily sweep would, asked for the sweep's actor, so
+# the change is logged as the sweep's (schema/mutations/open_case.py).
+MayEnd = Callable[[uuid.UUID], Awaitable[bool]]
+
+
+async def open_case(
+    run: StepRun, service: str, given: m.OpenCase, *, may_end: MayEnd | None = None
+) -> tuple[Case, CaseEvent]:
     """Open a case for the customer these details find, or make the customer first. A
     customer found is given the email or phone number given that they lack. The member of
-    staff who opens it becomes its case officer."""
+    staff who opens it becomes its case officer. A decided case of theirs in the service whose
+    arrangements have all run out is ended first, as the sweep would, where `may_end` allows."""
     (service_id,) = (await service_ids(run, [service], "service")).values()
     customer_id = await find_customer(run, given.customer)
     created = customer_id is None
@@ -68,7 +87,7 @@ async def open_case(run: StepRun, service: str, given: m.OpenCase) -> tuple[Case
     if customer_id is None:
         customer_id = await _new_customer(run, given.customer)
     else:
-        await _refuse_second_case(run, customer_id, service_id)
+        await _refuse_second_case(run, customer_id, service_id, may_end)
         # Found, by reference or by one detail: the others given are theirs from now on, or
         # refused where another customer has them (docs/workflow.md).
         added = await add_missing(run, customer_id, looked_up_details(run, given.customer))
@@ -122,12 +141,26 @@ class CaseInProgress(ValidationFailed):
         return CaseInProgress(self.case_id, self.customer_id, self._reference, named=True)
 
 
-async def _refuse_second_case(run: StepRun, customer_id: uuid.UUID, service_id: uuid.UUID) -> None:
+async def _refuse_second_case(
+    run: StepRun, customer_id: uuid.UUID, service_id: uuid.UUID, may_end: MayEnd | None = None
+) -> None:
     """One case in progress per customer and service (docs/workflow.md): two would run the
     policy on one person twice over, with two reviews, two letters and two retention clocks."""
     found = await case_in_progress(run.session, customer_id, service_id)
-    if found is not None:
-        raise CaseInProgress(found.id, customer_id, found.reference)
+    if found is None or (may_end is not None and await _ended_as_swept(run, found, may_end)):
+        return
+    raise CaseInProgress(found.id, customer_id, found.reference)
+
+
+async def _ended_as_swept(run: StepRun, case: Case, may_end: MayEnd) -> bool:
+    """A decided case whose arrangements have all run out is over in substance; only the daily
+    sweep (or its next step) has not said so yet. Ended now, by the sweep's own expiry (its
+    step, event, end date and deadlines), it leaves room for the new case."""
+    due = await run_out(run, case)
+    if due is None or not due.ends_case or not await may_end(case.id):
+        return False
+    expired = await expire_past(run, case)
+    return expired is not None and expired.case_ended
 
 
 async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:

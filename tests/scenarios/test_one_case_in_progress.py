@@ -16,12 +16,25 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from api.cli_cases import sweep
 from authz.decisions import Rule, add_rule
+from authz.log_verify import verify
 from records.database import Database
 from records.models import Case, ContactDetail
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_cambridgeshire_cc import ON_THE_SPOT
-from tests.scenarios.world import OPEN_CASE, Refused, Walk, prelude, walk_for
+from tests.scenarios.test_expiry_sweep import ENDS as SWEEP_ENDS
+from tests.scenarios.test_expiry_sweep import START as SWEEP_START
+from tests.scenarios.test_expiry_sweep import case_id_of, case_view, decided_case, due
+from tests.scenarios.world import (
+    LETTERS_ONLY,
+    NAMED_OFFICER,
+    OPEN_CASE,
+    Refused,
+    Walk,
+    prelude,
+    walk_for,
+)
 
 PROFILE = "cambridgeshire-cc"
 EMAIL = "morgan.sample@example.org"
@@ -212,3 +225,88 @@ async def test_an_ended_case_is_not_taken_back_beside_a_newer_one(
         await walk.step("officer", "recordConcern", category="SAFETY_RISK", description="Threats.")
         assessed = await walk.step("officer", "recordAssessment", **ASSESSMENT)
         assert assessed["case"]["state"] == "IN_ASSESSMENT"
+
+
+SWEEP = "system:cases-expire"  # who the daily sweep is in the access log
+LOGGED = (
+    "query L($filter: AccessLogFilter) { accessLog(filter: $filter) "
+    "{ edges { node { actor role operation outcome caseId requestId } } } }"
+)
+
+
+async def test_a_case_whose_arrangements_ran_out_is_ended_as_the_sweep_would_and_a_new_one_opens(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, SWEEP_START) as walk:
+        first = await decided_case(walk, EMAIL, SWEEP_ENDS)
+        walk.on(SWEEP_ENDS + dt.timedelta(days=1))  # it ended yesterday; the sweep has not run
+        assert (await case_view(walk, first))[0]["state"] == "DECIDED"
+
+        opened = await walk.open("officer", {"email": EMAIL})
+        second = opened["case"]["reference"]
+        assert second != first and opened["case"]["state"] == "OPEN"
+        assert opened["event"]["details"]["customerCreated"] is False
+
+        # The first case ended as the sweep ends it: its step (by no one), on the last end
+        # date (retention's clock), reviews stopped and the "ended" letter due.
+        case, steps = await case_view(walk, first)
+        assert case == {"state": "ENDED", "restrictionsEndedOn": SWEEP_ENDS.isoformat()}
+        expired = (await walk.timeline("manager"))[-1]
+        assert (expired["step"], expired["actor"]) == ("ARRANGEMENTS_EXPIRED", None)
+        assert expired["details"] == {"kinds": ["named_officer"], "caseEnded": True}
+        assert steps.count("ARRANGEMENTS_EXPIRED") == 1
+        assert [kind for kind, _ in await due(walk, first)] == [
+            "DECISION_NOTIFICATION", "FULL_ASSESSMENT", "ENDED_NOTIFICATION",
+        ]  # fmt: skip
+
+        # The log shows both, from one request: the first case changed as the sweep's change
+        # is logged, the new case opened by the officer as before.
+        first_id, second_id = await case_id_of(walk, first), await case_id_of(walk, second)
+        (swept,) = await _logged(walk, first, "update_case", SWEEP)
+        assert (swept["role"], swept["outcome"], swept["caseId"]) == (
+            "manager", "allowed", str(first_id),
+        )  # fmt: skip
+        (opening,) = await _logged(walk, second, "open_case", "staff:officer")
+        assert (opening["outcome"], opening["caseId"]) == ("allowed", str(second_id))
+        assert swept["requestId"] == opening["requestId"] is not None
+
+        # The sweep finds nothing left to do, and the chain verifies.
+        again = await sweep(walk.runtime, walk.clock)
+        assert (again.expired, again.ended, again.failed) == ({}, [], [])
+        async with walk.runtime.database.sessions() as session:
+            assert (await verify(session, walk.runtime.gate.signer)).ok
+
+
+async def test_a_decided_case_with_an_arrangement_still_in_force_still_blocks(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, SWEEP_START) as walk:
+        await prelude(walk, EMAIL)
+        first = walk.reference
+        two = [NAMED_OFFICER, LETTERS_ONLY]
+        await walk.step(
+            "manager", "decideImmediateRisk",
+            **dict(ON_THE_SPOT, endsOn=SWEEP_ENDS.isoformat(), arrangements=two),
+        )  # fmt: skip
+        # One of its two arrangements is extended past the day the other runs out.
+        await walk.step(
+            "decider", "extendArrangement", kind="CONTACT_CHANNEL",
+            reasons="Letters only until the assessment is done.", endsOn="2026-06-30",
+        )  # fmt: skip
+        walk.on(SWEEP_ENDS + dt.timedelta(days=1))
+        before = await _written(walk), await case_view(walk, first)
+
+        refused = await walk.open_refused("officer", {"email": EMAIL})
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer")
+        assert first in refused.message
+        # Nothing written: not the expiry of the arrangement that ran out, nor a sweep entry.
+        assert (await _written(walk), await case_view(walk, first)) == before
+        assert await _logged(walk, first, "update_case", SWEEP) == []
+
+
+async def _logged(walk: Walk, reference: str, operation: str, actor: str) -> list[dict[str, Any]]:
+    """The access log's entries about this case, this operation and actor, as an IG officer
+    reads them."""
+    wanted = {"caseRef": reference, "operation": operation, "actor": actor}
+    data = await walk.graphql("helpdesk", LOGGED, filter=wanted)
+    return [edge["node"] for edge in data["accessLog"]["edges"]]
