@@ -1,10 +1,12 @@
 """One case in progress per customer and service, over HTTP. `openCase` for a customer who
 has one is refused on `input.customer`, writing nothing, and tells the officer to record the
 concern on that case, naming it only to a caller who may read its summary; the attempt is in
-the access log against that case. A case closed with no action does not block a new one, and
-an ended case is not taken back into progress beside a newer one. Two `openCase` at once make
-one case, on both databases; on PostgreSQL both are held until each has passed the check, so
-the second is refused by the database's index."""
+the access log against that case. A case closed with no action does not block a new one, nor
+does a decided case whose arrangements have all run out: it is ended as the daily sweep
+would, and logged as the sweep's change in the same request; one arrangement still in force
+blocks. An ended case is not taken back into progress beside a newer one. Two `openCase` at
+once make one case, on both databases; on PostgreSQL both are held until each has passed the
+check, so the second is refused by the database's index."""
 
 from __future__ import annotations
 
