@@ -19,8 +19,8 @@ from admin.page import PAGE, Button, Form, Page, Row, Table, when
 from admin.person import person_fields, person_named
 from authz.gate import Target
 from authz.operations import Operation
-from records.customers import customers_named
-from records.errors import NotFound, ValidationFailed
+from records.customers import one_customer_named
+from records.errors import NotFound
 from records.holds import complete_subject_access, open_subject_access, subject_access_requests
 from records.models import Role
 from records.retention_tables import SubjectAccessRequest
@@ -73,23 +73,17 @@ class SubjectAccessView(PanelView):
     @expose("/subject-access/open", methods=["POST"], identity="subject-access-open")
     async def open_page(self, request: Request) -> Response:
         form = await self.form(request)
-        named = person_named(form)
-        given = [name for _, value, name in named if value is not None]
-        if len(given) != 1:
-            raise ValidationFailed("customer_ref", "give exactly one of the three")
         parts = await self.parts()
         async with parts.database.sessions() as session:
-            found = await customers_named(session, parts.vault, named) or ()
+            found = await one_customer_named(session, parts.vault, person_named(form))
             await session.rollback()
-        if len(found) != 1:
-            if found:
-                raise ValidationFailed(given[0], "names more than one customer")
+        if found is None:
             raise NotFound("no customer found that way")
         async with self.gated(
-            request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found[0])
+            request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found)
         ) as access:
             await open_subject_access(
-                access.session, found[0], access.actor.label, self.panel.config.clock()
+                access.session, found, access.actor.label, self.panel.config.clock()
             )
         return back_to(request, "subject-access")
 

@@ -273,3 +273,19 @@ async def customers_named(
             these = await customer_ids_by(session, vault, kind, value, name)
             found = these if found is None else tuple(i for i in found if i in these)
     return found
+
+
+async def one_customer_named(
+    session: AsyncSession, vault: Vault, named: Sequence[Named]
+) -> uuid.UUID | None:
+    """The customer named in exactly one way (who a subject access request or a hold is
+    about), or None where nobody is found that way. No way or several ways given is refused
+    by the first way's field; a way that finds more than one customer, by its own."""
+    given = [name for _, value, name in named if value is not None]
+    if len(given) != 1:
+        ways = ", ".join(name for _, _, name in named)
+        raise ValidationFailed(named[0][2], f"give exactly one of {ways}")
+    found = await customers_named(session, vault, named) or ()
+    if len(found) > 1:
+        raise ValidationFailed(given[0], "names more than one customer")
+    return found[0] if found else None

@@ -9,22 +9,17 @@ export is logged against the person it is about.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.gate import NOTHING, Target
+from authz.gate import Target
 from authz.operations import Operation
 from casework.subject_access import as_html, as_json, subject_access_document
-from records.customers import customers_named
-from records.errors import NotFound, ValidationFailed
+from records.errors import NotFound
 from records.holds import complete_subject_access, open_subject_access
-from records.lookup import LookupKind
 from records.retention_tables import SubjectAccessRequest
-from records.vault import Vault
 from schema.context import TactContext
+from schema.person import CustomerRef, Email, Phone, customer_named
 from schema.retention import gated, parse_id
 
 
@@ -51,41 +46,7 @@ class SubjectAccessExportType:
     html: str = strawberry.field(description="The same, as a readable document.")
 
 
-# Who a request is about: the customer's reference, or, for a customer known without one,
-# an email or phone number they are recorded with (exactly one of the three).
-CustomerRef = Annotated[
-    str | None, strawberry.argument(description="The customer's reference (e.g. CUS-0001).")
-]
-Email = Annotated[
-    str | None, strawberry.argument(description="Or an email address recorded for them.")
-]
-Phone = Annotated[
-    str | None, strawberry.argument(description="Or a phone number recorded for them.")
-]
-
-
-async def _customer(
-    session: AsyncSession,
-    vault: Vault,
-    customer_ref: str | None,
-    email: str | None,
-    phone: str | None,
-) -> uuid.UUID:
-    named = (
-        (LookupKind.CUSTOMER_REF, customer_ref, "customerRef"),
-        (LookupKind.EMAIL, email, "email"),
-        (LookupKind.PHONE, phone, "phone"),
-    )
-    given = [field for _, value, field in named if value is not None]
-    if len(given) != 1:
-        raise ValidationFailed("customerRef", "give exactly one of customerRef, email or phone")
-    found = await customers_named(session, vault, named) or ()
-    await session.rollback()
-    if not found:
-        return NOTHING  # refused by the gate as a customer the caller may not see is
-    if len(found) > 1:
-        raise ValidationFailed(given[0], "names more than one customer")
-    return found[0]
+# Who a request is about: schema/person.py (exactly one of the three).
 
 
 async def resolve_subject_access_export(
@@ -96,7 +57,7 @@ async def resolve_subject_access_export(
 ) -> SubjectAccessExportType:
     context = info.context
     async with context.sessions() as session:
-        customer_id = await _customer(session, context.vault, customer_ref, email, phone)
+        customer_id = await customer_named(session, context.vault, customer_ref, email, phone)
         async with gated(
             context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
         ) as access:
@@ -112,7 +73,7 @@ async def resolve_open_subject_access_request(
 ) -> SubjectAccessRequestType:
     context = info.context
     async with context.sessions() as session:
-        customer_id = await _customer(session, context.vault, customer_ref, email, phone)
+        customer_id = await customer_named(session, context.vault, customer_ref, email, phone)
         async with gated(
             context, session, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
         ) as access:
