@@ -15,9 +15,9 @@ from admin.gated import PanelView
 from admin.page import PAGE, Page, Row, Table, when
 from authz.operations import Operation
 from records.certificates import list_certificates
-from records.holds import holds_on
+from records.holds import customer_holds, holds_on
 from records.models import Case, CaseState, Role
-from records.retention_tables import DestructionCertificate, NotArchived
+from records.retention_tables import DestructionCertificate, NotArchived, RetentionHold
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
@@ -38,28 +38,51 @@ class HoldsView(PanelView):
             )
             cases = {row.id: row.reference for row in found}
             held = await holds_on(access.session, list(cases))
+            on_customers = await customer_holds(
+                access.session,
+                list(
+                    await access.session.scalars(
+                        select(RetentionHold.customer_id)
+                        .where(RetentionHold.released_at.is_(None))
+                        .where(RetentionHold.customer_id.is_not(None))
+                        .distinct()
+                    )
+                ),
+            )
+        # A hold on a customer is listed once, by their id, not again on each of their cases.
+        on_cases = [
+            (cases[case_id], hold)
+            for case_id, holds in sorted(held.items(), key=lambda item: cases[item[0]])
+            for hold in holds
+            if hold.customer_id is None
+        ]
+        by_customer = [
+            (f"customer {customer_id}", hold)
+            for customer_id, holds in sorted(on_customers.items())
+            for hold in holds
+        ]
         rows = [
             Row(
                 (
-                    cases[case_id],
+                    held_what,
                     hold.reason.value,
                     "automatic" if hold.automatic else "placed",
                     hold.placed_by or "",
                     when(hold.placed_at),
                 )
             )
-            for case_id, holds in sorted(held.items(), key=lambda item: cases[item[0]])
-            for hold in holds
+            for held_what, hold in on_cases + by_customer
         ][:SHOWN]
         page = Page(
             "Retention holds",
-            "Holds in force: a held case is neither archived nor destroyed. Automatic holds "
-            "last while the appeal, review or subject access request they name is open.",
+            "Holds in force: a held case is neither archived nor destroyed; a hold on a "
+            "customer (listed by their id) keeps them and every case of theirs. Automatic "
+            "holds last while the appeal, review or subject access request they name is open.",
             tables=[
                 Table(
                     "holds",
                     "Holds",
-                    ("Case", "Reason", "Kind", "Placed by", "Placed"),
+                    ("Held", "Reason", "Kind", "Placed by", "Placed"),
                     rows,
                     empty="No holds in force.",
                 )

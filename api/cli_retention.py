@@ -39,8 +39,10 @@ from casework.retention_queue import (
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
+from records.customers import Named, one_customer_named
 from records.errors import NotFound, ValidationFailed
-from records.holds import hold_case_of, parse_reason, place_hold, release_hold
+from records.holds import held_by, parse_reason, place_customer_hold, place_hold, release_hold
+from records.lookup import LookupKind
 from records.models import as_utc, utcnow
 from records.retention_tables import PLACEABLE
 from retention.archive_store import FolderArchiveStore
@@ -252,26 +254,48 @@ async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
     return len(requested)
 
 
-async def _place(runtime: Runtime, username: str, reference: str, reason: str) -> str:
+async def _place(
+    runtime: Runtime, username: str, reference: str | None, person: list[Named], reason: str
+) -> str:
+    """Hold a case (`--case-ref`) or a customer (exactly one of `--customer-ref`, `--email`
+    or `--phone`, found as subject access finds them): one of the four."""
+    given = [value for _, value, _ in person if value is not None]
+    if len(given) + (reference is not None) != 1:
+        raise ValidationFailed(
+            "case-ref", "give exactly one of --case-ref, --customer-ref, --email or --phone"
+        )
     why = parse_reason(reason)
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-        case_id = await _case(session, reference)
+        if reference is not None:
+            case_id = await _case(session, reference)
+            target = Target(case_id=case_id)
+        else:
+            found = await one_customer_named(session, runtime.vault, person)
+            if found is None:
+                raise NotFound("no customer found that way")
+            customer_id = found
+            target = Target(customer_id=customer_id)
         await session.rollback()
-        target = Target(case_id=case_id)
         async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
-            hold = await place_hold(access.session, case_id, why, actor.label, utcnow())
+            if reference is not None:
+                hold = await place_hold(access.session, case_id, why, actor.label, utcnow())
+            else:
+                hold = await place_customer_hold(
+                    access.session, customer_id, why, actor.label, utcnow()
+                )
             return str(hold.id)
 
 
 async def _release(runtime: Runtime, username: str, hold_id: uuid.UUID) -> None:
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-        case_id = await hold_case_of(session, hold_id)
+        named = await held_by(session, hold_id)
         await session.rollback()
-        if case_id is None:
+        if named is None:
             raise NotFound("no such hold")
-        target = Target(case_id=case_id)
+        case_id, customer_id = named
+        target = Target(case_id=case_id, customer_id=customer_id)
         async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
             await release_hold(access.session, hold_id, actor.label, utcnow())
 
@@ -406,13 +430,31 @@ def retention_commands(group: click.Group) -> None:
 
     @hold.command(
         "place",
-        help="Hold a case: no archiving or destruction until released. Prints the hold's id.",
+        help="Hold a case, or a customer and every case of theirs: no archiving or destruction "
+        "until released. Prints the hold's id.",
     )
     @click.option("--as", "username", required=True, help="The IG officer placing the hold.")
-    @click.option("--case-ref", required=True, help="The case's office reference.")
+    @click.option("--case-ref", help="The case's office reference.")
+    @click.option("--customer-ref", help="Or a customer, by their reference,")
+    @click.option("--email", help="or by an email address recorded for them,")
+    @click.option("--phone", help="or by a phone number recorded for them.")
     @click.option("--reason", required=True, help=f"Why: {', '.join(HOLD_REASONS)}.")
-    def place_command(username: str, case_ref: str, reason: str) -> None:
-        click.echo(with_runtime(lambda runtime: _place(runtime, username, case_ref, reason)))
+    def place_command(
+        username: str,
+        case_ref: str | None,
+        customer_ref: str | None,
+        email: str | None,
+        phone: str | None,
+        reason: str,
+    ) -> None:
+        person: list[Named] = [
+            (LookupKind.CUSTOMER_REF, customer_ref, "customer-ref"),
+            (LookupKind.EMAIL, email, "email"),
+            (LookupKind.PHONE, phone, "phone"),
+        ]
+        click.echo(
+            with_runtime(lambda runtime: _place(runtime, username, case_ref, person, reason))
+        )
 
     @hold.command("release", help="Release a hold: the case goes back to its retention schedule.")
     @click.option("--as", "username", required=True, help="The IG officer releasing the hold.")

@@ -27,9 +27,8 @@ from casework.retention_schedule import (
     schedule_of,
 )
 from records.certificates import ApprovalView, approvals_for
-from records.holds import HoldView, customers_under_subject_access, holds_on
+from records.holds import HoldView, customer_holds, holds_on
 from records.models import CaseState
-from records.retention_tables import HoldReason
 
 
 class Action(enum.StrEnum):
@@ -117,20 +116,20 @@ async def untouched(
 
 @dataclass(frozen=True)
 class Caseless:
-    """A customer with no case, due to be destroyed (`Action.DESTROY`) or held by an open
-    subject access request (`Action.HELD`). Named by their random id only: their name and
-    reference are personal data, and there is no case reference."""
+    """A customer with no case, due to be destroyed (`Action.DESTROY`) or held (`Action.HELD`)
+    by a hold placed on them or an open subject access request. Named by their random id
+    only: their name and reference are personal data, and there is no case reference."""
 
     customer_id: uuid.UUID
     added_on: dt.date  # the trigger: the day the customer was added (imported)
     destroy_on: dt.date
     action: Action
     rule: str
-    holds: tuple[HoldReason, ...] = ()
+    holds: tuple[HoldView, ...] = ()
 
     @property
     def hold_names(self) -> tuple[str, ...]:
-        return tuple(h.value for h in self.holds)
+        return tuple(h.reason.value for h in self.holds)
 
 
 def caseless_rule(policy: RetentionPolicy) -> str:
@@ -152,8 +151,8 @@ async def caseless_customers(
 ) -> list[Caseless]:
     """Customers with no case whose `customer_without_case_months` since they were added
     have run by `as_of` (the named ones, or all; up to `limit` after `after`), in id order:
-    destroyed by the job, no approval asked (docs/retention.md), unless a subject access
-    request for them is open."""
+    destroyed by the job, no approval asked (docs/retention.md), unless a hold placed on them
+    or a subject access request for them is open."""
     months = policy.customer_without_case_months
     # Added on or before this day, the months have run by `as_of`.
     last_added = add_months(as_of, -months)
@@ -161,7 +160,7 @@ async def caseless_customers(
         session, last_added + dt.timedelta(days=1), customer_ids=customer_ids, after=after,
         limit=limit,
     )  # fmt: skip
-    held = await customers_under_subject_access(session, [c for c, _ in found])
+    held = await customer_holds(session, [c for c, _ in found])
     rule = caseless_rule(policy)
     return [
         Caseless(
@@ -170,7 +169,7 @@ async def caseless_customers(
             destroy_on=add_months(added_on, months),
             action=Action.HELD if customer_id in held else Action.DESTROY,
             rule=rule,
-            holds=(HoldReason.SUBJECT_ACCESS_REQUEST,) if customer_id in held else (),
+            holds=tuple(held.get(customer_id, ())),
         )
         for customer_id, added_on in found
     ]

@@ -1,6 +1,8 @@
-"""Holds on cases: placed and released by IG officers, or automatic while a subject access
-request, an appeal or a review is open. A case with any hold is neither archived nor
-destroyed. Subject access requests are opened and completed here too (they hold).
+"""Holds on cases and customers: placed and released by IG officers, or automatic while a
+subject access request, an appeal or a review is open. A case with any hold is neither
+archived nor destroyed; a hold placed on a customer, like an open subject access request,
+holds the customer and every case of theirs. Subject access requests are opened and
+completed here too (they hold).
 
 Domain functions: they take the session and a clock's time, and never commit.
 """
@@ -41,13 +43,16 @@ _CLOSED_BY = {
 @dataclass(frozen=True)
 class HoldView:
     """A hold as the preview, the admin panel and the API show it. Automatic holds have no
-    id: they end when what they name is closed, not by release."""
+    id: they end when what they name is closed, not by release. `case_id` is the held case
+    (None on a customer with no case); `customer_id` is set when the hold was placed on the
+    customer rather than on the case."""
 
-    case_id: uuid.UUID
+    case_id: uuid.UUID | None
     reason: HoldReason
     id: uuid.UUID | None = None
     placed_by: str | None = None
     placed_at: dt.datetime | None = None
+    customer_id: uuid.UUID | None = None
 
     @property
     def automatic(self) -> bool:
@@ -68,13 +73,34 @@ def parse_reason(value: str) -> HoldReason:
 async def place_hold(
     session: AsyncSession, case_id: uuid.UUID, reason: HoldReason, placed_by: str, now: dt.datetime
 ) -> RetentionHold:
-    if reason not in PLACEABLE:
-        raise ValidationFailed("reason", "this kind of hold is automatic")
     if await session.get(Case, case_id) is None:
         raise NotFound("no such case")
-    hold = RetentionHold(
-        id=uuid.uuid4(), case_id=case_id, reason=reason, placed_by=placed_by, placed_at=now
-    )
+    return await _placed(session, RetentionHold(case_id=case_id), reason, placed_by, now)
+
+
+async def place_customer_hold(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    reason: HoldReason,
+    placed_by: str,
+    now: dt.datetime,
+) -> RetentionHold:
+    """Hold a customer: neither they nor any case of theirs is archived or destroyed until it
+    is released (a litigation hold on a person, whether or not they have a case)."""
+    if await session.get(Customer, customer_id) is None:
+        raise NotFound("no such customer")
+    return await _placed(session, RetentionHold(customer_id=customer_id), reason, placed_by, now)
+
+
+async def _placed(
+    session: AsyncSession, hold: RetentionHold, reason: HoldReason, placed_by: str, now: dt.datetime
+) -> RetentionHold:
+    if reason not in PLACEABLE:
+        raise ValidationFailed("reason", "this kind of hold is automatic")
+    hold.id = uuid.uuid4()
+    hold.reason = reason
+    hold.placed_by = placed_by
+    hold.placed_at = now
     session.add(hold)
     await session.flush()
     return hold
@@ -94,8 +120,19 @@ async def release_hold(
     return hold
 
 
-async def hold_case_of(session: AsyncSession, hold_id: uuid.UUID) -> uuid.UUID | None:
-    return await session.scalar(select(RetentionHold.case_id).where(RetentionHold.id == hold_id))
+async def held_by(
+    session: AsyncSession, hold_id: uuid.UUID
+) -> tuple[uuid.UUID | None, uuid.UUID | None] | None:
+    """What a placed hold names, (case id, customer id), one of them None; None if there is
+    no such hold: the target the gate is asked about before it is released."""
+    row = (
+        await session.execute(
+            select(RetentionHold.case_id, RetentionHold.customer_id).where(
+                RetentionHold.id == hold_id
+            )
+        )
+    ).first()
+    return None if row is None else (row.case_id, row.customer_id)
 
 
 async def holds_on(
@@ -112,7 +149,12 @@ async def holds_on(
             )
         )
         for h in placed:
-            found[h.case_id].append(HoldView(h.case_id, h.reason, h.id, h.placed_by, h.placed_at))
+            if h.case_id is not None:  # always: the query names the cases
+                found[h.case_id].append(
+                    HoldView(h.case_id, h.reason, h.id, h.placed_by, h.placed_at)
+                )
+        for case_id, h in await _customers_held(session, chunk):
+            found[case_id].append(_customer_view(case_id, h))
         for case_id in await _under_subject_access(session, chunk):
             found[case_id].append(HoldView(case_id, HoldReason.SUBJECT_ACCESS_REQUEST))
         for case_id, reason in await open_appeals_and_reviews(session, chunk):
@@ -120,22 +162,50 @@ async def holds_on(
     return found
 
 
-async def customers_under_subject_access(
+async def customer_holds(
     session: AsyncSession, customer_ids: Sequence[uuid.UUID]
-) -> set[uuid.UUID]:
-    """The customers among these with a subject access request open: the hold on a customer
-    with no case (docs/retention.md)."""
-    found: set[uuid.UUID] = set()
+) -> dict[uuid.UUID, list[HoldView]]:
+    """The holds in force on these customers themselves: those placed on them and, automatic,
+    an open subject access request. What holds a customer with no case (docs/retention.md)."""
+    found: dict[uuid.UUID, list[HoldView]] = defaultdict(list)
     for chunk in _chunks(customer_ids):
-        found.update(
-            await session.scalars(
-                select(SubjectAccessRequest.customer_id).where(
-                    SubjectAccessRequest.customer_id.in_(chunk),
-                    SubjectAccessRequest.completed_at.is_(None),
-                )
+        placed = await session.scalars(
+            select(RetentionHold).where(
+                RetentionHold.customer_id.in_(chunk), RetentionHold.released_at.is_(None)
             )
         )
+        for h in placed:
+            if h.customer_id is not None:  # always: the query names the customers
+                found[h.customer_id].append(_customer_view(None, h))
+        requested = await session.scalars(
+            select(SubjectAccessRequest.customer_id)
+            .where(
+                SubjectAccessRequest.customer_id.in_(chunk),
+                SubjectAccessRequest.completed_at.is_(None),
+            )
+            .distinct()
+        )
+        for customer_id in requested:
+            found[customer_id].append(
+                HoldView(None, HoldReason.SUBJECT_ACCESS_REQUEST, customer_id=customer_id)
+            )
     return found
+
+
+def _customer_view(case_id: uuid.UUID | None, h: RetentionHold) -> HoldView:
+    return HoldView(case_id, h.reason, h.id, h.placed_by, h.placed_at, customer_id=h.customer_id)
+
+
+async def _customers_held(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, RetentionHold]]:
+    """(case, hold) for each hold in force placed on the customer of one of these cases."""
+    rows = await session.execute(
+        select(Case.id, RetentionHold)
+        .join(RetentionHold, RetentionHold.customer_id == Case.customer_id)
+        .where(Case.id.in_(case_ids), RetentionHold.released_at.is_(None))
+    )
+    return [(case_id, hold) for case_id, hold in rows]
 
 
 async def _under_subject_access(

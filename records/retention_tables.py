@@ -12,7 +12,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from records.models import Base, _enum, utcnow
@@ -40,6 +40,10 @@ PLACEABLE = frozenset(
 )
 
 
+# A placed hold names a case or a customer, never both and never neither (migration 0012).
+ONE_HELD = "(case_id IS NULL) <> (customer_id IS NULL)"
+
+
 class RetentionStep(enum.StrEnum):
     """Where a case is in the job. `ARCHIVED`: bundle written and checked, case archived.
     `ROWS_DELETED`: the case's rows are gone and its certificate kept; the keys and the
@@ -62,17 +66,26 @@ class NotArchived(enum.StrEnum):
 
 
 class RetentionHold(Base):
+    """A placed hold. It names a case, or a customer (`customer_id`; a litigation hold on a
+    person), exactly one of the two: a customer's hold keeps the customer and every case of
+    theirs (docs/retention.md)."""
+
     __tablename__ = "retention_holds"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    case_id: Mapped[uuid.UUID] = mapped_column(
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     reason: Mapped[HoldReason] = mapped_column(_enum(HoldReason))
     placed_by: Mapped[str] = mapped_column(String(160))
     placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     released_by: Mapped[str | None] = mapped_column(String(160))
     released_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (CheckConstraint(ONE_HELD, name="names_case_or_customer"),)
 
 
 class SubjectAccessRequest(Base):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from contextlib import AbstractAsyncContextManager
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,10 +43,19 @@ from records.certificates import (
     request_approval,
 )
 from records.errors import InvalidTransition, NotFound, ValidationFailed
-from records.holds import HoldView, hold_case_of, holds_on, parse_reason, place_hold, release_hold
+from records.holds import (
+    HoldView,
+    held_by,
+    holds_on,
+    parse_reason,
+    place_customer_hold,
+    place_hold,
+    release_hold,
+)
 from records.retention_tables import DestructionCertificate, HoldReason, RetentionHold
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
+from schema.person import CustomerRef, Email, Phone, customer_named
 
 MAX_FIRST = 100
 _PREVIEW_PREFIX = "retention:"
@@ -58,7 +68,8 @@ _AUTOMATIC = uuid.UUID(int=0)
 
 @strawberry.type(
     name="RetentionHold",
-    description="A hold: the case is neither archived nor destroyed while it stands.",
+    description="A hold: the case (or the customer, and every case of theirs) is neither "
+    "archived nor destroyed while it stands.",
 )
 class HoldType:
     id: strawberry.ID | None
@@ -67,6 +78,13 @@ class HoldType:
     placed_by: str | None
     placed_at: dt.datetime | None
     released_at: dt.datetime | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Set when the hold was placed on the customer (customerRef, email or "
+        "phone) rather than on one case: their random id, never their name or reference. Such "
+        "a hold keeps the customer and every case of theirs. On a customer with no case "
+        "(retentionPreview), set on each of their holds. Null for a hold on a case.",
+    )
 
     @classmethod
     def from_view(cls, view: HoldView) -> HoldType:
@@ -76,6 +94,7 @@ class HoldType:
             automatic=view.automatic,
             placed_by=view.placed_by,
             placed_at=view.placed_at,
+            customer_id=_shown_id(view.customer_id),
         )
 
     @classmethod
@@ -87,7 +106,12 @@ class HoldType:
             placed_by=hold.placed_by,
             placed_at=hold.placed_at,
             released_at=hold.released_at,
+            customer_id=_shown_id(hold.customer_id),
         )
+
+
+def _shown_id(value: uuid.UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value else None
 
 
 @strawberry.type(name="DestructionApproval")
@@ -189,17 +213,14 @@ class RetentionItemType:
     def from_caseless(cls, customer: Caseless) -> RetentionItemType:
         return cls(
             case_reference=None,
-            customer_id=strawberry.ID(str(customer.customer_id)),
+            customer_id=_shown_id(customer.customer_id),
             action=customer.action.value,
             rule=customer.rule,
             trigger_on=customer.added_on,
             archive_on=None,
             destroy_on=customer.destroy_on,
             destroy_due=True,
-            holds=[
-                HoldType(id=None, reason=name, automatic=True, placed_by=None, placed_at=None)
-                for name in customer.hold_names
-            ],
+            holds=[HoldType.from_view(h) for h in customer.holds],
             approval=None,
         )
 
@@ -243,7 +264,7 @@ class CertificateType:
     def from_record(cls, c: DestructionCertificate) -> CertificateType:
         return cls(
             case_reference=c.case_reference,
-            customer_id=strawberry.ID(str(c.customer_id)) if c.customer_id else None,
+            customer_id=_shown_id(c.customer_id),
             rule=c.rule,
             profile_name=c.profile_name,
             profile_version=c.profile_version,
@@ -436,17 +457,35 @@ def _hold_position(cursor: str | None) -> tuple[str, uuid.UUID] | None:
 
 
 async def resolve_place_hold(
-    info: strawberry.Info[TactContext, None], case_ref: str, reason: str
+    info: strawberry.Info[TactContext, None],
+    reason: str,
+    case_ref: Annotated[
+        str | None, strawberry.argument(description="The case's office reference.")
+    ] = None,
+    customer_ref: CustomerRef = None,
+    email: Email = None,
+    phone: Phone = None,
 ) -> HoldType:
     context = info.context
+    given = [value for value in (case_ref, customer_ref, email, phone) if value is not None]
+    if len(given) != 1:
+        raise ValidationFailed(
+            "caseRef", "give exactly one of caseRef, customerRef, email or phone"
+        )
     why = parse_reason(reason)
     async with context.sessions() as session:
-        case_id = await _case(session, case_ref)
-        async with gated(
-            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
-        ) as access:
-            label = access.actor.label
-            hold = await place_hold(access.session, case_id, why, label, context.clock())
+        if case_ref is not None:
+            case_id = await _case(session, case_ref)
+            target = Target(case_id=case_id)
+        else:
+            customer_id = await customer_named(session, context.vault, customer_ref, email, phone)
+            target = Target(customer_id=customer_id)
+        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
+            label, now = access.actor.label, context.clock()
+            if case_ref is not None:
+                hold = await place_hold(access.session, case_id, why, label, now)
+            else:
+                hold = await place_customer_hold(access.session, customer_id, why, label, now)
             return HoldType.from_record(hold)
 
 
@@ -456,13 +495,13 @@ async def resolve_release_hold(
     context = info.context
     wanted = parse_id(str(hold_id), "holdId")
     async with context.sessions() as session:
-        case_id = await hold_case_of(session, wanted)
+        named = await held_by(session, wanted)
         await session.rollback()
-        if case_id is None:
+        if named is None:
             raise NotFound("no such hold")
-        async with gated(
-            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
-        ) as access:
+        case_id, customer_id = named
+        target = Target(case_id=case_id, customer_id=customer_id)
+        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
             label = access.actor.label
             hold = await release_hold(access.session, wanted, label, context.clock())
             return HoldType.from_record(hold)
@@ -536,7 +575,9 @@ class RetentionMutation:
     place_hold: HoldType = strawberry.mutation(
         resolver=resolve_place_hold,
         description="Place a hold: litigation, ombudsman_investigation, subject_access_request "
-        "or open_complaint.",
+        "or open_complaint. It names a case (caseRef) or a customer (customerRef, email or "
+        "phone, found as subjectAccessExport finds them): exactly one of the four. A hold on a "
+        "customer keeps them, case or none, and every case of theirs.",
     )
     release_hold: HoldType = strawberry.mutation(
         resolver=resolve_release_hold,

@@ -13,22 +13,22 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from api.cli_retention import _run
 from api.runtime import Runtime
 from casework.deadlines import add_months
 from casework.profiles import load_profile
-from records.customers import NewContact, create_customer
+from records.customers import NewContact
 from records.database import Database
 from records.holds import open_subject_access
 from records.keystore import DataKey
-from records.models import AccessLogEntry, ContactDetail, ContactKind, Customer, CustomerKind
+from records.models import AccessLogEntry, ContactDetail, ContactKind, Customer
 from records.vault import Vault
 from tests.api.app_fixtures import FixedClock
 from tests.cli import tact, tact_env
 from tests.retention.test_graphql import ask, nodes, token
-from tests.retention.world import add_case, build_world
+from tests.retention.world import add_case, add_caseless_customer, build_world
 
 REGISTER = (
     "name,kind,reference,email,phone,address,notes\n"
@@ -153,18 +153,13 @@ async def test_an_ig_officer_sees_a_customer_with_no_case_in_the_graphql_preview
 ) -> None:
     # Given a customer added on 10 January 2025 who was never given a case
     await build_world(runtime.database, clock.now)
-    async with runtime.database.sessions() as session, session.begin():
-        customer_id = await create_customer(
-            session,
-            runtime.vault,
-            kind=CustomerKind.INDIVIDUAL,
-            name="Canarycy Quillimport",
-            contacts=[NewContact(ContactKind.EMAIL, "canary.cy@example.org")],
-        )
-        added = dt.datetime(2025, 1, 10, 9, tzinfo=dt.UTC)
-        await session.execute(
-            update(Customer).where(Customer.id == customer_id).values(created_at=added)
-        )
+    customer_id = await add_caseless_customer(
+        runtime.database,
+        runtime.vault,
+        "Canarycy Quillimport",
+        NewContact(ContactKind.EMAIL, "canary.cy@example.org"),
+        dt.datetime(2025, 1, 10, 9, tzinfo=dt.UTC),
+    )
     ig_one = token(runtime, "ig.one", clock.now)
 
     # When an IG officer previews over HTTP on 10 January 2026

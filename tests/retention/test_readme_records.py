@@ -3,7 +3,8 @@ bash session, in the folder of a live `tact serve --demo` (as `make run` leaves 
 commands in a second terminal). The demo's IG officer asks for and gives approval, the job
 destroys the demo case that is past its destruction date (without archiving it), its
 certificate says so and holds no personal data, and the access log still verifies; then
-they find a case's reference, hold the case and release the hold, and show one certificate."""
+they find a case's reference, hold the case and release the hold, hold and release a
+customer, and show one certificate."""
 
 from __future__ import annotations
 
@@ -77,10 +78,11 @@ def test_the_records_management_walk_runs_as_printed(demo_folder: tuple[Path, in
         assert person not in text
     assert re.search(r"^OK: \d+ entries", walked, flags=re.MULTILINE), walked
 
-    # The holds block: the hold placed on the case found is released by the id `hold place`
-    # printed (an unknown id would stop the script), and the destroyed case's certificate is
+    # The holds block: the holds placed on the case found and on the quick-start customer are
+    # released by the ids `hold place` printed (an unknown id would stop the script), and the
+    # destroyed case's certificate is
     # found by its reference.
-    assert "released" in held.splitlines(), held
+    assert held.splitlines().count("released") == 2, held  # the case's hold, the customer's
     assert [line["case_reference"] for line in json_lines(held)] == [due]
 
 

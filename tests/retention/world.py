@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.gate import Gate
@@ -28,6 +29,7 @@ from records.models import (
     Channel,
     ConcernCategory,
     ContactKind,
+    Customer,
     CustomerKind,
     Role,
     Service,
@@ -196,3 +198,17 @@ def make_job(
         policy=policy,
         clock=clock,
     )
+
+
+async def add_caseless_customer(
+    database: Database, vault: Vault, name: str, contact: NewContact, added_at: dt.datetime
+) -> uuid.UUID:
+    """A customer never given a case, added at `added_at` (as an import on that day)."""
+    async with database.sessions() as session, session.begin():
+        customer_id = await create_customer(
+            session, vault, kind=CustomerKind.INDIVIDUAL, name=name, contacts=[contact]
+        )
+        await session.execute(
+            update(Customer).where(Customer.id == customer_id).values(created_at=added_at)
+        )
+    return customer_id
