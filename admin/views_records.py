@@ -1,8 +1,10 @@
 """IG officers' records-management pages over the retention work's queries: the holds in
-force (placed and automatic, records/holds.py) and destruction certificates
-(records/certificates.py). Read-only here; placing and releasing holds and approving
-destruction stay with the API and `tact retention`. Each page goes through the gate
-(MANAGE_HOLDS, APPROVE_DESTRUCTION), so it is logged like the API's."""
+force (placed and automatic, records/holds.py), placing a hold on a case or a customer and
+releasing one, and destruction certificates (records/certificates.py). Approving
+destruction is on the retention queue's page. Each page and change goes through the gate
+(MANAGE_HOLDS on what the hold names, APPROVE_DESTRUCTION), so it is logged like the API's.
+A customer is named as subject access names them (admin/person.py), posted, never put in an
+address, and listed by id only."""
 
 from __future__ import annotations
 
@@ -11,13 +13,31 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView
-from admin.page import PAGE, Page, Row, Table, when
+from admin.gated import PanelView, back_to, field, id_field
+from admin.page import PAGE, Button, Field, Form, Page, Row, Table, options, when
+from admin.person import person_fields, person_named
+from authz.gate import Target
 from authz.operations import Operation
+from records.case_files import find_case_id
 from records.certificates import list_certificates
-from records.holds import customer_holds, holds_on
+from records.customers import one_customer_named
+from records.holds import (
+    Held,
+    check_one_named,
+    customer_holds,
+    held_by,
+    holds_on,
+    parse_reason,
+    place_hold_on,
+    release_hold,
+)
 from records.models import Case, CaseState, Role
-from records.retention_tables import DestructionCertificate, NotArchived, RetentionHold
+from records.retention_tables import (
+    PLACEABLE,
+    DestructionCertificate,
+    NotArchived,
+    RetentionHold,
+)
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
@@ -61,6 +81,7 @@ class HoldsView(PanelView):
             for customer_id, holds in sorted(on_customers.items())
             for hold in holds
         ]
+        release = str(request.url_for("admin:view-holds-release"))
         rows = [
             Row(
                 (
@@ -69,26 +90,75 @@ class HoldsView(PanelView):
                     "automatic" if hold.automatic else "placed",
                     hold.placed_by or "",
                     when(hold.placed_at),
-                )
+                ),
+                () if hold.id is None else (Button("Release", release, (("id", str(hold.id)),)),),
             )
             for held_what, hold in on_cases + by_customer
         ][:SHOWN]
+        reasons = options(sorted(r.value for r in PLACEABLE))
+        fields = (
+            Field("case_ref", "Case reference", help="a case, or a customer below"),
+            *person_fields(None, "one of the three: holds the customer and every case of theirs"),
+            Field("reason", "Reason", options=reasons),
+        )
+        here = str(request.url_for("admin:view-holds-place"))
         page = Page(
             "Retention holds",
             "Holds in force: a held case is neither archived nor destroyed; a hold on a "
             "customer (listed by their id) keeps them and every case of theirs. Automatic "
             "holds last while the appeal, review or subject access request they name is open.",
+            forms=[Form("place", "Place a hold", here, fields, "Place hold")],
             tables=[
                 Table(
                     "holds",
                     "Holds",
                     ("Held", "Reason", "Kind", "Placed by", "Placed"),
                     rows,
+                    buttons=True,
                     empty="No holds in force.",
                 )
             ],
         )
         return await self.page(request, PAGE, page.context())
+
+    @expose("/holds/place", methods=["POST"], identity="holds-place")
+    async def place_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        reference, person = field(form, "case_ref") or None, person_named(form)
+        check_one_named(reference, person, "case_ref")
+        why = parse_reason(field(form, "reason"))
+        if reference is not None:
+            held = Held(
+                case_id=await self.find(
+                    lambda session: find_case_id(session, reference), "no case with that reference"
+                )
+            )
+        else:
+            parts = await self.parts()
+            held = Held(
+                customer_id=await self.find(
+                    lambda session: one_customer_named(session, parts.vault, person),
+                    "no customer found that way",
+                )
+            )
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
+        async with self.gated(request, Operation.MANAGE_HOLDS, target) as access:
+            await place_hold_on(
+                access.session, held, why, access.actor.label, self.panel.config.clock()
+            )
+        return back_to(request, "holds")
+
+    @expose("/holds/release", methods=["POST"], identity="holds-release")
+    async def release_page(self, request: Request) -> Response:
+        form = await self.form(request)
+        wanted = id_field(form, "id")
+        held = await self.find(lambda session: held_by(session, wanted), "no such hold")
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
+        async with self.gated(request, Operation.MANAGE_HOLDS, target) as access:
+            await release_hold(
+                access.session, wanted, access.actor.label, self.panel.config.clock()
+            )
+        return back_to(request, "holds")
 
 
 class CertificatesView(PanelView):

@@ -41,7 +41,14 @@ from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
 from records.customers import Named, one_customer_named
 from records.errors import NotFound, ValidationFailed
-from records.holds import held_by, parse_reason, place_customer_hold, place_hold, release_hold
+from records.holds import (
+    Held,
+    check_one_named,
+    held_by,
+    parse_reason,
+    place_hold_on,
+    release_hold,
+)
 from records.lookup import LookupKind
 from records.models import as_utc, utcnow
 from records.retention_tables import PLACEABLE
@@ -257,45 +264,34 @@ async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
 async def _place(
     runtime: Runtime, username: str, reference: str | None, person: list[Named], reason: str
 ) -> str:
-    """Hold a case (`--case-ref`) or a customer (exactly one of `--customer-ref`, `--email`
-    or `--phone`, found as subject access finds them): one of the four."""
-    given = [value for _, value, _ in person if value is not None]
-    if len(given) + (reference is not None) != 1:
-        raise ValidationFailed(
-            "case-ref", "give exactly one of --case-ref, --customer-ref, --email or --phone"
-        )
+    """Hold a case (`--case-ref`) or a customer (`--customer-ref`, `--email` or `--phone`,
+    found as subject access finds them): one of the four."""
+    check_one_named(reference, person, "case-ref")
     why = parse_reason(reason)
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
         if reference is not None:
-            case_id = await _case(session, reference)
-            target = Target(case_id=case_id)
+            held = Held(case_id=await _case(session, reference))
         else:
             found = await one_customer_named(session, runtime.vault, person)
             if found is None:
                 raise NotFound("no customer found that way")
-            customer_id = found
-            target = Target(customer_id=customer_id)
+            held = Held(customer_id=found)
         await session.rollback()
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
         async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
-            if reference is not None:
-                hold = await place_hold(access.session, case_id, why, actor.label, utcnow())
-            else:
-                hold = await place_customer_hold(
-                    access.session, customer_id, why, actor.label, utcnow()
-                )
+            hold = await place_hold_on(access.session, held, why, actor.label, utcnow())
             return str(hold.id)
 
 
 async def _release(runtime: Runtime, username: str, hold_id: uuid.UUID) -> None:
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
-        named = await held_by(session, hold_id)
+        held = await held_by(session, hold_id)
         await session.rollback()
-        if named is None:
+        if held is None:
             raise NotFound("no such hold")
-        case_id, customer_id = named
-        target = Target(case_id=case_id, customer_id=customer_id)
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
         async with runtime.gate.access(session, actor, Operation.MANAGE_HOLDS, target) as access:
             await release_hold(access.session, hold_id, actor.label, utcnow())
 

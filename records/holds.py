@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_steps import CaseEvent, Step
+from records.customers import Named
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import Case, Customer
 from records.retention_tables import (
@@ -68,6 +69,33 @@ def parse_reason(value: str) -> HoldReason:
         names = ", ".join(sorted(r.value for r in PLACEABLE))
         raise ValidationFailed("reason", f"must be one of: {names}")
     return reason
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a placed hold names: a case or a customer, exactly one of the two."""
+
+    case_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+
+
+def check_one_named(case_ref: str | None, person: Sequence[Named], case_field: str) -> None:
+    """A hold names a case (its reference, in `case_field`) or a customer (one way of
+    `person`): exactly one of them, or refused on `case_field`. Each face names its fields."""
+    given = (case_ref is not None) + sum(value is not None for _, value, _ in person)
+    if given != 1:
+        ways = ", ".join((case_field, *(name for _, _, name in person)))
+        raise ValidationFailed(case_field, f"give exactly one of {ways}")
+
+
+async def place_hold_on(
+    session: AsyncSession, held: Held, reason: HoldReason, placed_by: str, now: dt.datetime
+) -> RetentionHold:
+    if held.customer_id is not None:
+        return await place_customer_hold(session, held.customer_id, reason, placed_by, now)
+    if held.case_id is None:
+        raise NotFound("no such case")
+    return await place_hold(session, held.case_id, reason, placed_by, now)
 
 
 async def place_hold(
@@ -120,11 +148,9 @@ async def release_hold(
     return hold
 
 
-async def held_by(
-    session: AsyncSession, hold_id: uuid.UUID
-) -> tuple[uuid.UUID | None, uuid.UUID | None] | None:
-    """What a placed hold names, (case id, customer id), one of them None; None if there is
-    no such hold: the target the gate is asked about before it is released."""
+async def held_by(session: AsyncSession, hold_id: uuid.UUID) -> Held | None:
+    """What a placed hold names, or None if there is no such hold: the target the gate is
+    asked about before it is released."""
     row = (
         await session.execute(
             select(RetentionHold.case_id, RetentionHold.customer_id).where(
@@ -132,7 +158,7 @@ async def held_by(
             )
         )
     ).first()
-    return None if row is None else (row.case_id, row.customer_id)
+    return None if row is None else Held(row.case_id, row.customer_id)
 
 
 async def holds_on(

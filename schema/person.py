@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.gate import NOTHING
-from records.customers import one_customer_named
+from records.customers import Named, one_customer_named
 from records.lookup import LookupKind
 from records.vault import Vault
 
@@ -26,6 +26,15 @@ Phone = Annotated[
 ]
 
 
+def person_ways(customer_ref: str | None, email: str | None, phone: str | None) -> list[Named]:
+    """The three ways, each with its value (None: not given) and its argument's name."""
+    return [
+        (LookupKind.CUSTOMER_REF, customer_ref, "customerRef"),
+        (LookupKind.EMAIL, email, "email"),
+        (LookupKind.PHONE, phone, "phone"),
+    ]
+
+
 async def customer_named(
     session: AsyncSession,
     vault: Vault,
@@ -35,11 +44,6 @@ async def customer_named(
 ) -> uuid.UUID:
     """The one customer named, or NOTHING, which the gate refuses as it refuses a customer
     the caller may not see."""
-    named = (
-        (LookupKind.CUSTOMER_REF, customer_ref, "customerRef"),
-        (LookupKind.EMAIL, email, "email"),
-        (LookupKind.PHONE, phone, "phone"),
-    )
-    found = await one_customer_named(session, vault, named)
+    found = await one_customer_named(session, vault, person_ways(customer_ref, email, phone))
     await session.rollback()
     return found or NOTHING

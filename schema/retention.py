@@ -44,18 +44,19 @@ from records.certificates import (
 )
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.holds import (
+    Held,
     HoldView,
+    check_one_named,
     held_by,
     holds_on,
     parse_reason,
-    place_customer_hold,
-    place_hold,
+    place_hold_on,
     release_hold,
 )
 from records.retention_tables import DestructionCertificate, HoldReason, RetentionHold
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
-from schema.person import CustomerRef, Email, Phone, customer_named
+from schema.person import CustomerRef, Email, Phone, customer_named, person_ways
 
 MAX_FIRST = 100
 _PREVIEW_PREFIX = "retention:"
@@ -467,25 +468,19 @@ async def resolve_place_hold(
     phone: Phone = None,
 ) -> HoldType:
     context = info.context
-    given = [value for value in (case_ref, customer_ref, email, phone) if value is not None]
-    if len(given) != 1:
-        raise ValidationFailed(
-            "caseRef", "give exactly one of caseRef, customerRef, email or phone"
-        )
+    check_one_named(case_ref, person_ways(customer_ref, email, phone), "caseRef")
     why = parse_reason(reason)
     async with context.sessions() as session:
         if case_ref is not None:
-            case_id = await _case(session, case_ref)
-            target = Target(case_id=case_id)
+            held = Held(case_id=await _case(session, case_ref))
         else:
-            customer_id = await customer_named(session, context.vault, customer_ref, email, phone)
-            target = Target(customer_id=customer_id)
+            held = Held(
+                customer_id=await customer_named(session, context.vault, customer_ref, email, phone)
+            )
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
         async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
-            label, now = access.actor.label, context.clock()
-            if case_ref is not None:
-                hold = await place_hold(access.session, case_id, why, label, now)
-            else:
-                hold = await place_customer_hold(access.session, customer_id, why, label, now)
+            label = access.actor.label
+            hold = await place_hold_on(access.session, held, why, label, context.clock())
             return HoldType.from_record(hold)
 
 
@@ -495,12 +490,11 @@ async def resolve_release_hold(
     context = info.context
     wanted = parse_id(str(hold_id), "holdId")
     async with context.sessions() as session:
-        named = await held_by(session, wanted)
+        held = await held_by(session, wanted)
         await session.rollback()
-        if named is None:
+        if held is None:
             raise NotFound("no such hold")
-        case_id, customer_id = named
-        target = Target(case_id=case_id, customer_id=customer_id)
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
         async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
             label = access.actor.label
             hold = await release_hold(access.session, wanted, label, context.clock())

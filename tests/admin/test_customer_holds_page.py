@@ -1,0 +1,73 @@
+"""The admin panel's holds page places a hold on a customer (found as subject access finds
+them, posted, never in an address) or on a case, lists it by the customer's id (never a name
+or reference), gated and logged against the customer, and releases it; bad input is refused
+naming its field. Over HTTP through the app, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import httpx
+
+from records.customers import NewContact
+from records.database import Database
+from records.models import ContactKind
+from records.vault import Vault
+from tests.admin.conftest import post_form, sign_in
+from tests.admin.test_panel_http import entries
+from tests.admin.test_records_pages import cells, ig_world
+from tests.api.app_fixtures import FixedClock
+from tests.retention.world import add_case, add_caseless_customer
+
+_RELEASE = re.compile(
+    r'action="[^"]*/admin/holds/release".*?name="id" value="([0-9a-f-]{36})"', re.S
+)
+
+
+async def test_an_ig_officer_holds_and_releases_a_customer_in_the_panel(
+    client: httpx.AsyncClient, database: Database, vault: Vault, clock: FixedClock
+) -> None:
+    # Given a customer with a case and a customer with no case known by phone
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
+    customer_ref = world.canaries[case_id]["reference"]
+    caseless = await add_caseless_customer(
+        database, vault, "Canaryfay Quillhold", NewContact(ContactKind.PHONE, "07700 900912"),
+        dt.datetime(2025, 1, 10, 9, tzinfo=dt.UTC),
+    )  # fmt: skip
+    await sign_in(client, "ig.one")
+
+    # When the IG officer names a case and a customer at once, or gives free text as reason
+    both = await post_form(
+        client, "/admin/holds", "/admin/holds/place", case_ref=world.references[case_id],
+        customer_ref=customer_ref, reason="litigation",
+    )  # fmt: skip
+    assert both.status_code == 400 and "case_ref" in both.text and customer_ref not in both.text
+    free = await post_form(
+        client, "/admin/holds", "/admin/holds/place", customer_phone="07700 900912",
+        reason="Canary asked us to",
+    )  # fmt: skip
+    assert free.status_code == 400 and "reason" in free.text and "Canary" not in free.text
+
+    # When they hold the customer with no case by phone number
+    placed = await post_form(
+        client, "/admin/holds", "/admin/holds/place", customer_phone="07700 900912",
+        reason="litigation",
+    )  # fmt: skip
+    assert placed.status_code == 303 and "07700" not in placed.headers["location"]
+
+    # Then the holds page lists it by the customer's id, with a release button
+    page = (await client.get("/admin/holds")).text
+    assert cells(f"customer {caseless}", "litigation", "placed", "staff:ig.one") in page
+    assert "Canaryfay" not in page and "900912" not in page
+    logged = await entries(database, actor="staff:ig.one", operation="manage_holds")
+    assert ("allowed", caseless) in [(e.outcome, e.customer_id) for e in logged]
+
+    # When they release it
+    (hold_id,) = _RELEASE.findall(page)
+    released = await post_form(client, "/admin/holds", "/admin/holds/release", id=hold_id)
+    assert released.status_code == 303
+
+    # Then it is no longer in force
+    assert f"customer {caseless}" not in (await client.get("/admin/holds")).text
