@@ -40,7 +40,7 @@ PLACEABLE = frozenset(
 )
 
 
-# A placed hold names a case or a customer, never both and never neither (migration 0012).
+# A placed hold names a case or a customer, never both and never neither (migration 0013).
 ONE_HELD = "(case_id IS NULL) <> (customer_id IS NULL)"
 
 

@@ -5,8 +5,8 @@ placed hold now names a case or a customer: `case_id` may be null, `customer_id`
 (deleted with the customer, indexed as every reference to deleted rows is), and a check
 keeps exactly one of the two. Existing holds all name a case and keep it.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
