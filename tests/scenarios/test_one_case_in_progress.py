@@ -35,6 +35,7 @@ from tests.scenarios.world import (
     Refused,
     Walk,
     prelude,
+    until_waiting,
     walk_for,
 )
 
@@ -152,7 +153,7 @@ async def test_two_at_once_make_one_case(
             async with database.engine.connect() as holder:
                 await holder.execute(text("LOCK TABLE cases IN SHARE MODE"))
                 started = [asyncio.create_task(attempt) for attempt in both]
-                await _until_waiting_on_cases(holder, 2)
+                await until_waiting(holder.engine, 2)
                 await holder.commit()
                 answers = await asyncio.gather(*started)
         else:
@@ -174,19 +175,6 @@ async def _open(walk: Walk, who: str) -> dict[str, Any] | Refused:
         )
     except Refused as refused:
         return refused
-
-
-async def _until_waiting_on_cases(holder: Any, count: int) -> None:
-    """Wait (up to 30 s) until `count` other transactions wait for a lock on `cases`."""
-    waiting = text(
-        "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass AND NOT granted"
-    )
-    for _ in range(3000):
-        async with holder.engine.connect() as watcher:
-            if await watcher.scalar(waiting) >= count:
-                return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{count} openCase did not reach their insert")
 
 
 async def _cases(walk: Walk) -> int:

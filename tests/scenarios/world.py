@@ -10,6 +10,7 @@ city helpdesk manager). `Walk` sends one GraphQL document per step and reads the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -330,3 +333,18 @@ async def routed_and_emergency(walk: Walk, email: str = "morgan.sample@example.o
         data = await walk.graphql("frontline", CHECK, contact={**contact, "emergency": emergency})
         outcomes.append(data["checkContact"]["outcome"])
     return outcomes
+
+
+async def until_waiting(engine: AsyncEngine, count: int) -> None:
+    """Wait (up to 30 s) until `count` transactions on this PostgreSQL database wait for a
+    lock: what a test holding one (LOCK TABLE) waits for before letting them go on."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(3000):
+        async with engine.connect() as watcher:
+            if await watcher.scalar(waiting) >= count:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} transactions did not reach the lock")
