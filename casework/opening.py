@@ -23,6 +23,7 @@ from casework.steps import (
     begin,
     expire_past,
     finish,
+    load_case,
     run_out,
     service_ids,
     staff_id,
@@ -33,6 +34,7 @@ from records.customers import NewContact, create_customer
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import (
+    IN_PROGRESS,
     AssignmentRelation,
     Case,
     CaseState,
@@ -155,7 +157,12 @@ async def _refuse_second_case(
 async def _ended_as_swept(run: StepRun, case: Case, may_end: MayEnd) -> bool:
     """A decided case whose arrangements have all run out is over in substance; only the daily
     sweep (or its next step) has not said so yet. Ended now, by the sweep's own expiry (its
-    step, event, end date and deadlines), it leaves room for the new case."""
+    step, event, end date and deadlines), it leaves room for the new case. Read again under
+    its lock: the sweep or a step may have ended it since it was found, and then it is not
+    ended twice."""
+    case = await load_case(run, case.id)
+    if case.state not in IN_PROGRESS:
+        return True
     due = await run_out(run, case)
     if due is None or not due.ends_case or not await may_end(case.id):
         return False

@@ -82,7 +82,12 @@ class Begun:
 
 
 async def load_case(run: StepRun, case_id: uuid.UUID) -> Case:
-    case = await run.session.get(Case, case_id)
+    """The case, read as it is now and its row held until the transaction ends: a step, the
+    sweep or `openCase` that reaches it while another changes it waits for that one to commit
+    and then sees its change, so expiry is recorded once and a step checks the state the case
+    is in (docs/workflow.md, "Expiry"). SQLite takes one writer at a time (BEGIN IMMEDIATE);
+    FOR UPDATE is left out there."""
+    case = await run.session.get(Case, case_id, with_for_update=True, populate_existing=True)
     if case is None:
         raise NotFound("no such case")
     return case
