@@ -1,8 +1,9 @@
-"""`addAttachment`'s step: a file of evidence kept on the case (docs/workflow.md,
-"Attachments"). Its content travels base64 in the request's JSON; the step decodes it,
-checks its size and that it is what its media type claims, and seals it and its filename
-under the case's data key. The timeline's event keeps the attachment's id, media type and
-size: never its filename or content.
+"""`addAttachment`'s and `removeAttachment`'s steps: a file of evidence kept on the case
+(docs/workflow.md, "Attachments"). Its content travels base64 in the request's JSON; the step
+decodes it, checks its size and that it is what its media type claims, and seals it and its
+filename under the case's data key. The timeline's event keeps the attachment's id, media type
+and size: never its filename or content. Removing one deletes its row and sealed content in
+the step's transaction; its event keeps the id and the reason, from a short list.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from casework import step_models as m
 from casework.media_types import matches
 from casework.steps import StepRun, begin, finish
 from records.attachments import add_attachment as add_row
-from records.attachments import evidence_on_case
+from records.attachments import delete_attachment, evidence_on_case
 from records.case_steps import CaseEvent, Step
 from records.errors import ValidationFailed
 
@@ -50,6 +51,15 @@ async def add_attachment(
         evidence_id=str(given.evidence_id) if given.evidence_id else None,
         media_type=given.media_type, size_bytes=len(content),
     )  # fmt: skip
+
+
+async def remove_attachment(
+    run: StepRun, case_id: uuid.UUID, given: m.RemoveAttachment
+) -> CaseEvent:
+    begun = await begin(run, case_id, Step.ATTACHMENT_REMOVED)
+    if not await delete_attachment(run.session, case_id, given.attachment_id):
+        raise ValidationFailed("input.attachmentId", "no such attachment on this case")
+    return await finish(run, begun, Step.ATTACHMENT_REMOVED, given)
 
 
 def _decoded(text: str, max_bytes: int) -> bytes:

@@ -197,6 +197,23 @@ class AddAttachment(StepInput):
         return media_type
 
 
+class RemovalReason(enum.StrEnum):
+    """Why an attachment is removed: from a short list, not free text, because the event
+    outlives the file and free words about a file added by mistake tend to say what was in it
+    (whose email, whose photo), the very thing the removal takes off the case."""
+
+    WRONG_FILE = "wrong_file"
+    WRONG_CASE = "wrong_case"
+    DUPLICATE = "duplicate"
+
+
+class RemoveAttachment(StepInput):
+    """An attachment added by mistake, taken off the case: its row and sealed content deleted."""
+
+    attachment_id: uuid.UUID = Field(description="The attachment's id, as the case file lists it.")
+    reason: RemovalReason
+
+
 class ContactDetailValue(StepInput):
     """One email or one phone number of the customer."""
 

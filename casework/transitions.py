@@ -52,6 +52,9 @@ TABLE: dict[Step, Rule] = {
     Step.CONCERN_RECORDED: Rule(LIVE),
     Step.EVIDENCE_RECORDED: Rule(LIVE),
     Step.ATTACHMENT_ADDED: Rule(LIVE),
+    # Also once closed with no action: a file added by mistake (often someone else's) must
+    # not wait on the case's destruction to go.
+    Step.ATTACHMENT_REMOVED: Rule(LIVE | {S.CLOSED_NO_ACTION}),
     Step.STAFF_ASSIGNED: Rule(LIVE),
     Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
     Step.WARNING_ISSUED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.WARNED),

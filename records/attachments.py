@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import NotFound
@@ -74,6 +74,17 @@ async def add_attachment(
     )
     session.add(row)
     return row
+
+
+async def delete_attachment(
+    session: AsyncSession, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> bool:
+    """Delete the case's attachment, its row and sealed content together, in the caller's
+    transaction; False when the case has no such attachment (another case's is left alone)."""
+    deleted = await session.execute(
+        delete(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
+    )
+    return bool(getattr(deleted, "rowcount", 0))
 
 
 async def evidence_on_case(

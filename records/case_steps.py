@@ -51,6 +51,8 @@ class Step(enum.StrEnum):
     EVIDENCE_RECORDED = "evidence_recorded"
     # A file of evidence kept on the case; the event keeps its id, media type and size only.
     ATTACHMENT_ADDED = "attachment_added"
+    # One added by mistake, deleted; the event keeps its id and the reason (from a list) only.
+    ATTACHMENT_REMOVED = "attachment_removed"
     STAFF_ASSIGNED = "staff_assigned"
     SAFEGUARDS_RECORDED = "safeguards_recorded"
     WARNING_ISSUED = "warning_issued"

@@ -28,6 +28,7 @@ from schema.mutations import (
     record_notification,
     record_safeguards,
     refer,
+    remove_attachment,
     request_review,
     schedule_review,
 )
@@ -41,6 +42,7 @@ class WorkflowMutation:
     record_concern = record_concern.field
     record_evidence = record_evidence.field
     add_attachment = add_attachment.field
+    remove_attachment = remove_attachment.field
     record_contact_details = record_contact_details.field
     record_customer_name = record_customer_name.field
     assign_staff = assign_staff.field

@@ -21,6 +21,7 @@ for _enum in (
     m.ReviewTrigger,
     m.AppealOutcome,
     m.AppealAgainst,
+    m.RemovalReason,
 ):
     strawberry.enum(_enum)
 
@@ -47,6 +48,11 @@ class RecordEvidenceInput:
 
 @from_model(model=m.AddAttachment, all_fields=True)
 class AddAttachmentInput:
+    pass
+
+
+@from_model(model=m.RemoveAttachment, all_fields=True)
+class RemoveAttachmentInput:
     pass
 
 

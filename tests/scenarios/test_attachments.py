@@ -75,14 +75,12 @@ async def logged(walk: Walk, **filters: Any) -> list[dict[str, Any]]:
     return [edge["node"] for edge in data["accessLog"]["edges"]]
 
 
-async def stored(walk: Walk) -> tuple[int, int]:
-    """(attachment rows, ATTACHMENT_ADDED events) in the database."""
+async def stored(walk: Walk, step: Step = Step.ATTACHMENT_ADDED) -> tuple[int, int]:
+    """(attachment rows, `step` events) in the database."""
     async with walk.runtime.database.sessions() as session:
         rows = await session.scalar(select(func.count()).select_from(Attachment))
         events = await session.scalar(
-            select(func.count())
-            .select_from(CaseEvent)
-            .where(CaseEvent.step == Step.ATTACHMENT_ADDED)
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.step == step)
         )
     return int(rows or 0), int(events or 0)
 
