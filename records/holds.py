@@ -169,16 +169,9 @@ async def holds_on(
     if not case_ids:
         return found
     for chunk in _chunks(case_ids):
-        placed = await session.scalars(
-            select(RetentionHold).where(
-                RetentionHold.case_id.in_(chunk), RetentionHold.released_at.is_(None)
-            )
-        )
-        for h in placed:
-            if h.case_id is not None:  # always: the query names the cases
-                found[h.case_id].append(
-                    HoldView(h.case_id, h.reason, h.id, h.placed_by, h.placed_at)
-                )
+        for view in await _placed_on_cases(session, chunk):
+            if view.case_id is not None:  # always: the query names the cases
+                found[view.case_id].append(view)
         for case_id, h in await _customers_held(session, chunk):
             found[case_id].append(_customer_view(case_id, h))
         for case_id in await _under_subject_access(session, chunk):
@@ -186,6 +179,46 @@ async def holds_on(
         for case_id, reason in await open_appeals_and_reviews(session, chunk):
             found[case_id].append(HoldView(case_id, reason))
     return found
+
+
+@dataclass(frozen=True)
+class HoldsListed:
+    """The holds `retentionHolds` lists, each naming its case (`case_id`) or its customer
+    (`customer_id`); `references` names the cases."""
+
+    holds: list[HoldView]
+    references: dict[uuid.UUID, str]
+
+
+async def holds_of(session: AsyncSession, held: Held) -> HoldsListed:
+    """The holds in force on a case (as `holds_on` finds them), or on a customer and every
+    case of theirs: a hold on the customer is listed once, for them, not again for each case
+    it keeps; a case's own holds (placed on it, an appeal or review open on it) for the case."""
+    if held.customer_id is None:
+        named = Case.id == held.case_id
+    else:
+        named = Case.customer_id == held.customer_id
+    rows = await session.execute(select(Case.id, Case.reference).where(named))
+    references = {case_id: reference for case_id, reference in rows}
+    case_ids = list(references)
+    if held.customer_id is None:
+        on_case = await holds_on(session, case_ids)
+        return HoldsListed([view for views in on_case.values() for view in views], references)
+    views = list((await customer_holds(session, [held.customer_id])).get(held.customer_id, []))
+    for chunk in _chunks(case_ids):
+        views += await _placed_on_cases(session, chunk)
+        views += [HoldView(c, r) for c, r in await open_appeals_and_reviews(session, chunk)]
+    return HoldsListed(views, references)
+
+
+async def _placed_on_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> list[HoldView]:
+    """The holds in force placed on these cases themselves."""
+    placed = await session.scalars(
+        select(RetentionHold).where(
+            RetentionHold.case_id.in_(case_ids), RetentionHold.released_at.is_(None)
+        )
+    )
+    return [HoldView(h.case_id, h.reason, h.id, h.placed_by, h.placed_at) for h in placed]
 
 
 async def customer_holds(

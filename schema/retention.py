@@ -48,7 +48,7 @@ from records.holds import (
     HoldView,
     check_one_named,
     held_by,
-    holds_on,
+    holds_of,
     parse_reason,
     place_hold_on,
     release_hold,
@@ -62,6 +62,7 @@ MAX_FIRST = 100
 _PREVIEW_PREFIX = "retention:"
 _CERTIFICATE_PREFIX = "certificate:"
 _HOLD_PREFIX = "hold:"
+CaseRef = Annotated[str | None, strawberry.argument(description="The case's office reference.")]
 # An automatic hold has no id: in the holds' order (reason, id) and in its cursor it stands
 # first among its reason's holds.
 _AUTOMATIC = uuid.UUID(int=0)
@@ -86,9 +87,16 @@ class HoldType:
         "a hold keeps the customer and every case of theirs. On a customer with no case "
         "(retentionPreview), set on each of their holds. Null for a hold on a case.",
     )
+    case_reference: str | None = strawberry.field(
+        default=None,
+        description="In retentionHolds, the case a hold on a case names (placed on it, or "
+        "automatic while an appeal or review is open on it, or, in a case's list, a subject "
+        "access request): its reference. Null for a hold on the customer (customerId), and "
+        "in the other fields that answer holds.",
+    )
 
     @classmethod
-    def from_view(cls, view: HoldView) -> HoldType:
+    def from_view(cls, view: HoldView, case_reference: str | None = None) -> HoldType:
         return cls(
             id=strawberry.ID(str(view.id)) if view.id else None,
             reason=view.reason.value,
@@ -96,6 +104,7 @@ class HoldType:
             placed_by=view.placed_by,
             placed_at=view.placed_at,
             customer_id=_shown_id(view.customer_id),
+            case_reference=case_reference,
         )
 
     @classmethod
@@ -400,27 +409,56 @@ async def resolve_destruction_certificates(
 
 async def resolve_retention_holds(
     info: strawberry.Info[TactContext, None],
-    case_ref: str,
+    case_ref: CaseRef = None,
+    customer_ref: CustomerRef = None,
+    email: Email = None,
+    phone: Phone = None,
     first: int = 20,
     after: str | None = None,
 ) -> HoldConnection:
     context = info.context
+    check_one_named(case_ref, person_ways(customer_ref, email, phone), "caseRef")
     async with context.sessions() as session:
-        case_id = await _case(session, case_ref)
-        async with gated(
-            context, session, Operation.MANAGE_HOLDS, Target(case_id=case_id)
-        ) as access:
+        held = await _held_named(context, session, case_ref, customer_ref, email, phone)
+        target = Target(case_id=held.case_id, customer_id=held.customer_id)
+        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
             check_first(first, MAX_FIRST)
             position = _hold_position(after)
-            holds = await holds_on(access.session, [case_id])
-    ordered = sorted(holds.get(case_id, []), key=_hold_key)
+            listed = await holds_of(access.session, held)
+    ordered = sorted(listed.holds, key=_hold_key)
     following = [h for h in ordered if position is None or _hold_key(h) > position]
     edges = [
-        HoldEdge(cursor=encode_cursor(_HOLD_PREFIX, *_hold_key(h)), node=HoldType.from_view(h))
+        HoldEdge(
+            cursor=encode_cursor(_HOLD_PREFIX, *_hold_key(h)),
+            node=HoldType.from_view(h, _named_case(h, listed.references)),
+        )
         for h in following[:first]
     ]
     page_info = shown_page([e.cursor for e in edges], len(following) > first)
     return HoldConnection(edges=edges, page_info=page_info)
+
+
+async def _held_named(
+    context: TactContext,
+    session: AsyncSession,
+    case_ref: str | None,
+    customer_ref: str | None,
+    email: str | None,
+    phone: str | None,
+) -> Held:
+    """The case or the customer a request names (one way, checked by `check_one_named`)."""
+    if case_ref is not None:
+        return Held(case_id=await _case(session, case_ref))
+    return Held(
+        customer_id=await customer_named(session, context.vault, customer_ref, email, phone)
+    )
+
+
+def _named_case(hold: HoldView, references: dict[uuid.UUID, str]) -> str | None:
+    """The reference of the case a hold names; None for a hold on the customer."""
+    if hold.customer_id is not None or hold.case_id is None:
+        return None
+    return references.get(hold.case_id)
 
 
 def _preview_cursor(position: PreviewPosition) -> str:
@@ -446,23 +484,30 @@ def _certificate_position(cursor: str | None) -> CertificatePosition | None:
 
 
 def _hold_key(hold: HoldView) -> tuple[str, uuid.UUID]:
-    """A hold's place in a case's list: its reason, then its id (automatic first)."""
-    return hold.reason.value, hold.id or _AUTOMATIC
+    """A hold's place in its list: its reason, automatic before placed, then its id; an
+    automatic hold, which has none, by the case or customer it names (a customer's list has
+    one per case an appeal or review is open on)."""
+    named = hold.id or hold.case_id or hold.customer_id or _AUTOMATIC
+    return f"{hold.reason.value}/{'placed' if hold.id else 'automatic'}", named
+
+
+def _hold_sort_key(key: str) -> str:
+    reason, _, kind = key.partition("/")
+    if kind not in ("automatic", "placed"):
+        raise ValueError("not a hold's sort key")
+    return f"{HoldReason(reason).value}/{kind}"
 
 
 def _hold_position(cursor: str | None) -> tuple[str, uuid.UUID] | None:
     if cursor is None:
         return None
-    reason, row_id = decode_cursor(_HOLD_PREFIX, cursor, HoldReason)
-    return reason.value, row_id
+    return decode_cursor(_HOLD_PREFIX, cursor, _hold_sort_key)
 
 
 async def resolve_place_hold(
     info: strawberry.Info[TactContext, None],
     reason: str,
-    case_ref: Annotated[
-        str | None, strawberry.argument(description="The case's office reference.")
-    ] = None,
+    case_ref: CaseRef = None,
     customer_ref: CustomerRef = None,
     email: Email = None,
     phone: Phone = None,
@@ -471,12 +516,7 @@ async def resolve_place_hold(
     check_one_named(case_ref, person_ways(customer_ref, email, phone), "caseRef")
     why = parse_reason(reason)
     async with context.sessions() as session:
-        if case_ref is not None:
-            held = Held(case_id=await _case(session, case_ref))
-        else:
-            held = Held(
-                customer_id=await customer_named(session, context.vault, customer_ref, email, phone)
-            )
+        held = await _held_named(context, session, case_ref, customer_ref, email, phone)
         target = Target(case_id=held.case_id, customer_id=held.customer_id)
         async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
             label = access.actor.label
@@ -559,8 +599,12 @@ class RetentionQuery:
     )
     retention_holds: HoldConnection = strawberry.field(
         resolver=resolve_retention_holds,
-        description="The holds in force on a case, placed and automatic, by reason and then "
-        "by id (an automatic hold, which has none, first of its reason).",
+        description="The holds in force on a case (caseRef), or on a customer (customerRef, "
+        "email or phone, found as placeHold finds them) and each case of theirs: exactly one "
+        "of the four. Placed and automatic, by reason, automatic before placed, then by id "
+        "(an automatic hold, which has none, by the case or customer it names). Each says "
+        "what it names: customerId for a hold on the customer, caseReference for one on a "
+        "case; a hold on the customer is listed once, not for each case it keeps.",
     )
 
 
