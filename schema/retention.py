@@ -1,26 +1,22 @@
-"""GraphQL for records management, for IG officers: the retention preview, holds, approvals
-of destruction and destruction certificates.
+"""GraphQL for records management, for IG officers: the retention preview, approvals of
+destruction and destruction certificates (holds: schema/holds.py).
 
 Every resolver goes through the gate (APPROVE_DESTRUCTION for the queue, approvals and
-certificates; MANAGE_HOLDS for holds), so each is logged: a list once per page. The three
-lists are Relay connections (`first`, `after`), paged with schema/cursors.py in a stable
-order each field's description gives. Nothing here opens sealed data: references, dates,
-reasons from a fixed list, actor labels and counts.
+certificates), so each is logged: a list once per page. The two lists are Relay
+connections (`first`, `after`), paged with schema/cursors.py in a stable order each field's
+description gives. Nothing here opens sealed data: references, dates, reasons from a fixed
+list, actor labels and counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from contextlib import AbstractAsyncContextManager
-from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 from strawberry.scalars import JSON
 
-from authz.gate import NOTHING, Access, Target
+from authz.gate import Target
 from authz.operations import Operation
 from casework.retention_queue import (
     Caseless,
@@ -33,7 +29,6 @@ from casework.retention_queue import (
     preview_page,
 )
 from casework.retention_schedule import RetentionPolicy
-from records.case_files import find_case_id
 from records.certificates import (
     ApprovalView,
     CertificatePosition,
@@ -42,86 +37,16 @@ from records.certificates import (
     list_certificates,
     request_approval,
 )
-from records.errors import InvalidTransition, NotFound, ValidationFailed
-from records.holds import (
-    Held,
-    HoldView,
-    check_one_named,
-    held_by,
-    holds_of,
-    parse_reason,
-    place_hold_on,
-    release_hold,
-)
-from records.retention_tables import DestructionCertificate, HoldReason, RetentionHold
+from records.errors import InvalidTransition, NotFound
+from records.retention_tables import DestructionCertificate
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
-from schema.person import CustomerRef, Email, Phone, customer_named, person_ways
+from schema.gated import case_or_nothing, gated, parse_id, shown_id
+from schema.holds import HoldType
 
 MAX_FIRST = 100
 _PREVIEW_PREFIX = "retention:"
 _CERTIFICATE_PREFIX = "certificate:"
-_HOLD_PREFIX = "hold:"
-CaseRef = Annotated[str | None, strawberry.argument(description="The case's office reference.")]
-# An automatic hold has no id: in the holds' order (reason, id) and in its cursor it stands
-# first among its reason's holds.
-_AUTOMATIC = uuid.UUID(int=0)
-
-
-@strawberry.type(
-    name="RetentionHold",
-    description="A hold: the case (or the customer, and every case of theirs) is neither "
-    "archived nor destroyed while it stands.",
-)
-class HoldType:
-    id: strawberry.ID | None
-    reason: str
-    automatic: bool
-    placed_by: str | None
-    placed_at: dt.datetime | None
-    released_at: dt.datetime | None = None
-    customer_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Set when the hold was placed on the customer (customerRef, email or "
-        "phone) rather than on one case: their random id, never their name or reference. Such "
-        "a hold keeps the customer and every case of theirs. On a customer with no case "
-        "(retentionPreview), set on each of their holds. Null for a hold on a case.",
-    )
-    case_reference: str | None = strawberry.field(
-        default=None,
-        description="In retentionHolds, the case a hold on a case names (placed on it, or "
-        "automatic while an appeal or review is open on it, or, in a case's list, a subject "
-        "access request): its reference. Null for a hold on the customer (customerId), and "
-        "in the other fields that answer holds.",
-    )
-
-    @classmethod
-    def from_view(cls, view: HoldView, case_reference: str | None = None) -> HoldType:
-        return cls(
-            id=strawberry.ID(str(view.id)) if view.id else None,
-            reason=view.reason.value,
-            automatic=view.automatic,
-            placed_by=view.placed_by,
-            placed_at=view.placed_at,
-            customer_id=_shown_id(view.customer_id),
-            case_reference=case_reference,
-        )
-
-    @classmethod
-    def from_record(cls, hold: RetentionHold) -> HoldType:
-        return cls(
-            id=strawberry.ID(str(hold.id)),
-            reason=hold.reason.value,
-            automatic=False,
-            placed_by=hold.placed_by,
-            placed_at=hold.placed_at,
-            released_at=hold.released_at,
-            customer_id=_shown_id(hold.customer_id),
-        )
-
-
-def _shown_id(value: uuid.UUID | None) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value else None
 
 
 @strawberry.type(name="DestructionApproval")
@@ -223,7 +148,7 @@ class RetentionItemType:
     def from_caseless(cls, customer: Caseless) -> RetentionItemType:
         return cls(
             case_reference=None,
-            customer_id=_shown_id(customer.customer_id),
+            customer_id=shown_id(customer.customer_id),
             action=customer.action.value,
             rule=customer.rule,
             trigger_on=customer.added_on,
@@ -274,7 +199,7 @@ class CertificateType:
     def from_record(cls, c: DestructionCertificate) -> CertificateType:
         return cls(
             case_reference=c.case_reference,
-            customer_id=_shown_id(c.customer_id),
+            customer_id=shown_id(c.customer_id),
             rule=c.rule,
             profile_name=c.profile_name,
             profile_version=c.profile_version,
@@ -316,44 +241,8 @@ class CertificateConnection:
     page_info: PageInfo
 
 
-@strawberry.type(name="RetentionHoldEdge")
-class HoldEdge:
-    cursor: str
-    node: HoldType
-
-
-@strawberry.type(name="RetentionHoldConnection")
-class HoldConnection:
-    edges: list[HoldEdge]
-    page_info: PageInfo
-
-
 def _policy(context: TactContext) -> RetentionPolicy:
     return RetentionPolicy.of(context.profile)
-
-
-async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
-    """The case's id, or NOTHING, which the gate refuses as it refuses a case the caller
-    may not see."""
-    case_id = await find_case_id(session, reference)
-    await session.rollback()
-    return case_id or NOTHING
-
-
-def gated(
-    context: TactContext, session: AsyncSession, operation: Operation, target: Target
-) -> AbstractAsyncContextManager[Access]:
-    """The gate, for this request's actor and request id."""
-    return context.gate.access(
-        session, context.actor, operation, target, request_id=context.request_id
-    )
-
-
-def parse_id(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed(field, "is not an id") from None
 
 
 async def resolve_retention_preview(
@@ -407,60 +296,6 @@ async def resolve_destruction_certificates(
     return CertificateConnection(edges=edges, page_info=page_info)
 
 
-async def resolve_retention_holds(
-    info: strawberry.Info[TactContext, None],
-    case_ref: CaseRef = None,
-    customer_ref: CustomerRef = None,
-    email: Email = None,
-    phone: Phone = None,
-    first: int = 20,
-    after: str | None = None,
-) -> HoldConnection:
-    context = info.context
-    check_one_named(case_ref, person_ways(customer_ref, email, phone), "caseRef")
-    async with context.sessions() as session:
-        held = await _held_named(context, session, case_ref, customer_ref, email, phone)
-        target = Target(case_id=held.case_id, customer_id=held.customer_id)
-        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
-            check_first(first, MAX_FIRST)
-            position = _hold_position(after)
-            listed = await holds_of(access.session, held)
-    ordered = sorted(listed.holds, key=_hold_key)
-    following = [h for h in ordered if position is None or _hold_key(h) > position]
-    edges = [
-        HoldEdge(
-            cursor=encode_cursor(_HOLD_PREFIX, *_hold_key(h)),
-            node=HoldType.from_view(h, _named_case(h, listed.references)),
-        )
-        for h in following[:first]
-    ]
-    page_info = shown_page([e.cursor for e in edges], len(following) > first)
-    return HoldConnection(edges=edges, page_info=page_info)
-
-
-async def _held_named(
-    context: TactContext,
-    session: AsyncSession,
-    case_ref: str | None,
-    customer_ref: str | None,
-    email: str | None,
-    phone: str | None,
-) -> Held:
-    """The case or the customer a request names (one way, checked by `check_one_named`)."""
-    if case_ref is not None:
-        return Held(case_id=await _case(session, case_ref))
-    return Held(
-        customer_id=await customer_named(session, context.vault, customer_ref, email, phone)
-    )
-
-
-def _named_case(hold: HoldView, references: dict[uuid.UUID, str]) -> str | None:
-    """The reference of the case a hold names; None for a hold on the customer."""
-    if hold.customer_id is not None or hold.case_id is None:
-        return None
-    return references.get(hold.case_id)
-
-
 def _preview_cursor(position: PreviewPosition) -> str:
     return encode_cursor(_PREVIEW_PREFIX, position.part.value, position.id)
 
@@ -483,64 +318,6 @@ def _certificate_position(cursor: str | None) -> CertificatePosition | None:
     return CertificatePosition(moment, row_id)
 
 
-def _hold_key(hold: HoldView) -> tuple[str, uuid.UUID]:
-    """A hold's place in its list: its reason, automatic before placed, then its id; an
-    automatic hold, which has none, by the case or customer it names (a customer's list has
-    one per case an appeal or review is open on)."""
-    named = hold.id or hold.case_id or hold.customer_id or _AUTOMATIC
-    return f"{hold.reason.value}/{'placed' if hold.id else 'automatic'}", named
-
-
-def _hold_sort_key(key: str) -> str:
-    reason, _, kind = key.partition("/")
-    if kind not in ("automatic", "placed"):
-        raise ValueError("not a hold's sort key")
-    return f"{HoldReason(reason).value}/{kind}"
-
-
-def _hold_position(cursor: str | None) -> tuple[str, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    return decode_cursor(_HOLD_PREFIX, cursor, _hold_sort_key)
-
-
-async def resolve_place_hold(
-    info: strawberry.Info[TactContext, None],
-    reason: str,
-    case_ref: CaseRef = None,
-    customer_ref: CustomerRef = None,
-    email: Email = None,
-    phone: Phone = None,
-) -> HoldType:
-    context = info.context
-    check_one_named(case_ref, person_ways(customer_ref, email, phone), "caseRef")
-    why = parse_reason(reason)
-    async with context.sessions() as session:
-        held = await _held_named(context, session, case_ref, customer_ref, email, phone)
-        target = Target(case_id=held.case_id, customer_id=held.customer_id)
-        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
-            label = access.actor.label
-            hold = await place_hold_on(access.session, held, why, label, context.clock())
-            return HoldType.from_record(hold)
-
-
-async def resolve_release_hold(
-    info: strawberry.Info[TactContext, None], hold_id: strawberry.ID
-) -> HoldType:
-    context = info.context
-    wanted = parse_id(str(hold_id), "holdId")
-    async with context.sessions() as session:
-        held = await held_by(session, wanted)
-        await session.rollback()
-        if held is None:
-            raise NotFound("no such hold")
-        target = Target(case_id=held.case_id, customer_id=held.customer_id)
-        async with gated(context, session, Operation.MANAGE_HOLDS, target) as access:
-            label = access.actor.label
-            hold = await release_hold(access.session, wanted, label, context.clock())
-            return HoldType.from_record(hold)
-
-
 async def resolve_request_destruction_approval(
     info: strawberry.Info[TactContext, None],
     case_ref: str,
@@ -549,7 +326,7 @@ async def resolve_request_destruction_approval(
     context = info.context
     day = as_of or context.today()
     async with context.sessions() as session:
-        case_id = await _case(session, case_ref)
+        case_id = await case_or_nothing(session, case_ref)
         async with gated(
             context, session, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
         ) as access:
@@ -597,30 +374,10 @@ class RetentionQuery:
         resolver=resolve_destruction_certificates,
         description="Destruction certificates, newest first (destroyedAt), then by id.",
     )
-    retention_holds: HoldConnection = strawberry.field(
-        resolver=resolve_retention_holds,
-        description="The holds in force on a case (caseRef), or on a customer (customerRef, "
-        "email or phone, found as placeHold finds them) and each case of theirs: exactly one "
-        "of the four. Placed and automatic, by reason, automatic before placed, then by id "
-        "(an automatic hold, which has none, by the case or customer it names). Each says "
-        "what it names: customerId for a hold on the customer, caseReference for one on a "
-        "case; a hold on the customer is listed once, not for each case it keeps.",
-    )
 
 
 @strawberry.type
 class RetentionMutation:
-    place_hold: HoldType = strawberry.mutation(
-        resolver=resolve_place_hold,
-        description="Place a hold: litigation, ombudsman_investigation, subject_access_request "
-        "or open_complaint. It names a case (caseRef) or a customer (customerRef, email or "
-        "phone, found as subjectAccessExport finds them): exactly one of the four. A hold on a "
-        "customer keeps them, case or none, and every case of theirs.",
-    )
-    release_hold: HoldType = strawberry.mutation(
-        resolver=resolve_release_hold,
-        description="Release a hold placed by an IG officer.",
-    )
     request_destruction_approval: ApprovalType = strawberry.mutation(
         resolver=resolve_request_destruction_approval,
         description="Ask for approval to destroy an archived case that is due.",

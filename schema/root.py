@@ -33,6 +33,7 @@ from schema.cases import CaseQuery
 from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
 from schema.errors import Concealment, log_errors, one_of_arguments, present_all
+from schema.holds import HoldMutation, HoldQuery
 from schema.limits import DocumentLimits, StorableText
 from schema.persisted import PersistedDocuments
 from schema.portal import CONTEXT_RESOLVERS, PortalQuery
@@ -54,13 +55,15 @@ CACHE_SIZE = 256
 @strawberry.type
 class Query(
     PortalQuery, CaseQuery, AccessLogQuery, DeadlineQuery, ContactCheckQuery, ScreeningQuery,
-    RetentionQuery, SubjectAccessQuery, ReportQuery, AttachmentQuery,
+    RetentionQuery, HoldQuery, SubjectAccessQuery, ReportQuery, AttachmentQuery,
 ):  # fmt: skip
     pass
 
 
 @strawberry.type
-class Mutation(WorkflowMutation, ScreeningMutation, RetentionMutation, SubjectAccessMutation):
+class Mutation(
+    WorkflowMutation, ScreeningMutation, RetentionMutation, HoldMutation, SubjectAccessMutation
+):
     pass
 
 

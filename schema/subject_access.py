@@ -19,8 +19,8 @@ from records.errors import NotFound
 from records.holds import complete_subject_access, open_subject_access
 from records.retention_tables import SubjectAccessRequest
 from schema.context import TactContext
+from schema.gated import gated, parse_id
 from schema.person import CustomerRef, Email, Phone, customer_named
-from schema.retention import gated, parse_id
 
 
 @strawberry.type(name="SubjectAccessRequest")
