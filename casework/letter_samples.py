@@ -118,10 +118,12 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
             for kept in ([], ["premises_exclusion"]):
                 details = {"outcome": outcome, "reasons": "The decision was sound."}
                 yield s.APPEAL, details | {"kept_health_and_safety": kept}, against
-    if profile.appeal.late == "refuse":
+    if profile.appeal.late != "accept":  # refused, or taken as a request for review
+        redirected = profile.appeal.late == "review"
         for against in profile.appeal.against:
-            refused = {"received_on": "2026-03-20", "deadline": "2026-03-16"}
-            yield s.LATE_APPEAL, refused | {"against": against}, against
+            late = {"received_on": "2026-03-20", "deadline": "2026-03-16", "late": True}
+            late |= {"against": against, "redirected_late_appeal": redirected}
+            yield s.LATE_APPEAL, late, against
     yield s.ENDED, {}, "decision"
 
 

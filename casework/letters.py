@@ -8,9 +8,10 @@ appeal or ask for a review and by when, who decided (job title), and that the po
 enclosed. A warning letter gives the conduct concerned, what may follow and, where the
 profile allows, how to appeal. Review and appeal letters give the outcome, what follows and
 who decided; a late-appeal letter, that an appeal received after its deadline was not
-considered (the profile's time limit decided it, not a person); an "ended" letter, the day
-the arrangements ended. "Who decided" is said once
-(`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
+considered (the profile's time limit decided it, not a person) or, where the profile takes
+a late appeal as a request for review (Portsmouth 5.2.7), that it will be considered as one
+and who undertakes the review; an "ended" letter, the day the arrangements ended. "Who
+decided" is said once (`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
 The text names the customer: `recordNotification` keeps it in the event's details, sealed
 under the case's data key (destroyed with the case). It is never logged.
@@ -41,7 +42,9 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
     m.NotificationSubject.REVIEW: (Step.REVIEW_DECIDED,),
     m.NotificationSubject.APPEAL: (Step.APPEAL_DECIDED,),
     m.NotificationSubject.ENDED: (),
-    m.NotificationSubject.LATE_APPEAL: (Step.APPEAL_REFUSED_LATE,),
+    # Refused, or taken as a request for review (a review the customer asked for themselves
+    # is no late appeal: `compose_letter` writes none about it).
+    m.NotificationSubject.LATE_APPEAL: (Step.APPEAL_REFUSED_LATE, Step.REVIEW_REQUESTED),
 }
 # Lists in an arrangement's parameters the customer needs named, not just referred to.
 _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
@@ -159,6 +162,7 @@ def _context(
             "against": d["against"],
             "received_on": _date(d["received_on"]),
             "deadline": _date(d["deadline"]),
+            "review_by": _reviewer(profile) if d.get("redirected_late_appeal") else None,
         }
     else:
         context |= {"retention_years": profile.retention.years_after_last_restriction}
@@ -187,9 +191,15 @@ def _reviewed_by(profile: Profile, conference: dict[str, Any] | None) -> dict[st
     with whom the profile names (`[review] with`: the policy's titles, as a decision letter
     gives `[decision] with`; the review's own `consulted` may be a name)."""
     rule = profile.review
-    by = rule.decider_title or profile.title_of(rule.deciding_roles[0])
     held = conference if rule.case_conference else None
-    return _who("This review", by, rule.with_, held)
+    return _who("This review", _reviewer(profile), rule.with_, held)
+
+
+def _reviewer(profile: Profile) -> str:
+    """The job title of who undertakes the profile's reviews, as letters give it: `[review]
+    decider_title` where their role's title is another post's (Portsmouth 5.2.6)."""
+    rule = profile.review
+    return rule.decider_title or profile.title_of(rule.deciding_roles[0])
 
 
 # What a recommendation proposed, as the letter says it ("recommended that the arrangements
@@ -280,6 +290,8 @@ async def compose_letter(
         taken_at = begun.last_at(*steps)
         if details is None or taken_at is None:
             return None
+        if subject is m.NotificationSubject.LATE_APPEAL and not details.get("late"):
+            return None  # the customer's own request for review: no late appeal to write of
         step_on = taken_at.date()
     elif case.restrictions_ended_on is None:
         return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
@@ -81,13 +82,21 @@ async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleRev
 
 
 async def request_review(
-    run: StepRun, case_id: uuid.UUID, given: m.RequestReview, *, redirected: bool = False
+    run: StepRun,
+    case_id: uuid.UUID,
+    given: m.RequestReview,
+    *,
+    late_appeal: Mapping[str, object] | None = None,
 ) -> CaseEvent:
     """A customer's request. Where the profile limits requests per period of restrictions
     (Portsmouth 5.2.6: "once during the period of contract restrictions"), a further one is
     refused until a new period: a decision, or a review that extends the restrictions or
     imposes amended ones "for a further period". A review that continues them, the one the
-    customer asked for included, keeps the period they are in."""
+    customer asked for included, keeps the period they are in.
+
+    `late_appeal`: the request is a late appeal taken as one (Portsmouth 5.2.7), and these
+    are its facts (what it was against, the deadline it missed), kept in the details; the
+    customer is owed the LATE_APPEAL letter saying so."""
     begun = await begin(run, case_id, Step.REVIEW_REQUESTED)
     limit = run.profile.review.customer_requests_per_period
     asked = 0
@@ -102,12 +111,16 @@ async def request_review(
             f"the customer may request {limit} review(s) per period of restrictions and has "
             "done so: the next request can be made once a review extends or amends them"
         )
+    redirected = late_appeal is not None
     event = await finish(
-        run, begun, Step.REVIEW_REQUESTED, given, redirected_late_appeal=redirected
-    )
+        run, begun, Step.REVIEW_REQUESTED, given, redirected_late_appeal=redirected,
+        **(late_appeal or {}),
+    )  # fmt: skip
     add_deadline(
         run.session, begun.case, DeadlineKind.REVIEW, given.received_on, event, "requested"
     )
+    if redirected:
+        notification_due(run, begun, m.NotificationSubject.LATE_APPEAL, run.today(), event)
     return event
 
 
@@ -240,7 +253,8 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     A late one as the profile says: heard for the reason given where the profile leaves that
     to the officer; otherwise taken as a request for review, or refused. A refusal is a step
     of its own (`APPEAL_REFUSED_LATE`), so the file shows the appeal came, when, and the
-    deadline it missed, and the customer is owed a letter saying so."""
+    deadline it missed; a redirect keeps the same facts on the review request. Either way the
+    customer is owed a letter saying so."""
     begun = await begin(run, case_id, Step.APPEAL_LODGED)
     rule = run.profile.appeal
     if given.against.value not in rule.against:
@@ -264,7 +278,8 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         return refused
     if late and not heard_late and rule.late == "review":
         redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
-        return await request_review(run, case_id, redirected, redirected=True)
+        missed = {"against": given.against, "deadline": deadline, "late": True}
+        return await request_review(run, case_id, redirected, late_appeal=missed)
     if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
         await _something_besides_health_and_safety(run, case_id)
     due = appeal_decision_due(run.profile, given.received_on)

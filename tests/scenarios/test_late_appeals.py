@@ -2,8 +2,9 @@
 no late route) refuses one: the refusal is a step on the case with the date received and the
 deadline missed, shown on the timeline, counted in the reports, owing the customer a letter,
 and holding nothing back from retention. Portsmouth (5.2.7: the council "reserves the right
-not to consider" a late appeal) lets the officer hear one for a recorded reason. Input at
-fault is refused, naming the field, with nothing written."""
+not to consider" a late appeal) lets the officer hear one for a recorded reason, and
+otherwise takes it as a request for review, owing the customer a letter saying so and who
+undertakes the review. Input at fault is refused, naming the field, with nothing written."""
 
 from __future__ import annotations
 
@@ -128,20 +129,26 @@ async def test_a_refused_late_challenge_holds_nothing_back_from_retention(
         assert await planned() == [("archive", [])]
 
 
+async def portsmouth_decided(walk: Walk) -> None:
+    """A Portsmouth case decided on START, its letter sent; the appeal window closes on 30
+    March (5.2.7: 28 days)."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
+    await walk.step(
+        "manager", "issueWarning", reasons="Step one: the contact described.",
+        spoc="officer", agreedArrangement="One call a week to the named officer.",
+    )  # fmt: skip
+    await notify(walk, "WARNING")
+    await walk.step("manager", "refer", reasons="No change.", referralPack=["contact log"])
+    await walk.step("decider", "decide", **decision(START, NAMED_OFFICER, LETTERS_ONLY))
+    await notify(walk, "DECISION")
+
+
 async def test_portsmouth_hears_a_late_appeal_for_a_recorded_reason(
     walk_factory: WalkFactory,
 ) -> None:
     async with walk_factory("portsmouth-cc", START) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
-        await walk.step(
-            "manager", "issueWarning", reasons="Step one: the contact described.",
-            spoc="officer", agreedArrangement="One call a week to the named officer.",
-        )  # fmt: skip
-        await notify(walk, "WARNING")
-        await walk.step("manager", "refer", reasons="No change.", referralPack=["contact log"])
-        await walk.step("decider", "decide", **decision(START, NAMED_OFFICER, LETTERS_ONLY))
-        await notify(walk, "DECISION")
+        await portsmouth_decided(walk)
 
         walk.on(dt.date(2026, 3, 20))  # within 28 days: no reason to hear it late
         in_time = await walk.refused(
@@ -164,3 +171,49 @@ async def test_portsmouth_hears_a_late_appeal_for_a_recorded_reason(
             "reviewer", "decideAppeal", outcome="CONFIRMED", reasons="The decision stands."
         )
         assert decided["event"]["step"] == "APPEAL_DECIDED"
+
+
+async def test_portsmouth_tells_the_customer_a_late_appeal_is_taken_as_a_review(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory("portsmouth-cc", START) as walk:
+        await portsmouth_decided(walk)
+        walk.on(dt.date(2026, 4, 8))  # the window closed on 30 March
+        redirected = await walk.step("officer", "lodgeAppeal", **appeal("2026-04-07"))
+        details = redirected["event"]["details"]
+        assert redirected["event"]["step"] == "REVIEW_REQUESTED"
+        assert details["redirectedLateAppeal"] is True
+        assert (details["against"], details["deadline"]) == ("decision", "2026-03-30")
+        due = [(d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")]
+        assert ("LATE_APPEAL_NOTIFICATION", "2026-04-08") in due
+
+        sent = await walk.step(
+            "officer", "recordNotification", subject="LATE_APPEAL", sentOn="2026-04-08",
+            format="LETTER",
+        )  # fmt: skip
+        assert sent["event"]["details"]["lateAppealNotificationMet"] is True
+        letter = " ".join(sent["event"]["details"]["letter"].split())
+        assert "your appeal arrived after the time limit" in letter
+        assert "on 7 April 2026" in letter and "it ended on 30 March 2026" in letter
+        assert "referred to the review process" in letter
+        assert "we will consider it as a request for a review of the decision" in letter
+        assert "The review will be undertaken by the city helpdesk manager." in letter
+        assert "has not been considered" not in letter
+        due = [(d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")]
+        assert "LATE_APPEAL_NOTIFICATION" not in [kind for kind, _ in due]
+
+
+async def test_a_review_the_customer_asks_for_owes_no_late_appeal_letter(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory("portsmouth-cc", START) as walk:
+        await portsmouth_decided(walk)
+        walk.on(dt.date(2026, 3, 20))
+        await walk.step("officer", "requestReview", receivedOn="2026-03-20", grounds="Asked.")
+        due = [d["kind"] for d in await walk.deadlines("manager")]
+        assert "LATE_APPEAL_NOTIFICATION" not in due
+        sent = await walk.step(
+            "officer", "recordNotification", subject="LATE_APPEAL", sentOn="2026-03-20",
+            format="LETTER",
+        )  # fmt: skip
+        assert "letter" not in sent["event"]["details"]  # no late appeal to write about

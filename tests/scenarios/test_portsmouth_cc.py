@@ -130,6 +130,8 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         )  # fmt: skip
         assert redirected["event"]["step"] == "REVIEW_REQUESTED"
         assert redirected["event"]["details"]["redirectedLateAppeal"] is True
+        # The customer is told it was late and will be reviewed (test_late_appeals.py).
+        await notify(walk, "LATE_APPEAL")
         # ... so a second request in the same period is refused.
         again = await walk.refused(
             "officer", "requestReview", receivedOn="2026-04-03", grounds="Asking again."
