@@ -1,5 +1,6 @@
-"""Arrangement kinds: the typed parameters of each, and the neutral handling instructions a
-portal or front-line officer is given for it.
+"""Arrangement kinds: the typed parameters of each, the neutral handling instructions a
+portal or front-line officer is given for it, and what it means for the person it applies to,
+as their letters say it.
 
 Instructions describe what to do with a contact, never what the person is. Emergency contact
 is never limited (Cumbria: calling 999), and every instruction that limits contact says so.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -142,6 +144,121 @@ def _channels(names: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What an arrangement's words are made from: its parameters and officers."""
+
+    p: dict[str, Any]
+    officer: str
+    deputy: str  # " (or X when they are away)", or ""
+
+
+def _terms(
+    parameters: dict[str, Any], named_officer: str | None, deputy_officer: str | None
+) -> _Terms:
+    deputy = f" (or {deputy_officer} when they are away)" if deputy_officer else ""
+    return _Terms(parameters, named_officer or "the named officer", deputy)
+
+
+def _volume(t: _Terms) -> str:
+    return f" by {t.p['channel'].replace('_', ' ')}" if t.p.get("channel") else ""
+
+
+# Each kind in two voices: (what the person taking a contact is told to do, what the person it
+# applies to is told in their letters). Both describe handling, never the person.
+_WORDS: dict[ArrangementKind, Callable[[_Terms], tuple[str, str]]] = {
+    ArrangementKind.CONTACT_CHANNEL: lambda t: (
+        f"Contact is by {_channels(t.p['channels'])} only. Contact through another route is "
+        f"acknowledged and the person reminded of the agreed route.",
+        f"Please contact us by {_channels(t.p['channels'])} only. If you contact us another "
+        f"way, we will acknowledge it and remind you of this route.",
+    ),
+    ArrangementKind.NAMED_OFFICER: lambda t: (
+        f"Pass the contact to {t.officer}{t.deputy}. Take a message; do not deal with the matter.",
+        f"Your contact will be dealt with by {t.officer}{t.deputy}. If you contact someone "
+        f"else, they will take a message and pass it on.",
+    ),
+    ArrangementKind.CONTACT_SCHEDULE: lambda t: (
+        f"Contact is taken on {_channels(t.p['days'])} between {t.p['from_time'][:5]} and "
+        f"{t.p['to_time'][:5]}. Outside those times, explain when contact can be taken.",
+        f"We will take your contact on {_channels(t.p['days'])} between "
+        f"{t.p['from_time'][:5]} and {t.p['to_time'][:5]}.",
+    ),
+    ArrangementKind.CONTACT_VOLUME: lambda t: (
+        f"Up to {t.p['limit']} contact(s) per {t.p['period']}{_volume(t)} are answered; "
+        f"further contact is acknowledged and filed.",
+        f"We will answer up to {t.p['limit']} contact{'s' if t.p['limit'] != 1 else ''} from "
+        f"you a {t.p['period']}{_volume(t)}. We will acknowledge any further contact and keep "
+        f"it on file.",
+    ),
+    ArrangementKind.CALL_DURATION: lambda t: (
+        f"Calls are limited to {t.p['minutes']} minutes. Say so at the start of the call.",
+        f"Telephone calls with you will last no more than {t.p['minutes']} minutes.",
+    ),
+    ArrangementKind.WITNESS_REQUIRED: lambda t: (
+        "Meetings and calls take place with a second member of staff present.",
+        "A second member of staff will be present at meetings and on calls with you.",
+    ),
+    ArrangementKind.APPOINTMENT_ONLY: lambda t: (
+        "Face-to-face contact is by appointment only. Offer an appointment.",
+        "We will see you in person by appointment only. Please ask us for an appointment.",
+    ),
+    ArrangementKind.PREMISES_EXCLUSION: lambda t: (
+        "The person is not to attend the listed premises"
+        + (" (health and safety)" if t.p.get("health_and_safety") else "")
+        + ". Offer another way to make contact.",
+        "Please do not attend the premises listed"
+        + (", for health and safety reasons" if t.p.get("health_and_safety") else "")
+        + ". You may still contact us in the other ways open to you.",
+    ),
+    ArrangementKind.CLOSED_MATTER: lambda t: (
+        "Contact about the closed matter(s) is acknowledged and filed, not answered. Check "
+        "each contact for a new matter and refer any new matter to the complaints procedure.",
+        "We will not reply further about the closed matter(s) listed. We will read any "
+        "contact from you, and deal with a new matter through our complaints procedure.",
+    ),
+    ArrangementKind.SIGNIFICANT_MATTERS_ONLY: lambda t: (
+        "Only contact that raises a significant new matter is answered; other contact is "
+        "acknowledged and filed after checking for new matters.",
+        "We will reply only to contact that raises a significant new matter. We will read "
+        "all your contact and keep it on file.",
+    ),
+    ArrangementKind.ELECTRONIC_BLOCK: lambda t: (
+        f"Contact by {_channels(t.p['channels'])} is not received. Explain the permitted route.",
+        f"We will not receive contact from you by {_channels(t.p['channels'])}. Please use "
+        f"another way of contacting us.",
+    ),
+    ArrangementKind.SUSPENDED_CONTACT: lambda t: (
+        f"Contact is suspended pending {t.p.get('pending', 'advice')}. Take the details and "
+        f"pass them to {t.officer}.",
+        f"Contact with you is suspended while we wait for {t.p.get('pending', 'advice')}. "
+        f"In the meantime, {t.officer} is your contact.",
+    ),
+    ArrangementKind.CONTACT_TERMINATION: lambda t: (
+        f"Contact is not taken except through {t.officer}. Pass any contact to them.",
+        f"We will take contact from you only through {t.officer}.",
+    ),
+    ArrangementKind.CONTACT_AGREEMENT: lambda t: (
+        "A contact agreement is in place. Handle the contact within its terms.",
+        "Contact with you will follow the agreement we have made with you.",
+    ),
+    ArrangementKind.PROACTIVE_CONTACT: lambda t: (
+        f"{t.officer} contacts the person {t.p['frequency']}. Pass updates to them.",
+        f"{t.officer} will contact you {t.p['frequency']} to keep you up to date.",
+    ),
+    ArrangementKind.REGULAR_MEETINGS: lambda t: (
+        f"Matters are discussed at {t.p['frequency']} meetings with {t.officer}. Pass new "
+        f"matters to them for the next meeting.",
+        f"We will discuss your matters at {t.p['frequency']} meetings with {t.officer}. "
+        f"Please bring new matters to the next meeting.",
+    ),
+    ArrangementKind.MEDIATION: lambda t: (
+        "Mediation is in progress. Pass contact about the matter to the case officer.",
+        "Mediation is taking place. Contact about the matter will go to your case officer.",
+    ),
+}
+
+
 def handling_instructions(
     kind: ArrangementKind,
     parameters: dict[str, Any],
@@ -149,71 +266,18 @@ def handling_instructions(
     deputy_officer: str | None = None,
 ) -> str:
     """What the person taking the contact should do, in neutral words."""
-    p = parameters
-    officer = named_officer or "the named officer"
-    deputy = f" (or {deputy_officer} when they are away)" if deputy_officer else ""
-    texts: dict[ArrangementKind, Callable[[], str]] = {
-        ArrangementKind.CONTACT_CHANNEL: lambda: (
-            f"Contact is by {_channels(p['channels'])} only. Contact through another route is "
-            f"acknowledged and the person reminded of the agreed route."
-        ),
-        ArrangementKind.NAMED_OFFICER: lambda: (
-            f"Pass the contact to {officer}{deputy}. Take a message; do not deal with the matter."
-        ),
-        ArrangementKind.CONTACT_SCHEDULE: lambda: (
-            f"Contact is taken on {_channels(p['days'])} between {p['from_time'][:5]} and "
-            f"{p['to_time'][:5]}. Outside those times, explain when contact can be taken."
-        ),
-        ArrangementKind.CONTACT_VOLUME: lambda: (
-            f"Up to {p['limit']} contact(s) per {p['period']}"
-            + (f" by {p['channel'].replace('_', ' ')}" if p.get("channel") else "")
-            + " are answered; further contact is acknowledged and filed."
-        ),
-        ArrangementKind.CALL_DURATION: lambda: (
-            f"Calls are limited to {p['minutes']} minutes. Say so at the start of the call."
-        ),
-        ArrangementKind.WITNESS_REQUIRED: lambda: (
-            "Meetings and calls take place with a second member of staff present."
-        ),
-        ArrangementKind.APPOINTMENT_ONLY: lambda: (
-            "Face-to-face contact is by appointment only. Offer an appointment."
-        ),
-        ArrangementKind.PREMISES_EXCLUSION: lambda: (
-            "The person is not to attend the listed premises"
-            + (" (health and safety)" if p.get("health_and_safety") else "")
-            + ". Offer another way to make contact."
-        ),
-        ArrangementKind.CLOSED_MATTER: lambda: (
-            "Contact about the closed matter(s) is acknowledged and filed, not answered. "
-            "Check each contact for a new matter and refer any new matter to the complaints "
-            "procedure."
-        ),
-        ArrangementKind.SIGNIFICANT_MATTERS_ONLY: lambda: (
-            "Only contact that raises a significant new matter is answered; other contact is "
-            "acknowledged and filed after checking for new matters."
-        ),
-        ArrangementKind.ELECTRONIC_BLOCK: lambda: (
-            f"Contact by {_channels(p['channels'])} is not received. Explain the permitted route."
-        ),
-        ArrangementKind.SUSPENDED_CONTACT: lambda: (
-            f"Contact is suspended pending {p.get('pending', 'advice')}. Take the details and "
-            f"pass them to {officer}."
-        ),
-        ArrangementKind.CONTACT_TERMINATION: lambda: (
-            f"Contact is not taken except through {officer}. Pass any contact to them."
-        ),
-        ArrangementKind.CONTACT_AGREEMENT: lambda: (
-            "A contact agreement is in place. Handle the contact within its terms."
-        ),
-        ArrangementKind.PROACTIVE_CONTACT: lambda: (
-            f"{officer} contacts the person {p['frequency']}. Pass updates to them."
-        ),
-        ArrangementKind.REGULAR_MEETINGS: lambda: (
-            f"Matters are discussed at {p['frequency']} meetings with {officer}. "
-            "Pass new matters to them for the next meeting."
-        ),
-        ArrangementKind.MEDIATION: lambda: (
-            "Mediation is in progress. Pass contact about the matter to the case officer."
-        ),
-    }
-    return f"{texts[kind]()} {EMERGENCY_NOTE}"
+    staff, _ = _WORDS[kind](_terms(parameters, named_officer, deputy_officer))
+    return f"{staff} {EMERGENCY_NOTE}"
+
+
+def what_it_means(
+    kind: ArrangementKind,
+    parameters: dict[str, Any],
+    named_officer: str | None = None,
+    deputy_officer: str | None = None,
+) -> str:
+    """What the arrangement means for the person it applies to, addressed to them: a letter
+    tells them how their contact will be handled, not what staff are told to do with it
+    (`handling_instructions`). The letter says once that emergency contact is never limited."""
+    _, customer = _WORDS[kind](_terms(parameters, named_officer, deputy_officer))
+    return customer

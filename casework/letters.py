@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casework import step_models as m
-from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from casework.arrangements import EMERGENCY_NOTE, what_it_means
 from casework.deadlines import appeal_deadline
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
@@ -256,16 +256,16 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> str:
-    """What one arrangement means for the customer: its handling instructions (the note on
-    emergency contact is said once per letter), the premises, matters or terms it names, and
-    the services it applies to (`names`: a service's name by slug; RCT's arrangements are a
+    """What one arrangement means for the customer, addressed to them (the note on emergency
+    contact is said once per letter), the premises, matters or terms it names, and the
+    services it applies to (`names`: a service's name by slug; RCT's arrangements are a
     service's, never council-wide)."""
-    text = handling_instructions(
+    text = what_it_means(
         arrangement.outline.kind,
         arrangement.parameters,
         arrangement.named_officer,
         arrangement.deputy_officer,
-    ).removesuffix(f" {EMERGENCY_NOTE}")
+    )
     for key, label in _PARTICULARS.items():
         if items := arrangement.parameters.get(key):
             text += f" {label}: {'; '.join(items)}."

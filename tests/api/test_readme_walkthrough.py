@@ -58,6 +58,15 @@ def test_the_readme_walkthrough_runs_as_printed(live_demo: tuple[Path, int]) -> 
     steps = [event["step"] for event in answer["data"]["case"]["timeline"]]
     assert steps[-4:-1] == ["SAFEGUARDS_RECORDED", "WARNING_ISSUED", "STAFF_ASSIGNED"]
     assert steps[-1] == "DECIDED"
+    # The decision letter, recorded as sent: it tells the customer how their contact will be
+    # handled, in their terms, not what staff are told to do with it.
+    assert "Dear Casey Walkthrough," in out
+    assert (
+        "- Your contact will be dealt with by Jo Example (or Robin Example when they are "
+        "away). If you contact someone else, they will take a message and pass it on. This "
+        "applies to your contact with: Housing.\n"
+    ) in out
+    assert "Take a message; do not deal with the matter" not in out
     # The attachment: added, listed, and read back as the file that was sent.
     assert '"step":"ATTACHMENT_ADDED"' in out
     assert '"filename":"call-note.txt","mediaType":"text/plain","sizeBytes":64' in out

@@ -14,13 +14,15 @@ import pytest
 from jinja2 import StrictUndefined
 
 from casework import step_models as m
+from casework.arrangements import handling_instructions
 from casework.label_guard import find_label
+from casework.letter_samples import SAMPLE_PARAMETERS, every_arrangement, review, variants
 from casework.letter_samples import SENT_ON as ON
-from casework.letter_samples import every_arrangement, review, variants
 from casework.letter_templates import BUILT_IN, long_date
 from casework.letters import LetterFacts, render_letter, representative
 from casework.profiles import load_profile, profile_names
 from records.errors import ValidationFailed
+from records.models import ArrangementKind
 
 CASES = [
     (name, subject, details, against)
@@ -161,3 +163,25 @@ def test_a_representative_is_the_notification_s_else_the_one_on_the_customer_s_r
     # Any other format is the customer's own letter.
     letter = m.RecordNotification.model_validate(sent | {"format": "letter"})
     assert representative(letter, on_record) is None
+
+
+def test_a_letter_tells_the_customer_how_their_contact_is_handled_not_what_staff_do() -> None:
+    """Each arrangement, as a letter gives it, is addressed to the customer ("you", "we"), and
+    is not the instruction a front-line officer is given for it."""
+    meanings = dict(zip(ArrangementKind, every_arrangement(), strict=True))
+    for kind, text in meanings.items():
+        staff = handling_instructions(kind, SAMPLE_PARAMETERS[kind], "Jo Example")
+        assert staff.split(". ")[0] not in text, kind
+        assert {"you", "your", "we", "us"} & set(text.lower().replace(".", " ").split()), kind
+        assert text.endswith("This applies to your contact with: Housing."), kind
+    assert meanings[ArrangementKind.NAMED_OFFICER].startswith(
+        "Your contact will be dealt with by Jo Example (or Robin Example when they are away)."
+    )
+    assert meanings[ArrangementKind.CONTACT_VOLUME].startswith(
+        "We will answer up to 2 contacts from you a week by phone."
+    )
+    assert meanings[ArrangementKind.PREMISES_EXCLUSION].startswith(
+        "Please do not attend the premises listed, for health and safety reasons. You may "
+        "still contact us in the other ways open to you. Premises: Example Street housing "
+        "office."
+    )
