@@ -2,8 +2,8 @@
 (DESIGN 2): one plain-text Jinja2 template per subject in `casework/templates/letters/`,
 or the deployment's own in front of them (casework/letter_templates.py, docs/letters.md).
 
-A decision letter says why, what it means (each arrangement's neutral handling instructions,
-as casework/arrangements.py words them), from when and for how long, the review date, how to
+A decision letter says why, what it means for the customer (each arrangement as
+casework/arrangements.py words it for them, not the instruction staff are given), from when and for how long, the review date, how to
 appeal or ask for a review and by when, who decided (job title), and that the policy is
 enclosed. A warning letter gives the conduct concerned, what may follow and, where the
 profile allows, how to appeal. Review and appeal letters give the outcome, what follows and
@@ -192,7 +192,7 @@ def _reviewed_by(profile: Profile, conference: dict[str, Any] | None) -> dict[st
     gives `[decision] with`; the review's own `consulted` may be a name)."""
     rule = profile.review
     held = conference if rule.case_conference else None
-    return _who("This review", _reviewer(profile), rule.with_, held)
+    return _who("The decision on this review", _reviewer(profile), rule.with_, held)
 
 
 def _reviewer(profile: Profile) -> str:

@@ -76,22 +76,23 @@ def letter_about(name: str, subject: m.NotificationSubject, details: dict[str, A
 
 # Each profile's review, as its letter says who made it.
 REVIEWED_BY = {
-    "cambridgeshire-cc": "This review was made by the senior officer.",
-    "cumbria-frs": "This review was made by the independent senior manager.",
-    "default": "This review was made by the independent senior manager.",
+    "cambridgeshire-cc": "The decision on this review was made by the senior officer.",
+    "cumbria-frs": "The decision on this review was made by the independent senior manager.",
+    "default": "The decision on this review was made by the independent senior manager.",
     # "the case conference team will reconvene every quarter to review the case"
     "merseyside-frs": (
-        "This review was made at the case conference held on 27 February 2026, attended by "
-        "the Director, the Professional Standards Manager, the Service Manager, the Equality "
-        "and Diversity Manager and the Clerk to the Authority."
+        "The decision on this review was made at the case conference held on 27 February "
+        "2026, attended by the Director, the Professional Standards Manager, the Service "
+        "Manager, the Equality and Diversity Manager and the Clerk to the Authority."
     ),
     # 5.2.6: "undertaken by the city helpdesk manager, in consultation with the assistant
     # director of corporate services and/or the City Solicitor (or appropriate deputy)".
     "portsmouth-cc": (
-        "This review was made by the city helpdesk manager in consultation with the assistant "
-        "director of corporate services and/or the City Solicitor (or appropriate deputy)."
+        "The decision on this review was made by the city helpdesk manager in consultation "
+        "with the assistant director of corporate services and/or the City Solicitor (or "
+        "appropriate deputy)."
     ),
-    "rhondda-cynon-taf": "This review was made by the Group Director.",
+    "rhondda-cynon-taf": "The decision on this review was made by the Group Director.",
 }
 
 
@@ -126,7 +127,7 @@ def test_a_conference_review_names_each_role_once_and_falls_back_without_one() -
     # A review kept before reviews recorded their conference: its reviewer, by title.
     del details["conference"]
     letter = letter_about("merseyside-frs", m.NotificationSubject.REVIEW, details)
-    assert "This review was made by the Director.\n" in letter
+    assert "The decision on this review was made by the Director.\n" in letter
 
 
 # Each profile's appeal (or request for review, where that is the challenge), and its decider.

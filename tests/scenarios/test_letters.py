@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from casework.arrangements import EMERGENCY_NOTE
 from records.database import Database
-from records.models import ArrangementKind
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_merseyside_frs import CONFERENCE
 from tests.scenarios.world import (
@@ -34,14 +33,13 @@ from tests.scenarios.world import (
     walk_for,
 )
 
-# What the two arrangements of `decision()` mean, as the portal is told (officers by name).
+# What the two arrangements of `decision()` mean for the customer, as their letters say it
+# (officers by name): not the instruction a portal is given for them.
 INSTRUCTIONS = (
-    handling_instructions(
-        ArrangementKind.NAMED_OFFICER, {}, "Officer Example", "Manager Example"
-    ).removesuffix(f" {EMERGENCY_NOTE}"),
-    handling_instructions(ArrangementKind.CONTACT_CHANNEL, {"channels": ["letter"]}).removesuffix(
-        f" {EMERGENCY_NOTE}"
-    ),
+    "Your contact will be dealt with by Officer Example (or Manager Example when they are "
+    "away). If you contact someone else, they will take a message and pass it on.",
+    "Please contact us by letter only. If you contact us another way, we will acknowledge it "
+    "and remind you of this route.",
 )
 
 
@@ -254,8 +252,9 @@ async def test_portsmouth_review_and_appeal_letters_say_who_decided(
     # 5.2.6: "undertaken by the city helpdesk manager, in consultation with ...", by job
     # title: not the review's `consulted` (a name here), nor the staff who decided.
     assert who_decided(review) == (
-        "This review was made by the city helpdesk manager in consultation with the assistant "
-        "director of corporate services and/or the City Solicitor (or appropriate deputy)."
+        "The decision on this review was made by the city helpdesk manager in consultation "
+        "with the assistant director of corporate services and/or the City Solicitor (or "
+        "appropriate deputy)."
     )
     assert "Sam Consultee" not in review
     # 5.2.7: "the customer can appeal by contacting the city helpdesk manager", within 28 days.
@@ -292,9 +291,9 @@ async def test_a_merseyside_review_letter_names_the_conference_reconvened(
     # "the case conference team will reconvene every quarter to review the case": its date,
     # and who attended by role (not by name: the decider and manager attended, by username).
     assert who_decided(kept["review"]["letter"]) == (
-        "This review was made at the case conference held on 1 June 2026, attended by the "
-        "Director, the Service Manager, the Professional Standards Manager, the Equality and "
-        "Diversity Manager and the Deputy Clerk to the Authority."
+        "The decision on this review was made at the case conference held on 1 June 2026, "
+        "attended by the Director, the Service Manager, the Professional Standards Manager, "
+        "the Equality and Diversity Manager and the Deputy Clerk to the Authority."
     )
 
 
