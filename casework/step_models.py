@@ -14,6 +14,7 @@ import uuid
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -35,8 +36,17 @@ from records.models import (
     CustomerKind,
 )
 
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _not_blank(text: str) -> str:
+    # Reasons, grounds and descriptions are the record the policies ask for: spaces alone are
+    # none, and would pass a length check.
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_not_blank)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 Username = Annotated[str, Field(min_length=1, max_length=120)]
 # A name is kept as given without the spaces around it, and is never blank.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -74,6 +74,26 @@ async def test_every_mutation_names_the_field_at_fault(walk_factory: WalkFactory
         assert not wrong, "\n".join(wrong)
 
 
+async def test_text_of_spaces_alone_is_refused_as_no_text(walk_factory: WalkFactory) -> None:
+    """Reasons, grounds or a name given as spaces are none: refused naming the field, as an
+    empty one is, not kept as the record of why."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        blank = {"phone": "07700 900702", "name": " \t "}
+        refused = await _open_refused(walk, {"customer": blank})
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.customer.name")
+        await prelude(walk)
+        before = await walk.timeline("officer")
+        blanks = {name: case for name, case in CASES.items() if case[3] == ""}
+        assert len(blanks) >= 10
+        wrong = []
+        for name, (who, valid, spoil, _, field) in blanks.items():
+            refused = await walk.refused(who, name, **{**valid, spoil: "  \n "})
+            if (refused.code, refused.field) != ("VALIDATION_FAILED", field):
+                wrong.append(f"{name}: {refused.code} {refused.field} {refused.message}")
+        assert not wrong, "\n".join(wrong)
+        assert await walk.timeline("officer") == before  # nothing of any of them written
+
+
 async def _open_refused(walk: Walk, given: dict[str, Any]) -> Refused:
     try:
         await walk.graphql("officer", OPEN_CASE, service="housing", input=given)
