@@ -5,7 +5,9 @@ for a customer it found. Both check a detail the same way, here (docs/workflow.m
 - normalised and digested as the portal lookup does it (records/lookup.py, through the
   vault), so a malformed one is refused naming its field and an added one is found;
 - a detail finds one customer only: one recorded for another customer is refused, naming
-  the field, never the customer or their case;
+  the field, never the customer or their case; the details being added are locked before
+  they are looked at (records/lookup_locks.py), so two steps, or a step and `openCase`,
+  cannot each give one to a different customer;
 - adding a detail the customer already has, or removing one they have not, is refused in
   the step (nothing would change); `openCase` leaves the ones they have as they are;
 - a customer is never left without a way to be found (an email, a phone number or their
@@ -37,6 +39,7 @@ from records.contact_details import (
 )
 from records.customers import customer_name
 from records.errors import ValidationFailed
+from records.lookup_locks import hold_lookups
 from records.models import ContactKind
 
 ANOTHER_CUSTOMER = "is recorded for another customer; a detail may find one customer only"
@@ -69,10 +72,12 @@ def given_detail(run: StepRun, kind: ContactKind, value: str, field: str) -> Giv
 async def record_contact_details(
     run: StepRun, case_id: uuid.UUID, given: m.RecordContactDetails
 ) -> CaseEvent:
-    begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
-    customer_id = begun.case.customer_id
     adding = given_details(run, given.add, "input.add")
     removing = given_details(run, given.remove, "input.remove")
+    # Before the case's lock (begin), as `openCase` takes them before any case's: one order.
+    await hold_lookups(run.session, [d.digest for d in adding])
+    begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
+    customer_id = begun.case.customer_id
     _once_each([*adding, *removing])
     held = await holders(run.session, [d.digest for d in [*adding, *removing]])
     new = _not_yet_theirs(adding, held, customer_id)
@@ -104,7 +109,8 @@ async def add_missing(
     run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetail]
 ) -> dict[str, int]:
     """Add to a customer the details given that they do not have yet (those of another
-    customer refused); answers how many of each kind were added."""
+    customer refused); answers how many of each kind were added. The caller holds their
+    locks (`hold_lookups`), taken before any case's: `openCase` takes them before it looks."""
     held = await holders(run.session, [d.digest for d in given])
     new = _not_yet_theirs(given, held, customer_id)
     await _write(run, customer_id, new)

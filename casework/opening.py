@@ -33,6 +33,7 @@ from records.cases import add_concern, add_evidence, assign, case_in_progress, c
 from records.customers import NewContact, create_customer
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
+from records.lookup_locks import hold_lookups
 from records.models import (
     IN_PROGRESS,
     AssignmentRelation,
@@ -45,29 +46,32 @@ from records.models import (
 
 
 async def find_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID | None:
-    """The customer these details find, by blind index: reference first, then email, phone."""
-    vault = run.vault
-    if who.customer_ref:
-        digest = vault.blind_index(
-            LookupKind.CUSTOMER_REF, who.customer_ref, "input.customer.customerRef"
-        )
-        found = await run.session.scalar(
-            select(Customer.id).where(Customer.reference_digest == digest)
-        )
-        if found is not None:
-            return found
-    for kind, value, field in (
-        (LookupKind.EMAIL, who.email, "input.customer.email"),
-        (LookupKind.PHONE, who.phone, "input.customer.phone"),
-    ):
-        if value:
-            digest = vault.blind_index(kind, value, field)
+    """The customer these details find, by blind index: reference first, then email, phone.
+    `openCase` holds their locks first (`hold_lookups`), so two calls naming one person
+    cannot both find no one and each add them."""
+    for kind, digest in _lookup_digests(run, who):
+        if kind is LookupKind.CUSTOMER_REF:
+            found = await run.session.scalar(
+                select(Customer.id).where(Customer.reference_digest == digest)
+            )
+        else:
             found = await run.session.scalar(
                 select(ContactDetail.customer_id).where(ContactDetail.digest == digest).limit(1)
             )
-            if found is not None:
-                return found
+        if found is not None:
+            return found
     return None
+
+
+def _lookup_digests(run: StepRun, who: m.CustomerLookup) -> list[tuple[LookupKind, bytes]]:
+    """The blind indexes of the details given, in the order they find a customer (a malformed
+    one refused on its field)."""
+    given = (
+        (LookupKind.CUSTOMER_REF, who.customer_ref, "input.customer.customerRef"),
+        (LookupKind.EMAIL, who.email, "input.customer.email"),
+        (LookupKind.PHONE, who.phone, "input.customer.phone"),
+    )
+    return [(kind, run.vault.blind_index(kind, v, field)) for kind, v, field in given if v]
 
 
 # The gate's leave to end this case as the daily sweep would, asked for the sweep's actor, so
@@ -83,6 +87,7 @@ async def open_case(
     staff who opens it becomes its case officer. A decided case of theirs in the service whose
     arrangements have all run out is ended first, as the sweep would, where `may_end` allows."""
     (service_id,) = (await service_ids(run, [service], "service")).values()
+    await hold_lookups(run.session, [d for _, d in _lookup_digests(run, given.customer)])
     customer_id = await find_customer(run, given.customer)
     created = customer_id is None
     added: dict[str, int] = {}

@@ -5,7 +5,8 @@ portal asking by it is told nothing is restricted until the case officer records
 contact, and after the address is removed, nothing again. Refusals name their field, never
 echo the value and write nothing; front-line staff and the portal may not change details;
 every attempt is in the access log. `openCase` for a customer found by one detail adds the
-others given, or refuses one another customer has."""
+others given, or refuses one another customer has. One new email given to two customers at
+once goes to one; the other is refused."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from records.database import Database
+from records.lookup import LookupKind
 from records.models import Case, ContactDetail
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import Walk, prelude
+from tests.scenarios.world import Refused, Walk, at_once, mutation, prelude
 
 PROFILE = "cambridgeshire-cc"
 EMAIL = "morgan.sample@example.org"
@@ -130,6 +133,42 @@ async def test_open_case_adds_the_details_a_found_customer_lacks(
         await walk.step("helpdesk", "closeNoAction", reasons="Opened to record the new number.")
         third = await walk.open(customer={"email": EMAIL, "phone": "07700 900456"}, **fire)
         assert "contactDetailsAdded" not in third["event"]["details"]
+
+
+async def test_two_customers_given_one_new_email_at_once_one_is_refused(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        sam = await walk.open("officer", {"email": OTHER_EMAIL, "name": "Sam Other"})
+        morgan = await walk.open("officer", {"email": EMAIL, "name": "Morgan Sample"})
+        refs = [sam["case"]["reference"], morgan["case"]["reference"]]
+        # On PostgreSQL the first is held at its insert of the address: without the lock on
+        # it, the second would find no one holding it too and wait beside it, and both
+        # would add it.
+        both = [_add_email(walk, ref, NEW_EMAIL) for ref in refs]
+        answers = await at_once(database.engine, "contact_details", both)
+
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert len(refused) == 1 and refused[0].field == "input.add.0.email"
+        assert "another customer" in refused[0].message
+        async with walk.runtime.database.sessions() as session:
+            holders = await session.scalar(
+                select(func.count()).where(
+                    ContactDetail.digest
+                    == walk.runtime.vault.blind_index(LookupKind.EMAIL, NEW_EMAIL)
+                )
+            )
+        assert holders == 1
+
+
+async def _add_email(walk: Walk, reference: str, email: str) -> dict[str, Any] | Refused:
+    try:
+        return await walk.graphql(
+            "officer", mutation("recordContactDetails"), reference=reference,
+            input={"add": [{"email": email}]},
+        )  # fmt: skip
+    except Refused as refused:
+        return refused
 
 
 async def _restricted_customer(walk: Walk) -> None:

@@ -6,23 +6,24 @@ does a decided case whose arrangements have all run out: it is ended as the dail
 would, and logged as the sweep's change in the same request; one arrangement still in force
 blocks. An ended case is not taken back into progress beside a newer one. Two `openCase` at
 once make one case, on both databases; on PostgreSQL both are held until each has passed the
-check, so the second is refused by the database's index."""
+check, so the second is refused by the database's index. Two at once for someone not yet on
+the register add them once: the second waits for the first before it looks, finds them, and
+is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from api.cli_cases import sweep
 from authz.decisions import Rule, add_rule
 from authz.log_verify import verify
 from records.database import Database
-from records.models import Case, ContactDetail
+from records.models import Case, ContactDetail, Customer
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_cambridgeshire_cc import ON_THE_SPOT
 from tests.scenarios.test_expiry_sweep import ENDS as SWEEP_ENDS
@@ -34,8 +35,8 @@ from tests.scenarios.world import (
     OPEN_CASE,
     Refused,
     Walk,
+    at_once,
     prelude,
-    until_waiting,
     walk_for,
 )
 
@@ -146,19 +147,10 @@ async def test_two_at_once_make_one_case(
         await walk.step("manager", "closeNoAction", reasons="Resolved through the complaint.")
         cases = await _cases(walk)
 
+        # On PostgreSQL both are held at their insert, each past the check (which sees no
+        # case in progress), so that only the database's index can refuse the second.
         both = [_open(walk, "officer"), _open(walk, "manager")]
-        if walk.runtime.database.engine.dialect.name == "postgresql":
-            # Hold both at their insert, each past the check (which sees no case in progress),
-            # so that only the database's index can refuse the second.
-            async with database.engine.connect() as holder:
-                await holder.execute(text("LOCK TABLE cases IN SHARE MODE"))
-                started = [asyncio.create_task(attempt) for attempt in both]
-                await until_waiting(holder.engine, 2)
-                await holder.commit()
-                answers = await asyncio.gather(*started)
-        else:
-            # SQLite takes one writer at a time (BEGIN IMMEDIATE): the second sees the first.
-            answers = await asyncio.gather(*both)
+        answers = await at_once(database.engine, "cases", both)
 
         opened = [a for a in answers if isinstance(a, dict)]
         refused = [a for a in answers if isinstance(a, Refused)]
@@ -168,13 +160,48 @@ async def test_two_at_once_make_one_case(
         assert await _cases(walk) == cases + 1
 
 
-async def _open(walk: Walk, who: str) -> dict[str, Any] | Refused:
+async def test_two_at_once_for_someone_not_yet_on_the_register_add_them_once(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        # Morgan is not on the register; two officers open a case for them at once, one
+        # naming the email, the other the email and a phone number.
+        new = {"email": EMAIL, "name": "Morgan Sample"}
+        both = [_open(walk, "officer", new), _open(walk, "manager", dict(new, phone=NEW_PHONE))]
+        # On PostgreSQL the first is held at its insert of the customer: without the lock on
+        # the email, the second would find no one too and wait there beside it, and both
+        # would add Morgan. With it, the second waits for the first before it looks.
+        answers = await at_once(database.engine, "customers", both)
+
+        opened = [a for a in answers if isinstance(a, dict)]
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert (len(opened), len(refused)) == (1, 1)
+        assert opened[0]["openCase"]["event"]["details"]["customerCreated"] is True
+        assert (refused[0].code, refused[0].field) == ("VALIDATION_FAILED", "input.customer")
+        assert opened[0]["openCase"]["case"]["reference"] in refused[0].message
+        # One customer with one case and the details of the call that opened it: the refused
+        # one added nothing (not its phone number, where it was the manager's).
+        winner = opened[0]["openCase"]["event"]["actor"]
+        assert winner in ("Officer Example", "Manager Example")
+        by_manager = winner == "Manager Example"
+        assert await _customers(walk) == 1
+        assert await _written(walk) == (1, 1 + by_manager)
+
+
+async def _open(
+    walk: Walk, who: str, customer: dict[str, str] | None = None
+) -> dict[str, Any] | Refused:
     try:
         return await walk.graphql(
-            who, OPEN_CASE, service="housing", input={"customer": {"email": EMAIL}}
+            who, OPEN_CASE, service="housing", input={"customer": customer or {"email": EMAIL}}
         )
     except Refused as refused:
         return refused
+
+
+async def _customers(walk: Walk) -> int:
+    async with walk.runtime.database.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Customer)) or 0
 
 
 async def _cases(walk: Walk) -> int:

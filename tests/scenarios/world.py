@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import text
@@ -31,6 +31,9 @@ from casework.profiles import load_profile
 from records.models import Role, Service
 from records.staff import add_staff, grant_role
 from tests.api.app_fixtures import FixedClock, app_settings
+
+T = TypeVar("T")
+Attempt = Coroutine[Any, Any, T]  # one request of several sent at once (`at_once`)
 
 SERVICES = ("housing", "fire-safety")
 STAFF: dict[str, tuple[tuple[Role, str | None], ...]] = {
@@ -348,3 +351,18 @@ async def until_waiting(engine: AsyncEngine, count: int) -> None:
                 return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{count} transactions did not reach the lock")
+
+
+async def at_once(engine: AsyncEngine, table: str, attempts: Sequence[Attempt[T]]) -> list[T]:
+    """Run `attempts` at once and answer what each returned. On PostgreSQL they are held
+    (LOCK TABLE `table` IN SHARE MODE) until every one waits, at its write to `table` or at a
+    lock it takes before, then let go: the moment two requests could both have read before
+    either wrote. SQLite takes one writer at a time (BEGIN IMMEDIATE): each sees those before."""
+    if engine.dialect.name != "postgresql":
+        return list(await asyncio.gather(*attempts))
+    async with engine.connect() as holder:
+        await holder.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
+        started = [asyncio.create_task(attempt) for attempt in attempts]
+        await until_waiting(engine, len(started))
+        await holder.commit()
+        return list(await asyncio.gather(*started))
