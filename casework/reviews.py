@@ -250,6 +250,7 @@ def _recommended(run: StepRun, begun: Begun, given: m.DecideReview, *, new_issue
 
 async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -> CaseEvent:
     """Lodge an appeal against a step the profile allows appeals against, within its window.
+    One against what has no right of appeal (RCT 3.6) is refused as such, in time or late.
     A late one as the profile says: heard for the reason given where the profile leaves that
     to the officer; otherwise taken as a request for review, or refused. A refusal is a step
     of its own (`APPEAL_REFUSED_LATE`), so the file shows the appeal came, when, and the
@@ -267,6 +268,11 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
             "input.against", f"there is no {given.against.value} to appeal against"
         )
     _received(run, given.received_on, appealed_at.date(), given.against)
+    if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
+        # Before lateness: an appeal there is no right to is refused as such, in time or
+        # late, never recorded as refused for lateness (nor taken as a review) as though
+        # it could have been heard in time.
+        await _something_besides_health_and_safety(run, case_id)
     deadline = appeal_deadline(run.profile, appealed_at.date())
     late = deadline is not None and given.received_on > deadline
     heard_late = _heard_late(run, given, late)
@@ -280,8 +286,6 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
         missed = {"against": given.against, "deadline": deadline, "late": True}
         return await request_review(run, case_id, redirected, late_appeal=missed)
-    if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
-        await _something_besides_health_and_safety(run, case_id)
     due = appeal_decision_due(run.profile, given.received_on)
     event = await finish(
         run, begun, Step.APPEAL_LODGED, given, deadline=deadline, late=late, decision_due=due

@@ -2,13 +2,15 @@
 it within 15 working days (Welsh bank holidays: across Christmas), a decision by the Group
 Director applied per service, no appeal against a health-and-safety exclusion, an appeal
 within 15 working days across Easter decided independently (upheld / not upheld), a late
-appeal refused and kept on file, the restrictions reconsidered against a new issue (9.1),
+appeal refused as having no right of appeal when only the exclusion is left, as in time, the
+restrictions reconsidered against a new issue (9.1),
 the Customer Feedback Group's recommendation endorsed or not by the Group Director at each
 review within 12 months (7.3-7.4), and the end."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
@@ -16,6 +18,7 @@ from tests.scenarios.world import (
     CLOSED_REPAIR,
     LETTERS_ONLY,
     NAMED_OFFICER,
+    Walk,
     contact_battery,
     decision,
     notify,
@@ -24,6 +27,7 @@ from tests.scenarios.world import (
 )
 
 PROFILE = "rhondda-cynon-taf"
+EMAIL = "morgan.sample@example.org"
 HS_EXCLUSION = {
     "kind": "PREMISES_EXCLUSION",
     "parameters": {"premises": ["Example Street office"], "health_and_safety": True},
@@ -112,14 +116,11 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
 
         walk.on(dt.date(2027, 4, 14))
-        # 6.1: 15 working days and no late route: refused, yet kept on the file, and the
-        # customer told (6.2: the customer is informed of what happened to the appeal).
-        late = await walk.step(
-            "officer", "lodgeAppeal", receivedOn="2027-04-14", against="DECISION", grounds="Again."
-        )
-        assert late["event"]["step"] == "APPEAL_REFUSED_LATE"
-        assert late["event"]["details"]["deadline"] == "2027-04-13"
-        await notify(walk, "LATE_APPEAL")
+        # Late as well, it is refused the same way: there is no right of appeal to be late
+        # for (a late appeal against what may be appealed: the test below).
+        again = dict(appeal, receivedOn="2027-04-14")
+        no_appeal = await walk.refused("officer", "lodgeAppeal", **again)
+        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
 
         # 9.1: a new issue raised; the Group Director considers whether the restrictions
         # "remain appropriate and necessary in terms of any new issue raised". That is not
@@ -200,3 +201,40 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
             "officer", "recordNotification", subject="ENDED", sentOn="2028-03-01", format="WELSH"
         )
         assert await walk.deadlines("manager") == []
+
+
+async def test_a_late_appeal_is_refused_as_late_only_where_there_is_a_right_of_appeal(
+    walk_factory: WalkFactory,
+) -> None:
+    """3.6 before 6.1: a late appeal against a decision holding only a health-and-safety
+    exclusion is refused as having no right of appeal, as one in time is, with nothing
+    written and no letter owed saying it was late; against a decision holding more, a late
+    one is refused as late, kept on file, and the customer told (6.2)."""
+    async with walk_factory(PROFILE, dt.date(2027, 3, 19)) as walk:
+        await _decided(walk, "sam.other@example.org", HS_EXCLUSION)
+        walk.on(dt.date(2027, 4, 14))  # the window closed on 13 April (Easter in Wales)
+        appeal = {"against": "DECISION", "grounds": "Disputed."}
+        before = await walk.timeline("manager"), await walk.deadlines("manager")
+        for received in ("2027-04-14", "2027-04-13"):  # late, and in time
+            refused = await walk.refused("officer", "lodgeAppeal", receivedOn=received, **appeal)
+            assert (refused.code, refused.field) == ("INVALID_TRANSITION", None)
+            assert "health-and-safety" in refused.message and "late" not in refused.message
+        assert (await walk.timeline("manager"), await walk.deadlines("manager")) == before
+
+        await _decided(walk, EMAIL, NAMED_OFFICER, HS_EXCLUSION)
+        walk.on(dt.date(2027, 4, 14))
+        late = await walk.step("officer", "lodgeAppeal", receivedOn="2027-04-14", **appeal)
+        assert late["event"]["step"] == "APPEAL_REFUSED_LATE"
+        assert late["event"]["details"]["deadline"] == "2027-04-13"
+        owed = [(d["reference"], d["kind"]) for d in await walk.deadlines("manager")]
+        assert (walk.reference, "LATE_APPEAL_NOTIFICATION") in owed
+        await notify(walk, "LATE_APPEAL")
+
+
+async def _decided(walk: Walk, email: str, *arrangements: dict[str, Any]) -> None:
+    """A case for `email` decided on 19 March 2027 (after its warning) with `arrangements`."""
+    walk.on(dt.date(2027, 3, 19))
+    await prelude(walk, email)
+    await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+    await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+    await walk.step("decider", "decide", **decision(walk.today, *arrangements))
