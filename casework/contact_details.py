@@ -1,18 +1,22 @@
-"""The case customer's emails and phone numbers, kept right: `record_contact_details` adds
-and removes them as a step of the case, and `add_missing` adds the ones `openCase` was given
-for a customer it found. Both check a detail the same way, here (docs/workflow.md):
+"""The case customer's emails, phone numbers and postal addresses, kept right:
+`record_contact_details` adds and removes them as a step of the case, and `add_missing` adds
+the ones `openCase` was given for a customer it found. Both check a detail the same way, here
+(docs/workflow.md):
 
 - normalised and digested as the portal lookup does it (records/lookup.py, through the
   vault), so a malformed one is refused naming its field and an added one is found;
 - a detail finds one customer only: one recorded for another customer is refused, naming
   the field, never the customer or their case; the details being added are locked before
   they are looked at (records/lookup_locks.py), so two steps, or a step and `openCase`,
-  cannot each give one to a different customer;
+  cannot each give one to a different customer. An address finds no one and may be shared
+  (records/addresses.py): it is told apart from the customer's own addresses only;
 - adding a detail the customer already has, or removing one they have not, is refused in
   the step (nothing would change); `openCase` leaves the ones they have as they are;
 - a customer is never left without a way to be found (an email, a phone number or their
   customer reference), nor one whose name is not given without an email or phone number:
-  add the new one in the same step as removing the last.
+  add the new one in the same step as removing the last;
+- a customer with an address has a preferred one, the one letters go to: the first added
+  while they have none (a replacement, added in the step that removes the old one, included).
 
 The timeline event says what kinds changed and how many, never the values: they are the
 customer's, sealed under the customer's key, as `openCase` keeps them off its event.
@@ -27,14 +31,18 @@ from dataclasses import dataclass
 
 from casework import step_models as m
 from casework.steps import StepRun, begin, finish
+from records.addresses import address_key, address_text
 from records.case_steps import CaseEvent, Step
 from records.contact_details import (
+    FINDABLE,
     Holder,
     add_contact,
     contact_digest,
     findable_contacts,
     holders,
+    prefer_an_address,
     remove_contacts,
+    their_addresses,
     ways_to_find,
 )
 from records.customers import customer_name
@@ -48,25 +56,44 @@ ANOTHER_CUSTOMER = "is recorded for another customer; a detail may find one cust
 @dataclass(frozen=True)
 class GivenDetail:
     kind: ContactKind
-    value: str
+    value: str  # as it is sealed
     field: str  # its place in the input, in the API's spelling: input.add.0.email
-    digest: bytes
+    digest: bytes | None  # the lookup's blind index; None for an address, which finds no one
+    same: tuple[ContactKind, bytes]  # what makes two details one: digest, or normal form
+
+    @property
+    def findable(self) -> bool:
+        return self.kind in FINDABLE
 
 
 def given_details(
     run: StepRun, entries: Sequence[m.ContactDetailValue], prefix: str
 ) -> list[GivenDetail]:
-    return [
-        given_detail(run, kind, value, f"{prefix}.{i}.{kind.value}")
-        for i, entry in enumerate(entries)
-        for kind, value in ((ContactKind.EMAIL, entry.email), (ContactKind.PHONE, entry.phone))
-        if value
-    ]
+    found = []
+    for i, entry in enumerate(entries):
+        for kind, value in ((ContactKind.EMAIL, entry.email), (ContactKind.PHONE, entry.phone)):
+            if value:
+                found.append(given_detail(run, kind, value, f"{prefix}.{i}.{kind.value}"))
+        if entry.address is not None:
+            found.append(given_address(entry.address, f"{prefix}.{i}.address"))
+    return found
 
 
 def given_detail(run: StepRun, kind: ContactKind, value: str, field: str) -> GivenDetail:
     """A detail as given, with the lookup's digest of it (a malformed one refused)."""
-    return GivenDetail(kind, value.strip(), field, contact_digest(run.vault, kind, value, field))
+    digest = contact_digest(run.vault, kind, value, field)
+    return GivenDetail(kind, value.strip(), field, digest, (kind, digest))
+
+
+def given_address(address: m.PostalAddress, field: str) -> GivenDetail:
+    """A postal address as given (checked by its model): no digest, its normal form to tell
+    it from the customer's own."""
+    text = address_text(address.lines, address.postcode)
+    return GivenDetail(ContactKind.ADDRESS, text, field, None, _same_address(text))
+
+
+def _same_address(text: str) -> tuple[ContactKind, bytes]:
+    return ContactKind.ADDRESS, address_key(text).encode()
 
 
 async def record_contact_details(
@@ -79,16 +106,17 @@ async def record_contact_details(
     begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
     customer_id = begun.case.customer_id
     _once_each([*adding, *removing])
-    held = await holders(run.session, [d.digest for d in [*adding, *removing]])
+    held = await _held(run, customer_id, [*adding, *removing])
     new = _not_yet_theirs(adding, held, customer_id)
     for detail in adding:
         if detail not in new:
             raise ValidationFailed(detail.field, "is already recorded for this customer")
-    theirs = {h.digest: h.contact_id for h in held if h.customer_id == customer_id}
+    theirs = {h.same: h.contact_id for h in held if h.customer_id == customer_id}
     for detail in removing:
-        if detail.digest not in theirs:
+        if detail.same not in theirs:
             raise ValidationFailed(detail.field, "is not recorded for this customer")
-    left = await ways_to_find(run.session, customer_id) + len(adding) - len(removing)
+    change = _findable(adding) - _findable(removing)
+    left = await ways_to_find(run.session, customer_id) + change
     if left < 1:
         raise ValidationFailed(
             "input.remove",
@@ -96,9 +124,9 @@ async def record_contact_details(
             "reference): add the new detail in the same step",
         )
     if removing:
-        await _known_without_a_name(run, customer_id, len(adding) - len(removing))
-    await _write(run, customer_id, adding)
-    await remove_contacts(run.session, [theirs[d.digest] for d in removing])
+        await _known_without_a_name(run, customer_id, change)
+    await remove_contacts(run.session, [theirs[d.same] for d in removing])
+    await _write(run, customer_id, adding, removing)
     return await finish(
         run, begun, Step.CONTACT_DETAILS_RECORDED, None,
         added=_counts(adding), removed=_counts(removing),
@@ -111,10 +139,33 @@ async def add_missing(
     """Add to a customer the details given that they do not have yet (those of another
     customer refused); answers how many of each kind were added. The caller holds their
     locks (`hold_lookups`), taken before any case's: `openCase` takes them before it looks."""
-    held = await holders(run.session, [d.digest for d in given])
+    held = await _held(run, customer_id, given)
     new = _not_yet_theirs(given, held, customer_id)
     await _write(run, customer_id, new)
     return _counts(new)
+
+
+@dataclass(frozen=True)
+class _Held:
+    contact_id: uuid.UUID
+    customer_id: uuid.UUID
+    same: tuple[ContactKind, bytes]
+
+
+async def _held(run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetail]) -> list[_Held]:
+    """Who holds the details given now: an email or phone number by its digest, whoever
+    holds it; an address among the customer's own only (anyone may share it)."""
+    digests = {d.digest: d.kind for d in given if d.digest is not None}
+    found: list[Holder] = await holders(run.session, list(digests))
+    held = [_Held(h.contact_id, h.customer_id, (digests[h.digest], h.digest)) for h in found]
+    if any(not d.findable for d in given):
+        for contact_id, text, _ in await their_addresses(run.session, run.vault, customer_id):
+            held.append(_Held(contact_id, customer_id, _same_address(text)))
+    return held
+
+
+def _findable(details: Sequence[GivenDetail]) -> int:
+    return sum(1 for d in details if d.findable)
 
 
 async def _known_without_a_name(run: StepRun, customer_id: uuid.UUID, change: int) -> None:
@@ -132,33 +183,47 @@ async def _known_without_a_name(run: StepRun, customer_id: uuid.UUID, change: in
 
 
 def _once_each(details: Sequence[GivenDetail]) -> None:
-    seen: set[bytes] = set()
+    seen: set[tuple[ContactKind, bytes]] = set()
     for detail in details:
-        if detail.digest in seen:
+        if detail.same in seen:
             raise ValidationFailed(detail.field, "is given twice")
-        seen.add(detail.digest)
+        seen.add(detail.same)
 
 
 def _not_yet_theirs(
-    given: Sequence[GivenDetail], held: Sequence[Holder], customer_id: uuid.UUID
+    given: Sequence[GivenDetail], held: Sequence[_Held], customer_id: uuid.UUID
 ) -> list[GivenDetail]:
     """The details not yet the customer's; one held by another customer is refused on its
-    field, saying only that (docs/workflow.md: what the refusal may reveal)."""
-    owners = {(h.digest, h.customer_id) for h in held}
+    field, saying only that (docs/workflow.md: what the refusal may reveal). Another
+    customer's address is never looked for: it is not the customer's, and is added."""
+    owners = {(h.same, h.customer_id) for h in held}
     new = []
     for detail in given:
-        if any(d == detail.digest and c != customer_id for d, c in owners):
+        if any(s == detail.same and c != customer_id for s, c in owners):
             raise ValidationFailed(detail.field, ANOTHER_CUSTOMER)
-        if (detail.digest, customer_id) not in owners:
+        if (detail.same, customer_id) not in owners:
             new.append(detail)
     return new
 
 
-async def _write(run: StepRun, customer_id: uuid.UUID, details: Sequence[GivenDetail]) -> None:
+async def _write(
+    run: StepRun,
+    customer_id: uuid.UUID,
+    details: Sequence[GivenDetail],
+    removed: Sequence[GivenDetail] = (),
+) -> None:
+    """Write the new details. Where the customer's addresses changed and none is preferred
+    now, the first new one is (a replacement, added as the old one is removed), else the
+    only one left."""
+    new_addresses = []
     for detail in details:
-        await add_contact(
+        contact_id = await add_contact(
             run.session, run.vault, customer_id, detail.kind, detail.value, detail.digest
         )
+        if not detail.findable:
+            new_addresses.append(contact_id)
+    if new_addresses or any(not d.findable for d in removed):
+        await prefer_an_address(run.session, customer_id, next(iter(new_addresses), None))
 
 
 def _counts(details: Sequence[GivenDetail]) -> dict[str, int]:
@@ -166,6 +231,10 @@ def _counts(details: Sequence[GivenDetail]) -> dict[str, int]:
 
 
 def looked_up_details(run: StepRun, who: m.CustomerLookup) -> list[GivenDetail]:
-    """The email and phone number `openCase` was given to find the customer by."""
+    """The email and phone number `openCase` was given to find the customer by, and the
+    postal address it was given."""
     found = ((ContactKind.EMAIL, who.email), (ContactKind.PHONE, who.phone))
-    return [given_detail(run, k, v, f"input.customer.{k.value}") for k, v in found if v]
+    given = [given_detail(run, k, v, f"input.customer.{k.value}") for k, v in found if v]
+    if who.address is not None:
+        given.append(given_address(who.address, "input.customer.address"))
+    return given

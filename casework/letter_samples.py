@@ -21,6 +21,8 @@ SENT_ON = dt.date(2026, 3, 2)
 LATER = "2026-09-02"
 CUSTOMER = "Morgan O'Sample"  # an apostrophe: a plain-text letter escapes nothing
 REPRESENTATIVE = "Sam Example-Advocate"
+# A made-up address: no postcode area is ZZ.
+ADDRESS = ("Flat 2", "1 Example Street", "Exampletown", "ZZ1 1ZZ")
 
 # Parameters for each arrangement kind (the demo's too: api/demo_data.py).
 SAMPLE_PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
@@ -152,21 +154,25 @@ def sample_letters(profile: Profile) -> Iterator[tuple[m.NotificationSubject, Le
     """Every letter the profile can send, in every shape, with the facts to write it from."""
     arrangements = every_arrangement()
     for subject, details, against in variants(profile):
-        for format, representative in formats(profile):
+        for format, representative, address in formats(profile):
             yield subject, LetterFacts(
                 reference="MC-2026-ABCDE-FGHJK", customer_name=CUSTOMER, sent_on=SENT_ON,
                 details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
-                format=format, representative=representative,
+                format=format, representative=representative, address=address,
             )  # fmt: skip
 
 
-def formats(profile: Profile) -> Iterator[tuple[m.NotificationFormat, str | None]]:
-    """The formats a letter is written differently in, where the profile sends in them: a
-    letter; in Welsh (its Welsh version, where the templates have one); via a representative
-    (addressed to them)."""
-    yield m.NotificationFormat.LETTER, None
+def formats(
+    profile: Profile,
+) -> Iterator[tuple[m.NotificationFormat, str | None, tuple[str, ...]]]:
+    """The formats a letter is written differently in, where the profile sends in them, and
+    whether the customer's postal address is recorded: a letter, to an address and to a
+    customer with none; in Welsh (its Welsh version, where the templates have one); via a
+    representative (addressed to them, with no address)."""
+    yield m.NotificationFormat.LETTER, None, ADDRESS
+    yield m.NotificationFormat.LETTER, None, ()
     sent_in = profile.notification.formats
     if m.NotificationFormat.WELSH in sent_in:
-        yield m.NotificationFormat.WELSH, None
+        yield m.NotificationFormat.WELSH, None, ADDRESS
     if m.NotificationFormat.VIA_REPRESENTATIVE in sent_in:
-        yield m.NotificationFormat.VIA_REPRESENTATIVE, REPRESENTATIVE
+        yield m.NotificationFormat.VIA_REPRESENTATIVE, REPRESENTATIVE, ()

@@ -13,8 +13,10 @@ a late appeal as a request for review (Portsmouth 5.2.7), that it will be consid
 and who undertakes the review; an "ended" letter, the day the arrangements ended. "Who
 decided" is said once (`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
-The text names the customer: `recordNotification` keeps it in the event's details, sealed
-under the case's data key (destroyed with the case). It is never logged.
+The text names the customer, and opens with their postal address where one is recorded
+(their preferred address: records/addresses.py): `recordNotification` keeps it in the
+event's details, sealed under the case's data key (destroyed with the case). It is never
+logged. A letter kept is what was sent: a later change of name or address leaves it be.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from casework.deadlines import appeal_deadline
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
 from casework.steps import IN_FORCE, Begun, StepRun
+from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
 from records.errors import ValidationFailed
@@ -68,6 +71,10 @@ class LetterFacts:
     format: m.NotificationFormat | None = None
     # Whom a letter sent via a representative is addressed to, by name; None otherwise.
     representative: str | None = None
+    # The customer's postal address, its lines, postcode last (records/addresses.py); empty
+    # where none is recorded. A letter via a representative is given none: theirs is not
+    # recorded, and the customer's would send it to the customer.
+    address: tuple[str, ...] = ()
 
 
 def render_letter(
@@ -94,6 +101,7 @@ def _context(
         "reference": facts.reference,
         "customer_name": facts.customer_name,
         "representative": facts.representative,
+        "address": facts.address if facts.representative is None else (),
         "sent_on": facts.sent_on,
         "step_on": facts.step_on,
         "arrangements": facts.arrangements,
@@ -319,6 +327,7 @@ async def compose_letter(
         appealed=appealed,
         format=given.format,
         representative=representative(given, opened.customer.needs),
+        address=letter_address(opened.customer.contacts),
     )
     return render_letter(run.profile, subject, facts, run.letters)
 

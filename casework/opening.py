@@ -28,6 +28,7 @@ from casework.steps import (
     service_ids,
     staff_id,
 )
+from records.addresses import address_text
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import add_concern, add_evidence, assign, case_in_progress, create_case
 from records.customers import NewContact, create_customer
@@ -83,9 +84,10 @@ async def open_case(
     run: StepRun, service: str, given: m.OpenCase, *, may_end: MayEnd | None = None
 ) -> tuple[Case, CaseEvent]:
     """Open a case for the customer these details find, or make the customer first. A
-    customer found is given the email or phone number given that they lack. The member of
-    staff who opens it becomes its case officer. A decided case of theirs in the service whose
-    arrangements have all run out is ended first, as the sweep would, where `may_end` allows."""
+    customer found is given the email, phone number or postal address given that they lack.
+    The member of staff who opens it becomes its case officer. A decided case of theirs in
+    the service whose arrangements have all run out is ended first, as the sweep would,
+    where `may_end` allows."""
     (service_id,) = (await service_ids(run, [service], "service")).values()
     await hold_lookups(run.session, [d for _, d in _lookup_digests(run, given.customer)])
     customer_id = await find_customer(run, given.customer)
@@ -184,6 +186,10 @@ async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:
     contacts = [NewContact(ContactKind.EMAIL, who.email, preferred=True)] if who.email else []
     if who.phone:
         contacts.append(NewContact(ContactKind.PHONE, who.phone))
+    if who.address is not None:
+        # Their first address: the one letters go to (casework/contact_details.py).
+        text = address_text(who.address.lines, who.address.postcode)
+        contacts.append(NewContact(ContactKind.ADDRESS, text, preferred=True))
     return await create_customer(
         run.session, run.vault, kind=who.kind, name=who.name, reference=who.customer_ref,
         contacts=contacts,

@@ -26,6 +26,7 @@ from pydantic import (
 from casework.arrangements import validate_parameters
 from casework.media_types import MEDIA_TYPES
 from casework.profiles import SAFEGUARDS
+from records.addresses import normal_postcode
 from records.errors import ValidationFailed
 from records.free_text import has_control_characters
 from records.models import (
@@ -123,6 +124,44 @@ class StepInput(BaseModel):
 # -- opening and recording -----------------------------------------------------------------
 
 
+def _one_line(line: str) -> str:
+    if has_control_characters(line) or "\n" in line or "\r" in line:
+        raise ValueError("is one line of text, without control characters")
+    return line
+
+
+# One line of a postal address: as given, without the spaces around it, never blank.
+AddressLine = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_one_line),
+]
+
+
+class PostalAddress(StepInput):
+    """A UK postal address as a letter is addressed: its lines (house and street, locality,
+    town) and its postcode, which the letter prints last. Sealed under the customer's key
+    like an email; never a way to find the customer (records/addresses.py)."""
+
+    lines: list[AddressLine] = Field(
+        min_length=1,
+        max_length=6,
+        description="The address above the postcode, one to six lines of at most 100 "
+        "characters: house and street, locality, town.",
+    )
+    postcode: str = Field(
+        max_length=10, description="A UK postcode, in any case and spacing: 'ex1 2ab'."
+    )
+
+    @field_validator("postcode")
+    @classmethod
+    def _uk_postcode(cls, postcode: str) -> str:
+        normal = normal_postcode(postcode)
+        if normal is None:
+            raise ValueError("is not a UK postcode")
+        return normal
+
+
 class CustomerLookup(StepInput):
     """Who the case is about: found by email, phone or customer reference; made from these
     when no one is found, with a name, or with `name_withheld` and an email or phone number
@@ -140,6 +179,11 @@ class CustomerLookup(StepInput):
         "or phone number given. Ignored, as a name is, when the details find a customer.",
     )
     kind: CustomerKind = CustomerKind.INDIVIDUAL
+    address: PostalAddress | None = Field(
+        default=None,
+        description="Their postal address, for letters. It finds no one: people share "
+        "addresses. Added to a customer found, as a missing email is.",
+    )
 
     @model_validator(mode="after")
     def _something_to_find(self) -> CustomerLookup:
@@ -225,21 +269,25 @@ class RemoveAttachment(StepInput):
 
 
 class ContactDetailValue(StepInput):
-    """One email or one phone number of the customer."""
+    """One email, one phone number or one postal address of the customer."""
 
     email: ShortText | None = None
     phone: ShortText | None = None
+    address: PostalAddress | None = None
 
     @model_validator(mode="after")
     def _one_of_them(self) -> ContactDetailValue:
-        if bool(self.email) == bool(self.phone):
-            raise ValueError("email: give an email or a phone number, one per entry")
+        if sum(1 for v in (self.email, self.phone, self.address) if v) != 1:
+            raise ValueError(
+                "email: give an email, a phone number or a postal address, one per entry"
+            )
         return self
 
 
 class RecordContactDetails(StepInput):
-    """Emails and phone numbers to add to the case's customer, or to remove (the way a
-    correction is made: add the right one, remove the wrong one, in one step)."""
+    """Emails, phone numbers and postal addresses to add to the case's customer, or to
+    remove (the way a correction is made: add the right one, remove the wrong one, in one
+    step)."""
 
     add: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
     remove: list[ContactDetailValue] = Field(default_factory=list, max_length=10)

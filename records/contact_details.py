@@ -1,6 +1,7 @@
-"""A customer's emails and phone numbers after they were added: found by blind index, added
-and removed one row at a time, sealed under the customer's data key like those written when
-the customer was added (records/customers.py).
+"""A customer's emails, phone numbers and postal addresses after they were added: found by
+blind index (an address by opening the customer's own: records/addresses.py), added and
+removed one row at a time, sealed under the customer's data key like those written when the
+customer was added (records/customers.py).
 
 The digest is the lookup's own (`Vault.blind_index`, records/lookup.py normalising), so a
 detail added here is found by the portal however it is spelt there. Functions add to the
@@ -82,7 +83,7 @@ async def add_contact(
     customer_id: uuid.UUID,
     kind: ContactKind,
     value: str,
-    digest: bytes,
+    digest: bytes | None,
 ) -> uuid.UUID:
     contact_id = uuid.uuid4()
     cipher = await vault.cipher("customer", customer_id)
@@ -103,3 +104,47 @@ async def remove_contacts(session: AsyncSession, contact_ids: Iterable[uuid.UUID
     ids = list(contact_ids)
     if ids:
         await session.execute(delete(ContactDetail).where(ContactDetail.id.in_(ids)))
+
+
+async def their_addresses(
+    session: AsyncSession, vault: Vault, customer_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, bool]]:
+    """The customer's postal addresses, opened: (id, text, preferred)."""
+    rows = (
+        await session.execute(
+            select(ContactDetail.id, ContactDetail.value_sealed, ContactDetail.preferred).where(
+                ContactDetail.customer_id == customer_id,
+                ContactDetail.kind == ContactKind.ADDRESS,
+            )
+        )
+    ).all()
+    if not rows:
+        return []
+    cipher = await vault.cipher("customer", customer_id)
+    return [
+        (contact_id, cipher.open("contact_details", "value", contact_id, sealed), preferred)
+        for contact_id, sealed, preferred in rows
+    ]
+
+
+async def prefer_an_address(
+    session: AsyncSession, customer_id: uuid.UUID, first_new: uuid.UUID | None
+) -> None:
+    """Keep one of a customer's addresses preferred (the one letters go to): where none is,
+    `first_new` (the first address just added), else the only address they have. Several
+    left and none new: none is preferred until one is added (docs/workflow.md)."""
+    rows = (
+        await session.execute(
+            select(ContactDetail.id, ContactDetail.preferred).where(
+                ContactDetail.customer_id == customer_id,
+                ContactDetail.kind == ContactKind.ADDRESS,
+            )
+        )
+    ).all()
+    if not rows or any(preferred for _, preferred in rows):
+        return
+    chosen = first_new if first_new is not None else rows[0][0] if len(rows) == 1 else None
+    if chosen is not None:
+        contact = await session.get(ContactDetail, chosen)
+        assert contact is not None
+        contact.preferred = True

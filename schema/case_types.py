@@ -103,8 +103,13 @@ class CaseSummary:
 @strawberry.type(name="ContactDetail")
 class ContactDetailType:
     kind: ContactKind
-    value: str
-    preferred: bool
+    value: str = strawberry.field(
+        description="The email or phone number as recorded; a postal address, its lines one "
+        "a line (separated by newlines), the postcode last."
+    )
+    preferred: bool = strawberry.field(
+        description="The customer's preferred detail: for an address, the one letters go to."
+    )
 
     @classmethod
     def from_view(cls, contact: ContactView) -> ContactDetailType:

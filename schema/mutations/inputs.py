@@ -26,6 +26,11 @@ for _enum in (
     strawberry.enum(_enum)
 
 
+@from_model(model=m.PostalAddress, all_fields=True)
+class PostalAddressInput:
+    pass
+
+
 @from_model(model=m.CustomerLookup, all_fields=True)
 class CustomerLookupInput:
     pass

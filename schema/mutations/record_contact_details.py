@@ -1,7 +1,7 @@
-"""`recordContactDetails`: add emails or phone numbers to the case's customer, or remove them,
-so the portal finds the customer by the details they use now (and a wrong one is corrected).
-Taken by the case team like any step on the file; the event says what kinds changed and how
-many, never the values."""
+"""`recordContactDetails`: add emails, phone numbers or postal addresses to the case's
+customer, or remove them, so the portal finds the customer by the details they use now, and
+letters go where they live now (and a wrong one is corrected). Taken by the case team like
+any step on the file; the event says what kinds changed and how many, never the values."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ async def resolve(
 field = strawberry.mutation(
     resolver=resolve,
     description=(
-        "Add emails or phone numbers to the case's customer, or remove them: the portal then "
-        "finds the customer by the details they use now."
+        "Add emails, phone numbers or postal addresses to the case's customer, or remove "
+        "them: the portal then finds the customer by the email and phone numbers they use "
+        "now, and letters go to their preferred address (the first added while they have "
+        "none)."
     ),
 )

@@ -70,7 +70,9 @@ def test_a_whole_letter_and_the_council_s_own_parts_it_includes(tmp_path: Path) 
 
     letter = render_letter(RCT, subject, facts, own)
 
-    assert letter.startswith(f"{RCT.organisation}\n\n2 March 2026\n")
+    # The built-in heading, the customer's address block included, then the council's words.
+    block = "Morgan O'Sample\nFlat 2\n1 Example Street\nExampletown\nZZ1 1ZZ\n"
+    assert letter.startswith(f"{RCT.organisation}\n\n{block}\n2 March 2026\n")
     assert letter.endswith("Our own words.\nCrest\n")
     assert check_letters(own, RCT).own == ("_crest.txt.j2", "ended.txt.j2")
 

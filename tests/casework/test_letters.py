@@ -186,3 +186,33 @@ def test_a_letter_tells_the_customer_how_their_contact_is_handled_not_what_staff
         "still contact us in the other ways open to you. Premises: Example Street housing "
         "office."
     )
+
+
+ADDRESS = ("1 Example Street", "Exampletown", "ZZ1 1ZZ")
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_a_letter_opens_with_the_customer_s_address_where_one_is_recorded(name: str) -> None:
+    def heading(customer: str | None, **given: Any) -> str:
+        facts = LetterFacts("MC-2026-ABCDE-FGHJK", customer, ON, {}, ON, ("A note.",), **given)
+        letter = render_letter(load_profile(name), m.NotificationSubject.ENDED, facts)
+        return letter.partition("Our reference:")[0]
+
+    organisation = load_profile(name).organisation
+    addressed = heading("Morgan Sample", address=ADDRESS)
+    assert addressed == (
+        f"{organisation}\n\nMorgan Sample\n1 Example Street\nExampletown\nZZ1 1ZZ\n\n2 March 2026\n"
+    )
+    # A customer whose name is not given: "the correspondent", as the greeting says.
+    assert heading(None, address=ADDRESS).startswith(
+        f"{organisation}\n\nThe correspondent\n1 Example Street\n"
+    )
+    # No address recorded: no block, the heading as before.
+    assert heading("Morgan Sample") == f"{organisation}\n\n2 March 2026\n"
+    # Via a representative: their address is not recorded, and the customer's would send the
+    # letter to the customer, so none.
+    via = heading(
+        "Morgan Sample", address=ADDRESS, format=m.NotificationFormat.VIA_REPRESENTATIVE,
+        representative="Sam Advocate",
+    )  # fmt: skip
+    assert via == f"{organisation}\n\n2 March 2026\n"

@@ -1,0 +1,59 @@
+"""Postal addresses (records/addresses.py): postcodes written as Royal Mail writes them, one
+address typed two ways is one, and the address a letter goes to is the preferred one, else
+the only one."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from records.addresses import address_key, address_text, letter_address, normal_postcode
+from records.customers import ContactView
+from records.models import ContactKind
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("zz1 1zz", "ZZ1 1ZZ"),
+        (" ZZ11ZZ ", "ZZ1 1ZZ"),
+        ("sw1a 1aa", "SW1A 1AA"),
+        ("M1  1AE", "M1 1AE"),
+        ("gir 0aa", "GIR 0AA"),
+        ("\uff3a\uff3a1 1ZZ", "ZZ1 1ZZ"),  # full width
+    ],
+)
+def test_a_postcode_is_written_as_royal_mail_writes_it(given: str, written: str) -> None:
+    assert normal_postcode(given) == written
+
+
+@pytest.mark.parametrize("given", ["", "ZZ1", "12345", "ZZ1 1Z", "ZZ1 1ZZ X", "Z-Z1 1ZZ"])
+def test_what_is_not_a_uk_postcode_is_none(given: str) -> None:
+    assert normal_postcode(given) is None
+
+
+def test_one_address_typed_two_ways_is_one() -> None:
+    typed = address_text(["1 Example Street", "Exampletown"], "ZZ1 1ZZ")
+    again = address_text(["1  example street ", "EXAMPLETOWN"], "ZZ11ZZ")
+    other = address_text(["2 Example Street", "Exampletown"], "ZZ1 1ZZ")
+    assert typed == "1 Example Street\nExampletown\nZZ1 1ZZ"
+    assert address_key(typed) == address_key(again) != address_key(other)
+
+
+def _address(text: str, preferred: bool = False) -> ContactView:
+    return ContactView(uuid.uuid4(), ContactKind.ADDRESS, text, preferred)
+
+
+def test_a_letter_goes_to_the_preferred_address_else_the_only_one() -> None:
+    email = ContactView(uuid.uuid4(), ContactKind.EMAIL, "a@example.org", True)
+    home, other = "1 Example Street\nZZ1 1ZZ", "2 Example Road\nZZ2 2ZZ"
+    assert letter_address([email, _address(other), _address(home, True)]) == (
+        "1 Example Street",
+        "ZZ1 1ZZ",
+    )
+    # The only address (an imported one is not marked preferred) is the one.
+    assert letter_address([email, _address(other)]) == ("2 Example Road", "ZZ2 2ZZ")
+    # Several and none preferred, or none at all: no address.
+    assert letter_address([_address(home), _address(other)]) == ()
+    assert letter_address([email]) == ()
