@@ -76,7 +76,8 @@ def _customer(row: int, values: dict[str, str | None]) -> NewCustomer:
         NewContact(k, text[column], label=column) for column, k in _CONTACTS if text.get(column)
     ]
     if text.get("address"):
-        contacts.append(NewContact(ContactKind.ADDRESS, text["address"]))
+        # Their first address, so preferred (casework/contact_details.py): letters go to it.
+        contacts.append(NewContact(ContactKind.ADDRESS, text["address"], preferred=True))
     check_text(f"row {row} notes", text.get("notes"))  # a register's notes go on file too
     return NewCustomer(
         kind,

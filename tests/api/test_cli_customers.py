@@ -81,6 +81,10 @@ async def test_a_register_is_imported_through_the_gate_and_found(
             session, vault, LookupKind.CUSTOMER_REF, "cr-2", "reference"
         )
         group = await load_customer(session, vault, group_id)
+        (ada_id,) = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, "CR-1", "reference"
+        )
+        ada = await load_customer(session, vault, ada_id)
     if database.engine.dialect.name == "postgresql":
         # Planner statistics gathered: -1 is "never analysed" (PostgreSQL 14 and later).
         async with database.engine.connect() as conn:
@@ -89,6 +93,10 @@ async def test_a_register_is_imported_through_the_gate_and_found(
     assert bo.name == "Bo Imported" and bo.reference is None
     assert group.kind.value == "group" and group.notes == "meets on Tuesdays"
     assert [c.value for c in group.contacts] == ["group@example.org"]
+    # The one address imported is the customer's first: preferred, the one letters go to.
+    assert [(c.value, c.preferred) for c in ada.contacts if c.kind.value == "address"] == [
+        ("1 Example Street", True)
+    ]
 
 
 @pytest.mark.parametrize(

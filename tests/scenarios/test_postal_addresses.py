@@ -17,7 +17,7 @@ from records.models import Case, ContactDetail, Customer
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_letters import letters
 from tests.scenarios.test_name_not_given import EXPORT
-from tests.scenarios.world import Walk, decision, notify, prelude, safeguards
+from tests.scenarios.world import Refused, Walk, decision, notify, prelude, safeguards
 
 PROFILE = "cumbria-frs"
 EMAIL = "morgan.sample@example.org"
@@ -50,6 +50,10 @@ async def test_an_address_given_when_the_case_is_opened_heads_its_letters(
         await notify(walk, "DECISION")
         kept = await letters(walk)
         exported = (await walk.graphql("helpdesk", EXPORT, ref="CUS-77"))["subjectAccessExport"]
+        # Front-line staff see the case's summary, never the file with the customer's details.
+        frontline = await _refused(walk, "frontline", CUSTOMER, r=walk.reference)
+        assert frontline.code == "FORBIDDEN"
+        assert "Example" not in frontline.message
         timeline = await walk.timeline("officer")
 
     organisation = "Cumbria Fire and Rescue Service"
@@ -181,6 +185,21 @@ async def test_an_address_finds_no_one_and_may_be_shared(walk_factory: WalkFacto
         await walk.step("officer", "closeNoAction", reasons="Opened to record the address.")
         third = await walk.open("officer", {"email": EMAIL, "address": NEW_HOME})
         assert "contactDetailsAdded" not in third["event"]["details"]
+
+        # The preferred one removed, the one left is preferred.
+        await walk.step("officer", "recordContactDetails", remove=[{"address": HOME}])
+        assert await _details(walk) == [
+            ("ADDRESS", "3 Sample Road\nSampleton\nZZ2 2ZZ", True),
+            ("EMAIL", EMAIL, True),
+        ]
+
+
+async def _refused(walk: Walk, who: str, document: str, **variables: str) -> Refused:
+    try:
+        await walk.graphql(who, document, **variables)
+    except Refused as refused:
+        return refused
+    raise AssertionError("not refused")
 
 
 async def _concern(walk: Walk) -> None:
