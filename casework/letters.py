@@ -3,15 +3,16 @@
 or the deployment's own in front of them (casework/letter_templates.py, docs/letters.md).
 
 A decision letter says why, what it means for the customer (each arrangement as
-casework/arrangements.py words it for them, not the instruction staff are given), from when and for how long, the review date, how to
-appeal or ask for a review and by when, who decided (job title), and that the policy is
-enclosed. A warning letter gives the conduct concerned, what may follow and, where the
-profile allows, how to appeal. Review and appeal letters give the outcome, what follows and
-who decided; a late-appeal letter, that an appeal received after its deadline was not
-considered (the profile's time limit decided it, not a person) or, where the profile takes
-a late appeal as a request for review (Portsmouth 5.2.7), that it will be considered as one
-and who undertakes the review; an "ended" letter, the day the arrangements ended. "Who
-decided" is said once (`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
+casework/arrangements.py words it for them, not the instruction staff are given), from when
+and for how long, the review date, how to appeal or ask for a review and by when, who
+decided (job title), and that the policy is enclosed. A warning letter gives the conduct
+concerned, what may follow and, where the profile allows, how to appeal. Review and appeal
+letters give the outcome, what follows and who decided; a late-appeal letter, that an appeal
+received after its deadline was not considered (the profile's time limit decided it, not a
+person) or, where the profile takes a late appeal as a request for review (Portsmouth
+5.2.7), that it will be considered as one and who undertakes the review; an "ended" letter,
+the day the arrangements ended. "Who decided" is said once (`_who_decided.txt.j2`), from
+`_who`: job titles, never staff names.
 
 The text names the customer, and opens with their postal address where one is recorded
 (their preferred address: records/addresses.py): `recordNotification` keeps it in the
