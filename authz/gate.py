@@ -11,8 +11,9 @@ Forbidden, so a caller cannot tell which references exist; its entry says "not_f
 Allowed: the block runs; on normal exit the access-log entry is appended, as the
 transaction's last statement, and the transaction committed once, so the operation and its
 entry stand or fall together: if the entry cannot be written the exception propagates and
-nothing is returned. If the block raises, its work is rolled back and an "error" (or
-"not_found", "denied") entry is written in a fresh transaction.
+nothing is returned. If the block raises, its work is rolled back and an entry is written in
+a fresh transaction: "refused" for bad input or a step out of order, "not_found", "denied",
+"integrity_failure" for a sealed value that failed its check, else "error" (a fault).
 
 The gate owns the session's transaction: hand it a session with no uncommitted changes (reads
 before the gate are fine), and do not commit inside the block.
@@ -59,7 +60,14 @@ from authz.operations import (
 from authz.relations import Facts
 from authz.witness import deliver_off_loop, take_pending
 from casework.label_guard import check_text
-from records.errors import DecryptionFailed, Forbidden, NotFound, TactError, ValidationFailed
+from records.errors import (
+    DecryptionFailed,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    TactError,
+    ValidationFailed,
+)
 from records.free_text import has_control_characters, visible_length
 from records.services import service_slugs
 from records.vault import Vault
@@ -181,6 +189,9 @@ class Gate:
             raise
         except DecryptionFailed:
             outcome = Outcome.INTEGRITY_FAILURE
+            raise
+        except (ValidationFailed, InvalidTransition):
+            outcome = Outcome.REFUSED
             raise
         finally:
             if self.observe is not None:
@@ -393,6 +404,8 @@ class Gate:
         failed = access.entries()[0].but(outcome=Outcome.ERROR, fields=None)
         if isinstance(exc, NotFound):
             failed = failed.but(outcome=Outcome.NOT_FOUND)
+        elif isinstance(exc, ValidationFailed | InvalidTransition):
+            failed = failed.but(outcome=Outcome.REFUSED)
         elif isinstance(exc, Forbidden):
             failed = failed.but(outcome=Outcome.DENIED)
         elif isinstance(exc, DecryptionFailed):

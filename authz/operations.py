@@ -82,7 +82,12 @@ class Outcome(StrEnum):
     ALLOWED = "allowed"
     DENIED = "denied"
     BREAK_GLASS = "break_glass"
+    # A fault: an outage, a bug. Told apart from REFUSED, so an IG officer reading the log for
+    # faults is not reading every mistyped date.
     ERROR = "error"
+    # Allowed, but the operation refused what it was asked (bad input, a step out of order):
+    # nothing was changed. The caller got VALIDATION_FAILED or INVALID_TRANSITION.
+    REFUSED = "refused"
     NOT_FOUND = "not_found"
     # A sealed value the operation needed failed authentication (altered in the database, or
     # moved to another row): not an outage. The entry's `fields` names the place, ids only.

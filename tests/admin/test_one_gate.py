@@ -94,7 +94,7 @@ async def test_staff_and_policy_commands_are_logged_as_the_operator(
     assert outcomes == [
         ("manage_staff", "allowed", "housing"),
         ("manage_staff", "allowed", "housing"),
-        ("manage_staff", "error", None),  # refused by validation, inside the gate
+        ("manage_staff", "refused", None),  # refused by validation, inside the gate
         ("manage_staff", "allowed", None),
         ("manage_staff", "allowed", None),
     ]

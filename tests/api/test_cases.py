@@ -355,7 +355,7 @@ async def test_cases_input_is_checked_with_field_named_errors(
         "VALIDATION_FAILED",
         field,
     )
-    assert await outcomes(runtime) == {("read_case_summary", "error"): 1}
+    assert await outcomes(runtime) == {("read_case_summary", "refused"): 1}
 
 
 async def test_a_break_glass_reason_is_destroyed_with_its_case(

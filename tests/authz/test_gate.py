@@ -501,7 +501,7 @@ async def test_the_gate_signs_a_checkpoint_every_n_entries(
 
 async def test_outcomes_are_the_documented_words() -> None:
     assert {o.value for o in Outcome} == {
-        "allowed", "denied", "break_glass", "error", "not_found", "integrity_failure",
+        "allowed", "denied", "break_glass", "error", "not_found", "integrity_failure", "refused",
     }  # fmt: skip
 
 

@@ -79,7 +79,7 @@ async def test_an_ig_officers_bad_argument_is_validation_failed_and_logged(scene
     assert error.original_error.field == "first"
     assert await entry_count(scene) == before + 1
     entry = await last_entry(scene)
-    assert entry is not None and entry.outcome == "error"
+    assert entry is not None and entry.outcome == "refused"
 
 
 async def test_over_http_an_anonymous_bad_first_is_refused_and_moves_the_head(

@@ -99,7 +99,7 @@ async def test_an_id_not_on_the_case_is_refused_naming_the_field(
         assert (bad_reason.code, bad_reason.field) == ("GRAPHQL_VALIDATION_FAILED", "input.reason")
         # Another case's attachment is left where it is; nothing is on the timeline.
         assert await stored(walk) == (1, 0)
-        failed = await logged(walk, operation="update_case", outcome="error")
+        failed = await logged(walk, operation="update_case", outcome="refused")
         assert len(failed) == 2
 
 

@@ -171,8 +171,8 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
         refusal = await refused(walk, **{**good, "filename": "../secret-name.pdf"})
         assert "secret-name" not in refusal.message
         assert await stored(walk) == (0, 0)
-        # Each refusal is on the access log as a failed update, none as allowed.
-        failed = await logged(walk, operation="update_case", outcome="error")
+        # Each refusal is on the access log as a refused update (not a fault), none as allowed.
+        failed = await logged(walk, operation="update_case", outcome="refused")
         assert len(failed) == len(spoiled) + 1
 
 
