@@ -404,10 +404,15 @@ class LogFilter:
             )
         if self.actor is not None:
             terms.append(entry.actor == self.actor)
-        if self.since is not None:
-            terms.append(entry.at >= _utc(self.since, "filter.from"))
-        if self.until is not None:
-            terms.append(entry.at < _utc(self.until, "filter.to"))
+        since = None if self.since is None else _utc(self.since, "filter.from")
+        until = None if self.until is None else _utc(self.until, "filter.to")
+        if since is not None and until is not None and until <= since:
+            # An empty answer would read as "nobody has seen it".
+            raise ValidationFailed("filter.to", "must be after filter.from")
+        if since is not None:
+            terms.append(entry.at >= since)
+        if until is not None:
+            terms.append(entry.at < until)
         if self.operation is not None:
             terms.append(entry.operation == self.operation)
         if self.outcome is not None:

@@ -131,6 +131,8 @@ UNCHECKED = [
     (REVIEW, {"a": HUGE_CURSOR}, "after"),
     (LOG, {"f": {"from": "9999-12-31T23:59:59-12:00"}}, "filter.from"),
     (LOG, {"f": {"to": "0001-01-01T00:00:00+14:00"}}, "filter.to"),
+    # A period that ends before it begins would answer "nobody has seen it".
+    (LOG, {"f": {"from": "2026-12-04T00:00:00Z", "to": "2026-12-01T00:00:00Z"}}, "filter.to"),
 ]
 
 
