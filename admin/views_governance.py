@@ -17,7 +17,6 @@ import uuid
 
 from sqladmin import expose
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,14 +50,6 @@ _HEADERS = (
     "Outcome",
     "Request id",
 )
-
-
-async def _case_refs(session: AsyncSession, entries: list[AccessLogEntry]) -> dict[uuid.UUID, str]:
-    ids = {e.case_id for e in entries if e.case_id is not None}
-    if not ids:
-        return {}
-    rows = await session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids)))
-    return {row.id: row.reference for row in rows}
 
 
 def _entry_row(e: AccessLogEntry, refs: dict[uuid.UUID, str], extra: tuple[str, ...] = ()) -> Row:
@@ -103,7 +94,7 @@ class AccessLogView(PanelView):
         where, target = await self._filter(form)
         async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
             page = await query(access.session, where, first=SHOWN)
-            refs = await _case_refs(access.session, page.entries)
+            refs = page.references
         return await self._render(request, form, [_entry_row(e, refs) for e in page.entries], [])
 
     @expose("/access-log/verify", methods=["POST"], identity="access-log-verify")
@@ -206,7 +197,7 @@ class BreakGlassView(PanelView):
         async with self.gated(request, Operation.READ_ACCESS_LOG) as access:
             page = await break_glass_review(access.session, first=SHOWN)
             reasons = await opened_reasons(parts.vault, page.entries)
-            refs = await _case_refs(access.session, page.entries)
+            refs = page.references
         rows = [
             _entry_row(e, refs, (reasons.get(e.seq, "(destroyed with the case)"),))
             for e in page.entries

@@ -431,6 +431,9 @@ def _utc(moment: dt.datetime, field: str) -> dt.datetime:
 class LogPage:
     entries: list[AccessLogEntry]
     has_next: bool
+    # The office reference of each case the entries name, while the case exists (a destroyed
+    # case's entries keep its id, and its certificate its reference).
+    references: dict[uuid.UUID, str]
 
 
 async def query(
@@ -444,7 +447,13 @@ async def query(
     rows = (
         await session.scalars(statement.order_by(AccessLogEntry.seq.desc()).limit(first + 1))
     ).all()
-    return LogPage(list(rows[:first]), len(rows) > first)
+    entries = list(rows[:first])
+    ids = {e.case_id for e in entries if e.case_id is not None}
+    references: dict[uuid.UUID, str] = {}
+    if ids:
+        found = await session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids)))
+        references = {row.id: row.reference for row in found}
+    return LogPage(entries, len(rows) > first, references)
 
 
 async def break_glass_review(

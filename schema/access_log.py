@@ -50,7 +50,7 @@ class AccessLogFilter:
     to: dt.datetime | None = None
     operation: str | None = None
     outcome: str | None = strawberry.field(
-        default=None, description="allowed, denied, break_glass, error or not_found"
+        default=None, description="One of: " + ", ".join(Outcome) + "."
     )
 
 
@@ -63,6 +63,10 @@ class AccessLogEntryType:
     operation: str
     service: str | None
     case_id: strawberry.ID | None
+    case_reference: str | None = strawberry.field(
+        description="The case's office reference, while the case exists (a destroyed case's "
+        "entries keep its id; its destruction certificate keeps the reference)."
+    )
     customer_id: strawberry.ID | None
     fields: str | None
     outcome: str
@@ -70,7 +74,9 @@ class AccessLogEntryType:
     request_id: str | None
 
     @classmethod
-    def from_record(cls, entry: AccessLogEntry, reason: str | None) -> AccessLogEntryType:
+    def from_record(
+        cls, entry: AccessLogEntry, reason: str | None, references: dict[uuid.UUID, str]
+    ) -> AccessLogEntryType:
         at = as_utc(entry.at)
         return cls(
             seq=entry.seq,
@@ -80,6 +86,7 @@ class AccessLogEntryType:
             operation=entry.operation,
             service=entry.service,
             case_id=strawberry.ID(str(entry.case_id)) if entry.case_id else None,
+            case_reference=references.get(entry.case_id) if entry.case_id else None,
             customer_id=strawberry.ID(str(entry.customer_id)) if entry.customer_id else None,
             fields=entry.fields,
             outcome=entry.outcome,
@@ -104,7 +111,7 @@ class AccessLogConnection:
         edges = [
             AccessLogEdge(
                 cursor=_cursor(e.seq),
-                node=AccessLogEntryType.from_record(e, reasons.get(e.seq)),
+                node=AccessLogEntryType.from_record(e, reasons.get(e.seq), page.references),
             )
             for e in page.entries
         ]
