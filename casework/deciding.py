@@ -127,7 +127,7 @@ async def _check_safeguards_met(run: StepRun, case_id: uuid.UUID) -> None:
 def _check_skip(run: StepRun, given: m.Decide) -> None:
     allowed = run.profile.warning.may_skip_reasons
     if given.skip_warning_reason not in allowed:
-        words = ", ".join(allowed) or "none"
+        words = m.as_the_api_spells(allowed)
         raise ValidationFailed(
             "input.skipWarningReason", f"this profile allows skipping the warning for: {words}"
         )
@@ -183,8 +183,10 @@ async def _impose(
     for i, new in enumerate(arrangements):
         field = f"input.arrangements.{i}"
         if new.kind not in run.profile.arrangement_kinds:
+            kinds = m.as_the_api_spells(run.profile.arrangement_kinds)
             raise ValidationFailed(
-                f"{field}.kind", "this profile does not use this arrangement kind"
+                f"{field}.kind",
+                f"this profile does not use this arrangement kind; it uses: {kinds}",
             )
         try:
             parameters = validate_parameters(new.kind, new.parameters)
@@ -233,15 +235,16 @@ async def record_notification(
     if given.not_sent_reason is not None and given.subject.value not in (
         notification.not_to_send_subjects
     ):
-        allowed = ", ".join(notification.not_to_send_subjects)
+        allowed = m.as_the_api_spells(notification.not_to_send_subjects)
         raise ValidationFailed(
             "input.notSentReason",
             f"this profile allows a decision not to send only about: {allowed}"
-            if allowed
+            if notification.not_to_send_subjects
             else "this profile requires the notification to be sent",
         )
     if given.format is not None and given.format.value not in notification.formats:
-        raise ValidationFailed("input.format", f"formats: {', '.join(notification.formats)}")
+        formats = m.as_the_api_spells(notification.formats)
+        raise ValidationFailed("input.format", f"this profile's formats are: {formats}")
     owed = NOTIFICATION_DUE[given.subject]
     met = await meet_deadlines(run.session, case_id, [owed], run.clock())
     extra: dict[str, object] = {f"{given.subject.value}_notification_met": bool(met)}

@@ -358,7 +358,7 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     takes away what it was against: a warning is withdrawn, arrangements are lifted."""
     begun = await begin(run, case_id, Step.APPEAL_DECIDED)
     if given.outcome.value not in run.profile.appeal.outcomes:
-        outcomes = ", ".join(run.profile.appeal.outcomes)
+        outcomes = m.as_the_api_spells(run.profile.appeal.outcomes)
         raise ValidationFailed("input.outcome", f"this profile's outcomes are: {outcomes}")
     lodged_at = begun.last_at(Step.APPEAL_LODGED)
     decided_at = begun.last_at(Step.APPEAL_DECIDED)

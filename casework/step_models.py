@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -36,6 +37,12 @@ from records.models import (
     ConcernCategory,
     CustomerKind,
 )
+
+
+def as_the_api_spells(values: Iterable[str]) -> str:
+    """Enum values a profile lists (`confirmed`), as a caller types them in the API (the
+    GraphQL enum's names: `CONFIRMED`), for messages saying which are allowed."""
+    return ", ".join(value.upper() for value in values) or "none"
 
 
 def _not_blank(text: str) -> str:

@@ -94,6 +94,35 @@ async def test_text_of_spaces_alone_is_refused_as_no_text(walk_factory: WalkFact
         assert await walk.timeline("officer") == before  # nothing of any of them written
 
 
+async def test_a_choice_the_profile_does_not_offer_is_refused_in_the_api_s_spelling(
+    walk_factory: WalkFactory,
+) -> None:
+    """The allowed values a refusal lists are the ones the caller can type (CONFIRMED), not
+    the profile file's spelling (confirmed)."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        skipped = await walk.refused(
+            "decider", "decide", **decision(walk.today), skipWarningReason="FUTILE",
+            skipWarningExplanation="Earlier letters went unanswered.",
+        )  # fmt: skip
+        assert (skipped.field, skipped.message) == (
+            "input.skipWarningReason",
+            "input.skipWarningReason: this profile allows skipping the warning for: SAFETY",
+        )
+        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        await walk.step("decider", "decide", **decision(walk.today))
+        await walk.step(
+            "officer", "lodgeAppeal", receivedOn=DAY, against="DECISION", grounds="Unfair."
+        )
+        outcome = await walk.refused(
+            "reviewer", "decideAppeal", outcome="NOT_UPHELD", reasons="Sound."
+        )
+        assert outcome.message == (
+            "input.outcome: this profile's outcomes are: CONFIRMED, AMENDED, REMOVED"
+        )
+
+
 async def _open_refused(walk: Walk, given: dict[str, Any]) -> Refused:
     try:
         await walk.graphql("officer", OPEN_CASE, service="housing", input=given)
