@@ -106,7 +106,7 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         newest_first = entries[: len(entries) - logged]
         (portal_actor, portal_outcome), *rest = newest_first
         assert portal_actor.startswith("portal:") and portal_outcome == "denied"
-        assert rest == [("staff:frontline", "denied")] + [("staff:officer", "error")] * len(
+        assert rest == [("staff:frontline", "denied")] + [("staff:officer", "refused")] * len(
             refusals
         )
 

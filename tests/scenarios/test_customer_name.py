@@ -106,11 +106,11 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         assert portal_actor.startswith("portal:") and portal_outcome == "denied"
         assert rest == [
             ("staff:frontline", "denied"),
-            ("staff:officer", "error"),
-            ("staff:officer", "error"),
+            ("staff:officer", "refused"),
+            ("staff:officer", "refused"),
             ("staff:officer", "allowed"),
             ("staff:officer", "allowed"),
-            *[("staff:officer", "error")] * len(refusals),
+            *[("staff:officer", "refused")] * len(refusals),
         ]
 
 

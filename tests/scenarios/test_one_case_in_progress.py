@@ -72,7 +72,7 @@ async def test_a_second_case_is_refused_and_the_concern_goes_on_the_first(
         assert walk.reference == first
 
         # The same for the service's manager, and for a decided case; the attempts are logged
-        # against the case in progress, as errors.
+        # against the case in progress, as refused.
         refused = await walk.open_refused("manager", {"email": EMAIL})
         assert (refused.field, first in refused.message) == ("input.customer", True)
         logged = await walk.graphql(
@@ -80,8 +80,8 @@ async def test_a_second_case_is_refused_and_the_concern_goes_on_the_first(
         )
         attempts = [edge["node"] for edge in logged["accessLog"]["edges"]]
         assert [(a["actor"], a["outcome"]) for a in attempts] == [
-            ("staff:manager", "error"),
-            ("staff:officer", "error"),
+            ("staff:manager", "refused"),
+            ("staff:officer", "refused"),
             ("staff:officer", "allowed"),  # the case opened
         ]
 

@@ -69,7 +69,7 @@ async def review_by_the_city_helpdesk_manager(walk: Walk) -> dict[str, Any]:
     assert await review_attempts(walk) == [
         ("staff:reviewer", "denied"), ("staff:helpdesk", "denied"),
         ("staff:manager", "denied"), ("staff:reviewer", "denied"),
-        ("staff:manager", "denied"), ("staff:helpdesk", "error"),
+        ("staff:manager", "denied"), ("staff:helpdesk", "refused"),
         ("staff:helpdesk", "allowed"),
     ]  # fmt: skip
     return reviewed
@@ -111,7 +111,7 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             "decider", "recordNotification", subject="DECISION", notSentReason=escalate
         )
         assert (unwritten.code, unwritten.field) == ("VALIDATION_FAILED", "input.notSentReason")
-        assert unwritten.message.endswith("only about: review")
+        assert unwritten.message.endswith("only about: REVIEW")
         await walk.step(
             "officer", "recordNotification", subject="DECISION", sentOn="2026-03-02",
             format="LETTER",
