@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.days import uk_days, uk_period_index
 from records.models import AccessLogEntry
 
 PALETTE = (
@@ -54,22 +55,22 @@ class DailyCounts:
 async def daily_counts(
     session: AsyncSession, today: dt.date, days: int
 ) -> tuple[DailyCounts, DailyCounts]:
-    """(by operation, by outcome) for the `days` days up to and including `today` (UTC)."""
+    """(by operation, by outcome) for the `days` UK days up to and including `today`."""
     first = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time(), dt.UTC)
-    day = func.date(AccessLogEntry.at)
+    span = tuple(first + dt.timedelta(days=i) for i in range(days))
+    since, until = uk_days(first, today)
+    day = uk_period_index(AccessLogEntry.at, span).label("day")
     rows = (
         await session.execute(
             select(day, AccessLogEntry.operation, AccessLogEntry.outcome, func.count())
-            .where(AccessLogEntry.at >= since)
-            .group_by(day, AccessLogEntry.operation, AccessLogEntry.outcome)
+            .where(AccessLogEntry.at >= since, AccessLogEntry.at < until)
+            .group_by("day", AccessLogEntry.operation, AccessLogEntry.outcome)
         )
     ).all()
-    span = tuple(first + dt.timedelta(days=i) for i in range(days))
     by_operation: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     by_outcome: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    for when, operation, outcome, count in rows:
-        on = dt.date.fromisoformat(str(when)[:10])
+    for index, operation, outcome, count in rows:
+        on = span[index]
         by_operation[operation][on] += count
         by_outcome[outcome][on] += count
     return DailyCounts(span, dict(by_operation)), DailyCounts(span, dict(by_outcome))

@@ -30,8 +30,9 @@ from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
 from records.customers import customers_named
+from records.days import uk_midnight, uk_today
 from records.errors import ValidationFailed
-from records.models import AccessLogEntry, Case, Role, utcnow
+from records.models import AccessLogEntry, Case, Role
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 100
@@ -80,7 +81,7 @@ def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
-    return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), dt.UTC)
+    return uk_midnight(day + dt.timedelta(days=1 if end else 0))
 
 
 class AccessLogView(PanelView):
@@ -227,7 +228,7 @@ class AccessChartsView(PanelView):
     async def charts_page(self, request: Request) -> Response:
         async with self.gated(request, Operation.READ_ACCESS_LOG) as access:
             by_operation, by_outcome = await daily_counts(
-                access.session, utcnow().date(), CHART_DAYS
+                access.session, uk_today(self.panel.config.clock), CHART_DAYS
             )
         charts = [
             Chart("Entries per day, by operation", stacked_bars(by_operation, "by operation")),
@@ -240,7 +241,7 @@ class AccessChartsView(PanelView):
         ]
         page = Page(
             "Access over time",
-            f"The last {CHART_DAYS} days (UTC), from the access log: "
+            f"The last {CHART_DAYS} days (UK), from the access log: "
             f"{by_operation.total()} entries.",
             charts=charts,
         )

@@ -41,6 +41,7 @@ from casework.reports import (
     period_figures,
     reviews_and_appeals_per_month,
 )
+from records.days import uk_today
 from records.errors import ValidationFailed
 from records.models import Role
 
@@ -196,7 +197,7 @@ class ReportsView(PanelView):
             form = await self.form(request)
         else:
             form = FormData(request.query_params)
-        return _period(form, self.panel.config.clock().date())
+        return _period(form, uk_today(self.panel.config.clock))
 
 
 def _period_tables(period: PeriodFigures, span: str) -> list[Table]:

@@ -28,6 +28,7 @@ from casework.retention_queue import (
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
+from records.days import uk_day, uk_today
 from records.errors import InvalidTransition
 from records.models import Role
 
@@ -47,7 +48,7 @@ class RetentionQueueView(PanelView):
     @expose("/retention-queue", methods=["GET"], identity="retention-queue")
     async def queue_page(self, request: Request) -> Response:
         policy = await self._policy()
-        today = self.panel.config.clock().date()
+        today = uk_today(self.panel.config.clock)
         found: list[Planned] = []
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
             async for batch in plan(access.session, policy, today):
@@ -118,7 +119,7 @@ class RetentionQueueView(PanelView):
         async with self.gated(
             request, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
         ) as access:
-            planned = await plan_one(access.session, policy, now.date(), case_id)
+            planned = await plan_one(access.session, policy, uk_day(now), case_id)
             if planned is None or not planned.destroy_due:
                 raise InvalidTransition("the case is not due for destruction")
             await request_approval(

@@ -24,6 +24,7 @@ from authz.actor import CASES_EXPIRE
 from authz.gate import Target
 from authz.operations import Operation
 from casework.scheduled import Swept, expire_due
+from records.days import UK
 from records.models import utcnow
 
 if TYPE_CHECKING:
@@ -31,10 +32,16 @@ if TYPE_CHECKING:
 
 
 def clock_on(as_of: dt.date | None) -> Callable[[], dt.datetime]:
-    """Now, or now's time of day on `as_of` (a sweep run late for a missed day)."""
+    """Now, or now's UK time of day on the UK day `as_of` (a sweep run late for a missed
+    day)."""
     if as_of is None:
         return utcnow
-    return lambda: dt.datetime.combine(as_of, utcnow().timetz())
+
+    def on_the_day() -> dt.datetime:
+        local = dt.datetime.combine(as_of, utcnow().astimezone(UK).time(), UK)
+        return local.astimezone(dt.UTC)
+
+    return on_the_day
 
 
 async def sweep(runtime: Runtime, clock: Callable[[], dt.datetime]) -> Swept:

@@ -40,6 +40,7 @@ from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
 from records.customers import Named, one_customer_named
+from records.days import uk_today
 from records.errors import NotFound, ValidationFailed
 from records.holds import (
     Held,
@@ -324,7 +325,7 @@ def _plain(value: object) -> object:
 
 
 def _today() -> dt.date:
-    return utcnow().date()
+    return uk_today()
 
 
 # The reasons an IG officer may give, in the order `hold place --help` lists them.

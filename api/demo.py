@@ -33,6 +33,7 @@ from api.demo_history import DemoHistory
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
 from records.customers import NewContact, create_customer
 from records.database import Database
+from records.days import uk_day
 from records.models import (
     Case,
     CaseState,
@@ -104,7 +105,7 @@ class _Writer:
         self, session: AsyncSession, vault: Vault, now: dt.datetime, rng: random.Random
     ) -> None:
         self.session, self.vault, self.now, self.rng = session, vault, now, rng
-        self.today = now.date()
+        self.today = uk_day(now)
         self.service_ids: dict[str, uuid.UUID] = {}
         self.staff_ids: dict[str, uuid.UUID] = {}
 

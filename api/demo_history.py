@@ -23,6 +23,7 @@ from casework import step_models as m
 from casework.profiles import load_profile
 from casework.steps import StepRun
 from records.case_steps import CaseEvent
+from records.days import uk_day
 from records.models import (
     AssignmentRelation,
     Case,
@@ -78,7 +79,7 @@ class DemoHistory:
     async def case(self, plan: DemoCase, reference: str, kind: CustomerKind) -> Case:
         """Open the case and take it as far as the plan's state."""
         self.service = plan.service
-        today = self.now.date()
+        today = uk_day(self.now)
         ended_on = _ended_on(plan, today)
         decided_on = self._decided_on(plan, today, ended_on)
         self.moment = dt.datetime.combine(
@@ -115,7 +116,7 @@ class DemoHistory:
         await self._step(Role.CASE_OFFICER, opening.record_concern, case, concern)
         evidence = m.RecordEvidence(
             channel=self.rng.choice([Channel.PHONE, Channel.EMAIL, Channel.IN_PERSON]),
-            occurred_on=self.moment.date(),
+            occurred_on=uk_day(self.moment),
             summary=f"Contact log for the period, filed under the {category.value} concern.",
             hs_incident_ref="HS-V1-DEMO-001" if category is ConcernCategory.SAFETY_RISK else None,
         )
@@ -143,7 +144,7 @@ class DemoHistory:
         warning = m.IssueWarning(reasons="The contact described in the evidence log.")
         await self._step(Role.CASE_OFFICER, opening.issue_warning, case, warning)
         letter = m.RecordNotification(
-            subject=m.NotificationSubject.WARNING, sent_on=self.moment.date(),
+            subject=m.NotificationSubject.WARNING, sent_on=uk_day(self.moment),
             format=m.NotificationFormat.LETTER,
         )  # fmt: skip
         await self._step(Role.CASE_OFFICER, deciding.record_notification, case, letter, 0)

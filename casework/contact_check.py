@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +39,12 @@ from records.contacts import (
     record_contact,
     service_id_of,
 )
+from records.days import UK, uk_day, uk_midnight
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import ArrangementKind, Channel
 from records.vault import Vault
 
-UK = zoneinfo.ZoneInfo("Europe/London")
 REAL_TIME = frozenset({Channel.PHONE, Channel.IN_PERSON})
 MATTER_MAX = 500
 ADDRESSED_TO_MAX = 200
@@ -246,8 +245,7 @@ def _normal(text: str | None) -> str:
 
 def period_bounds(at: dt.datetime, period: str) -> tuple[dt.datetime, dt.datetime]:
     """The UK-local day, week (Monday to Sunday) or calendar month containing `at`, in UTC."""
-    local = at.astimezone(UK)
-    start = local.date()
+    start = uk_day(at)
     if period == "week":
         start -= dt.timedelta(days=start.weekday())
         end = start + dt.timedelta(days=7)
@@ -256,11 +254,7 @@ def period_bounds(at: dt.datetime, period: str) -> tuple[dt.datetime, dt.datetim
         end = (start + dt.timedelta(days=32)).replace(day=1)
     else:
         end = start + dt.timedelta(days=1)
-    return _utc_midnight(start), _utc_midnight(end)
-
-
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=UK).astimezone(dt.UTC)
+    return uk_midnight(start), uk_midnight(end)
 
 
 # -- with the database -----------------------------------------------------------------------
@@ -286,7 +280,7 @@ async def check_contact(
     """Evaluate one contact; record it when asked (or when it is filed). Never commits."""
     validate(contact)
     kind, value = lookup
-    local_day = contact.at.astimezone(UK).date()
+    local_day = uk_day(contact.at)
     found = await find_in_force(session, vault, kind, value, contact.service, local_day)
     answered = {} if contact.emergency else await _answered(session, contact, found)
     answer = evaluate(contact, found.arrangements, answered)

@@ -36,6 +36,7 @@ from casework.steps import IN_FORCE, Begun, StepRun
 from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
+from records.days import uk_day
 from records.errors import ValidationFailed
 from records.services import service_names
 
@@ -301,7 +302,7 @@ async def compose_letter(
             return None
         if subject is m.NotificationSubject.LATE_APPEAL and not details.get("late"):
             return None  # the customer's own request for review: no late appeal to write of
-        step_on = taken_at.date()
+        step_on = uk_day(taken_at)
     elif case.restrictions_ended_on is None:
         return None
     else:

@@ -23,7 +23,6 @@ Read-only, like every domain function: the edge opens it through the gate.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casework.profiles import Profile
 from casework.step_models import ReviewOutcome
 from records.case_steps import CaseEvent, Step
+from records.days import uk_days, uk_period_index
 from records.models import Arrangement, Case, CaseState, Concern, ConcernCategory, Service
 
 # The timeline steps the review and appeal report counts, in the order it shows them.
@@ -116,12 +116,6 @@ def months_between(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
     return tuple(months)
 
 
-def _utc_days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[since, until) covering the UTC days `first` to `last`, inclusive."""
-    since = dt.datetime.combine(first, dt.time(), dt.UTC)
-    return since, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-
-
 def _name(step: Step, outcome: str | None) -> str:
     return step.value + (f": {outcome}" if outcome else "")
 
@@ -129,9 +123,9 @@ def _name(step: Step, outcome: str | None) -> str:
 async def decisions_in_period(session: AsyncSession, first: dt.date, last: dt.date) -> list[Count]:
     """Warnings issued, decisions (full and immediate-risk), reviews and appeals decided by
     outcome ("appeal_decided: upheld"), appeals refused as late and cases closed with no
-    action, taken from `first` to `last` (inclusive, UTC days), by service; only what was
+    action, taken from `first` to `last` (inclusive, UK days), by service; only what was
     taken, no zero rows."""
-    since, until = _utc_days(first, last)
+    since, until = uk_days(first, last)
     rows = await session.execute(
         select(Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
         .join(Case, Case.id == CaseEvent.case_id)
@@ -149,11 +143,11 @@ async def decisions_in_period(session: AsyncSession, first: dt.date, last: dt.da
 async def cases_opened_by_concern(
     session: AsyncSession, first: dt.date, last: dt.date
 ) -> list[Count]:
-    """Cases opened from `first` to `last` (inclusive, UTC days) by the categories of the
+    """Cases opened from `first` to `last` (inclusive, UK days) by the categories of the
     concerns recorded on them (the plain `concerns.category`, never the sealed description),
     by service. A case with concerns of two categories counts under each; one with none yet
     counts under NO_CONCERN."""
-    since, until = _utc_days(first, last)
+    since, until = uk_days(first, last)
     rows = await session.execute(
         select(Service.slug, Concern.category, func.count(distinct(Case.id)))
         .select_from(Case)
@@ -173,13 +167,14 @@ async def reviews_and_appeals_per_month(
     session: AsyncSession, first: dt.date, last: dt.date
 ) -> list[Count]:
     """Reviews scheduled, requested and decided, appeals lodged, refused as late and decided,
-    per month from `first` to `last` (inclusive, UTC days) and service; a decision by its
-    outcome, as "review_decided: continue". Counted per day in SQL (one form on SQLite and
-    PostgreSQL), folded into months here."""
-    since, until = _utc_days(first, last)
-    day = func.date(CaseEvent.at)
+    per month from `first` to `last` (inclusive, UK days) and service; a decision by its
+    outcome, as "review_decided: continue". Counted per UK month in SQL (`uk_period_index`:
+    an event at 00:30 BST on 1 July is July's)."""
+    since, until = uk_days(first, last)
+    months = months_between(first, last)
+    month = uk_period_index(CaseEvent.at, months).label("month")
     rows = await session.execute(
-        select(day, Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
+        select(month, Service.slug, CaseEvent.step, CaseEvent.outcome, func.count())
         .join(Case, Case.id == CaseEvent.case_id)
         .join(Service, Service.id == Case.service_id)
         .where(
@@ -187,15 +182,13 @@ async def reviews_and_appeals_per_month(
             CaseEvent.at >= since,
             CaseEvent.at < until,
         )
-        .group_by(day, Service.slug, CaseEvent.step, CaseEvent.outcome)
+        .group_by("month", Service.slug, CaseEvent.step, CaseEvent.outcome)
     )
-    folded: dict[tuple[dt.date, str, int, str], int] = defaultdict(int)
-    for when, slug, step, outcome, count in rows:
-        month = month_of(dt.date.fromisoformat(str(when)[:10]))
-        folded[(month, slug, _REVIEW_ORDER[Step(step).value], _name(Step(step), outcome))] += count
-    return [
-        Count(slug, name, count, month) for (month, slug, _, name), count in sorted(folded.items())
-    ]
+    counted = sorted(
+        (months[index], slug, _REVIEW_ORDER[Step(step).value], _name(Step(step), outcome), count)
+        for index, slug, step, outcome, count in rows
+    )
+    return [Count(slug, name, count, on) for on, slug, _, name, count in counted]
 
 
 def decision_labels(profile: Profile) -> tuple[str, ...]:
@@ -296,7 +289,7 @@ async def period_figures(
     session: AsyncSession, first: dt.date, last: dt.date, profile: Profile
 ) -> PeriodFigures:
     """The decisions taken and the cases opened by concern category from `first` to `last`
-    (inclusive, UTC days), for every service, zero-filled."""
+    (inclusive, UK days), for every service, zero-filled."""
     services = tuple(
         (slug, name)
         for slug, name in await session.execute(

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.over_time import OWED_LETTERS
 from records.case_steps import CaseDeadline, CaseEvent, Step
-from records.models import Arrangement, ArrangementState, Case, CaseState, Customer, as_utc
+from records.days import uk_day, uk_day_of_stored, uk_midnight
+from records.models import Arrangement, ArrangementState, Case, CaseState, Customer
 
 # States in which a case's work is over, so its retention clock may run. Cases still being
 # worked (open, warned, referred, in assessment) are never archived by the job.
@@ -222,7 +223,7 @@ async def case_dates(
             reference=row[1],
             state=row[2],
             restrictions_ended_on=row[3],
-            closed_on=_as_date(row[9] or row[4]) or row[4].date(),
+            closed_on=uk_day_of_stored(row[9] or row[4]),
             arrangements=int(row[5]),
             open_ended=bool(row[6]),
             current_end=_as_date(row[7]),
@@ -254,14 +255,14 @@ async def open_cases_untouched_since(
         select(Case.id, Case.reference, Case.state, Case.updated_at, last_event)
         .outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
         .where(Case.state.not_in((*SETTLED, CaseState.DESTROYED)))
-        .where(Case.updated_at < dt.datetime.combine(day, dt.time(), dt.UTC))
+        .where(Case.updated_at < uk_midnight(day))
     )
     if after is not None:
         query = query.where(Case.id > after)
     rows = await session.execute(query.group_by(Case.id).order_by(Case.id))
     found = []
     for case_id, reference, state, updated_at, at in rows:
-        last = max(d for d in (_as_date(updated_at), _as_date(at)) if d is not None)
+        last = max(uk_day_of_stored(d) for d in (updated_at, at) if d is not None)
         if last < day:
             found.append(OpenCase(case_id, reference, state, last))
     return found
@@ -280,20 +281,18 @@ async def customers_without_case(
     only."""
     has_case = exists().where(Case.customer_id == Customer.id)
     query = select(Customer.id, Customer.created_at).where(
-        ~has_case, Customer.created_at < dt.datetime.combine(added_before, dt.time(), dt.UTC)
+        ~has_case, Customer.created_at < uk_midnight(added_before)
     )
     if customer_ids is not None:
         query = query.where(Customer.id.in_(customer_ids))
     if after is not None:
         query = query.where(Customer.id > after)
     rows = await session.execute(query.order_by(Customer.id).limit(limit))
-    return [(customer_id, as_utc(added).date()) for customer_id, added in rows]
+    return [(customer_id, uk_day(added)) for customer_id, added in rows]
 
 
 def _as_date(value: object) -> dt.date | None:
-    # MAX over an expression comes back as text on SQLite.
-    if isinstance(value, dt.datetime):
-        return value.date()
+    # MAX over a date column comes back as text on SQLite.
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])

@@ -48,6 +48,7 @@ from records.case_steps import (
     last_details,
     meet_deadlines,
 )
+from records.days import uk_day
 from records.errors import InvalidTransition, ValidationFailed
 from records.models import Arrangement, ArrangementKind, CaseState
 
@@ -73,7 +74,7 @@ async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleRev
     since = reviewed if reviewed and (decided is None or reviewed > decided) else decided
     if since is not None:
         check_review_date(
-            run.profile, given.review_on, since.date(), first=since is decided,
+            run.profile, given.review_on, uk_day(since), first=since is decided,
             field="input.reviewOn",
         )  # fmt: skip
     event = await finish(run, begun, Step.REVIEW_SCHEDULED, given)
@@ -186,7 +187,7 @@ async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | Non
             "input.conference", "the case conference reconvenes to review the case: record it"
         )
     since = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
-    if since is not None and conference.held_on < since.date():
+    if since is not None and conference.held_on < uk_day(since):
         raise ValidationFailed(
             "input.conference.heldOn", "must not be before the last decision or review"
         )
@@ -242,7 +243,7 @@ def _recommended(run: StepRun, begun: Begun, given: m.DecideReview, *, new_issue
     if recommendation.made_on > run.today():
         raise ValidationFailed("input.recommendation.madeOn", "must not be in the future")
     since = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
-    if since is not None and recommendation.made_on < since.date():
+    if since is not None and recommendation.made_on < uk_day(since):
         raise ValidationFailed(
             "input.recommendation.madeOn", "must not be before the last decision or review"
         )
@@ -267,13 +268,13 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         raise ValidationFailed(
             "input.against", f"there is no {given.against.value} to appeal against"
         )
-    _received(run, given.received_on, appealed_at.date(), given.against)
+    _received(run, given.received_on, uk_day(appealed_at), given.against)
     if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
         # Before lateness: an appeal there is no right to is refused as such, in time or
         # late, never recorded as refused for lateness (nor taken as a review) as though
         # it could have been heard in time.
         await _something_besides_health_and_safety(run, case_id)
-    deadline = appeal_deadline(run.profile, appealed_at.date())
+    deadline = appeal_deadline(run.profile, uk_day(appealed_at))
     late = deadline is not None and given.received_on > deadline
     heard_late = _heard_late(run, given, late)
     if late and not heard_late and rule.late == "refuse":

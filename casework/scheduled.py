@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.profiles import Profile
 from casework.steps import StepRun, expire_past, load_case, ran_out
+from records.days import uk_today
 from records.models import Arrangement
 from records.vault import Vault
 
@@ -66,10 +67,10 @@ async def expire_due(
     batch: int = BATCH,
     on_failure: Callable[[uuid.UUID, Exception], None] = lambda case_id, exc: None,
 ) -> Swept:
-    """Expire what ran out before today (the clock's day), a page of cases at a time, each
+    """Expire what ran out before today (the clock's UK day), a page of cases at a time, each
     case in its own transaction; a case that fails is named and the sweep goes on."""
     swept = Swept()
-    today = clock().date()
+    today = uk_today(clock)
     after: uuid.UUID | None = None
     while True:
         async with sessions() as session:

@@ -35,6 +35,7 @@ from records.case_steps import (
     steps_taken,
 )
 from records.cases import assign, case_in_progress
+from records.days import uk_today
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import (
     IN_PROGRESS,
@@ -67,7 +68,8 @@ class StepRun:
     letters: LetterTemplates = BUILT_IN
 
     def today(self) -> dt.date:
-        return self.clock().date()
+        """The UK day of the step (docs/workflow.md, "Days")."""
+        return uk_today(self.clock)
 
 
 @dataclass

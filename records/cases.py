@@ -20,6 +20,7 @@ from sqlalchemy import Date, LargeBinary, Select, and_, bindparam, exists, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from records.days import uk_day
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import (
@@ -87,7 +88,7 @@ async def create_cases(
     cases = [
         Case(
             id=case_id,
-            reference=new_case_reference(new.opened_at.date()),
+            reference=new_case_reference(uk_day(new.opened_at)),
             service_id=new.service_id,
             customer_id=new.customer_id,
             state=new.state,

@@ -14,6 +14,7 @@ from authz.actor import Actor
 from casework.attachments import DEFAULT_MAX_BYTES
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile, load_profile
+from records.days import uk_today
 from records.readers import Readers
 from records.vault import Vault
 
@@ -46,4 +47,5 @@ class TactContext:
     attachment_max_bytes: int = DEFAULT_MAX_BYTES
 
     def today(self) -> dt.date:
-        return self.clock().date()
+        """The UK day of the request (docs/workflow.md, "Days")."""
+        return uk_today(self.clock)

@@ -28,6 +28,7 @@ from api.runtime import Runtime
 from api.staff_tokens import LocalSigningKey
 from authz.portal_keys import create_portal_key
 from casework.profiles import load_profile
+from records.days import uk_day
 from records.models import Role, Service
 from records.staff import add_staff, grant_role
 from tests.api.app_fixtures import FixedClock, app_settings
@@ -97,9 +98,14 @@ class Walk:
         """Move the clock to 10:00 UTC on `day`."""
         self.clock.now = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
 
+    def at(self, moment: dt.datetime) -> None:
+        """Move the clock to `moment` (timezone-aware): a time of day that matters."""
+        self.clock.now = moment.astimezone(dt.UTC)
+
     @property
     def today(self) -> dt.date:
-        return self.clock().date()
+        """Today in the UK, as Tact counts it."""
+        return uk_day(self.clock())
 
     async def graphql(self, who: str, document: str, **variables: Any) -> dict[str, Any]:
         response = await self.client.post(
