@@ -176,7 +176,7 @@ class ReportQuery:
     case_reports: CaseReports = strawberry.field(
         resolver=resolve_case_reports,
         description="The decisions taken, the cases opened by concern category and the "
-        "reviews and appeals per month from `from` to `to` (inclusive, UTC days), and the "
+        "reviews and appeals per month from `from` to `to` (inclusive, UK days), and the "
         "cases by state and arrangements by kind now, per service the caller may read "
         "reports of, every label with its count, 0 included.",
     )
