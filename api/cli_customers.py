@@ -6,9 +6,12 @@ The file is CSV with a header row. Each row gives a `name`, or says it is not gi
 `name_withheld` (`yes`; the customer is then known by their `email` or `phone`, as with
 openCase's `nameWithheld`; `no` or empty otherwise); the header needs one of the two columns.
 `kind` (individual, group, organisation; individual if empty), `reference`, `email`, `phone`,
-`address` and `notes` are optional; any other column is refused. Rows are counted from the
-first one after the header. All or nothing: a bad row is named with its column, never its
-contents, and nothing is written.
+`address` and `notes` are optional; any other column is refused. An `address` is a UK postal
+address in one cell, its lines separated by ";" or by line breaks (a spreadsheet's multi-line
+cell), the postcode last ("1 Example Street;Exampletown;ZZ1 1ZZ"), checked as openCase checks
+one (records/addresses.py `address_from_cell`). Rows are counted from the first one after the
+header. All or nothing: a bad row is named with its column, never its contents, and nothing is
+written.
 
 It goes through the gate (IMPORT_CUSTOMERS) as the person at the terminal, `system:<OS user>`
 with the admin role, like every CLI change: the import and its access-log entry commit
@@ -34,6 +37,7 @@ from api.cli_runtime import with_runtime
 from authz.gate import Target
 from authz.operations import Operation
 from casework.label_guard import check_text
+from records.addresses import address_from_cell
 from records.customer_import import import_customers, refresh_statistics, worker_pool
 from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
@@ -76,8 +80,11 @@ def _customer(row: int, values: dict[str, str | None]) -> NewCustomer:
         NewContact(k, text[column], label=column) for column, k in _CONTACTS if text.get(column)
     ]
     if text.get("address"):
-        # Their first address, so preferred (casework/contact_details.py): letters go to it.
-        contacts.append(NewContact(ContactKind.ADDRESS, text["address"], preferred=True))
+        # Checked as openCase checks one; their first address, so preferred
+        # (casework/contact_details.py): letters go to it.
+        address = address_from_cell(text["address"], f"row {row} address")
+        check_text(f"row {row} address", address)
+        contacts.append(NewContact(ContactKind.ADDRESS, address, preferred=True))
     check_text(f"row {row} notes", text.get("notes"))  # a register's notes go on file too
     return NewCustomer(
         kind,
@@ -135,8 +142,8 @@ def customers_commands(group: click.Group) -> None:
     @customers.command(
         "import",
         help="Import customers from a CSV file (columns: name, name_withheld, kind, reference, "
-        "email, phone, address, notes). All or nothing: a bad row is named and nothing is "
-        "written.",
+        "email, phone, address, notes; an address's lines separated by ';' or line breaks, "
+        "the postcode last). All or nothing: a bad row is named and nothing is written.",
     )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(

@@ -27,7 +27,7 @@ from pydantic import (
 from casework.arrangements import validate_parameters
 from casework.media_types import MEDIA_TYPES
 from casework.profiles import SAFEGUARDS
-from records.addresses import normal_postcode
+from records.addresses import MAX_LINE_LENGTH, MAX_LINES, normal_postcode
 from records.errors import ValidationFailed
 from records.free_text import has_control_characters
 from records.models import (
@@ -140,7 +140,7 @@ def _one_line(line: str) -> str:
 # One line of a postal address: as given, without the spaces around it, never blank.
 AddressLine = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LINE_LENGTH),
     AfterValidator(_one_line),
 ]
 
@@ -152,7 +152,7 @@ class PostalAddress(StepInput):
 
     lines: list[AddressLine] = Field(
         min_length=1,
-        max_length=6,
+        max_length=MAX_LINES,
         description="The address above the postcode, one to six lines of at most 100 "
         "characters: house and street, locality, town.",
     )

@@ -24,10 +24,13 @@ from records.models import AccessLogEntry, Customer
 from records.vault import Vault
 from tests.api.test_cli_access import Env, env, tact  # noqa: F401 (the same settings)
 
+# An address in one cell: its lines separated by ";" or by line breaks (a spreadsheet's
+# multi-line cell, quoted), the postcode last, in any case and spacing.
 REGISTER = (
     "name,kind,reference,email,phone,address,notes\n"
-    "Ada Imported,,CR-1,ada@example.org,07700 900001,1 Example Street,\n"
-    "Group Imported,group,CR-2,group@example.org,,,meets on Tuesdays\n"
+    "Ada Imported,,CR-1,ada@example.org,07700 900001, 1 Example Street ;Exampletown;zz11zz,\n"
+    'Group Imported,group,CR-2,group@example.org,,"Community Hall\r\nSample Lane\r\n\r\n'
+    'ZZ9 9ZZ",meets on Tuesdays\n'
     "Bo Imported,individual,,,+44 7700 900003,,\n"
 )
 
@@ -92,10 +95,14 @@ async def test_a_register_is_imported_through_the_gate_and_found(
             assert await conn.scalar(text(sql)) == 3
     assert bo.name == "Bo Imported" and bo.reference is None
     assert group.kind.value == "group" and group.notes == "meets on Tuesdays"
-    assert [c.value for c in group.contacts] == ["group@example.org"]
+    # Kept as openCase keeps one: a line each, the postcode last as Royal Mail writes it.
+    assert [c.value for c in group.contacts] == [
+        "group@example.org",
+        "Community Hall\nSample Lane\nZZ9 9ZZ",
+    ]
     # The one address imported is the customer's first: preferred, the one letters go to.
     assert [(c.value, c.preferred) for c in ada.contacts if c.kind.value == "address"] == [
-        ("1 Example Street", True)
+        ("1 Example Street\nExampletown\nZZ1 1ZZ", True)
     ]
 
 
@@ -106,6 +113,17 @@ async def test_a_register_is_imported_through_the_gate_and_found(
         (REGISTER.replace(BO, "Cy Imported,person,CR-3,,,,"), "row 3 kind"),
         (REGISTER.replace(BO, " ,,CR-3,cy@example.org,,,"), "row 3 name"),
         (REGISTER.replace(BO, "Cy Imported,,CR-3,,,,Known as a vexatious caller"), "row 3 notes"),
+        # An address without its postcode, with one that is not a UK postcode, a postcode
+        # alone, seven lines, a line too long, or a line that labels a person.
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,,,1 Cy Lane;Cyton,"), "row 3 address"),
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,,,1 Cy Lane;Cyton;CY1,"), "row 3 address"),
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,,,ZZ3 3ZZ,"), "row 3 address"),
+        (REGISTER.replace(BO, f"Cy Imported,,CR-3,,,{'1 Cy Lane;' * 7}ZZ3 3ZZ,"), "row 3 address"),
+        (
+            REGISTER.replace(BO, f"Cy Imported,,CR-3,,,1 Cy Lane{'e' * 100};ZZ3 3ZZ,"),
+            "row 3 address",
+        ),
+        (REGISTER.replace(BO, "Cy Imported,,CR-3,,,The vexatious house;ZZ3 3ZZ,"), "row 3 address"),
         # A name not given, wrongly: with a name, spelt otherwise, neither, or nobody to know.
         (NOT_GIVEN.replace(LAST, "Cy Imported,yes,cy@example.org,,"), "row 3 name_withheld"),
         (NOT_GIVEN.replace(LAST, ",maybe,cy@example.org,,"), "row 3 name_withheld"),
@@ -124,7 +142,9 @@ async def test_a_bad_row_is_named_and_nothing_is_imported(
 
     assert done.exit_code == 1
     assert f"{named}:" in done.output
-    for value in ("not a number", "cy@example.org", "Cy Imported", "maybe", "CR-3"):
+    for value in ("not a number", "cy@example.org", "Cy Imported", "maybe", "CR-3", "Cy Lane"):
+        assert value not in done.output
+    for value in ("Cyton", "CY1", "ZZ3"):
         assert value not in done.output
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Customer)) == 0

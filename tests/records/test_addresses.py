@@ -1,5 +1,6 @@
 """Postal addresses (records/addresses.py): postcodes written as Royal Mail writes them, one
-address typed two ways is one, and the address a letter goes to is the preferred one, else
+address typed two ways is one, an address in one cell of an imported register is read and
+checked as a step's input is, and the address a letter goes to is the preferred one, else
 the only one."""
 
 from __future__ import annotations
@@ -8,8 +9,15 @@ import uuid
 
 import pytest
 
-from records.addresses import address_key, address_text, letter_address, normal_postcode
+from records.addresses import (
+    address_from_cell,
+    address_key,
+    address_text,
+    letter_address,
+    normal_postcode,
+)
 from records.customers import ContactView
+from records.errors import ValidationFailed
 from records.models import ContactKind
 
 
@@ -31,6 +39,42 @@ def test_a_postcode_is_written_as_royal_mail_writes_it(given: str, written: str)
 @pytest.mark.parametrize("given", ["", "ZZ1", "12345", "ZZ1 1Z", "ZZ1 1ZZ X", "Z-Z1 1ZZ"])
 def test_what_is_not_a_uk_postcode_is_none(given: str) -> None:
     assert normal_postcode(given) is None
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "1 Example Street;Exampletown;zz11zz",
+        " 1 Example Street ; Exampletown ; ZZ1 1ZZ ",
+        "1 Example Street\nExampletown\nZZ1 1ZZ",
+        "1 Example Street\r\n\r\nExampletown\r\nZZ1 1ZZ\r\n",  # an empty line skipped
+        "1 Example Street;;Exampletown;ZZ1 1ZZ;",
+    ],
+)
+def test_an_address_in_one_cell_is_its_lines_then_its_postcode(cell: str) -> None:
+    assert address_from_cell(cell, "row 1 address") == "1 Example Street\nExampletown\nZZ1 1ZZ"
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("ZZ1 1ZZ", "needs the address's lines and then its postcode"),
+        (" ; ", "needs the address's lines and then its postcode"),
+        ("1 Example Street;Exampletown", "its last line is not a UK postcode"),
+        ("ZZ1 1ZZ;1 Example Street", "its last line is not a UK postcode"),
+        ("1 Example Street;" * 7 + "ZZ1 1ZZ", "has more than 6 lines above the postcode"),
+        ("1 Example Street;" + "x" * 101 + ";ZZ1 1ZZ", "line 2 is longer than 100 characters"),
+        ("1 Example\x00Street;ZZ1 1ZZ", "line 1 holds a control character"),
+    ],
+)
+def test_a_bad_address_in_a_cell_is_refused_naming_the_part_never_the_text(
+    cell: str, reason: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        address_from_cell(cell, "row 4 address")
+    assert refused.value.field == "row 4 address"
+    assert reason in refused.value.message
+    assert "Example" not in refused.value.message and "ZZ1" not in refused.value.message
 
 
 def test_one_address_typed_two_ways_is_one() -> None:
