@@ -31,6 +31,7 @@ from api.demo_data import (
 )
 from api.demo_history import DemoHistory
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
+from records.addresses import address_text
 from records.customers import NewContact, create_customer
 from records.database import Database
 from records.days import uk_day
@@ -143,6 +144,11 @@ class _Writer:
             contacts.append(NewContact(ContactKind.EMAIL, person.email, preferred=True))
         if person.phone:
             contacts.append(NewContact(ContactKind.PHONE, person.phone))
+        if person.address:
+            # Their only address, so preferred: the demo's letters open with it.
+            *lines, postcode = person.address
+            text = address_text(lines, postcode)
+            contacts.append(NewContact(ContactKind.ADDRESS, text, preferred=True))
         return await create_customer(
             self.session,
             self.vault,

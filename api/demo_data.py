@@ -1,8 +1,10 @@
 """What the demonstration data set is made of: services, staff, made-up people, and one
 sample of each arrangement kind. Plain data; api/demo.py writes it through Tact's storage.
 
-Every person is plainly fictional: surnames such as Sample and Example, addresses under
-example.org or .invalid, and telephone numbers in Ofcom's 07700 900xxx drama range.
+Every person is plainly fictional: surnames such as Sample and Example, email addresses under
+example.org or .invalid, telephone numbers in Ofcom's 07700 900xxx drama range, and postal
+addresses on made-up streets in made-up towns with postcodes in the ZZ area, which has no post
+town (they pass the postcode check, records/addresses.py, and reach no one).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ _GIVEN = (
     "Kai", "Lane", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Tatum",
 )  # fmt: skip
 _SURNAMES = ("Sample", "Example", "Placeholder", "Specimen", "Fictional", "Demo")
+_STREETS = (
+    "Example Street", "Sample Road", "Placeholder Lane", "Specimen Close", "Fictional Avenue",
+    "Demo Way", "Illustration Row",
+)  # fmt: skip
+_TOWNS = ("Exampletown", "Sampleton", "Placeholder Green", "Specimen Bridge")
 _STAFF_GIVEN = (
     "Sam", "Jo", "Robin", "Charlie", "Frankie", "Jamie", "Kit", "Lee", "Max", "Nico",
     "Pat", "Remy", "Sky", "Toni", "Ash", "Bo", "Cam",
@@ -75,6 +82,17 @@ class DemoPerson:
     reference: str
     email: str | None
     phone: str | None
+    address: tuple[str, ...] | None = None  # the lines, then the postcode
+
+
+def demo_address(n: int) -> tuple[str, ...] | None:
+    """Customer n's made-up postal address, from n alone (the seeded draws are left as they
+    were); every seventh has none, as some registers hold no address."""
+    if n % 7 == 0:
+        return None
+    street, town = _STREETS[n % len(_STREETS)], _TOWNS[n % len(_TOWNS)]
+    house = f"Flat {n % 4 + 1}, {n + 10} {street}" if n % 3 == 0 else f"{n + 10} {street}"
+    return (house, town, f"ZZ{n % 9 + 1} {n % 10}ZZ")
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,7 @@ def demo_people(rng: random.Random) -> list[DemoPerson]:
     """The quick-start customer first, then individuals, groups and organisations."""
     people = [
         DemoPerson(CustomerKind.INDIVIDUAL, "Alex Demo", "CUS-0001", QUICK_START_EMAIL,
-                   "07700 900001"),
+                   "07700 900001", demo_address(1)),
     ]  # fmt: skip
     for n in range(2, CUSTOMER_COUNT - len(_GROUPS) + 1):
         given, surname = rng.choice(_GIVEN), rng.choice(_SURNAMES)
@@ -128,11 +146,16 @@ def demo_people(rng: random.Random) -> list[DemoPerson]:
                 f"CUS-{n:04d}",
                 f"{given}.{surname}.{n}@{domain}".lower() if n % 5 else None,
                 f"07700 900{n:03d}" if n % 4 else None,
+                demo_address(n),
             )
         )
     for kind, name in _GROUPS:
         n = len(people) + 1
-        people.append(DemoPerson(kind, name, f"CUS-{n:04d}", f"contact.{n}@example.org", None))
+        people.append(
+            DemoPerson(
+                kind, name, f"CUS-{n:04d}", f"contact.{n}@example.org", None, demo_address(n)
+            )
+        )
     return people
 
 

@@ -29,7 +29,9 @@ from casework.profiles import load_profile
 from casework.retention_queue import plan
 from casework.retention_schedule import RetentionPolicy
 from casework.status import restriction_status
-from records.case_steps import CaseDeadline, DeadlineKind
+from records.addresses import address_from_cell
+from records.case_steps import CaseDeadline, DeadlineKind, load_timeline
+from records.customers import customer_ids_by
 from records.database import Database
 from records.lookup import LookupKind
 from records.models import (
@@ -89,6 +91,27 @@ async def test_every_letter_the_demo_history_owes_is_recorded(
         )
         assert list(open_letters) == []
     assert {DeadlineKind.WARNING_NOTIFICATION, DeadlineKind.DECISION_NOTIFICATION} <= set(kinds)
+
+
+async def test_the_demo_letters_open_with_the_customers_address(
+    database: Database, vault: Vault
+) -> None:
+    """Letters go to the preferred address (records/addresses.py): the quick-start
+    customer's warning and decision open with theirs, under the organisation's name."""
+    await load_demo(database, vault, NOW)
+
+    alex = demo_people(random.Random(SEED))[0]
+    async with database.sessions() as session:
+        (customer_id,) = await customer_ids_by(
+            session, vault, LookupKind.CUSTOMER_REF, alex.reference, "reference"
+        )
+        (case_id,) = await session.scalars(select(Case.id).where(Case.customer_id == customer_id))
+        timeline = await load_timeline(session, vault, case_id)
+    letters = [e.details["letter"] for e in timeline if "letter" in e.details]
+    assert alex.address is not None and len(letters) >= 2
+    block = "\n".join([alex.name, *alex.address]) + "\n\n"
+    for letter in letters:
+        assert f"\n\n{block}" in letter.split("Dear", 1)[0], letter
 
 
 async def test_the_set_holds_every_kind_state_and_role(database: Database, vault: Vault) -> None:
@@ -191,7 +214,15 @@ def test_the_set_uses_neutral_words_and_made_up_contact_details() -> None:
         assert person.email is None or person.email.endswith(("@example.org", ".invalid"))
         # Ofcom's drama range: 07700 900000 to 900999.
         assert person.phone is None or re.fullmatch(r"07700 900\d{3}", person.phone)
+        # A postal address as an import would take it: lines, then a postcode of the ZZ area.
+        if person.address is not None:
+            text = address_from_cell(";".join(person.address), person.reference)
+            assert text.endswith(person.address[-1]) and person.address[-1].startswith("ZZ")
     assert len({p.reference for p in people}) == len(people)
+    with_address = [p for p in people if p.address]
+    assert people[0].address and len(people) > len(with_address) > len(people) * 3 // 4
+    # Groups and organisations have an address too.
+    assert {p.kind for p in with_address} == set(CustomerKind)
 
 
 # -- `tact demo`, end to end -------------------------------------------------------------------

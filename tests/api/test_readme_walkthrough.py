@@ -61,6 +61,12 @@ def test_the_readme_walkthrough_runs_as_printed(live_demo: tuple[Path, int]) -> 
     # The decision letter, recorded as sent: it tells the customer how their contact will be
     # handled, in their terms, not what staff are told to do with it.
     assert "Dear Casey Walkthrough," in out
+    # It opens with the address openCase was given: the name, its lines, the postcode, under
+    # the organisation's name and above the date.
+    assert (
+        "Default organisation\n\nCasey Walkthrough\n1 Example Street\nExampletown\nZZ1 1ZZ\n\n"
+    ) in out
+    assert out.index("ZZ1 1ZZ\n") < out.index("Dear Casey Walkthrough,")
     assert (
         "- Your contact will be dealt with by Jo Example (or Robin Example when they are "
         "away). If you contact someone else, they will take a message and pass it on. This "
