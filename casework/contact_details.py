@@ -8,7 +8,9 @@ the ones `openCase` was given for a customer it found. Both check a detail the s
 - a detail finds one customer only: one recorded for another customer is refused, naming
   the field, never the customer or their case; the details being added are locked before
   they are looked at (records/lookup_locks.py), so two steps, or a step and `openCase`,
-  cannot each give one to a different customer. An address finds no one and may be shared
+  cannot each give one to a different customer; the customer's row is held after the case's
+  (`hold_customer`), so two steps on two of their cases run one after the other. An address
+  finds no one and may be shared
   (records/addresses.py): it is told apart from the customer's own addresses only;
 - adding a detail the customer already has, or removing one they have not, is refused in
   the step (nothing would change); `openCase` leaves the ones they have as they are;
@@ -45,7 +47,7 @@ from records.contact_details import (
     their_addresses,
     ways_to_find,
 )
-from records.customers import customer_name
+from records.customers import customer_name, hold_customer
 from records.errors import ValidationFailed
 from records.lookup_locks import hold_lookups
 from records.models import ContactKind
@@ -105,6 +107,8 @@ async def record_contact_details(
     await hold_lookups(run.session, [d.digest for d in adding])
     begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
     customer_id = begun.case.customer_id
+    # After the case's, before counting what is left: a step on another case of theirs waits.
+    await hold_customer(run.session, customer_id)
     _once_each([*adding, *removing])
     held = await _held(run, customer_id, [*adding, *removing])
     new = _not_yet_theirs(adding, held, customer_id)
@@ -138,7 +142,10 @@ async def add_missing(
 ) -> dict[str, int]:
     """Add to a customer the details given that they do not have yet (those of another
     customer refused); answers how many of each kind were added. The caller holds their
-    locks (`hold_lookups`), taken before any case's: `openCase` takes them before it looks."""
+    locks (`hold_lookups`), taken before any case's: `openCase` takes them before it looks.
+    It holds the customer's row as the step does, after the lookups and any case `openCase`
+    has held (`hold_customer`)."""
+    await hold_customer(run.session, customer_id)
     held = await _held(run, customer_id, given)
     new = _not_yet_theirs(given, held, customer_id)
     await _write(run, customer_id, new)

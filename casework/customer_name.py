@@ -16,7 +16,7 @@ from casework import step_models as m
 from casework.steps import StepRun, begin, finish
 from records.case_steps import CaseEvent, Step
 from records.contact_details import findable_contacts
-from records.customers import customer_name, record_name
+from records.customers import customer_name, hold_customer, record_name
 from records.errors import ValidationFailed
 
 
@@ -25,6 +25,9 @@ async def record_customer_name(
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.CUSTOMER_NAME_RECORDED)
     customer_id = begun.case.customer_id
+    # As recordContactDetails holds it: withholding the name while another step removes the
+    # last email could otherwise leave someone neither named nor reachable.
+    await hold_customer(run.session, customer_id)
     before = await customer_name(run.session, run.vault, customer_id)
     after = None if given.name_withheld else given.name
     if after == before:

@@ -235,6 +235,21 @@ async def record_name(
     customer.name_sealed = cipher.seal("customers", "name", customer_id, name or _NAME_NOT_GIVEN)
 
 
+async def hold_customer(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Hold the customer's row until the transaction ends (PostgreSQL), before counting what
+    finds or names them: two steps on two of their cases, each taking away a different last
+    detail (or one the name and one the last email), then run one after the other, and the
+    second sees what the first left (docs/workflow.md, "At the same moment").
+
+    The one order: lookup locks (records/lookup_locks.py), then a case's row (casework/steps.py
+    `load_case`), then this. FOR NO KEY UPDATE, so a case or a detail being added for the
+    customer, which only reads the row's key, is not held up by it. SQLite takes one writer at
+    a time (BEGIN IMMEDIATE); the clause is left out there."""
+    await session.execute(
+        select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True)
+    )
+
+
 async def _customer_row(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
     customer = await session.get(Customer, customer_id)
     if customer is None:

@@ -6,20 +6,24 @@ contact, and after the address is removed, nothing again. Refusals name their fi
 echo the value and write nothing; front-line staff and the portal may not change details;
 every attempt is in the access log. `openCase` for a customer found by one detail adds the
 others given, or refuses one another customer has. One new email given to two customers at
-once goes to one; the other is refused."""
+once goes to one; the other is refused. Two steps on two cases of one customer, each taking
+away a different last way to find or name them at once, leave one: the second is refused;
+two addresses added at once (a step and `openCase`) leave one of them preferred."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import func, select
 
 from records.database import Database
 from records.lookup import LookupKind
-from records.models import Case, ContactDetail
+from records.models import Case, ContactDetail, ContactKind
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import Refused, Walk, at_once, mutation, prelude
+from tests.scenarios.test_name_not_given import EXPORT
+from tests.scenarios.world import OPEN_CASE, Refused, Walk, at_once, mutation, prelude
 
 PROFILE = "cambridgeshire-cc"
 EMAIL = "morgan.sample@example.org"
@@ -30,6 +34,7 @@ HS_EXCLUSION = {
     "kind": "PREMISES_EXCLUSION",
     "parameters": {"premises": ["Shire Hall reception"], "health_and_safety": True},
 }
+DETAILS = "recordContactDetails"
 LETTERS = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}
 STATUS = (
     "query Status($lookup: RestrictionLookup!, $service: String!) { restrictionStatus("
@@ -161,14 +166,104 @@ async def test_two_customers_given_one_new_email_at_once_one_is_refused(
         assert holders == 1
 
 
-async def _add_email(walk: Walk, reference: str, email: str) -> dict[str, Any] | Refused:
+async def test_two_steps_removing_a_customers_last_two_details_at_once_leave_one(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    """Morgan has an email and a phone number and no reference, and a case in housing and one
+    in fire safety. Removing the email on one and the phone number on the other at once could
+    each count two ways to find them, one left after its own removal, and leave none."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        morgan = {"email": EMAIL, "phone": PHONE, "name": "Morgan Sample"}
+        housing = (await walk.open("officer", morgan))["case"]["reference"]
+        fire = await _opened_in_fire_safety(walk, {"email": EMAIL})
+        # On PostgreSQL each is held at its delete: without the lock on the customer, each
+        # would have counted both details before either went.
+        both = [
+            _taken(walk, "officer", DETAILS, housing, remove=[{"email": EMAIL}]),
+            _taken(walk, "helpdesk", DETAILS, fire, remove=[{"phone": PHONE}]),
+        ]
+        answers = await at_once(database.engine, "contact_details", both)
+
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert len(refused) == 1 and refused[0].field == "input.remove"
+        assert "no way to find the customer" in refused[0].message
+        async with walk.runtime.database.sessions() as session:
+            left = await session.scalar(select(func.count()).select_from(ContactDetail))
+        assert left == 1
+
+
+async def test_removing_the_last_email_and_withholding_the_name_at_once_leave_one_known(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    """Morgan, with a reference, is named and has one email. Removing the email (the reference
+    is left, and the name says who they are) and recording the name as not given (the email
+    says who they are) are each allowed alone; at once, one is refused, whichever is second."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        morgan = {"email": EMAIL, "name": "Morgan Sample", "customerRef": "CUS-77"}
+        housing = (await walk.open("officer", morgan))["case"]["reference"]
+        fire = await _opened_in_fire_safety(walk, {"customerRef": "CUS-77"})
+        # On PostgreSQL one is held at its delete of the email, the other at its write of the
+        # name: without the lock on the customer, each would have seen the other's detail.
+        both = [
+            _taken(walk, "officer", DETAILS, housing, remove=[{"email": EMAIL}]),
+            _taken(walk, "helpdesk", "recordCustomerName", fire, nameWithheld=True),
+        ]
+        answers = await at_once(database.engine, "contact_details, customers", both)
+
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert len(refused) == 1 and refused[0].field in ("input.remove", "input.nameWithheld")
+        exported = await walk.graphql("helpdesk", EXPORT, ref="CUS-77")
+    customer = json.loads(exported["subjectAccessExport"]["json"])["customer"]
+    emails = [c for c in customer["contacts"] if c["kind"] == "email"]
+    # Exactly one of the two was done: the email removed, or the name recorded as not given.
+    assert (customer["name"], len(emails)) in {("Morgan Sample", 0), (None, 1)}
+
+
+async def test_two_addresses_added_at_once_one_is_preferred(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    """Morgan has no address. A step on their housing case adds one while `openCase` in fire
+    safety, finding them by email, adds another: each is the first, so each would be made the
+    one letters go to, unless the second waits for the first (the customer's row, held by
+    both) and then finds one preferred already."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        housing = await walk.open("officer", {"email": EMAIL, "name": "Morgan Sample"})
+        home = {"lines": ["1 Example Street", "Exampletown"], "postcode": "ZZ1 1ZZ"}
+        other = {"lines": ["3 Sample Road", "Sampleton"], "postcode": "ZZ2 2ZZ"}
+        fire = {"customer": {"email": EMAIL, "address": other}}
+        both = [
+            _taken(walk, "officer", DETAILS, housing["case"]["reference"], add=[{"address": home}]),
+            walk.graphql("helpdesk", OPEN_CASE, service="fire-safety", input=fire),
+        ]
+        answers = await at_once(database.engine, "contact_details", both)
+
+        assert not [a for a in answers if isinstance(a, Refused)]
+        async with walk.runtime.database.sessions() as session:
+            preferred = await session.scalars(
+                select(ContactDetail.preferred).where(ContactDetail.kind == ContactKind.ADDRESS)
+            )
+            assert sorted(preferred) == [False, True]
+
+
+async def _opened_in_fire_safety(walk: Walk, customer: dict[str, str]) -> str:
+    """A second case for the customer, in fire safety, opened by a manager there."""
+    opened = await walk.open("helpdesk", customer, service="fire-safety")
+    reference: str = opened["case"]["reference"]
+    return reference
+
+
+async def _taken(
+    walk: Walk, who: str, step: str, reference: str, **given: Any
+) -> dict[str, Any] | Refused:
+    """The step `step` with input `given` on the case `reference`; its refusal, if refused."""
     try:
-        return await walk.graphql(
-            "officer", mutation("recordContactDetails"), reference=reference,
-            input={"add": [{"email": email}]},
-        )  # fmt: skip
+        return await walk.graphql(who, mutation(step), reference=reference, input=given)
     except Refused as refused:
         return refused
+
+
+async def _add_email(walk: Walk, reference: str, email: str) -> dict[str, Any] | Refused:
+    return await _taken(walk, "officer", "recordContactDetails", reference, add=[{"email": email}])
 
 
 async def _restricted_customer(walk: Walk) -> None:
