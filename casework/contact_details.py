@@ -10,8 +10,8 @@ the ones `openCase` was given for a customer it found. Both check a detail the s
   they are looked at (records/lookup_locks.py), so two steps, or a step and `openCase`,
   cannot each give one to a different customer; the customer's row is held after the case's
   (`hold_customer`), so two steps on two of their cases run one after the other. An address
-  finds no one and may be shared
-  (records/addresses.py): it is told apart from the customer's own addresses only;
+  finds no one and may be shared (records/addresses.py): it is told apart from the
+  customer's own addresses only;
 - adding a detail the customer already has, or removing one they have not, is refused in
   the step (nothing would change); `openCase` leaves the ones they have as they are;
 - a customer is never left without a way to be found (an email, a phone number or their
