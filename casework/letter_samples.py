@@ -12,7 +12,7 @@ from typing import Any
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
-from casework.letters import LetterFacts, meaning
+from casework.letters import LetterFacts, Worded, meaning
 from casework.profiles import Profile
 from records.case_files import ArrangementSummaryView, ArrangementView
 from records.models import ArrangementKind, ArrangementState, Channel
@@ -54,7 +54,7 @@ SAMPLE_PARAMETERS: dict[ArrangementKind, dict[str, Any]] = {
 }
 
 
-def every_arrangement() -> tuple[str, ...]:
+def every_arrangement() -> tuple[Worded, ...]:
     """What each arrangement kind means, with the sample parameters and officers."""
     return tuple(
         meaning(

@@ -56,17 +56,32 @@ _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
 
 
 @dataclass(frozen=True)
+class Worded:
+    """One arrangement in force, as a letter gives it: `text`, what it means for the customer
+    in English (`meaning`); and its parts, for a template that words it itself (a Welsh
+    version, say): the kind as the API spells it (NAMED_OFFICER), the officers by name, the
+    services by name, and the parameters as recorded (premises, matters, channels, days...)."""
+
+    text: str
+    kind: str
+    named_officer: str | None
+    deputy_officer: str | None
+    services: tuple[str, ...]
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class LetterFacts:
     """What a letter is written from. `details` are those of the step it is about (empty for
-    an "ended" letter), as the timeline keeps them; `arrangements`, what each arrangement in
-    force means, in neutral words."""
+    an "ended" letter), as the timeline keeps them; `arrangements`, each arrangement in
+    force, worded for the customer."""
 
     reference: str
     customer_name: str | None  # None: not given ("Dear correspondent")
     sent_on: dt.date
     details: dict[str, Any]
     step_on: dt.date
-    arrangements: tuple[str, ...] = ()
+    arrangements: tuple[Worded, ...] = ()
     appealed: str = "decision"  # what an appeal was against
     # The format it is sent in: Welsh picks the Welsh (or bilingual) version of the letter
     # where the templates have one (casework/letter_templates.py).
@@ -106,7 +121,8 @@ def _context(
         "address": facts.address if facts.representative is None else (),
         "sent_on": facts.sent_on,
         "step_on": facts.step_on,
-        "arrangements": facts.arrangements,
+        "arrangements": tuple(a.text for a in facts.arrangements),
+        "arrangement_parts": facts.arrangements,
         "emergency_note": EMERGENCY_NOTE,
         "reasons": d.get("reasons"),
         "route": _route(rule.route),
@@ -265,11 +281,11 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> str:
+def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> Worded:
     """What one arrangement means for the customer, addressed to them (the note on emergency
     contact is said once per letter), the premises, matters or terms it names, and the
     services it applies to (`names`: a service's name by slug; RCT's arrangements are a
-    service's, never council-wide)."""
+    service's, never council-wide); with its parts."""
     text = what_it_means(
         arrangement.outline.kind,
         arrangement.parameters,
@@ -279,10 +295,17 @@ def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> str:
     for key, label in _PARTICULARS.items():
         if items := arrangement.parameters.get(key):
             text += f" {label}: {'; '.join(items)}."
-    if arrangement.services:
-        services = ", ".join(names.get(slug, slug) for slug in arrangement.services)
-        text += f" This applies to your contact with: {services}."
-    return text
+    services = tuple(names.get(slug, slug) for slug in arrangement.services)
+    if services:
+        text += f" This applies to your contact with: {', '.join(services)}."
+    return Worded(
+        text=text,
+        kind=arrangement.outline.kind.name,
+        named_officer=arrangement.named_officer,
+        deputy_officer=arrangement.deputy_officer,
+        services=services,
+        parameters=arrangement.parameters,
+    )
 
 
 async def compose_letter(

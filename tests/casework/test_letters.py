@@ -70,7 +70,9 @@ def test_dates_are_written_the_uk_way() -> None:
 
 
 def letter_about(name: str, subject: m.NotificationSubject, details: dict[str, Any]) -> str:
-    facts = LetterFacts("MC-2026-ABCDE-FGHJK", "Morgan Sample", ON, details, ON, ("A note.",))
+    facts = LetterFacts(
+        "MC-2026-ABCDE-FGHJK", "Morgan Sample", ON, details, ON, every_arrangement()[:1]
+    )
     return render_letter(load_profile(name), subject, facts)
 
 
@@ -169,7 +171,8 @@ def test_a_representative_is_the_notification_s_else_the_one_on_the_customer_s_r
 def test_a_letter_tells_the_customer_how_their_contact_is_handled_not_what_staff_do() -> None:
     """Each arrangement, as a letter gives it, is addressed to the customer ("you", "we"), and
     is not the instruction a front-line officer is given for it."""
-    meanings = dict(zip(ArrangementKind, every_arrangement(), strict=True))
+    meanings = {a.kind: a.text for a in every_arrangement()}
+    meanings = {ArrangementKind[k]: t for k, t in meanings.items()}
     for kind, text in meanings.items():
         staff = handling_instructions(kind, SAMPLE_PARAMETERS[kind], "Jo Example")
         assert staff.split(". ")[0] not in text, kind
@@ -194,7 +197,9 @@ ADDRESS = ("1 Example Street", "Exampletown", "ZZ1 1ZZ")
 @pytest.mark.parametrize("name", profile_names())
 def test_a_letter_opens_with_the_customer_s_address_where_one_is_recorded(name: str) -> None:
     def heading(customer: str | None, **given: Any) -> str:
-        facts = LetterFacts("MC-2026-ABCDE-FGHJK", customer, ON, {}, ON, ("A note.",), **given)
+        facts = LetterFacts(
+            "MC-2026-ABCDE-FGHJK", customer, ON, {}, ON, every_arrangement()[:1], **given
+        )
         letter = render_letter(load_profile(name), m.NotificationSubject.ENDED, facts)
         return letter.partition("Our reference:")[0]
 

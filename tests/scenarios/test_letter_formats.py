@@ -43,6 +43,36 @@ async def test_a_welsh_letter_is_the_welsh_version_where_there_is_one(
     assert kept["decision"]["letterInWelsh"] is False
 
 
+# A Welsh decision letter that words each arrangement itself, from its parts (made-up Welsh).
+WELSH_DECISION = (
+    "Prawf Cymraeg / Welsh test\n"
+    "{% for a in arrangement_parts %}"
+    "{% if a.kind == 'NAMED_OFFICER' %}- Swyddog: {{ a.named_officer }}"
+    "{% else %}- {{ a.kind }}: {{ a.parameters | tojson }}{% endif %}"
+    " ({{ a.services | join(', ') }})\n"
+    "{% endfor %}"
+)
+
+
+async def test_a_welsh_template_words_each_arrangement_from_its_parts(
+    database: Database, database_urls: tuple[str, str], key_file: Path, tmp_path: Path
+) -> None:
+    """The built-in sentences are English; a council's translators word each arrangement in
+    Welsh from its kind, officers, services and parameters."""
+    own = {"decision.cy.txt.j2": WELSH_DECISION}
+    async with rct_with_own_templates(own, tmp_path, database_urls, key_file) as walk:
+        await walk.step("decider", "decide", **decision(walk.today))
+        welsh = {"sentOn": "2027-03-19", "format": "WELSH"}
+        await walk.step("officer", "recordNotification", subject="DECISION", **welsh)
+        kept = await letters(walk)
+
+    letter = kept["decision"]["letter"]
+    assert kept["decision"]["letterInWelsh"] is True
+    assert "- Swyddog: Officer Example (Housing)\n" in letter
+    assert '- CONTACT_CHANNEL: {"channels": ["letter"]} (Housing)\n' in letter
+    assert "Your contact will be dealt with" not in letter  # not the English sentence
+
+
 async def test_a_letter_via_a_representative_is_addressed_to_them(
     walk_factory: WalkFactory,
 ) -> None:
