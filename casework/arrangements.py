@@ -156,8 +156,12 @@ class _Terms:
 def _terms(
     parameters: dict[str, Any], named_officer: str | None, deputy_officer: str | None
 ) -> _Terms:
-    deputy = f" (or {deputy_officer} when they are away)" if deputy_officer else ""
-    return _Terms(parameters, named_officer or "the named officer", deputy)
+    return _Terms(parameters, named_officer or "the named officer", when_away(deputy_officer))
+
+
+def when_away(deputy: str | None) -> str:
+    """ " (or <deputy> when they are away)", or nothing without a deputy."""
+    return f" (or {deputy} when they are away)" if deputy else ""
 
 
 def _volume(t: _Terms) -> str:

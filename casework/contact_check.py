@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.arrangements import EMERGENCY_NOTE, handling_instructions
+from casework.arrangements import EMERGENCY_NOTE, handling_instructions, when_away
 from casework.label_guard import check_text
 from casework.status import Found, InForce, find_in_force
 from records.contacts import (
@@ -120,16 +120,26 @@ def evaluate(
         first = arrangements[0]
         return ContactAnswer(ContactOutcome.PROCEED, (EMERGENCY,), None, None, None, kinds, first)
     decided: tuple[Finding, InForce] | None = None
+    routes: list[tuple[Finding, InForce]] = []
     for arrangement in arrangements:
         finding = _finding(arrangement, contact, answered.get(arrangement.arrangement_id, 0))
+        if finding is not None and finding.outcome is ContactOutcome.ROUTE:
+            routes.append((finding, arrangement))
         if finding is not None and (
             decided is None or _RANK[finding.outcome] > _RANK[decided[0].outcome]
         ):
             decided = (finding, arrangement)
     finding, by = decided or (Finding(ContactOutcome.PROCEED), arrangements[0])
+    replaced = {id(by)}
+    if finding.outcome is ContactOutcome.DECLINE and routes:
+        # The person is told the route, and to whom it goes: a routing arrangement's own
+        # instruction ("take a message") would contradict the refusal, so it is not repeated.
+        to, router = routes[0]
+        finding = _decline(f"{finding.permitted_route}, to {to.route_to}{when_away(to.deputy)}")
+        replaced.add(id(router))
     # Each arrangement's own instruction, after the outcome's; the deciding one's is the
     # outcome's instruction already.
-    others = [a for a in arrangements if decided is None or a is not by]
+    others = [a for a in arrangements if decided is None or id(a) not in replaced]
     shaping = dict.fromkeys(
         handling_instructions(a.kind, a.parameters, a.named_officer, a.deputy_officer)
         for a in others
@@ -147,8 +157,10 @@ def evaluate(
 
 def _instruction(finding: Finding) -> str:
     if finding.outcome is ContactOutcome.ROUTE:
-        deputy = f" (or {finding.deputy} when they are away)" if finding.deputy else ""
-        return f"Pass the contact to {finding.route_to}{deputy}. Do not deal with the matter."
+        return (
+            f"Pass the contact to {finding.route_to}{when_away(finding.deputy)}. "
+            "Do not deal with the matter."
+        )
     if finding.outcome is ContactOutcome.FILE:
         return FILE
     if finding.outcome is ContactOutcome.DECLINE:

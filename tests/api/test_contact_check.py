@@ -95,8 +95,10 @@ async def test_a_contact_by_a_channel_not_permitted_is_declined_naming_the_route
         await check(client, api_key(world.portal_key), contact_input("WEB_FORM", clock.now))
     )
     assert result["outcome"] == "DECLINE"
-    assert result["permittedRoute"] == "contact by phone, email or letter"
-    assert "contact by phone, email or letter" in result["instructions"][0]
+    # The case's named officer is who the permitted route goes to.
+    route = f"contact by phone, email or letter, to {OFFICER} (or {DEPUTY} when they are away)"
+    assert result["permittedRoute"] == route
+    assert route in result["instructions"][0]
 
 
 async def test_an_emergency_is_never_limited(

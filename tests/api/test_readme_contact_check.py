@@ -55,7 +55,9 @@ async def test_the_readme_check_contact_example_answers_as_the_readme_says(
             return answer
 
         phone = await ask()
-        assert (phone["outcome"], phone["permittedRoute"]) == ("DECLINE", "contact by letter")
+        to_officer = "contact by letter, to Jo Example (or Robin Example when they are away)"
+        assert (phone["outcome"], phone["permittedRoute"]) == ("DECLINE", to_officer)
+        assert not any("Take a message" in line for line in phone["instructions"])
         assert phone["recorded"] is True
         letter = await ask(channel="LETTER")
         assert (letter["outcome"], letter["routeTo"]) == ("ROUTE", "Jo Example")

@@ -86,6 +86,29 @@ def test_contact_outside_the_permitted_channel_is_declined_naming_the_route() ->
                     ).outcome is ContactOutcome.PROCEED  # fmt: skip
 
 
+def test_a_declined_contact_names_who_the_permitted_route_goes_to_and_takes_no_message() -> None:
+    """A letter-only arrangement beside a named officer: a phone call is declined, and the
+    person is told to write, to the officer. The officer's standing instruction ("take a
+    message") would contradict the refusal, so it is not given; other arrangements' are."""
+    both = (
+        arrangement(K.CONTACT_CHANNEL, LETTER_ONLY),
+        arrangement(K.NAMED_OFFICER, {}, officer="Jo Example", deputy="Robin Example"),
+        arrangement(K.CALL_DURATION, {"minutes": 20}),
+    )
+    answer = evaluate(contact(Channel.PHONE), both, {})
+    assert answer.outcome is ContactOutcome.DECLINE
+    route = "contact by letter, to Jo Example (or Robin Example when they are away)"
+    assert answer.permitted_route == route
+    assert (
+        answer.instructions[0]
+        == f"Do not take the contact this way. Explain the permitted route: {route}."
+    )
+    assert not any("Take a message" in line for line in answer.instructions)
+    assert any("20 minutes" in line for line in answer.instructions)
+    letter = evaluate(contact(Channel.LETTER), both, {})
+    assert (letter.outcome, letter.route_to) == (ContactOutcome.ROUTE, "Jo Example")
+
+
 @pytest.mark.parametrize(
     ("at", "outcome"),
     [
