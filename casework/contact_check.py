@@ -46,6 +46,16 @@ from records.models import ArrangementKind, Channel
 from records.vault import Vault
 
 REAL_TIME = frozenset({Channel.PHONE, Channel.IN_PERSON})
+# Refusals that name another way or time to make contact, which a routing arrangement's
+# officer receives (not an appointment's or a termination's refusal).
+_ROUTE_ELSEWHERE = frozenset(
+    {
+        ArrangementKind.CONTACT_CHANNEL,
+        ArrangementKind.ELECTRONIC_BLOCK,
+        ArrangementKind.CONTACT_SCHEDULE,
+        ArrangementKind.PREMISES_EXCLUSION,
+    }
+)
 MATTER_MAX = 500
 ADDRESSED_TO_MAX = 200
 _RANK = {
@@ -131,7 +141,7 @@ def evaluate(
             decided = (finding, arrangement)
     finding, by = decided or (Finding(ContactOutcome.PROCEED), arrangements[0])
     replaced = {id(by)}
-    if finding.outcome is ContactOutcome.DECLINE and routes:
+    if finding.outcome is ContactOutcome.DECLINE and by.kind in _ROUTE_ELSEWHERE and routes:
         # The person is told the route, and to whom it goes: a routing arrangement's own
         # instruction ("take a message") would contradict the refusal, so it is not repeated.
         to, router = routes[0]

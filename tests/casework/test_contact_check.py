@@ -107,6 +107,11 @@ def test_a_declined_contact_names_who_the_permitted_route_goes_to_and_takes_no_m
     assert any("20 minutes" in line for line in answer.instructions)
     letter = evaluate(contact(Channel.LETTER), both, {})
     assert (letter.outcome, letter.route_to) == (ContactOutcome.ROUTE, "Jo Example")
+    # A refusal that names no other route is not sent to the officer.
+    visit = evaluate(
+        contact(Channel.IN_PERSON), (arrangement(K.APPOINTMENT_ONLY, {}), *both[1:]), {}
+    )
+    assert visit.permitted_route == "face-to-face contact by appointment; offer an appointment"
 
 
 @pytest.mark.parametrize(
