@@ -15,6 +15,7 @@ import signal
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -220,46 +221,77 @@ async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
     return case_id
 
 
-async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) -> int:
+@dataclass(frozen=True)
+class Asked:
+    """What `request-approval` did: requests made now, and due destructions already waiting
+    for approval (asking twice is one request, so those are not counted again)."""
+
+    made: int
+    waiting: int
+
+    def describe(self) -> str:
+        said = f"approval requested for {self.made} case(s)"
+        return said + (f"; {self.waiting} already awaiting approval" if self.waiting else "")
+
+
+async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) -> Asked:
     """Ask for approval of every destruction the preview shows due and waiting for it: of
     archived cases, and of cases not yet archived (approved before the run, those are
-    destroyed without being archived)."""
+    destroyed without being archived). One already requested is left as it was."""
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
     policy = policy_of(runtime)
     due, _, _ = await _preview(runtime, as_of, actor)
     waiting = [p for p in due if wants_approval(p, policy)]
+    unasked = [p for p in waiting if p.approval is None]
     async with (
         runtime.database.sessions() as session,
         runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, Target()) as access,
     ):
-        for planned in waiting:
+        for planned in unasked:
             await request_approval(
                 access.session, planned.case_id, planned.schedule.destroy_on, actor.label, utcnow()
             )
             access.touched(case_id=planned.case_id)
-    return len(waiting)
+    return Asked(made=len(unasked), waiting=len(waiting) - len(unasked))
 
 
-async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> int:
-    """Approve every requested destruction in the preview (never one's own, where the
-    profile asks for two people)."""
+@dataclass(frozen=True)
+class Approved:
+    """What `approve` did: destructions approved, and requests left because the approver
+    made them and the profile asks for two people (another IG officer approves those)."""
+
+    approved: int
+    own: int
+
+    def describe(self) -> str:
+        said = f"approved {self.approved} destruction(s)"
+        if self.own:
+            said += (
+                f"; {self.own} requested by you left for another IG officer "
+                "(the profile asks for two people)"
+            )
+        return said
+
+
+async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> Approved:
+    """Approve every requested destruction in the preview; where the profile asks for two
+    people, those the approver requested are left for another IG officer: refusing the
+    first of them would stop the command before the others it may approve."""
     async with runtime.database.sessions() as session:
         actor = await _as_staff(session, username)
     due, _, _ = await _preview(runtime, as_of, actor)
-    requested = [p for p in due if p.approval is not None and not p.approval.approved]
+    requested = [p.approval for p in due if p.approval is not None and not p.approval.approved]
     two_person = policy_of(runtime).two_person_approval
-    for planned in requested:
-        assert planned.approval is not None
-        target = Target(case_id=planned.case_id)
+    mine = [two_person and a.requested_by == actor.label for a in requested]
+    for approval in (a for a, own in zip(requested, mine, strict=True) if not own):
+        target = Target(case_id=approval.case_id)
         async with (
             runtime.database.sessions() as session,
             runtime.gate.access(session, actor, Operation.APPROVE_DESTRUCTION, target) as access,
         ):
-            await approve(
-                access.session, planned.approval.id, actor.label, utcnow(), two_person=two_person
-            )
-    return len(requested)
+            await approve(access.session, approval.id, actor.label, utcnow(), two_person=two_person)
+    return Approved(approved=mine.count(False), own=mine.count(True))
 
 
 async def _place(
@@ -411,7 +443,7 @@ def retention_commands(group: click.Group) -> None:
     def request_command(username: str, as_of: dt.datetime | None) -> None:
         day = as_of.date() if as_of else _today()
         asked = with_runtime(lambda runtime: _request_approvals(runtime, username, day))
-        click.echo(f"approval requested for {asked} case(s)")
+        click.echo(asked.describe())
 
     @retention.command("approve", help="Approve requested destructions.")
     @click.option("--as", "username", required=True, help="The IG officer approving.")
@@ -419,7 +451,7 @@ def retention_commands(group: click.Group) -> None:
     def approve_command(username: str, as_of: dt.datetime | None) -> None:
         day = as_of.date() if as_of else _today()
         approved = with_runtime(lambda runtime: _approve(runtime, username, day))
-        click.echo(f"approved {approved} destruction(s)")
+        click.echo(approved.describe())
 
     @retention.group("hold", help="Place and release holds.")
     def hold() -> None:
