@@ -16,7 +16,6 @@ import datetime as dt
 import uuid
 
 from sqladmin import expose
-from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,10 +28,11 @@ from authz.access_log import LogFilter, break_glass_review, opened_reasons, quer
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
+from records.case_files import find_case_id
 from records.customers import customers_named
 from records.days import uk_midnight, uk_today
 from records.errors import ValidationFailed
-from records.models import AccessLogEntry, Case, Role
+from records.models import AccessLogEntry, Role
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 100
@@ -116,7 +116,7 @@ class AccessLogView(PanelView):
         target = Target()
         async with parts.database.sessions() as session:
             if case_ref := field(form, "case_ref"):
-                found = await session.scalar(select(Case.id).where(Case.reference == case_ref))
+                found = await find_case_id(session, case_ref)
                 case_ids = (found,) if found else ()
                 target = Target(case_id=found) if found else target
             customer_ids = await customers_named(session, parts.vault, person_named(form))

@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli import COMMANDS
@@ -23,7 +22,9 @@ from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation, Outcome
-from records.models import AccessLogEntry, Case, Role, as_utc, utcnow
+from records.case_files import find_case_id
+from records.errors import NotFound
+from records.models import AccessLogEntry, Role, as_utc, utcnow
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -72,9 +73,13 @@ async def _show(runtime: Runtime, where: LogFilter, case_ref: str | None, limit:
     async with runtime.database.sessions() as session:
         target = Target()
         if case_ref is not None:
-            case_id = await session.scalar(select(Case.id).where(Case.reference == case_ref))
-            where = replace(where, case_ids=(case_id,) if case_id else ())
-            target = Target(case_id=case_id) if case_id else target
+            # A mistyped reference said nothing at all, which reads as "nobody accessed it".
+            case_id = await find_case_id(session, case_ref)
+            if case_id is None:
+                raise NotFound("case-ref: no case with that reference")
+            where = replace(where, case_ids=(case_id,))
+            target = Target(case_id=case_id)
+            await session.rollback()
         async with runtime.gate.access(
             session, CLI_ACTOR, Operation.READ_ACCESS_LOG, target
         ) as access:
@@ -122,8 +127,20 @@ def audit_commands(group: click.Group) -> None:
     @audit.command("show", help="Show access-log entries, newest first.")
     @click.option("--case-ref", help="Only entries about this case reference.")
     @click.option("--actor", help='Only this actor, e.g. "staff:jo.bloggs".')
-    @click.option("--operation", help="Only this operation, e.g. read_case.")
-    @click.option("--outcome", help=f"Only this outcome: {', '.join(Outcome)}.")
+    @click.option(
+        "--operation",
+        type=click.Choice([o.value for o in Operation]),
+        show_choices=False,
+        metavar="OPERATION",
+        help="Only this operation, e.g. read_case.",
+    )
+    @click.option(
+        "--outcome",
+        type=click.Choice([o.value for o in Outcome]),
+        show_choices=False,
+        metavar="OUTCOME",
+        help=f"Only this outcome: {', '.join(Outcome)}.",
+    )
     @click.option("--since", type=click.DateTime(), help="From this UTC time.")
     @click.option(
         "--limit",

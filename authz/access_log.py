@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit_signing import CheckpointSigner, utc_text
-from authz.operations import Outcome
+from authz.operations import Operation, Outcome
 from authz.witness import WitnessedCheckpoint, deliver_off_loop, publish_after_commit
 from records.errors import NotFound, ValidationFailed
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case, as_utc
@@ -414,10 +414,18 @@ class LogFilter:
         if until is not None:
             terms.append(entry.at < until)
         if self.operation is not None:
-            terms.append(entry.operation == self.operation)
+            terms.append(entry.operation == _one_of(self.operation, Operation, "filter.operation"))
         if self.outcome is not None:
-            terms.append(entry.outcome == self.outcome)
+            terms.append(entry.outcome == _one_of(self.outcome, Outcome, "filter.outcome"))
         return and_(*terms) if terms else and_(True)
+
+
+def _one_of(word: str, words: type[Operation] | type[Outcome], field: str) -> str:
+    # A word the log never records matches nothing, and an empty answer would read as "no
+    # such access" when the question was mistyped.
+    if word not in {w.value for w in words}:
+        raise ValidationFailed(field, "must be one of " + ", ".join(words))
+    return word
 
 
 def _utc(moment: dt.datetime, field: str) -> dt.datetime:

@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 
 import strawberry
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 
@@ -19,10 +18,11 @@ from authz.access_log import LogFilter, LogPage, break_glass_review, opened_reas
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
+from records.case_files import find_case_id
 from records.customers import customers_named
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
-from records.models import AccessLogEntry, Case, as_utc
+from records.models import AccessLogEntry, as_utc
 from schema.context import TactContext
 from schema.cursors import check_first, decode_seq_cursor, encode_seq_cursor, shown_page
 
@@ -48,7 +48,9 @@ class AccessLogFilter:
     actor: str | None = strawberry.field(default=None, description='e.g. "staff:jo.bloggs"')
     from_: dt.datetime | None = strawberry.field(name="from", default=None)
     to: dt.datetime | None = None
-    operation: str | None = None
+    operation: str | None = strawberry.field(
+        default=None, description="One of: " + ", ".join(Operation) + "."
+    )
     outcome: str | None = strawberry.field(
         default=None, description="One of: " + ", ".join(Outcome) + "."
     )
@@ -210,12 +212,10 @@ async def _resolve(
     """Turn references into ids. The gate's target is the case or person asked about, so an
     IG officer of one service can ask about that service's cases; anything wider needs an IG
     officer of every service."""
-    if given.outcome is not None and given.outcome not in {o.value for o in Outcome}:
-        raise ValidationFailed("filter.outcome", "must be one of " + ", ".join(Outcome))
     case_ids: tuple[uuid.UUID, ...] | None = None
     target = Target()
     if given.case_ref is not None:
-        found = await session.scalar(select(Case.id).where(Case.reference == given.case_ref))
+        found = await find_case_id(session, given.case_ref)
         case_ids = (found,) if found else ()
         target = Target(case_id=found) if found else target
     customer_ids = await customers_named(session, context.vault, (

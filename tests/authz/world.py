@@ -100,7 +100,7 @@ async def build_world(session: AsyncSession) -> World:
         world.services[slug] = service.id
     await session.flush()
     world.customer_id = await add_customer(session)
-    world.case_reference = "MC-2026-000001"
+    world.case_reference = "MC-2026-00000-00001"  # the shape references have
     world.case_id = await add_case(
         session, world.services["housing"], world.customer_id, world.case_reference
     )
