@@ -495,5 +495,9 @@ def retention_commands(group: click.Group) -> None:
     @retention.command("certificates", help="Destruction certificates, newest first (JSON).")
     @click.option("--case-ref", help="Only the certificate of this case reference.")
     def certificates_command(case_ref: str | None) -> None:
-        for record in with_runtime(lambda runtime: _certificates(runtime, case_ref)):
+        records = with_runtime(lambda runtime: _certificates(runtime, case_ref))
+        if case_ref is not None and not records:
+            # Printing nothing, exit 0, read as "no such case was destroyed" after a typo too.
+            raise click.ClickException("case-ref: no destruction certificate for that reference")
+        for record in records:
             click.echo(json.dumps(record, default=str))

@@ -60,3 +60,24 @@ async def test_hold_preview_release_from_the_command_line(
     assert released.exit_code == 0, released.output
     preview = await tact(env, "retention", "preview", "--as-of", "2026-03-01")
     assert json.loads(preview.output)["action"] == "archive"
+
+
+async def test_a_certificate_asked_for_by_a_reference_that_has_none_is_refused(
+    database: Database,
+    vault: Vault,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    """`certificates --case-ref` for a case not destroyed, or a mistyped reference, printed
+    nothing and exited 0: the same as no certificate at all, which an IG officer checking a
+    destruction could not tell from a typo."""
+    world = await build_world(database, NOW)
+    case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
+    env = tact_env(database_urls, key_file, tmp_path, TACT_PROFILE="portsmouth-cc")
+    for reference in (world.references[case_id], "MC-2020-AAAAA-AAAAA"):
+        asked = await tact(env, "retention", "certificates", "--case-ref", reference)
+        assert asked.exit_code == 1
+        assert asked.output == "Error: case-ref: no destruction certificate for that reference\n"
+    listed = await tact(env, "retention", "certificates")
+    assert (listed.exit_code, listed.output) == (0, "")  # the list of none is not an error
