@@ -25,7 +25,7 @@ from records.case_files import open_case_file
 from records.case_steps import CaseEvent, Step
 from records.customers import load_customer
 from records.errors import NotFound
-from records.models import AccessLogEntry, Case
+from records.models import AccessLogEntry, Case, as_utc
 from records.vault import Vault
 
 FORMAT = "tact.subject_access_export.v1"
@@ -61,7 +61,13 @@ async def case_timelines(
 
 
 def _event(seq: int, step: Step, at: dt.datetime) -> dict[str, str]:
-    return {"seq": str(seq), "step": step.value, "at": str(at)}
+    return {"seq": str(seq), "step": step.value, "at": _utc(at)}
+
+
+def _utc(at: dt.datetime) -> str:
+    # With its offset, as the document's other times: read without one, a UK reader takes
+    # a summer time for local time, an hour out.
+    return str(as_utc(at))
 
 
 def notifications_in(timeline: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -95,7 +101,7 @@ async def access_log_extracts(
 def _extracted(e: AccessLogEntry) -> dict[str, Any]:
     return {
         "seq": e.seq,
-        "at": str(e.at),
+        "at": _utc(e.at),
         "actor": e.actor,
         "role": e.role,
         "operation": e.operation,

@@ -181,6 +181,12 @@ async def test_a_subject_access_request_holds_exports_everything_and_is_logged(
     )  # fmt: skip
     assert attachment["evidence_id"] == case["file"]["evidence"][0]["id"]
     assert "staff:ig.one" in document["seen_by"]
+    # Every time in UTC with its offset, on both databases: the history and the log too.
+    times = [e["at"] for e in case["timeline"]] + [e["at"] for e in document["access_log"]]
+    assert times and case["notifications"] == [
+        e for e in case["timeline"] if "notification" in e["step"]
+    ]
+    assert {dt.datetime.fromisoformat(at).utcoffset() for at in times} == {dt.timedelta(0)}
     html = exported["subjectAccessExport"]["html"]
     assert values["name"] in html and values["evidence"] in html
     assert values["attachment_name"] in html
