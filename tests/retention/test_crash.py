@@ -206,8 +206,8 @@ async def test_killed_while_destroying_cases_never_archived_it_converges(
     runtime = await Runtime.start(settings)
     try:
         # Approval asked for and given before the first run (the recent cases need none yet)
-        assert await _request_approvals(runtime, "ig.one", DESTROY_DAY) == len(backlog)
-        assert await _approve(runtime, "ig.two", DESTROY_DAY) == len(backlog)
+        assert (await _request_approvals(runtime, "ig.one", DESTROY_DAY)).made == len(backlog)
+        assert (await _approve(runtime, "ig.two", DESTROY_DAY)).approved == len(backlog)
         for step in STEPS:  # every step a case passes, in order
             assert await tact_killed_at(env, step, DESTROY_DAY) == -signal.SIGKILL, step
             found = await positions(database, world.references)
