@@ -24,11 +24,10 @@ from admin.charts import daily_counts, only, stacked_bars
 from admin.gated import PanelView, field
 from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, options, when
 from admin.person import NAMES, person_fields, person_named
-from authz.access_log import LogFilter, break_glass_review, opened_reasons, query
+from authz.access_log import LogFilter, break_glass_review, case_asked, opened_reasons, query
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
-from records.case_files import find_case_id
 from records.customers import customers_named
 from records.days import uk_midnight, uk_today
 from records.errors import ValidationFailed
@@ -116,9 +115,9 @@ class AccessLogView(PanelView):
         target = Target()
         async with parts.database.sessions() as session:
             if case_ref := field(form, "case_ref"):
-                found = await find_case_id(session, case_ref)
-                case_ids = (found,) if found else ()
-                target = Target(case_id=found) if found else target
+                asked = await case_asked(session, case_ref)
+                case_ids = asked.case_ids
+                target = Target(case_id=asked.live) if asked.live else target
             customer_ids = await customers_named(session, parts.vault, person_named(form))
             if customer_ids is not None and len(customer_ids) == 1 and not case_ref:
                 target = Target(customer_id=customer_ids[0])

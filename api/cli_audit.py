@@ -16,13 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli import COMMANDS
 from api.cli_runtime import with_runtime
-from authz.access_log import LogFilter, checkpoint, query
+from authz.access_log import LogFilter, case_asked, checkpoint, query
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, verify
 from authz.operations import Operation, Outcome
-from records.case_files import find_case_id
 from records.errors import NotFound
 from records.models import AccessLogEntry, Role, as_utc, utcnow
 
@@ -74,11 +73,11 @@ async def _show(runtime: Runtime, where: LogFilter, case_ref: str | None, limit:
         target = Target()
         if case_ref is not None:
             # A mistyped reference said nothing at all, which reads as "nobody accessed it".
-            case_id = await find_case_id(session, case_ref)
-            if case_id is None:
+            asked = await case_asked(session, case_ref)
+            if not asked.case_ids:
                 raise NotFound("case-ref: no case with that reference")
-            where = replace(where, case_ids=(case_id,))
-            target = Target(case_id=case_id)
+            where = replace(where, case_ids=asked.case_ids)
+            target = Target(case_id=asked.live) if asked.live else target
             await session.rollback()
         async with runtime.gate.access(
             session, CLI_ACTOR, Operation.READ_ACCESS_LOG, target

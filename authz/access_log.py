@@ -40,6 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.audit_signing import CheckpointSigner, utc_text
 from authz.operations import Operation, Outcome
 from authz.witness import WitnessedCheckpoint, deliver_off_loop, publish_after_commit
+from records.case_files import find_case_id
+from records.certificates import destroyed_case_id, destroyed_case_references
 from records.errors import NotFound, ValidationFailed
 from records.models import AccessLogCheckpoint, AccessLogEntry, Case, as_utc
 from records.vault import Vault
@@ -436,11 +438,30 @@ def _utc(moment: dt.datetime, field: str) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class CaseAsked:
+    """A case reference an IG officer asks the log about: the ids its entries name (none for
+    a reference to no case), and the live case the gate checks access to. A destroyed case,
+    found by its certificate, has none: asking about it is asking about the log as a whole
+    (an IG officer of every service), as its service is gone with it."""
+
+    case_ids: tuple[uuid.UUID, ...]
+    live: uuid.UUID | None
+
+
+async def case_asked(session: AsyncSession, reference: str) -> CaseAsked:
+    live = await find_case_id(session, reference)
+    if live is not None:
+        return CaseAsked((live,), live)
+    destroyed = await destroyed_case_id(session, reference)
+    return CaseAsked((destroyed,) if destroyed else (), None)
+
+
+@dataclass(frozen=True)
 class LogPage:
     entries: list[AccessLogEntry]
     has_next: bool
-    # The office reference of each case the entries name, while the case exists (a destroyed
-    # case's entries keep its id, and its certificate its reference).
+    # The office reference of each case the entries name: a live case's, or a destroyed
+    # case's from its certificate (those written before certificates kept the id: none).
     references: dict[uuid.UUID, str]
 
 
@@ -461,6 +482,8 @@ async def query(
     if ids:
         found = await session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids)))
         references = {row.id: row.reference for row in found}
+        gone = [case_id for case_id in ids if case_id not in references]
+        references |= await destroyed_case_references(session, gone)
     return LogPage(entries, len(rows) > first, references)
 
 

@@ -155,3 +155,33 @@ async def list_certificates(
         )
     query = query.order_by(certificate.destroyed_at.desc(), certificate.id).limit(limit)
     return list(await session.scalars(query))
+
+
+async def destroyed_case_id(session: AsyncSession, reference: str) -> uuid.UUID | None:
+    """The id a destroyed case had, from its certificate (read as `find_case_id` reads a
+    reference); None for a reference no certificate names, or one written before the
+    certificates kept it."""
+    return await session.scalar(
+        select(DestructionCertificate.case_id).where(
+            DestructionCertificate.case_reference == reference.strip().upper()
+        )
+    )
+
+
+async def destroyed_case_references(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The reference of each destroyed case among `case_ids`, from its certificate."""
+    if not case_ids:
+        return {}
+    certificate = DestructionCertificate
+    found = await session.execute(
+        select(certificate.case_id, certificate.case_reference).where(
+            certificate.case_id.in_(case_ids)
+        )
+    )
+    return {
+        case_id: reference
+        for case_id, reference in found
+        if case_id is not None and reference is not None
+    }

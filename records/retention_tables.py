@@ -144,13 +144,17 @@ class DestructionCertificate(Base):
     destroyed without being archived has no archive date and no bundle digest, and
     `not_archived_reason` says why; for an archived case that is null. A customer destroyed
     without a case has no case reference: `customer_id` is their random id (the one their
-    access-log entries name), null on every case's certificate."""
+    access-log entries name), null on every case's certificate. `case_id` is the destroyed
+    case's random id, the one its access-log entries keep, so an IG officer can still ask
+    the log about the case by its reference (null for a customer, and on certificates
+    written before migration 0014)."""
 
     __tablename__ = "destruction_certificates"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     case_reference: Mapped[str | None] = mapped_column(String(40), unique=True)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     rule: Mapped[str] = mapped_column(String(80))
     profile_name: Mapped[str] = mapped_column(String(64))
     profile_version: Mapped[str] = mapped_column(String(40))

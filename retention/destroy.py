@@ -178,7 +178,8 @@ async def delete_customers(
     certificates = [
         {
             "id": uuid.uuid4(),
-            "case_id": c.customer_id,  # not a column: the step is recorded under this id
+            "step_id": c.customer_id,  # not a column: the step is recorded under this id
+            "case_id": None,
             "case_reference": None,
             "customer_id": c.customer_id,
             "rule": Rule.CUSTOMER_WITHOUT_CASE.value,
@@ -217,7 +218,8 @@ def _certificate(
     unarchived = planned.unarchived
     return {
         "id": uuid.uuid4(),
-        "case_id": planned.case_id,  # not a column: which case's step points at it
+        "step_id": planned.case_id,  # not a column: which case's step points at it
+        "case_id": planned.case_id,
         "case_reference": planned.reference,
         "rule": planned.schedule.rule.value,
         "profile_name": policy.profile_name,
@@ -249,7 +251,7 @@ async def _record_rows_deleted(
     its key cost a statement per case."""
     steps = []
     for certificate in certificates:
-        case_id = certificate["case_id"]
+        case_id = certificate["step_id"]
         key, digest = bundles.get(case_id, (None, None))
         steps.append(
             {
@@ -262,7 +264,7 @@ async def _record_rows_deleted(
                 "updated_at": now,
             }
         )
-    rows = [{k: v for k, v in c.items() if k != "case_id"} for c in certificates]
+    rows = [{k: v for k, v in c.items() if k != "step_id"} for c in certificates]
     await session.execute(insert(DestructionCertificate), rows)
     ids = [step["case_id"] for step in steps]
     await session.execute(delete(RetentionProgress).where(RetentionProgress.case_id.in_(ids)))

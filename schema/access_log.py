@@ -14,11 +14,17 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 
-from authz.access_log import LogFilter, LogPage, break_glass_review, opened_reasons, query
+from authz.access_log import (
+    LogFilter,
+    LogPage,
+    break_glass_review,
+    case_asked,
+    opened_reasons,
+    query,
+)
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
-from records.case_files import find_case_id
 from records.customers import customers_named
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
@@ -66,8 +72,8 @@ class AccessLogEntryType:
     service: str | None
     case_id: strawberry.ID | None
     case_reference: str | None = strawberry.field(
-        description="The case's office reference, while the case exists (a destroyed case's "
-        "entries keep its id; its destruction certificate keeps the reference)."
+        description="The case's office reference; a destroyed case's from its destruction "
+        "certificate (null for a case destroyed before certificates kept its id)."
     )
     customer_id: strawberry.ID | None
     fields: str | None
@@ -215,9 +221,9 @@ async def _resolve(
     case_ids: tuple[uuid.UUID, ...] | None = None
     target = Target()
     if given.case_ref is not None:
-        found = await find_case_id(session, given.case_ref)
-        case_ids = (found,) if found else ()
-        target = Target(case_id=found) if found else target
+        asked = await case_asked(session, given.case_ref)
+        case_ids = asked.case_ids
+        target = Target(case_id=asked.live) if asked.live else target
     customer_ids = await customers_named(session, context.vault, (
         (LookupKind.CUSTOMER_REF, given.customer_ref, "filter.customerRef"),
         (LookupKind.EMAIL, given.customer_email, "filter.customerEmail"),
