@@ -107,7 +107,9 @@ async def untouched(
     `as_of`, in id order (those after `after`, or all): what the preview lists as
     `needs_review`."""
     months = policy.open_case_review_months
-    since = add_months(as_of, -months)
+    since = _months_before(as_of, months)
+    if since is None:
+        return []
     rule = untouched_rule(policy)
     # One day later than `since`: a case last touched on `since` itself has had its months.
     found = await open_cases_untouched_since(session, since + dt.timedelta(days=1), after=after)
@@ -155,7 +157,9 @@ async def caseless_customers(
     or a subject access request for them is open."""
     months = policy.customer_without_case_months
     # Added on or before this day, the months have run by `as_of`.
-    last_added = add_months(as_of, -months)
+    last_added = _months_before(as_of, months)
+    if last_added is None:
+        return []
     found = await customers_without_case(
         session, last_added + dt.timedelta(days=1), customer_ids=customer_ids, after=after,
         limit=limit,
@@ -173,6 +177,15 @@ async def caseless_customers(
         )
         for customer_id, added_on in found
     ]
+
+
+def _months_before(day: dt.date, months: int) -> dt.date | None:
+    """`months` before `day`; None when that is before the first day a date holds (a
+    preview or run for a day in the year 1): nothing was added or touched before it."""
+    try:
+        return add_months(day, -months)
+    except ValueError:  # "year 0 is out of range"
+        return None
 
 
 class PreviewPart(enum.StrEnum):
