@@ -6,6 +6,7 @@ block runs, and admin/panel.py turns it into a plain 403 or 404 page.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,13 +17,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin.csrf import checked_form
+from admin.page import PAGE, Page
 from authz.actor import Actor
 from authz.gate import Access, Target
 from authz.operations import Operation
-from records.errors import NotFound, ValidationFailed
+from records.errors import InvalidTransition, NotFound, TactError, ValidationFailed
 from records.models import Role
 
 T = TypeVar("T")
+V = TypeVar("V", bound="PanelView")
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,14 +73,20 @@ class PanelView(BaseView):
         ):
             yield access
 
-    async def find(self, lookup: Callable[[AsyncSession], Awaitable[T | None]], missing: str) -> T:
+    async def find(
+        self,
+        lookup: Callable[[AsyncSession], Awaitable[T | None]],
+        missing: str,
+        field: str | None = None,
+    ) -> T:
         """What a change is about, found before the gate so the gate can be told (a case, a
-        customer), in a session of its own that keeps nothing; NotFound(`missing`) if none."""
+        customer), in a session of its own that keeps nothing. If none: NotFound(`missing`),
+        or, where a form's `field` named it (a typed reference), ValidationFailed on it."""
         async with (await self.parts()).database.sessions() as session:
             found = await lookup(session)
             await session.rollback()
         if found is None:
-            raise NotFound(missing)
+            raise ValidationFailed(field, missing) if field else NotFound(missing)
         return found
 
     async def form(self, request: Request) -> FormData:
@@ -87,6 +96,45 @@ class PanelView(BaseView):
         self, request: Request, template: str, context: dict[str, Any], status_code: int = 200
     ) -> Response:
         return await self.panel.render(request, template, context, status_code)
+
+
+Handler = Callable[[V, Request], Awaitable[Response]]
+
+
+def form_of(
+    build: Callable[[V, Request], Awaitable[Page]], missing: str | None = None
+) -> Callable[[Handler[V]], Handler[V]]:
+    """Marks a route that a form of the page `build` makes posts to. Input the change refuses
+    (bad input, a step out of order, a name that finds nothing: NotFound, about the form's
+    field `missing` where given) shows that page again, made afresh, with the refusal naming
+    the field by its label and the form filled in with what was typed (Page.refuse). The
+    change wrote nothing: the gate rolled it back and logged it. Refusals of access (403)
+    and faults are not caught: they stay plain pages."""
+
+    def wrap(handler: Handler[V]) -> Handler[V]:
+        @functools.wraps(handler)
+        async def run(view: V, request: Request) -> Response:
+            try:
+                return await handler(view, request)
+            except (ValidationFailed, NotFound, InvalidTransition) as refused:
+                said: TactError = refused
+                if missing is not None and isinstance(refused, NotFound):
+                    said = ValidationFailed(missing, refused.message)
+                # The status the refusal has on a page of its own (admin/panel.py).
+                status = (
+                    400
+                    if isinstance(said, ValidationFailed)
+                    else 404
+                    if isinstance(said, NotFound)
+                    else 409
+                )
+                page = await build(view, request)
+                page.refuse(request.url.path, await request.form(), said)
+                return await view.page(request, PAGE, page.context(), status)
+
+        return run
+
+    return wrap
 
 
 def back_to(request: Request, route: str) -> RedirectResponse:

@@ -4,10 +4,14 @@ charts, forms, links and tables. Views build these; the one template draws them 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
+
+from records.errors import TactError
 
 PAGE = "tact/page.html"
 
@@ -21,6 +25,10 @@ class Field:
     value: str = ""
     options: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    error: str = ""
+    # Names a person (a customer reference, email or phone): a refused form is shown again
+    # without it, so a refusal never writes a person's details back into a page.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,27 @@ class Page:
     links: list[Link] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
 
+    def refuse(self, posted: str, typed: Mapping[str, Any], refusal: TactError) -> None:
+        """The page again after a form of it was refused: the refusal first, naming the field
+        at fault by its label, and the form posted to `posted` (a path) filled in with what
+        was typed (but a field naming a person), that field marked."""
+        at_fault: str | None = getattr(refusal, "field", None)
+        reason: str = getattr(refusal, "reason", refusal.message)
+        said = refusal.message
+        for i, form in enumerate(self.forms):
+            if urlsplit(form.action).path != posted:
+                continue
+            fields = []
+            for f in form.fields:
+                marked = at_fault is not None and _same_name(f.name, at_fault)
+                if marked:
+                    said = f"{_as_named(f.label)}: {reason}"
+                value = typed.get(f.name)
+                kept = value if isinstance(value, str) and not f.personal else f.value
+                fields.append(replace(f, value=kept, error=reason if marked else ""))
+            self.forms[i] = replace(form, fields=tuple(fields))
+        self.notices.insert(0, Notice(said, "danger"))
+
     def context(self) -> dict[str, Any]:
         return {
             "heading": self.heading,
@@ -98,6 +127,22 @@ class Page:
             "links": self.links,
             "tables": self.tables,
         }
+
+
+def _as_named(label: str) -> str:
+    """A field's label as a refusal names it: "or an email address ..." (one of several
+    ways) reads "An email address ..."."""
+    alone = label.removeprefix("or ")
+    return alone[:1].upper() + alone[1:]
+
+
+def _same_name(form_name: str, api_name: str) -> bool:
+    """A form field's name (`display_name`) and the API's spelling of it (`displayName`)."""
+
+    def plain(name: str) -> str:
+        return "".join(c for c in name if c.isalnum()).lower()
+
+    return plain(form_name) == plain(api_name)
 
 
 def when(value: dt.datetime | dt.date | None) -> str:

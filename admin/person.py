@@ -25,9 +25,21 @@ def person_named(form: FormData) -> list[Named]:
     return [(kind, field(form, name) or None, name) for name, kind, _ in _WAYS]
 
 
+def person_given(form: FormData) -> str:
+    """The name of the field the form names the person by (the first given; the reference's
+    when none is), so a person not found is reported against what was typed."""
+    return next((name for _, value, name in person_named(form) if value), NAMES[0])
+
+
 def person_fields(form: FormData | None, help: str) -> tuple[Field, ...]:
     """The three fields, filled from `form` when the page shows what was asked."""
     return tuple(
-        Field(name, label, value=field(form, name) if form else "", help=help if i == 0 else "")
+        Field(
+            name,
+            label,
+            value=field(form, name) if form else "",
+            help=help if i == 0 else "",
+            personal=True,
+        )
         for i, (name, _, label) in enumerate(_WAYS)
     )

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView, back_to, field
+from admin.gated import PanelView, back_to, field, form_of
 from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, options, when
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.gate import Target
@@ -50,6 +50,9 @@ class StaffView(PanelView):
 
     @expose("/staff", methods=["GET"], identity="staff")
     async def staff_list(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._staff_page(request)).context())
+
+    async def _staff_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
             members = await list_staff(access.session)
         revoke = str(request.url_for("admin:view-staff-revoke"))
@@ -106,13 +109,18 @@ class StaffView(PanelView):
             ],
             tables=[Table("staff", "Staff", ("Username", "State", "Roles"), rows, buttons=True)],
         )
-        return await self.page(request, PAGE, page.context())
+        return page
 
     @expose("/staff/add", methods=["POST"], identity="staff-add")
+    @form_of(_staff_page)
     async def staff_add(self, request: Request) -> Response:
         form = await self.form(request)
         role_text = field(form, "role")
         grant = parse_role_grant(role_text) if role_text else None
+        service = grant[1] if grant else None
+        if service is not None and service not in await _service_slugs(self):
+            # The service is typed in the role field (ROLE@SERVICE): the fault is that field's.
+            raise ValidationFailed("role", f"no such service: {service}")
         target = Target(service=grant[1]) if grant else Target()
         async with self.gated(request, Operation.MANAGE_STAFF, target) as access:
             now = utcnow()
@@ -131,6 +139,7 @@ class StaffView(PanelView):
         return back_to(request, "staff")
 
     @expose("/staff/grant", methods=["POST"], identity="staff-grant")
+    @form_of(_staff_page, missing="username")
     async def staff_grant(self, request: Request) -> Response:
         form = await self.form(request)
         role, _ = parse_role_grant(field(form, "role"))
@@ -146,6 +155,7 @@ class StaffView(PanelView):
         return back_to(request, "staff")
 
     @expose("/staff/revoke", methods=["POST"], identity="staff-revoke")
+    @form_of(_staff_page)
     async def staff_revoke(self, request: Request) -> Response:
         form = await self.form(request)
         role, service = parse_role_grant(field(form, "role"))
@@ -167,6 +177,9 @@ class ServicesView(PanelView):
 
     @expose("/services", methods=["GET"], identity="services")
     async def services_list(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._services_page(request)).context())
+
+    async def _services_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.MANAGE_SERVICES) as access:
             rows = (await access.session.scalars(select(Service).order_by(Service.slug))).all()
         page = Page(
@@ -194,9 +207,10 @@ class ServicesView(PanelView):
                 )
             ],
         )
-        return await self.page(request, PAGE, page.context())
+        return page
 
     @expose("/services/add", methods=["POST"], identity="services-add")
+    @form_of(_services_page)
     async def services_add(self, request: Request) -> Response:
         form = await self.form(request)
         async with self.gated(request, Operation.MANAGE_SERVICES) as access:
@@ -213,39 +227,9 @@ class PortalKeysView(PanelView):
 
     @expose("/portal-keys", methods=["GET"], identity="portal-keys")
     async def keys_list(self, request: Request) -> Response:
-        return await self._render(request, None)
+        return await self.page(request, PAGE, (await self._keys_page(request)).context())
 
-    @expose("/portal-keys/issue", methods=["POST"], identity="portal-keys-issue")
-    async def keys_create(self, request: Request) -> Response:
-        form = await self.form(request)
-        days = field(form, "expires_in_days")
-        if days and (not days.isdigit() or not 1 <= int(days) <= 3650):
-            raise ValidationFailed("expiresInDays", "must be a whole number of days, 1 to 3650")
-        services = field(form, "services").replace(",", " ").split()
-        async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
-            issued = await create_portal_key(
-                access.session,
-                name=field(form, "name"),
-                services=services,
-                now=utcnow(),
-                expires_in=dt.timedelta(days=int(days)) if days else None,
-            )
-        notice = Notice(
-            f"Portal key {issued.prefix} created. Copy it now: it is shown only this once "
-            "and cannot be shown again.",
-            "success",
-            secret=issued.key,
-        )
-        return await self._render(request, notice)
-
-    @expose("/portal-keys/revoke", methods=["POST"], identity="portal-keys-revoke")
-    async def keys_revoke(self, request: Request) -> Response:
-        form = await self.form(request)
-        async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
-            await revoke_portal_key(access.session, field(form, "prefix"), utcnow())
-        return back_to(request, "portal-keys")
-
-    async def _render(self, request: Request, notice: Notice | None) -> Response:
+    async def _keys_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
             keys = await list_portal_keys(access.session)
         now = utcnow()
@@ -269,7 +253,6 @@ class PortalKeysView(PanelView):
         page = Page(
             "Portal keys",
             "A key is shown once, when it is made; only a digest of it is kept.",
-            notices=[notice] if notice else [],
             forms=[
                 Form(
                     "create-key",
@@ -298,7 +281,41 @@ class PortalKeysView(PanelView):
                 )
             ],
         )
+        return page
+
+    @expose("/portal-keys/issue", methods=["POST"], identity="portal-keys-issue")
+    @form_of(_keys_page)
+    async def keys_create(self, request: Request) -> Response:
+        form = await self.form(request)
+        days = field(form, "expires_in_days")
+        if days and (not days.isdigit() or not 1 <= int(days) <= 3650):
+            raise ValidationFailed("expiresInDays", "must be a whole number of days, 1 to 3650")
+        services = field(form, "services").replace(",", " ").split()
+        async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
+            issued = await create_portal_key(
+                access.session,
+                name=field(form, "name"),
+                services=services,
+                now=utcnow(),
+                expires_in=dt.timedelta(days=int(days)) if days else None,
+            )
+        notice = Notice(
+            f"Portal key {issued.prefix} created. Copy it now: it is shown only this once "
+            "and cannot be shown again.",
+            "success",
+            secret=issued.key,
+        )
+        page = await self._keys_page(request)
+        page.notices.append(notice)
         return await self.page(request, PAGE, page.context())
+
+    @expose("/portal-keys/revoke", methods=["POST"], identity="portal-keys-revoke")
+    @form_of(_keys_page)
+    async def keys_revoke(self, request: Request) -> Response:
+        form = await self.form(request)
+        async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
+            await revoke_portal_key(access.session, field(form, "prefix"), utcnow())
+        return back_to(request, "portal-keys")
 
 
 class RulesView(PanelView):
@@ -308,6 +325,9 @@ class RulesView(PanelView):
 
     @expose("/rules", methods=["GET"], identity="rules")
     async def rules_list(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._rules_page(request)).context())
+
+    async def _rules_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
             added = await runtime_rules(access.session)
         remove = str(request.url_for("admin:view-rules-remove"))
@@ -341,9 +361,10 @@ class RulesView(PanelView):
                 ),
             ],
         )
-        return await self.page(request, PAGE, page.context())
+        return page
 
     @expose("/rules/add", methods=["POST"], identity="rules-add")
+    @form_of(_rules_page)
     async def rules_add(self, request: Request) -> Response:
         rule = _rule_of(await self.form(request))
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
@@ -351,6 +372,7 @@ class RulesView(PanelView):
         return back_to(request, "rules")
 
     @expose("/rules/remove", methods=["POST"], identity="rules-remove")
+    @form_of(_rules_page)
     async def rules_remove(self, request: Request) -> Response:
         rule = _rule_of(await self.form(request))
         async with self.gated(request, Operation.MANAGE_STAFF) as access:

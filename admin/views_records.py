@@ -13,9 +13,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView, back_to, field, id_field
+from admin.gated import PanelView, back_to, field, form_of, id_field
 from admin.page import PAGE, Button, Field, Form, Page, Row, Table, options, when
-from admin.person import person_fields, person_named
+from admin.person import person_fields, person_given, person_named
 from authz.gate import Target
 from authz.operations import Operation
 from records.case_files import find_case_id
@@ -50,6 +50,9 @@ class HoldsView(PanelView):
 
     @expose("/holds", methods=["GET"], identity="holds")
     async def holds_page(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._holds_page(request)).context())
+
+    async def _holds_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.MANAGE_HOLDS) as access:
             found = await access.session.execute(
                 select(Case.id, Case.reference)
@@ -119,9 +122,10 @@ class HoldsView(PanelView):
                 )
             ],
         )
-        return await self.page(request, PAGE, page.context())
+        return page
 
     @expose("/holds/place", methods=["POST"], identity="holds-place")
+    @form_of(_holds_page)
     async def place_page(self, request: Request) -> Response:
         form = await self.form(request)
         reference, person = field(form, "case_ref") or None, person_named(form)
@@ -130,7 +134,9 @@ class HoldsView(PanelView):
         if reference is not None:
             held = Held(
                 case_id=await self.find(
-                    lambda session: find_case_id(session, reference), "no case with that reference"
+                    lambda session: find_case_id(session, reference),
+                    "no case with that reference",
+                    "case_ref",
                 )
             )
         else:
@@ -139,6 +145,7 @@ class HoldsView(PanelView):
                 customer_id=await self.find(
                     lambda session: one_customer_named(session, parts.vault, person),
                     "no customer found that way",
+                    person_given(form),
                 )
             )
         target = Target(case_id=held.case_id, customer_id=held.customer_id)
@@ -149,6 +156,7 @@ class HoldsView(PanelView):
         return back_to(request, "holds")
 
     @expose("/holds/release", methods=["POST"], identity="holds-release")
+    @form_of(_holds_page)
     async def release_page(self, request: Request) -> Response:
         form = await self.form(request)
         wanted = id_field(form, "id")

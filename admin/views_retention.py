@@ -12,7 +12,7 @@ from sqladmin import expose
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView, back_to, field, id_field
+from admin.gated import PanelView, back_to, field, form_of, id_field
 from admin.page import PAGE, Button, Page, Row, Table, when
 from authz.gate import Target
 from authz.operations import Operation
@@ -47,6 +47,9 @@ class RetentionQueueView(PanelView):
 
     @expose("/retention-queue", methods=["GET"], identity="retention-queue")
     async def queue_page(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._queue_page(request)).context())
+
+    async def _queue_page(self, request: Request) -> Page:
         policy = await self._policy()
         today = uk_today(self.panel.config.clock)
         found: list[Planned] = []
@@ -82,7 +85,7 @@ class RetentionQueueView(PanelView):
                       empty="No case is due to be archived or destroyed today.")
             ],
         )  # fmt: skip
-        return await self.page(request, PAGE, page.context())
+        return page
 
     def _row(self, request: Request, p: Planned, policy: RetentionPolicy) -> Row:
         s, approval = p.schedule, p.approval
@@ -108,6 +111,7 @@ class RetentionQueueView(PanelView):
         return Row(cells, buttons)
 
     @expose("/retention-queue/request", methods=["POST"], identity="retention-queue-request")
+    @form_of(_queue_page)
     async def request_page(self, request: Request) -> Response:
         form = await self.form(request)
         policy = await self._policy()
@@ -128,6 +132,7 @@ class RetentionQueueView(PanelView):
         return back_to(request, "retention-queue")
 
     @expose("/retention-queue/approve", methods=["POST"], identity="retention-queue-approve")
+    @form_of(_queue_page)
     async def approve_page(self, request: Request) -> Response:
         form = await self.form(request)
         policy = await self._policy()

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView, back_to, id_field
+from admin.gated import PanelView, back_to, form_of, id_field
 from admin.page import PAGE, Button, Form, Page, Row, Table, when
-from admin.person import person_fields, person_named
+from admin.person import person_fields, person_given, person_named
 from authz.gate import Target
 from authz.operations import Operation
 from records.customers import one_customer_named
-from records.errors import NotFound
+from records.errors import ValidationFailed
 from records.holds import complete_subject_access, open_subject_access, subject_access_requests
 from records.models import Role
 from records.retention_tables import SubjectAccessRequest
@@ -37,6 +37,9 @@ class SubjectAccessView(PanelView):
 
     @expose("/subject-access", methods=["GET"], identity="subject-access")
     async def requests_page(self, request: Request) -> Response:
+        return await self.page(request, PAGE, (await self._requests_page(request)).context())
+
+    async def _requests_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.SUBJECT_ACCESS_EXPORT) as access:
             found = await subject_access_requests(access.session, limit=SHOWN)
         done = str(request.url_for("admin:view-subject-access-complete"))
@@ -68,9 +71,10 @@ class SubjectAccessView(PanelView):
             tables=[Table("requests", "Requests", _HEADERS, rows, buttons=True,
                           empty="No subject access requests.")],
         )  # fmt: skip
-        return await self.page(request, PAGE, page.context())
+        return page
 
     @expose("/subject-access/open", methods=["POST"], identity="subject-access-open")
+    @form_of(_requests_page)
     async def open_page(self, request: Request) -> Response:
         form = await self.form(request)
         parts = await self.parts()
@@ -78,7 +82,7 @@ class SubjectAccessView(PanelView):
             found = await one_customer_named(session, parts.vault, person_named(form))
             await session.rollback()
         if found is None:
-            raise NotFound("no customer found that way")
+            raise ValidationFailed(person_given(form), "no customer found that way")
         async with self.gated(
             request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found)
         ) as access:
@@ -88,6 +92,7 @@ class SubjectAccessView(PanelView):
         return back_to(request, "subject-access")
 
     @expose("/subject-access/complete", methods=["POST"], identity="subject-access-complete")
+    @form_of(_requests_page)
     async def complete_page(self, request: Request) -> Response:
         form = await self.form(request)
         wanted = id_field(form, "id")

@@ -198,3 +198,25 @@ def test_an_ig_officer_filters_by_person_verifies_and_sees_the_charts(
     assert page.locator("[data-testid=chart] svg").count() == 4
     assert page.locator("[data-testid=chart] svg rect").count() > 0
     shot(page, "access-charts")
+
+
+def test_a_refused_form_shows_its_page_again_with_what_was_typed(
+    page: playwright_api.Page, live: Live
+) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    page.goto(f"{live.url}/admin/staff")
+    page.fill("#add-staff-username", "demo.ig-officer")  # taken
+    page.fill("#add-staff-display_name", "Second Officer")
+    page.fill("#add-staff-role", "case_officer@housing")
+    page.click("[data-testid=form-add-staff] button[type=submit]")
+    assert page.inner_text("[data-testid=page-title]") == "Staff and roles"
+    assert "Staff and roles" in menu(page)
+    assert page.inner_text("[data-testid=notice]") == "Username: is already in use"
+    assert page.locator("#add-staff-username.is-invalid").is_visible()
+    assert page.inner_text("[data-testid=field-error]") == "is already in use"
+    assert page.input_value("#add-staff-display_name") == "Second Officer"
+    assert page.input_value("#add-staff-role") == "case_officer@housing"
+    shot(page, "staff-refused")
+    page.fill("#add-staff-username", "second.officer")  # corrected, nothing else retyped
+    page.click("[data-testid=form-add-staff] button[type=submit]")
+    assert "second.officer" in page.inner_text("[data-testid=table-staff]")

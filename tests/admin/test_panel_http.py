@@ -142,6 +142,7 @@ async def test_the_last_administrator_keeps_the_admin_role(
     )
     assert refused.status_code == 400
     assert "no administrator" in refused.text
+    assert 'data-testid="table-staff"' in refused.text  # the staff page again, saying why
     async with database.sessions() as session:
         held = await session.scalar(
             select(func.count())

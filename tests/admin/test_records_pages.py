@@ -193,7 +193,10 @@ async def test_an_unknown_customer_reference_opens_no_request(
     refused = await post_form(
         client, "/admin/subject-access", "/admin/subject-access/open", customer_ref="CUS-NONE-1"
     )
-    assert refused.status_code == 404
+    # the subject access page again, its field named: a reference that finds nobody is bad
+    # input in that field, not an address with nothing at it
+    assert refused.status_code == 400
+    assert "Customer reference: no customer found that way" in refused.text
     assert "CUS-NONE-1" not in refused.text
     assert "Mark complete" not in (await client.get("/admin/subject-access")).text
 

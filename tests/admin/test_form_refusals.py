@@ -1,0 +1,160 @@
+"""A form of the panel that refuses its input shows its page again: the menu, the refusal
+naming the field by the label the form shows, the field marked, and what was typed kept
+(except a field naming a person), with nothing written. Over HTTP through the app, SQLite
+and PostgreSQL; tests/admin/test_browser.py sees the same in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import func, select
+
+from authz.portal_keys import list_portal_keys
+from records.database import Database
+from records.models import Role, Staff
+from records.staff import staff_grants
+from tests.admin.conftest import post_form, sign_in
+from tests.admin.test_panel_http import entries
+from tests.admin.test_records_pages import ig_world
+from tests.api.app_fixtures import FixedClock
+
+_NOTICE = re.compile(r'data-testid="notice">\s*<div>([^<]*)</div>')
+
+
+def typed(html: str, input_id: str) -> str:
+    """The value an input of the page holds."""
+    found = re.search(rf'id="{re.escape(input_id)}"[^>]*?value="([^"]*)"', html, re.S)
+    assert found, f"no input {input_id}"
+    return found.group(1)
+
+
+def selected(html: str, select_id: str) -> str:
+    found = re.search(rf'id="{re.escape(select_id)}".*?</select>', html, re.S)
+    assert found, f"no select {select_id}"
+    option = re.search(r'<option value="([^"]*)" selected>', found.group(0))
+    return option.group(1) if option else ""
+
+
+def refusal(html: str) -> str:
+    found = _NOTICE.search(html)
+    assert found, "the page says nothing"
+    return found.group(1)
+
+
+def marked(html: str) -> list[str]:
+    """The ids of the fields marked at fault."""
+    return re.findall(r'id="([^"]+)"[^>]*aria-invalid="true"', html, re.S)
+
+
+async def staff_count(database: Database) -> int:
+    async with database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Staff)) or 0)
+
+
+async def test_a_duplicate_username_keeps_what_was_typed_and_names_the_field(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    before = await staff_count(database)
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/add", username="panel.ig",
+        display_name="Someone Else", job_title="Case officer", role="manager@housing",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    html = refused.text
+    assert 'data-testid="page-title">Staff and roles' in html and "navbar-menu" in html
+    assert refusal(html) == "Username: is already in use"
+    assert marked(html) == ["add-staff-username"]
+    assert typed(html, "add-staff-username") == "panel.ig"
+    assert typed(html, "add-staff-display_name") == "Someone Else"
+    assert typed(html, "add-staff-job_title") == "Case officer"
+    assert typed(html, "add-staff-role") == "manager@housing"
+    assert typed(html, "grant-username") == ""  # the other form is left as it was
+    assert await staff_count(database) == before
+    async with database.sessions() as session:
+        kept = await staff_grants(session, "panel.ig")
+    assert kept is not None and kept.grants == {(Role.IG_OFFICER, None)}
+
+
+async def test_a_role_in_an_unknown_service_adds_nobody(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    before = await staff_count(database)
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/add", username="new.officer",
+        display_name="New Officer", role="manager@nowhere",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert refusal(refused.text) == "Role: no such service: nowhere"
+    assert marked(refused.text) == ["add-staff-role"]
+    assert await staff_count(database) == before  # not added without the role asked for
+
+
+async def test_granting_to_an_unknown_username_is_refused_in_the_form(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/grant", username="no.such.person",
+        role="manager", service="housing",
+    )  # fmt: skip
+    assert refused.status_code == 400  # not "There is nothing at this address."
+    html = refused.text
+    assert refusal(html) == "Username: no member of staff with that username"
+    assert marked(html) == ["grant-username"]
+    assert typed(html, "grant-username") == "no.such.person"
+    assert selected(html, "grant-role") == "manager"
+    assert selected(html, "grant-service") == "housing"
+    # the gate logged the refusal as the API would, then the page shown again
+    outcomes = [e.outcome for e in await entries(database, operation="manage_staff")]
+    assert outcomes[-2:] == ["not_found", "allowed"]
+
+
+async def test_a_portal_key_with_an_expiry_in_the_past_is_not_made(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    for days in ("-5", "0", "ten"):
+        refused = await post_form(
+            client, "/admin/portal-keys", "/admin/portal-keys/issue",
+            name="Housing web portal", services="housing", expires_in_days=days,
+        )  # fmt: skip
+        assert refused.status_code == 400, days
+        html = refused.text
+        assert refusal(html) == (
+            "Expires in (days, blank: never): must be a whole number of days, 1 to 3650"
+        )
+        assert marked(html) == ["create-key-expires_in_days"]
+        assert typed(html, "create-key-name") == "Housing web portal"
+        assert typed(html, "create-key-services") == "housing"
+        assert 'data-testid="secret"' not in html
+    async with database.sessions() as session:
+        assert await list_portal_keys(session) == []
+
+
+async def test_a_hold_on_nobody_keeps_the_reason_and_names_the_field(
+    client: httpx.AsyncClient, database: Database, clock: FixedClock
+) -> None:
+    await ig_world(database, clock())
+    await sign_in(client, "ig.one")
+    no_case = await post_form(
+        client, "/admin/holds", "/admin/holds/place", case_ref="MC-2026-NOPE1-NOPE2",
+        reason="ombudsman_investigation",
+    )  # fmt: skip
+    assert no_case.status_code == 400 and 'data-testid="table-holds"' in no_case.text
+    assert refusal(no_case.text) == "Case reference: no case with that reference"
+    assert typed(no_case.text, "place-case_ref") == "MC-2026-NOPE1-NOPE2"
+    assert selected(no_case.text, "place-reason") == "ombudsman_investigation"
+    # a person who is not found is named by the field, but not written back into the page
+    no_person = await post_form(
+        client, "/admin/holds", "/admin/holds/place", customer_email="nobody@example.org",
+        reason="litigation",
+    )  # fmt: skip
+    assert no_person.status_code == 400
+    html = no_person.text
+    assert refusal(html) == "An email address recorded for them: no customer found that way"
+    assert marked(html) == ["place-customer_email"]
+    assert "nobody@example.org" not in html
+    assert selected(html, "place-reason") == "litigation"
