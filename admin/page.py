@@ -137,12 +137,14 @@ def _as_named(label: str) -> str:
 
 
 def _same_name(form_name: str, api_name: str) -> bool:
-    """A form field's name (`display_name`) and the API's spelling of it (`displayName`)."""
+    """A form field's name (`display_name`) and the API's spelling of it (`displayName`,
+    `filter.to`)."""
 
     def plain(name: str) -> str:
         return "".join(c for c in name if c.isalnum()).lower()
 
-    return plain(form_name) == plain(api_name)
+    # The API names a filter's field in full ("filter.to"): its last part is the form's.
+    return plain(form_name) == plain(api_name.rsplit(".", 1)[-1])
 
 
 def when(value: dt.datetime | dt.date | None) -> str:

@@ -91,10 +91,14 @@ class AccessLogView(PanelView):
     @expose("/access-log", methods=["GET", "POST"], identity="access-log")
     async def log_page(self, request: Request) -> Response:
         form = await self.form(request) if request.method == "POST" else FormData()
-        where, target = await self._filter(form)
-        async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
-            page = await query(access.session, where, first=SHOWN)
-            refs = page.references
+        try:
+            where, target = await self._filter(form)
+            async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
+                page = await query(access.session, where, first=SHOWN)
+                refs = page.references
+        except ValidationFailed as refused:
+            # The filter again, what was typed kept and the field at fault named; no entries.
+            return await self._render(request, form, [], [], refused)
         return await self._render(request, form, [_entry_row(e, refs) for e in page.entries], [])
 
     @expose("/access-log/verify", methods=["POST"], identity="access-log-verify")
@@ -122,19 +126,27 @@ class AccessLogView(PanelView):
             if customer_ids is not None and len(customer_ids) == 1 and not case_ref:
                 target = Target(customer_id=customer_ids[0])
             await session.rollback()
+        since, until = _day(form, "from", end=False), _day(form, "to", end=True)
+        if since is not None and until is not None and until <= since:
+            raise ValidationFailed("to", "must not be before the From date")
         where = LogFilter(
             case_ids=case_ids,
             customer_ids=customer_ids,
             actor=field(form, "actor") or None,
-            since=_day(form, "from", end=False),
-            until=_day(form, "to", end=True),
+            since=since,
+            until=until,
             operation=field(form, "operation") or None,
             outcome=outcome,
         )
         return where, target
 
     async def _render(
-        self, request: Request, form: FormData, rows: list[Row], notices: list[Notice]
+        self,
+        request: Request,
+        form: FormData,
+        rows: list[Row],
+        notices: list[Notice],
+        refused: ValidationFailed | None = None,
     ) -> Response:
         given = {name: field(form, name) for name in _FILTERS}
         here = str(request.url_for("admin:view-access-log"))
@@ -183,6 +195,9 @@ class AccessLogView(PanelView):
                 )
             ],
         )
+        if refused is not None:
+            page.refuse(request.url.path, form, refused)
+            return await self.page(request, PAGE, page.context(), 400)
         return await self.page(request, PAGE, page.context())
 
 

@@ -121,7 +121,15 @@ class ReportsView(PanelView):
 
     @expose("/reports", methods=["GET", "POST"], identity="reports")
     async def reports_page(self, request: Request) -> Response:
-        first, last = await self._asked_period(request)
+        asked = await self._asked(request)
+        today = uk_today(self.panel.config.clock)
+        refused: ValidationFailed | None = None
+        try:
+            first, last = _period(asked, today)
+        except ValidationFailed as bad:
+            # The page again, the default period's figures under their own dates, and the
+            # form keeping what was typed with the field at fault named.
+            refused, (first, last) = bad, _period(FormData(), today)
         months = months_between(first, last)
         profile = (await self.parts()).profile
         async with self.gated(request, Operation.READ_REPORTS) as access:
@@ -174,6 +182,9 @@ class ReportsView(PanelView):
                 *_period_tables(period, span),
             ],
         )  # fmt: skip
+        if refused is not None:
+            page.refuse(request.url.path, asked, refused)
+            return await self.page(request, PAGE, page.context(), 400)
         return await self.page(request, PAGE, page.context())
 
     @expose("/reports/csv", methods=["GET"], identity="reports-csv")
@@ -191,13 +202,15 @@ class ReportsView(PanelView):
             headers={"Content-Disposition": disposition},
         )
 
+    async def _asked(self, request: Request) -> FormData:
+        """The page's form as posted, or the period given in the address."""
+        if request.method == "POST":
+            return await self.form(request)
+        return FormData(request.query_params)
+
     async def _asked_period(self, request: Request) -> tuple[dt.date, dt.date]:
         """The period posted in the page's form, or given in the address."""
-        if request.method == "POST":
-            form = await self.form(request)
-        else:
-            form = FormData(request.query_params)
-        return _period(form, uk_today(self.panel.config.clock))
+        return _period(await self._asked(request), uk_today(self.panel.config.clock))
 
 
 def _period_tables(period: PeriodFigures, span: str) -> list[Table]:

@@ -16,6 +16,7 @@ from tests.api.app_fixtures import app, client, clock, runtime  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_NOTICE = re.compile(r'data-testid="notice">\s*<div>([^<]*)</div>')
 
 
 async def add_panel_staff(database: Database, username: str, role: Role) -> None:
@@ -55,3 +56,28 @@ async def post_form(http: httpx.AsyncClient, page: str, action: str, **data: str
     """Post a form of `page` the way a browser would: with the page's CSRF token."""
     shown = await http.get(page)
     return await http.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+
+
+def typed(html: str, input_id: str) -> str:
+    """The value an input of the page holds."""
+    found = re.search(rf'id="{re.escape(input_id)}"[^>]*?value="([^"]*)"', html, re.S)
+    assert found, f"no input {input_id}"
+    return found.group(1)
+
+
+def selected(html: str, select_id: str) -> str:
+    found = re.search(rf'id="{re.escape(select_id)}".*?</select>', html, re.S)
+    assert found, f"no select {select_id}"
+    option = re.search(r'<option value="([^"]*)" selected>', found.group(0))
+    return option.group(1) if option else ""
+
+
+def refusal(html: str) -> str:
+    found = _NOTICE.search(html)
+    assert found, "the page says nothing"
+    return found.group(1)
+
+
+def marked(html: str) -> list[str]:
+    """The ids of the fields marked at fault."""
+    return re.findall(r'id="([^"]+)"[^>]*aria-invalid="true"', html, re.S)

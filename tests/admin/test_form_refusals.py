@@ -5,8 +5,6 @@ and PostgreSQL; tests/admin/test_browser.py sees the same in Chromium."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from sqlalchemy import func, select
 
@@ -14,37 +12,10 @@ from authz.portal_keys import list_portal_keys
 from records.database import Database
 from records.models import Role, Staff
 from records.staff import staff_grants
-from tests.admin.conftest import post_form, sign_in
+from tests.admin.conftest import marked, post_form, refusal, selected, sign_in, typed
 from tests.admin.test_panel_http import entries
 from tests.admin.test_records_pages import ig_world
 from tests.api.app_fixtures import FixedClock
-
-_NOTICE = re.compile(r'data-testid="notice">\s*<div>([^<]*)</div>')
-
-
-def typed(html: str, input_id: str) -> str:
-    """The value an input of the page holds."""
-    found = re.search(rf'id="{re.escape(input_id)}"[^>]*?value="([^"]*)"', html, re.S)
-    assert found, f"no input {input_id}"
-    return found.group(1)
-
-
-def selected(html: str, select_id: str) -> str:
-    found = re.search(rf'id="{re.escape(select_id)}".*?</select>', html, re.S)
-    assert found, f"no select {select_id}"
-    option = re.search(r'<option value="([^"]*)" selected>', found.group(0))
-    return option.group(1) if option else ""
-
-
-def refusal(html: str) -> str:
-    found = _NOTICE.search(html)
-    assert found, "the page says nothing"
-    return found.group(1)
-
-
-def marked(html: str) -> list[str]:
-    """The ids of the fields marked at fault."""
-    return re.findall(r'id="([^"]+)"[^>]*aria-invalid="true"', html, re.S)
 
 
 async def staff_count(database: Database) -> int:
@@ -158,3 +129,23 @@ async def test_a_hold_on_nobody_keeps_the_reason_and_names_the_field(
     assert marked(html) == ["place-customer_email"]
     assert "nobody@example.org" not in html
     assert selected(html, "place-reason") == "litigation"
+
+
+async def test_a_backwards_access_log_filter_keeps_the_filter_and_names_the_field(
+    client: httpx.AsyncClient, database: Database, clock: FixedClock
+) -> None:
+    await ig_world(database, clock())
+    await sign_in(client, "ig.one")
+    refused = await post_form(
+        client, "/admin/access-log", "/admin/access-log", actor="staff:ig.one",
+        operation="read_access_log", **{"from": "2026-06-01", "to": "2026-01-01"},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    html = refused.text
+    assert 'data-testid="page-title">Access log' in html and "navbar-menu" in html
+    assert refusal(html) == "To (date): must not be before the From date"
+    assert marked(html) == ["filter-to"]
+    assert typed(html, "filter-from") == "2026-06-01"
+    assert typed(html, "filter-to") == "2026-01-01"
+    assert typed(html, "filter-actor") == "staff:ig.one"
+    assert selected(html, "filter-operation") == "read_access_log"

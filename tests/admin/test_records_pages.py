@@ -297,7 +297,7 @@ async def test_report_counts_match_cases_made_through_the_workflow(
     assert "No reviews or appeals in this period." in earlier.text
     assert cells("", "housing", "decided", "1") in earlier.text  # states are not by period
     bad = await post_form(client, "/admin/reports", "/admin/reports", **{"from": "March"})
-    assert bad.status_code == 400 and "from: must be a date" in bad.text
+    assert bad.status_code == 400 and "From (first day): must be a date" in bad.text
 
 
 async def test_no_page_of_the_panel_shows_an_attachment(

@@ -33,7 +33,7 @@ from casework.reports import (
 from casework.steps import StepRun
 from records.database import Database
 from records.models import ArrangementKind, AssignmentRelation, ConcernCategory
-from tests.admin.conftest import post_form, sign_in
+from tests.admin.conftest import post_form, sign_in, typed
 from tests.admin.test_records_pages import cells, ig_world, workflow_cases
 from tests.api.app_fixtures import FixedClock
 from tests.retention.world import RetentionWorld
@@ -218,10 +218,16 @@ async def test_a_bad_period_is_refused_naming_the_field_at_fault(
     await ig_world(database, clock())
     await sign_in(client, "ig.one")
     for given, said in (
-        ({"from": "March"}, "from: must be a date, YYYY-MM-DD"),
-        ({"to": "2026-02-30"}, "to: must be a date, YYYY-MM-DD"),
-        ({"from": "2026-03-02", "to": "2026-03-01"}, "from: must not be after the last day"),
-        ({"from": "2019-01-01", "to": "2026-03-01"}, "from: the period is at most 60 months"),
-    ):
+        ({"from": "March"}, "From (first day): must be a date, YYYY-MM-DD"),
+        ({"to": "2026-02-30"}, "To (last day): must be a date, YYYY-MM-DD"),
+        ({"from": "2026-03-02", "to": "2026-03-01"},
+         "From (first day): must not be after the last day"),
+        ({"from": "2019-01-01", "to": "2026-03-01"},
+         "From (first day): the period is at most 60 months"),
+    ):  # fmt: skip
         bad = await post_form(client, "/admin/reports", "/admin/reports", **given)
         assert bad.status_code == 400 and said in bad.text, given
+        # the reports page again, the period as typed kept in its form
+        assert 'data-testid="page-title">Case reports' in bad.text, given
+        for name, value in given.items():
+            assert typed(bad.text, f"period-{name}") == value, given

@@ -134,4 +134,9 @@ def test_an_ig_officer_sets_a_period_and_sees_its_figures(
     with page.expect_response(f"{live.url}/admin/reports") as posted:
         page.click("[data-testid=form-period] button[type=submit]")
     assert posted.value.status == 400
-    assert "from: must not be after the last day" in page.inner_text("body")
+    assert page.inner_text("[data-testid=notice]") == (
+        "From (first day): must not be after the last day"
+    )
+    assert page.input_value("#period-from") == today.isoformat()  # kept as typed
+    assert page.input_value("#period-to") == first.isoformat()
+    assert page.locator("#navbar-menu").is_visible()
