@@ -102,7 +102,7 @@ class Page:
         was typed (but a field naming a person), that field marked."""
         at_fault: str | None = getattr(refusal, "field", None)
         reason: str = getattr(refusal, "reason", refusal.message)
-        said = refusal.message
+        said = refusal.message[:1].upper() + refusal.message[1:]
         for i, form in enumerate(self.forms):
             if urlsplit(form.action).path != posted:
                 continue

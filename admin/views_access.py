@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from admin.gated import PanelView, back_to, field, form_of
 from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, options, when
+from authz.actor import Actor
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.gate import Target
 from authz.operations import Operation, Standing
@@ -159,15 +160,31 @@ class StaffView(PanelView):
     async def staff_revoke(self, request: Request) -> Response:
         form = await self.form(request)
         role, service = parse_role_grant(field(form, "role"))
+        username = field(form, "username")
         async with self.gated(request, Operation.MANAGE_STAFF, Target(service=service)) as access:
             await revoke_role(
                 access.session,
-                username=field(form, "username"),
+                username=username,
                 role=role,
                 service=service,
                 now=utcnow(),
             )
+            # After revoke_role's own checks (the last administrator); raising here rolls
+            # the revocation back.
+            if _locks_out(access.actor, username, role, service):
+                raise ValidationFailed(
+                    "role", "this is your own last admin role: another administrator can revoke it"
+                )
         return back_to(request, "staff")
+
+
+def _locks_out(actor: Actor, username: str, role: Role, service: str | None) -> bool:
+    """Whether revoking this grant takes the admin role from the one revoking it: one click,
+    beside the other revoke buttons, would take the staff pages from them at once (signed
+    out, unless they hold another panel role), with no way to give it back themselves."""
+    if role is not Role.ADMIN or actor.label != f"staff:{username}":
+        return False
+    return not any(g.role is Role.ADMIN and g.service != service for g in actor.roles)
 
 
 class ServicesView(PanelView):

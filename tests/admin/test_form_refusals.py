@@ -12,7 +12,15 @@ from authz.portal_keys import list_portal_keys
 from records.database import Database
 from records.models import Role, Staff
 from records.staff import staff_grants
-from tests.admin.conftest import marked, post_form, refusal, selected, sign_in, typed
+from tests.admin.conftest import (
+    add_panel_staff,
+    marked,
+    post_form,
+    refusal,
+    selected,
+    sign_in,
+    typed,
+)
 from tests.admin.test_panel_http import entries
 from tests.admin.test_records_pages import ig_world
 from tests.api.app_fixtures import FixedClock
@@ -149,3 +157,28 @@ async def test_a_backwards_access_log_filter_keeps_the_filter_and_names_the_fiel
     assert typed(html, "filter-to") == "2026-01-01"
     assert typed(html, "filter-actor") == "staff:ig.one"
     assert selected(html, "filter-operation") == "read_access_log"
+
+
+async def test_an_administrator_cannot_revoke_their_own_last_admin_role(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await add_panel_staff(database, "other.admin", Role.ADMIN)
+    await sign_in(client, "panel.admin")
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/revoke", username="panel.admin", role="admin"
+    )
+    assert refused.status_code == 400 and 'data-testid="table-staff"' in refused.text
+    assert refusal(refused.text) == (
+        "Role: this is your own last admin role: another administrator can revoke it"
+    )
+    async with database.sessions() as session:
+        kept = await staff_grants(session, "panel.admin")
+    assert kept is not None and (Role.ADMIN, None) in kept.grants  # rolled back
+    outcomes = [e.outcome for e in await entries(database, actor="staff:panel.admin")]
+    assert outcomes[-2:] == ["refused", "allowed"]  # logged, then the page shown again
+    assert (await client.get("/admin/staff")).status_code == 200  # still signed in
+    # another administrator's role is theirs to lose
+    other = await post_form(
+        client, "/admin/staff", "/admin/staff/revoke", username="other.admin", role="admin"
+    )
+    assert other.status_code == 303
