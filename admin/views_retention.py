@@ -29,7 +29,7 @@ from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
 from records.days import uk_day, uk_today
-from records.errors import InvalidTransition
+from records.errors import Forbidden, InvalidTransition
 from records.models import Role
 
 _IG = frozenset({Role.IG_OFFICER})
@@ -140,13 +140,27 @@ class RetentionQueueView(PanelView):
         case_id = await self.find(
             lambda session: approval_case_of(session, wanted), "no such approval request"
         )
-        async with self.gated(
-            request, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
-        ) as access:
-            await approve(
-                access.session, wanted, access.actor.label, self.panel.config.clock(),
-                two_person=policy.two_person_approval,
-            )  # fmt: skip
+        own: Forbidden | None = None
+        try:
+            async with self.gated(
+                request, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
+            ) as access:
+                try:
+                    await approve(
+                        access.session, wanted, access.actor.label, self.panel.config.clock(),
+                        two_person=policy.two_person_approval,
+                    )  # fmt: skip
+                except Forbidden as refused:  # two-person approval: the requester's own
+                    own = refused
+                    raise
+        except Forbidden:
+            if own is None:  # the gate's refusal: a plain page
+                raise
+            # The queue again, saying why (logged as denied), not "not available to your
+            # roles": the officer may approve others' requests.
+            page = await self._queue_page(request)
+            page.refuse(request.url.path, form, own)
+            return await self.page(request, PAGE, page.context(), 403)
         return back_to(request, "retention-queue")
 
 

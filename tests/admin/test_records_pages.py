@@ -101,12 +101,15 @@ async def test_the_queue_names_holds_and_its_requester_may_not_approve_under_two
         client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
     )
     assert own.status_code == 403
+    assert "The requester of a destruction may not approve it" in own.text
+    assert 'data-testid="table-queue"' in own.text  # the queue again, not a bare refusal
     async with database.sessions() as session:
         assert await session.scalar(select(DestructionApproval.approved_by)) is None
-    [*_, refusal] = await entries(database, actor="staff:ig.one")
+    [*_, refusal, shown] = await entries(database, actor="staff:ig.one")
     assert (refusal.operation, refusal.outcome, refusal.case_id) == (
         "approve_destruction", "denied", due,
     )  # fmt: skip
+    assert (shown.outcome, shown.case_id) == ("allowed", None)  # the queue shown again
 
     await sign_in(client, "ig.two")
     approved = await post_form(
