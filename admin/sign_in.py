@@ -57,18 +57,20 @@ class SignInBackend(AuthenticationBackend):
 
     async def login(self, request: Request) -> Response | bool:
         form = await request.form()
-        if not csrf.is_valid(request, form):
-            return await self._refuse(request, "csrf", 403)
         username, password = form.get("username"), form.get("password")
+        typed = username.strip() if isinstance(username, str) else ""
+        if not csrf.is_valid(request, form):
+            return await self._refuse(request, "csrf", 403, typed)
         if not isinstance(username, str) or not isinstance(password, str):
-            return await self._refuse(request, "incomplete", 400)
+            return await self._refuse(request, "incomplete", 400, typed)
         parts = await self._panel.ready()
         now = self._config.clock()
         async with parts.database.sessions() as session, session.begin():
             outcome = await attempt_sign_in(session, username.strip(), password, now)
             actor = await _actor_of(session, outcome.staff_id)
         if actor is None:
-            return await self._refuse(request, "locked" if outcome.locked else "refused", 400)
+            reason = "locked" if outcome.locked else "refused"
+            return await self._refuse(request, reason, 400, typed)
         request.session.clear()
         request.session[_STAFF] = str(outcome.staff_id)
         request.session[_SEEN] = now.timestamp()
@@ -99,11 +101,13 @@ class SignInBackend(AuthenticationBackend):
         request.state.actor = actor
         return True
 
-    async def _refuse(self, request: Request, reason: str, status: int) -> Response:
+    async def _refuse(self, request: Request, reason: str, status: int, typed: str) -> Response:
+        """The sign-in page again, the one neutral sentence and the username as typed (never
+        the password), whether or not such a member of staff exists."""
         log.info(
             "admin sign-in refused", extra={"event": "admin_sign_in_refused", "reason": reason}
         )
-        context = {"error": REFUSED}
+        context = {"error": REFUSED, "username": typed}
         return await self._panel.render(request, "sqladmin/login.html", context, status)
 
 

@@ -106,6 +106,8 @@ def test_each_role_signs_in_and_sees_only_its_pages(page: playwright_api.Page, l
 def test_a_failed_sign_in_and_then_a_lock_out(page: playwright_api.Page, live: Live) -> None:
     sign_in(page, live, "lockout.tester", "not the password")
     assert "Sign-in did not succeed" in page.inner_text("[data-testid=sign-in-error]")
+    assert page.input_value("#username") == "lockout.tester"  # kept; the password is not
+    assert page.input_value("#password") == ""
     shot(page, "sign-in-refused")
     for _ in range(4):
         sign_in(page, live, "lockout.tester", "still not the password")
