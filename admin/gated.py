@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqladmin import BaseView
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +23,7 @@ from authz.actor import Actor
 from authz.gate import Access, Target
 from authz.operations import Operation
 from records.errors import InvalidTransition, NotFound, TactError, ValidationFailed
-from records.models import Role
+from records.models import Role, Service
 
 T = TypeVar("T")
 V = TypeVar("V", bound="PanelView")
@@ -88,6 +89,13 @@ class PanelView(BaseView):
         if found is None:
             raise ValidationFailed(field, missing) if field else NotFound(missing)
         return found
+
+    async def service_slugs(self) -> list[str]:
+        """Every service's slug, in order, for a form's choice of service."""
+        async with (await self.parts()).database.sessions() as session:
+            slugs = list((await session.scalars(select(Service.slug).order_by(Service.slug))).all())
+            await session.rollback()
+        return slugs
 
     async def form(self, request: Request) -> FormData:
         return await checked_form(request)

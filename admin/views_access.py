@@ -34,12 +34,6 @@ _ADMINS = frozenset({Role.ADMIN})
 _STAFF_ROLES = [r.value for r in Role if r is not Role.PORTAL]
 
 
-async def _service_slugs(view: PanelView) -> list[str]:
-    parts = await view.parts()
-    async with parts.database.sessions() as session:
-        return list((await session.scalars(select(Service.slug).order_by(Service.slug))).all())
-
-
 def _grant_text(role: Role, service: str | None) -> str:
     return f"{role.value}@{service}" if service else f"{role.value} (every service)"
 
@@ -75,7 +69,7 @@ class StaffView(PanelView):
             )
             for m in members
         ]
-        services = await _service_slugs(self)
+        services = await self.service_slugs()
         role_field = Field(
             "role", "Role", help="ROLE for every service, or ROLE@SERVICE, e.g. manager@housing"
         )
@@ -119,7 +113,7 @@ class StaffView(PanelView):
         role_text = field(form, "role")
         grant = parse_role_grant(role_text) if role_text else None
         service = grant[1] if grant else None
-        if service is not None and service not in await _service_slugs(self):
+        if service is not None and service not in await self.service_slugs():
             # The service is typed in the role field (ROLE@SERVICE): the fault is that field's.
             raise ValidationFailed("role", f"no such service: {service}")
         target = Target(service=grant[1]) if grant else Target()

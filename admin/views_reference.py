@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqladmin import expose
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin.gated import PanelView
-from admin.page import PAGE, Page, Row, Table, when
+from admin.gated import PanelView, field
+from admin.page import PAGE, Field, Form, Page, Row, Table, options, when
 from authz.operations import Operation
 from casework.arrangements import PARAMETERS
-from records.models import ArrangementKind, Case, Role, Service
+from records.errors import ValidationFailed
+from records.models import ArrangementKind, Case, CaseState, Role, Service
 
 _ADMINS = frozenset({Role.ADMIN})
 CASE_LIST_LIMIT = 200
@@ -91,8 +93,16 @@ class CasesView(PanelView):
     icon = "fa-solid fa-folder"
     roles = _ADMINS
 
-    @expose("/cases", methods=["GET"], identity="cases")
+    @expose("/cases", methods=["GET", "POST"], identity="cases")
     async def cases_page(self, request: Request) -> Response:
+        form = await self.form(request) if request.method == "POST" else FormData()
+        services = await self.service_slugs()
+        try:
+            wanted = _case_filter(form, services)
+        except ValidationFailed as refused:
+            page = self._cases_page(request, form, services, [])
+            page.refuse(request.url.path, form, refused)
+            return await self.page(request, PAGE, page.context(), 400)
         async with self.gated(request, Operation.READ_CASE_SUMMARY) as access:
             found = (
                 await access.session.execute(
@@ -106,7 +116,7 @@ class CasesView(PanelView):
                         Case.restrictions_ended_on,
                     )
                     .join(Service, Service.id == Case.service_id)
-                    .where(access.visible_cases())
+                    .where(access.visible_cases(), *wanted)
                     .order_by(Case.opened_at.desc(), Case.reference)
                     .limit(CASE_LIST_LIMIT)
                 )
@@ -126,10 +136,27 @@ class CasesView(PanelView):
             for r in found
             if r.id in admitted
         ]
-        page = Page(
+        page = self._cases_page(request, form, services, rows)
+        return await self.page(request, PAGE, page.context())
+
+    def _cases_page(
+        self, request: Request, form: FormData, services: list[str], rows: list[Row]
+    ) -> Page:
+        fields = (
+            Field("reference", "Reference", value=field(form, "reference"),
+                  help="the whole reference, e.g. MC-2026-..."),
+            Field("service", "Service", value=field(form, "service"),
+                  options=options(services, "any")),
+            Field("state", "State", value=field(form, "state"),
+                  options=options([s.value for s in CaseState], "any")),
+        )  # fmt: skip
+        return Page(
             "Cases",
-            f"Summaries only, newest first (at most {CASE_LIST_LIMIT}). Case contents are "
-            "for the case team, never shown in this panel.",
+            f"Summaries only, newest first (at most {CASE_LIST_LIMIT}; the filter finds "
+            "older ones). Case contents are for the case team, never shown in this panel.",
+            forms=[
+                Form("filter", "Filter", str(request.url_for("admin:view-cases")), fields, "Show")
+            ],
             tables=[
                 Table(
                     "cases",
@@ -143,7 +170,23 @@ class CasesView(PanelView):
                         "Restrictions ended",
                     ),
                     rows,
+                    empty="No case matches the filter.",
                 )
             ],
         )
-        return await self.page(request, PAGE, page.context())
+
+
+def _case_filter(form: FormData, services: list[str]) -> list[ColumnElement[bool]]:
+    """The conditions the filter asks for; none: every case the gate lets the admin see."""
+    wanted: list[ColumnElement[bool]] = []
+    if reference := field(form, "reference"):
+        wanted.append(Case.reference == reference.upper())
+    if service := field(form, "service"):
+        if service not in services:
+            raise ValidationFailed("service", "is not a service of this organisation")
+        wanted.append(Service.slug == service)
+    if state := field(form, "state"):
+        if state not in {s.value for s in CaseState}:
+            raise ValidationFailed("state", "must be one of " + ", ".join(CaseState))
+        wanted.append(Case.state == CaseState(state))
+    return wanted
