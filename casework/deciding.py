@@ -143,6 +143,7 @@ async def decide_immediate_risk(
 ) -> CaseEvent:
     """Allowed without a warning or the safeguards, flagged, and a full assessment falls due."""
     begun = await begin(run, case_id, Step.DECIDED_IMMEDIATE_RISK)
+    _check_immediate_risk_kinds(run, given.arrangements)
     starts_on = given.starts_on or run.today()
     review_on = review_due(run.profile, starts_on)
     made = await _impose(run, begun, given.arrangements, starts_on, given.ends_on, review_on)
@@ -159,6 +160,20 @@ async def decide_immediate_risk(
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     notification_due(run, begun, m.NotificationSubject.DECISION, run.today(), event)
     return event
+
+
+def _check_immediate_risk_kinds(run: StepRun, arrangements: list[m.NewArrangement]) -> None:
+    """Only what the policy lets be done on the spot (RCT 3.2: a temporary exclusion from the
+    premises, by the Service manager); the rest waits for the full decision."""
+    allowed = run.profile.decision.immediate_risk_kinds
+    for i, new in enumerate(arrangements):
+        if allowed and new.kind not in allowed:
+            kinds = m.as_the_api_spells(allowed)
+            raise ValidationFailed(
+                f"input.arrangements.{i}.kind",
+                f"this policy allows only this on an immediate risk: {kinds}; "
+                "anything more is for the full decision",
+            )
 
 
 def _health_and_safety(arrangements: list[m.NewArrangement]) -> bool:

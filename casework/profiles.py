@@ -115,6 +115,11 @@ class DecisionRule(_Rule):
     with_: str | None = Field(default=None, alias="with")
     immediate_risk_allowed: bool
     immediate_risk_role: Role = Role.DECISION_MAKER
+    # The arrangement kinds an immediate-risk decision may make, where the policy names what
+    # may be done on the spot (RCT 3.2: the Service manager may "temporarily exclude the
+    # customer from the premises"; anything more is the Group Director's, 5.3). Empty: any
+    # of the profile's kinds.
+    immediate_risk_kinds: list[ArrangementKind] = []
     full_assessment_due_days: Annotated[int, Field(ge=1, le=365)]
     safeguards: list[Safeguard]
     # True: a decision says how long it lasts (an end date or a number of months), because
@@ -265,6 +270,14 @@ class Profile(_Rule):
         # the decision then waits for that safeguard to be met (casework/deciding.py).
         if self.warning.meet_first and "meeting_offered" not in self.decision.safeguards:
             raise ValueError("meet_first needs the safeguard 'meeting_offered'")
+        return self
+
+    @model_validator(mode="after")
+    def _immediate_risk_kinds_are_the_profiles(self) -> Profile:
+        others = set(self.decision.immediate_risk_kinds) - set(self.arrangement_kinds)
+        if others:
+            names = ", ".join(sorted(kind.value for kind in others))
+            raise ValueError(f"decision.immediate_risk_kinds not in arrangement_kinds: {names}")
         return self
 
     @model_validator(mode="after")

@@ -198,7 +198,7 @@ def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> 
     assert profile.review.triggers == ["new_issue"]
     deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
     assert deciders == {"Group Director"}
-    assert profile.version == "4"
+    assert profile.version == "5"
     # 7.3: "the relevant Group Director", who decided, endorses; appeals stay independent.
     assert not profile.reviews_independent_of_decider
     assert profile.appeal.independent_of_decider
@@ -333,6 +333,20 @@ def test_rules_that_go_together_are_refused_apart() -> None:
         parse_profile("merseyside-frs.toml", no_meeting)
     assert direct.value.key == "warning" and "exceptional" in direct.value.reason
     assert meeting.value.key == "profile" and "meeting_offered" in meeting.value.reason
+
+
+def test_an_immediate_risk_may_impose_only_kinds_the_profile_has() -> None:
+    # RCT 3.2: the Service manager's on-the-spot step is an exclusion from the premises.
+    assert load_profile("rhondda-cynon-taf").decision.immediate_risk_kinds == ["premises_exclusion"]
+    assert load_profile("cumbria-frs").decision.immediate_risk_kinds == []  # absent: any
+    unknown = bad(
+        shipped_text("rhondda-cynon-taf"),
+        'immediate_risk_kinds = ["premises_exclusion"]',
+        'immediate_risk_kinds = ["premises_exclusion", "mediation"]',
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("rhondda-cynon-taf.toml", unknown)
+    assert caught.value.key == "profile" and "mediation" in caught.value.reason
 
 
 # Whom each policy has the customer write to with a challenge, and what it says of how.

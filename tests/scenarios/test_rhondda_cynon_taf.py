@@ -238,3 +238,35 @@ async def _decided(walk: Walk, email: str, *arrangements: dict[str, Any]) -> Non
     await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
     await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
     await walk.step("decider", "decide", **decision(walk.today, *arrangements))
+
+
+async def test_on_the_spot_the_service_manager_only_excludes_from_the_premises(
+    walk_factory: WalkFactory,
+) -> None:
+    """3.2: on an imminent risk of harm the Service manager may at once exclude the customer
+    from the premises, for a time; anything more (ending all contact, a named officer) is
+    the Group Director's, with the Monitoring Officer (5.1 Stage 2, 5.3). Refused naming the
+    arrangement at fault, with nothing written; the exclusion alone is made."""
+    async with walk_factory(PROFILE, dt.date(2027, 3, 19)) as walk:
+        await prelude(walk)
+        on_the_spot = {
+            "risk": "Threats made to staff at reception.",
+            "reasons": "Staff safety, pending the Group Director's decision.",
+            "endsOn": "2027-04-30",
+        }
+        exclusion = {"kind": "PREMISES_EXCLUSION", "parameters": {"premises": ["Civic Centre"]}}
+        before = await walk.timeline("manager")
+        for more in ({"kind": "CONTACT_TERMINATION"}, NAMED_OFFICER):
+            refused = await walk.refused(
+                "manager", "decideImmediateRisk", **on_the_spot, arrangements=[exclusion, more]
+            )
+            assert (refused.code, refused.field) == (
+                "VALIDATION_FAILED", "input.arrangements.1.kind",
+            )  # fmt: skip
+            assert "PREMISES_EXCLUSION" in refused.message
+        assert await walk.timeline("manager") == before
+        excluded = await walk.step(
+            "manager", "decideImmediateRisk", **on_the_spot, arrangements=[exclusion]
+        )
+        assert excluded["case"]["state"] == "DECIDED"
+        assert excluded["event"]["details"]["arrangementsMade"] == ["premises_exclusion"]
