@@ -151,16 +151,22 @@ class _Terms:
     p: dict[str, Any]
     officer: str
     deputy: str  # " (or X when they are away)", or ""
+    named: bool  # an officer is named: `officer` is them, not the words "the named officer"
 
 
 def _terms(
     parameters: dict[str, Any], named_officer: str | None, deputy_officer: str | None
 ) -> _Terms:
-    return _Terms(parameters, named_officer or "the named officer", when_away(deputy_officer))
+    return _Terms(
+        parameters,
+        named_officer or "the named officer",
+        when_away(deputy_officer),
+        bool(named_officer),
+    )
 
 
 def when_away(deputy: str | None) -> str:
-    """ " (or <deputy> when they are away)", or nothing without a deputy."""
+    """The words " (or <deputy> when they are away)", or none without a deputy."""
     return f" (or {deputy} when they are away)" if deputy else ""
 
 
@@ -232,15 +238,29 @@ _WORDS: dict[ArrangementKind, Callable[[_Terms], tuple[str, str]]] = {
         f"We will not receive contact from you by {_channels(t.p['channels'])}. Please use "
         f"another way of contacting us.",
     ),
+    # Without a named officer these say what checkContact does (casework/contact_check.py):
+    # suspended contact is filed for the case officer, terminated contact is not taken.
     ArrangementKind.SUSPENDED_CONTACT: lambda t: (
         f"Contact is suspended pending {t.p.get('pending', 'advice')}. Take the details and "
-        f"pass them to {t.officer}.",
+        + (f"pass them to {t.officer}." if t.named else "keep them on file for the case officer."),
         f"Contact with you is suspended while we wait for {t.p.get('pending', 'advice')}. "
-        f"In the meantime, {t.officer} is your contact.",
+        + (
+            f"In the meantime, {t.officer} is your contact."
+            if t.named
+            else "We will keep on file any contact you make in the meantime."
+        ),
     ),
     ArrangementKind.CONTACT_TERMINATION: lambda t: (
-        f"Contact is not taken except through {t.officer}. Pass any contact to them.",
-        f"We will take contact from you only through {t.officer}.",
+        (
+            f"Contact is not taken except through {t.officer}. Pass any contact to them."
+            if t.named
+            else "Contact is not taken. Explain that contact has ended."
+        ),
+        (
+            f"We will take contact from you only through {t.officer}."
+            if t.named
+            else "We will no longer take contact from you."
+        ),
     ),
     ArrangementKind.CONTACT_AGREEMENT: lambda t: (
         "A contact agreement is in place. Handle the contact within its terms.",

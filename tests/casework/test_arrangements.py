@@ -80,10 +80,16 @@ def test_named_officer_and_deputy_are_named() -> None:
     assert text.startswith("Pass the contact to Jo Example (or Robin Example when they are away).")
 
 
-def test_without_an_officer_the_instructions_say_the_named_officer() -> None:
-    text = handling_instructions(ArrangementKind.CONTACT_TERMINATION, {})
+def test_without_an_officer_contact_ended_or_suspended_is_not_routed_to_one() -> None:
+    # As checkContact answers (DECLINE; FILE for the case officer), never "the named officer".
+    ended = handling_instructions(ArrangementKind.CONTACT_TERMINATION, {})
+    suspended = handling_instructions(ArrangementKind.SUSPENDED_CONTACT, {})
 
-    assert "through the named officer" in text
+    assert "named officer" not in ended and "Contact is not taken." in ended
+    assert "named officer" not in suspended and "case officer" in suspended
+    assert "through Sam Officer" in handling_instructions(
+        ArrangementKind.CONTACT_TERMINATION, {}, "Sam Officer"
+    )
 
 
 @pytest.mark.parametrize(

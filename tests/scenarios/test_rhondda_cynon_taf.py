@@ -23,6 +23,7 @@ from tests.scenarios.world import (
     decision,
     notify,
     prelude,
+    routed_and_emergency,
     safeguards,
 )
 
@@ -270,3 +271,37 @@ async def test_on_the_spot_the_service_manager_only_excludes_from_the_premises(
         )
         assert excluded["case"]["state"] == "DECIDED"
         assert excluded["event"]["details"]["arrangementsMade"] == ["premises_exclusion"]
+
+
+STATUS = (
+    "query S($lookup: RestrictionLookup!) { restrictionStatus(lookup: $lookup, "
+    'service: "housing") { arrangements { kind handlingInstructions } } }'
+)
+
+
+async def test_contact_terminated_without_an_officer_is_told_so_in_the_letter(
+    walk_factory: WalkFactory,
+) -> None:
+    """5.3: the Group Director may end contact completely; 6.4: the customer is told the
+    decision in writing. With no officer named, no contact is taken (checkContact declines
+    it), so neither the letter nor the front line's instructions may offer contact through
+    "the named officer", who does not exist."""
+    async with walk_factory(PROFILE, dt.date(2027, 3, 19)) as walk:
+        await _decided(walk, EMAIL, {"kind": "CONTACT_TERMINATION"})
+        assert await routed_and_emergency(walk, EMAIL) == ["DECLINE", "PROCEED"]
+        sent = await walk.step(
+            "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
+            format="LETTER",
+        )  # fmt: skip
+        letter = sent["event"]["details"]["letter"]
+        assert "We will no longer take contact from you." in letter
+        assert "named officer" not in letter
+        response = await walk.client.post(
+            "/graphql",
+            json={"query": STATUS, "variables": {"lookup": {"email": EMAIL}}},
+            headers={"Authorization": f"ApiKey {walk.portal_key}"},
+        )
+        (shown,) = response.json()["data"]["restrictionStatus"]["arrangements"]
+        assert shown["kind"] == "CONTACT_TERMINATION"
+        assert shown["handlingInstructions"].startswith("Contact is not taken.")
+        assert "named officer" not in shown["handlingInstructions"]
