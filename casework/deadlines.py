@@ -99,10 +99,16 @@ def appeal_listed_until(profile: Profile, received_on: dt.date) -> dt.date:
     return due or received_on + dt.timedelta(days=APPEAL_LISTED_DAYS)
 
 
-def review_due(profile: Profile, from_date: dt.date, *, first: bool = True) -> dt.date:
+def review_due(
+    profile: Profile, from_date: dt.date, *, first: bool = True, ends_on: dt.date | None = None
+) -> dt.date:
     """The review date: the first review counted from the decision, a later one from the
-    last review (the profile's interval, or the first period again when it sets none)."""
+    last review (the profile's interval, or the first period again when it sets none); or,
+    where the policy reviews at the end of the period of restrictions (`[review]
+    at_period_end`, Portsmouth 5.2.6), that end (`ends_on`), while it is still to come."""
     rule = profile.review
+    if rule.at_period_end and ends_on is not None and ends_on > from_date:
+        return ends_on
     months = rule.first_review_months if first else rule.interval_months
     return add_months(from_date, months or rule.first_review_months)
 

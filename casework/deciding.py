@@ -70,7 +70,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         check_review_date(
             run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"
         )
-    review_on = given.review_on or _first_review(run, starts_on, ends_on)
+    review_on = given.review_on or review_due(run.profile, starts_on, ends_on=ends_on)
     replaced = await _end_short_term(run, begun, starts_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
@@ -88,14 +88,6 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     notification_due(run, begun, m.NotificationSubject.DECISION, run.today(), event)
     return event
-
-
-def _first_review(run: StepRun, starts_on: dt.date, ends_on: dt.date | None) -> dt.date:
-    """The profile's first review, or the end of the restrictions where the policy reviews
-    then (Portsmouth 5.2.6: "At the end of the period of restrictions")."""
-    if run.profile.review.at_period_end and ends_on is not None:
-        return ends_on
-    return review_due(run.profile, starts_on)
 
 
 async def _end_short_term(run: StepRun, begun: Begun, on: dt.date) -> list[str]:

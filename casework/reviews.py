@@ -158,19 +158,30 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
         check_review_date(
             run.profile, given.next_review_on, today, first=False, field="input.nextReviewOn"
         )
-    next_review = given.next_review_on or review_due(run.profile, today, first=False)
-    if next_review <= today:
-        raise ValidationFailed("input.nextReviewOn", "must be after today")
-    for arrangement in await in_force(run, case_id):
-        arrangement.next_review_on = next_review
+    arrangements = await in_force(run, case_id)
+    for arrangement in arrangements:
         if given.ends_on is not None and given.outcome is m.ReviewOutcome.EXTEND:
             arrangement.ends_on = given.ends_on
+    next_review = given.next_review_on or review_due(
+        run.profile, today, first=False, ends_on=_period_end(arrangements)
+    )
+    if next_review <= today:
+        raise ValidationFailed("input.nextReviewOn", "must be after today")
+    for arrangement in arrangements:
+        arrangement.next_review_on = next_review
     event = await finish(
         run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **endorsed
     )
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
     return event
+
+
+def _period_end(arrangements: list[Arrangement]) -> dt.date | None:
+    """When the period of restrictions ends: the last arrangement's end; none while any
+    arrangement has no end."""
+    ends = [a.ends_on for a in arrangements]
+    return None if not ends or None in ends else max(e for e in ends if e is not None)
 
 
 async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | None) -> None:

@@ -139,8 +139,15 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         assert again.code == "INVALID_TRANSITION"
         assert "1 review(s) per period of restrictions" in again.message
         reviewed = await review_by_the_city_helpdesk_manager(walk)
-        assert reviewed["event"]["details"]["nextReviewOn"] == "2027-04-02"
-        await notify(walk, "REVIEW")
+        # 5.2.6: the council reviews "At the end of the period of restrictions": continued,
+        # they are next reviewed when they end (2 December), not a year on, after they end.
+        assert reviewed["event"]["details"]["nextReviewOn"] == "2026-12-02"
+        sent = await walk.step(
+            "officer", "recordNotification", subject="REVIEW", sentOn="2026-04-02",
+            format="LETTER",
+        )  # fmt: skip
+        letter = sent["event"]["details"]["letter"]
+        assert "We will review them again by 2 December 2026." in letter
         # 5.2.6: "once during the period of contract restrictions": continued, the period and
         # its one request stand...
         still = await walk.refused(
@@ -148,10 +155,12 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
         )
         assert still.code == "INVALID_TRANSITION"
         # ... until a review extends the restrictions "for a further period".
-        await walk.step(
+        extended = await walk.step(
             "helpdesk", "decideReview", outcome="EXTEND", endsOn="2027-10-01",
             reasons="Further contact of the same kind during the period.", consulted=CONSULTED,
         )  # fmt: skip
+        # Extended "for a further period": reviewed at that period's end.
+        assert extended["event"]["details"]["nextReviewOn"] == "2027-10-01"
         # 5.2.6: not writing after a review is "taken by the assistant director of corporate
         # services", not by the case officer.
         officer = await walk.refused(
