@@ -31,6 +31,7 @@ from casework.steps import (
     assign_once,
     begin,
     finish,
+    has_assignee,
     scoped_services,
     staff_id,
 )
@@ -53,6 +54,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         _check_skip(run, given)
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
     await _check_safeguards_met(run, case_id)
+    await _check_point_of_contact(run, case_id, given.arrangements)
     consult = run.profile.decision.with_
     if consult and given.consulted is None:
         raise ValidationFailed(
@@ -113,6 +115,25 @@ async def _check_safeguards_met(run: StepRun, case_id: uuid.UUID) -> None:
     if unmet:
         raise InvalidTransition(
             f"the safeguards are not all met ({', '.join(unmet)}): record them again once they are"
+        )
+
+
+async def _check_point_of_contact(
+    run: StepRun, case_id: uuid.UUID, arrangements: list[m.NewArrangement]
+) -> None:
+    """Where the policy gives every customer it applies to a designated point of contact
+    (Cambridgeshire), the decision waits for one: assigned to the case as its named officer,
+    or named by a NAMED_OFFICER arrangement of this decision."""
+    if not run.profile.decision.point_of_contact:
+        return
+    named = any(
+        a.kind is ArrangementKind.NAMED_OFFICER and a.named_officer is not None
+        for a in arrangements
+    )
+    if not named and not await has_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER):
+        raise InvalidTransition(
+            "assign the customer's designated point of contact first (assignStaff as "
+            "NAMED_OFFICER), or name an officer in a NAMED_OFFICER arrangement"
         )
 
 

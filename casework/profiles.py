@@ -122,6 +122,11 @@ class DecisionRule(_Rule):
     immediate_risk_kinds: list[ArrangementKind] = []
     full_assessment_due_days: Annotated[int, Field(ge=1, le=365)]
     safeguards: list[Safeguard]
+    # True: a decision waits until the customer has a designated point of contact, a member
+    # of staff assigned to the case as its named officer (`assignStaff`, NAMED_OFFICER) or
+    # named by a NAMED_OFFICER arrangement the decision makes (Cambridgeshire: "A designated
+    # point of contact will be assigned to all customers").
+    point_of_contact: bool = False
     # True: a decision says how long it lasts (an end date or a number of months), because
     # the customer must be told (Cumbria 2.2: "how long any restrictions will last").
     end_required: bool = False

@@ -263,6 +263,16 @@ async def assign_once(
         await assign(run.session, case_id, staff, relation)
 
 
+async def has_assignee(run: StepRun, case_id: uuid.UUID, relation: AssignmentRelation) -> bool:
+    """Whether anyone is assigned to the case in this relation."""
+    found = await run.session.scalar(
+        select(CaseAssignment.id)
+        .where(CaseAssignment.case_id == case_id, CaseAssignment.relation == relation)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:
     found = await ids_of_services(run.session, slugs)
     if unknown_slugs(slugs, found):

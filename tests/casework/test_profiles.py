@@ -335,6 +335,14 @@ def test_rules_that_go_together_are_refused_apart() -> None:
     assert meeting.value.key == "profile" and "meeting_offered" in meeting.value.reason
 
 
+def test_only_cambridgeshire_waits_for_a_designated_point_of_contact() -> None:
+    # Cambridgeshire, Decision: "A designated point of contact will be assigned to all
+    # customers"; no other policy says so.
+    waits = {n for n in SHIPPED if load_profile(n).decision.point_of_contact}
+    assert waits == {"cambridgeshire-cc"}
+    assert load_profile("cambridgeshire-cc").version == "3"
+
+
 def test_an_immediate_risk_may_impose_only_kinds_the_profile_has() -> None:
     # RCT 3.2: the Service manager's on-the-spot step is an exclusion from the premises.
     assert load_profile("rhondda-cynon-taf").decision.immediate_risk_kinds == ["premises_exclusion"]

@@ -10,6 +10,7 @@ import datetime as dt
 
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
+    LETTERS_ONLY,
     NAMED_OFFICER,
     decision,
     notify,
@@ -178,3 +179,30 @@ async def test_short_term_arrangements_that_ran_out_are_followed_by_the_full_dec
         assert decided["case"]["state"] == "DECIDED"
         assert decided["case"]["restrictionsEndedOn"] is None
         assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
+
+
+async def test_the_decision_waits_for_a_designated_point_of_contact(
+    walk_factory: WalkFactory,
+) -> None:
+    """Decision to restrict contact: every customer the policy is applied to is assigned a
+    designated point of contact, a liaison between them and the council. A decision making
+    no named officer, on a case with none assigned, is refused with nothing written; once a
+    member of staff is assigned as the named officer, a letters-only decision is taken."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "issueWarning", reasons="Prior notification: the contact.")
+        await walk.step(
+            "officer", "recordAssessment", assessor="manager",
+            findings="The contact is recorded in the log.", recommendation="Letters only.",
+        )  # fmt: skip
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        letters = decision(walk.today, LETTERS_ONLY)
+        before = await walk.timeline("officer")
+        refused = await walk.refused("decider", "decide", **letters)
+        assert refused.code == "INVALID_TRANSITION"
+        assert "designated point of contact" in refused.message
+        assert await walk.timeline("officer") == before
+        await walk.step("manager", "assignStaff", username="officer", relation="NAMED_OFFICER")
+        decided = await walk.step("decider", "decide", **letters)
+        assert decided["case"]["state"] == "DECIDED"
+        assert decided["event"]["details"]["arrangementsMade"] == ["contact_channel"]
