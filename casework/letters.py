@@ -167,6 +167,8 @@ def _context(
     elif subject is m.NotificationSubject.REVIEW:
         context |= {
             "outcome": d["outcome"],
+            # Only a review that made changes is open to appeal (casework/reviews.py).
+            "appealable": context["appealable"] and d["outcome"] in ("modify", "extend"),
             "ends_on": _date(d.get("ends_on")),
             "next_review_on": _date(d.get("next_review_on")),
             "who": _reviewed_by(profile, d.get("conference")),

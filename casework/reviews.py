@@ -280,6 +280,8 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
             "input.against", f"there is no {given.against.value} to appeal against"
         )
     _received(run, given.received_on, uk_day(appealed_at), given.against)
+    if given.against is m.AppealAgainst.REVIEW:
+        await _review_made_changes(run, case_id)
     if given.against is not m.AppealAgainst.WARNING and not rule.health_and_safety_appealable:
         # Before lateness: an appeal there is no right to is refused as such, in time or
         # late, never recorded as refused for lateness (nor taken as a review) as though
@@ -307,6 +309,19 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
     listed = appeal_listed_until(run.profile, given.received_on)
     add_deadline(run.session, begun.case, DeadlineKind.APPEAL_DECISION, listed, event)
     return event
+
+
+async def _review_made_changes(run: StepRun, case_id: uuid.UUID) -> None:
+    """An appeal against a review is against the changes it made (Portsmouth 5.2.6: where
+    the council "makes changes" it explains "how to appeal"): a review that continued the
+    arrangements as they were made no decision to appeal against."""
+    review = await last_details(run.session, run.vault, case_id, [Step.REVIEW_DECIDED]) or {}
+    if m.ReviewOutcome(review.get("outcome", "continue")) not in _NEW_PERIOD:
+        raise ValidationFailed(
+            "input.against",
+            "the last review changed nothing; an appeal is against a review that amended "
+            "or extended the arrangements",
+        )
 
 
 def _received(

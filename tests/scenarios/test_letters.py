@@ -195,10 +195,11 @@ async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFac
     assert letter.endswith("Rhondda Cynon Taf County Borough Council\n")
 
 
-async def portsmouth_reviewed(walk: Walk, consulted: str) -> None:
+async def portsmouth_reviewed(walk: Walk, consulted: str, outcome: str = "EXTEND") -> None:
     """A Portsmouth case to its first review: step one, the referral, the decision, and the
     review by the city helpdesk manager, assigned as the case's reviewer, in consultation
-    (5.2.6) with `consulted`."""
+    (5.2.6) with `consulted`: extending the restrictions by default, a change the customer
+    may appeal against, or `outcome`."""
     await prelude(walk)
     await walk.step("officer", "recordSafeguards", checks=safeguards("portsmouth-cc"))
     await walk.step(
@@ -211,9 +212,10 @@ async def portsmouth_reviewed(walk: Walk, consulted: str) -> None:
     )  # fmt: skip
     await walk.step("decider", "decide", **decision(walk.today))
     await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
+    extended = {"endsOn": "2027-09-02"} if outcome == "EXTEND" else {}
     await walk.step(
-        "helpdesk", "decideReview", outcome="CONTINUE", reasons="No change yet.",
-        consulted=consulted,
+        "helpdesk", "decideReview", outcome=outcome, reasons="Contact of the same kind.",
+        consulted=consulted, **extended,
     )  # fmt: skip
 
 
@@ -269,6 +271,30 @@ async def test_portsmouth_review_and_appeal_letters_say_who_decided(
     assert who_decided(appeal) == (
         "The decision on your appeal was made by the director of corporate services."
     )
+
+
+async def test_portsmouth_a_review_that_changed_nothing_is_not_open_to_appeal(
+    walk_factory: WalkFactory,
+) -> None:
+    """5.2.6: where the council reviews the restrictions "and makes changes", it tells the
+    customer how to appeal against them (5.2.7); a review that continues them as they were
+    changes nothing. Its letter offers no appeal, and an appeal against it is refused naming
+    `input.against`, with nothing written."""
+    async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
+        await portsmouth_reviewed(walk, "City Solicitor", outcome="CONTINUE")
+        await notify(walk, "REVIEW")
+        before = await walk.timeline("officer")
+        refused = await walk.refused(
+            "officer", "lodgeAppeal", receivedOn="2026-03-02", against="REVIEW",
+            grounds="The customer disputes the review.",
+        )  # fmt: skip
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.against")
+        assert await walk.timeline("officer") == before
+        kept = await letters(walk)
+
+    review = kept["review"]["letter"]
+    assert "The arrangements continue as before." in review
+    assert "appeal" not in review.lower()
 
 
 async def test_a_merseyside_review_letter_names_the_conference_reconvened(
