@@ -170,6 +170,7 @@ def _context(
             # Only a review that made changes is open to appeal (casework/reviews.py).
             "appealable": context["appealable"] and d["outcome"] in ("modify", "extend"),
             "ends_on": _date(d.get("ends_on")),
+            "period_ends_on": _date(d.get("period_ends_on")),
             "next_review_on": _date(d.get("next_review_on")),
             "who": _reviewed_by(profile, d.get("conference")),
             "recommendation": _recommendation(profile, d),

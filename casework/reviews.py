@@ -169,8 +169,13 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
         raise ValidationFailed("input.nextReviewOn", "must be after today")
     for arrangement in arrangements:
         arrangement.next_review_on = next_review
+    # Amended, the customer is told how long the amended arrangements last (Portsmouth
+    # 5.2.6); an extension gives its own end (`ends_on`).
+    period_end = _period_end(arrangements)
+    amended = given.outcome is m.ReviewOutcome.MODIFY and period_end is not None
+    lasting = {"period_ends_on": period_end} if amended else {}
     event = await finish(
-        run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **endorsed
+        run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **lasting, **endorsed
     )
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)

@@ -297,6 +297,23 @@ async def test_portsmouth_a_review_that_changed_nothing_is_not_open_to_appeal(
     assert "appeal" not in review.lower()
 
 
+async def test_portsmouth_a_review_that_amends_says_how_long_the_amended_ones_last(
+    walk_factory: WalkFactory,
+) -> None:
+    """5.2.6: where a review makes changes, the council tells the customer what is done and
+    why, "how long the amended restrictions/conditions will be in place for", and how to
+    appeal (5.2.7). The decision ran for a year, to 2 March 2027."""
+    async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
+        await portsmouth_reviewed(walk, "City Solicitor", outcome="MODIFY")
+        await notify(walk, "REVIEW")
+        kept = await letters(walk)
+
+    review = kept["review"]["letter"]
+    assert "The arrangements have been changed." in review
+    assert "These arrangements last until 2 March 2027, unless a review ends them sooner." in review
+    assert "You may appeal against this review." in review
+
+
 async def test_a_merseyside_review_letter_names_the_conference_reconvened(
     walk_factory: WalkFactory,
 ) -> None:
