@@ -39,6 +39,7 @@ from records.case_steps import Step, last_details
 from records.days import uk_day
 from records.errors import ValidationFailed
 from records.services import service_names
+from records.staff import staff_display_name
 
 # The step each subject's letter is about (an "ended" letter is about the case's end date).
 ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
@@ -92,6 +93,8 @@ class LetterFacts:
     # where none is recorded. A letter via a representative is given none: theirs is not
     # recorded, and the customer's would send it to the customer.
     address: tuple[str, ...] = ()
+    # A warning's proposed single point of contact, by name (Portsmouth 5.1); None otherwise.
+    spoc: str | None = None
 
 
 def render_letter(
@@ -161,6 +164,10 @@ def _context(
         issuer = profile.warning.issuing_role
         context |= {
             "issued_by": profile.title_of(issuer) if issuer is not None else None,
+            "spoc": facts.spoc,
+            # Portsmouth 5.1: at step one the customer "will be offered the opportunity to
+            # appoint a representative to contact the council on their behalf".
+            "offer_representative": profile.warning.step_one_spoc,
             "agreed_arrangement": d.get("agreed_arrangement"),
             "monitor_until": _date(d.get("monitor_until")),
         }
@@ -356,8 +363,19 @@ async def compose_letter(
         format=given.format,
         representative=representative(given, opened.customer.needs),
         address=letter_address(opened.customer.contacts),
+        spoc=await _spoc(run, subject, details),
     )
     return render_letter(run.profile, subject, facts, run.letters)
+
+
+async def _spoc(
+    run: StepRun, subject: m.NotificationSubject, details: Mapping[str, Any]
+) -> str | None:
+    """The single point of contact a warning proposed (Portsmouth step one), by name."""
+    username = details.get("spoc")
+    if subject is not m.NotificationSubject.WARNING or not isinstance(username, str):
+        return None
+    return await staff_display_name(run.session, username) or username
 
 
 def representative(given: m.RecordNotification, needs: Mapping[str, Any]) -> str | None:

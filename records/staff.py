@@ -133,6 +133,14 @@ async def staff_grants(session: AsyncSession, username: str) -> StaffGrants | No
     return StaffGrants(rows[0].id, username, rows[0].active, grants)
 
 
+async def staff_display_name(session: AsyncSession, username: str) -> str | None:
+    """The name a letter gives a member of staff, by username; None for no such staff."""
+    name: str | None = await session.scalar(
+        select(Staff.display_name).where(Staff.username == username)
+    )
+    return name
+
+
 async def bump_policy_version(session: AsyncSession, now: dt.datetime) -> None:
     """Tell every running process that authorisation data changed (they compare versions).
 

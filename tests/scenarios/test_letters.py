@@ -314,6 +314,41 @@ async def test_portsmouth_a_review_that_amends_says_how_long_the_amended_ones_la
     assert "You may appeal against this review." in review
 
 
+async def test_portsmouth_step_one_letter_names_the_spoc_and_offers_a_representative(
+    walk_factory: WalkFactory,
+) -> None:
+    """5.1: step one's communication, confirmed in writing, proposes a single point of
+    contact (SPOC) and an agreed method of contact, and offers the customer the opportunity
+    to appoint a representative to contact the council for them. The letter names the
+    proposed SPOC (by name, not username) and makes the offer."""
+    async with walk_factory("portsmouth-cc", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step(
+            "manager", "issueWarning", reasons="Step one: the contact described.",
+            spoc="officer", agreedArrangement="One call a week, on Mondays.",
+        )  # fmt: skip
+        await notify(walk, "WARNING")
+        step_one = (await letters(walk))["warning"]["letter"]
+    proposal = step_one.partition("\n\nWhat we propose\n")[2].partition("\n\n")[0]
+    assert proposal == (
+        "Officer Example would be your single point of contact with us.\n"
+        "One call a week, on Mondays."
+    )
+    assert "You may appoint a representative to contact us on your behalf." in step_one
+
+
+async def test_a_warning_without_step_one_proposes_no_spoc(walk_factory: WalkFactory) -> None:
+    """RCT 5.1: the stage 1 warning letter proposes no single point of contact, nor, unlike
+    Portsmouth's step one (5.1), offers a representative."""
+    async with walk_factory("rhondda-cynon-taf", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await notify(walk, "WARNING")
+        stage_one = (await letters(walk))["warning"]["letter"]
+    assert "single point of contact" not in stage_one
+    assert "representative" not in stage_one
+
+
 async def test_a_merseyside_review_letter_names_the_conference_reconvened(
     walk_factory: WalkFactory,
 ) -> None:
