@@ -337,6 +337,24 @@ async def test_portsmouth_step_one_letter_names_the_spoc_and_offers_a_representa
     assert "You may appoint a representative to contact us on your behalf." in step_one
 
 
+async def test_cambridgeshire_prior_notification_asks_for_a_change(
+    walk_factory: WalkFactory,
+) -> None:
+    """Prior notification: the council writes to tell the customer why it finds the conduct
+    unacceptable "and ask them to modify" it. The letter gives the reasons recorded with the
+    warning and then asks, in neutral words, for the way of contact to change."""
+    async with walk_factory("cambridgeshire-cc", dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "issueWarning", reasons="Twelve calls a day about one repair.")
+        await notify(walk, "WARNING")
+        warning = (await letters(walk))["warning"]["letter"]
+    concerned = warning.partition("\n\nThe conduct concerned\n")[2].partition("\n\n")[0]
+    assert concerned == (
+        "Twelve calls a day about one repair.\n"
+        "We ask you to change the way you contact us, so that this does not continue."
+    )
+
+
 async def test_a_warning_without_step_one_proposes_no_spoc(walk_factory: WalkFactory) -> None:
     """RCT 5.1: the stage 1 warning letter proposes no single point of contact, nor, unlike
     Portsmouth's step one (5.1), offers a representative."""
