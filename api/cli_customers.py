@@ -11,7 +11,9 @@ address in one cell, its lines separated by ";" or by line breaks (a spreadsheet
 cell), the postcode last ("1 Example Street;Exampletown;ZZ1 1ZZ"), checked as openCase checks
 one (records/addresses.py `address_from_cell`). Rows are counted from the first one after the
 header. All or nothing: a bad row is named with its column, never its contents, and nothing is
-written.
+written; so is an email, phone number or reference that another row of the file, or a
+customer already on the register, has (records/customer_import.py): a detail finds one
+customer only.
 
 It goes through the gate (IMPORT_CUSTOMERS) as the person at the terminal, `system:<OS user>`
 with the admin role, like every CLI change: the import and its access-log entry commit
@@ -143,7 +145,8 @@ def customers_commands(group: click.Group) -> None:
         "import",
         help="Import customers from a CSV file (columns: name, name_withheld, kind, reference, "
         "email, phone, address, notes; an address's lines separated by ';' or line breaks, "
-        "the postcode last). All or nothing: a bad row is named and nothing is written.",
+        "the postcode last). All or nothing: a bad row, or an email, phone or reference "
+        "another customer or row has, is named and nothing is written.",
     )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(

@@ -8,9 +8,16 @@ are CPU work), and the rows go straight through the driver in big batches
 
 All or nothing: the key store's rows and the case database's rows are written in one
 transaction on each database. A bad row is refused with its row number and field (never its
-value), and nothing is written. The key store commits when every row is in; the caller commits
-the case database's transaction after that (a key without its customer is harmless, a customer
-without its key is not).
+value), and nothing is written. So is a row whose email, phone number or customer reference
+finds someone already: a customer on the register, or an earlier row of the file (a detail
+finds one customer only, as `openCase` and `recordContactDetails` keep it). Before a batch is
+written its blind indexes are looked for in the database, through the driver (the earlier
+batches, written in the same transaction, are found with the register; records/bulk_rows.py
+`digests_held`), and compared with each other in memory.
+
+The key store commits when every row is in; the caller commits the case database's
+transaction after that (a key without its customer is harmless, a customer without its key
+is not).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from records.bulk_rows import dialect_name, insert_prepared, prepare
+from records.bulk_rows import dialect_name, digests_held, insert_prepared, prepare
 from records.crypto import KeyRing, new_data_key
 from records.customers import NewCustomer, digests_of, sealed_columns
 from records.errors import ValidationFailed
@@ -61,14 +68,27 @@ _LOAD_CACHE_KIB = 512 * 1024
 _AHEAD = 4
 
 
+ANOTHER_CUSTOMER = (
+    "is recorded for another customer (on the register, or in an earlier row of this file); "
+    "a detail may find one customer only"
+)
+
+# A blind index a row gives, and where: (digest, row, column).
+GivenDigest = tuple[bytes, int, str]
+
+
 @dataclass(frozen=True)
 class SealedBatch:
-    """One batch of customers, sealed: rows for the key store and the case database."""
+    """One batch of customers, sealed: rows for the key store and the case database, and the
+    blind indexes its rows give (emails and phone numbers; references), to refuse any that
+    finds someone already."""
 
     ids: list[uuid.UUID]
     keys: list[tuple[Any, ...]]
     customers: list[tuple[Any, ...]]
     contacts: list[tuple[Any, ...]]
+    contact_digests: list[GivenDigest]
+    reference_digests: list[GivenDigest]
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,8 @@ def seal_batch(
     keys: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
     contact_rows: list[tuple[Any, ...]] = []
+    contact_digests: list[GivenDigest] = []
+    reference_digests: list[GivenDigest] = []
     for row, new in enumerate(customers, start=first_row):
         try:
             ref_digest, digests = digests_of(ring, new)
@@ -110,12 +132,42 @@ def seal_batch(
         keys.append((owner, version, wrapped, now))
         rows.append(tuple(customer[c] for c in CUSTOMER_COLUMNS))
         contact_rows.extend(tuple(c[name] for name in CONTACT_COLUMNS) for c in contacts)
+        for i, (contact, digest) in enumerate(zip(new.contacts, digests, strict=True)):
+            if digest is not None:
+                contact_digests.append((digest, row, contact.label or f"contacts[{i}].value"))
+        if ref_digest is not None:
+            reference_digests.append((ref_digest, row, "reference"))
     return SealedBatch(
         ids,
         prepare(KEYS, KEY_COLUMNS, keys, dialects.keys),
         prepare(_CUSTOMERS, CUSTOMER_COLUMNS, rows, dialects.cases),
         prepare(_CONTACTS, CONTACT_COLUMNS, contact_rows, dialects.cases),
+        contact_digests,
+        reference_digests,
     )
+
+
+async def refuse_repeats(connection: AsyncConnection, sealed: SealedBatch) -> None:
+    """Refuse the batch's first row whose email, phone number or reference finds someone
+    already: a customer the database holds (the register, and this import's earlier
+    batches), or an earlier row of the batch. Named by row and column, never by value."""
+    refused: list[tuple[int, str, str]] = []
+    for table, column, given in (
+        (_CONTACTS, "digest", sealed.contact_digests),
+        (_CUSTOMERS, "reference_digest", sealed.reference_digests),
+    ):
+        held = await digests_held(connection, table, column, [d for d, _, _ in given])
+        first_row: dict[bytes, int] = {}
+        for digest, row, label in given:
+            if digest in held:
+                refused.append((row, label, ANOTHER_CUSTOMER))
+            elif digest in first_row:
+                refused.append((row, label, f"is also given in row {first_row[digest]}"))
+            else:
+                first_row[digest] = row
+    if refused:
+        row, label, reason = min(refused)
+        raise ValidationFailed(f"row {row} {label}", reason)
 
 
 def _batches(items: Iterable[NewCustomer], size: int) -> Iterator[list[NewCustomer]]:
@@ -159,7 +211,8 @@ async def import_customers(
     With an `executor` (`worker_pool`), batches are sealed there, a few ahead, while this
     process writes. `on_batch` is awaited after each batch is written, with the batch's new
     ids in input order. Returns how many customers were imported. Raises ValidationFailed
-    naming the first bad row (counted from 1) and its field; nothing is then written to
+    naming the first bad row (counted from 1) and its field, or the first whose email, phone
+    number or reference finds someone already (`refuse_repeats`); nothing is then written to
     either database."""
     moment = now or dt.datetime.now(dt.UTC)
     connection = await session.connection()
@@ -173,6 +226,7 @@ async def import_customers(
         dialects = Dialects(dialect_name(connection), dialect_name(keys))
         batches = _sealed(vault.ring, customers, batch, executor, moment, dialects)
         async for sealed in batches:
+            await refuse_repeats(connection, sealed)
             await insert_prepared(keys, KEYS, KEY_COLUMNS, sealed.keys)
             await insert_prepared(connection, _CUSTOMERS, CUSTOMER_COLUMNS, sealed.customers)
             await insert_prepared(connection, _CONTACTS, CONTACT_COLUMNS, sealed.contacts)

@@ -1,7 +1,8 @@
 """`tact customers import FILE.csv` on SQLite and PostgreSQL: a register imported through the
 gate (logged as `system:<OS user>`) is found by the portal's lookup and opens, a customer
 whose name is not given (`name_withheld`) among them; a bad row is named by number and
-column, never by its contents, and nothing is imported."""
+column, never by its contents, and nothing is imported; so is a row whose email, phone number
+or reference another row, or a customer on the register, has."""
 
 from __future__ import annotations
 
@@ -187,6 +188,50 @@ async def test_a_customer_whose_name_is_not_given_is_imported_and_found(
         "no.name@example.org": None,
         "someone@example.org": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("row", "named", "reason"),
+    [
+        ("Cy Imported,,CR-3, ADA@example.org,,,", "row 3 email", "is also given in row 1"),
+        ("Cy Imported,,CR-3,,+447700900001,,", "row 3 phone", "is also given in row 1"),
+        ("Cy Imported,,cr 2,,,,", "row 3 reference", "is also given in row 2"),
+    ],
+)
+async def test_a_detail_another_row_has_is_named_and_nothing_is_imported(
+    database: Database,
+    env: Env,  # noqa: F811
+    tmp_path: Path,
+    row: str,
+    named: str,
+    reason: str,
+) -> None:
+    done = await import_file(env, tmp_path, REGISTER.replace(BO, row))
+
+    assert done.exit_code == 1
+    assert f"{named}: {reason}" in done.output, done.output
+    for value in ("ada@", "ADA@", "7700", "cr 2", "CR-2", "Cy Imported"):
+        assert value not in done.output
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+async def test_a_detail_a_customer_on_the_register_has_is_refused(
+    database: Database,
+    env: Env,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    first = await import_file(env, tmp_path, REGISTER)
+    # A second register, whose second row is Ada again by her phone number, spelt otherwise.
+    again = await import_file(
+        env, tmp_path, "name,phone\nDee Imported,07700 900005\nAda Again,+44 (0)7700 900001\n"
+    )
+
+    assert (first.exit_code, again.exit_code) == (0, 1), first.output
+    assert "row 2 phone: is recorded for another customer" in again.output
+    assert "7700" not in again.output and "Ada" not in again.output
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 3
 
 
 async def _found(session: AsyncSession, vault: Vault, email: str) -> uuid.UUID:

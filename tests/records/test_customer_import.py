@@ -1,11 +1,13 @@
 """The bulk import (records/customer_import.py) stores what the normal path stores: an imported
 customer is found by email, phone and reference through the portal's lookup, opens, and its
 rows have the same shape as a customer made by `create_customers`. A bad row is refused by
-number and field, and nothing is written to either database."""
+number and field, and nothing is written to either database; so is a row whose email, phone
+number or reference another row of the file, or a customer on the register, has."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -156,3 +158,64 @@ async def test_workers_seal_and_refuse_alike(database: Database, vault: Vault) -
         )
         vault.forget(f"customer:{found[0]}")
         assert (await load_customer(session, vault, found[0])).name == "Imported Person 2"
+
+
+def _with_phone(new: NewCustomer, phone: str) -> NewCustomer:
+    email, _, address = new.contacts
+    return replace(new, contacts=(email, NewContact(ContactKind.PHONE, phone), address))
+
+
+def _with_reference(new: NewCustomer, reference: str) -> NewCustomer:
+    return replace(new, reference=reference)
+
+
+@pytest.mark.parametrize(
+    ("change", "named", "reason"),
+    [
+        # The same email spelt otherwise two rows on, within one batch of three.
+        ({2: person(2, email=" IMPORTED0@example.org")}, "row 3 contacts[0].value", "row 1"),
+        # Across batches: row 1's phone number again in row 6, as +44.
+        ({5: _with_phone(person(5), "+44 7700 900000")}, "row 6 contacts[1].value", "earlier"),
+        # A reference the row before has, in the same batch.
+        ({5: _with_reference(person(5), "cr 00004")}, "row 6 reference", "row 5"),
+    ],
+)
+async def test_a_detail_given_twice_in_the_file_is_refused_and_nothing_is_written(
+    database: Database, vault: Vault, change: dict[int, NewCustomer], named: str, reason: str
+) -> None:
+    rows = [person(n) for n in range(7)]
+    for n, new in change.items():
+        rows[n] = new
+    async with database.sessions() as session:
+        with pytest.raises(ValidationFailed) as refused:
+            await import_customers(session, vault, rows, batch=3)
+        await session.rollback()
+    assert refused.value.field == named
+    assert reason in refused.value.message
+    assert "imported0" not in refused.value.message.casefold()
+    assert "7700" not in refused.value.message and "0000" not in refused.value.message
+    await _nothing_written(database)
+
+
+@pytest.mark.parametrize(
+    ("new", "named"),
+    [
+        (person(9, email="Imported3@Example.org"), "row 2 contacts[0].value"),
+        (_with_phone(person(9), "07700 900003"), "row 2 contacts[1].value"),
+        (_with_reference(person(9), "CR-00003"), "row 2 reference"),
+    ],
+)
+async def test_a_detail_a_customer_on_the_register_has_is_refused(
+    database: Database, vault: Vault, new: NewCustomer, named: str
+) -> None:
+    async with database.sessions() as session:
+        await import_customers(session, vault, [person(3)])
+        await session.commit()
+    async with database.sessions() as session:
+        with pytest.raises(ValidationFailed) as refused:
+            await import_customers(session, vault, [person(8), new, person(10)])
+        await session.rollback()
+        customers = await session.scalar(select(func.count()).select_from(Customer))
+    assert refused.value.field == named
+    assert "recorded for another customer" in refused.value.message
+    assert customers == 1  # the one on the register, and none of the file's
