@@ -6,14 +6,15 @@ The file is CSV with a header row. Each row gives a `name`, or says it is not gi
 `name_withheld` (`yes`; the customer is then known by their `email` or `phone`, as with
 openCase's `nameWithheld`; `no` or empty otherwise); the header needs one of the two columns.
 `kind` (individual, group, organisation; individual if empty), `reference`, `email`, `phone`,
-`address` and `notes` are optional; any other column is refused. An `address` is a UK postal
+`address` and `notes` are optional; any other column is refused. An `address` is a postal
 address in one cell, its lines separated by ";" or by line breaks (a spreadsheet's multi-line
-cell), the postcode last ("1 Example Street;Exampletown;ZZ1 1ZZ"), checked as openCase checks
-one (records/addresses.py `address_from_cell`). Rows are counted from the first one after the
-header. All or nothing: a bad row is named with its column, never its contents, and nothing is
-written; so is an email, phone number or reference that another row of the file, or a
-customer already on the register, has (records/customer_import.py): a detail finds one
-customer only.
+cell): a UK one ends with its postcode ("1 Example Street;Exampletown;ZZ1 1ZZ"), one abroad
+with its country's ISO 3166-1 alpha-2 code after its postal code, if any ("1 Main Street;
+Dublin 2;D02 X285;IE"), checked as openCase checks one (records/addresses.py
+`address_from_cell`). Rows are counted from the first one after the header. All or nothing: a
+bad row is named with its column, never its contents, and nothing is written; so is an email,
+phone number or reference that another row of the file, or a customer already on the
+register, has (records/customer_import.py): a detail finds one customer only.
 
 It goes through the gate (IMPORT_CUSTOMERS) as the person at the terminal, `system:<OS user>`
 with the admin role, like every CLI change: the import and its access-log entry commit
@@ -145,8 +146,9 @@ def customers_commands(group: click.Group) -> None:
         "import",
         help="Import customers from a CSV file (columns: name, name_withheld, kind, reference, "
         "email, phone, address, notes; an address's lines separated by ';' or line breaks, "
-        "the postcode last). All or nothing: a bad row, or an email, phone or reference "
-        "another customer or row has, is named and nothing is written.",
+        "the postcode last, or for one abroad its country's code last: IE, ES). All or "
+        "nothing: a bad row, or an email, phone or reference another customer or row has, "
+        "is named and nothing is written.",
     )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(

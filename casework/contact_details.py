@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from casework import step_models as m
 from casework.steps import StepRun, begin, finish
-from records.addresses import address_key, address_text
+from records.addresses import address_key
 from records.case_steps import CaseEvent, Step
 from records.contact_details import (
     FINDABLE,
@@ -90,7 +90,7 @@ def given_detail(run: StepRun, kind: ContactKind, value: str, field: str) -> Giv
 def given_address(address: m.PostalAddress, field: str) -> GivenDetail:
     """A postal address as given (checked by its model): no digest, its normal form to tell
     it from the customer's own."""
-    text = address_text(address.lines, address.postcode)
+    text = address.text
     return GivenDetail(ContactKind.ADDRESS, text, field, None, _same_address(text))
 
 

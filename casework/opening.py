@@ -28,7 +28,6 @@ from casework.steps import (
     service_ids,
     staff_id,
 )
-from records.addresses import address_text
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import add_concern, add_evidence, assign, case_in_progress, create_case
 from records.customers import NewContact, create_customer
@@ -188,8 +187,7 @@ async def _new_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID:
         contacts.append(NewContact(ContactKind.PHONE, who.phone))
     if who.address is not None:
         # Their first address: the one letters go to (casework/contact_details.py).
-        text = address_text(who.address.lines, who.address.postcode)
-        contacts.append(NewContact(ContactKind.ADDRESS, text, preferred=True))
+        contacts.append(NewContact(ContactKind.ADDRESS, who.address.text, preferred=True))
     return await create_customer(
         run.session, run.vault, kind=who.kind, name=who.name, reference=who.customer_ref,
         contacts=contacts,

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -27,7 +28,15 @@ from pydantic import (
 from casework.arrangements import validate_parameters
 from casework.media_types import MEDIA_TYPES
 from casework.profiles import SAFEGUARDS
-from records.addresses import MAX_LINE_LENGTH, MAX_LINES, normal_postcode
+from records.addresses import (
+    HOME_COUNTRY,
+    MAX_LINE_LENGTH,
+    MAX_LINES,
+    MAX_POSTAL_CODE_LENGTH,
+    address_text,
+    normal_country,
+    normal_postcode,
+)
 from records.errors import ValidationFailed
 from records.free_text import has_control_characters
 from records.models import (
@@ -146,9 +155,10 @@ AddressLine = Annotated[
 
 
 class PostalAddress(StepInput):
-    """A UK postal address as a letter is addressed: its lines (house and street, locality,
-    town) and its postcode, which the letter prints last. Sealed under the customer's key
-    like an email; never a way to find the customer (records/addresses.py)."""
+    """A postal address as a letter is addressed: its lines (house and street, locality,
+    town), its postcode and its country, which the letter prints last when it is not the UK.
+    Sealed under the customer's key like an email; never a way to find the customer
+    (records/addresses.py)."""
 
     lines: list[AddressLine] = Field(
         min_length=1,
@@ -156,17 +166,47 @@ class PostalAddress(StepInput):
         description="The address above the postcode, one to six lines of at most 100 "
         "characters: house and street, locality, town.",
     )
-    postcode: str = Field(
-        max_length=10, description="A UK postcode, in any case and spacing: 'ex1 2ab'."
+    country: str = Field(
+        default=HOME_COUNTRY,
+        max_length=8,
+        description="The country, as its ISO 3166-1 alpha-2 code: GB (the default) for the "
+        "UK, IE for Ireland, ES for Spain. A letter abroad prints the country's name last.",
     )
+    postcode: str | None = Field(
+        default=None,
+        validate_default=True,
+        max_length=MAX_POSTAL_CODE_LENGTH,
+        description="In the UK its postcode, required, in any case and spacing: 'ex1 2ab'. "
+        "Abroad its postal code if it has one, as the country writes it (at most 16 "
+        "characters), printed on its own line; where the country writes it on the town's "
+        "line, give it there and leave this out.",
+    )
+
+    @field_validator("country")
+    @classmethod
+    def _a_country(cls, country: str) -> str:
+        code = normal_country(country)
+        if code is None:
+            raise ValueError("is not an ISO 3166-1 alpha-2 country code (GB, IE, ES)")
+        return code
 
     @field_validator("postcode")
     @classmethod
-    def _uk_postcode(cls, postcode: str) -> str:
-        normal = normal_postcode(postcode)
+    def _postcode(cls, postcode: str | None, info: ValidationInfo) -> str | None:
+        # `country` is declared before `postcode`, so it is checked first and here.
+        if info.data.get("country", HOME_COUNTRY) != HOME_COUNTRY:
+            # Abroad: free-form, one line; blank is none.
+            given = (postcode or "").strip()
+            return _one_line(given) if given else None
+        normal = normal_postcode(postcode or "")
         if normal is None:
-            raise ValueError("is not a UK postcode")
+            raise ValueError("is not a UK postcode" if postcode else "is required in the UK")
         return normal
+
+    @property
+    def text(self) -> str:
+        """The address as it is sealed (records/addresses.py `address_text`)."""
+        return address_text(self.lines, self.postcode, self.country)
 
 
 class CustomerLookup(StepInput):

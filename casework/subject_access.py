@@ -21,11 +21,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.addresses import address_country, country_name
 from records.case_files import open_case_file
 from records.case_steps import CaseEvent, Step
 from records.customers import load_customer
 from records.errors import NotFound
-from records.models import AccessLogEntry, Case, as_utc
+from records.models import AccessLogEntry, Case, ContactKind, as_utc
 from records.vault import Vault
 
 FORMAT = "tact.subject_access_export.v1"
@@ -135,7 +136,7 @@ async def subject_access_document(
     seen_by = sorted({e["actor"] for e in log if e["outcome"] in _SEEING})
     document = {
         "format": FORMAT,
-        "customer": dataclasses.asdict(customer),
+        "customer": _with_countries(dataclasses.asdict(customer)),
         "cases": cases,
         "access_log": log,
         "seen_by": seen_by,
@@ -143,6 +144,16 @@ async def subject_access_document(
     # Round-trip through JSON: one plain form (strings for ids, dates and enums) for both outputs.
     plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
     return plain
+
+
+def _with_countries(customer: dict[str, Any]) -> dict[str, Any]:
+    """Each postal address with its country, by code and by name: the UK's, or the one abroad
+    its sealed text ends with (records/addresses.py)."""
+    for contact in customer["contacts"]:
+        if contact["kind"] is ContactKind.ADDRESS:
+            contact["country"] = address_country(contact["value"])
+            contact["country_name"] = country_name(contact["country"])
+    return customer
 
 
 def as_json(document: dict[str, Any]) -> str:

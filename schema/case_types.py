@@ -17,6 +17,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from casework.arrangements import handling_instructions
+from records.addresses import address_country
 from records.attachments import AttachmentView
 from records.case_files import (
     ArrangementSummaryView,
@@ -105,15 +106,26 @@ class ContactDetailType:
     kind: ContactKind
     value: str = strawberry.field(
         description="The email or phone number as recorded; a postal address, its lines one "
-        "a line (separated by newlines), the postcode last."
+        "a line (separated by newlines), then the postcode, and for an address abroad its "
+        "country's code last."
     )
     preferred: bool = strawberry.field(
         description="The customer's preferred detail: for an address, the one letters go to."
     )
+    country: str | None = strawberry.field(
+        description="A postal address's country, as its ISO 3166-1 alpha-2 code (GB for the "
+        "UK); null for an email or phone number."
+    )
 
     @classmethod
     def from_view(cls, contact: ContactView) -> ContactDetailType:
-        return cls(kind=contact.kind, value=contact.value, preferred=contact.preferred)
+        address = contact.kind is ContactKind.ADDRESS
+        return cls(
+            kind=contact.kind,
+            value=contact.value,
+            preferred=contact.preferred,
+            country=address_country(contact.value) if address else None,
+        )
 
 
 @strawberry.type(description="Who the case is about: identity, contact details and needs.")

@@ -1,8 +1,8 @@
 """`tact customers import FILE.csv` on SQLite and PostgreSQL: a register imported through the
 gate (logged as `system:<OS user>`) is found by the portal's lookup and opens, a customer
-whose name is not given (`name_withheld`) among them; a bad row is named by number and
-column, never by its contents, and nothing is imported; so is a row whose email, phone number
-or reference another row, or a customer on the register, has."""
+whose name is not given (`name_withheld`) among them, and one abroad; a bad row is named by
+number and column, never by its contents, and nothing is imported; so is a row whose email,
+phone number or reference another row, or a customer on the register, has."""
 
 from __future__ import annotations
 
@@ -232,6 +232,36 @@ async def test_a_detail_a_customer_on_the_register_has_is_refused(
     assert "7700" not in again.output and "Ada" not in again.output
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Customer)) == 3
+
+
+async def test_an_address_abroad_is_imported_with_its_country(
+    database: Database,
+    env: Env,  # noqa: F811
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    done = await import_file(
+        env,
+        tmp_path,
+        "name,reference,address\n"
+        "Eve Imported,CR-5,1 Main Street;Dublin 2;D02 X285;ie\n"
+        'Fay Imported,CR-6,"Calle Mayor 1\n28013 Madrid\nES"\n',
+    )
+
+    assert (done.exit_code, done.stdout.strip()) == (0, '{"imported": 2}'), done.output
+    vault = Vault(KeyRing.load(key_file), database.keystore)
+    async with database.sessions() as session:
+        addresses = []
+        for reference in ("CR-5", "CR-6"):
+            (found,) = await customer_ids_by(
+                session, vault, LookupKind.CUSTOMER_REF, reference, "reference"
+            )
+            (contact,) = (await load_customer(session, vault, found)).contacts
+            addresses.append((contact.value, contact.preferred))
+    assert addresses == [
+        ("1 Main Street\nDublin 2\nD02 X285\nIE", True),
+        ("Calle Mayor 1\n28013 Madrid\nES", True),
+    ]
 
 
 async def _found(session: AsyncSession, vault: Vault, email: str) -> uuid.UUID:

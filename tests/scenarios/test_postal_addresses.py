@@ -4,7 +4,8 @@ the case and in the subject access export, and never on an event or in a refusal
 to a customer with an address opens with the address block; one written before the address
 was recorded keeps the text it was sent with; a letter to a customer with none has no block.
 A bad address is refused naming the field, and nothing is written. An address finds no one,
-and two customers may share one."""
+and two customers may share one. An address abroad is given with its country's code (GB when
+none is given); its letters end with the country's name, and its postal code is free-form."""
 
 from __future__ import annotations
 
@@ -192,6 +193,98 @@ async def test_an_address_finds_no_one_and_may_be_shared(walk_factory: WalkFacto
             ("ADDRESS", "3 Sample Road\nSampleton\nZZ2 2ZZ", True),
             ("EMAIL", EMAIL, True),
         ]
+
+
+DUBLIN = {"lines": ["1 Main Street", "Dublin 2"], "postcode": " D02 X285 ", "country": "ie"}
+DUBLIN_BLOCK = "Morgan Sample\n1 Main Street\nDublin 2\nD02 X285\nIRELAND\n"
+COUNTRY = (
+    "query C($r: String!) { case(reference: $r) { detail { customer "
+    "{ contactDetails { kind value preferred country } } } } }"
+)
+
+
+async def test_an_address_abroad_heads_its_letters_with_the_country_last(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        customer = {"email": EMAIL, "name": "Morgan Sample", "customerRef": "CUS-78"}
+        await walk.open("officer", customer | {"address": DUBLIN})
+        await _concern(walk)
+        await _warned(walk)
+        kept = await letters(walk)
+        found = await walk.graphql("officer", COUNTRY, r=walk.reference)
+        # The same address typed again, without the postal code's spaces, is theirs already.
+        again = await walk.refused(
+            "officer", "recordContactDetails",
+            add=[{"address": DUBLIN | {"postcode": "d02x285", "country": "IE"}}],
+        )  # fmt: skip
+        # In Spain the postal code goes on the town's line: none given apart.
+        await walk.step(
+            "officer", "recordContactDetails",
+            add=[{"address": {"lines": ["Calle Mayor 1", "28013 Madrid"], "country": "ES"}}],
+        )  # fmt: skip
+        exported = (await walk.graphql("helpdesk", EXPORT, ref="CUS-78"))["subjectAccessExport"]
+
+    letter = kept["warning"]["letter"]
+    assert letter.startswith(f"Cumbria Fire and Rescue Service\n\n{DUBLIN_BLOCK}\n2 March 2026\n")
+    details = found["case"]["detail"]["customer"]["contactDetails"]
+    assert sorted(details, key=lambda c: c["kind"]) == [
+        {
+            "kind": "ADDRESS",
+            "value": "1 Main Street\nDublin 2\nD02 X285\nIE",
+            "preferred": True,
+            "country": "IE",
+        },
+        {"kind": "EMAIL", "value": EMAIL, "preferred": True, "country": None},
+    ]
+    assert (again.field, "already recorded" in again.message) == ("input.add.0.address", True)
+    addresses = [
+        {k: c[k] for k in ("value", "preferred", "country", "country_name")}
+        for c in json.loads(exported["json"])["customer"]["contacts"]
+        if c["kind"] == "address"
+    ]
+    assert sorted(addresses, key=lambda a: a["value"]) == [
+        {
+            "value": "1 Main Street\nDublin 2\nD02 X285\nIE",
+            "preferred": True,
+            "country": "IE",
+            "country_name": "Ireland",
+        },
+        {
+            "value": "Calle Mayor 1\n28013 Madrid\nES",
+            "preferred": False,
+            "country": "ES",
+            "country_name": "Spain",
+        },
+    ]
+    assert "<dd>Calle Mayor 1\n28013 Madrid\nES (Spain)</dd>" in exported["html"]
+
+
+async def test_a_bad_country_or_postal_code_is_refused_naming_the_field(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await walk.open("officer", {"email": EMAIL, "name": "Morgan Sample"})
+        before = await _written(walk)
+        at = "input.add.0.address"
+        refusals = [
+            (DUBLIN | {"country": "Ireland"}, f"{at}.country", "ISO 3166-1"),
+            (DUBLIN | {"country": "UK"}, f"{at}.country", "ISO 3166-1"),
+            (DUBLIN | {"postcode": "D02 X285 Dublin Two"}, f"{at}.postcode", "at most 16"),
+            (DUBLIN | {"postcode": "D02\nX285"}, f"{at}.postcode", "one line"),
+            # The UK's postcode is required and checked, whether GB is said or not.
+            ({"lines": ["1 Example Street"]}, f"{at}.postcode", "required in the UK"),
+            (DUBLIN | {"country": "GB"}, f"{at}.postcode", "not a UK postcode"),
+        ]
+        for address, field, words in refusals:
+            refused = await walk.refused(
+                "officer", "recordContactDetails", add=[{"address": address}]
+            )
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", field), address
+            assert words in refused.message, (address, refused.message)
+            for value in ("Main", "Dublin", "D02", "X285", "Ireland"):
+                assert value not in refused.message, refused.message
+        assert await _written(walk) == before
 
 
 async def _refused(walk: Walk, who: str, document: str, **variables: str) -> Refused:
