@@ -18,10 +18,14 @@ the ones `openCase` was given for a customer it found. Both check a detail the s
   customer reference), nor one whose name is not given without an email or phone number:
   add the new one in the same step as removing the last;
 - a customer with an address has a preferred one, the one letters go to: the first added
-  while they have none (a replacement, added in the step that removes the old one, included).
+  while they have none (a replacement, added in the step that removes the old one, included),
+  until the step prefers another of theirs (`preferAddress`: one they have and keep, or one
+  added in the same step); preferring the one already preferred, or one being removed, is
+  refused, as is one not theirs.
 
-The timeline event says what kinds changed and how many, never the values: they are the
-customer's, sealed under the customer's key, as `openCase` keeps them off its event.
+The timeline event says what kinds changed and how many, and whether an address was
+preferred, never the values: they are the customer's, sealed under the customer's key, as
+`openCase` keeps them off its event.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from records.contact_details import (
     contact_digest,
     findable_contacts,
     holders,
+    prefer_address,
     prefer_an_address,
     remove_contacts,
     their_addresses,
@@ -103,6 +108,11 @@ async def record_contact_details(
 ) -> CaseEvent:
     adding = given_details(run, given.add, "input.add")
     removing = given_details(run, given.remove, "input.remove")
+    preferring = (
+        [given_address(given.prefer_address, "input.preferAddress")]
+        if given.prefer_address is not None
+        else []
+    )
     # Before the case's lock (begin), as `openCase` takes them before any case's: one order.
     await hold_lookups(run.session, [d.digest for d in adding])
     begun = await begin(run, case_id, Step.CONTACT_DETAILS_RECORDED)
@@ -110,7 +120,7 @@ async def record_contact_details(
     # After the case's, before counting what is left: a step on another case of theirs waits.
     await hold_customer(run.session, customer_id)
     _once_each([*adding, *removing])
-    held = await _held(run, customer_id, [*adding, *removing])
+    held = await _held(run, customer_id, [*adding, *removing, *preferring])
     new = _not_yet_theirs(adding, held, customer_id)
     for detail in adding:
         if detail not in new:
@@ -119,6 +129,8 @@ async def record_contact_details(
     for detail in removing:
         if detail.same not in theirs:
             raise ValidationFailed(detail.field, "is not recorded for this customer")
+    for detail in preferring:
+        _may_prefer(detail, held, adding, removing)
     change = _findable(adding) - _findable(removing)
     left = await ways_to_find(run.session, customer_id) + change
     if left < 1:
@@ -130,11 +142,34 @@ async def record_contact_details(
     if removing:
         await _known_without_a_name(run, customer_id, change)
     await remove_contacts(run.session, [theirs[d.same] for d in removing])
-    await _write(run, customer_id, adding, removing)
+    written = await _write(run, customer_id, adding, removing)
+    for detail in preferring:
+        await prefer_address(run.session, customer_id, (theirs | written)[detail.same])
     return await finish(
         run, begun, Step.CONTACT_DETAILS_RECORDED, None,
         added=_counts(adding), removed=_counts(removing),
+        **({"address_preferred": True} if preferring else {}),
     )  # fmt: skip
+
+
+def _may_prefer(
+    detail: GivenDetail,
+    held: Sequence[_Held],
+    adding: Sequence[GivenDetail],
+    removing: Sequence[GivenDetail],
+) -> None:
+    """The address to prefer is the customer's after the step, and not preferred already."""
+    if any(d.same == detail.same for d in removing):
+        raise ValidationFailed(detail.field, "is being removed in this step")
+    if any(d.same == detail.same for d in adding):
+        return
+    theirs = [h for h in held if h.same == detail.same]
+    if not theirs:
+        raise ValidationFailed(
+            detail.field, "is not recorded for this customer: add it, in this step or before"
+        )
+    if theirs[0].preferred:
+        raise ValidationFailed(detail.field, "is already the address letters go to")
 
 
 async def add_missing(
@@ -157,6 +192,7 @@ class _Held:
     contact_id: uuid.UUID
     customer_id: uuid.UUID
     same: tuple[ContactKind, bytes]
+    preferred: bool = False
 
 
 async def _held(run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetail]) -> list[_Held]:
@@ -166,8 +202,10 @@ async def _held(run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetai
     found: list[Holder] = await holders(run.session, list(digests))
     held = [_Held(h.contact_id, h.customer_id, (digests[h.digest], h.digest)) for h in found]
     if any(not d.findable for d in given):
-        for contact_id, text, _ in await their_addresses(run.session, run.vault, customer_id):
-            held.append(_Held(contact_id, customer_id, _same_address(text)))
+        for contact_id, text, preferred in await their_addresses(
+            run.session, run.vault, customer_id
+        ):
+            held.append(_Held(contact_id, customer_id, _same_address(text), preferred))
     return held
 
 
@@ -218,19 +256,22 @@ async def _write(
     customer_id: uuid.UUID,
     details: Sequence[GivenDetail],
     removed: Sequence[GivenDetail] = (),
-) -> None:
-    """Write the new details. Where the customer's addresses changed and none is preferred
-    now, the first new one is (a replacement, added as the old one is removed), else the
-    only one left."""
+) -> dict[tuple[ContactKind, bytes], uuid.UUID]:
+    """Write the new details; answers each one's id. Where the customer's addresses changed
+    and none is preferred now, the first new one is (a replacement, added as the old one is
+    removed), else the only one left."""
+    written = {}
     new_addresses = []
     for detail in details:
         contact_id = await add_contact(
             run.session, run.vault, customer_id, detail.kind, detail.value, detail.digest
         )
+        written[detail.same] = contact_id
         if not detail.findable:
             new_addresses.append(contact_id)
     if new_addresses or any(not d.findable for d in removed):
         await prefer_an_address(run.session, customer_id, next(iter(new_addresses), None))
+    return written
 
 
 def _counts(details: Sequence[GivenDetail]) -> dict[str, int]:

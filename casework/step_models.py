@@ -334,15 +334,21 @@ class ContactDetailValue(StepInput):
 class RecordContactDetails(StepInput):
     """Emails, phone numbers and postal addresses to add to the case's customer, or to
     remove (the way a correction is made: add the right one, remove the wrong one, in one
-    step)."""
+    step); and which of their addresses letters go to."""
 
     add: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
     remove: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
+    prefer_address: PostalAddress | None = Field(
+        default=None,
+        description="The address letters go to from now on, as it is recorded for the "
+        "customer (typed as it was added, in any case and spacing) or added in this step; "
+        "their other addresses are kept.",
+    )
 
     @model_validator(mode="after")
     def _something_to_change(self) -> RecordContactDetails:
-        if not (self.add or self.remove):
-            raise ValueError("add: give a detail to add or one to remove")
+        if not (self.add or self.remove or self.prefer_address):
+            raise ValueError("add: give a detail to add or one to remove, or an address to prefer")
         return self
 
 

@@ -148,3 +148,17 @@ async def prefer_an_address(
         contact = await session.get(ContactDetail, chosen)
         assert contact is not None
         contact.preferred = True
+
+
+async def prefer_address(
+    session: AsyncSession, customer_id: uuid.UUID, contact_id: uuid.UUID
+) -> None:
+    """Make this address of the customer's the one letters go to, and none of their others."""
+    addresses = await session.scalars(
+        select(ContactDetail).where(
+            ContactDetail.customer_id == customer_id,
+            ContactDetail.kind == ContactKind.ADDRESS,
+        )
+    )
+    for address in addresses:
+        address.preferred = address.id == contact_id
