@@ -198,9 +198,11 @@ class PostalAddress(StepInput):
             # Abroad: free-form, one line; blank is none.
             given = (postcode or "").strip()
             return _one_line(given) if given else None
-        normal = normal_postcode(postcode or "")
+        if not postcode:
+            raise ValueError("is required in the UK (for an address abroad, give its country)")
+        normal = normal_postcode(postcode)
         if normal is None:
-            raise ValueError("is not a UK postcode" if postcode else "is required in the UK")
+            raise ValueError("is not a UK postcode (for an address abroad, give its country)")
         return normal
 
     @property

@@ -273,7 +273,7 @@ async def test_a_bad_country_or_postal_code_is_refused_naming_the_field(
             (DUBLIN | {"postcode": "D02 X285 Dublin Two"}, f"{at}.postcode", "at most 16"),
             (DUBLIN | {"postcode": "D02\nX285"}, f"{at}.postcode", "one line"),
             # The UK's postcode is required and checked, whether GB is said or not.
-            ({"lines": ["1 Example Street"]}, f"{at}.postcode", "required in the UK"),
+            ({"lines": ["1 Example Street"]}, f"{at}.postcode", "required in the UK (for an "),
             (DUBLIN | {"country": "GB"}, f"{at}.postcode", "not a UK postcode"),
         ]
         for address, field, words in refusals:
