@@ -9,8 +9,9 @@ addresses abroad were taken read as they always did, and are UK ones.
 
 It has no blind index and finds no one: people share addresses (a household, a hostel, a
 care home), so it is no key to a customer, and an HMAC of an address could be tested against
-the whole postcode file by anyone holding the index key. Two spellings of one address are told apart only by opening
-the customer's own addresses and comparing their normal forms (`address_key`).
+the whole postcode file by anyone holding the index key. Two spellings of one address are
+told apart only by opening the customer's own addresses and comparing their normal forms
+(`address_key`).
 
 Which address a letter goes to (`letter_address`): the preferred one, else the only one. A
 letter abroad prints the country's name in capitals on its last line, as Royal Mail asks for
