@@ -19,7 +19,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import COMMANDS
-from api.cli_runtime import with_runtime
+from api.cli_runtime import acting_as_of, with_runtime
 from authz.actor import CASES_EXPIRE
 from authz.gate import Target
 from authz.operations import Operation
@@ -79,10 +79,10 @@ def cases_commands(group: click.Group) -> None:
     @click.option(
         "--as-of",
         type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="Sweep as on this day (YYYY-MM-DD) instead of today.",
+        help="Sweep as on this earlier day (YYYY-MM-DD) instead of today; never a later one.",
     )
     def expire_command(as_of: dt.datetime | None) -> None:
-        clock = clock_on(as_of.date() if as_of else None)
+        clock = clock_on(acting_as_of(as_of))
         swept = with_runtime(lambda runtime: sweep(runtime, clock))
         for reference, count in swept.expired.items():
             line = {"case": reference, "expired": count, "ended": reference in swept.ended}

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import COMMANDS
 from api.cli_retention_workers import SUMMARY, parse_share, run_workers
-from api.cli_runtime import load_settings, with_runtime
+from api.cli_runtime import acting_as_of, load_settings, with_runtime
 from authz.actor import Actor
 from authz.credentials import staff_actor
 from authz.gate import Target
@@ -368,6 +368,12 @@ AS_OF = click.option(
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Plan for this day (YYYY-MM-DD) instead of today.",
 )
+# Commands that write act as of today or an earlier day (a missed night), never a later one.
+ACTING_AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as of this earlier day (YYYY-MM-DD) instead of today; never a later one.",
+)
 
 
 def retention_commands(group: click.Group) -> None:
@@ -397,7 +403,7 @@ def retention_commands(group: click.Group) -> None:
             click.echo(json.dumps(untouched_line(item)))
 
     @retention.command("run", help="Archive and destroy what is due. Exit status 1 on failures.")
-    @AS_OF
+    @ACTING_AS_OF
     @click.option(
         "--batch",
         type=click.IntRange(1, 2000),
@@ -414,7 +420,7 @@ def retention_commands(group: click.Group) -> None:
     )
     @click.option("--share", hidden=True, help="I/N: run as the I-th of N --workers.")
     def run_command(as_of: dt.datetime | None, batch: int, workers: int, share: str | None) -> None:
-        day = as_of.date() if as_of else _today()
+        day = acting_as_of(as_of) or _today()
         tty = sys.stdout.isatty()
         if workers > 1:
             _run_workers(day, batch, workers, tty)
@@ -439,17 +445,17 @@ def retention_commands(group: click.Group) -> None:
 
     @retention.command("request-approval", help="Ask for approval of due destructions.")
     @click.option("--as", "username", required=True, help="The IG officer asking.")
-    @AS_OF
+    @ACTING_AS_OF
     def request_command(username: str, as_of: dt.datetime | None) -> None:
-        day = as_of.date() if as_of else _today()
+        day = acting_as_of(as_of) or _today()
         asked = with_runtime(lambda runtime: _request_approvals(runtime, username, day))
         click.echo(asked.describe())
 
     @retention.command("approve", help="Approve requested destructions.")
     @click.option("--as", "username", required=True, help="The IG officer approving.")
-    @AS_OF
+    @ACTING_AS_OF
     def approve_command(username: str, as_of: dt.datetime | None) -> None:
-        day = as_of.date() if as_of else _today()
+        day = acting_as_of(as_of) or _today()
         approved = with_runtime(lambda runtime: _approve(runtime, username, day))
         click.echo(approved.describe())
 

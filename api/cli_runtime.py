@@ -4,6 +4,7 @@ closed around the work, Tact's errors turned into one clear line and exit status
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -38,6 +39,19 @@ def load_settings() -> Settings:
             for error in exc.errors(include_input=False, include_url=False)
         )
         raise click.ClickException(f"settings: {problems}") from None
+
+
+def acting_as_of(as_of: dt.datetime | None) -> dt.date | None:
+    """`--as-of` of a command that writes, refused (exit status 1, naming `as-of`) before
+    anything is opened when it is after today in the UK (records/days.not_after_today)."""
+    from records.days import not_after_today
+
+    if as_of is None:
+        return None
+    try:
+        return not_after_today(as_of.date(), "as-of")
+    except TactError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 def with_runtime(

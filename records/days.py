@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import ColumnElement, case, literal
 from sqlalchemy.orm import QueryableAttribute
 
+from records.errors import ValidationFailed
 from records.models import as_utc, utcnow
 
 UK = zoneinfo.ZoneInfo("Europe/London")
@@ -31,6 +32,22 @@ def uk_day(moment: dt.datetime) -> dt.date:
 def uk_today(clock: Callable[[], dt.datetime] = utcnow) -> dt.date:
     """Today in the UK, by `clock` (timezone-aware UTC now; tests pass a fixed one)."""
     return uk_day(clock())
+
+
+def not_after_today(day: dt.date, field: str, clock: Callable[[], dt.datetime] = utcnow) -> dt.date:
+    """`day`, for something that acts as of it (archives, destroys, asks for or gives approval
+    of destruction, expires arrangements), refused on `field` when it is after today in the
+    UK. Acting as of a later day acts before the record's date: keeping a record too long
+    and destroying it early are both wrong. Today or an earlier day (a missed night caught
+    up) only does what was already due. What only reads, a preview, may look ahead."""
+    today = uk_today(clock)
+    if day > today:
+        raise ValidationFailed(
+            field,
+            f"must not be after today ({today.isoformat()} in the UK): nothing is archived, "
+            "destroyed, approved or expired before its day; a preview may look ahead",
+        )
+    return day
 
 
 def uk_midnight(day: dt.date) -> dt.datetime:

@@ -37,6 +37,7 @@ from records.certificates import (
     list_certificates,
     request_approval,
 )
+from records.days import not_after_today
 from records.errors import InvalidTransition, NotFound
 from records.retention_tables import DestructionCertificate
 from schema.context import TactContext
@@ -324,12 +325,12 @@ async def resolve_request_destruction_approval(
     as_of: dt.date | None = None,
 ) -> ApprovalType:
     context = info.context
-    day = as_of or context.today()
     async with context.sessions() as session:
         case_id = await case_or_nothing(session, case_ref)
         async with gated(
             context, session, Operation.APPROVE_DESTRUCTION, Target(case_id=case_id)
         ) as access:
+            day = not_after_today(as_of, "asOf", context.clock) if as_of else context.today()
             planned = await plan_one(access.session, _policy(context), day, case_id)
             if planned is None or not planned.destroy_due:
                 raise InvalidTransition("the case is not due for destruction")
@@ -380,7 +381,9 @@ class RetentionQuery:
 class RetentionMutation:
     request_destruction_approval: ApprovalType = strawberry.mutation(
         resolver=resolve_request_destruction_approval,
-        description="Ask for approval to destroy an archived case that is due.",
+        description="Ask for approval to destroy a case that is due. asOf (default today) may "
+        "be an earlier day, never a later one (VALIDATION_FAILED on asOf): nothing is "
+        "approved for destruction before its day; retentionPreview may look ahead.",
     )
     approve_destruction: ApprovalType = strawberry.mutation(
         resolver=resolve_approve_destruction,

@@ -21,6 +21,7 @@ from casework.deadlines import add_months
 from casework.profiles import load_profile
 from records.customers import NewContact
 from records.database import Database
+from records.days import uk_today
 from records.holds import open_subject_access
 from records.keystore import DataKey
 from records.models import AccessLogEntry, ContactDetail, ContactKind, Customer
@@ -28,7 +29,7 @@ from records.vault import Vault
 from tests.api.app_fixtures import FixedClock
 from tests.cli import tact, tact_env
 from tests.retention.test_graphql import ask, nodes, token
-from tests.retention.world import add_case, add_caseless_customer, build_world
+from tests.retention.world import add_case, add_caseless_customer, build_world, imported_on
 
 REGISTER = (
     "name,kind,reference,email,phone,address,notes\n"
@@ -64,8 +65,8 @@ async def test_an_imported_customer_never_given_a_case_is_destroyed_certified_an
     key_file: Path,
     tmp_path: Path,
 ) -> None:
-    # Given a customer with a case, and two customers imported today who never get one, a
-    # subject access request open for the second
+    # Given a customer with a case, and two customers imported thirteen months ago who never
+    # got one, a subject access request open for the second
     world = await build_world(database, dt.datetime.now(dt.UTC))
     case_id = await add_case(database, vault, world, ends_on=[None])
     with_case = world.customers[case_id]
@@ -78,8 +79,9 @@ async def test_an_imported_customer_never_given_a_case_is_destroyed_certified_an
     ada, bo = (one, other) if await _contacts(database, one) == 2 else (other, one)
     async with database.sessions() as session, session.begin():
         await open_subject_access(session, bo, "staff:ig.one", dt.datetime.now(dt.UTC))
-    today = dt.datetime.now(dt.UTC).date()
-    due_on = add_months(today, 12)
+    added_on = add_months(uk_today(), -13)
+    await imported_on(database, {ada, bo}, added_on)
+    due_on = add_months(added_on, 12)  # a month ago
 
     # When the IG officer previews the day before twelve months have run, and on the day
     early = await tact(env, "retention", "preview", "--as-of", str(due_on - dt.timedelta(1)))
@@ -95,7 +97,7 @@ async def test_an_imported_customer_never_given_a_case_is_destroyed_certified_an
         "destroy_due": True,
         "rule": "customer_without_case: destroy a customer with no case 12 months after they "
         f"were added (profile portsmouth-cc v{version})",
-        "trigger_on": today.isoformat(),
+        "trigger_on": added_on.isoformat(),
         "archive_on": None,
         "destroy_on": due_on.isoformat(),
         "holds": [],
@@ -105,8 +107,8 @@ async def test_an_imported_customer_never_given_a_case_is_destroyed_certified_an
     assert lines[str(bo)]["holds"] == ["subject_access_request"]
     assert set(lines) == {str(ada), str(bo)}  # not the customer with a case
 
-    # When the job runs that day
-    run = await tact(env, "retention", "run", "--as-of", str(due_on))
+    # When the job runs, today
+    run = await tact(env, "retention", "run")
     assert run.exit_code == 0, run.output
     outcomes = [json.loads(line) for line in run.output.splitlines()]
     assert {"customer": str(ada), "outcome": "destroyed"} in outcomes
@@ -127,7 +129,7 @@ async def test_an_imported_customer_never_given_a_case_is_destroyed_certified_an
     assert certificate["rule"] == "customer_without_case"
     assert certificate["not_archived_reason"] == "no_case"
     assert certificate["archive_on"] is None and certificate["bundle_digest"] is None
-    assert certificate["trigger_on"] == today.isoformat()
+    assert certificate["trigger_on"] == added_on.isoformat()
     assert certificate["destroy_on"] == due_on.isoformat()
     assert certificate["counts"] == {"customers": 1, "contact_details": 2}
     assert certificate["keys_shredded"] == 1 and certificate["completed_at"] is not None

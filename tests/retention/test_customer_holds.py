@@ -20,12 +20,13 @@ from api.runtime import Runtime
 from casework.deadlines import add_months
 from records.customers import NewContact
 from records.database import Database
+from records.days import uk_today
 from records.models import AccessLogEntry, ContactKind, Customer
 from records.vault import Vault
 from tests.api.app_fixtures import FixedClock
 from tests.cli import tact, tact_env
 from tests.retention.test_graphql import ask, nodes, token
-from tests.retention.world import add_case, add_caseless_customer, build_world
+from tests.retention.world import add_case, add_caseless_customer, build_world, imported_on
 
 REGISTER = "name,kind,reference,email,phone,address,notes\nCanaryeve Quillhold,,CR-911,,,,\n"
 PLACE = """mutation Place($reason: String!, $caseRef: String, $customerRef: String,
@@ -62,14 +63,15 @@ async def test_a_customer_with_no_case_held_from_the_command_line_stays_until_re
     key_file: Path,
     tmp_path: Path,
 ) -> None:
-    # Given a customer imported today who is never given a case
+    # Given a customer imported thirteen months ago who was never given a case: due to be
+    # destroyed a month ago
     await build_world(database, dt.datetime.now(dt.UTC))
     register = tmp_path / "register.csv"
     register.write_text(REGISTER, encoding="utf-8")
     env = tact_env(database_urls, key_file, tmp_path, TACT_PROFILE="portsmouth-cc")
     assert (await tact(env, "customers", "import", str(register))).exit_code == 0
     (customer,) = await _customers(database)
-    due_on = str(add_months(dt.datetime.now(dt.UTC).date(), 12))
+    await imported_on(database, {customer}, add_months(uk_today(), -13))
 
     # When an IG officer holds them by their reference, as the README prints it
     placed = await tact(
@@ -79,13 +81,13 @@ async def test_a_customer_with_no_case_held_from_the_command_line_stays_until_re
     assert placed.exit_code == 0, placed.output
     hold_id = placed.output.strip()
 
-    # Then the preview on the day they are due names them held for litigation, by id only,
-    # and the job leaves them in place
-    preview = await tact(env, "retention", "preview", "--as-of", due_on)
+    # Then today's preview names them held for litigation, by id only, and the job leaves
+    # them in place
+    preview = await tact(env, "retention", "preview")
     (line,) = map(json.loads, preview.output.splitlines())
     assert line["customer"] == str(customer) and line["action"] == "held"
     assert line["holds"] == ["litigation"]
-    run = await tact(env, "retention", "run", "--as-of", due_on)
+    run = await tact(env, "retention", "run")
     assert run.exit_code == 0, run.output
     outcomes = [json.loads(text) for text in run.output.splitlines()]
     assert {"customer": str(customer), "outcome": "held", "holds": "litigation"} in outcomes
@@ -99,9 +101,9 @@ async def test_a_customer_with_no_case_held_from_the_command_line_stays_until_re
         env, "retention", "hold", "release", "--as", "ig.two", "--hold-id", hold_id
     )
     assert released.exit_code == 0 and released.output.strip() == "released"
-    preview = await tact(env, "retention", "preview", "--as-of", due_on)
+    preview = await tact(env, "retention", "preview")
     assert json.loads(preview.output)["action"] == "destroy"
-    run = await tact(env, "retention", "run", "--as-of", due_on)
+    run = await tact(env, "retention", "run")
     assert {"customer": str(customer), "outcome": "destroyed"} in [
         json.loads(text) for text in run.output.splitlines()
     ]
