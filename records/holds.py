@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_steps import CaseEvent, Step
 from records.customers import Named
+from records.days import uk_day
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import Case, Customer
 from records.retention_tables import (
@@ -309,8 +310,25 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUI
 async def open_subject_access(
     session: AsyncSession, customer_id: uuid.UUID, opened_by: str, now: dt.datetime
 ) -> SubjectAccessRequest:
-    if await session.get(Customer, customer_id) is None:
+    """A new request for the customer, refused while one for them is open: a second would
+    look like a new request, with a new date to answer by, for what is the same one. The
+    refusal names the open request's id (to export and complete it) and the day it was
+    opened. The customer's row is locked first, so two at once cannot both open one."""
+    locked = select(Customer.id).where(Customer.id == customer_id).with_for_update()
+    if await session.scalar(locked) is None:
         raise NotFound("no such customer")
+    already = await session.scalar(
+        select(SubjectAccessRequest)
+        .where(SubjectAccessRequest.customer_id == customer_id)
+        .where(SubjectAccessRequest.completed_at.is_(None))
+        .order_by(SubjectAccessRequest.opened_at)
+        .limit(1)
+    )
+    if already is not None:
+        raise InvalidTransition(
+            f"a subject access request for this customer is already open: {already.id}, "
+            f"opened {uk_day(already.opened_at).isoformat()}; complete it before opening another"
+        )
     request = SubjectAccessRequest(
         id=uuid.uuid4(), customer_id=customer_id, opened_by=opened_by, opened_at=now
     )

@@ -115,7 +115,9 @@ class SubjectAccessQuery:
 class SubjectAccessMutation:
     open_subject_access_request: SubjectAccessRequestType = strawberry.mutation(
         resolver=resolve_open_subject_access_request,
-        description="Open a subject access request: holds the customer's cases.",
+        description="Open a subject access request: holds the customer's cases. Refused "
+        "(INVALID_TRANSITION) while one for the customer is open, naming its id and the day "
+        "it was opened: complete that one first.",
     )
     complete_subject_access_request: SubjectAccessRequestType = strawberry.mutation(
         resolver=resolve_complete_subject_access_request,

@@ -179,6 +179,13 @@ async def test_a_subject_access_request_opened_in_the_panel_holds_the_cases_unti
     ]
 
     [request_id] = _REQUEST.findall(listed)
+    # A second request for the same person is refused while this one is open, naming it
+    again = await post_form(
+        client, "/admin/subject-access", "/admin/subject-access/open", customer_ref=customer_ref
+    )
+    assert again.status_code == 409 and customer_ref not in again.text
+    assert f"already open: {request_id}, opened" in again.text
+    assert _REQUEST.findall((await client.get("/admin/subject-access")).text) == [request_id]
     done = await post_form(
         client, "/admin/subject-access", "/admin/subject-access/complete", id=request_id
     )
