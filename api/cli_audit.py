@@ -20,7 +20,7 @@ from authz.access_log import LogFilter, case_asked, checkpoint, query
 from authz.actor import Actor, ActorKind, RoleGrant
 from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
-from authz.log_verify import VerifyReport, verify
+from authz.log_verify import VerifyReport, head_broken_next_step, verify
 from authz.operations import Operation, Outcome
 from records.errors import NotFound
 from records.models import AccessLogEntry, Role, as_utc, utcnow
@@ -52,6 +52,8 @@ async def _verify(runtime: Runtime, say: Callable[[str], None]) -> bool:
         if report is None:
             raise
         say("the verification could not be written to the access log: its head is broken")
+        if report.problem is not None:
+            say(head_broken_next_step(report.problem.seq))
         return False
     if report.ok:
         await _checkpoint(runtime)

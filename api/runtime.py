@@ -14,7 +14,7 @@ from authz.audit_signing import CheckpointSigner
 from authz.decisions import Decisions
 from authz.gate import Gate
 from authz.group_commit import GroupCommit
-from authz.log_verify import head_problem
+from authz.log_verify import head_broken_next_step, head_problem
 from authz.operations import Operation
 from authz.witness import FolderWitness
 from casework.letter_check import check_letters
@@ -108,8 +108,8 @@ class Runtime:
         reason = None if problem is None else ACCESS_LOG_BROKEN
         if problem is not None and reason != self.log_problem:
             logging.getLogger("tact.audit").error(
-                "the access log's head is broken, so nothing can be logged and gated requests "
-                "are refused: run `tact audit verify`",
+                f"the access log's head is broken at entry seq {problem.seq}, so nothing can "
+                "be logged and gated requests are refused. " + head_broken_next_step(problem.seq),
                 extra={"event": "access_log_head_broken", "seq": problem.seq},
             )
         self.log_problem = reason

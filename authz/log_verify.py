@@ -298,6 +298,18 @@ def _signature_problem(c: WitnessedCheckpoint, signer: CheckpointSigner) -> Prob
     return None
 
 
+def head_broken_next_step(seq: int) -> str:
+    """What to do once the log's head does not verify (README, "Access and the access log"):
+    said by `tact audit verify` after naming the entry, and in the server's log, rather than
+    sending whoever reads it back to the command that found it."""
+    return (
+        "Treat it as a security incident (the database was written to outside Tact): keep a "
+        f"copy of the database as it is, then restore entry seq {seq} and any after it from a "
+        "backup, or delete it if it was added rather than changed, and run `tact audit verify` "
+        "again; gated requests are served once the log's head verifies."
+    )
+
+
 async def head_problem(session: AsyncSession, signer: CheckpointSigner) -> Problem | None:
     """A cheap check that the next entry can be chained on: the newest entry verifies, links
     to the one before it, and no entry already claims it as its predecessor. A row forged at

@@ -4,6 +4,9 @@ reports before it tries to write, and exits 1 without a traceback."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import insert, select
 
 from records.database import Database
@@ -44,3 +47,30 @@ def test_verify_names_a_forged_row_instead_of_crashing(cli_env: dict[str, str]) 
     assert lines[0].startswith(f"FAILED at entry seq {seqs[0]}:"), output
     assert "could not be written to the access log" in lines[1]
     assert "IntegrityError" not in output
+
+
+def test_verify_says_what_to_do_next_about_a_forged_head(
+    cli_env: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """It told the IG officer to "run `tact audit verify`", the command they had just run
+    (and the server's log said only that): it now says what to do about the entry it named,
+    and to verify again once that is done."""
+    fill(cli_env, 12)
+    seqs: list[int] = []
+
+    async def work(db: Database) -> None:
+        seqs.append(await forge_head(db))
+
+    on_database(cli_env, work)
+    with caplog.at_level(logging.ERROR, logger="tact.audit"):
+        code, output = tact(cli_env, "audit", "verify")
+    assert code == 1
+    advice = output.splitlines()[2]
+    assert advice.startswith("Treat it as a security incident")
+    assert f"restore entry seq {seqs[0]} and any after it from a backup" in advice
+    assert "delete it if it was added rather than changed" in advice
+    assert advice.endswith("gated requests are served once the log's head verifies.")
+    # The log line every process writes on finding the head broken gives the same next step
+    (logged,) = [r for r in caplog.records if getattr(r, "event", "") == "access_log_head_broken"]
+    assert logged.getMessage().endswith(advice)
+    assert f"broken at entry seq {seqs[0]}" in logged.getMessage()
