@@ -341,9 +341,9 @@ async def _certificates(runtime: Runtime, reference: str | None) -> list[dict[st
 def certificate_record(c: object) -> dict[str, object]:
     fields = (
         "case_reference", "customer_id", "rule", "profile_name", "profile_version", "trigger_on",
-        "archive_on", "destroy_on", "not_archived_reason", "requested_by", "approved_by",
-        "counts", "bundle_digest", "keys_shredded", "destroyed_by", "destroyed_at",
-        "completed_at",
+        "archive_on", "destroy_on", "not_archived_reason", "requested_by", "requested_at",
+        "approved_by", "approved_at", "counts", "bundle_digest", "keys_shredded", "destroyed_by",
+        "destroyed_at", "completed_at",
     )  # fmt: skip
     return {name: _plain(getattr(c, name)) for name in fields}
 

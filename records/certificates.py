@@ -25,6 +25,8 @@ class ApprovalView:
     destroy_on: dt.date
     requested_by: str
     approved_by: str | None
+    requested_at: dt.datetime
+    approved_at: dt.datetime | None
 
     @property
     def approved(self) -> bool:
@@ -37,11 +39,16 @@ _VIEW_COLUMNS = (
     DestructionApproval.destroy_on,
     DestructionApproval.requested_by,
     DestructionApproval.approved_by,
+    DestructionApproval.requested_at,
+    DestructionApproval.approved_at,
 )
 
 
 def _view(row: DestructionApproval) -> ApprovalView:
-    return ApprovalView(row.id, row.case_id, row.destroy_on, row.requested_by, row.approved_by)
+    return ApprovalView(
+        row.id, row.case_id, row.destroy_on, row.requested_by, row.approved_by,
+        row.requested_at, row.approved_at,
+    )  # fmt: skip
 
 
 async def request_approval(

@@ -164,6 +164,10 @@ class DestructionCertificate(Base):
     not_archived_reason: Mapped[NotArchived | None] = mapped_column(_enum(NotArchived))
     requested_by: Mapped[str | None] = mapped_column(String(160))
     approved_by: Mapped[str | None] = mapped_column(String(160))
+    # When destruction was asked for and approved, from the approval the case is deleted
+    # with (null without one, and on certificates written before migration 0015).
+    requested_at: Mapped[dt.datetime | None] = mapped_column()
+    approved_at: Mapped[dt.datetime | None] = mapped_column()
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)
     bundle_digest: Mapped[str | None] = mapped_column(String(64))
     keys_shredded: Mapped[int] = mapped_column(Integer, default=0)

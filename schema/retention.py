@@ -39,6 +39,7 @@ from records.certificates import (
 )
 from records.days import not_after_today
 from records.errors import InvalidTransition, NotFound
+from records.models import as_utc
 from records.retention_tables import DestructionCertificate
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
@@ -187,7 +188,14 @@ class CertificateType:
         "destroyed without a case; there was no case file to archive."
     )
     requested_by: str | None
+    requested_at: dt.datetime | None = strawberry.field(
+        description="When destruction was asked for (null without approval, and on "
+        "certificates written before this was kept)."
+    )
     approved_by: str | None
+    approved_at: dt.datetime | None = strawberry.field(
+        description="When it was approved (null as requestedAt is)."
+    )
     counts: JSON
     bundle_digest: str | None = strawberry.field(
         description="SHA-256 of the sealed archive bundle; null if none was written."
@@ -210,12 +218,20 @@ class CertificateType:
             not_archived_reason=c.not_archived_reason.value if c.not_archived_reason else None,
             requested_by=c.requested_by,
             approved_by=c.approved_by,
+            requested_at=_utc(c.requested_at),
+            approved_at=_utc(c.approved_at),
             counts=JSON(dict(c.counts)),
             bundle_digest=c.bundle_digest,
             keys_shredded=c.keys_shredded,
-            destroyed_at=c.destroyed_at,
-            completed_at=c.completed_at,
+            destroyed_at=as_utc(c.destroyed_at),
+            completed_at=_utc(c.completed_at),
         )
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored time in UTC with its offset, on every database (SQLite hands it back
+    without one), or None."""
+    return None if moment is None else as_utc(moment)
 
 
 @strawberry.type(name="RetentionItemEdge")

@@ -9,7 +9,11 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import select
+
 from records.database import Database
+from records.models import Case, as_utc
+from records.retention_tables import DestructionApproval
 from records.vault import Vault
 from tests.cli import Env, tact, tact_env
 from tests.retention.world import add_case, build_world
@@ -84,3 +88,27 @@ async def test_each_officer_approves_what_the_other_asked_for(
     assert other.exit_code == 0, other.output
     assert other.output.strip() == "approved 1 destruction(s)"
     assert await _approvals(env, "2026-02-03") == {earlier: "approved", later: "approved"}
+
+    # And once both are destroyed, each certificate says who asked and approved, and when:
+    # the times the approvals recorded, which go with the case
+    async with database.sessions() as session:
+        kept = {
+            reference: (requested, approved)
+            for reference, requested, approved in await session.execute(
+                select(Case.reference, DestructionApproval.requested_at,
+                       DestructionApproval.approved_at)
+                .join(Case, Case.id == DestructionApproval.case_id)
+            )
+        }  # fmt: skip
+    ran = await tact(env, "retention", "run", "--as-of", "2026-02-03")
+    assert ran.exit_code == 0, ran.output
+    listed = await tact(env, "retention", "certificates")
+    certificates = {c["case_reference"]: c for c in map(json.loads, listed.output.splitlines())}
+    assert set(certificates) == {earlier, later}
+    for reference, asker in ((earlier, "staff:ig.one"), (later, "staff:ig.two")):
+        certificate = certificates[reference]
+        requested, approved = kept[reference]
+        assert certificate["requested_by"] == asker
+        assert certificate["requested_at"] == as_utc(requested).isoformat()
+        assert certificate["approved_at"] == as_utc(approved).isoformat()
+        assert certificate["requested_at"] < certificate["approved_at"]

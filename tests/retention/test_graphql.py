@@ -29,7 +29,8 @@ REQUEST = """mutation Request($caseRef: String!, $asOf: Date) {
   requestDestructionApproval(caseRef: $caseRef, asOf: $asOf) { id requestedBy } }"""
 APPROVE = """mutation Approve($id: ID!) { approveDestruction(approvalId: $id) { approvedBy } }"""
 CERTIFICATES = """{ destructionCertificates { edges { node { caseReference rule profileName
-  profileVersion approvedBy counts keysShredded bundleDigest } } } }"""
+  profileVersion requestedBy requestedAt approvedBy approvedAt counts keysShredded
+  bundleDigest } } } }"""
 
 
 def token(runtime: Runtime, username: str, now: dt.datetime) -> str:
@@ -104,6 +105,9 @@ async def test_an_ig_officer_previews_holds_approves_and_reads_certificates(
     (certificate,) = nodes(await ask(client, ig_one, CERTIFICATES), "destructionCertificates")
     assert certificate["caseReference"] == reference
     assert certificate["profileName"] == "default" and certificate["approvedBy"] == "staff:ig.two"
+    # who asked and approved, and when: both on the clock's 2 March, in UTC with its offset
+    assert certificate["requestedBy"] == "staff:ig.one"
+    assert certificate["requestedAt"] == certificate["approvedAt"] == clock.now.isoformat()
     assert certificate["keysShredded"] == 2 and certificate["counts"]["evidence_entries"] == 1
     assert (await ask(client, manager, CERTIFICATES))["errors"][0]["extensions"]["code"] == (
         "FORBIDDEN"
