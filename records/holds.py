@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_steps import CaseEvent, Step
-from records.customers import Named
+from records.customers import Named, hold_customer
 from records.days import uk_day
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import Case, Customer
@@ -102,9 +102,13 @@ async def place_hold_on(
 async def place_hold(
     session: AsyncSession, case_id: uuid.UUID, reason: HoldReason, placed_by: str, now: dt.datetime
 ) -> RetentionHold:
-    if await session.get(Case, case_id) is None:
+    # The case's row held (FOR UPDATE, as a step holds it: casework/steps.py `load_case`)
+    # until the transaction ends, so two placements at once run one after the other and the
+    # second sees the first's hold.
+    if await session.get(Case, case_id, with_for_update=True) is None:
         raise NotFound("no such case")
-    return await _placed(session, RetentionHold(case_id=case_id), reason, placed_by, now)
+    hold = RetentionHold(case_id=case_id)
+    return await _placed(session, hold, RetentionHold.case_id == case_id, reason, placed_by, now)
 
 
 async def place_customer_hold(
@@ -118,14 +122,36 @@ async def place_customer_hold(
     is released (a litigation hold on a person, whether or not they have a case)."""
     if await session.get(Customer, customer_id) is None:
         raise NotFound("no such customer")
-    return await _placed(session, RetentionHold(customer_id=customer_id), reason, placed_by, now)
+    await hold_customer(session, customer_id)  # as the case's row above
+    hold = RetentionHold(customer_id=customer_id)
+    named = RetentionHold.customer_id == customer_id
+    return await _placed(session, hold, named, reason, placed_by, now)
 
 
 async def _placed(
-    session: AsyncSession, hold: RetentionHold, reason: HoldReason, placed_by: str, now: dt.datetime
+    session: AsyncSession,
+    hold: RetentionHold,
+    named: ColumnElement[bool],
+    reason: HoldReason,
+    placed_by: str,
+    now: dt.datetime,
 ) -> RetentionHold:
+    """Place `hold`, unless one for the same reason is in force on what it names (`named`):
+    releasing one of two would leave the other keeping the records. That one's id is given,
+    to release or keep. A hold for another reason, or on the customer beside one on a case
+    of theirs, is another hold, released on its own (docs/retention.md, "One hold a reason")."""
     if reason not in PLACEABLE:
         raise ValidationFailed("reason", "this kind of hold is automatic")
+    existing = await session.scalar(
+        select(RetentionHold.id).where(
+            named, RetentionHold.reason == reason, RetentionHold.released_at.is_(None)
+        )
+    )
+    if existing is not None:
+        where = "this case" if hold.case_id is not None else "this customer"
+        raise InvalidTransition(
+            f"a {reason.value} hold is already in force on {where}: hold {existing}"
+        )
     hold.id = uuid.uuid4()
     hold.reason = reason
     hold.placed_by = placed_by

@@ -14,7 +14,7 @@ from records.customers import NewContact
 from records.database import Database
 from records.models import ContactKind
 from records.vault import Vault
-from tests.admin.conftest import post_form, sign_in
+from tests.admin.conftest import post_form, refusal, sign_in
 from tests.admin.test_panel_http import entries
 from tests.admin.test_records_pages import cells, ig_world
 from tests.api.app_fixtures import FixedClock
@@ -71,3 +71,29 @@ async def test_an_ig_officer_holds_and_releases_a_customer_in_the_panel(
 
     # Then it is no longer in force
     assert f"customer {caseless}" not in (await client.get("/admin/holds")).text
+
+
+async def test_a_second_hold_for_the_same_reason_is_refused_on_the_holds_page(
+    client: httpx.AsyncClient, database: Database, vault: Vault, clock: FixedClock
+) -> None:
+    # Given a case held for litigation from the panel
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
+    reference = world.references[case_id]
+    await sign_in(client, "ig.one")
+    placed = await post_form(
+        client, "/admin/holds", "/admin/holds/place", case_ref=reference, reason="litigation"
+    )
+    assert placed.status_code == 303
+    (hold_id,) = _RELEASE.findall((await client.get("/admin/holds")).text)
+
+    # When the IG officer places it again
+    again = await post_form(
+        client, "/admin/holds", "/admin/holds/place", case_ref=reference, reason="litigation"
+    )
+
+    # Then the holds page says so, naming the hold in force, and lists that one only
+    assert again.status_code == 409
+    said = refusal(again.text)
+    assert "litigation hold is already in force on this case" in said and hold_id in said
+    assert _RELEASE.findall((await client.get("/admin/holds")).text) == [hold_id]
