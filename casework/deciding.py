@@ -31,7 +31,7 @@ from casework.steps import (
     assign_once,
     begin,
     finish,
-    has_assignee,
+    first_assignee,
     scoped_services,
     staff_id,
 )
@@ -54,7 +54,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         _check_skip(run, given)
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
     await _check_safeguards_met(run, case_id)
-    await _check_point_of_contact(run, case_id, given.arrangements)
+    point_of_contact = await _point_of_contact(run, case_id, given.arrangements)
     consult = run.profile.decision.with_
     if consult and given.consulted is None:
         raise ValidationFailed(
@@ -86,6 +86,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
         appeal_route=run.profile.appeal.route, appeal_deadline=deadline,
         health_and_safety=_health_and_safety(given.arrangements),
         **({"replaced_short_term": replaced} if replaced else {}),
+        **({"point_of_contact": point_of_contact} if point_of_contact else {}),
     )  # fmt: skip
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, review_on, event)
     notification_due(run, begun, m.NotificationSubject.DECISION, run.today(), event)
@@ -118,23 +119,31 @@ async def _check_safeguards_met(run: StepRun, case_id: uuid.UUID) -> None:
         )
 
 
-async def _check_point_of_contact(
+async def _point_of_contact(
     run: StepRun, case_id: uuid.UUID, arrangements: list[m.NewArrangement]
-) -> None:
+) -> str | None:
     """Where the policy gives every customer it applies to a designated point of contact
-    (Cambridgeshire), the decision waits for one: assigned to the case as its named officer,
-    or named by a NAMED_OFFICER arrangement of this decision."""
+    (Cambridgeshire), the decision waits for one, and its letter names them (the decision's
+    details keep `point_of_contact`, a username): whom the case was first assigned to as its
+    named officer, else the officer a NAMED_OFFICER arrangement of this decision names. None
+    where the profile asks for none."""
     if not run.profile.decision.point_of_contact:
-        return
-    named = any(
-        a.kind is ArrangementKind.NAMED_OFFICER and a.named_officer is not None
-        for a in arrangements
+        return None
+    named = next(
+        (
+            a.named_officer
+            for a in arrangements
+            if a.kind is ArrangementKind.NAMED_OFFICER and a.named_officer is not None
+        ),
+        None,
     )
-    if not named and not await has_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER):
+    found = await first_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER) or named
+    if found is None:
         raise InvalidTransition(
             "assign the customer's designated point of contact first (assignStaff as "
             "NAMED_OFFICER), or name an officer in a NAMED_OFFICER arrangement"
         )
+    return found
 
 
 def _check_skip(run: StepRun, given: m.Decide) -> None:

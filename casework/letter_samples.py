@@ -83,6 +83,8 @@ def decisions() -> Iterator[dict[str, Any]]:
         "arrangements_made": ["named_officer"],
     }
     yield made | {"ends_on": "2027-03-02"}
+    # The customer's designated point of contact, where the profile asks for one (a username)
+    yield made | {"ends_on": "2027-03-02", "point_of_contact": "jo.example"}
     yield made | {"ends_on": None, "appeal_deadline": None, "health_and_safety": True}
     yield made | {"ends_on": "2027-03-02", "skip_warning_explanation": "A risk to staff."}
     yield made | {
@@ -159,6 +161,7 @@ def sample_letters(profile: Profile) -> Iterator[tuple[m.NotificationSubject, Le
                 reference="MC-2026-ABCDE-FGHJK", customer_name=CUSTOMER, sent_on=SENT_ON,
                 details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
                 format=format, representative=representative, address=address,
+                spoc="Jo Example" if "point_of_contact" in details else None,
             )  # fmt: skip
 
 

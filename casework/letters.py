@@ -93,7 +93,8 @@ class LetterFacts:
     # where none is recorded. A letter via a representative is given none: theirs is not
     # recorded, and the customer's would send it to the customer.
     address: tuple[str, ...] = ()
-    # A warning's proposed single point of contact, by name (Portsmouth 5.1); None otherwise.
+    # The point of contact the letter names, by name: a warning's proposed single point of
+    # contact (Portsmouth 5.1), a decision's designated one (Cambridgeshire); None otherwise.
     spoc: str | None = None
 
 
@@ -159,6 +160,7 @@ def _context(
             ),
             "health_and_safety_kept": bool(d.get("health_and_safety"))
             and not rule.health_and_safety_appealable,
+            "point_of_contact": facts.spoc,
         }
     elif subject is m.NotificationSubject.WARNING:
         issuer = profile.warning.issuing_role
@@ -368,12 +370,21 @@ async def compose_letter(
     return render_letter(run.profile, subject, facts, run.letters)
 
 
+# Where a step's details keep the point of contact its letter names, by username.
+_CONTACT_KEPT = {
+    m.NotificationSubject.WARNING: "spoc",  # proposed at step one (Portsmouth 5.1)
+    m.NotificationSubject.DECISION: "point_of_contact",  # designated (Cambridgeshire)
+}
+
+
 async def _spoc(
     run: StepRun, subject: m.NotificationSubject, details: Mapping[str, Any]
 ) -> str | None:
-    """The single point of contact a warning proposed (Portsmouth step one), by name."""
-    username = details.get("spoc")
-    if subject is not m.NotificationSubject.WARNING or not isinstance(username, str):
+    """The point of contact the step the letter is about named, by name: the single point of
+    contact a warning proposed, or the designated point of contact a decision waited for."""
+    key = _CONTACT_KEPT.get(subject)
+    username = details.get(key) if key is not None else None
+    if not isinstance(username, str):
         return None
     return await staff_display_name(run.session, username) or username
 

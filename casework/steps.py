@@ -263,14 +263,18 @@ async def assign_once(
         await assign(run.session, case_id, staff, relation)
 
 
-async def has_assignee(run: StepRun, case_id: uuid.UUID, relation: AssignmentRelation) -> bool:
-    """Whether anyone is assigned to the case in this relation."""
-    found = await run.session.scalar(
-        select(CaseAssignment.id)
+async def first_assignee(
+    run: StepRun, case_id: uuid.UUID, relation: AssignmentRelation
+) -> str | None:
+    """The username of whom the case was first assigned to in this relation, or None."""
+    found: str | None = await run.session.scalar(
+        select(Staff.username)
+        .join(CaseAssignment, CaseAssignment.staff_id == Staff.id)
         .where(CaseAssignment.case_id == case_id, CaseAssignment.relation == relation)
+        .order_by(CaseAssignment.assigned_at, CaseAssignment.id)
         .limit(1)
     )
-    return found is not None
+    return found
 
 
 async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:

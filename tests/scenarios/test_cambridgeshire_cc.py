@@ -12,6 +12,7 @@ from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
+    Walk,
     decision,
     notify,
     prelude,
@@ -20,6 +21,9 @@ from tests.scenarios.world import (
 )
 
 PROFILE = "cambridgeshire-cc"
+POINT_OF_CONTACT = (
+    "Your point of contact\n{} is your designated point of contact, the link between you and us."
+)
 ON_THE_SPOT = {
     "risk": "Threats made to staff at the reception desk.",
     "reasons": "Staff safety, pending a full assessment.",
@@ -81,6 +85,10 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         ]
         await notify(walk, "DECISION")
         assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]  # the named officer
+        # The letter names the point of contact the decision waited for: the officer its
+        # NAMED_OFFICER arrangement names (nobody was assigned as named officer)
+        assert decided["event"]["details"]["pointOfContact"] == "officer"
+        assert POINT_OF_CONTACT.format("Officer Example") in await _decision_letter(walk)
         again = await walk.refused("decider", "decide", **full)
         assert again.message == "the case is decided: change it by review, modification or appeal"
 
@@ -206,3 +214,18 @@ async def test_the_decision_waits_for_a_designated_point_of_contact(
         decided = await walk.step("decider", "decide", **letters)
         assert decided["case"]["state"] == "DECIDED"
         assert decided["event"]["details"]["arrangementsMade"] == ["contact_channel"]
+        # And the decision letter tells the customer who their point of contact is, by name
+        await notify(walk, "DECISION")
+        letter = await _decision_letter(walk)
+        assert POINT_OF_CONTACT.format("Officer Example") in letter
+        assert "Please contact us by letter only." in letter
+
+
+async def _decision_letter(walk: Walk) -> str:
+    """The decision letter last recorded as sent, as the timeline keeps it."""
+    (letter,) = [
+        e["details"]["letter"]
+        for e in await walk.timeline("officer")
+        if e["step"] == "NOTIFICATION_RECORDED" and e["details"]["subject"] == "decision"
+    ][-1:]
+    return str(letter)

@@ -83,6 +83,7 @@ async def test_a_cumbria_decision_letter_is_kept_on_file(
     assert walk.reference in letter
     assert "Dear Morgan Sample," in letter
     assert "Contact continued at the same level after the warning." in letter  # the reasons
+    assert "point of contact" not in letter  # Cumbria's profile designates none
     for instruction in INSTRUCTIONS:
         assert f"- {instruction} This applies to your contact with: Housing.\n" in letter
     assert letter.count(EMERGENCY_NOTE) == 1
