@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
+from casework.deadlines import review_due
 from casework.steps import IN_FORCE, Begun, StepRun, begin, finish, scoped_services
 from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
 from records.errors import InvalidTransition, ValidationFailed
@@ -79,8 +80,52 @@ async def extend_arrangement(
     if arrangement.ends_on is not None and given.ends_on <= arrangement.ends_on:
         raise ValidationFailed("input.endsOn", "an extension ends later than the arrangement does")
     previous = arrangement.ends_on
+    arrangements = await in_force(run, case_id)
+    period_ended = period_end(arrangements)
     arrangement.ends_on = given.ends_on
-    return await finish(run, begun, Step.ARRANGEMENT_EXTENDED, given, previous_ends_on=previous)
+    moved = await _review_follows_end(run, case_id, arrangements, period_ended)
+    event = await finish(
+        run, begun, Step.ARRANGEMENT_EXTENDED, given, previous_ends_on=previous,
+        **({"next_review_on": moved} if moved else {}),
+    )  # fmt: skip
+    if moved is not None:
+        add_deadline(run.session, begun.case, DeadlineKind.REVIEW, moved, event)
+    return event
+
+
+def period_end(arrangements: list[Arrangement]) -> dt.date | None:
+    """When the period of restrictions ends: the last arrangement's end; none while any
+    arrangement has no end."""
+    ends = [a.ends_on for a in arrangements]
+    return None if not ends or None in ends else max(e for e in ends if e is not None)
+
+
+def next_review_after(run: StepRun, arrangements: list[Arrangement]) -> dt.date:
+    """The next review after a review, or an extension, today: the profile's interval on, or
+    the end of the period of restrictions where the profile reviews then (`[review]
+    at_period_end`, Portsmouth 5.2.6)."""
+    return review_due(run.profile, run.today(), first=False, ends_on=period_end(arrangements))
+
+
+async def _review_follows_end(
+    run: StepRun, case_id: uuid.UUID, arrangements: list[Arrangement], ended: dt.date | None
+) -> dt.date | None:
+    """Where reviews fall at the end of the period of restrictions, an extension moves the
+    review due at its old end (`ended`) to the new one, as a review that extends does; the
+    day it moved to, or None. A review set for another day (`scheduleReview`, a reviewer's
+    `nextReviewOn`) is a person's choice, and stays."""
+    if not run.profile.review.at_period_end or ended is None:
+        return None
+    moved = next_review_after(run, arrangements)
+    if moved == ended:
+        return None
+    at = run.clock()
+    if not await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], at, due_on=ended):
+        return None
+    for arrangement in arrangements:
+        if arrangement.next_review_on == ended:
+            arrangement.next_review_on = moved
+    return moved
 
 
 async def lift_arrangement(run: StepRun, case_id: uuid.UUID, given: m.LiftArrangement) -> CaseEvent:

@@ -29,7 +29,6 @@ from casework.deadlines import (
     appeal_decision_due,
     appeal_listed_until,
     check_review_date,
-    review_due,
 )
 from casework.over_time import (
     end_all,
@@ -37,7 +36,9 @@ from casework.over_time import (
     ended_if_none_left,
     ended_notification_due,
     in_force,
+    next_review_after,
     notification_due,
+    period_end,
 )
 from casework.steps import Begun, StepRun, begin, finish
 from records.case_steps import (
@@ -162,31 +163,22 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     for arrangement in arrangements:
         if given.ends_on is not None and given.outcome is m.ReviewOutcome.EXTEND:
             arrangement.ends_on = given.ends_on
-    next_review = given.next_review_on or review_due(
-        run.profile, today, first=False, ends_on=_period_end(arrangements)
-    )
+    next_review = given.next_review_on or next_review_after(run, arrangements)
     if next_review <= today:
         raise ValidationFailed("input.nextReviewOn", "must be after today")
     for arrangement in arrangements:
         arrangement.next_review_on = next_review
     # Amended, the customer is told how long the amended arrangements last (Portsmouth
     # 5.2.6); an extension gives its own end (`ends_on`).
-    period_end = _period_end(arrangements)
-    amended = given.outcome is m.ReviewOutcome.MODIFY and period_end is not None
-    lasting = {"period_ends_on": period_end} if amended else {}
+    lasts_until = period_end(arrangements)
+    amended = given.outcome is m.ReviewOutcome.MODIFY and lasts_until is not None
+    lasting = {"period_ends_on": lasts_until} if amended else {}
     event = await finish(
         run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **lasting, **endorsed
     )
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
     return event
-
-
-def _period_end(arrangements: list[Arrangement]) -> dt.date | None:
-    """When the period of restrictions ends: the last arrangement's end; none while any
-    arrangement has no end."""
-    ends = [a.ends_on for a in arrangements]
-    return None if not ends or None in ends else max(e for e in ends if e is not None)
 
 
 async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | None) -> None:

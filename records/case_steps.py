@@ -262,15 +262,23 @@ def add_deadline(
 
 
 async def meet_deadlines(
-    session: AsyncSession, case_id: uuid.UUID, kinds: Sequence[DeadlineKind], at: dt.datetime
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    kinds: Sequence[DeadlineKind],
+    at: dt.datetime,
+    *,
+    due_on: dt.date | None = None,
 ) -> int:
-    """Mark the case's open deadlines of these kinds met; returns how many were open."""
+    """Mark the case's open deadlines of these kinds met (only those due on `due_on`, where
+    given); returns how many were open."""
+    due = () if due_on is None else (CaseDeadline.due_on == due_on,)
     result = await session.execute(
         update(CaseDeadline)
         .where(
             CaseDeadline.case_id == case_id,
             CaseDeadline.kind.in_(kinds),
             CaseDeadline.met_at.is_(None),
+            *due,
         )
         .values(met_at=at)
         .execution_options(synchronize_session=False)

@@ -16,6 +16,7 @@ from tests.scenarios.world import (
     NAMED_OFFICER,
     contact_battery,
     notify,
+    prelude,
 )
 
 PROFILE = "cumbria-frs"
@@ -187,3 +188,23 @@ def decision() -> dict[str, object]:
         "startsOn": "2026-03-02",
         "durationMonths": 12,
     }
+
+
+async def test_an_extension_leaves_the_review_where_the_policy_sets_it(
+    walk_factory: WalkFactory,
+) -> None:
+    """Cumbria reviews six-monthly, not at the end of the period: extending an arrangement
+    leaves the review due when it was (only `[review] at_period_end` moves it)."""
+    async with walk_factory(PROFILE, START) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards())
+        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        decided = await walk.step("decider", "decide", **decision())
+        review_on = decided["event"]["details"]["reviewOn"]
+        extended = await walk.step(
+            "decider", "extendArrangement", kind="CONTACT_CHANNEL", endsOn="2027-09-02",
+            reasons="Contact of the same kind continued.",
+        )  # fmt: skip
+        assert "nextReviewOn" not in extended["event"]["details"]
+        reviews = [d["dueOn"] for d in await walk.deadlines("officer") if d["kind"] == "REVIEW"]
+        assert reviews == [review_on]

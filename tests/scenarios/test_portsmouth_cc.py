@@ -201,3 +201,40 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             format="LARGE_PRINT",
         )  # fmt: skip
         assert await walk.deadlines("manager") == []
+
+
+async def test_an_extension_moves_the_review_to_the_new_end_of_the_period(
+    walk_factory: WalkFactory,
+) -> None:
+    """5.2.6: reviews fall "At the end of the period of restrictions". Extended outside a
+    review, the restrictions are reviewed at their new end, as after a review that extends;
+    a review the council scheduled for another day stays where it was put."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await walk.step(
+            "manager", "issueWarning", reasons="Step one: the contact described.",
+            spoc="officer", agreedArrangement="One call a week to the named officer.",
+        )  # fmt: skip
+        await walk.step("manager", "refer", reasons="No change.", referralPack=["contact log"])
+        decided = await walk.step(
+            "decider", "decide", **dict(decision(walk.today, LETTERS_ONLY), durationMonths=9)
+        )
+        assert decided["event"]["details"]["reviewOn"] == "2026-12-02"
+        await notify(walk, "DECISION")
+        await walk.step("officer", "scheduleReview", reviewOn="2026-06-01", reasons="A change.")
+
+        walk.on(dt.date(2026, 5, 4))
+        # Extended, and extended again later still: each time, the review due at the old end
+        # is due at the new one; the scheduled one stays
+        for ends_on in ("2027-06-02", "2027-09-01"):
+            extended = await walk.step(
+                "decider", "extendArrangement", kind="CONTACT_CHANNEL", endsOn=ends_on,
+                reasons="Contact of the same kind continued.",
+            )  # fmt: skip
+            assert extended["event"]["details"]["nextReviewOn"] == ends_on
+            deadlines = await walk.deadlines("officer")
+            assert [d["dueOn"] for d in deadlines if d["kind"] == "REVIEW"] == [
+                "2026-06-01",
+                ends_on,
+            ]
