@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.operations import Operation, Standing
 from records.errors import ValidationFailed
 from records.models import PolicyRule, PolicyVersion, Role
+from records.services import service_slugs
 from records.staff import POLICY_VERSION_ROW, bump_policy_version
 
 MODEL_FILE = Path(__file__).with_name("model.conf")
@@ -148,8 +149,17 @@ async def runtime_rules(session: AsyncSession) -> list[Rule]:
 
 
 async def add_rule(session: AsyncSession, rule: Rule, now: dt.datetime) -> bool:
-    """Add a runtime rule (flushed, not committed). False if it is there already."""
+    """Add a runtime rule (flushed, not committed). False if it is there already. Its domain
+    names a service (by slug) or every service ("*"): one naming none would never apply, and
+    the operator who typed "Housing" or "housng" would believe the rule was in force."""
     rule = rule.validated()
+    if rule.domain != EVERY_SERVICE:
+        slugs = await service_slugs(session)
+        if rule.domain not in slugs:
+            known = ", ".join(sorted(slugs)) or "none yet"
+            raise ValidationFailed(
+                "domain", f'no service has that slug: give one of {known}, or "*" for every service'
+            )
     if await _find(session, rule) is not None:
         return False
     session.add(

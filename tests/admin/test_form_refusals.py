@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from authz.decisions import runtime_rules
 from authz.portal_keys import list_portal_keys
 from records.database import Database
 from records.models import Role, Staff
@@ -182,3 +183,18 @@ async def test_an_administrator_cannot_revoke_their_own_last_admin_role(
         client, "/admin/staff", "/admin/staff/revoke", username="other.admin", role="admin"
     )
     assert other.status_code == 303
+
+
+async def test_a_rule_for_no_service_is_not_added(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    refused = await post_form(
+        client, "/admin/rules", "/admin/rules/add", role="reviewer", domain="housng",
+        standing="member", operation="read_reports", effect="allow",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert refusal(refused.text).startswith("Service: no service has that slug: give one of ")
+    assert typed(refused.text, "add-rule-domain") == "housng"
+    async with database.sessions() as session:
+        assert await runtime_rules(session) == []

@@ -71,3 +71,20 @@ async def test_removing_a_rule_that_is_not_there_fails(database: Database, env: 
     result = await tact(env, "policy", "remove", "reviewer", "*", "member", "read_reports")
 
     assert result.exit_code == 1 and "no such run-time rule" in result.output
+
+
+async def test_a_rule_for_a_service_that_does_not_exist_is_refused(
+    database: Database, env: Env
+) -> None:
+    # A mistyped slug, and a service's name where its slug belongs: neither would ever apply
+    for domain in ("housng", "Housing"):
+        result = await tact(env, "policy", "add", "reviewer", domain, "member", "read_reports")
+        assert result.exit_code == 1, result.output
+        assert 'domain: no service has that slug: give one of housing, or "*"' in result.output
+    listed = await tact(env, "policy", "list", "--runtime-only")
+    assert listed.output.strip() == ""
+
+    # The service's slug, and every service, are rules
+    for domain in ("housing", "*"):
+        result = await tact(env, "policy", "add", "reviewer", domain, "member", "read_reports")
+        assert result.exit_code == 0, result.output
