@@ -339,10 +339,10 @@ async def open_subject_access(
     """A new request for the customer, refused while one for them is open: a second would
     look like a new request, with a new date to answer by, for what is the same one. The
     refusal names the open request's id (to export and complete it) and the day it was
-    opened. The customer's row is locked first, so two at once cannot both open one."""
-    locked = select(Customer.id).where(Customer.id == customer_id).with_for_update()
-    if await session.scalar(locked) is None:
+    opened. The customer's row is held first, so two at once cannot both open one."""
+    if await session.get(Customer, customer_id) is None:
         raise NotFound("no such customer")
+    await hold_customer(session, customer_id)
     already = await session.scalar(
         select(SubjectAccessRequest)
         .where(SubjectAccessRequest.customer_id == customer_id)

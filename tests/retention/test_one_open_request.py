@@ -17,6 +17,7 @@ from records.retention_tables import SubjectAccessRequest
 from tests.api.app_fixtures import FixedClock
 from tests.retention.test_graphql import COMPLETE, OPEN_SAR, ask, token
 from tests.retention.world import add_case, build_world
+from tests.scenarios.world import at_once
 
 OPEN_BY_EMAIL = """mutation Open($email: String!) {
   openSubjectAccessRequest(email: $email) { id openedAt } }"""
@@ -65,4 +66,25 @@ async def test_a_second_request_for_a_customer_with_one_open_is_refused_naming_i
     assert done["data"]["completeSubjectAccessRequest"]["completedAt"]
     reopened = (await ask(client, ig_two, OPEN_BY_EMAIL, email=values["email"]))["data"]
     assert reopened["openSubjectAccessRequest"]["id"] != first_id
+    assert await _open_requests(runtime) == 1
+
+
+async def test_two_requests_at_once_open_one(
+    runtime: Runtime, client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    """On PostgreSQL both would reach their insert having found none open, unless the first
+    holds the customer's row and the second waits for it before it looks."""
+    world = await build_world(runtime.database, clock.now)
+    case_id = await add_case(runtime.database, runtime.vault, world, ends_on=[dt.date(2020, 2, 29)])
+    reference = world.canaries[case_id]["reference"]
+    both = [
+        ask(client, token(runtime, name, clock.now), OPEN_SAR, ref=reference)
+        for name in ("ig.one", "ig.two")
+    ]
+    answers = await at_once(runtime.database.engine, "subject_access_requests", both)
+    opened = [a["data"]["openSubjectAccessRequest"]["id"] for a in answers if a.get("data")]
+    refused = [a["errors"][0] for a in answers if a.get("errors")]
+    assert len(opened) == 1 and len(refused) == 1, answers
+    assert refused[0]["extensions"]["code"] == "INVALID_TRANSITION"
+    assert opened[0] in refused[0]["message"]
     assert await _open_requests(runtime) == 1
