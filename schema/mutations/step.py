@@ -42,7 +42,7 @@ def checked(given: Any) -> BaseModel:
         model = model_type.model_validate(strawberry.asdict(given))
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
+        message = _in_our_words(first)
         loc = tuple(first["loc"])
         if first["type"] == "value_error" and ": " in message:
             # A check across fields names its field first (casework/step_models.py).
@@ -51,6 +51,25 @@ def checked(given: Any) -> BaseModel:
         raise ValidationFailed(field_name(loc), message) from None
     guard_free_text(model)
     return model
+
+
+def _in_our_words(error: Any) -> str:
+    """A length check's message in Tact's words ("must have at least 1 item"), not pydantic's
+    ("List should have at least 1 item after validation, not 0"); a check of our own says
+    its own words."""
+    ctx, kind = error.get("ctx") or {}, error["type"]
+    if kind in ("string_too_short", "string_too_long"):
+        low, high = ctx.get("min_length"), ctx.get("max_length")
+        return "must not be empty" if low == 1 else f"must be {_count(low, high, 'character')}"
+    if kind in ("too_short", "too_long"):
+        return f"must have {_count(ctx.get('min_length'), ctx.get('max_length'), 'item')}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _count(low: int | None, high: int | None, noun: str) -> str:
+    if low is not None:
+        return f"at least {low} {noun}{'s' if low != 1 else ''}"
+    return f"at most {high} {noun}{'s' if high != 1 else ''}"
 
 
 def require_role(actor: Actor | None, roles: tuple[Role, ...], operation: Operation) -> None:

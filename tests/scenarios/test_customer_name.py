@@ -72,7 +72,7 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
         refusals = [
             ({"name": NAME, "nameWithheld": True}, "input.nameWithheld", "not both"),
             ({}, "input.name", "give the customer's name"),
-            ({"name": "   "}, "input.name", "at least 1 character"),
+            ({"name": "   "}, "input.name", "must not be empty"),
             ({"name": "x" * 201}, "input.name", "at most 200"),
             ({"name": f" {NAME}"}, "input.name", "already the customer's name"),
             ({"name": "The vexatious one"}, "input.name", "vexatious"),

@@ -111,7 +111,7 @@ async def test_preferring_what_cannot_be_preferred_is_refused_and_nothing_is_wri
                 "being removed",
             ),
             ({"preferAddress": HOME | {"postcode": "ZZ1"}}, f"{field}.postcode", "UK postcode"),
-            ({"preferAddress": HOME | {"lines": []}}, f"{field}.lines", "at least 1"),
+            ({"preferAddress": HOME | {"lines": []}}, f"{field}.lines", "must have at least 1"),
         ]
         for given, named, words in refusals:
             refused = await walk.refused("officer", "recordContactDetails", **given)
