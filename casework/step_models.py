@@ -186,6 +186,8 @@ class PostalAddress(StepInput):
     @classmethod
     def _a_country(cls, country: str) -> str:
         code = normal_country(country)
+        if code is None and country.strip().upper() == "UK":
+            raise ValueError("is not an ISO 3166-1 alpha-2 country code (the UK's is GB)")
         if code is None:
             raise ValueError("is not an ISO 3166-1 alpha-2 country code (GB, IE, ES)")
         return code

@@ -272,7 +272,7 @@ async def test_a_bad_country_or_postal_code_is_refused_naming_the_field(
         at = "input.add.0.address"
         refusals = [
             (DUBLIN | {"country": "Ireland"}, f"{at}.country", "ISO 3166-1"),
-            (DUBLIN | {"country": "UK"}, f"{at}.country", "ISO 3166-1"),
+            (DUBLIN | {"country": "UK"}, f"{at}.country", "code (the UK's is GB)"),
             (DUBLIN | {"postcode": "D02 X285 Dublin Two"}, f"{at}.postcode", "at most 16"),
             (DUBLIN | {"postcode": "D02\nX285"}, f"{at}.postcode", "one line"),
             # The UK's postcode is required and checked, whether GB is said or not.
