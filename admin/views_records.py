@@ -8,6 +8,8 @@ address, and listed by id only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqladmin import expose
 from sqlalchemy import select
 from starlette.requests import Request
@@ -186,7 +188,8 @@ class CertificatesView(PanelView):
                     f"{c.profile_name} {c.profile_version}",
                     when(c.destroy_on),
                     _archived(c),
-                    c.approved_by or "",
+                    _by_on(c.requested_by, c.requested_at),
+                    _by_on(c.approved_by, c.approved_at),
                     c.destroyed_by,
                     when(c.destroyed_at),
                     str(c.keys_shredded),
@@ -202,7 +205,7 @@ class CertificatesView(PanelView):
                 Table(
                     "certificates",
                     "Certificates",
-                    ("Case", "Rule", "Profile", "Due", "Archived", "Approved by",
+                    ("Case", "Rule", "Profile", "Due", "Archived", "Requested", "Approved",
                      "Destroyed by", "Destroyed", "Keys shredded"),
                     rows,
                     empty="No case has been destroyed yet.",
@@ -210,6 +213,12 @@ class CertificatesView(PanelView):
             ],
         )  # fmt: skip
         return await self.page(request, PAGE, page.context())
+
+
+def _by_on(who: str | None, at: dt.datetime | None) -> str:
+    """Who asked for or approved a destruction, and when (no time on certificates written
+    before migration 0015); nothing where none was needed."""
+    return ", ".join(part for part in (who or "", when(at)) if part)
 
 
 _NOT_ARCHIVED = {

@@ -12,6 +12,7 @@ import re
 import httpx
 from sqlalchemy import select
 
+from admin.page import when
 from api.cli_retention import _run
 from api.runtime import Runtime
 from casework import step_models as m
@@ -151,6 +152,10 @@ async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_a
     certificates = (await client.get("/admin/certificates")).text
     assert reference in certificates
     assert "no: already past its destruction date when first handled" in certificates
+    # and who asked for its destruction and who approved it, and when
+    asked_at = when(clock())
+    assert f"staff:ig.one, {asked_at}" in certificates
+    assert f"staff:ig.two, {asked_at}" in certificates
 
 
 async def test_a_subject_access_request_opened_in_the_panel_holds_the_cases_until_complete(
