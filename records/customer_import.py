@@ -13,7 +13,9 @@ finds someone already: a customer on the register, or an earlier row of the file
 finds one customer only, as `openCase` and `recordContactDetails` keep it). Before a batch is
 written its blind indexes are looked for in the database, through the driver (the earlier
 batches, written in the same transaction, are found with the register; records/bulk_rows.py
-`digests_held`), and compared with each other in memory.
+`digests_held`), and compared with each other in memory. On PostgreSQL the import holds the
+register's lock (records/lookup_locks.py `hold_register`) from its first look to its commit,
+so an `openCase` or `recordContactDetails` giving out one of its details waits for it.
 
 The key store commits when every row is in; the caller commits the case database's
 transaction after that (a key without its customer is harmless, a customer without its key
@@ -41,6 +43,7 @@ from records.crypto import KeyRing, new_data_key
 from records.customers import NewCustomer, digests_of, sealed_columns
 from records.errors import ValidationFailed
 from records.keystore import DataKey
+from records.lookup_locks import hold_register
 from records.models import ContactDetail, Customer
 from records.vault import FieldCipher, Vault, owner_of
 
@@ -216,6 +219,9 @@ async def import_customers(
     either database."""
     moment = now or dt.datetime.now(dt.UTC)
     connection = await session.connection()
+    # Before any batch looks for who has its details, and before the key store's
+    # transaction: a step giving out a detail meanwhile waits, then finds the import's.
+    await hold_register(connection)
     imported = 0
     async with (
         vault.store.engine.connect() as keys,

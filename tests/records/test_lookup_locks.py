@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from authz.access_log import APPEND_LOCK
 from records.database import Database
-from records.lookup_locks import LOOKUP_LOCK, hold_lookups, lookup_lock_keys
+from records.lookup_locks import LOOKUP_LOCK, hold_lookups, hold_register, lookup_lock_keys
 from tests.scenarios.world import until_waiting
 
 EMAIL, PHONE, REF = b"\x80" + bytes(15), b"\x01" + bytes(15), b"\x7f" * 16
@@ -51,4 +51,27 @@ async def test_a_second_transaction_naming_a_held_detail_waits(database: Databas
             )
             assert tuple(row.one()) == (False, True)
             await other.rollback()
+    await waiting
+
+
+async def test_an_import_holding_the_register_waits_for_a_step_and_steps_do_not_wait_for_each_other(
+    database: Database,
+) -> None:
+    """`hold_lookups` takes the register's lock shared, `hold_register` (a bulk import) takes it
+    alone: two steps naming different details go on at once; an import waits for them."""
+    engine = database.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes one writer at a time; nothing is locked there")
+    async with database.sessions() as first, first.begin():
+        await hold_lookups(first, [EMAIL])
+        async with database.sessions() as second, second.begin():
+            await hold_lookups(second, [PHONE])  # returns: the register is only shared
+
+        async def importing() -> None:
+            async with engine.connect() as connection, connection.begin():
+                await hold_register(connection)
+
+        waiting = asyncio.create_task(importing())
+        await until_waiting(engine, 1)
+        assert not waiting.done()
     await waiting

@@ -18,9 +18,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from records.customer_import import import_customers
+from records.customers import NewContact, NewCustomer
 from records.database import Database
+from records.errors import ValidationFailed
 from records.lookup import LookupKind
-from records.models import Case, ContactDetail, ContactKind
+from records.models import Case, ContactDetail, ContactKind, CustomerKind
 from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.test_name_not_given import EXPORT
 from tests.scenarios.world import OPEN_CASE, Refused, Walk, at_once, mutation, prelude
@@ -161,6 +164,57 @@ async def test_two_customers_given_one_new_email_at_once_one_is_refused(
                 select(func.count()).where(
                     ContactDetail.digest
                     == walk.runtime.vault.blind_index(LookupKind.EMAIL, NEW_EMAIL)
+                )
+            )
+        assert holders == 1
+
+
+async def test_a_case_opened_during_an_import_naming_its_email_leaves_one_holder(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    """A bulk import gives an email to a customer while `openCase` names the same email for
+    someone new. On PostgreSQL both are held at their write of the email: without the
+    register's lock (which the import holds and `openCase` takes shared), each would have
+    found no one holding it, and the portal would find two customers. With it, whichever is
+    second finds the first's: the case opens for the imported customer, or the import is
+    refused naming its row."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        runtime = walk.runtime
+        row = NewCustomer(
+            CustomerKind.INDIVIDUAL,
+            "Imported Person",
+            contacts=(NewContact(ContactKind.EMAIL, NEW_EMAIL),),
+        )
+
+        async def imported() -> int | ValidationFailed:
+            async with runtime.database.sessions() as session:
+                try:
+                    count = await import_customers(session, runtime.vault, [row])
+                except ValidationFailed as refused:
+                    return refused
+                await session.commit()
+                return count
+
+        async def opened() -> dict[str, Any] | Refused:
+            try:
+                return await walk.open("officer", {"email": NEW_EMAIL, "name": "Morgan Sample"})
+            except Refused as refused:
+                return refused
+
+        import_answer, open_answer = await at_once(
+            database.engine, "contact_details", [imported(), opened()]
+        )
+
+        assert not isinstance(open_answer, Refused)
+        if isinstance(import_answer, ValidationFailed):
+            assert import_answer.field == "row 1 email"
+        else:
+            assert import_answer == 1
+            assert open_answer["event"]["details"]["customerCreated"] is False
+        async with runtime.database.sessions() as session:
+            holders = await session.scalar(
+                select(func.count(func.distinct(ContactDetail.customer_id))).where(
+                    ContactDetail.digest == runtime.vault.blind_index(LookupKind.EMAIL, NEW_EMAIL)
                 )
             )
         assert holders == 1
