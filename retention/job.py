@@ -41,6 +41,7 @@ from casework.retention_queue import (
 )
 from casework.retention_schedule import RetentionPolicy
 from records.database import Database
+from records.days import not_after_today
 from records.models import Case, Customer, Role
 from records.vault import OwnerKind, Vault
 from retention.archive import mark_archived, write_bundles
@@ -125,6 +126,10 @@ class RetentionJob:
     _analyse_at: int = _ANALYSE_FIRST  # cases handled when the grown tables are next analysed
 
     async def run(self, as_of: dt.date) -> JobReport:
+        """Archive and destroy what is due on `as_of`, refused (ValidationFailed, `as_of`)
+        when that is after today by the job's clock: the CLI and the API check it too, and
+        this is the last place a later day could destroy records early."""
+        not_after_today(as_of, "as_of", self.clock)
         with fewer_collections():
             async with self._sqlite_settings_for_run():
                 return await self._run(as_of)

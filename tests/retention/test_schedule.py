@@ -16,7 +16,7 @@ from casework.retention_schedule import RetentionPolicy, Rule, add_years
 from records.case_steps import CaseEvent, Step
 from records.certificates import approve, list_certificates, request_approval
 from records.database import Database
-from records.errors import Forbidden
+from records.errors import Forbidden, ValidationFailed
 from records.holds import open_subject_access, place_hold, release_hold
 from records.models import Arrangement, Case, CaseState
 from records.retention_tables import HoldReason
@@ -100,10 +100,30 @@ async def test_an_extended_arrangement_moves_both_dates(
     due = await preview(database, dt.date(2021, 6, 30))
     assert due[case_id].schedule.archive_on == dt.date(2021, 6, 30)
     assert due[case_id].schedule.destroy_on == dt.date(2027, 6, 30)
-    job = make_job(database, vault, make_gate(Clock()), tmp_path / "archive", Clock())
+    # The job runs on 30 June 2027, catching up the earlier days first.
+    clock = Clock(dt.datetime(2027, 6, 30, 2, tzinfo=dt.UTC))
+    job = make_job(database, vault, make_gate(clock), tmp_path / "archive", clock)
     await job.run(dt.date(2021, 6, 30))
     assert (await job.run(dt.date(2027, 6, 29))).count("destroyed") == 0
     assert (await job.run(dt.date(2027, 6, 30))).count("destroyed") == 1
+
+
+async def test_the_job_refuses_a_day_after_its_own_today_and_does_nothing(
+    database: Database, vault: Vault, tmp_path: Path
+) -> None:
+    """The CLI and the API refuse a later `--as-of`; the job itself does too, the last place a
+    later day could archive a case in force or destroy records before their date."""
+    world = await build_world(database, NOW)
+    case_id = await add_case(database, vault, world, ends_on=[LEAP])
+    clock = Clock(dt.datetime(2021, 6, 29, 23, 30, tzinfo=dt.UTC))  # 30 June in the UK
+    job = make_job(database, vault, make_gate(clock), tmp_path / "archive", clock)
+    with pytest.raises(ValidationFailed) as refused:
+        await job.run(dt.date(2021, 7, 1))
+    assert refused.value.field == "as_of"
+    assert await preview(database, dt.date(2021, 6, 30)) != {}
+    async with database.sessions() as session:
+        assert (await session.get(Case, case_id)).state is not CaseState.ARCHIVED
+    assert (await job.run(dt.date(2021, 6, 30))).count("archived") == 1
 
 
 async def test_a_held_case_is_skipped_with_its_hold_named_until_released(
