@@ -30,6 +30,7 @@ from casework.steps import (
     StepRun,
     assign_once,
     begin,
+    check_consulted,
     finish,
     first_assignee,
     scoped_services,
@@ -55,11 +56,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     begun = await begin(run, case_id, Step.DECIDED, skip_warning=skip)
     await _check_safeguards_met(run, case_id)
     point_of_contact = await _point_of_contact(run, case_id, given.arrangements)
-    consult = run.profile.decision.with_
-    if consult and given.consulted is None:
-        raise ValidationFailed(
-            "input.consulted", f"this policy decides in consultation with the {consult}: say who"
-        )
+    check_consulted(run.profile.decision.with_, given.consulted, "decides")
     starts_on = given.starts_on or run.today()
     ends_on = given.ends_on
     if given.duration_months is not None:

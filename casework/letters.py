@@ -166,6 +166,9 @@ def _context(
         issuer = profile.warning.issuing_role
         context |= {
             "issued_by": profile.title_of(issuer) if issuer is not None else None,
+            # RCT 5.1 Stage 1: "Head of Service in consultation with Service Director": the
+            # post the profile names, as a decision letter gives `[decision] with`.
+            "consulted": profile.warning.with_,
             "spoc": facts.spoc,
             # Portsmouth 5.1: at step one the customer "will be offered the opportunity to
             # appoint a representative to contact the council on their behalf".

@@ -21,6 +21,7 @@ from casework.steps import (
     StepRun,
     assign_once,
     begin,
+    check_consulted,
     expire_past,
     finish,
     load_case,
@@ -239,8 +240,10 @@ async def record_safeguards(
 
 async def issue_warning(run: StepRun, case_id: uuid.UUID, given: m.IssueWarning) -> CaseEvent:
     """A warning; where the profile's first step is a SPOC proposal (Portsmouth step one), the
-    proposed single point of contact and the contact arrangement are required."""
+    proposed single point of contact and the contact arrangement are required; where the
+    warning is issued in consultation (RCT 5.1 Stage 1), who was consulted."""
     begun = await begin(run, case_id, Step.WARNING_ISSUED)
+    check_consulted(run.profile.warning.with_, given.consulted, "issues the warning")
     if run.profile.warning.step_one_spoc:
         if given.spoc is None:
             raise ValidationFailed("input.spoc", "step one proposes a single point of contact")

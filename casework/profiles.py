@@ -74,7 +74,19 @@ class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class WarningRule(_Rule):
+class _InConsultation(_Rule):
+    """A step the policy has taken "in consultation with" someone (RCT 5.1: the warning with
+    the Service Director, the decision with the Monitoring Officer; Portsmouth 5.2.6: the
+    review): `with` in the file (a Python keyword, hence the underscore), the post consulted
+    as the policy names it; the step then says who was (`consulted`), and its letter names
+    the post. Absent: the step is taken alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    with_: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="with")
+
+
+class WarningRule(_InConsultation):
     required: bool
     may_skip_reasons: list[SkipReason]
     # Who issues it, where the policy says (RCT 5.1: the Head of Service; Portsmouth 5.1: "the
@@ -86,6 +98,9 @@ class WarningRule(_Rule):
         # RCT 5.1: stage 2 at once "in exceptional circumstances", given as that skip reason.
         if self.exceptional_direct_decision != ("exceptional" in self.may_skip_reasons):
             raise ValueError("exceptional_direct_decision goes with the skip reason 'exceptional'")
+        # The letter says the warning is issued by the issuing role in consultation with them.
+        if self.with_ is not None and self.issuing_role is None:
+            raise ValueError("with needs issuing_role: who issues the warning consults them")
         return self
 
     step_one_spoc: bool = False
@@ -107,12 +122,8 @@ class AssessmentRule(_Rule):
         return self
 
 
-class DecisionRule(_Rule):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
+class DecisionRule(_InConsultation):
     deciding_role: Role
-    # `with` in the file: who the decider consults (a Python keyword, hence the underscore).
-    with_: str | None = Field(default=None, alias="with")
     immediate_risk_allowed: bool
     immediate_risk_role: Role = Role.DECISION_MAKER
     # The arrangement kinds an immediate-risk decision may make, where the policy names what
@@ -132,9 +143,7 @@ class DecisionRule(_Rule):
     end_required: bool = False
 
 
-class ReviewRule(_Rule):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
+class ReviewRule(_InConsultation):
     first_review_months: Annotated[int, Field(ge=1, le=36)]
     interval_months: Annotated[int, Field(ge=1, le=36)] | None = None
     # None (not set in the file): the policy does not limit customer-requested reviews.
@@ -154,9 +163,6 @@ class ReviewRule(_Rule):
         Role.REVIEWER,
         Role.DECISION_MAKER,
     ]
-    # `with` in the file: who the reviewer consults (Portsmouth 5.2.6: "in consultation with");
-    # a review then says who was (`consulted`).
-    with_: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="with")
     # The title a review letter gives whoever decided the review, where the role's own title
     # in `[job_titles]` is another post's (Portsmouth 5.2.6: the city helpdesk manager, who
     # holds `manager`, titled for step one). Absent: the first deciding role's title.

@@ -40,7 +40,7 @@ from casework.over_time import (
     notification_due,
     period_end,
 )
-from casework.steps import Begun, StepRun, begin, finish
+from casework.steps import Begun, StepRun, begin, check_consulted, finish
 from records.case_steps import (
     CaseEvent,
     DeadlineKind,
@@ -130,7 +130,7 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     begun = await begin(run, case_id, Step.REVIEW_DECIDED)
     new_issue = _triggered(run, given)
     await _reconvened(run, begun, given.conference)
-    _consulted(run, given.consulted)
+    check_consulted(run.profile.review.with_, given.consulted, "reviews")
     _recommended(run, begun, given, new_issue=new_issue)
     today = run.today()
     endorsed = {} if given.endorsed is None else {"endorsed": given.endorsed}
@@ -200,17 +200,6 @@ async def _reconvened(run: StepRun, begun: Begun, conference: m.Conference | Non
             "input.conference.heldOn", "must not be before the last decision or review"
         )
     await check_conference(run, begun.case.id, conference, "input.conference")
-
-
-def _consulted(run: StepRun, consulted: str | None) -> None:
-    """Where the profile reviews in consultation (Portsmouth 5.2.6: "in consultation with the
-    assistant director of corporate services and/or the City Solicitor"), a review says who
-    was consulted, as a decision does (casework/deciding.py)."""
-    consult = run.profile.review.with_
-    if consult and consulted is None:
-        raise ValidationFailed(
-            "input.consulted", f"this policy reviews in consultation with the {consult}: say who"
-        )
 
 
 def _triggered(run: StepRun, given: m.DecideReview) -> bool:

@@ -65,6 +65,17 @@ def _not_blank(text: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_not_blank)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 Username = Annotated[str, Field(min_length=1, max_length=120)]
+# Who was consulted, where the profile has the step taken in consultation (its `with`):
+# required there (casework/steps.check_consulted).
+Consulted = Annotated[
+    ShortText | None,
+    Field(
+        description="Who was consulted, where the policy takes this step in consultation "
+        "(RCT: the Service Director on a warning, the Monitoring Officer on a decision; "
+        "Portsmouth: the assistant director of corporate services and/or the City Solicitor "
+        "on a review): a name or a job title."
+    ),
+]
 # A name is kept as given without the spaces around it, and is never blank.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -411,6 +422,7 @@ class IssueWarning(StepInput):
         default=None, description="The contact arrangement proposed or agreed with the customer."
     )
     monitor_until: dt.date | None = None
+    consulted: Consulted = None
 
 
 class Refer(StepInput):
@@ -488,11 +500,7 @@ class Decide(StepInput):
     review_on: dt.date | None = None
     skip_warning_reason: SkipWarningReason | None = None
     skip_warning_explanation: Text | None = None
-    consulted: ShortText | None = Field(
-        default=None,
-        description="Who the decider consulted, where the policy decides in consultation "
-        "(RCT: the Monitoring Officer): a name or a job title.",
-    )
+    consulted: Consulted = None
 
     @model_validator(mode="after")
     def _dates(self) -> Decide:
@@ -596,12 +604,7 @@ class DecideReview(StepInput):
     reasons: Text
     next_review_on: dt.date | None = None
     ends_on: dt.date | None = Field(default=None, description="New end date (extend).")
-    consulted: ShortText | None = Field(
-        default=None,
-        description="Who the reviewer consulted, where the policy reviews in consultation "
-        "(Portsmouth: the assistant director of corporate services and/or the City "
-        "Solicitor): a name or a job title.",
-    )
+    consulted: Consulted = None
     conference: Conference | None = Field(
         default=None,
         description="The case conference reconvened to review the case, where the profile "

@@ -238,6 +238,17 @@ def field_name(loc: tuple[int | str, ...]) -> str:
     return ".".join(["input", *(_camel(p) if isinstance(p, str) else str(p) for p in loc)])
 
 
+def check_consulted(consult: str | None, consulted: str | None, does: str) -> None:
+    """Where the profile has a step taken in consultation (`with` in its `[warning]`,
+    `[decision]` or `[review]`: RCT 5.1, Portsmouth 5.2.6), the step says who was consulted:
+    refused naming `input.consulted` without it. `does` is what the policy does so, as the
+    refusal says it ("decides", "reviews", "issues the warning")."""
+    if consult and consulted is None:
+        raise ValidationFailed(
+            "input.consulted", f"this policy {does} in consultation with the {consult}: say who"
+        )
+
+
 async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
     """The active member of staff with this username, or VALIDATION_FAILED on `field`."""
     found = await run.session.scalar(

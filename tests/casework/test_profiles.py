@@ -198,7 +198,7 @@ def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> 
     assert profile.review.triggers == ["new_issue"]
     deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
     assert deciders == {"Group Director"}
-    assert profile.version == "5"
+    assert profile.version == "6"
     # 7.3: "the relevant Group Director", who decided, endorses; appeals stay independent.
     assert not profile.reviews_independent_of_decider
     assert profile.appeal.independent_of_decider
@@ -333,6 +333,20 @@ def test_rules_that_go_together_are_refused_apart() -> None:
         parse_profile("merseyside-frs.toml", no_meeting)
     assert direct.value.key == "warning" and "exceptional" in direct.value.reason
     assert meeting.value.key == "profile" and "meeting_offered" in meeting.value.reason
+
+
+def test_only_rct_issues_its_warning_in_consultation() -> None:
+    # RCT 5.1 Stage 1: "Head of Service in consultation with Service Director, issues warning
+    # letter"; no other policy has its warning taken in consultation. The letter says the
+    # issuing post consulted them, so a profile naming no issuer is refused.
+    consulting = {n: load_profile(n).warning.with_ for n in SHIPPED}
+    assert {n: post for n, post in consulting.items() if post} == {
+        "rhondda-cynon-taf": "Service Director"
+    }
+    no_issuer = bad(shipped_text("rhondda-cynon-taf"), 'issuing_role = "manager"', "")
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("rhondda-cynon-taf.toml", no_issuer)
+    assert caught.value.key == "warning" and "issuing_role" in caught.value.reason
 
 
 def test_only_cambridgeshire_waits_for_a_designated_point_of_contact() -> None:

@@ -25,6 +25,7 @@ from tests.scenarios.test_merseyside_frs import CONFERENCE
 from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
+    STAGE_ONE,
     Walk,
     decision,
     notify,
@@ -115,7 +116,7 @@ async def rct_warned(walk: Walk) -> None:
     """An RCT case to its Stage 1 warning (5.1)."""
     await prelude(walk)
     await walk.step("officer", "recordSafeguards", checks=safeguards("rhondda-cynon-taf"))
-    await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+    await walk.step("manager", "issueWarning", **STAGE_ONE)
 
 
 @contextlib.asynccontextmanager
@@ -160,7 +161,11 @@ async def test_an_rct_decision_letter_uses_the_rct_wording(walk_factory: WalkFac
     warning = kept["warning"]["letter"]
     # 6.1: an appeal against the stage 1 warning, within 15 working days.
     assert "You may appeal against this warning." in warning
-    assert "This warning is issued by the Service manager / Head of Service." in warning
+    # 5.1 Stage 1: "Head of Service in consultation with Service Director", by job title.
+    assert (
+        "This warning is issued by the Service manager / Head of Service in consultation with "
+        "the Service Director.\n"
+    ) in warning
 
     letter = kept["decision"]["letter"]
     assert letter.startswith("Rhondda Cynon Taf County Borough Council\n")
@@ -361,7 +366,7 @@ async def test_a_warning_without_step_one_proposes_no_spoc(walk_factory: WalkFac
     Portsmouth's step one (5.1), offers a representative."""
     async with walk_factory("rhondda-cynon-taf", dt.date(2026, 3, 2)) as walk:
         await prelude(walk)
-        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await walk.step("manager", "issueWarning", **STAGE_ONE)
         await notify(walk, "WARNING")
         stage_one = (await letters(walk))["warning"]["letter"]
     assert "single point of contact" not in stage_one

@@ -18,6 +18,7 @@ from tests.scenarios.conftest import WalkFactory
 from tests.scenarios.world import (
     LETTERS_ONLY,
     NAMED_OFFICER,
+    STAGE_ONE,
     Walk,
     decision,
     notify,
@@ -74,7 +75,7 @@ async def test_a_customer_known_only_by_email_is_restricted_like_anyone(
         )  # fmt: skip
         await walk.step("manager", "assignStaff", username="decider", relation="DECISION_MAKER")
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-        await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+        await walk.step("manager", "issueWarning", **STAGE_ONE)
         await notify(walk, "WARNING")
         await walk.step("decider", "decide", **decision(walk.today, NAMED_OFFICER, LETTERS_ONLY))
         await notify(walk, "DECISION")

@@ -18,6 +18,7 @@ from tests.scenarios.world import (
     CLOSED_REPAIR,
     LETTERS_ONLY,
     NAMED_OFFICER,
+    STAGE_ONE,
     Walk,
     contact_battery,
     decision,
@@ -39,10 +40,18 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
     async with walk_factory(PROFILE, dt.date(2026, 12, 10)) as walk:
         await prelude(walk)
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-        # 5.1 Stage 1: the Head of Service (the manager) issues the warning letter.
-        stage_one = {"reasons": "Stage 1: the contact described."}
-        assert (await walk.refused("officer", "issueWarning", **stage_one)).code == "FORBIDDEN"
-        await walk.step("manager", "issueWarning", **stage_one)
+        # 5.1 Stage 1: the Head of Service (the manager) issues the warning letter, "in
+        # consultation with Service Director": without saying who was consulted, refused
+        # naming the field, with nothing written.
+        assert (await walk.refused("officer", "issueWarning", **STAGE_ONE)).code == "FORBIDDEN"
+        alone = {"reasons": STAGE_ONE["reasons"]}
+        before = await walk.timeline("officer")
+        unconsulted = await walk.refused("manager", "issueWarning", **alone)
+        assert (unconsulted.code, unconsulted.field) == ("VALIDATION_FAILED", "input.consulted")
+        assert "Service Director" in unconsulted.message
+        assert await walk.timeline("officer") == before
+        warned = await walk.step("manager", "issueWarning", **STAGE_ONE)
+        assert warned["event"]["details"]["consulted"] == "Service Director"
         await notify(walk, "WARNING")  # the warning letter itself
 
         # Stage 1 appeal: 15 working days from 10 December, over Christmas and New Year.
@@ -237,7 +246,7 @@ async def _decided(walk: Walk, email: str, *arrangements: dict[str, Any]) -> Non
     walk.on(dt.date(2027, 3, 19))
     await prelude(walk, email)
     await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-    await walk.step("manager", "issueWarning", reasons="Stage 1: the contact described.")
+    await walk.step("manager", "issueWarning", **STAGE_ONE)
     await walk.step("decider", "decide", **decision(walk.today, *arrangements))
 
 

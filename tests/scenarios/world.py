@@ -282,6 +282,8 @@ def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) ->
 
 
 NAMED_OFFICER = {"kind": "NAMED_OFFICER", "namedOfficer": "officer", "deputyOfficer": "manager"}
+# RCT 5.1 Stage 1: the Head of Service's warning, "in consultation with Service Director".
+STAGE_ONE = {"reasons": "Stage 1: the contact described.", "consulted": "Service Director"}
 LETTERS_ONLY = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter"]}}
 
 
