@@ -23,6 +23,7 @@ logged. A letter kept is what was sent: a later change of name or address leaves
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +33,13 @@ from casework.arrangements import EMERGENCY_NOTE, what_it_means
 from casework.deadlines import appeal_deadline
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
-from casework.steps import IN_FORCE, Begun, StepRun
+from casework.steps import IN_FORCE, Begun, StepRun, first_assignee
 from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
 from records.days import uk_day
-from records.errors import ValidationFailed
+from records.errors import InvalidTransition, ValidationFailed
+from records.models import AssignmentRelation
 from records.services import service_names
 from records.staff import staff_display_name
 
@@ -368,7 +370,7 @@ async def compose_letter(
         format=given.format,
         representative=representative(given, opened.customer.needs),
         address=letter_address(opened.customer.contacts),
-        spoc=await _spoc(run, subject, details),
+        spoc=await _spoc(run, case.id, subject, details),
     )
     return render_letter(run.profile, subject, facts, run.letters)
 
@@ -381,12 +383,30 @@ _CONTACT_KEPT = {
 
 
 async def _spoc(
-    run: StepRun, subject: m.NotificationSubject, details: Mapping[str, Any]
+    run: StepRun, case_id: uuid.UUID, subject: m.NotificationSubject, details: Mapping[str, Any]
 ) -> str | None:
     """The point of contact the step the letter is about named, by name: the single point of
-    contact a warning proposed, or the designated point of contact a decision waited for."""
+    contact a warning proposed, or the designated point of contact a decision waited for.
+
+    An immediate-risk decision waits for no one: it is made "on the spot" (Cambridgeshire),
+    and holding staff's protection until someone is designated would defeat it. Its letter,
+    owed the same day, is where the customer learns who their liaison is, so where the
+    profile gives every customer a designated point of contact the letter waits for one:
+    whom the case was first assigned to as named officer (`assignStaff`, or the officer of a
+    NAMED_OFFICER arrangement the decision made)."""
     key = _CONTACT_KEPT.get(subject)
     username = details.get(key) if key is not None else None
+    if (
+        subject is m.NotificationSubject.DECISION
+        and username is None
+        and run.profile.decision.point_of_contact
+    ):
+        username = await first_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER)
+        if username is None:
+            raise InvalidTransition(
+                "the decision letter names the customer's designated point of contact: "
+                "assign one first (assignStaff as NAMED_OFFICER)"
+            )
     if not isinstance(username, str):
         return None
     return await staff_display_name(run.session, username) or username

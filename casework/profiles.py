@@ -136,7 +136,8 @@ class DecisionRule(_InConsultation):
     # True: a decision waits until the customer has a designated point of contact, a member
     # of staff assigned to the case as its named officer (`assignStaff`, NAMED_OFFICER) or
     # named by a NAMED_OFFICER arrangement the decision makes (Cambridgeshire: "A designated
-    # point of contact will be assigned to all customers").
+    # point of contact will be assigned to all customers"). An immediate-risk decision is made
+    # on the spot without one; its letter waits for one instead (casework/letters.py).
     point_of_contact: bool = False
     # True: a decision says how long it lasts (an end date or a number of months), because
     # the customer must be told (Cumbria 2.2: "how long any restrictions will last").

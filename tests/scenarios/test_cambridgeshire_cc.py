@@ -1,5 +1,6 @@
 """Cambridgeshire County Council's process, end to end over HTTP: an on-the-spot decision by
-the manager present (flagged, no warning, short-term), the named officer's full assessment
+the manager present (flagged, no warning, short-term; its letter waits for the designated
+point of contact, the decision does not), the named officer's full assessment
 that is then due, the full decision that follows it and replaces the short-term
 arrangement, a review on request, the six-monthly review that extends, and the end when
 the extended arrangement runs out."""
@@ -49,7 +50,19 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("REVIEW", "2026-09-02"),
         ]
+        # Made on the spot, the decision waited for no designated point of contact; its
+        # letter, owed today, tells the customer who their liaison is, so it waits for one.
+        before = await walk.timeline("officer")
+        undesignated = await walk.refused(
+            "officer", "recordNotification", subject="DECISION", sentOn="2026-03-02",
+            format="LETTER",
+        )  # fmt: skip
+        assert undesignated.code == "INVALID_TRANSITION"
+        assert "designated point of contact" in undesignated.message
+        assert await walk.timeline("officer") == before
+        await walk.step("manager", "assignStaff", username="officer", relation="NAMED_OFFICER")
         await notify(walk, "DECISION")
+        assert POINT_OF_CONTACT.format("Officer Example") in await _decision_letter(walk)
         assert [(d["kind"], d["dueOn"]) for d in await walk.deadlines("officer")] == [
             ("FULL_ASSESSMENT", "2026-03-30"),
             ("REVIEW", "2026-09-02"),
@@ -85,8 +98,8 @@ async def test_cambridgeshire_cc(walk_factory: WalkFactory) -> None:
         ]
         await notify(walk, "DECISION")
         assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]  # the named officer
-        # The letter names the point of contact the decision waited for: the officer its
-        # NAMED_OFFICER arrangement names (nobody was assigned as named officer)
+        # The letter names the point of contact: the officer assigned as named officer for
+        # the on-the-spot decision's letter, as its NAMED_OFFICER arrangement names too
         assert decided["event"]["details"]["pointOfContact"] == "officer"
         assert POINT_OF_CONTACT.format("Officer Example") in await _decision_letter(walk)
         again = await walk.refused("decider", "decide", **full)
