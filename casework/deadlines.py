@@ -14,12 +14,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import Literal
 
 import holidays
 
 from casework.profiles import Profile
 from records.errors import ValidationFailed
+from records.models import ArrangementKind
 
 Nation = Literal["england", "wales"]
 Unit = Literal["calendar_days", "working_days"]
@@ -124,6 +126,32 @@ def check_review_date(
     if review_on > latest:
         raise ValidationFailed(
             field, f"must be no later than {latest.isoformat()}: this policy's longest wait"
+        )
+
+
+def check_until_review(
+    profile: Profile,
+    kinds: Iterable[ArrangementKind],
+    ends_on: dt.date | None,
+    review_on: dt.date,
+) -> None:
+    """An arrangement the policy makes temporary until the next review (`[decision]
+    until_review_kinds`; Merseyside: contact suspended "whilst seeking legal advice") ends by
+    the review at which it is looked at again: refused naming `input.endsOn` without an end
+    or with one after `review_on`."""
+    kept = [k for k in kinds if k in profile.decision.until_review_kinds]
+    if not kept:
+        return
+    what = ", ".join(sorted({k.name for k in kept}))
+    if ends_on is None:
+        raise ValidationFailed(
+            "input.endsOn", f"{what} is temporary in this policy: give its end, by the review"
+        )
+    if ends_on > review_on:
+        raise ValidationFailed(
+            "input.endsOn",
+            f"{what} is temporary in this policy: it must end by the review on "
+            f"{review_on.isoformat()}, which decides whether it goes on",
         )
 
 

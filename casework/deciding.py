@@ -20,6 +20,7 @@ from casework.deadlines import (
     add_months,
     appeal_deadline,
     check_review_date,
+    check_until_review,
     full_assessment_due,
     review_due,
 )
@@ -70,6 +71,7 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
             run.profile, given.review_on, starts_on, first=True, field="input.reviewOn"
         )
     review_on = given.review_on or review_due(run.profile, starts_on, ends_on=ends_on)
+    check_until_review(run.profile, (a.kind for a in given.arrangements), ends_on, review_on)
     replaced = await _end_short_term(run, begun, starts_on)
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
-from casework.deadlines import review_due
+from casework.deadlines import check_until_review, review_due
 from casework.steps import IN_FORCE, Begun, StepRun, begin, finish, scoped_services
 from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
 from records.errors import InvalidTransition, ValidationFailed
@@ -79,6 +79,10 @@ async def extend_arrangement(
     arrangement = await _one(run, case_id, given.kind)
     if arrangement.ends_on is not None and given.ends_on <= arrangement.ends_on:
         raise ValidationFailed("input.endsOn", "an extension ends later than the arrangement does")
+    if arrangement.next_review_on is not None:
+        check_until_review(
+            run.profile, [arrangement.kind], given.ends_on, arrangement.next_review_on
+        )
     previous = arrangement.ends_on
     arrangements = await in_force(run, case_id)
     period_ended = period_end(arrangements)

@@ -131,6 +131,13 @@ class DecisionRule(_InConsultation):
     # customer from the premises"; anything more is the Group Director's, 5.3). Empty: any
     # of the profile's kinds.
     immediate_risk_kinds: list[ArrangementKind] = []
+    # The arrangement kinds the policy makes temporary while something is awaited, each kept
+    # to the next review (Merseyside: "Temporarily suspend all contact with the customer
+    # whilst seeking legal advice"; the case conference reconvenes every quarter): a decision
+    # making one gives its end, no later than its review date, and a review or extension
+    # that carries it on gives a new end no later than the next review, so each review
+    # decides whether it goes on. Empty: none.
+    until_review_kinds: list[ArrangementKind] = []
     full_assessment_due_days: Annotated[int, Field(ge=1, le=365)]
     safeguards: list[Safeguard]
     # True: a decision waits until the customer has a designated point of contact, a member
@@ -285,11 +292,12 @@ class Profile(_Rule):
         return self
 
     @model_validator(mode="after")
-    def _immediate_risk_kinds_are_the_profiles(self) -> Profile:
-        others = set(self.decision.immediate_risk_kinds) - set(self.arrangement_kinds)
-        if others:
-            names = ", ".join(sorted(kind.value for kind in others))
-            raise ValueError(f"decision.immediate_risk_kinds not in arrangement_kinds: {names}")
+    def _decision_kinds_are_the_profiles(self) -> Profile:
+        for key in ("immediate_risk_kinds", "until_review_kinds"):
+            others = set(getattr(self.decision, key)) - set(self.arrangement_kinds)
+            if others:
+                names = ", ".join(sorted(kind.value for kind in others))
+                raise ValueError(f"decision.{key} not in arrangement_kinds: {names}")
         return self
 
     @model_validator(mode="after")

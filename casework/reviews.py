@@ -29,6 +29,7 @@ from casework.deadlines import (
     appeal_decision_due,
     appeal_listed_until,
     check_review_date,
+    check_until_review,
 )
 from casework.over_time import (
     end_all,
@@ -166,6 +167,8 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     next_review = given.next_review_on or next_review_after(run, arrangements)
     if next_review <= today:
         raise ValidationFailed("input.nextReviewOn", "must be after today")
+    if given.outcome is m.ReviewOutcome.EXTEND:
+        check_until_review(run.profile, (a.kind for a in arrangements), given.ends_on, next_review)
     for arrangement in arrangements:
         arrangement.next_review_on = next_review
     # Amended, the customer is told how long the amended arrangements last (Portsmouth

@@ -349,6 +349,20 @@ def test_only_rct_issues_its_warning_in_consultation() -> None:
     assert caught.value.key == "warning" and "issuing_role" in caught.value.reason
 
 
+def test_only_merseyside_keeps_a_suspension_to_the_next_review() -> None:
+    # Merseyside, Outcomes: "Temporarily suspend all contact with the customer whilst seeking
+    # legal advice"; no other policy makes a kind temporary until something is awaited. A
+    # kind the profile does not use is refused.
+    kept = {n: load_profile(n).decision.until_review_kinds for n in SHIPPED}
+    assert {n: kinds for n, kinds in kept.items() if kinds} == {
+        "merseyside-frs": [ArrangementKind.SUSPENDED_CONTACT]
+    }
+    unused = bad(shipped_text("merseyside-frs"), '["suspended_contact"]', '["premises_exclusion"]')
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("merseyside-frs.toml", unused)
+    assert caught.value.key == "profile" and "until_review_kinds" in caught.value.reason
+
+
 def test_only_cambridgeshire_waits_for_a_designated_point_of_contact() -> None:
     # Cambridgeshire, Decision: "A designated point of contact will be assigned to all
     # customers"; no other policy says so.

@@ -176,3 +176,51 @@ async def quarterly_review(walk: Walk) -> None:
         "Director", "Service Manager", "Professional Standards Manager",
         "Equality and Diversity Manager", "Deputy Clerk to the Authority",
     ]  # fmt: skip
+
+
+SUSPENDED = {"kind": "SUSPENDED_CONTACT", "parameters": {"pending": "legal advice"}}
+
+
+async def test_contact_is_suspended_only_until_the_conference_reconvenes(
+    walk_factory: WalkFactory,
+) -> None:
+    """Outcomes: "Temporarily suspend all contact with the customer whilst seeking legal
+    advice". A suspension ends by the quarterly review at the case conference reconvened,
+    which decides whether the wait for the advice goes on: without an end, or ending after
+    the review, it is refused naming input.endsOn with nothing written, at the decision, an
+    extension and the review."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await walk.step("manager", "holdCaseConference", **CONFERENCE)
+        endless = decision(walk.today, SUSPENDED)
+        del endless["durationMonths"]
+        before = await walk.timeline("manager")
+        for given in (endless, dict(endless, endsOn="2026-06-03")):
+            refused = await walk.refused("decider", "decide", **given)
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.endsOn")
+        assert "by the review on 2026-06-02" in refused.message
+        assert await walk.timeline("manager") == before
+        decided = await walk.step("decider", "decide", **dict(endless, endsOn="2026-06-02"))
+        assert decided["event"]["details"]["reviewOn"] == "2026-06-02"
+        await walk.step(
+            "officer", "recordNotification", subject="DECISION", sentOn="2026-03-02",
+            format="LETTER",
+        )  # fmt: skip
+
+        walk.on(dt.date(2026, 5, 1))
+        past_review = await walk.refused(
+            "decider", "extendArrangement", kind="SUSPENDED_CONTACT",
+            reasons="The advice is awaited.", endsOn="2026-06-30",
+        )  # fmt: skip
+        assert (past_review.code, past_review.field) == ("VALIDATION_FAILED", "input.endsOn")
+
+        walk.on(dt.date(2026, 6, 2))
+        extend = {
+            "outcome": "EXTEND", "reasons": "The legal advice is still awaited.",
+            "conference": {"heldOn": "2026-06-02", "attendees": CONFERENCE["attendees"]},
+        }  # fmt: skip
+        too_long = await walk.refused("decider", "decideReview", **extend, endsOn="2026-09-03")
+        assert (too_long.code, too_long.field) == ("VALIDATION_FAILED", "input.endsOn")
+        reviewed = await walk.step("decider", "decideReview", **extend, endsOn="2026-09-02")
+        assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
