@@ -38,6 +38,9 @@ class Form:
     action: str
     fields: tuple[Field, ...]
     submit: str
+    # Posted as they are (a confirmation's fields, admin/confirm.py), and where "Cancel" goes.
+    hidden: tuple[tuple[str, str], ...] = ()
+    cancel: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class Button:
     label: str
     action: str
     hidden: tuple[tuple[str, str], ...]
+    # For a change that cannot be undone or that takes access away: the question asked on a
+    # page of its own before it is made (admin/confirm.py). References only, never a person.
+    confirm: str = ""
 
 
 @dataclass(frozen=True)

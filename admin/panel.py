@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin.confirm import asking_fields
 from admin.csrf import csrf_field
 from admin.sign_in import SignInBackend
 from authz.gate import Gate
@@ -71,6 +72,7 @@ class TactAdmin(Admin):
             authentication_backend=backend,
         )
         self.templates.env.globals["csrf_field"] = csrf_field
+        self.templates.env.globals["asking_fields"] = asking_fields(config.secret)
         self.admin.add_exception_handler(TactError, self._tact_error)
 
     async def render(

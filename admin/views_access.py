@@ -12,8 +12,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of
 from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, options, when
+from admin.who import staff_shown
 from authz.actor import Actor
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.gate import Target
@@ -54,7 +56,7 @@ class StaffView(PanelView):
         rows = [
             Row(
                 (
-                    m.username,
+                    staff_shown(m.display_name, m.username),
                     "active" if m.active else "inactive",
                     ", ".join(sorted(_grant_text(r, s) for r, s in m.grants)) or "no roles",
                 ),
@@ -63,6 +65,8 @@ class StaffView(PanelView):
                         f"Revoke {_grant_text(r, s)}",
                         revoke,
                         (("username", m.username), ("role", f"{r.value}@{s}" if s else r.value)),
+                        f"Revoke {staff_shown(m.display_name, m.username)}'s role "
+                        f"{_grant_text(r, s)}? What it allows them ends at once.",
                     )
                     for r, s in sorted(m.grants, key=lambda g: (g[0].value, g[1] or ""))
                 ),
@@ -102,7 +106,7 @@ class StaffView(PanelView):
                     "Grant",
                 ),
             ],
-            tables=[Table("staff", "Staff", ("Username", "State", "Roles"), rows, buttons=True)],
+            tables=[Table("staff", "Staff", ("Name", "State", "Roles"), rows, buttons=True)],
         )
         return page
 
@@ -151,6 +155,7 @@ class StaffView(PanelView):
 
     @expose("/staff/revoke", methods=["POST"], identity="staff-revoke")
     @form_of(_staff_page)
+    @confirm_first("staff", "Revoke the role")
     async def staff_revoke(self, request: Request) -> Response:
         form = await self.form(request)
         role, service = parse_role_grant(field(form, "role"))
@@ -255,7 +260,15 @@ class PortalKeysView(PanelView):
                     when(k.created_at),
                     when(k.expires_at) or "never",
                 ),
-                (Button("Revoke", revoke, (("prefix", k.prefix),)),)
+                (
+                    Button(
+                        "Revoke",
+                        revoke,
+                        (("prefix", k.prefix),),
+                        f"Revoke portal key {k.prefix} ({k.name})? Every request made with it "
+                        "is refused from then on. This cannot be undone.",
+                    ),
+                )
                 if k.state(now) == "active"
                 else (),
             )
@@ -322,6 +335,7 @@ class PortalKeysView(PanelView):
 
     @expose("/portal-keys/revoke", methods=["POST"], identity="portal-keys-revoke")
     @form_of(_keys_page)
+    @confirm_first("portal-keys", "Revoke the key")
     async def keys_revoke(self, request: Request) -> Response:
         form = await self.form(request)
         async with self.gated(request, Operation.MANAGE_PORTAL_KEYS) as access:
@@ -360,7 +374,7 @@ class RulesView(PanelView):
                     "runtime-rules",
                     "Added at run time",
                     ("Rule",),
-                    [Row((r.line(),), (Button("Remove", remove, _rule_hidden(r)),)) for r in added],
+                    [Row((r.line(),), (_remove_button(remove, r),)) for r in added],
                     buttons=True,
                     empty="No rules added at run time.",
                 ),
@@ -384,6 +398,7 @@ class RulesView(PanelView):
 
     @expose("/rules/remove", methods=["POST"], identity="rules-remove")
     @form_of(_rules_page)
+    @confirm_first("rules", "Remove the rule")
     async def rules_remove(self, request: Request) -> Response:
         rule = _rule_of(await self.form(request))
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
@@ -404,8 +419,17 @@ def _rule_fields() -> tuple[Field, ...]:
     )
 
 
-def _rule_hidden(rule: Rule) -> tuple[tuple[str, str], ...]:
-    return tuple((name, getattr(rule, name)) for name in _RULE_PARTS)
+def _remove_button(action: str, rule: Rule) -> Button:
+    """Removing a run-time rule can take access away (an allow rule) or give it back (a deny
+    rule): asked first, like every change of that kind."""
+    hidden = tuple((name, getattr(rule, name)) for name in _RULE_PARTS)
+    return Button(
+        "Remove",
+        action,
+        hidden,
+        f"Remove the rule {rule.line()}? Every running process stops applying it within the "
+        "policy reload interval.",
+    )
 
 
 def _rule_of(form: FormData) -> Rule:

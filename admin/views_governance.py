@@ -24,6 +24,7 @@ from admin.charts import daily_counts, only, stacked_bars
 from admin.gated import PanelView, field
 from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, options, when
 from admin.person import NAMES, person_fields, person_named
+from admin.who import Shown, who
 from authz.access_log import LogFilter, break_glass_review, case_asked, opened_reasons, query
 from authz.gate import Target
 from authz.log_verify import verify
@@ -52,13 +53,15 @@ _HEADERS = (
 )
 
 
-def _entry_row(e: AccessLogEntry, refs: dict[uuid.UUID, str], extra: tuple[str, ...] = ()) -> Row:
+def _entry_row(
+    e: AccessLogEntry, refs: dict[uuid.UUID, str], shown: Shown, extra: tuple[str, ...] = ()
+) -> Row:
     case = refs.get(e.case_id, str(e.case_id)) if e.case_id else ""
     return Row(
         (
             str(e.seq),
             when(e.at),
-            e.actor,
+            shown(e.actor),
             e.role or "",
             e.operation,
             e.service or "",
@@ -96,10 +99,12 @@ class AccessLogView(PanelView):
             async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
                 page = await query(access.session, where, first=SHOWN)
                 refs = page.references
+                shown = await who(access.session, [e.actor for e in page.entries])
         except ValidationFailed as refused:
             # The filter again, what was typed kept and the field at fault named; no entries.
             return await self._render(request, form, [], [], refused)
-        return await self._render(request, form, [_entry_row(e, refs) for e in page.entries], [])
+        rows = [_entry_row(e, refs, shown) for e in page.entries]
+        return await self._render(request, form, rows, [])
 
     @expose("/access-log/verify", methods=["POST"], identity="access-log-verify")
     async def verify_page(self, request: Request) -> Response:
@@ -129,10 +134,12 @@ class AccessLogView(PanelView):
         since, until = _day(form, "from", end=False), _day(form, "to", end=True)
         if since is not None and until is not None and until <= since:
             raise ValidationFailed("to", "must not be before the From date")
+        actor = field(form, "actor")
         where = LogFilter(
             case_ids=case_ids,
             customer_ids=customer_ids,
-            actor=field(form, "actor") or None,
+            # A member of staff by the username the pages show; anything else by its label.
+            actor=(actor if ":" in actor else f"staff:{actor}") if actor else None,
             since=since,
             until=until,
             operation=field(form, "operation") or None,
@@ -155,7 +162,12 @@ class AccessLogView(PanelView):
             *person_fields(
                 form, "the person, found by its blind index: entries about them and their cases"
             ),
-            Field("actor", "Actor", value=given["actor"], help='e.g. "staff:jo.bloggs"'),
+            Field(
+                "actor",
+                "Actor",
+                value=given["actor"],
+                help='a username, e.g. "jo.bloggs", or a label, e.g. "portal:tact_pk_ab12"',
+            ),
             Field("from", "From (date)", kind="date", value=given["from"]),
             Field("to", "To (date)", kind="date", value=given["to"]),
             Field(
@@ -213,8 +225,9 @@ class BreakGlassView(PanelView):
             page = await break_glass_review(access.session, first=SHOWN)
             reasons = await opened_reasons(parts.vault, page.entries)
             refs = page.references
+            shown = await who(access.session, [e.actor for e in page.entries])
         rows = [
-            _entry_row(e, refs, (reasons.get(e.seq, "(destroyed with the case)"),))
+            _entry_row(e, refs, shown, (reasons.get(e.seq, "(destroyed with the case)"),))
             for e in page.entries
         ]
         table = Table(

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of, id_field
 from admin.page import PAGE, Button, Field, Form, Page, Row, Table, options, when
 from admin.person import person_fields, person_given, person_named
+from admin.who import who
 from authz.gate import Target
 from authz.operations import Operation
 from records.case_files import find_case_id
@@ -74,6 +76,10 @@ class HoldsView(PanelView):
                     )
                 ),
             )
+            shown = await who(
+                access.session,
+                [h.placed_by for holds in (*held.values(), *on_customers.values()) for h in holds],
+            )
         # A hold on a customer is listed once, by their id, not again on each of their cases.
         on_cases = [
             (cases[case_id], hold)
@@ -93,10 +99,20 @@ class HoldsView(PanelView):
                     held_what,
                     hold.reason.value,
                     "automatic" if hold.automatic else "placed",
-                    hold.placed_by or "",
+                    shown(hold.placed_by),
                     when(hold.placed_at),
                 ),
-                () if hold.id is None else (Button("Release", release, (("id", str(hold.id)),)),),
+                ()
+                if hold.id is None
+                else (
+                    Button(
+                        "Release",
+                        release,
+                        (("id", str(hold.id)),),
+                        f"Release the {hold.reason.value} hold on {held_what}? Unless something "
+                        "else holds it, the retention job may then archive or destroy it.",
+                    ),
+                ),
             )
             for held_what, hold in on_cases + by_customer
         ][:SHOWN]
@@ -159,6 +175,7 @@ class HoldsView(PanelView):
 
     @expose("/holds/release", methods=["POST"], identity="holds-release")
     @form_of(_holds_page)
+    @confirm_first("holds", "Release the hold")
     async def release_page(self, request: Request) -> Response:
         form = await self.form(request)
         wanted = id_field(form, "id")
@@ -180,6 +197,10 @@ class CertificatesView(PanelView):
     async def certificates_page(self, request: Request) -> Response:
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
             found = await list_certificates(access.session, limit=SHOWN)
+            shown = await who(
+                access.session,
+                [by for c in found for by in (c.requested_by, c.approved_by, c.destroyed_by)],
+            )
         rows = [
             Row(
                 (
@@ -188,9 +209,9 @@ class CertificatesView(PanelView):
                     f"{c.profile_name} {c.profile_version}",
                     when(c.destroy_on),
                     _archived(c),
-                    _by_on(c.requested_by, c.requested_at),
-                    _by_on(c.approved_by, c.approved_at),
-                    c.destroyed_by,
+                    _by_on(shown(c.requested_by), c.requested_at),
+                    _by_on(shown(c.approved_by), c.approved_at),
+                    shown(c.destroyed_by),
                     when(c.destroyed_at),
                     str(c.keys_shredded),
                 )
@@ -215,10 +236,10 @@ class CertificatesView(PanelView):
         return await self.page(request, PAGE, page.context())
 
 
-def _by_on(who: str | None, at: dt.datetime | None) -> str:
-    """Who asked for or approved a destruction, and when (no time on certificates written
-    before migration 0015); nothing where none was needed."""
-    return ", ".join(part for part in (who or "", when(at)) if part)
+def _by_on(by: str, at: dt.datetime | None) -> str:
+    """Who asked for or approved a destruction (as shown), and when (no time on certificates
+    written before migration 0015); nothing where none was needed."""
+    return ", ".join(part for part in (by, when(at)) if part)
 
 
 _NOT_ARCHIVED = {

@@ -12,8 +12,10 @@ from sqladmin import expose
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of, id_field
 from admin.page import PAGE, Button, Page, Row, Table, when
+from admin.who import Shown, who
 from authz.gate import Target
 from authz.operations import Operation
 from casework.retention_queue import (
@@ -58,7 +60,11 @@ class RetentionQueueView(PanelView):
                 found.extend(batch)
             open_cases = await untouched(access.session, policy, today)
             customers = await caseless_customers(access.session, policy, today)
-        rows = [self._row(request, p, policy) for p in found[:SHOWN]]
+            asked = [p.approval for p in found[:SHOWN] if p.approval is not None]
+            shown = await who(
+                access.session, [by for a in asked for by in (a.requested_by, a.approved_by)]
+            )
+        rows = [self._row(request, p, policy, shown) for p in found[:SHOWN]]
         # Customers with no case: destroyed by the job, no approval asked (docs/retention.md).
         rows += [Row(_customer_cells(c), ()) for c in customers[: max(0, SHOWN - len(rows))]]
         # Open cases with no step for the profile's months: listed, never archived or destroyed.
@@ -87,13 +93,13 @@ class RetentionQueueView(PanelView):
         )  # fmt: skip
         return page
 
-    def _row(self, request: Request, p: Planned, policy: RetentionPolicy) -> Row:
+    def _row(self, request: Request, p: Planned, policy: RetentionPolicy, shown: Shown) -> Row:
         s, approval = p.schedule, p.approval
         asked = ""
         buttons: tuple[Button, ...] = ()
         if approval is not None:
-            asked = f"requested by {approval.requested_by}" + (
-                f", approved by {approval.approved_by}" if approval.approved else ""
+            asked = f"requested by {shown(approval.requested_by)}" + (
+                f", approved by {shown(approval.approved_by)}" if approval.approved else ""
             )
         # Due and waiting for approval: archived, or still to be archived (approved before
         # the job reaches it, such a case is destroyed without being archived).
@@ -103,7 +109,11 @@ class RetentionQueueView(PanelView):
             buttons = (Button("Request approval", action, (("case_ref", p.reference),)),)
         elif waiting and approval is not None:
             action = str(request.url_for("admin:view-retention-queue-approve"))
-            buttons = (Button("Approve destruction", action, (("approval_id", str(approval.id)),)),)
+            question = (
+                f"Approve the destruction of case {p.reference}'s records? This cannot be undone."
+            )
+            hidden = (("approval_id", str(approval.id)),)
+            buttons = (Button("Approve destruction", action, hidden, question),)
         cells = (
             p.reference, p.state.value, p.action.value, p.rule, when(s.archive_on),
             when(s.destroy_on), ", ".join(p.hold_names), asked,
@@ -133,6 +143,7 @@ class RetentionQueueView(PanelView):
 
     @expose("/retention-queue/approve", methods=["POST"], identity="retention-queue-approve")
     @form_of(_queue_page)
+    @confirm_first("retention-queue", "Approve the destruction")
     async def approve_page(self, request: Request) -> Response:
         form = await self.form(request)
         policy = await self._policy()

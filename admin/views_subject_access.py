@@ -14,9 +14,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, form_of, id_field
 from admin.page import PAGE, Button, Form, Page, Row, Table, when
 from admin.person import person_fields, person_given, person_named
+from admin.who import who
 from authz.gate import Target
 from authz.operations import Operation
 from records.customers import one_customer_named
@@ -42,18 +44,31 @@ class SubjectAccessView(PanelView):
     async def _requests_page(self, request: Request) -> Page:
         async with self.gated(request, Operation.SUBJECT_ACCESS_EXPORT) as access:
             found = await subject_access_requests(access.session, limit=SHOWN)
+            shown = await who(
+                access.session, [by for r in found for by in (r.opened_by, r.completed_by)]
+            )
         done = str(request.url_for("admin:view-subject-access-complete"))
         rows = [
             Row(
                 (
                     str(r.id),
                     str(r.customer_id),
-                    r.opened_by,
+                    shown(r.opened_by),
                     when(r.opened_at),
-                    r.completed_by or "",
+                    shown(r.completed_by),
                     when(r.completed_at),
                 ),
-                () if r.completed_at else (Button("Mark complete", done, (("id", str(r.id)),)),),
+                ()
+                if r.completed_at
+                else (
+                    Button(
+                        "Mark complete",
+                        done,
+                        (("id", str(r.id)),),
+                        f"Mark subject access request {r.id} complete? Its hold on the cases of "
+                        f"customer {r.customer_id} ends. This cannot be undone.",
+                    ),
+                ),
             )
             for r in found
         ]
@@ -93,6 +108,7 @@ class SubjectAccessView(PanelView):
 
     @expose("/subject-access/complete", methods=["POST"], identity="subject-access-complete")
     @form_of(_requests_page)
+    @confirm_first("subject-access", "Mark it complete")
     async def complete_page(self, request: Request) -> Response:
         form = await self.form(request)
         wanted = id_field(form, "id")

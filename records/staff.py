@@ -30,6 +30,7 @@ class StaffGrants:
 
     staff_id: uuid.UUID
     username: str
+    display_name: str
     active: bool
     grants: frozenset[tuple[Role, str | None]]
 
@@ -117,7 +118,14 @@ async def staff_grants(session: AsyncSession, username: str) -> StaffGrants | No
     """The member of staff with this username and their roles, in one query; None if unknown."""
     rows = (
         await session.execute(
-            select(Staff.id, Staff.active, StaffRole.role, StaffRole.service_id, Service.slug)
+            select(
+                Staff.id,
+                Staff.display_name,
+                Staff.active,
+                StaffRole.role,
+                StaffRole.service_id,
+                Service.slug,
+            )
             .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
             .outerjoin(Service, Service.id == StaffRole.service_id)
             .where(Staff.username == username)
@@ -130,7 +138,7 @@ async def staff_grants(session: AsyncSession, username: str) -> StaffGrants | No
         for row in rows
         if row.role is not None
     )
-    return StaffGrants(rows[0].id, username, rows[0].active, grants)
+    return StaffGrants(rows[0].id, username, rows[0].display_name, rows[0].active, grants)
 
 
 async def staff_display_name(session: AsyncSession, username: str) -> str | None:
@@ -196,7 +204,14 @@ async def list_staff(session: AsyncSession) -> list[StaffGrants]:
     """Every member of staff with their roles, by username (one query)."""
     rows = (
         await session.execute(
-            select(Staff.id, Staff.username, Staff.active, StaffRole.role, Service.slug)
+            select(
+                Staff.id,
+                Staff.username,
+                Staff.display_name,
+                Staff.active,
+                StaffRole.role,
+                Service.slug,
+            )
             .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
             .outerjoin(Service, Service.id == StaffRole.service_id)
             .order_by(Staff.username)
@@ -208,7 +223,7 @@ async def list_staff(session: AsyncSession) -> list[StaffGrants]:
         grants = known.grants if known else frozenset()
         if row.role is not None:
             grants = grants | {(row.role, row.slug)}
-        found[row.id] = StaffGrants(row.id, row.username, row.active, grants)
+        found[row.id] = StaffGrants(row.id, row.username, row.display_name, row.active, grants)
     return list(found.values())
 
 

@@ -3,6 +3,7 @@ staff who may sign in, and a signed-in httpx client."""
 
 from __future__ import annotations
 
+import html as markup
 import re
 
 import httpx
@@ -16,6 +17,8 @@ from tests.api.app_fixtures import app, client, clock, runtime  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM = re.compile(r'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>', re.S)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _NOTICE = re.compile(r'data-testid="notice">\s*<div>([^<]*)</div>')
 
 
@@ -56,6 +59,34 @@ async def post_form(http: httpx.AsyncClient, page: str, action: str, **data: str
     """Post a form of `page` the way a browser would: with the page's CSRF token."""
     shown = await http.get(page)
     return await http.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+
+
+def buttons_to(html: str, action: str) -> list[dict[str, str]]:
+    """What each form of the page that posts to `action` (a path) sends: its hidden fields."""
+    return [
+        {name: markup.unescape(value) for name, value in _HIDDEN.findall(inner)}
+        for to, inner in _FORM.findall(html)
+        if to.endswith(action)
+    ]
+
+
+async def ask(http: httpx.AsyncClient, page: str, action: str, **data: str) -> httpx.Response:
+    """Press the button of `page` that posts `data` to `action` (a change confirmed first,
+    admin/confirm.py): the page asking, as a browser would get it."""
+    shown = (await http.get(page)).text
+    [button] = [sent for sent in buttons_to(shown, action) if data.items() <= sent.items()]
+    return await http.post(action, data=button)
+
+
+async def post_confirmed(
+    http: httpx.AsyncClient, page: str, action: str, **data: str
+) -> httpx.Response:
+    """Press the button of `page` that posts `data` to `action`, then confirm on the page
+    that asks: the answer to the confirmation."""
+    asking = await ask(http, page, action, **data)
+    assert asking.status_code == 200, asking.text
+    [confirmed] = buttons_to(asking.text, action)
+    return await http.post(action, data=confirmed)
 
 
 def typed(html: str, input_id: str) -> str:

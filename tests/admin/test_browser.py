@@ -78,6 +78,15 @@ def sign_in(page: playwright_api.Page, live: Live, username: str, password: str)
     page.click("button[type=submit]")
 
 
+def add_staff(page: playwright_api.Page, live: Live, username: str, name: str) -> None:
+    """Add a case officer in housing with the staff page's form."""
+    page.goto(f"{live.url}/admin/staff")
+    page.fill("#add-staff-username", username)
+    page.fill("#add-staff-display_name", name)
+    page.fill("#add-staff-role", "case_officer@housing")
+    page.click("[data-testid=form-add-staff] button[type=submit]")
+
+
 def menu(page: playwright_api.Page) -> str:
     return page.inner_text("#navbar-menu")
 
@@ -137,11 +146,7 @@ def test_an_admin_adds_staff_and_a_portal_key_shown_once(
     page: playwright_api.Page, live: Live
 ) -> None:
     sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
-    page.goto(f"{live.url}/admin/staff")
-    page.fill("#add-staff-username", "new.officer")
-    page.fill("#add-staff-display_name", "New Officer")
-    page.fill("#add-staff-role", "case_officer@housing")
-    page.click("[data-testid=form-add-staff] button[type=submit]")
+    add_staff(page, live, "new.officer", "New Officer")
     assert "case_officer@housing" in page.inner_text("[data-testid=table-staff]")
     page.goto(f"{live.url}/admin/portal-keys")
     page.fill("#create-key-name", "Housing web portal")
@@ -222,3 +227,27 @@ def test_a_refused_form_shows_its_page_again_with_what_was_typed(
     page.fill("#add-staff-username", "second.officer")  # corrected, nothing else retyped
     page.click("[data-testid=form-add-staff] button[type=submit]")
     assert "second.officer" in page.inner_text("[data-testid=table-staff]")
+
+
+def test_revoking_a_role_is_confirmed_on_a_page_of_its_own(
+    page: playwright_api.Page, live: Live
+) -> None:
+    sign_in(page, live, "demo.admin", live.passwords["demo.admin"])
+    add_staff(page, live, "confirm.tester", "Casey Confirm")
+    row = page.locator("[data-testid=table-staff] tr", has_text="Casey Confirm (confirm.tester)")
+    revoke = row.get_by_role("button", name="Revoke case_officer@housing")
+    question = (
+        "Revoke Casey Confirm (confirm.tester)'s role case_officer@housing? "
+        "What it allows them ends at once."
+    )
+    revoke.click()
+    assert page.inner_text("[data-testid=page-title]") == "Confirm"
+    assert page.get_by_text(question).is_visible()
+    shot(page, "confirm-revoke")
+    page.click("[data-testid=cancel]")  # cancelled: nothing changes
+    assert page.url == f"{live.url}/admin/staff"
+    assert "case_officer@housing" in row.inner_text()
+    revoke.click()
+    page.click("[data-testid=form-confirm] button[type=submit]")  # confirmed: revoked
+    assert page.url == f"{live.url}/admin/staff"
+    assert "no roles" in row.inner_text()

@@ -14,9 +14,9 @@ from records.customers import NewContact
 from records.database import Database
 from records.models import ContactKind
 from records.vault import Vault
-from tests.admin.conftest import post_form, refusal, sign_in
+from tests.admin.conftest import post_confirmed, post_form, refusal, sign_in
 from tests.admin.test_panel_http import entries
-from tests.admin.test_records_pages import cells, ig_world
+from tests.admin.test_records_pages import SHOWN, cells, ig_world
 from tests.api.app_fixtures import FixedClock
 from tests.retention.world import add_case, add_caseless_customer
 
@@ -59,14 +59,17 @@ async def test_an_ig_officer_holds_and_releases_a_customer_in_the_panel(
 
     # Then the holds page lists it by the customer's id, with a release button
     page = (await client.get("/admin/holds")).text
-    assert cells(f"customer {caseless}", "litigation", "placed", "staff:ig.one") in page
+    assert cells(f"customer {caseless}", "litigation", "placed", SHOWN["ig.one"]) in page
     assert "Canaryfay" not in page and "900912" not in page
     logged = await entries(database, actor="staff:ig.one", operation="manage_holds")
     assert ("allowed", caseless) in [(e.outcome, e.customer_id) for e in logged]
 
     # When they release it
     (hold_id,) = _RELEASE.findall(page)
-    released = await post_form(client, "/admin/holds", "/admin/holds/release", id=hold_id)
+    unasked = await post_form(client, "/admin/holds", "/admin/holds/release", id=hold_id)
+    assert unasked.status_code == 409 and "needs confirming" in refusal(unasked.text)
+    assert f"customer {caseless}" in (await client.get("/admin/holds")).text  # still held
+    released = await post_confirmed(client, "/admin/holds", "/admin/holds/release", id=hold_id)
     assert released.status_code == 303
 
     # Then it is no longer in force

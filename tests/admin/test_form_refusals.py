@@ -16,6 +16,7 @@ from records.staff import staff_grants
 from tests.admin.conftest import (
     add_panel_staff,
     marked,
+    post_confirmed,
     post_form,
     refusal,
     selected,
@@ -165,7 +166,7 @@ async def test_an_administrator_cannot_revoke_their_own_last_admin_role(
 ) -> None:
     await add_panel_staff(database, "other.admin", Role.ADMIN)
     await sign_in(client, "panel.admin")
-    refused = await post_form(
+    refused = await post_confirmed(
         client, "/admin/staff", "/admin/staff/revoke", username="panel.admin", role="admin"
     )
     assert refused.status_code == 400 and 'data-testid="table-staff"' in refused.text
@@ -179,7 +180,7 @@ async def test_an_administrator_cannot_revoke_their_own_last_admin_role(
     assert outcomes[-2:] == ["refused", "allowed"]  # logged, then the page shown again
     assert (await client.get("/admin/staff")).status_code == 200  # still signed in
     # another administrator's role is theirs to lose
-    other = await post_form(
+    other = await post_confirmed(
         client, "/admin/staff", "/admin/staff/revoke", username="other.admin", role="admin"
     )
     assert other.status_code == 303

@@ -43,8 +43,12 @@ async def test_the_break_glass_review_opens_the_reason_and_verify_names_a_change
 
     await sign_in(client, "panel.ig")
     review = (await client.get("/admin/break-glass")).text
-    assert REASON in review and reference in review and "staff:officer.fire" in review
+    shown = "Officer officer.fire (officer.fire)"  # the display name, with the username
+    assert REASON in review and reference in review and shown in review
     assert REASON not in (await client.get("/admin/access-log")).text  # only in the review
+    # the actor filter takes the username as shown (the log records "staff:officer.fire")
+    theirs = await post_form(client, "/admin/access-log", "/admin/access-log", actor="officer.fire")
+    assert theirs.text.count(shown) == 1 and "break_glass" in theirs.text
 
     assert "OK:" in (await post_form(client, "/admin/access-log", "/admin/access-log/verify")).text
     async with database.sessions() as session, session.begin():

@@ -19,7 +19,7 @@ from authz.log_verify import verify
 from records.database import Database
 from records.models import AccessLogEntry, Case, Role, Staff, StaffRole
 from records.sign_in import MAX_FAILURES
-from tests.admin.conftest import PASSWORD, add_panel_staff, post_form, sign_in
+from tests.admin.conftest import PASSWORD, add_panel_staff, post_confirmed, post_form, sign_in
 from tests.api.app_fixtures import FixedClock
 
 
@@ -140,7 +140,7 @@ async def test_the_last_administrator_keeps_the_admin_role(
     client: httpx.AsyncClient, panel_staff: None, database: Database
 ) -> None:
     await sign_in(client, "panel.admin")
-    refused = await post_form(
+    refused = await post_confirmed(
         client, "/admin/staff", "/admin/staff/revoke", username="panel.admin", role="admin"
     )
     assert refused.status_code == 400

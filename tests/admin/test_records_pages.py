@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from admin.page import when
 from api.cli_retention import _run
@@ -23,10 +23,17 @@ from casework.reviews import decide_appeal, decide_review, lodge_appeal, request
 from casework.steps import StepRun
 from records.database import Database
 from records.holds import place_hold
-from records.models import ArrangementKind, CaseState, ConcernCategory, Role
+from records.models import ArrangementKind, CaseState, ConcernCategory, Role, Staff
 from records.retention_tables import DestructionApproval, HoldReason
 from records.sign_in import set_password
-from tests.admin.conftest import PASSWORD, add_panel_staff, post_form, sign_in
+from tests.admin.conftest import (
+    PASSWORD,
+    add_panel_staff,
+    ask,
+    post_confirmed,
+    post_form,
+    sign_in,
+)
 from tests.admin.test_panel_http import entries
 from tests.api.app_fixtures import FixedClock
 from tests.retention.world import RetentionWorld, add_case, build_world
@@ -40,13 +47,21 @@ _APPROVAL = re.compile(r'name="approval_id" value="([0-9a-f-]{36})"')
 _REQUEST = re.compile(r'name="id" value="([0-9a-f-]{36})"')
 
 
+IG_NAMES = {"ig.one": "Ife Okafor", "ig.two": "Tom Hughes"}
+SHOWN = {username: f"{name} ({username})" for username, name in IG_NAMES.items()}
+
+
 async def ig_world(database: Database, now: dt.datetime) -> RetentionWorld:
     """The retention tests' world (housing and fire-safety; IG officers ig.one and ig.two;
-    dm.housing), with the IG officers able to sign in to the panel."""
+    dm.housing), with the IG officers able to sign in to the panel and named as pages show
+    them (IG_NAMES)."""
     world = await build_world(database, now)
     async with database.sessions() as session, session.begin():
-        for username in ("ig.one", "ig.two"):
+        for username, name in IG_NAMES.items():
             await set_password(session, username, PASSWORD, now)
+            await session.execute(
+                update(Staff).where(Staff.username == username).values(display_name=name)
+            )
     return world
 
 
@@ -98,7 +113,7 @@ async def test_the_queue_names_holds_and_its_requester_may_not_approve_under_two
     )
     assert asked.status_code == 303
     [approval_id] = _APPROVAL.findall((await client.get("/admin/retention-queue")).text)
-    own = await post_form(
+    own = await post_confirmed(
         client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
     )
     assert own.status_code == 403
@@ -113,13 +128,24 @@ async def test_the_queue_names_holds_and_its_requester_may_not_approve_under_two
     assert (shown.outcome, shown.case_id) == ("allowed", None)  # the queue shown again
 
     await sign_in(client, "ig.two")
-    approved = await post_form(
+    unasked = await post_form(
+        client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
+    )
+    assert unasked.status_code == 409 and "needs confirming" in unasked.text
+    asking = await ask(client, "/admin/retention-queue", "/admin/retention-queue/approve")
+    assert (
+        f"Approve the destruction of case {reference}&#39;s records? This cannot be undone."
+        in asking.text
+    )
+    async with database.sessions() as session:
+        assert await session.scalar(select(DestructionApproval.approved_by)) is None
+    approved = await post_confirmed(
         client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
     )
     assert approved.status_code == 303
     queue = (await client.get("/admin/retention-queue")).text
     assert cells(reference, "archived", "destroy") in queue
-    assert "requested by staff:ig.one, approved by staff:ig.two" in queue
+    assert f"requested by {SHOWN['ig.one']}, approved by {SHOWN['ig.two']}" in queue
 
 
 async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_archived(
@@ -139,7 +165,7 @@ async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_a
     assert asked.status_code == 303
     [approval_id] = _APPROVAL.findall((await client.get("/admin/retention-queue")).text)
     await sign_in(client, "ig.two")
-    approved = await post_form(
+    approved = await post_confirmed(
         client, "/admin/retention-queue", "/admin/retention-queue/approve", approval_id=approval_id
     )
     assert approved.status_code == 303
@@ -154,8 +180,8 @@ async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_a
     assert "no: already past its destruction date when first handled" in certificates
     # and who asked for its destruction and who approved it, and when
     asked_at = when(clock())
-    assert f"staff:ig.one, {asked_at}" in certificates
-    assert f"staff:ig.two, {asked_at}" in certificates
+    assert f"{SHOWN['ig.one']}, {asked_at}" in certificates
+    assert f"{SHOWN['ig.two']}, {asked_at}" in certificates
 
 
 async def test_a_subject_access_request_opened_in_the_panel_holds_the_cases_until_complete(
@@ -191,7 +217,11 @@ async def test_a_subject_access_request_opened_in_the_panel_holds_the_cases_unti
     assert again.status_code == 409 and customer_ref not in again.text
     assert f"already open: {request_id}, opened" in again.text
     assert _REQUEST.findall((await client.get("/admin/subject-access")).text) == [request_id]
-    done = await post_form(
+    unasked = await post_form(
+        client, "/admin/subject-access", "/admin/subject-access/complete", id=request_id
+    )
+    assert unasked.status_code == 409 and "Mark complete" in unasked.text  # still open
+    done = await post_confirmed(
         client, "/admin/subject-access", "/admin/subject-access/complete", id=request_id
     )
     assert done.status_code == 303
