@@ -62,6 +62,7 @@ class TactAdmin(Admin):
         self.ready = ready
         self.config = config
         backend = SignInBackend(self, config)
+        self.sign_in = backend
         super().__init__(
             app,
             # Never used: no ModelView is registered (see the module docstring).
@@ -79,6 +80,13 @@ class TactAdmin(Admin):
         self, request: Request, template: str, context: dict[str, Any], status_code: int = 200
     ) -> Response:
         return await self.templates.TemplateResponse(request, template, context, status_code)
+
+    async def login(self, request: Request) -> Response:
+        """sqladmin's sign-in route, its page saying why the last session ended."""
+        if request.method == "GET":
+            context = self.sign_in.sign_in_page(request)
+            return await self.render(request, "sqladmin/login.html", context)
+        return await super().login(request)
 
     async def _tact_error(self, request: Request, exc: Exception) -> Response:
         """Refusals and unknown targets as plain pages (the gate has logged them already);

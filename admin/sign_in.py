@@ -5,6 +5,12 @@ after repeated failures, and an idle timeout.
 The cookie holds the staff id, the CSRF token and when the session was last used: no name.
 Roles are read from the database on every request, never kept in the cookie, so a revoked
 role takes effect at once. Only staff holding `admin` or `ig_officer` may sign in.
+
+A session that ends for inactivity sends the browser to the sign-in page, which says so, and
+signing in again returns to the page that was open (for a form posted, the page the form is
+on). What a posted form held is not kept: the cookie is signed, not encrypted, so anything
+put in it sits readable in the browser; its fields may name a person; and a form re-sent
+unseen after a new sign-in would make a change its user has not looked at again.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match
 
 from admin import csrf
 from authz.actor import Actor
@@ -37,6 +44,9 @@ COOKIE = "tact_admin"
 REFUSED = "Sign-in did not succeed. Check the details and try again, or try again later."
 _STAFF = "staff_id"
 _SEEN = "seen"
+# Kept across the end of an idle session: that it ended so, and whose page to return to.
+_ENDED_IDLE = "ended_idle"
+_RETURN_TO = "return_to"
 # A session ends after this long even if used throughout (the idle timeout is shorter).
 MAX_AGE_SECONDS = 8 * 60 * 60
 
@@ -71,11 +81,17 @@ class SignInBackend(AuthenticationBackend):
         if actor is None:
             reason = "locked" if outcome.locked else "refused"
             return await self._refuse(request, reason, 400, typed)
+        # Only the member of staff whose session ended is returned to their page.
+        staff_id, back = request.session.get(_RETURN_TO) or (None, None)
+        if staff_id != str(outcome.staff_id):
+            back = None
         request.session.clear()
         request.session[_STAFF] = str(outcome.staff_id)
         request.session[_SEEN] = now.timestamp()
         csrf.renew(request)
-        return True
+        if isinstance(back, str) and back.startswith("/") and not back.startswith("//"):
+            return RedirectResponse(back, status_code=303)
+        return True  # sqladmin then sends the browser to the start page
 
     async def logout(self, request: Request) -> Response | bool:
         request.session.clear()
@@ -88,8 +104,12 @@ class SignInBackend(AuthenticationBackend):
             return False
         now = self._config.clock()
         if now.timestamp() - seen > self._config.idle_timeout.total_seconds():
+            back = self._page_of(request)
             request.session.clear()
-            return False
+            request.session[_ENDED_IDLE] = True
+            if back is not None:
+                request.session[_RETURN_TO] = (staff_id, back)
+            return RedirectResponse(request.url_for("admin:login"), status_code=303)
         parts = await self._panel.ready()
         async with parts.database.sessions() as session:
             actor = await _actor_of(session, uuid.UUID(staff_id))
@@ -101,13 +121,37 @@ class SignInBackend(AuthenticationBackend):
         request.state.actor = actor
         return True
 
+    def sign_in_page(self, request: Request) -> dict[str, str]:
+        """What the sign-in page says besides its form: why the last session ended, if it
+        ended for inactivity."""
+        if not request.session.get(_ENDED_IDLE):
+            return {}
+        minutes = int(self._config.idle_timeout.total_seconds() // 60)
+        return {
+            "ended": f"You were signed out after {minutes} minutes without activity. Sign in "
+            "again to return to the page you were on. A form you had sent then was not "
+            "saved: enter it again."
+        }
+
+    def _page_of(self, request: Request) -> str | None:
+        """The page to return to after signing in again: the one asked for, or, for a form
+        posted to a route with no page of its own (/staff/add), the page one level up
+        (/staff). None if neither is a page of the panel."""
+        path = request.url.path
+        tried = [path] if request.method == "GET" else [path, path.rsplit("/", 1)[0]]
+        for candidate in tried:
+            scope = {**request.scope, "path": candidate, "method": "GET"}
+            if any(r.matches(scope)[0] is Match.FULL for r in self._panel.admin.routes):
+                return candidate
+        return None
+
     async def _refuse(self, request: Request, reason: str, status: int, typed: str) -> Response:
         """The sign-in page again, the one neutral sentence and the username as typed (never
         the password), whether or not such a member of staff exists."""
         log.info(
             "admin sign-in refused", extra={"event": "admin_sign_in_refused", "reason": reason}
         )
-        context = {"error": REFUSED, "username": typed}
+        context = {"error": REFUSED, "username": typed, **self.sign_in_page(request)}
         return await self._panel.render(request, "sqladmin/login.html", context, status)
 
 

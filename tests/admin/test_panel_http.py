@@ -19,7 +19,14 @@ from authz.log_verify import verify
 from records.database import Database
 from records.models import AccessLogEntry, Case, Role, Staff, StaffRole
 from records.sign_in import MAX_FAILURES
-from tests.admin.conftest import PASSWORD, add_panel_staff, post_confirmed, post_form, sign_in
+from tests.admin.conftest import (
+    PASSWORD,
+    add_panel_staff,
+    csrf_of,
+    post_confirmed,
+    post_form,
+    sign_in,
+)
 from tests.api.app_fixtures import FixedClock
 
 
@@ -103,7 +110,44 @@ async def test_an_idle_session_ends(
     clock.now += dt.timedelta(minutes=10)
     assert (await client.get("/admin/staff")).status_code == 200
     clock.now += dt.timedelta(minutes=16)
-    assert (await client.get("/admin/staff")).status_code == 302
+    ended = await client.get("/admin/staff")
+    assert ended.status_code == 303 and ended.headers["location"].endswith("/admin/login")
+    # the sign-in page says why, and signing in again returns to the page asked for
+    said = (await client.get("/admin/login")).text
+    assert "You were signed out after 15 minutes without activity." in said
+    back = await sign_in(client, "panel.admin")
+    assert back.status_code == 303 and back.headers["location"] == "/admin/staff"
+    assert "without activity" not in (await client.get("/admin/login")).text  # said once
+
+
+async def test_a_form_sent_after_the_idle_timeout_returns_to_its_page_and_changes_nothing(
+    client: httpx.AsyncClient, panel_staff: None, clock: FixedClock
+) -> None:
+    await sign_in(client, "panel.admin")
+    shown = await client.get("/admin/services")
+    clock.now += dt.timedelta(minutes=16)
+    sent = await client.post(
+        "/admin/services/add",
+        data={"slug": "parks", "name": "Parks", "csrf_token": csrf_of(shown.text)},
+    )
+    assert sent.status_code == 303 and sent.headers["location"].endswith("/admin/login")
+    refused = await sign_in(client, "panel.admin", "not the password")  # a slip on the way
+    assert "A form you had sent then was not saved: enter it again." in refused.text
+    back = await sign_in(client, "panel.admin")
+    assert back.headers["location"] == "/admin/services"  # the page the form is on
+    assert "parks" not in (await client.get("/admin/services")).text
+    # a form posted to a page itself (the access log's filter) returns to that page
+    await sign_in(client, "panel.ig")
+    clock.now += dt.timedelta(minutes=16)
+    await client.post("/admin/access-log", data={"actor": "panel.admin"})
+    assert (await sign_in(client, "panel.ig")).headers["location"] == "/admin/access-log"
+    # but only for the one whose session ended: another goes to the start page
+    clock.now += dt.timedelta(minutes=16)
+    await client.get("/admin/access-log")
+    assert (await sign_in(client, "panel.admin")).headers["location"].endswith("/admin/")
+    # after signing out, or for a first sign-in, the start page as before
+    await client.get("/admin/logout")
+    assert (await sign_in(client, "panel.admin")).headers["location"].endswith("/admin/")
 
 
 async def test_staff_without_a_panel_role_cannot_sign_in(
