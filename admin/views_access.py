@@ -16,7 +16,7 @@ from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of
 from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, options, when
 from admin.who import staff_shown
-from authz.actor import Actor
+from authz.actor import Actor, staff_label
 from authz.decisions import Rule, add_rule, read_policy_file, remove_rule, runtime_rules
 from authz.gate import Target
 from authz.operations import Operation, Standing
@@ -181,7 +181,7 @@ def _locks_out(actor: Actor, username: str, role: Role, service: str | None) -> 
     """Whether revoking this grant takes the admin role from the one revoking it: one click,
     beside the other revoke buttons, would take the staff pages from them at once (signed
     out, unless they hold another panel role), with no way to give it back themselves."""
-    if role is not Role.ADMIN or actor.label != f"staff:{username}":
+    if role is not Role.ADMIN or actor.label != staff_label(username):
         return False
     return not any(g.role is Role.ADMIN and g.service != service for g in actor.roles)
 

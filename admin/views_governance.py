@@ -26,6 +26,7 @@ from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, optio
 from admin.person import NAMES, person_fields, person_named
 from admin.who import Shown, who
 from authz.access_log import LogFilter, break_glass_review, case_asked, opened_reasons, query
+from authz.actor import staff_label
 from authz.gate import Target
 from authz.log_verify import verify
 from authz.operations import Operation, Outcome
@@ -139,7 +140,7 @@ class AccessLogView(PanelView):
             case_ids=case_ids,
             customer_ids=customer_ids,
             # A member of staff by the username the pages show; anything else by its label.
-            actor=(actor if ":" in actor else f"staff:{actor}") if actor else None,
+            actor=(actor if ":" in actor else staff_label(actor)) if actor else None,
             since=since,
             until=until,
             operation=field(form, "operation") or None,

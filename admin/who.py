@@ -11,10 +11,8 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.actor import staff_username
 from records.models import Staff
-
-# How an actor's label names a member of staff (authz/actor.py): "staff:<username>".
-_STAFF = "staff:"
 
 Shown = Callable[[str | None], str]
 
@@ -27,9 +25,7 @@ async def who(session: AsyncSession, labels: Iterable[str | None]) -> Shown:
     """How each of `labels` (actor labels, as the log and the records keep them) is shown:
     a member of staff by name and username, anything else as it is; None as nothing. The
     names are read in one query, in the page's own (gated) session."""
-    usernames = {
-        label.removeprefix(_STAFF) for label in labels if label and label.startswith(_STAFF)
-    }
+    usernames = {name for label in labels if label and (name := staff_username(label))}
     names: dict[str, str] = {}
     if usernames:
         found = await session.execute(
@@ -40,8 +36,8 @@ async def who(session: AsyncSession, labels: Iterable[str | None]) -> Shown:
     def shown(label: str | None) -> str:
         if not label:
             return ""
-        username = label.removeprefix(_STAFF)
-        named = names.get(username) if label.startswith(_STAFF) else None
-        return staff_shown(named, username) if named else label
+        username = staff_username(label)
+        named = names.get(username) if username else None
+        return staff_shown(named, username) if named and username else label
 
     return shown

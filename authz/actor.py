@@ -45,6 +45,21 @@ class Actor:
         return {g.service for g in self.roles if g.service is not None}
 
 
+# How a member of staff is named as "who" (an actor's label, the access log's `actor`).
+_STAFF = "staff:"
+
+
+def staff_label(username: str) -> str:
+    """The label of the member of staff with this username: "staff:<username>"."""
+    return _STAFF + username
+
+
+def staff_username(label: str) -> str | None:
+    """The username a label names, when it names a member of staff; None for a portal, a job
+    or anything else."""
+    return label.removeprefix(_STAFF) if label.startswith(_STAFF) else None
+
+
 # The daily sweep that expires arrangements past their end date (`tact cases expire`): the
 # manager role in every service, the role that updates any case of its service. `openCase`
 # acts as it too when it ends a case the sweep has not reached yet (docs/workflow.md).

@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.actor import Actor, ActorKind, RoleGrant
+from authz.actor import Actor, ActorKind, RoleGrant, staff_label
 from records.errors import Unauthenticated
 from records.staff import staff_grants
 
@@ -44,7 +44,7 @@ async def staff_actor(session: AsyncSession, username: str) -> Actor | None:
         return None
     return Actor(
         kind=ActorKind.STAFF,
-        label=f"staff:{found.username}",
+        label=staff_label(found.username),
         roles=frozenset(RoleGrant(role, service) for role, service in found.grants),
         staff_id=found.staff_id,
     )
