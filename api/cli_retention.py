@@ -23,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import COMMANDS
 from api.cli_retention_workers import SUMMARY, parse_share, run_workers
-from api.cli_runtime import acting_as_of, load_settings, with_runtime
+from api.cli_runtime import acting_as_of, as_staff, load_settings, with_runtime
 from authz.actor import Actor
-from authz.credentials import staff_actor
 from authz.gate import Target
 from authz.operations import Operation
 from casework.retention_queue import (
@@ -42,7 +41,7 @@ from records.case_files import find_case_id
 from records.certificates import approve, list_certificates, request_approval
 from records.customers import Named, one_customer_named
 from records.days import uk_today
-from records.errors import NotFound, ValidationFailed
+from records.errors import NotFound
 from records.holds import (
     Held,
     check_one_named,
@@ -206,14 +205,6 @@ async def _prune(runtime: Runtime, tty: bool) -> None:
         click.echo(json.dumps({"access_log_pruned": pruned}), err=tty)
 
 
-async def _as_staff(session: AsyncSession, username: str) -> Actor:
-    actor = await staff_actor(session, username)
-    await session.rollback()
-    if actor is None:
-        raise ValidationFailed("as", "no active member of staff by that username")
-    return actor
-
-
 async def _case(session: AsyncSession, reference: str) -> uuid.UUID:
     case_id = await find_case_id(session, reference)
     if case_id is None:
@@ -239,7 +230,7 @@ async def _request_approvals(runtime: Runtime, username: str, as_of: dt.date) ->
     archived cases, and of cases not yet archived (approved before the run, those are
     destroyed without being archived). One already requested is left as it was."""
     async with runtime.database.sessions() as session:
-        actor = await _as_staff(session, username)
+        actor = await as_staff(session, username)
     policy = policy_of(runtime)
     due, _, _ = await _preview(runtime, as_of, actor)
     waiting = [p for p in due if wants_approval(p, policy)]
@@ -279,7 +270,7 @@ async def _approve(runtime: Runtime, username: str, as_of: dt.date) -> Approved:
     people, those the approver requested are left for another IG officer: refusing the
     first of them would stop the command before the others it may approve."""
     async with runtime.database.sessions() as session:
-        actor = await _as_staff(session, username)
+        actor = await as_staff(session, username)
     due, _, _ = await _preview(runtime, as_of, actor)
     requested = [p.approval for p in due if p.approval is not None and not p.approval.approved]
     two_person = policy_of(runtime).two_person_approval
@@ -302,7 +293,7 @@ async def _place(
     check_one_named(reference, person, "case-ref")
     why = parse_reason(reason)
     async with runtime.database.sessions() as session:
-        actor = await _as_staff(session, username)
+        actor = await as_staff(session, username)
         if reference is not None:
             held = Held(case_id=await _case(session, reference))
         else:
@@ -319,7 +310,7 @@ async def _place(
 
 async def _release(runtime: Runtime, username: str, hold_id: uuid.UUID) -> None:
     async with runtime.database.sessions() as session:
-        actor = await _as_staff(session, username)
+        actor = await as_staff(session, username)
         held = await held_by(session, hold_id)
         await session.rollback()
         if held is None:

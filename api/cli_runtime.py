@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from api.runtime import Runtime
     from api.settings import Settings
+    from authz.actor import Actor
 
 T = TypeVar("T")
 
@@ -88,3 +89,16 @@ def in_transaction(
             return await work(session)
 
     return with_runtime(run, settings=settings)
+
+
+async def as_staff(session: AsyncSession, username: str) -> Actor:
+    """The active member of staff a command's `--as` names, its read ended so the gate can
+    begin the session's transaction; refused, naming `as`, when there is none."""
+    from authz.credentials import staff_actor
+    from records.errors import ValidationFailed
+
+    actor = await staff_actor(session, username)
+    await session.rollback()
+    if actor is None:
+        raise ValidationFailed("as", "no active member of staff by that username")
+    return actor
