@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ import click
 
 from api.cli import COMMANDS
 from api.cli_access import operator
-from api.cli_runtime import with_runtime
+from api.cli_runtime import as_staff, with_runtime
 from authz.gate import Target
 from authz.operations import Operation
 from casework.label_guard import check_text
@@ -45,6 +46,7 @@ from records.customer_import import import_customers, refresh_statistics, worker
 from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
 from records.models import ContactKind, CustomerKind
+from records.shared_details import REFERENCE, SharedDetail, shared_details
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -135,6 +137,52 @@ async def import_register(runtime: Runtime, path: Path, workers: int) -> int:
     return count
 
 
+NONE_SHARED = "no customers share a detail"
+# What to do about a group of each kind: said once, after the groups.
+RESOLVE = {
+    "email": "on a case of each customer the email is not theirs, recordContactDetails with "
+    "remove: [{email}] (their case file shows it to those who may read it; add theirs in the "
+    "same step if it was their only way to be found), then run this again; no step changes "
+    "the details of a customer with no case",
+    "phone": "as for an email: recordContactDetails with remove: [{phone}] on a case of each "
+    "customer the phone number is not theirs, then run this again",
+    REFERENCE: "no step changes a customer reference: the portal answers for every customer "
+    "in the group by it (all their arrangements) and openCase finds one of them; raise it "
+    "with the IG officer",
+}
+
+
+async def find_shared(runtime: Runtime, username: str | None) -> list[SharedDetail]:
+    """The groups, read through the gate as the operator or as `username`."""
+    async with runtime.database.sessions() as session:
+        actor = operator() if username is None else await as_staff(session, username)
+        async with runtime.gate.access(
+            session, actor, Operation.FIND_SHARED_DETAILS, Target()
+        ) as access:
+            groups = await shared_details(access.session)
+            for group in groups:
+                for sharer in group.customers:
+                    # One entry per case listed, or one for a customer with none.
+                    case_ids: list[uuid.UUID | None] = [c.case_id for c in sharer.cases]
+                    for case_id in case_ids or [None]:
+                        access.touched(customer_id=sharer.customer_id, case_id=case_id)
+    return groups
+
+
+def group_line(number: int, group: SharedDetail) -> dict[str, object]:
+    return {
+        "group": number,
+        "kind": group.kind,
+        "customers": [
+            {
+                "customer": str(sharer.customer_id),
+                "cases": [{"case": c.reference, "state": c.state.value} for c in sharer.cases],
+            }
+            for sharer in group.customers
+        ],
+    }
+
+
 def customers_commands(group: click.Group) -> None:
     """Register this module's commands on the `tact` group."""
 
@@ -161,3 +209,25 @@ def customers_commands(group: click.Group) -> None:
     def import_command(file: Path, workers: int) -> None:
         count = with_runtime(lambda runtime: import_register(runtime, file, workers))
         click.echo(json.dumps({"imported": count}))
+
+    @customers.command(
+        "duplicates",
+        help="Customers who share an email, phone number or customer reference, one JSON line "
+        "per group: the kind of detail, each customer's id and their cases' references and "
+        "states, never the value; then how to resolve each kind. Exit 0 either way.",
+    )
+    @click.option(
+        "--as",
+        "username",
+        help="Read as this member of staff (an IG officer in every service) instead of as the "
+        "operator (admin).",
+    )
+    def duplicates_command(username: str | None) -> None:
+        groups = with_runtime(lambda runtime: find_shared(runtime, username))
+        if not groups:
+            click.echo(NONE_SHARED)
+            return
+        for number, found in enumerate(groups, start=1):
+            click.echo(json.dumps(group_line(number, found)))
+        kinds = dict.fromkeys(g.kind for g in groups)
+        click.echo(json.dumps({"groups": len(groups), "next": {k: RESOLVE[k] for k in kinds}}))

@@ -54,6 +54,9 @@ class Operation(StrEnum):
     # Loading a register of customers in bulk (`tact customers import`): an administrator's
     # task, like staff and portal keys; it reads nothing back.
     IMPORT_CUSTOMERS = "import_customers"
+    # Finding customers who share an email, phone number or customer reference (`tact
+    # customers duplicates`): ids and their cases' references and states, never a value.
+    FIND_SHARED_DETAILS = "find_shared_details"
 
 
 class FieldSet(StrEnum):
@@ -125,6 +128,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.ASSIGN_STAFF: FieldSet.FULL,
     Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,
     Operation.IMPORT_CUSTOMERS: FieldSet.ADMIN,
+    Operation.FIND_SHARED_DETAILS: FieldSet.SUMMARY,
 }
 
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL

@@ -71,6 +71,8 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.MANAGE_PORTAL_KEYS:    _ADMIN_ONLY,
     Op.MANAGE_REFERENCE_DATA: _ADMIN_ONLY,
     Op.IMPORT_CUSTOMERS:      _ADMIN_ONLY,
+    # customers who share a detail: the administrator and the IG officer
+    Op.FIND_SHARED_DETAILS:   (NOBODY,) * 6 + ("AA--", "AA--"),
     # aggregate reports: manager, decision maker, IG officer
     Op.READ_REPORTS:          ("----", "----", "----", "AA--", "AA--", "----", "AA--", "----"),
     # break-glass (with a reason): staff outside need-to-know, except frontline and admins
@@ -114,6 +116,7 @@ SERVICE_LEVEL = {
     Operation.MANAGE_PORTAL_KEYS,
     Operation.MANAGE_REFERENCE_DATA,
     Operation.IMPORT_CUSTOMERS,
+    Operation.FIND_SHARED_DETAILS,
     Operation.OPEN_CASE,
 }
 
