@@ -49,30 +49,39 @@ from records.models import (
 async def find_customer(run: StepRun, who: m.CustomerLookup) -> uuid.UUID | None:
     """The customer these details find, by blind index: reference first, then email, phone.
     `openCase` holds their locks first (`hold_lookups`), so two calls naming one person
-    cannot both find no one and each add them."""
-    for kind, digest in _lookup_digests(run, who):
-        if kind is LookupKind.CUSTOMER_REF:
-            found = await run.session.scalar(
-                select(Customer.id).where(Customer.reference_digest == digest)
-            )
-        else:
-            found = await run.session.scalar(
-                select(ContactDetail.customer_id).where(ContactDetail.digest == digest).limit(1)
-            )
-        if found is not None:
-            return found
+    cannot both find no one and each add them. A detail that finds two customers (a register
+    imported before imports were checked) is refused on its field: opening the case for
+    either could be for the wrong person (`tact customers duplicates`, docs/workflow.md)."""
+    for kind, digest, field in _lookup_digests(run, who):
+        held_by = (
+            select(Customer.id).where(Customer.reference_digest == digest)
+            if kind is LookupKind.CUSTOMER_REF
+            else select(ContactDetail.customer_id).where(ContactDetail.digest == digest)
+        )
+        found = list((await run.session.scalars(held_by.distinct().limit(2))).all())
+        if len(found) > 1:
+            raise ValidationFailed(field, SHARED)
+        if found:
+            return found[0]
     return None
 
 
-def _lookup_digests(run: StepRun, who: m.CustomerLookup) -> list[tuple[LookupKind, bytes]]:
-    """The blind indexes of the details given, in the order they find a customer (a malformed
-    one refused on its field)."""
+SHARED = (
+    "finds more than one customer; an administrator or IG officer lists them with `tact "
+    "customers duplicates`, and the detail is removed from the customer it is not theirs "
+    "before the case is opened"
+)
+
+
+def _lookup_digests(run: StepRun, who: m.CustomerLookup) -> list[tuple[LookupKind, bytes, str]]:
+    """The blind indexes of the details given, each with its field, in the order they find a
+    customer (a malformed one refused on its field)."""
     given = (
         (LookupKind.CUSTOMER_REF, who.customer_ref, "input.customer.customerRef"),
         (LookupKind.EMAIL, who.email, "input.customer.email"),
         (LookupKind.PHONE, who.phone, "input.customer.phone"),
     )
-    return [(kind, run.vault.blind_index(kind, v, field)) for kind, v, field in given if v]
+    return [(kind, run.vault.blind_index(kind, v, field), field) for kind, v, field in given if v]
 
 
 # The gate's leave to end this case as the daily sweep would, asked for the sweep's actor, so
@@ -89,7 +98,7 @@ async def open_case(
     the service whose arrangements have all run out is ended first, as the sweep would,
     where `may_end` allows."""
     (service_id,) = (await service_ids(run, [service], "service")).values()
-    await hold_lookups(run.session, [d for _, d in _lookup_digests(run, given.customer)])
+    await hold_lookups(run.session, [d for _, d, _ in _lookup_digests(run, given.customer)])
     customer_id = await find_customer(run, given.customer)
     created = customer_id is None
     added: dict[str, int] = {}

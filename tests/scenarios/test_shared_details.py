@@ -95,6 +95,14 @@ async def test_customers_sharing_a_detail_are_listed_answered_for_and_resolved(
         assert kinds == {"PREMISES_EXCLUSION", "CONTACT_CHANNEL"}
         assert (await _checked(walk, EMAIL))["outcome"] == "DECLINE"
 
+        # A case opened by the shared email or reference is refused on that field, naming no
+        # one: opening it for either customer could be for the wrong person.
+        for given, field in ((EMAIL, "email"), (SHARED_REF, "customerRef")):
+            shared = await walk.open_refused("helpdesk", {field: given}, service="fire-safety")
+            assert shared.field == f"input.customer.{field}"
+            assert "more than one customer" in shared.message
+            assert given.casefold() not in shared.message.casefold()
+
         # Sam's case officer removes the email from Sam: not refused by the rule it restores.
         await walk.graphql(
             "officer", mutation(DETAILS), reference=sam_case, input={"remove": [{"email": EMAIL}]}
@@ -107,6 +115,9 @@ async def test_customers_sharing_a_detail_are_listed_answered_for_and_resolved(
         ]
         assert (await _status(walk, email=EMAIL))["restricted"] is True
         assert (await _status(walk, email=OTHER_EMAIL))["restricted"] is False
+        # Resolved, the email opens a case for Morgan, the one customer it now finds.
+        opened = await walk.open("helpdesk", {"email": EMAIL}, service="fire-safety")
+        assert opened["event"]["details"]["customerCreated"] is False
 
 
 async def _sam_holding_morgans_email(walk: Walk) -> str:
