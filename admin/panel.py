@@ -31,6 +31,9 @@ from records.errors import InvalidTransition, TactError, ValidationFailed
 from records.vault import Vault
 
 TEMPLATES = Path(__file__).with_name("templates")
+# Tact's own static files, served beside sqladmin's at /admin/statics/ (found here first).
+STATICS = Path(__file__).with_name("statics")
+PANEL_PATH = "/admin"
 TITLE = "Tact administration"
 
 
@@ -67,9 +70,10 @@ class TactAdmin(Admin):
             app,
             # Never used: no ModelView is registered (see the module docstring).
             session_maker=async_sessionmaker(),
-            base_url="/admin",
+            base_url=PANEL_PATH,
             title=TITLE,
             templates_dir=str(TEMPLATES),
+            static_files_kwargs={"directory": STATICS},
             authentication_backend=backend,
         )
         self.templates.env.globals["csrf_field"] = csrf_field

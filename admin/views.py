@@ -38,7 +38,7 @@ VIEWS: tuple[type[BaseView], ...] = (
 def mount_panel(
     app: Starlette, ready: Callable[[], Awaitable[PanelParts]], config: PanelConfig
 ) -> TactAdmin:
-    """Mount the panel at /admin on `app`."""
+    """Mount the panel at PANEL_PATH (/admin) on `app`."""
     panel = TactAdmin(app, ready, config)
     for view in VIEWS:
         panel.add_view(view)

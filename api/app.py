@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from admin.panel import PANEL_PATH
 from api.admin_mount import mount_admin
 from api.authentication import Authenticator, unauthenticated_response
 from api.edge import Edge
@@ -298,6 +299,7 @@ def create_app(
         hsts=not settings.development,
         cors_origins=settings.cors_origins,
         direct={GRAPHQL_PATH: endpoint},  # the portal's hot path: past the router
+        panel_path=PANEL_PATH,
     )
     app = Starlette(
         routes=[

@@ -18,7 +18,8 @@ In order, for each HTTP request:
    TIMEOUT) with Retry-After. Cancelling drops the request's session, so its transaction
    rolls back: an answer never sent has written nothing. CPU-bound work between awaits
    cannot be cancelled; the document limits (schema/limits.py) keep that small.
-6. **Security headers** on every answer (api/security_headers.py).
+6. **Security headers** on every answer, the API's and the admin panel's pages their own
+   policies (api/security_headers.py).
 7. **An answer for anything that escaped**: a JSON 500 with the request id, never a stack
    trace; the log line names the exception's type and frames only.
 8. **One log line** per request: method, path (a known route or "other"), status, duration,
@@ -54,7 +55,7 @@ from api.logging import (
     serving,
 )
 from api.rate_limits import RateLimiter, client_address, credential_key, too_many
-from api.security_headers import cors, secured
+from api.security_headers import cors, kind_of, secured
 
 log = logging.getLogger("tact.app")
 EXCHANGE = "exchange"  # scope["state"] key of the request's Exchange
@@ -100,6 +101,7 @@ class Edge:
         staff_body_bytes: int = 0,
         cors_origins: list[str],
         direct: Mapping[str, ASGIApp] | None = None,
+        panel_path: str | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -110,6 +112,7 @@ class Edge:
         self.max_body_bytes = max_body_bytes
         self.staff_body_bytes = max(staff_body_bytes, max_body_bytes)
         self.hsts = hsts
+        self.panel_path = panel_path  # the admin panel's pages: their own headers
         self.direct = dict(direct or {})
         self._limited = cors(self._limit, cors_origins)
 
@@ -122,13 +125,13 @@ class Edge:
         state = scope.setdefault("state", {})
         state["request_id"] = exchange.request_id
         state[EXCHANGE] = exchange
-        api = scope["path"] in self.api_paths
+        kind = kind_of(scope["path"], self.api_paths, self.panel_path)
         echoed = (b"x-request-id", exchange.request_id.encode())
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 exchange.status = message["status"]
-                message["headers"] = secured(message.get("headers", ()), echoed, api, self.hsts)
+                message["headers"] = secured(message.get("headers", ()), echoed, kind, self.hsts)
             await send(message)
 
         token = serving(exchange.request_id)

@@ -1,7 +1,9 @@
 """The panel in a real browser: Debian's chromium, headless, driven by Playwright, against a
 live `tact serve` on a fresh embedded default with the demo data (tests/admin/live_server.py).
 
-A screenshot of each main page is saved under tests/artifacts/admin/ (git-ignored). Where
+Every test runs under the panel's Content-Security-Policy and fails if chromium refuses
+anything a page asks for (the `page` fixture). A screenshot of each main page is saved under
+tests/artifacts/admin/ (git-ignored). Where
 chromium is not installed (`apt-get install chromium`; `make test` does it when run as root)
 these tests are skipped and say so.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.security_headers import PANEL_POLICY
 from tests.admin.live_server import PANEL_PASSWORD, Live, live_tact
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,9 +64,19 @@ def browser() -> Iterator[playwright_api.Browser]:
 
 @pytest.fixture
 def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
+    """A page in a fresh context; the test fails if the browser refused anything a panel page
+    asked for under its Content-Security-Policy (chromium says so on the console)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
+    opened = context.new_page()
+    refused: list[str] = []
+    opened.on("console", lambda message: refused.extend(refusals(message.text)))
+    yield opened
     context.close()
+    assert not refused, f"the panel's page policy refused: {refused}"
+
+
+def refusals(console_text: str) -> list[str]:
+    return [console_text] if "Content Security Policy" in console_text else []
 
 
 def shot(page: playwright_api.Page, name: str) -> None:
@@ -99,6 +112,7 @@ def test_each_role_signs_in_and_sees_only_its_pages(page: playwright_api.Page, l
     for name in ADMIN_PAGES:
         response = page.goto(f"{live.url}/admin/{name}")
         assert response is not None and response.status == 200, name
+        assert response.headers["content-security-policy"] == PANEL_POLICY, name
         assert page.title() == "Tact administration"
         shot(page, name)
     page.goto(f"{live.url}/admin/logout")
