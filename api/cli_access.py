@@ -7,6 +7,8 @@
     tact staff grant USERNAME ROLE[@SERVICE]
     tact staff revoke USERNAME ROLE[@SERVICE]
     tact staff set-password USERNAME        (prompted, never an argument)
+    tact staff deactivate USERNAME          (a leaver: their token stops working at once)
+    tact staff activate USERNAME
     tact token USERNAME [--minutes N]
 
 Each command is an edge: it opens the runtime and goes through the gate (MANAGE_PORTAL_KEYS,
@@ -35,7 +37,14 @@ from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal
 from records.errors import NotFound, TactError, ValidationFailed
 from records.models import Role, utcnow
 from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
-from records.staff import add_staff, grant_role, parse_role_grant, revoke_role
+from records.staff import (
+    Assigned,
+    add_staff,
+    grant_role,
+    parse_role_grant,
+    revoke_role,
+    set_active,
+)
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -198,6 +207,37 @@ def revoke(username: str, role: str) -> None:
     click.echo(
         f"Revoked {role} from {username}." if changed else f"{username} does not hold {role}."
     )
+
+
+def _set_active(username: str, active: bool) -> tuple[bool, list[Assigned]]:
+    return gated(
+        Operation.MANAGE_STAFF,
+        lambda s: set_active(s, username=username, active=active, now=utcnow()),
+    )
+
+
+@staff.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """A member of staff who has left: their token and panel session stop working at once;
+    their name stays on history, letters and the access log. Refused while they are the
+    named officer or deputy of an arrangement in force (name someone in their place first:
+    modifyArrangement), and for the last administrator. Lists the cases in progress they
+    are assigned to, to reassign (assignStaff)."""
+    changed, assigned = _set_active(username, False)
+    click.echo(f"Deactivated {username}." if changed else f"{username} was already inactive.")
+    if assigned:
+        click.echo("Cases in progress they are assigned to (reassign with assignStaff):")
+        for case in assigned:
+            click.echo(f"  {case.reference} {case.relation.name}")
+
+
+@staff.command("activate")
+@click.argument("username")
+def activate(username: str) -> None:
+    """A member of staff deactivated before, back: their tokens are accepted again."""
+    changed, _ = _set_active(username, True)
+    click.echo(f"Activated {username}." if changed else f"{username} was already active.")
 
 
 async def _check_may_sign_in(session: AsyncSession, username: str) -> None:

@@ -29,13 +29,12 @@ from casework.over_time import NOTIFICATION_DUE, end_arrangement, in_force, noti
 from casework.steps import (
     Begun,
     StepRun,
-    assign_once,
     begin,
     check_consulted,
     finish,
     first_assignee,
+    named_officers,
     scoped_services,
-    staff_id,
 )
 from records.case_steps import (
     CaseEvent,
@@ -229,7 +228,9 @@ async def _impose(
         except ValidationFailed as exc:
             raise ValidationFailed(f"{field}.{exc.field}", exc.message.partition(": ")[2]) from None
         services = await scoped_services(run, begun, new.services, field, every=new.all_services)
-        officers = await _officers(run, begun, new, field)
+        officers = await named_officers(
+            run, begun.case.id, new.named_officer, new.deputy_officer, field
+        )
         await add_arrangement(
             run.session, run.vault, begun.case, kind=new.kind, parameters=parameters,
             service_ids=services, starts_on=starts_on, ends_on=ends_on, next_review_on=review_on,
@@ -238,23 +239,6 @@ async def _impose(
         )  # fmt: skip
         made.append(new.kind.value)
     return made
-
-
-async def _officers(
-    run: StepRun, begun: Begun, new: m.NewArrangement, field: str
-) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    found: list[uuid.UUID | None] = []
-    for name, username in (
-        ("namedOfficer", new.named_officer),
-        ("deputyOfficer", new.deputy_officer),
-    ):
-        if username is None:
-            found.append(None)
-            continue
-        who = await staff_id(run, username, f"{field}.{name}")
-        await assign_once(run, begun.case.id, who, AssignmentRelation.NAMED_OFFICER)
-        found.append(who)
-    return found[0], found[1]
 
 
 async def record_notification(

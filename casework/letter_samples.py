@@ -128,6 +128,8 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
             late = {"received_on": "2026-03-20", "deadline": "2026-03-16", "late": True}
             late |= {"against": against, "redirected_late_appeal": redirected}
             yield s.LATE_APPEAL, late, against
+    replaced = {"kind": "named_officer", "reasons": "Jo Example has left the service."}
+    yield s.OFFICER_CHANGED, replaced | {"replaced_named_officer": "jo.example"}, "decision"
     yield s.ENDED, {}, "decision"
 
 

@@ -11,8 +11,9 @@ letters give the outcome, what follows and who decided; a late-appeal letter, th
 received after its deadline was not considered (the profile's time limit decided it, not a
 person) or, where the profile takes a late appeal as a request for review (Portsmouth
 5.2.7), that it will be considered as one and who undertakes the review; an "ended" letter,
-the day the arrangements ended. "Who decided" is said once (`_who_decided.txt.j2`), from
-`_who`: job titles, never staff names.
+the day the arrangements ended; an "officer changed" letter, the arrangement whose named
+officer or deputy was replaced, as it now reads. "Who decided" is said once
+(`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
 The text names the customer, and opens with their postal address where one is recorded
 (their preferred address: records/addresses.py): `recordNotification` keeps it in the
@@ -33,13 +34,13 @@ from casework.arrangements import EMERGENCY_NOTE, what_it_means
 from casework.deadlines import appeal_deadline
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
-from casework.steps import IN_FORCE, Begun, StepRun, first_assignee
+from casework.steps import Begun, StepRun, first_assignee
 from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
 from records.days import uk_day
 from records.errors import InvalidTransition, ValidationFailed
-from records.models import AssignmentRelation
+from records.models import IN_FORCE, AssignmentRelation
 from records.services import service_names
 from records.staff import staff_display_name
 
@@ -53,6 +54,8 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
     # Refused, or taken as a request for review (a review the customer asked for themselves
     # is no late appeal: `compose_letter` writes none about it).
     m.NotificationSubject.LATE_APPEAL: (Step.APPEAL_REFUSED_LATE, Step.REVIEW_REQUESTED),
+    # The arrangement whose named officer or deputy was replaced, with its officers now.
+    m.NotificationSubject.OFFICER_CHANGED: (Step.ARRANGEMENT_MODIFIED,),
 }
 # Lists in an arrangement's parameters the customer needs named, not just referred to.
 _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
@@ -207,7 +210,7 @@ def _context(
             "deadline": _date(d["deadline"]),
             "review_by": _reviewer(profile) if d.get("redirected_late_appeal") else None,
         }
-    else:
+    elif subject is m.NotificationSubject.ENDED:
         context |= {"retention_years": profile.retention.years_after_last_restriction}
     return context
 
@@ -354,6 +357,8 @@ async def compose_letter(
     opened = await open_case_file(run.session, run.vault, case.id)
     names = await service_names(run.session)
     made = details.get("arrangements_made")
+    if subject is m.NotificationSubject.OFFICER_CHANGED:
+        made = [details["kind"]]  # the arrangement changed, not the others
     arrangements = tuple(
         meaning(a, names)
         for a in opened.arrangements

@@ -10,20 +10,31 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
 from casework.deadlines import check_until_review, review_due
-from casework.steps import IN_FORCE, Begun, StepRun, begin, finish, scoped_services
+from casework.steps import (
+    Begun,
+    StepRun,
+    begin,
+    finish,
+    named_officers,
+    scoped_services,
+)
 from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
 from records.errors import InvalidTransition, ValidationFailed
 from records.models import (
+    IN_FORCE,
     Arrangement,
     ArrangementKind,
     ArrangementService,
     ArrangementState,
+    AssignmentRelation,
+    CaseAssignment,
     CaseState,
+    Staff,
 )
 
 
@@ -48,8 +59,16 @@ async def modify_arrangement(
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.ARRANGEMENT_MODIFIED)
     arrangement = await _one(run, case_id, given.kind)
-    if given.parameters is None and given.services is None and not given.all_services:
-        raise ValidationFailed("input.parameters", "give new parameters or services")
+    officers = (given.named_officer, given.deputy_officer)
+    if (
+        given.parameters is None
+        and given.services is None
+        and not given.all_services
+        and officers == (None, None)
+    ):
+        raise ValidationFailed(
+            "input.parameters", "give new parameters, services, namedOfficer or deputyOfficer"
+        )
     if given.parameters is not None:
         try:
             parameters = validate_parameters(given.kind, given.parameters)
@@ -69,7 +88,74 @@ async def modify_arrangement(
         run.session.add_all(
             ArrangementService(arrangement_id=arrangement.id, service_id=s) for s in ids
         )
-    return await finish(run, begun, Step.ARRANGEMENT_MODIFIED, given)
+    replaced = await _replace_officers(run, arrangement, given) if officers != (None, None) else {}
+    event = await finish(run, begun, Step.ARRANGEMENT_MODIFIED, given, **replaced)
+    if replaced:
+        notification_due(run, begun, m.NotificationSubject.OFFICER_CHANGED, run.today(), event)
+    return event
+
+
+async def _replace_officers(
+    run: StepRun, arrangement: Arrangement, given: m.ModifyArrangement
+) -> dict[str, str | None]:
+    """Put the officers `given` names in place of the arrangement's (checked as a decision
+    checks them, and assigned to the case as NAMED_OFFICER); what the event keeps of who
+    was replaced, by username (work identities). The arrangement's route changed, so the
+    customer is owed a letter naming whom to contact now (the caller makes it due)."""
+    named, deputy = await named_officers(
+        run, arrangement.case_id, given.named_officer, given.deputy_officer, "input"
+    )
+    before = (arrangement.named_officer_id, arrangement.deputy_officer_id)
+    for field, new, old in (
+        ("namedOfficer", named, before[0]),
+        ("deputyOfficer", deputy, before[1]),
+    ):
+        if new is not None and new == old:
+            raise ValidationFailed(f"input.{field}", "already names this member of staff")
+    if named is not None and named == (deputy or before[1]):
+        raise ValidationFailed("input.namedOfficer", "is the deputy: name someone else")
+    if deputy is not None and deputy == (named or before[0]):
+        raise ValidationFailed("input.deputyOfficer", "is the named officer: name someone else")
+    replaced: dict[str, str | None] = {}
+    if named is not None:
+        replaced["replaced_named_officer"] = await _username(run, before[0])
+        arrangement.named_officer_id = named
+    if deputy is not None:
+        replaced["replaced_deputy_officer"] = await _username(run, before[1])
+        arrangement.deputy_officer_id = deputy
+    await run.session.flush()
+    for gone in {before[0] if named else None, before[1] if deputy else None} - {None}:
+        await _unassign_unless_named(run, arrangement.case_id, gone)
+    return replaced
+
+
+async def _unassign_unless_named(run: StepRun, case_id: uuid.UUID, staff: uuid.UUID | None) -> None:
+    """Someone replaced stops being the case's named officer (the need-to-know relation a
+    decision gave them), unless another arrangement in force on it still names them."""
+    still = await run.session.scalar(
+        select(Arrangement.id)
+        .where(
+            Arrangement.case_id == case_id,
+            Arrangement.state.in_(IN_FORCE),
+            or_(Arrangement.named_officer_id == staff, Arrangement.deputy_officer_id == staff),
+        )
+        .limit(1)
+    )
+    if still is None:
+        await run.session.execute(
+            delete(CaseAssignment).where(
+                CaseAssignment.case_id == case_id,
+                CaseAssignment.staff_id == staff,
+                CaseAssignment.relation == AssignmentRelation.NAMED_OFFICER,
+            )
+        )
+
+
+async def _username(run: StepRun, staff: uuid.UUID | None) -> str | None:
+    if staff is None:
+        return None
+    found: str | None = await run.session.scalar(select(Staff.username).where(Staff.id == staff))
+    return found
 
 
 async def extend_arrangement(
@@ -179,6 +265,7 @@ NOTIFICATION_DUE = {
     m.NotificationSubject.APPEAL: DeadlineKind.APPEAL_NOTIFICATION,
     m.NotificationSubject.ENDED: DeadlineKind.ENDED_NOTIFICATION,
     m.NotificationSubject.LATE_APPEAL: DeadlineKind.LATE_APPEAL_NOTIFICATION,
+    m.NotificationSubject.OFFICER_CHANGED: DeadlineKind.OFFICER_CHANGED_NOTIFICATION,
 }
 
 # The deadline kinds that stand for a letter the customer is still owed: while one is open

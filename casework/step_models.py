@@ -111,6 +111,8 @@ class NotificationSubject(enum.StrEnum):
     ENDED = "ended"
     # An appeal refused as received after its window (`lodgeAppeal` on such a profile).
     LATE_APPEAL = "late_appeal"
+    # Who deals with the customer's contact changed (`modifyArrangement` naming new officers).
+    OFFICER_CHANGED = "officer_changed"
 
 
 class ReviewOutcome(enum.StrEnum):
@@ -563,6 +565,17 @@ class ModifyArrangement(_EveryService):
     reasons: Text
     parameters: dict[str, Any] | None = None
     services: list[ShortText] | None = None
+    named_officer: Username | None = Field(
+        default=None,
+        description="Who now deals with the customer's contact in place of the named "
+        "officer (an active member of staff, by username); the customer is owed a letter "
+        "(OFFICER_CHANGED).",
+    )
+    deputy_officer: Username | None = Field(
+        default=None,
+        description="Who now deals with it when the named officer is away, in place of "
+        "the deputy; the customer is owed a letter (OFFICER_CHANGED).",
+    )
 
 
 class ExtendArrangement(StepInput):

@@ -38,6 +38,7 @@ from records.cases import assign, case_in_progress
 from records.days import uk_today
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import (
+    IN_FORCE,
     IN_PROGRESS,
     Arrangement,
     ArrangementState,
@@ -50,9 +51,6 @@ from records.models import (
 from records.services import service_ids as ids_of_services
 from records.services import service_slugs, unknown_slugs
 from records.vault import Vault
-
-# Arrangements in force, or about to be.
-IN_FORCE = (ArrangementState.ACTIVE, ArrangementState.PROPOSED)
 
 
 @dataclass(frozen=True)
@@ -257,6 +255,24 @@ async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
     if found is None:
         raise ValidationFailed(field, "no such member of staff")
     return found
+
+
+async def named_officers(
+    run: StepRun, case_id: uuid.UUID, named: str | None, deputy: str | None, field: str
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The named officer and deputy an arrangement names (usernames, None where not named),
+    each an active member of staff (refused naming `<field>.namedOfficer` or
+    `.deputyOfficer`), and each assigned to the case as NAMED_OFFICER: the officers a
+    decision makes and those `modifyArrangement` puts in their place, checked alike."""
+    found: list[uuid.UUID | None] = []
+    for name, username in (("namedOfficer", named), ("deputyOfficer", deputy)):
+        if username is None:
+            found.append(None)
+            continue
+        who = await staff_id(run, username, f"{field}.{name}")
+        await assign_once(run, case_id, who, AssignmentRelation.NAMED_OFFICER)
+        found.append(who)
+    return found[0], found[1]
 
 
 async def assign_once(

@@ -96,6 +96,8 @@ class DeadlineKind(enum.StrEnum):
     REVIEW_NOTIFICATION = "review_notification"
     APPEAL_NOTIFICATION = "appeal_notification"
     LATE_APPEAL_NOTIFICATION = "late_appeal_notification"
+    # After the named officer or deputy of an arrangement in force is replaced.
+    OFFICER_CHANGED_NOTIFICATION = "officer_changed_notification"
 
 
 class CaseEvent(Base):

@@ -166,6 +166,10 @@ class ArrangementState(enum.StrEnum):
     EXPIRED = "expired"
 
 
+# Arrangements in force, or about to be.
+IN_FORCE = (ArrangementState.ACTIVE, ArrangementState.PROPOSED)
+
+
 class Role(enum.StrEnum):
     PORTAL = "portal"
     FRONTLINE = "frontline"

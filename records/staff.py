@@ -11,12 +11,24 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import NotFound, ValidationFailed
-from records.models import PolicyVersion, Role, Service, Staff, StaffRole
+from records.models import (
+    IN_FORCE,
+    IN_PROGRESS,
+    Arrangement,
+    AssignmentRelation,
+    Case,
+    CaseAssignment,
+    PolicyVersion,
+    Role,
+    Service,
+    Staff,
+    StaffRole,
+)
 from records.services import service_ids, service_slugs
 
 # Usernames are the identity provider's `sub`: an opaque id or a work address, never spaces.
@@ -186,18 +198,103 @@ async def revoke_role(
     if held is None:
         return False
     if role is Role.ADMIN:
-        others = await session.scalar(
-            select(StaffRole.id)
-            .join(Staff, Staff.id == StaffRole.staff_id)
-            .where(StaffRole.role == Role.ADMIN, Staff.active.is_(True), StaffRole.id != held.id)
-            .limit(1)
-        )
-        if others is None:
-            raise ValidationFailed("role", "this would leave no administrator")
+        await _another_admin(session, "role", StaffRole.id != held.id)
     await session.delete(held)
     await session.flush()
     await bump_policy_version(session, now)
     return True
+
+
+async def _another_admin(session: AsyncSession, field: str, besides: ColumnElement[bool]) -> None:
+    """Refuse (on `field`) a change that would leave no active member of staff holding
+    `admin` anywhere: `besides` says which admin grants the change leaves out."""
+    others = await session.scalar(
+        select(StaffRole.id)
+        .join(Staff, Staff.id == StaffRole.staff_id)
+        .where(StaffRole.role == Role.ADMIN, Staff.active.is_(True), besides)
+        .limit(1)
+    )
+    if others is None:
+        raise ValidationFailed(field, "this would leave no administrator")
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A case in progress a member of staff is assigned to, and how (a need-to-know
+    relation): by reference only."""
+
+    reference: str
+    relation: AssignmentRelation
+
+
+async def set_active(
+    session: AsyncSession, *, username: str, active: bool, now: dt.datetime
+) -> tuple[bool, list[Assigned]]:
+    """Deactivate a member of staff who has left (or activate one again): from the next
+    request their token and panel session are refused (authz/credentials.staff_actor reads
+    `active` on every request; nothing caches it). Their name stays on history, letters and
+    the access log: the row is kept.
+
+    Deactivation is refused, naming `username` and the case references (never a customer),
+    while they are the named officer or deputy of an arrangement in force: the customer's
+    route would point at someone gone (replace them first with modifyArrangement's
+    namedOfficer or deputyOfficer); and for the last active administrator. Returns whether
+    anything changed, and the cases in progress they are assigned to, to reassign
+    (assignStaff)."""
+    staff = await session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound("no member of staff with that username")
+    if not active:
+        await _check_may_leave(session, staff)
+    changed = staff.active is not active
+    if changed:
+        staff.active = active
+        await session.flush()
+        await bump_policy_version(session, now)
+    return changed, await _assigned(session, staff.id) if not active else []
+
+
+async def _check_may_leave(session: AsyncSession, staff: Staff) -> None:
+    naming = (
+        await session.scalars(
+            select(Case.reference)
+            .join(Arrangement, Arrangement.case_id == Case.id)
+            .where(
+                Arrangement.state.in_(IN_FORCE),
+                or_(
+                    Arrangement.named_officer_id == staff.id,
+                    Arrangement.deputy_officer_id == staff.id,
+                ),
+            )
+            .distinct()
+            .order_by(Case.reference)
+        )
+    ).all()
+    if naming:
+        raise ValidationFailed(
+            "username",
+            f"is the named officer or deputy of an arrangement in force on {', '.join(naming)}: "
+            "name someone in their place first (modifyArrangement, namedOfficer or "
+            "deputyOfficer)",
+        )
+    admin = await session.scalar(
+        select(StaffRole.id)
+        .where(StaffRole.staff_id == staff.id, StaffRole.role == Role.ADMIN)
+        .limit(1)
+    )
+    if admin is not None and staff.active:
+        await _another_admin(session, "username", StaffRole.staff_id != staff.id)
+
+
+async def _assigned(session: AsyncSession, staff_id: uuid.UUID) -> list[Assigned]:
+    rows = await session.execute(
+        select(Case.reference, CaseAssignment.relation)
+        .join(CaseAssignment, CaseAssignment.case_id == Case.id)
+        .where(CaseAssignment.staff_id == staff_id, Case.state.in_(IN_PROGRESS))
+        .distinct()
+        .order_by(Case.reference, CaseAssignment.relation)
+    )
+    return [Assigned(reference, relation) for reference, relation in rows]
 
 
 async def list_staff(session: AsyncSession) -> list[StaffGrants]:
