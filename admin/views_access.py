@@ -30,6 +30,7 @@ from records.staff import (
     list_staff,
     parse_role_grant,
     revoke_role,
+    set_active,
 )
 
 _ADMINS = frozenset({Role.ADMIN})
@@ -60,15 +61,21 @@ class StaffView(PanelView):
                     "active" if m.active else "inactive",
                     ", ".join(sorted(_grant_text(r, s) for r, s in m.grants)) or "no roles",
                 ),
-                tuple(
-                    Button(
-                        f"Revoke {_grant_text(r, s)}",
-                        revoke,
-                        (("username", m.username), ("role", f"{r.value}@{s}" if s else r.value)),
-                        f"Revoke {staff_shown(m.display_name, m.username)}'s role "
-                        f"{_grant_text(r, s)}? What it allows them ends at once.",
-                    )
-                    for r, s in sorted(m.grants, key=lambda g: (g[0].value, g[1] or ""))
+                (
+                    *(
+                        Button(
+                            f"Revoke {_grant_text(r, s)}",
+                            revoke,
+                            (
+                                ("username", m.username),
+                                ("role", f"{r.value}@{s}" if s else r.value),
+                            ),
+                            f"Revoke {staff_shown(m.display_name, m.username)}'s role "
+                            f"{_grant_text(r, s)}? What it allows them ends at once.",
+                        )
+                        for r, s in sorted(m.grants, key=lambda g: (g[0].value, g[1] or ""))
+                    ),
+                    _leaving_button(request, m.username, m.display_name, m.active),
                 ),
             )
             for m in members
@@ -80,7 +87,8 @@ class StaffView(PanelView):
         page = Page(
             "Staff and roles",
             "Roles are held per service (or in every service). The last administrator's "
-            "admin role cannot be revoked.",
+            "admin role cannot be revoked. Deactivate a member of staff who leaves: their "
+            "sign-in and token stop working at once, and their name stays on the record.",
             forms=[
                 Form(
                     "add-staff",
@@ -175,6 +183,47 @@ class StaffView(PanelView):
                     "role", "this is your own last admin role: another administrator can revoke it"
                 )
         return back_to(request, "staff")
+
+    @expose("/staff/deactivate", methods=["POST"], identity="staff-deactivate")
+    @form_of(_staff_page)
+    @confirm_first("staff", "Deactivate")
+    async def staff_deactivate(self, request: Request) -> Response:
+        username = field(await self.form(request), "username")
+        async with self.gated(request, Operation.MANAGE_STAFF) as access:
+            if access.actor.label == f"staff:{username}":
+                raise ValidationFailed("username", "this is you: another administrator can")
+            _, assigned = await set_active(
+                access.session, username=username, active=False, now=utcnow()
+            )
+        page = await self._staff_page(request)
+        said = f"{username} deactivated."
+        if assigned:
+            cases = ", ".join(f"{a.reference} ({a.relation.name})" for a in assigned)
+            said += f" Cases in progress they are assigned to, to reassign: {cases}."
+        page.notices.append(Notice(said, "success"))
+        return await self.page(request, PAGE, page.context())
+
+    @expose("/staff/activate", methods=["POST"], identity="staff-activate")
+    @form_of(_staff_page)
+    async def staff_activate(self, request: Request) -> Response:
+        username = field(await self.form(request), "username")
+        async with self.gated(request, Operation.MANAGE_STAFF) as access:
+            await set_active(access.session, username=username, active=True, now=utcnow())
+        return back_to(request, "staff")
+
+
+def _leaving_button(request: Request, username: str, display_name: str, active: bool) -> Button:
+    """Deactivate (asked first: it takes all their access away at once) or activate again."""
+    who = (("username", username),)
+    if not active:
+        return Button("Activate", str(request.url_for("admin:view-staff-activate")), who)
+    return Button(
+        "Deactivate",
+        str(request.url_for("admin:view-staff-deactivate")),
+        who,
+        f"Deactivate {staff_shown(display_name, username)}? Their sign-in and token stop "
+        "working at once.",
+    )
 
 
 def _locks_out(actor: Actor, username: str, role: Role, service: str | None) -> bool:

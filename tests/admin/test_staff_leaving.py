@@ -1,0 +1,66 @@
+"""Deactivating a member of staff who leaves, from the panel's staff page, over HTTP through
+the app on SQLite and PostgreSQL: asked first (admin/confirm.py), their panel session ends
+at their next request, the page shows them inactive and Activate brings them back; an
+administrator cannot deactivate themselves, and the last administrator is kept (the rule
+`tact staff revoke` keeps, shared with `tact staff deactivate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+
+from records.database import Database
+from records.models import Role
+from tests.admin.conftest import add_panel_staff, buttons_to, post_confirmed, refusal, sign_in
+from tests.cli import tact, tact_env
+
+
+async def test_a_leaver_is_deactivated_from_the_panel_and_signed_out_at_once(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    database: Database,
+    panel_staff: None,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    await add_panel_staff(database, "second.admin", Role.ADMIN)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as theirs:
+        await sign_in(theirs, "second.admin")
+        assert (await theirs.get("/admin/staff")).status_code == 200
+        await sign_in(client, "panel.admin")
+
+        asked = await post_confirmed(
+            client, "/admin/staff", "/admin/staff/deactivate", username="second.admin"
+        )
+        assert asked.status_code == 200, asked.text
+        assert refusal(asked.text) == "second.admin deactivated."
+        assert asked.text.count("<td>inactive</td>") == 1
+        # Their session ends at their next request: back to the sign-in page.
+        after = await theirs.get("/admin/staff", follow_redirects=False)
+        assert after.status_code in (302, 303)
+        assert "/admin/login" in after.headers["location"]
+        assert (await sign_in(theirs, "second.admin")).status_code == 400
+
+    # Not oneself, nor the last administrator.
+    mine = await post_confirmed(
+        client, "/admin/staff", "/admin/staff/deactivate", username="panel.admin"
+    )
+    assert mine.status_code == 400
+    assert refusal(mine.text) == "Username: this is you: another administrator can"
+    env = tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None)
+    last = await tact(env, "staff", "deactivate", "panel.admin")
+    assert last.exit_code == 1
+    assert "username: this would leave no administrator" in last.output
+
+    # Activated again (no question: it gives access back, it takes none away).
+    page = (await client.get("/admin/staff")).text
+    [button] = [b for b in buttons_to(page, "/admin/staff/activate")]
+    assert button["username"] == "second.admin"
+    done = await client.post("/admin/staff/activate", data=button)
+    assert done.status_code == 303
+    async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as theirs:
+        assert (await sign_in(theirs, "second.admin")).status_code == 302
