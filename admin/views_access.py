@@ -190,7 +190,7 @@ class StaffView(PanelView):
     async def staff_deactivate(self, request: Request) -> Response:
         username = field(await self.form(request), "username")
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
-            if access.actor.label == f"staff:{username}":
+            if access.actor.label == staff_label(username):
                 raise ValidationFailed("username", "this is you: another administrator can")
             _, assigned = await set_active(
                 access.session, username=username, active=False, now=utcnow()
