@@ -11,6 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# The largest file kept, unless TACT_ATTACHMENT_MAX_BYTES says otherwise: a phone's photo or
+# a scanned letter of a few pages fits. Here, with what may be attached, so that the settings
+# read it without importing the attachment step (and the step inputs, at every start).
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
 # A saved email (.eml) opens with a header field: a name of printable characters but the
 # colon, then a colon (RFC 5322 2.2).
 _HEADER_FIELD = re.compile(rb"[!-9;-~]+:")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor
-from casework.attachments import DEFAULT_MAX_BYTES
 from casework.letter_templates import BUILT_IN, LetterTemplates
+from casework.media_types import DEFAULT_MAX_BYTES
 from casework.profiles import Profile, load_profile
 from records.days import uk_today
 from records.readers import Readers

@@ -90,6 +90,16 @@ def test_a_retention_command_does_not_import_the_schema_or_the_web_server() -> N
     assert imported == []
 
 
+def test_a_staff_command_imports_neither_the_step_inputs_nor_the_place_names() -> None:
+    """`tact token` (and every command that builds the runtime) reads the settings. They once
+    imported the attachment step, and so every step's input model, for one constant; and the
+    country names, libphonenumber's whole table of place names (about half a second)."""
+    heavy = ("casework.step_models", "casework.attachments", "phonenumbers.geodata")
+    printed, imported = imported_by(["token", "--help"], heavy)
+    assert "Usage: " in printed
+    assert imported == []
+
+
 def test_help_imports_no_area_of_tact() -> None:
     """`tact --help` lists the commands from the table: no command's module, so none of the
     database, the gate, the schema or the web server it would bring in."""
