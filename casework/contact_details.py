@@ -1,6 +1,6 @@
-"""The case customer's emails, phone numbers and postal addresses, kept right:
-`record_contact_details` adds and removes them as a step of the case, and `add_missing` adds
-the ones `openCase` was given for a customer it found. Both check a detail the same way, here
+"""The case customer's emails, phone numbers, postal addresses and customer reference, kept
+right: `record_contact_details` adds and removes them as a step of the case, and `add_missing`
+adds the ones `openCase` was given for a customer it found. Both check a detail the same way, here
 (docs/workflow.md):
 
 - normalised and digested as the portal lookup does it (records/lookup.py, through the
@@ -17,6 +17,9 @@ the ones `openCase` was given for a customer it found. Both check a detail the s
 - a customer is never left without a way to be found (an email, a phone number or their
   customer reference), nor one whose name is not given without an email or phone number:
   add the new one in the same step as removing the last;
+- a customer has one customer reference at most, kept on their row (not a contact detail):
+  one is added to a customer who has one only in the step that removes theirs (a
+  replacement); a reference they share with another customer is removed like an email;
 - a customer with an address has a preferred one, the one letters go to: the first added
   while they have none (a replacement, added in the step that removes the old one, included),
   until the step prefers another of theirs (`preferAddress`: one they have and keep, or one
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from casework import step_models as m
@@ -48,29 +51,50 @@ from records.contact_details import (
     holders,
     prefer_address,
     prefer_an_address,
+    reference_digest,
+    reference_holders,
     remove_contacts,
     their_addresses,
     ways_to_find,
 )
-from records.customers import customer_name, hold_customer
+from records.customers import customer_name, hold_customer, record_reference
 from records.errors import ValidationFailed
+from records.lookup import LookupKind
 from records.lookup_locks import hold_lookups
 from records.models import ContactKind
 
 ANOTHER_CUSTOMER = "is recorded for another customer; a detail may find one customer only"
+# A customer reference, given as {customerRef}: kept on the customer's row, one at most.
+REFERENCE = LookupKind.CUSTOMER_REF
+# What a detail given is: a contact detail's kind, or the customer reference.
+DetailKind = ContactKind | LookupKind
 
 
 @dataclass(frozen=True)
 class GivenDetail:
-    kind: ContactKind
+    kind: DetailKind
     value: str  # as it is sealed
     field: str  # its place in the input, in the API's spelling: input.add.0.email
     digest: bytes | None  # the lookup's blind index; None for an address, which finds no one
-    same: tuple[ContactKind, bytes]  # what makes two details one: digest, or normal form
+    same: tuple[DetailKind, bytes]  # what makes two details one: digest, or normal form
 
     @property
     def findable(self) -> bool:
+        """A way to find the customer: an email, a phone number or their reference."""
+        return self.digest is not None
+
+    @property
+    def known_by(self) -> bool:
+        """What a customer whose name is not given is known by: an email or phone number."""
         return self.kind in FINDABLE
+
+    @property
+    def is_address(self) -> bool:
+        return self.kind is ContactKind.ADDRESS
+
+    @property
+    def is_reference(self) -> bool:
+        return self.kind is REFERENCE
 
 
 def given_details(
@@ -83,6 +107,8 @@ def given_details(
                 found.append(given_detail(run, kind, value, f"{prefix}.{i}.{kind.value}"))
         if entry.address is not None:
             found.append(given_address(entry.address, f"{prefix}.{i}.address"))
+        if entry.customer_ref:
+            found.append(given_reference(run, entry.customer_ref, f"{prefix}.{i}.customerRef"))
     return found
 
 
@@ -92,6 +118,13 @@ def given_detail(run: StepRun, kind: ContactKind, value: str, field: str) -> Giv
     return GivenDetail(kind, value.strip(), field, digest, (kind, digest))
 
 
+def given_reference(run: StepRun, value: str, field: str) -> GivenDetail:
+    """A customer reference as given, with the lookup's digest of it, as `openCase` takes it
+    (a malformed one refused on its field)."""
+    digest = run.vault.blind_index(REFERENCE, value, field)
+    return GivenDetail(REFERENCE, value.strip(), field, digest, (REFERENCE, digest))
+
+
 def given_address(address: m.PostalAddress, field: str) -> GivenDetail:
     """A postal address as given (checked by its model): no digest, its normal form to tell
     it from the customer's own."""
@@ -99,7 +132,7 @@ def given_address(address: m.PostalAddress, field: str) -> GivenDetail:
     return GivenDetail(ContactKind.ADDRESS, text, field, None, _same_address(text))
 
 
-def _same_address(text: str) -> tuple[ContactKind, bytes]:
+def _same_address(text: str) -> tuple[DetailKind, bytes]:
     return ContactKind.ADDRESS, address_key(text).encode()
 
 
@@ -129,19 +162,22 @@ async def record_contact_details(
     for detail in removing:
         if detail.same not in theirs:
             raise ValidationFailed(detail.field, "is not recorded for this customer")
+    await _one_reference(run, customer_id, new, removing)
     for detail in preferring:
         _may_prefer(detail, held, adding, removing)
-    change = _findable(adding) - _findable(removing)
-    left = await ways_to_find(run.session, customer_id) + change
-    if left < 1:
+    ways = _change(adding, removing, lambda d: d.findable)
+    if await ways_to_find(run.session, customer_id) + ways < 1:
         raise ValidationFailed(
             "input.remove",
             "would leave no way to find the customer (an email, a phone number or a customer "
             "reference): add the new detail in the same step",
         )
     if removing:
-        await _known_without_a_name(run, customer_id, change)
-    await remove_contacts(run.session, [theirs[d.same] for d in removing])
+        known_by = _change(adding, removing, lambda d: d.known_by)
+        await _known_without_a_name(run, customer_id, known_by)
+    await remove_contacts(run.session, [theirs[d.same] for d in removing if not d.is_reference])
+    if any(d.is_reference for d in removing):
+        await record_reference(run.session, run.vault, customer_id, None, None)
     written = await _write(run, customer_id, adding, removing)
     for detail in preferring:
         await prefer_address(run.session, customer_id, (theirs | written)[detail.same])
@@ -189,19 +225,25 @@ async def add_missing(
 
 @dataclass(frozen=True)
 class _Held:
-    contact_id: uuid.UUID
+    contact_id: uuid.UUID  # for a customer reference, the customer's (their row holds it)
     customer_id: uuid.UUID
-    same: tuple[ContactKind, bytes]
+    same: tuple[DetailKind, bytes]
     preferred: bool = False
 
 
 async def _held(run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetail]) -> list[_Held]:
-    """Who holds the details given now: an email or phone number by its digest, whoever
-    holds it; an address among the customer's own only (anyone may share it)."""
+    """Who holds the details given now: an email, phone number or customer reference by its
+    digest, whoever holds it; an address among the customer's own only (anyone may share
+    it)."""
     digests = {d.digest: d.kind for d in given if d.digest is not None}
-    found: list[Holder] = await holders(run.session, list(digests))
+    contacts = [d for d, kind in digests.items() if kind is not REFERENCE]
+    references = [d for d, kind in digests.items() if kind is REFERENCE]
+    found: list[Holder] = [
+        *await holders(run.session, contacts),
+        *await reference_holders(run.session, references),
+    ]
     held = [_Held(h.contact_id, h.customer_id, (digests[h.digest], h.digest)) for h in found]
-    if any(not d.findable for d in given):
+    if any(d.is_address for d in given):
         for contact_id, text, preferred in await their_addresses(
             run.session, run.vault, customer_id
         ):
@@ -209,8 +251,34 @@ async def _held(run: StepRun, customer_id: uuid.UUID, given: Sequence[GivenDetai
     return held
 
 
-def _findable(details: Sequence[GivenDetail]) -> int:
-    return sum(1 for d in details if d.findable)
+def _change(
+    adding: Sequence[GivenDetail],
+    removing: Sequence[GivenDetail],
+    counted: Callable[[GivenDetail], bool],
+) -> int:
+    """How many more of the details `counted` counts the customer has after the step."""
+    return sum(map(counted, adding)) - sum(map(counted, removing))
+
+
+async def _one_reference(
+    run: StepRun,
+    customer_id: uuid.UUID,
+    new: Sequence[GivenDetail],
+    removing: Sequence[GivenDetail],
+) -> None:
+    """A customer has one reference at most: a new one replaces theirs only in the step that
+    removes it, so a reference is never overwritten by a slip (docs/workflow.md)."""
+    added = [d for d in new if d.is_reference]
+    if len(added) > 1:
+        raise ValidationFailed(added[1].field, "is a second customer reference; give one")
+    if not added or any(d.is_reference for d in removing):
+        return
+    if await reference_digest(run.session, customer_id) is not None:
+        raise ValidationFailed(
+            added[0].field,
+            "the customer has a customer reference already: to replace it, remove theirs "
+            "in the same step",
+        )
 
 
 async def _known_without_a_name(run: StepRun, customer_id: uuid.UUID, change: int) -> None:
@@ -228,7 +296,7 @@ async def _known_without_a_name(run: StepRun, customer_id: uuid.UUID, change: in
 
 
 def _once_each(details: Sequence[GivenDetail]) -> None:
-    seen: set[tuple[ContactKind, bytes]] = set()
+    seen: set[tuple[DetailKind, bytes]] = set()
     for detail in details:
         if detail.same in seen:
             raise ValidationFailed(detail.field, "is given twice")
@@ -256,25 +324,30 @@ async def _write(
     customer_id: uuid.UUID,
     details: Sequence[GivenDetail],
     removed: Sequence[GivenDetail] = (),
-) -> dict[tuple[ContactKind, bytes], uuid.UUID]:
-    """Write the new details; answers each one's id. Where the customer's addresses changed
-    and none is preferred now, the first new one is (a replacement, added as the old one is
-    removed), else the only one left."""
+) -> dict[tuple[DetailKind, bytes], uuid.UUID]:
+    """Write the new details; answers each contact detail's id (a new customer reference goes
+    on the customer's row). Where the customer's addresses changed and none is preferred
+    now, the first new one is (a replacement, added as the old one is removed), else the only
+    one left."""
     written = {}
     new_addresses = []
     for detail in details:
+        if not isinstance(detail.kind, ContactKind):  # the customer reference
+            await record_reference(run.session, run.vault, customer_id, detail.value, detail.digest)
+            continue
         contact_id = await add_contact(
             run.session, run.vault, customer_id, detail.kind, detail.value, detail.digest
         )
         written[detail.same] = contact_id
-        if not detail.findable:
+        if detail.is_address:
             new_addresses.append(contact_id)
-    if new_addresses or any(not d.findable for d in removed):
+    if new_addresses or any(d.is_address for d in removed):
         await prefer_an_address(run.session, customer_id, next(iter(new_addresses), None))
     return written
 
 
 def _counts(details: Sequence[GivenDetail]) -> dict[str, int]:
+    """Kinds and counts (`customer_ref` for a reference), never the values."""
     return dict(Counter(d.kind.value for d in details))
 
 

@@ -333,25 +333,33 @@ class RemoveAttachment(StepInput):
 
 
 class ContactDetailValue(StepInput):
-    """One email, one phone number or one postal address of the customer."""
+    """One email, one phone number, one postal address or the customer reference of the
+    customer."""
 
     email: ShortText | None = None
     phone: ShortText | None = None
     address: PostalAddress | None = None
+    customer_ref: ShortText | None = Field(
+        default=None,
+        description="The customer's reference (the council's own id, e.g. CUS-0001). A "
+        "customer has one at most: to replace it, remove the old one in the same step.",
+    )
 
     @model_validator(mode="after")
     def _one_of_them(self) -> ContactDetailValue:
-        if sum(1 for v in (self.email, self.phone, self.address) if v) != 1:
+        given = (self.email, self.phone, self.address, self.customer_ref)
+        if sum(1 for v in given if v) != 1:
             raise ValueError(
-                "email: give an email, a phone number or a postal address, one per entry"
+                "email: give an email, a phone number, a postal address or a customer "
+                "reference, one per entry"
             )
         return self
 
 
 class RecordContactDetails(StepInput):
-    """Emails, phone numbers and postal addresses to add to the case's customer, or to
-    remove (the way a correction is made: add the right one, remove the wrong one, in one
-    step); and which of their addresses letters go to."""
+    """Emails, phone numbers, postal addresses and the customer reference to add to the
+    case's customer, or to remove (the way a correction is made: add the right one, remove
+    the wrong one, in one step); and which of their addresses letters go to."""
 
     add: list[ContactDetailValue] = Field(default_factory=list, max_length=10)
     remove: list[ContactDetailValue] = Field(default_factory=list, max_length=10)

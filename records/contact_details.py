@@ -68,12 +68,30 @@ async def findable_contacts(session: AsyncSession, customer_id: uuid.UUID) -> in
     return int(contacts or 0)
 
 
+async def reference_holders(session: AsyncSession, digests: Iterable[bytes]) -> list[Holder]:
+    """Who holds these customer references now, by blind index. A reference is kept on its
+    customer's row, so the row holding it (`contact_id`) is the customer's."""
+    wanted = list(digests)
+    if not wanted:
+        return []
+    rows = await session.execute(
+        select(Customer.id, Customer.reference_digest).where(Customer.reference_digest.in_(wanted))
+    )
+    return [Holder(customer_id, customer_id, digest) for customer_id, digest in rows if digest]
+
+
+async def reference_digest(session: AsyncSession, customer_id: uuid.UUID) -> bytes | None:
+    """The blind index of the customer's reference; None where they have none."""
+    digest: bytes | None = await session.scalar(
+        select(Customer.reference_digest).where(Customer.id == customer_id)
+    )
+    return digest
+
+
 async def ways_to_find(session: AsyncSession, customer_id: uuid.UUID) -> int:
     """How many details find this customer: their emails and phone numbers, and their
     customer reference if they have one."""
-    reference = await session.scalar(
-        select(Customer.reference_digest).where(Customer.id == customer_id)
-    )
+    reference = await reference_digest(session, customer_id)
     return await findable_contacts(session, customer_id) + (reference is not None)
 
 

@@ -235,6 +235,23 @@ async def record_name(
     customer.name_sealed = cipher.seal("customers", "name", customer_id, name or _NAME_NOT_GIVEN)
 
 
+async def record_reference(
+    session: AsyncSession,
+    vault: Vault,
+    customer_id: uuid.UUID,
+    reference: str | None,
+    digest: bytes | None,
+) -> None:
+    """Replace the customer's reference and its blind index (None: they have none), sealed
+    under their key as when they were added. The reference replaced is not kept."""
+    customer = await _customer_row(session, customer_id)
+    cipher = await vault.cipher("customer", customer_id)
+    customer.reference_sealed = cipher.seal_optional(
+        "customers", "reference", customer_id, reference
+    )
+    customer.reference_digest = digest
+
+
 async def hold_customer(session: AsyncSession, customer_id: uuid.UUID) -> None:
     """Hold the customer's row until the transaction ends (PostgreSQL), before counting what
     finds or names them: two steps on two of their cases, each taking away a different last
