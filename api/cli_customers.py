@@ -146,9 +146,9 @@ RESOLVE = {
     "the details of a customer with no case",
     "phone": "as for an email: recordContactDetails with remove: [{phone}] on a case of each "
     "customer the phone number is not theirs, then run this again",
-    REFERENCE: "no step changes a customer reference: the portal answers for every customer "
-    "in the group by it (all their arrangements) and openCase finds one of them; raise it "
-    "with the IG officer",
+    REFERENCE: "as for an email: recordContactDetails with remove: [{customerRef}] on a case "
+    "of each customer the reference is not theirs (add: [{customerRef}] with their own in the "
+    "same step, if they have one), then run this again",
 }
 
 

@@ -4,7 +4,8 @@ their cases' references and states; never a value, a name or the blind index), t
 gate and into the access log; the portal, asking over HTTP by the shared email, is told the
 restricted customer's arrangements whichever customer the database returns first; the case
 officer of the customer it is not theirs removes it with `recordContactDetails`, and the group
-is gone."""
+is gone; so does the reference group, once one of the two customers has a case to take the
+step on."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from tests.scenarios.world import CHECK, Walk, mutation
 
 SHARED_PHONE = "07700 900777"
 SHARED_REF = "CUS-9"
+TWIN_EMAIL = "twin.two@example.org"
 
 
 async def test_customers_sharing_a_detail_are_listed_answered_for_and_resolved(
@@ -64,7 +66,7 @@ async def test_customers_sharing_a_detail_are_listed_answered_for_and_resolved(
         ]
         assert groups[0]["customers"][0]["cases"] == [] == groups[2]["customers"][1]["cases"]
         assert set(advice["next"]) == {"reference", "email", "phone"}
-        assert "recordContactDetails" in advice["next"]["email"]
+        assert all("recordContactDetails" in advice["next"][kind] for kind in advice["next"])
         for value in (
             EMAIL,
             OTHER_EMAIL,
@@ -119,11 +121,30 @@ async def test_customers_sharing_a_detail_are_listed_answered_for_and_resolved(
         opened = await walk.open("helpdesk", {"email": EMAIL}, service="fire-safety")
         assert opened["event"]["details"]["customerCreated"] is False
 
+        # The reference group: a case for the second twin (by their own email), and the
+        # reference removed from them there, with theirs added in its place.
+        twin = await walk.open("helpdesk", {"email": TWIN_EMAIL}, service="fire-safety")
+        assert twin["event"]["details"]["customerCreated"] is False
+        await walk.step(
+            "helpdesk", DETAILS, remove=[{"customerRef": SHARED_REF}],
+            add=[{"customerRef": "CUS-10"}],
+        )  # fmt: skip
+        after = await tact(env, "customers", "duplicates")
+        assert [json.loads(line).get("kind") for line in after.stdout.splitlines()] == [
+            "phone",
+            None,
+        ]
+        # The reference now finds one customer: a case opens for the first twin by it.
+        first = await walk.open("helpdesk", {"customerRef": SHARED_REF}, service="fire-safety")
+        assert first["event"]["details"]["customerCreated"] is False
+        assert first["case"]["reference"] != twin["case"]["reference"]
+
 
 async def _sam_holding_morgans_email(walk: Walk) -> str:
     """Rows as an import before the rule wrote them: Sam, given Morgan's email as well as
     his own, with a case open in housing; and two customers without a case sharing a
-    reference and a phone number. Returns Sam's case reference."""
+    reference and a phone number (the second with an email of their own). Returns Sam's case
+    reference."""
     runtime = walk.runtime
     sam = NewCustomer(
         CustomerKind.INDIVIDUAL,
@@ -136,9 +157,12 @@ async def _sam_holding_morgans_email(walk: Walk) -> str:
             CustomerKind.INDIVIDUAL,
             name,
             reference=SHARED_REF,
-            contacts=(NewContact(ContactKind.PHONE, SHARED_PHONE),),
+            contacts=(NewContact(ContactKind.PHONE, SHARED_PHONE), *own),
         )
-        for name in ("Twin One", "Twin Two")
+        for name, own in (
+            ("Twin One", ()),
+            ("Twin Two", (NewContact(ContactKind.EMAIL, TWIN_EMAIL),)),
+        )
     ]
     async with runtime.database.sessions() as session, session.begin():
         sam_id, *_ = await create_customers(session, runtime.vault, [sam])
