@@ -22,6 +22,7 @@ from tests.scenarios.test_contact_details import (
     DETAILS,
     EMAIL,
     PROFILE,
+    _opened_in_fire_safety,
     _restricted_customer,
     _status,
     _taken,
@@ -135,6 +136,30 @@ async def test_two_customers_given_one_new_reference_at_once_one_is_refused(
                 )
             ).all()
         assert len(holders) == 1
+
+
+async def test_two_first_references_given_to_one_customer_at_once_leave_one(
+    database: Database, walk_factory: WalkFactory
+) -> None:
+    """Morgan has no reference, and a case in housing and one in fire safety. Each is given a
+    different first reference at once: without the customer's row held before the step looks
+    for theirs, both would see none, and the second would overwrite the first's."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        housing = (await walk.open("officer", {"email": EMAIL, "name": "Morgan Sample"}))["case"]
+        fire = await _opened_in_fire_safety(walk, {"email": EMAIL})
+        both = [
+            _taken(walk, "officer", DETAILS, housing["reference"], add=[{"customerRef": RIGHT}]),
+            _taken(walk, "helpdesk", DETAILS, fire, add=[{"customerRef": MISTYPED}]),
+        ]
+        answers = await at_once(database.engine, "customers", both)
+
+        refused = [a for a in answers if isinstance(a, Refused)]
+        assert len(refused) == 1 and refused[0].field == "input.add.0.customerRef"
+        assert "remove theirs" in refused[0].message
+        walk.reference = housing["reference"]
+        # The reference on file is the one the step not refused gave.
+        winner = MISTYPED if isinstance(answers[0], Refused) else RIGHT
+        assert await _reference_on_file(walk) == winner
 
 
 async def _reference_on_file(walk: Walk) -> Any:
