@@ -183,7 +183,7 @@ async def test_a_case_opened_during_an_import_naming_its_email_leaves_one_holder
         row = NewCustomer(
             CustomerKind.INDIVIDUAL,
             "Imported Person",
-            contacts=(NewContact(ContactKind.EMAIL, NEW_EMAIL),),
+            contacts=(NewContact(ContactKind.EMAIL, NEW_EMAIL, label="email"),),
         )
 
         async def imported() -> int | ValidationFailed:
