@@ -32,8 +32,8 @@ from casework.steps import (
     begin,
     check_consulted,
     finish,
-    first_assignee,
     named_officers,
+    point_of_contact,
     scoped_services,
 )
 from records.case_steps import (
@@ -46,7 +46,7 @@ from records.case_steps import (
 )
 from records.cases import add_arrangement
 from records.errors import InvalidTransition, ValidationFailed
-from records.models import ArrangementKind, ArrangementState, AssignmentRelation, CaseState
+from records.models import ArrangementKind, ArrangementState, CaseState
 
 
 async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent:
@@ -122,9 +122,10 @@ async def _point_of_contact(
 ) -> str | None:
     """Where the policy gives every customer it applies to a designated point of contact
     (Cambridgeshire), the decision waits for one, and its letter names them (the decision's
-    details keep `point_of_contact`, a username): whom the case was first assigned to as its
-    named officer, else the officer a NAMED_OFFICER arrangement of this decision names. None
-    where the profile asks for none."""
+    details keep `point_of_contact`, a username): the officer a NAMED_OFFICER arrangement of
+    this decision names, else the one currently named (`steps.point_of_contact`: of an
+    arrangement in force, else the latest assigned as named officer and still assigned).
+    None where the profile asks for none."""
     if not run.profile.decision.point_of_contact:
         return None
     named = next(
@@ -135,7 +136,7 @@ async def _point_of_contact(
         ),
         None,
     )
-    found = await first_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER) or named
+    found = named or await point_of_contact(run, case_id)
     if found is None:
         raise InvalidTransition(
             "assign the customer's designated point of contact first (assignStaff as "

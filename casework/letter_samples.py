@@ -130,6 +130,11 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
             yield s.LATE_APPEAL, late, against
     replaced = {"kind": "named_officer", "reasons": "Jo Example has left the service."}
     yield s.OFFICER_CHANGED, replaced | {"replaced_named_officer": "jo.example"}, "decision"
+    changed = {"kind": "contact_channel", "reasons": "Email added to letters."}
+    yield s.ARRANGEMENT_CHANGED, changed | {"change": "modified"}, "decision"
+    extended = {"change": "extended", "previous_ends_on": "2026-09-02"}
+    yield s.ARRANGEMENT_CHANGED, changed | extended, "decision"
+    yield s.ARRANGEMENT_CHANGED, changed | {"change": "lifted", "case_ended": False}, "decision"
     yield s.ENDED, {}, "decision"
 
 

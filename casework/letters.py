@@ -12,7 +12,9 @@ received after its deadline was not considered (the profile's time limit decided
 person) or, where the profile takes a late appeal as a request for review (Portsmouth
 5.2.7), that it will be considered as one and who undertakes the review; an "ended" letter,
 the day the arrangements ended; an "officer changed" letter, the arrangement whose named
-officer or deputy was replaced, as it now reads. "Who decided" is said once
+officer or deputy was replaced (or deputy removed), as it now reads; an "arrangement
+changed" letter, the one arrangement modified or extended, as it now reads with its dates
+and how to ask for a review, or lifted while others stay. "Who decided" is said once
 (`_who_decided.txt.j2`), from `_who`: job titles, never staff names.
 
 The text names the customer, and opens with their postal address where one is recorded
@@ -34,13 +36,13 @@ from casework.arrangements import EMERGENCY_NOTE, what_it_means
 from casework.deadlines import appeal_deadline
 from casework.letter_templates import BUILT_IN, LetterTemplates
 from casework.profiles import Profile
-from casework.steps import Begun, StepRun, first_assignee
+from casework.steps import Begun, StepRun, point_of_contact
 from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
 from records.case_steps import Step, last_details
 from records.days import uk_day
 from records.errors import InvalidTransition, ValidationFailed
-from records.models import IN_FORCE, AssignmentRelation
+from records.models import IN_FORCE
 from records.services import service_names
 from records.staff import staff_display_name
 
@@ -56,7 +58,18 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
     m.NotificationSubject.LATE_APPEAL: (Step.APPEAL_REFUSED_LATE, Step.REVIEW_REQUESTED),
     # The arrangement whose named officer or deputy was replaced, with its officers now.
     m.NotificationSubject.OFFICER_CHANGED: (Step.ARRANGEMENT_MODIFIED,),
+    # The arrangement modified, extended or lifted (the step's `change`), as it now reads.
+    m.NotificationSubject.ARRANGEMENT_CHANGED: (
+        Step.ARRANGEMENT_MODIFIED,
+        Step.ARRANGEMENT_EXTENDED,
+        Step.ARRANGEMENT_LIFTED,
+    ),
 }
+# Letters about the one arrangement their step changed, not the others in force.
+_ONE_ARRANGEMENT = (
+    m.NotificationSubject.OFFICER_CHANGED,
+    m.NotificationSubject.ARRANGEMENT_CHANGED,
+)
 # Lists in an arrangement's parameters the customer needs named, not just referred to.
 _PARTICULARS = {"premises": "Premises", "matters": "Matters", "terms": "Terms"}
 
@@ -74,6 +87,8 @@ class Worded:
     deputy_officer: str | None
     services: tuple[str, ...]
     parameters: Mapping[str, Any]
+    ends_on: dt.date | None = None  # None: until reviewed
+    review_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,19 @@ def _context(
         }
     elif subject is m.NotificationSubject.ENDED:
         context |= {"retention_years": profile.retention.years_after_last_restriction}
+    elif subject is m.NotificationSubject.ARRANGEMENT_CHANGED:
+        changed = facts.arrangements[0] if facts.arrangements else None
+        context |= {
+            "change": d["change"],
+            "ends_on": changed.ends_on if changed else None,
+            "review_on": changed.review_on if changed else None,
+            "previous_ends_on": _date(d.get("previous_ends_on")),
+            # No step takes an appeal against a change (lodgeAppeal: a warning, decision or
+            # review, in its window from that step), so the route offered is the one every
+            # profile keeps open while arrangements last: a review the customer asks for.
+            "reviewer": _reviewer(profile),
+            "review_requests": profile.review.customer_requests_per_period,
+        }
     return context
 
 
@@ -325,6 +353,8 @@ def meaning(arrangement: ArrangementView, names: Mapping[str, str]) -> Worded:
         deputy_officer=arrangement.deputy_officer,
         services=services,
         parameters=arrangement.parameters,
+        ends_on=arrangement.outline.ends_on,
+        review_on=arrangement.outline.next_review_on,
     )
 
 
@@ -345,6 +375,10 @@ async def compose_letter(
             return None
         if subject is m.NotificationSubject.LATE_APPEAL and not details.get("late"):
             return None  # the customer's own request for review: no late appeal to write of
+        if subject is m.NotificationSubject.ARRANGEMENT_CHANGED and (
+            "change" not in details or details.get("case_ended")
+        ):
+            return None  # officers alone (OFFICER_CHANGED's), or the last lifted (ENDED's)
         step_on = uk_day(taken_at)
     elif case.restrictions_ended_on is None:
         return None
@@ -357,12 +391,14 @@ async def compose_letter(
     opened = await open_case_file(run.session, run.vault, case.id)
     names = await service_names(run.session)
     made = details.get("arrangements_made")
-    if subject is m.NotificationSubject.OFFICER_CHANGED:
+    if subject in _ONE_ARRANGEMENT:
         made = [details["kind"]]  # the arrangement changed, not the others
+    lifted = details.get("arrangement_id") if details.get("change") == "lifted" else None
     arrangements = tuple(
         meaning(a, names)
         for a in opened.arrangements
-        if a.outline.state in IN_FORCE and (made is None or a.outline.kind.value in made)
+        if (str(a.outline.id) == lifted if lifted else a.outline.state in IN_FORCE)
+        and (made is None or a.outline.kind.value in made)
     )
     facts = LetterFacts(
         reference=case.reference,
@@ -390,23 +426,21 @@ _CONTACT_KEPT = {
 async def _spoc(
     run: StepRun, case_id: uuid.UUID, subject: m.NotificationSubject, details: Mapping[str, Any]
 ) -> str | None:
-    """The point of contact the step the letter is about named, by name: the single point of
-    contact a warning proposed, or the designated point of contact a decision waited for.
+    """The point of contact the letter names, by name: the single point of contact a warning
+    proposed, or the customer's designated point of contact in a decision's letter.
 
-    An immediate-risk decision waits for no one: it is made "on the spot" (Cambridgeshire),
-    and holding staff's protection until someone is designated would defeat it. Its letter,
-    owed the same day, is where the customer learns who their liaison is, so where the
-    profile gives every customer a designated point of contact the letter waits for one:
-    whom the case was first assigned to as named officer (`assignStaff`, or the officer of a
-    NAMED_OFFICER arrangement the decision made)."""
+    A decision's is whoever is named when the letter is written, as every letter is written
+    from the record as it then is (`steps.point_of_contact`: the officer of a NAMED_OFFICER
+    arrangement in force, else the latest assigned as named officer and still assigned), and
+    else the one the decision kept. An immediate-risk decision waits for no one: it is made
+    "on the spot" (Cambridgeshire), and holding staff's protection until someone is
+    designated would defeat it. Its letter, owed the same day, is where the customer learns
+    who their liaison is, so where the profile gives every customer a designated point of
+    contact the letter waits for one."""
     key = _CONTACT_KEPT.get(subject)
     username = details.get(key) if key is not None else None
-    if (
-        subject is m.NotificationSubject.DECISION
-        and username is None
-        and run.profile.decision.point_of_contact
-    ):
-        username = await first_assignee(run, case_id, AssignmentRelation.NAMED_OFFICER)
+    if subject is m.NotificationSubject.DECISION and run.profile.decision.point_of_contact:
+        username = await point_of_contact(run, case_id) or username
         if username is None:
             raise InvalidTransition(
                 "the decision letter names the customer's designated point of contact: "

@@ -59,15 +59,13 @@ async def modify_arrangement(
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.ARRANGEMENT_MODIFIED)
     arrangement = await _one(run, case_id, given.kind)
-    officers = (given.named_officer, given.deputy_officer)
-    if (
-        given.parameters is None
-        and given.services is None
-        and not given.all_services
-        and officers == (None, None)
-    ):
+    officers = given.named_officer is not None or given.deputy_officer is not None
+    officers = officers or given.remove_deputy
+    changed = given.parameters is not None or given.services is not None or given.all_services
+    if not (changed or officers):
         raise ValidationFailed(
-            "input.parameters", "give new parameters, services, namedOfficer or deputyOfficer"
+            "input.parameters",
+            "give new parameters, services, namedOfficer, deputyOfficer or removeDeputy",
         )
     if given.parameters is not None:
         try:
@@ -88,9 +86,16 @@ async def modify_arrangement(
         run.session.add_all(
             ArrangementService(arrangement_id=arrangement.id, service_id=s) for s in ids
         )
-    replaced = await _replace_officers(run, arrangement, given) if officers != (None, None) else {}
-    event = await finish(run, begun, Step.ARRANGEMENT_MODIFIED, given, **replaced)
-    if replaced:
+    replaced = await _replace_officers(run, arrangement, given) if officers else {}
+    event = await finish(
+        run, begun, Step.ARRANGEMENT_MODIFIED, given,
+        **replaced, **({"change": "modified"} if changed else {}),
+    )  # fmt: skip
+    # One letter: a change of what the arrangement asks gives it as it now reads, officers
+    # and all; a change of officers alone says only that who deals with the contact changed.
+    if changed:
+        notification_due(run, begun, m.NotificationSubject.ARRANGEMENT_CHANGED, run.today(), event)
+    elif replaced:
         notification_due(run, begun, m.NotificationSubject.OFFICER_CHANGED, run.today(), event)
     return event
 
@@ -99,20 +104,24 @@ async def _replace_officers(
     run: StepRun, arrangement: Arrangement, given: m.ModifyArrangement
 ) -> dict[str, str | None]:
     """Put the officers `given` names in place of the arrangement's (checked as a decision
-    checks them, and assigned to the case as NAMED_OFFICER); what the event keeps of who
-    was replaced, by username (work identities). The arrangement's route changed, so the
-    customer is owed a letter naming whom to contact now (the caller makes it due)."""
+    checks them, and assigned to the case as NAMED_OFFICER), or remove its deputy
+    (`removeDeputy`); what the event keeps of who was replaced or removed, by username (work
+    identities). The arrangement's route changed, so the customer is owed a letter naming
+    whom to contact now (the caller makes it due)."""
     named, deputy = await named_officers(
         run, arrangement.case_id, given.named_officer, given.deputy_officer, "input"
     )
     before = (arrangement.named_officer_id, arrangement.deputy_officer_id)
+    if given.remove_deputy and before[1] is None:
+        raise ValidationFailed("input.removeDeputy", "the arrangement names no deputy")
     for field, new, old in (
         ("namedOfficer", named, before[0]),
         ("deputyOfficer", deputy, before[1]),
     ):
         if new is not None and new == old:
             raise ValidationFailed(f"input.{field}", "already names this member of staff")
-    if named is not None and named == (deputy or before[1]):
+    kept_deputy = None if given.remove_deputy else before[1]
+    if named is not None and named == (deputy or kept_deputy):
         raise ValidationFailed("input.namedOfficer", "is the deputy: name someone else")
     if deputy is not None and deputy == (named or before[0]):
         raise ValidationFailed("input.deputyOfficer", "is the named officer: name someone else")
@@ -120,11 +129,12 @@ async def _replace_officers(
     if named is not None:
         replaced["replaced_named_officer"] = await _username(run, before[0])
         arrangement.named_officer_id = named
-    if deputy is not None:
+    if deputy is not None or given.remove_deputy:
         replaced["replaced_deputy_officer"] = await _username(run, before[1])
         arrangement.deputy_officer_id = deputy
     await run.session.flush()
-    for gone in {before[0] if named else None, before[1] if deputy else None} - {None}:
+    gone_deputy = deputy is not None or given.remove_deputy
+    for gone in {before[0] if named else None, before[1] if gone_deputy else None} - {None}:
         await _unassign_unless_named(run, arrangement.case_id, gone)
     return replaced
 
@@ -176,10 +186,13 @@ async def extend_arrangement(
     moved = await _review_follows_end(run, case_id, arrangements, period_ended)
     event = await finish(
         run, begun, Step.ARRANGEMENT_EXTENDED, given, previous_ends_on=previous,
-        **({"next_review_on": moved} if moved else {}),
+        change="extended", **({"next_review_on": moved} if moved else {}),
     )  # fmt: skip
     if moved is not None:
         add_deadline(run.session, begun.case, DeadlineKind.REVIEW, moved, event)
+    # How long a restriction lasts is what every policy tells the customer: a new end is
+    # theirs to know, and to challenge.
+    notification_due(run, begun, m.NotificationSubject.ARRANGEMENT_CHANGED, run.today(), event)
     return event
 
 
@@ -224,9 +237,16 @@ async def lift_arrangement(run: StepRun, case_id: uuid.UUID, given: m.LiftArrang
     lifted_on = given.lifted_on or run.today()
     end_arrangement(arrangement, lifted_on)
     ended = await ended_if_none_left(run, begun, lifted_on)
-    event = await finish(run, begun, Step.ARRANGEMENT_LIFTED, given, case_ended=ended)
+    event = await finish(
+        run, begun, Step.ARRANGEMENT_LIFTED, given, case_ended=ended, change="lifted",
+        arrangement_id=str(arrangement.id),
+    )  # fmt: skip
+    # The last one lifted: the "ended" letter says so, and is the only one owed. Others in
+    # force: the customer is told this one no longer applies, and that the rest stand.
     if ended:
         ended_notification_due(run, begun, lifted_on, event)
+    else:
+        notification_due(run, begun, m.NotificationSubject.ARRANGEMENT_CHANGED, lifted_on, event)
     return event
 
 
@@ -246,13 +266,21 @@ async def end_all(run: StepRun, begun: Begun, on: dt.date) -> bool:
 
 
 async def ended_if_none_left(run: StepRun, begun: Begun, on: dt.date) -> bool:
-    """With nothing left in force the case is ended: the retention clock starts, reviews stop."""
+    """With nothing left in force the case is ended: the retention clock starts, reviews stop,
+    and the "ended" letter is the one owed about the arrangements."""
     await run.session.flush()
     if await in_force(run, begun.case.id):
         return False
     begun.next_state = CaseState.ENDED
     begun.case.restrictions_ended_on = on
-    await meet_deadlines(run.session, begun.case.id, [DeadlineKind.REVIEW], run.clock())
+    # The "ended" letter now owed says every arrangement has ended: a letter still owed about
+    # one of them changing would tell the customer of a restriction gone, so it is met.
+    superseded = [
+        DeadlineKind.REVIEW,
+        DeadlineKind.OFFICER_CHANGED_NOTIFICATION,
+        DeadlineKind.ARRANGEMENT_CHANGED_NOTIFICATION,
+    ]
+    await meet_deadlines(run.session, begun.case.id, superseded, run.clock())
     return True
 
 
@@ -266,6 +294,7 @@ NOTIFICATION_DUE = {
     m.NotificationSubject.ENDED: DeadlineKind.ENDED_NOTIFICATION,
     m.NotificationSubject.LATE_APPEAL: DeadlineKind.LATE_APPEAL_NOTIFICATION,
     m.NotificationSubject.OFFICER_CHANGED: DeadlineKind.OFFICER_CHANGED_NOTIFICATION,
+    m.NotificationSubject.ARRANGEMENT_CHANGED: DeadlineKind.ARRANGEMENT_CHANGED_NOTIFICATION,
 }
 
 # The deadline kinds that stand for a letter the customer is still owed: while one is open

@@ -113,6 +113,9 @@ class NotificationSubject(enum.StrEnum):
     LATE_APPEAL = "late_appeal"
     # Who deals with the customer's contact changed (`modifyArrangement` naming new officers).
     OFFICER_CHANGED = "officer_changed"
+    # One arrangement changed while others stay (`modifyArrangement` changing its parameters
+    # or services, `extendArrangement`, `liftArrangement` leaving others in force).
+    ARRANGEMENT_CHANGED = "arrangement_changed"
 
 
 class ReviewOutcome(enum.StrEnum):
@@ -584,6 +587,17 @@ class ModifyArrangement(_EveryService):
         description="Who now deals with it when the named officer is away, in place of "
         "the deputy; the customer is owed a letter (OFFICER_CHANGED).",
     )
+    remove_deputy: bool = Field(
+        default=False,
+        description="True: the arrangement names no deputy from now on (not with "
+        "deputyOfficer); the customer is owed a letter (OFFICER_CHANGED).",
+    )
+
+    @model_validator(mode="after")
+    def _deputy_replaced_or_removed(self) -> ModifyArrangement:
+        if self.remove_deputy and self.deputy_officer is not None:
+            raise ValueError("removeDeputy: name a new deputy or remove the deputy, not both")
+        return self
 
 
 class ExtendArrangement(StepInput):

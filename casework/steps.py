@@ -41,6 +41,7 @@ from records.models import (
     IN_FORCE,
     IN_PROGRESS,
     Arrangement,
+    ArrangementKind,
     ArrangementState,
     AssignmentRelation,
     Case,
@@ -290,18 +291,34 @@ async def assign_once(
         await assign(run.session, case_id, staff, relation)
 
 
-async def first_assignee(
-    run: StepRun, case_id: uuid.UUID, relation: AssignmentRelation
-) -> str | None:
-    """The username of whom the case was first assigned to in this relation, or None."""
-    found: str | None = await run.session.scalar(
+async def point_of_contact(run: StepRun, case_id: uuid.UUID) -> str | None:
+    """The username of the customer's point of contact now, or None: the named officer of a
+    NAMED_OFFICER arrangement in force on the case, else whom the case was last assigned to
+    as named officer and still is (`modifyArrangement` takes a replaced officer off)."""
+    named: str | None = await run.session.scalar(
         select(Staff.username)
-        .join(CaseAssignment, CaseAssignment.staff_id == Staff.id)
-        .where(CaseAssignment.case_id == case_id, CaseAssignment.relation == relation)
-        .order_by(CaseAssignment.assigned_at, CaseAssignment.id)
+        .join(Arrangement, Arrangement.named_officer_id == Staff.id)
+        .where(
+            Arrangement.case_id == case_id,
+            Arrangement.kind == ArrangementKind.NAMED_OFFICER,
+            Arrangement.state.in_(IN_FORCE),
+        )
+        .order_by(Arrangement.starts_on.desc(), Arrangement.id)
         .limit(1)
     )
-    return found
+    if named is not None:
+        return named
+    assigned: str | None = await run.session.scalar(
+        select(Staff.username)
+        .join(CaseAssignment, CaseAssignment.staff_id == Staff.id)
+        .where(
+            CaseAssignment.case_id == case_id,
+            CaseAssignment.relation == AssignmentRelation.NAMED_OFFICER,
+        )
+        .order_by(CaseAssignment.assigned_at.desc(), CaseAssignment.id.desc())
+        .limit(1)
+    )
+    return assigned
 
 
 async def service_ids(run: StepRun, slugs: list[str], field: str) -> dict[str, uuid.UUID]:

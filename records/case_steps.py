@@ -98,6 +98,9 @@ class DeadlineKind(enum.StrEnum):
     LATE_APPEAL_NOTIFICATION = "late_appeal_notification"
     # After the named officer or deputy of an arrangement in force is replaced.
     OFFICER_CHANGED_NOTIFICATION = "officer_changed_notification"
+    # After an arrangement's parameters or services change, it is extended, or it is lifted
+    # while others stay in force.
+    ARRANGEMENT_CHANGED_NOTIFICATION = "arrangement_changed_notification"
 
 
 class CaseEvent(Base):

@@ -210,13 +210,7 @@ async def test_the_decision_waits_for_a_designated_point_of_contact(
     no named officer, on a case with none assigned, is refused with nothing written; once a
     member of staff is assigned as the named officer, a letters-only decision is taken."""
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
-        await prelude(walk)
-        await walk.step("officer", "issueWarning", reasons="Prior notification: the contact.")
-        await walk.step(
-            "officer", "recordAssessment", assessor="manager",
-            findings="The contact is recorded in the log.", recommendation="Letters only.",
-        )  # fmt: skip
-        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await _ready_to_decide(walk)
         letters = decision(walk.today, LETTERS_ONLY)
         before = await walk.timeline("officer")
         refused = await walk.refused("decider", "decide", **letters)
@@ -234,6 +228,17 @@ async def test_the_decision_waits_for_a_designated_point_of_contact(
         assert "Please contact us by letter only." in letter
 
 
+async def _ready_to_decide(walk: Walk) -> None:
+    """A case warned, assessed and with its safeguards recorded: the decision is next."""
+    await prelude(walk)
+    await walk.step("officer", "issueWarning", reasons="Prior notification: the contact.")
+    await walk.step(
+        "officer", "recordAssessment", assessor="manager",
+        findings="The contact is recorded in the log.", recommendation="Letters only.",
+    )  # fmt: skip
+    await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+
+
 async def _decision_letter(walk: Walk) -> str:
     """The decision letter last recorded as sent, as the timeline keeps it."""
     (letter,) = [
@@ -242,3 +247,24 @@ async def _decision_letter(walk: Walk) -> str:
         if e["step"] == "NOTIFICATION_RECORDED" and e["details"]["subject"] == "decision"
     ][-1:]
     return str(letter)
+
+
+async def test_the_point_of_contact_is_the_one_named_now(walk_factory: WalkFactory) -> None:
+    """Decision: the designated point of contact is the customer's liaison, so the letter
+    names whoever holds that role now: the named officer of the arrangement in force (here
+    the decision's own, then their replacement), not whoever was first assigned."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await _ready_to_decide(walk)
+        await walk.step("manager", "assignStaff", username="officer", relation="NAMED_OFFICER")
+        named = {"kind": "NAMED_OFFICER", "namedOfficer": "manager"}
+        decided = await walk.step("decider", "decide", **decision(walk.today, named))
+        assert decided["event"]["details"]["pointOfContact"] == "manager"
+
+        await walk.step(
+            "decider", "modifyArrangement", kind="NAMED_OFFICER", namedOfficer="reviewer",
+            reasons="Manager Example has moved team.",
+        )  # fmt: skip
+        await notify(walk, "DECISION")
+        letter = await _decision_letter(walk)
+        assert POINT_OF_CONTACT.format("Reviewer Example") in letter
+        assert "Officer Example" not in letter and "Manager Example" not in letter

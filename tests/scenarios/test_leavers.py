@@ -179,3 +179,90 @@ async def test_a_leaver_assigned_to_cases_is_told_which_to_reassign(
         unknown = await tact(env, "staff", "deactivate", "nobody")
         assert unknown.exit_code == 1
         assert "no member of staff with that username" in unknown.output
+
+
+async def test_the_deputy_is_removed_and_the_customer_told(walk_factory: WalkFactory) -> None:
+    """`removeDeputy: true` leaves the arrangement with no deputy: refused with a deputy named
+    in the same step, or where there is none, nothing written; the front line routes to the
+    named officer alone, and the customer is owed the officer-changed letter."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await _decided(walk)
+        steps = len(await walk.timeline("officer"))
+        refused = await walk.refused(
+            "decider", "modifyArrangement", **MOVED, removeDeputy=True, deputyOfficer="reviewer"
+        )
+        assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.removeDeputy")
+        assert len(await walk.timeline("officer")) == steps
+
+        done = await walk.step("decider", "modifyArrangement", **MOVED, removeDeputy=True)
+        assert done["event"]["details"]["replacedDeputyOfficer"] == "manager"
+        assert await _named(walk) == ("Officer Example", None)
+        again = await walk.refused("decider", "modifyArrangement", **MOVED, removeDeputy=True)
+        assert again.field == "input.removeDeputy" and "names no deputy" in again.message
+
+        owed = await walk.deadlines("officer", service="housing")
+        assert "OFFICER_CHANGED_NOTIFICATION" in [d["kind"] for d in owed]
+        assert "ARRANGEMENT_CHANGED_NOTIFICATION" not in [d["kind"] for d in owed]
+        await notify(walk, "OFFICER_CHANGED")
+        letter = (await letters(walk))["officer_changed"]["letter"]
+        assert "Your contact will be dealt with by Officer Example. " in letter
+        assert "Manager Example" not in letter
+
+
+async def _owed(walk: Walk) -> set[str]:
+    """The letters owed on the walk's case, by deadline kind."""
+    owed = await walk.deadlines("officer", service="housing")
+    return {d["kind"] for d in owed if d["reference"] == walk.reference} - {"REVIEW"}
+
+
+async def test_an_arrangement_modified_extended_or_lifted_is_told_to_the_customer(
+    walk_factory: WalkFactory,
+) -> None:
+    """Cumbria 2.2: the customer is told what the restriction means for their contact and how
+    long it lasts, and how to challenge it. Letters-only becoming letters and email, its
+    extension and its lift each owe the customer a letter naming that arrangement alone; the
+    last arrangement lifted owes the "ended" letter only."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await _decided(walk)
+        assert await _owed(walk) == set()
+        channel = {"kind": "CONTACT_CHANNEL", "reasons": "Email added at the customer's request."}
+
+        await walk.step(
+            "decider", "modifyArrangement", **channel,
+            parameters={"channels": ["letter", "email"]},
+        )  # fmt: skip
+        assert await _owed(walk) == {"ARRANGEMENT_CHANGED_NOTIFICATION"}
+        await notify(walk, "ARRANGEMENT_CHANGED")
+        assert await _owed(walk) == set()
+        letter = (await letters(walk))["arrangement_changed"]["letter"]
+        assert "From 2 March 2026, this arrangement has changed. It now reads:" in letter
+        assert "email" in letter.split("It now reads:")[1].split("\n")[1]
+        assert "Officer Example" not in letter  # the arrangement changed, not the others
+        assert "It lasts until 2 March 2027, unless a review ends it sooner." in letter
+        assert "We will review it by 2 September 2026" in letter
+        assert "If you disagree\nYou may ask us to review this arrangement." in letter
+        assert channel["reasons"] not in letter
+
+        await walk.step("decider", "extendArrangement", **channel, endsOn="2027-06-02")
+        assert await _owed(walk) == {"ARRANGEMENT_CHANGED_NOTIFICATION"}
+        await notify(walk, "ARRANGEMENT_CHANGED")
+        letter = (await letters(walk))["arrangement_changed"]["letter"]
+        assert "We have extended this arrangement, which was to end on 2 March 2027." in letter
+        assert "It lasts until 2 June 2027, unless a review ends it sooner." in letter
+
+        await walk.step("decider", "liftArrangement", **channel)
+        assert await _owed(walk) == {"ARRANGEMENT_CHANGED_NOTIFICATION"}
+        await notify(walk, "ARRANGEMENT_CHANGED")
+        letter = (await letters(walk))["arrangement_changed"]["letter"]
+        assert "From 2 March 2026, this arrangement no longer applies:\n- " in letter
+        assert "Your other arrangements continue" in letter
+        assert "If you disagree" not in letter and "Officer Example" not in letter
+
+        # Owed, then the last lifted before it is sent: the "ended" letter alone is owed.
+        await walk.step("decider", "modifyArrangement", **MOVED, removeDeputy=True)
+        assert await _owed(walk) == {"OFFICER_CHANGED_NOTIFICATION"}
+        await walk.step("decider", "liftArrangement", **MOVED)
+        assert await _owed(walk) == {"ENDED_NOTIFICATION"}
+        # Nothing to write of: the last lift is the "ended" letter's.
+        await notify(walk, "ARRANGEMENT_CHANGED")
+        assert "letter" not in (await letters(walk))["arrangement_changed"]
