@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,7 @@ from casework.profiles import Profile
 from casework.steps import Begun, StepRun, point_of_contact
 from records.addresses import letter_address
 from records.case_files import ArrangementView, open_case_file
-from records.case_steps import Step, last_details
+from records.case_steps import Step, last_details, last_event
 from records.days import uk_day
 from records.errors import InvalidTransition, ValidationFailed
 from records.models import IN_FORCE
@@ -64,6 +64,11 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
         Step.ARRANGEMENT_EXTENDED,
         Step.ARRANGEMENT_LIFTED,
     ),
+}
+# Of a subject's steps, the events its letter is about: a change of what an arrangement asks,
+# not of its officers alone (OFFICER_CHANGED's letter), even when the officers changed since.
+_ABOUT_ONLY: dict[m.NotificationSubject, Callable[[dict[str, Any]], bool]] = {
+    m.NotificationSubject.ARRANGEMENT_CHANGED: lambda details: "change" in details,
 }
 # Letters about the one arrangement their step changed, not the others in force.
 _ONE_ARRANGEMENT = (
@@ -369,16 +374,14 @@ async def compose_letter(
     case = begun.case
     steps = ABOUT[subject]
     if steps:
-        details = await last_details(run.session, run.vault, case.id, steps)
-        taken_at = begun.last_at(*steps)
-        if details is None or taken_at is None:
+        found = await last_event(run.session, run.vault, case.id, steps, _ABOUT_ONLY.get(subject))
+        if found is None:
             return None
+        details, taken_at = found
         if subject is m.NotificationSubject.LATE_APPEAL and not details.get("late"):
             return None  # the customer's own request for review: no late appeal to write of
-        if subject is m.NotificationSubject.ARRANGEMENT_CHANGED and (
-            "change" not in details or details.get("case_ended")
-        ):
-            return None  # officers alone (OFFICER_CHANGED's), or the last lifted (ENDED's)
+        if subject is m.NotificationSubject.ARRANGEMENT_CHANGED and details.get("case_ended"):
+            return None  # the last lifted: the "ended" letter's
         step_on = uk_day(taken_at)
     elif case.restrictions_ended_on is None:
         return None

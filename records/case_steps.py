@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -207,22 +207,42 @@ async def steps_taken(session: AsyncSession, case_id: uuid.UUID) -> list[Taken]:
 
 
 async def last_details(
-    session: AsyncSession, vault: Vault, case_id: uuid.UUID, steps: Sequence[Step]
+    session: AsyncSession,
+    vault: Vault,
+    case_id: uuid.UUID,
+    steps: Sequence[Step],
+    matching: Callable[[dict[str, Any]], bool] | None = None,
 ) -> dict[str, Any] | None:
     """The details of the latest event of one of `steps`, opened; None if there is none."""
-    event = await session.scalar(
+    found = await last_event(session, vault, case_id, steps, matching)
+    return found[0] if found else None
+
+
+async def last_event(
+    session: AsyncSession,
+    vault: Vault,
+    case_id: uuid.UUID,
+    steps: Sequence[Step],
+    matching: Callable[[dict[str, Any]], bool] | None = None,
+) -> tuple[dict[str, Any], dt.datetime] | None:
+    """The details, opened, and the time of the latest event of one of `steps` whose details
+    are `matching` (any, by default); None if there is none. Events are opened newest first
+    until one matches."""
+    events = await session.scalars(
         select(CaseEvent)
         .where(CaseEvent.case_id == case_id, CaseEvent.step.in_(steps))
         .order_by(CaseEvent.seq.desc())
-        .limit(1)
+        .limit(None if matching else 1)
     )
-    if event is None:
-        return None
-    cipher = await vault.cipher("case", case_id)
-    opened: dict[str, Any] = cipher.open_json(
-        "case_events", "details", event.id, event.details_sealed
-    )
-    return opened
+    cipher = None
+    for event in events:
+        cipher = cipher or await vault.cipher("case", case_id)
+        opened: dict[str, Any] = cipher.open_json(
+            "case_events", "details", event.id, event.details_sealed
+        )
+        if matching is None or matching(opened):
+            return opened, event.at
+    return None
 
 
 async def load_timeline(

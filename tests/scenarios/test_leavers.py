@@ -266,3 +266,34 @@ async def test_an_arrangement_modified_extended_or_lifted_is_told_to_the_custome
         # Nothing to write of: the last lift is the "ended" letter's.
         await notify(walk, "ARRANGEMENT_CHANGED")
         assert "letter" not in (await letters(walk))["arrangement_changed"]
+
+
+async def test_a_change_of_officers_after_a_change_of_terms_leaves_both_letters_whole(
+    walk_factory: WalkFactory,
+) -> None:
+    """Letters-only becomes letters and email, then, before that letter is sent, the named
+    officer's deputy is removed: each owes its letter, and the first, sent after the second
+    change, still says how the arrangement whose terms changed now reads (it once found the
+    officers' change, the latest of the step's events, and wrote nothing)."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await _decided(walk)
+        channel = {"kind": "CONTACT_CHANNEL", "reasons": "Email added at the customer's request."}
+        await walk.step(
+            "decider", "modifyArrangement", **channel,
+            parameters={"channels": ["letter", "email"]},
+        )  # fmt: skip
+        await walk.step("decider", "modifyArrangement", **MOVED, removeDeputy=True)
+        assert await _owed(walk) == {
+            "ARRANGEMENT_CHANGED_NOTIFICATION",
+            "OFFICER_CHANGED_NOTIFICATION",
+        }
+
+        await notify(walk, "ARRANGEMENT_CHANGED")
+        await notify(walk, "OFFICER_CHANGED")
+        assert await _owed(walk) == set()
+        sent = await letters(walk)
+        changed = sent["arrangement_changed"]["letter"]
+        assert "this arrangement has changed. It now reads:" in changed
+        assert "email" in changed.split("It now reads:")[1].split("\n")[1]
+        officers = sent["officer_changed"]["letter"]
+        assert "Your contact will be dealt with by Officer Example. " in officers
