@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,8 @@ from records.services import service_ids, service_slugs
 # Usernames are the identity provider's `sub`: an opaque id or a work address, never spaces.
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,120}")
 POLICY_VERSION_ROW = 1
+# pg_advisory_xact_lock key: "tact-adm" as a big-endian integer, so it is recognisable.
+_ADMINS_LOCK = int.from_bytes(b"tact-adm", "big")
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,13 @@ async def revoke_role(
 
 async def _another_admin(session: AsyncSession, field: str, besides: ColumnElement[bool]) -> None:
     """Refuse (on `field`) a change that would leave no active member of staff holding
-    `admin` anywhere: `besides` says which admin grants the change leaves out."""
+    `admin` anywhere: `besides` says which admin grants the change leaves out.
+
+    The checks take turns (PostgreSQL: a lock held until the transaction ends; SQLite has one
+    writer): two administrators deactivating each other, or revoking each other's role, at
+    once would otherwise each find the other still active and both go, leaving none."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADMINS_LOCK})
     others = await session.scalar(
         select(StaffRole.id)
         .join(Staff, Staff.id == StaffRole.staff_id)

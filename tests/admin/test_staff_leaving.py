@@ -9,12 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 from starlette.applications import Starlette
 
 from records.database import Database
-from records.models import Role
-from tests.admin.conftest import add_panel_staff, buttons_to, post_confirmed, refusal, sign_in
+from records.models import Role, Staff
+from tests.admin.conftest import (
+    add_panel_staff,
+    ask,
+    buttons_to,
+    post_confirmed,
+    refusal,
+    sign_in,
+)
 from tests.cli import tact, tact_env
+from tests.scenarios.world import at_once
 
 
 async def test_a_leaver_is_deactivated_from_the_panel_and_signed_out_at_once(
@@ -64,3 +73,28 @@ async def test_a_leaver_is_deactivated_from_the_panel_and_signed_out_at_once(
     assert done.status_code == 303
     async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as theirs:
         assert (await sign_in(theirs, "second.admin")).status_code == 302
+
+
+async def test_two_administrators_deactivating_each_other_at_once_leave_one(
+    app: Starlette, client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    """Each of the two administrators confirms the other's deactivation, and the two posts
+    arrive at once: each step's check for another administrator would find the other still
+    active unless the checks take turns, and both would go, leaving no administrator."""
+    await add_panel_staff(database, "second.admin", Role.ADMIN)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as theirs:
+        confirmations = []
+        for http, other in ((client, "second.admin"), (theirs, "panel.admin")):
+            await sign_in(http, "second.admin" if http is theirs else "panel.admin")
+            asking = await ask(http, "/admin/staff", "/admin/staff/deactivate", username=other)
+            [confirmed] = buttons_to(asking.text, "/admin/staff/deactivate")
+            confirmations.append(http.post("/admin/staff/deactivate", data=confirmed))
+        answers = await at_once(database.engine, "staff", confirmations)
+
+    assert sorted(a.status_code for a in answers) == [200, 400], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert refusal(refused.text) == "Username: this would leave no administrator"
+    async with database.sessions() as session:
+        active = await session.scalars(select(Staff.username).where(Staff.active.is_(True)))
+        assert len({"panel.admin", "second.admin"} & set(active)) == 1
