@@ -53,6 +53,10 @@ def normalise_reference(value: str, field: str = "customerRef") -> str:
     text = _REFERENCE_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
     if not text or len(text) > 64:
         raise ValidationFailed(field, "must be 1 to 64 characters")
+    # A zero-width space or a control character would make a reference that reads on screen
+    # as another (CUS-0001) yet finds no one by it, or slips past the one-customer rule.
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise ValidationFailed(field, "must not hold control or invisible characters")
     return text
 
 

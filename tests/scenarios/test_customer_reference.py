@@ -80,6 +80,10 @@ async def test_reference_refusals_name_the_field_and_write_nothing(
         refusals = [
             ({"add": [{"customerRef": "cus 5am"}]}, "input.add.0.customerRef", "another customer"),
             ({"add": [{"customerRef": " - / "}]}, "input.add.0.customerRef", "1 to 64"),
+            # Reads as Sam's on screen, or as RIGHT: refused, not kept as a new reference.
+            ({"add": [{"customerRef": "CUS-\u200b5AM"}]}, "input.add.0.customerRef", "invisible"),
+            ({"add": [{"customerRef": "CUS-\x070170"}], "remove": [{"customerRef": MISTYPED}]},
+             "input.add.0.customerRef", "control"),
             ({"add": [{"customerRef": MISTYPED}]}, "input.add.0.customerRef", "already recorded"),
             ({"add": [{"customerRef": RIGHT}]}, "input.add.0.customerRef", "remove theirs"),
             ({"add": [{"customerRef": RIGHT}, {"customerRef": "CUS-9"}],
