@@ -192,11 +192,13 @@ class StaffView(PanelView):
         async with self.gated(request, Operation.MANAGE_STAFF) as access:
             if access.actor.label == staff_label(username):
                 raise ValidationFailed("username", "this is you: another administrator can")
-            _, assigned = await set_active(
+            changed, assigned = await set_active(
                 access.session, username=username, active=False, now=utcnow()
             )
         page = await self._staff_page(request)
-        said = f"{username} deactivated."
+        # A confirmation sent twice (a double click, the browser's back and resend) runs
+        # again: it says that nothing changed rather than deactivating them a second time.
+        said = f"{username} deactivated." if changed else f"{username} was inactive already."
         if assigned:
             cases = ", ".join(f"{a.reference} ({a.relation.name})" for a in assigned)
             said += f" Cases in progress they are assigned to, to reassign: {cases}."

@@ -98,3 +98,18 @@ async def test_two_administrators_deactivating_each_other_at_once_leave_one(
     async with database.sessions() as session:
         active = await session.scalars(select(Staff.username).where(Staff.active.is_(True)))
         assert len({"panel.admin", "second.admin"} & set(active)) == 1
+
+
+async def test_a_deactivation_confirmed_twice_says_the_second_changed_nothing(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    """A double click, or the browser's back and resend, posts the confirmation again."""
+    await add_panel_staff(database, "second.admin", Role.ADMIN)
+    await sign_in(client, "panel.admin")
+    asking = await ask(client, "/admin/staff", "/admin/staff/deactivate", username="second.admin")
+    [confirmed] = buttons_to(asking.text, "/admin/staff/deactivate")
+    first = await client.post("/admin/staff/deactivate", data=confirmed)
+    again = await client.post("/admin/staff/deactivate", data=confirmed)
+    assert (first.status_code, refusal(first.text)) == (200, "second.admin deactivated.")
+    assert (again.status_code, refusal(again.text)) == (200, "second.admin was inactive already.")
+    assert again.text.count("<td>inactive</td>") == 1
