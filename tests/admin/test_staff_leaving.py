@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
 from records.database import Database
-from records.models import Role, Staff
+from records.models import Role, Staff, StaffRole
 from tests.admin.conftest import (
     add_panel_staff,
     ask,
@@ -75,29 +76,52 @@ async def test_a_leaver_is_deactivated_from_the_panel_and_signed_out_at_once(
         assert (await sign_in(theirs, "second.admin")).status_code == 302
 
 
-async def test_two_administrators_deactivating_each_other_at_once_leave_one(
-    app: Starlette, client: httpx.AsyncClient, database: Database, panel_staff: None
+@pytest.mark.parametrize(
+    ("action", "fields", "table", "done", "refused_on"),
+    [
+        ("/admin/staff/deactivate", {}, "staff", 200, "Username"),
+        ("/admin/staff/revoke", {"role": "admin"}, "staff_roles", 303, "Role"),
+    ],
+)
+async def test_two_administrators_taking_each_others_access_at_once_leave_one(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    database: Database,
+    panel_staff: None,
+    action: str,
+    fields: dict[str, str],
+    table: str,
+    done: int,
+    refused_on: str,
 ) -> None:
-    """Each of the two administrators confirms the other's deactivation, and the two posts
-    arrive at once: each step's check for another administrator would find the other still
-    active unless the checks take turns, and both would go, leaving no administrator."""
+    """Each of the two administrators confirms the other's deactivation (or the revocation of
+    their admin role), and the two posts arrive at once: each step's check for another
+    administrator would find the other still one unless the checks take turns, and both
+    would go, leaving no administrator."""
     await add_panel_staff(database, "second.admin", Role.ADMIN)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://tact.test") as theirs:
         confirmations = []
-        for http, other in ((client, "second.admin"), (theirs, "panel.admin")):
-            await sign_in(http, "second.admin" if http is theirs else "panel.admin")
-            asking = await ask(http, "/admin/staff", "/admin/staff/deactivate", username=other)
-            [confirmed] = buttons_to(asking.text, "/admin/staff/deactivate")
-            confirmations.append(http.post("/admin/staff/deactivate", data=confirmed))
-        answers = await at_once(database.engine, "staff", confirmations)
+        for http, me, other in (
+            (client, "panel.admin", "second.admin"),
+            (theirs, "second.admin", "panel.admin"),
+        ):
+            await sign_in(http, me)
+            asking = await ask(http, "/admin/staff", action, username=other, **fields)
+            [confirmed] = buttons_to(asking.text, action)
+            confirmations.append(http.post(action, data=confirmed))
+        answers = await at_once(database.engine, table, confirmations)
 
-    assert sorted(a.status_code for a in answers) == [200, 400], [a.text for a in answers]
+    assert sorted(a.status_code for a in answers) == [done, 400], [a.text for a in answers]
     refused = next(a for a in answers if a.status_code == 400)
-    assert refusal(refused.text) == "Username: this would leave no administrator"
+    assert refusal(refused.text) == f"{refused_on}: this would leave no administrator"
     async with database.sessions() as session:
-        active = await session.scalars(select(Staff.username).where(Staff.active.is_(True)))
-        assert len({"panel.admin", "second.admin"} & set(active)) == 1
+        admins = await session.scalars(
+            select(Staff.username)
+            .join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(StaffRole.role == Role.ADMIN, Staff.active.is_(True))
+        )
+        assert len(set(admins)) == 1
 
 
 async def test_a_deactivation_confirmed_twice_says_the_second_changed_nothing(
