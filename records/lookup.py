@@ -35,6 +35,15 @@ def normalise_email(value: str, field: str = "email") -> str:
     text = unicodedata.normalize("NFKC", value).strip().casefold()
     if not _EMAIL_SHAPE.match(text):
         raise ValidationFailed(field, "is not an email address")
+    return _visible(text, field)
+
+
+def _visible(text: str, field: str) -> str:
+    """`text`, refused if it holds a control or invisible character (a zero-width space, a
+    soft hyphen, BEL): such a value reads on screen as another customer's (CUS-0001, their
+    email) yet finds no one by it, and slips past the rule that a detail finds one customer."""
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise ValidationFailed(field, "must not hold control or invisible characters")
     return text
 
 
@@ -53,11 +62,7 @@ def normalise_reference(value: str, field: str = "customerRef") -> str:
     text = _REFERENCE_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
     if not text or len(text) > 64:
         raise ValidationFailed(field, "must be 1 to 64 characters")
-    # A zero-width space or a control character would make a reference that reads on screen
-    # as another (CUS-0001) yet finds no one by it, or slips past the one-customer rule.
-    if any(unicodedata.category(c).startswith("C") for c in text):
-        raise ValidationFailed(field, "must not hold control or invisible characters")
-    return text
+    return _visible(text, field)
 
 
 def normalise(kind: LookupKind, value: str, field: str | None = None) -> str:

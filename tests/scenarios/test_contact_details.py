@@ -88,6 +88,9 @@ async def test_refusals_name_the_field_and_write_nothing(walk_factory: WalkFacto
             ({"add": [{"phone": "12"}]}, "input.add.0.phone", "not a telephone"),
             ({"add": [{"email": EMAIL}]}, "input.add.0.email", "already recorded for this"),
             ({"add": [{"email": OTHER_EMAIL}]}, "input.add.0.email", "another customer"),
+            # Reads as Sam's address on screen: refused, not kept as a new one.
+            ({"add": [{"email": OTHER_EMAIL.replace("@", "\u200b@")}]},
+             "input.add.0.email", "invisible"),
             ({"remove": [{"email": OTHER_EMAIL}]}, "input.remove.0.email", "not recorded"),
             ({"remove": [{"email": EMAIL}]}, "input.remove", "no way to find"),
             ({"add": [{"email": NEW_EMAIL}, {"email": NEW_EMAIL.upper()}]},
