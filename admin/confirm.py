@@ -11,10 +11,15 @@ badly with some assistive technology. The step is the server's:
 3. Only a post carrying the `confirmed` seal runs the change.
 
 A seal is an HMAC, under the panel's session secret, of the session's CSRF token, the
-route's path, the fields and (to ask) the question. A post without a confirmation, or with
-one for another route, other fields or another session, changes nothing: its page comes
-back saying so. The question names references only (a case reference, a key's prefix, a
-username), never a person.
+route's path, the fields and (to ask) the question; a confirmed seal, of the number of
+changes the session has confirmed as well, so a confirmation is used once: sent again (back
+and resend, a page kept in the browser's history after the change was undone) it changes
+nothing rather than making the change again unasked. (The count is in the signed cookie,
+not the database: a second click sent before the first's answer carries the old count and
+runs too, so each change, run twice, says the second changed nothing.) A post without a
+confirmation, or with one used already, for another route, other fields or another session,
+changes nothing: its page comes back saying so. The question names references only (a case
+reference, a key's prefix, a username), never a person.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
 QUESTION = "question"
 _ASK = "ask"
 _CONFIRMED = "confirmed"
+# In the session: how many changes it has confirmed, part of each confirmed seal.
+_USED = "confirmations_used"
 _CONTROL = {csrf.FIELD, QUESTION, _ASK, _CONFIRMED}
 NOT_CONFIRMED = (
     "Nothing was changed: this change needs confirming first. Use its button on this page."
@@ -51,10 +58,21 @@ Fields = tuple[tuple[str, str], ...]
 
 
 def _seal(
-    secret: str, request: Request, purpose: str, path: str, fields: Fields, question: str
+    secret: str,
+    request: Request,
+    purpose: str,
+    path: str,
+    fields: Fields,
+    question: str,
+    used: int = 0,
 ) -> str:
-    said = json.dumps([purpose, csrf.token(request), path, sorted(fields), question])
+    said = json.dumps([purpose, csrf.token(request), path, sorted(fields), question, used])
     return hmac.new(secret.encode(), said.encode(), hashlib.sha256).hexdigest()
+
+
+def _used(request: Request) -> int:
+    used = request.session.get(_USED)
+    return used if isinstance(used, int) else 0
 
 
 def _matches(sent: object, expected: str) -> bool:
@@ -89,14 +107,17 @@ def confirm_first(back: str, yes: str) -> Callable[[Handler[V]], Handler[V]]:
             secret = view.panel.config.secret
             path = request.url.path
             fields = _fields_of(form)
-            if _matches(form.get(_CONFIRMED), _seal(secret, request, _CONFIRMED, path, fields, "")):
+            used = _used(request)
+            confirmed = _seal(secret, request, _CONFIRMED, path, fields, "", used)
+            if _matches(form.get(_CONFIRMED), confirmed):
+                request.session[_USED] = used + 1  # kept even if the change is refused
                 return await handler(view, request)
             question = form.get(QUESTION)
             if not isinstance(question, str) or not _matches(
                 form.get(_ASK), _seal(secret, request, _ASK, path, fields, question)
             ):
                 raise InvalidTransition(NOT_CONFIRMED)
-            sealed = _seal(secret, request, _CONFIRMED, path, fields, "")
+            sealed = _seal(secret, request, _CONFIRMED, path, fields, "", used)
             asking = Page(
                 "Confirm",
                 forms=[

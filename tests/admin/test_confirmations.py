@@ -89,6 +89,33 @@ async def test_a_post_without_its_confirmation_changes_nothing(
     assert revoking == []  # nothing was tried, so nothing was refused or logged as changed
 
 
+async def test_a_confirmation_is_used_once(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    """Sent again (back and resend, or a page kept in the browser's history), a confirmation
+    changes nothing: once the role is given back, the old one does not take it away again
+    unasked."""
+    await add_panel_staff(database, "other.ig", Role.IG_OFFICER)
+    await sign_in(client, "panel.admin")
+    asking = await ask(client, "/admin/staff", "/admin/staff/revoke", username="other.ig")
+    [confirmed] = buttons_to(asking.text, "/admin/staff/revoke")
+    assert (await client.post("/admin/staff/revoke", data=confirmed)).status_code == 303
+    again = await client.post("/admin/staff/revoke", data=confirmed)
+    assert again.status_code == 409 and refusal(again.text) == NOT_CONFIRMED
+
+    given_back = await post_form(
+        client, "/admin/staff", "/admin/staff/grant", username="other.ig", role="ig_officer"
+    )
+    assert given_back.status_code == 303
+    replayed = await client.post("/admin/staff/revoke", data=confirmed)
+    assert replayed.status_code == 409 and refusal(replayed.text) == NOT_CONFIRMED
+    assert await roles_of(database, "other.ig") == {(Role.IG_OFFICER, None)}
+    # Asked again, it is confirmed and done as before.
+    done = await post_confirmed(client, "/admin/staff", "/admin/staff/revoke", username="other.ig")
+    assert done.status_code == 303
+    assert await roles_of(database, "other.ig") == set()
+
+
 async def test_revoking_a_portal_key_and_removing_a_rule_ask_first(
     client: httpx.AsyncClient, database: Database, panel_staff: None
 ) -> None:
