@@ -16,11 +16,10 @@ changes the session has confirmed as well, so a confirmation is used once: sent 
 and resend, a page kept in the browser's history after the change was undone) it changes
 nothing rather than making the change again unasked. (The count is in the signed cookie,
 not the database: a second click sent before the first's answer carries the old count and
-runs too: the changes are safe run twice, and a deactivation says the second changed
-nothing.) A post without a
-confirmation, or with one used already, for another route, other fields or another session,
-changes nothing: its page comes back saying so. The question names references only (a case
-reference, a key's prefix, a username), never a person.
+runs too; a revocation or removal run twice changes nothing more, and a deactivation says
+so.) A post without a confirmation, or with one used already, for another route, other
+fields or another session, changes nothing: its page comes back saying so. The question
+names references only (a case reference, a key's prefix, a username), never a person.
 """
 
 from __future__ import annotations
