@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from casework.attachments import DEFAULT_MAX_BYTES
+from casework.media_types import DEFAULT_MAX_BYTES
 
 
 class Environment(StrEnum):

@@ -20,10 +20,6 @@ from records.attachments import delete_attachment, evidence_on_case
 from records.case_steps import CaseEvent, Step
 from records.errors import ValidationFailed
 
-# The largest file kept, unless TACT_ATTACHMENT_MAX_BYTES says otherwise: a phone's photo or
-# a scanned letter of a few pages fits.
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-
 
 def encoded_length(size: int) -> int:
     """The length of `size` bytes in padded base64: what a request carries for them."""
