@@ -51,7 +51,7 @@ _PASSWORDS: dict[str, str] = {}
 
 
 def curl_example(url: str, key: str, email: str) -> str:
-    from schema.persisted import id_of
+    from schema.document_ids import id_of
 
     body = json.dumps(
         {

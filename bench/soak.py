@@ -47,7 +47,7 @@ from bench.status import (
     server_settings,
     write_cases,
 )
-from schema.persisted import id_of
+from schema.document_ids import id_of
 
 SERVICE = "housing"
 MAX_IN_FLIGHT = 64  # beyond this the server is not keeping up: the rate falls, and says so

@@ -46,7 +46,7 @@ from records.database import Database
 from records.migrate import upgrade
 from records.models import AccessLogEntry
 from records.vault import Vault
-from schema.persisted import id_of
+from schema.document_ids import id_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # graphql: Tact as a portal asks, the registered document by id (its plan); text: the same

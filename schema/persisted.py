@@ -25,7 +25,6 @@ fields runs on a *plan* made at start-up:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,11 +60,11 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 
+from schema.document_ids import DOCUMENTS, document_id
+
 if TYPE_CHECKING:
     from schema.root import TactSchema
 
-DOCUMENTS = Path(__file__).with_name("documents")
-ID_PREFIX = "sha256:"
 # A root field's resolver that needs only the request's context: (context, **arguments).
 ContextResolver = Callable[..., Awaitable[Any]]
 # How one selected field is shaped: (response key, attribute, GraphQL type, subselection).
@@ -74,15 +73,6 @@ _Shape = tuple[tuple[str, str, GraphQLOutputType, "_Shape | None"], ...]
 
 class DocumentInvalid(Exception):
     """A registered document does not parse or validate against the schema (start-up)."""
-
-
-def document_id(text: bytes) -> str:
-    return ID_PREFIX + hashlib.sha256(text).hexdigest()
-
-
-def id_of(name: str, folder: Path = DOCUMENTS) -> str:
-    """The id of the registered document `name` (its file's stem), as a portal sends it."""
-    return document_id((folder / f"{name}.graphql").read_bytes())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import COMMANDS, main, registered_by
+from schema.document_ids import id_of
 
 
 def test_the_table_names_exactly_the_commands_each_module_registers() -> None:
@@ -114,3 +115,19 @@ def test_commands_that_open_no_database_do_not_import_the_runtime(args: list[str
     printed, imported = imported_by(args, ("uvicorn", "api.runtime", "api.demo"))
     assert "Usage: " in printed
     assert imported == []
+
+
+def test_the_demo_curl_line_imports_neither_graphql_nor_strawberry() -> None:
+    """`tact demo` prints a curl line with the registered document's id: a hash of its file,
+    which once brought in graphql-core and strawberry (a fifth of a second) for nothing else
+    the command does."""
+    probe = (
+        "import sys\n"
+        "from api.cli_serve import curl_example\n"
+        "print(curl_example('http://127.0.0.1:8000/graphql', 'tact_pk_x', 'a@example.org'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('graphql', 'strawberry'))))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    curl, imported = ran.stdout.strip().splitlines()
+    assert id_of("RestrictionStatus") in curl
+    assert ast.literal_eval(imported) == []

@@ -19,7 +19,7 @@ from api.runtime import Runtime
 from authz.decisions import Rule, add_rule
 from authz.portal_keys import revoke_portal_key
 from records.database import Database
-from schema.persisted import id_of
+from schema.document_ids import id_of
 from tests.api.app_fixtures import FixedClock, started_runtime
 from tests.api.portal_world import DEPUTY, EMAIL, OFFICER, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import log_entries

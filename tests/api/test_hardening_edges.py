@@ -17,7 +17,7 @@ from api.runtime import Runtime
 from api.security_headers import API_POLICY, GRAPHIQL_POLICY
 from api.settings import Settings
 from records.database import Database
-from schema.persisted import id_of
+from schema.document_ids import id_of
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import EMAIL, REFERENCE, PortalWorld, api_key, build_portal_world
 from tests.api.test_restriction_status import ask

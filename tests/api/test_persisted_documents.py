@@ -18,7 +18,8 @@ from api.app import create_app
 from api.cli import main as tact
 from api.runtime import Runtime
 from records.models import AccessLogEntry
-from schema.persisted import DOCUMENTS, DocumentInvalid, PersistedDocuments, id_of
+from schema.document_ids import DOCUMENTS, id_of
+from schema.persisted import DocumentInvalid, PersistedDocuments
 from schema.root import build_schema
 from tests.api.app_fixtures import FixedClock, app_settings
 from tests.api.portal_world import (

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from api.demo_data import QUICK_START_EMAIL
-from schema.persisted import id_of
+from schema.document_ids import id_of
 from tests.live_server import demo_server, without_tact_settings
 
 LOOKUPS = 40
