@@ -9,6 +9,7 @@ tact schema documents                       the registered documents portals sen
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
@@ -32,17 +33,33 @@ if TYPE_CHECKING:
 async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str | None]:
     """Load the demo set; issue a demo portal key when it was just loaded or `fresh_key`
     (and, on the embedded default, admin-panel passwords, printed with the accounts)."""
-    from api.demo import issue_demo_passwords, issue_demo_portal_key, load_demo
+    from api.demo import (
+        demo_passwords,
+        demo_present,
+        issue_demo_passwords,
+        issue_demo_portal_key,
+        load_demo,
+    )
     from records.models import utcnow
 
     now = utcnow()
-    summary = await load_demo(runtime.database, runtime.vault, now)
-    key = None
-    if summary.loaded or fresh_key:
-        async with runtime.database.sessions() as session, session.begin():
-            key = await issue_demo_portal_key(session, now)
-            if runtime.settings.embedded:
-                _PASSWORDS.update(await issue_demo_passwords(session, now))
+    passwords = None
+    if runtime.settings.embedded:
+        async with runtime.database.sessions() as session:
+            if fresh_key or not await demo_present(session):  # they will be issued
+                passwords = asyncio.create_task(demo_passwords())  # hashed while it loads
+    try:
+        summary = await load_demo(runtime.database, runtime.vault, now)
+        key = None
+        if summary.loaded or fresh_key:
+            async with runtime.database.sessions() as session, session.begin():
+                key = await issue_demo_portal_key(session, now)
+                if passwords is not None:
+                    made = await passwords
+                    _PASSWORDS.update(await issue_demo_passwords(session, now, made))
+    finally:
+        if passwords is not None and not passwords.done():
+            passwords.cancel()
     return summary, key
 
 
