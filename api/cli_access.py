@@ -41,6 +41,7 @@ from records.staff import (
     Assigned,
     add_staff,
     grant_role,
+    list_staff,
     parse_role_grant,
     revoke_role,
     set_active,
@@ -186,6 +187,20 @@ def _change_role(change: Callable[..., Awaitable[bool]], username: str, role: st
         lambda s: change(s, username=username, role=parsed_role, service=service, now=utcnow()),
         Target(service=service),
     )
+
+
+@staff.command("list")
+def list_members() -> None:
+    """List staff: username, active or inactive, roles (as grant and revoke take them), name."""
+    members = gated(Operation.MANAGE_STAFF, list_staff)
+    if not members:
+        click.echo("No staff.")
+        return
+    click.echo(f"{'USERNAME':<32} {'STATE':<8} {'ROLES':<48} NAME")
+    for m in members:
+        roles = ",".join(sorted(f"{r.value}@{s}" if s else r.value for r, s in m.grants))
+        state = "active" if m.active else "inactive"
+        click.echo(f"{m.username:<32} {state:<8} {roles or '-':<48} {m.display_name}")
 
 
 @staff.command("grant")

@@ -145,6 +145,43 @@ async def test_staff_are_added_and_granted_roles_and_the_policy_version_moves(
     }
 
 
+async def test_staff_are_listed_with_their_roles_as_grant_takes_them_and_who_is_inactive(
+    database: Database, env: Env
+) -> None:
+    empty = await tact(env, "staff", "list")
+    assert (empty.exit_code, empty.output) == (0, "No staff.\n")
+    added = await tact(
+        env, "staff", "add", "alex.officer", "--name", "Officer A",
+        "--role", "manager@housing", "--role", "ig_officer",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert (await tact(env, "staff", "add", "sam.leaver", "--name", "Officer B")).exit_code == 0
+    assert (await tact(env, "staff", "deactivate", "sam.leaver")).exit_code == 0
+
+    before = await _staff_entries(database)
+    listed = await tact(env, "staff", "list")
+
+    assert listed.exit_code == 0, listed.output
+    assert await _staff_entries(database) == before + 1  # a gated read, in the access log
+    header, *rows = listed.output.splitlines()
+    assert header.split() == ["USERNAME", "STATE", "ROLES", "NAME"]
+    assert [row.split(maxsplit=3) for row in rows] == [
+        ["alex.officer", "active", "ig_officer,manager@housing", "Officer A"],
+        ["sam.leaver", "inactive", "-", "Officer B"],
+    ]
+    # Each role as written can be handed back to `tact staff revoke`.
+    revoked = await tact(env, "staff", "revoke", "alex.officer", "manager@housing")
+    assert revoked.exit_code == 0, revoked.output
+
+
+async def _staff_entries(database: Database) -> int:
+    async with database.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).where(AccessLogEntry.operation == "manage_staff")
+        )
+    return int(count or 0)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
