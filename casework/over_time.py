@@ -121,8 +121,14 @@ async def _replace_officers(
         if new is not None and new == old:
             raise ValidationFailed(f"input.{field}", "already names this member of staff")
     kept_deputy = None if given.remove_deputy else before[1]
-    if named is not None and named == (deputy or kept_deputy):
-        raise ValidationFailed("input.namedOfficer", "is the deputy: name someone else")
+    if named is not None and named == deputy:
+        raise ValidationFailed("input.namedOfficer", "is also given as deputyOfficer")
+    if named is not None and deputy is None and named == kept_deputy:
+        raise ValidationFailed(
+            "input.namedOfficer",
+            "is the deputy; to make them the named officer, name another deputy "
+            "(deputyOfficer) or give removeDeputy in the same step",
+        )
     if deputy is not None and deputy == (named or before[0]):
         raise ValidationFailed("input.deputyOfficer", "is the named officer: name someone else")
     replaced: dict[str, str | None] = {}

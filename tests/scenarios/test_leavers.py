@@ -71,11 +71,16 @@ async def test_a_named_officer_replaced_is_named_at_once_and_the_customer_told(
             ({"namedOfficer": "nobody"}, "input.namedOfficer", "no such member of staff"),
             ({"deputyOfficer": "nobody"}, "input.deputyOfficer", "no such member of staff"),
             ({"namedOfficer": "officer"}, "input.namedOfficer", "already names"),
-            ({"namedOfficer": "manager"}, "input.namedOfficer", "is the deputy"),
+            (
+                {"namedOfficer": "manager"},
+                "input.namedOfficer",
+                "is the deputy; to make them the named officer, name another deputy "
+                "(deputyOfficer) or give removeDeputy in the same step",
+            ),
             (
                 {"namedOfficer": "reviewer", "deputyOfficer": "reviewer"},
                 "input.namedOfficer",
-                "is the deputy",
+                "is also given as deputyOfficer",
             ),
             ({"deputyOfficer": "officer"}, "input.deputyOfficer", "is the named officer"),
         ):
@@ -106,6 +111,12 @@ async def test_a_named_officer_replaced_is_named_at_once_and_the_customer_told(
         assert "by letter only" not in letter  # the arrangement changed, not the others
         owed = await walk.deadlines("officer", service="housing")
         assert "OFFICER_CHANGED_NOTIFICATION" not in [d["kind"] for d in owed]
+
+        # The deputy promoted, as the refusal above says: with another deputy named at once.
+        await walk.step(
+            "decider", "modifyArrangement", **MOVED, namedOfficer="manager", deputyOfficer="officer"
+        )
+        assert await _named(walk) == ("Manager Example", "Officer Example")
 
 
 async def test_a_leaver_is_replaced_then_deactivated_and_their_token_refused(
