@@ -2,8 +2,9 @@
 file (`CaseDetail`), one type per field set, so a resolver can only hand out what its gate
 access allowed.
 
-Each type is written out by hand with a `from_...()` constructor, never generated from a
-model, so an encrypted column can never leak into the schema. Internal ids stay in Python
+Each type is written out by hand, never generated from a model, so an encrypted column can
+never leak into the schema; its `from_...()` constructor takes the fields it declares from
+the domain view (`schema/shaped.py`) and gives the rest. Internal ids stay in Python
 (`strawberry.Private`): the API names cases by their office reference.
 """
 
@@ -37,10 +38,11 @@ from records.models import (
     ContactKind,
     CustomerKind,
 )
+from schema.portal_types import ArrangementKindType  # noqa: F401
 
 # The portal's module names ArrangementKind in the schema; it must do so before any type here
 # mentions it, or strawberry would make a second, clashing definition of the enum.
-from schema.portal_types import ArrangementKindType  # noqa: F401
+from schema.shaped import shaped
 
 CaseStateType = strawberry.enum(CaseState, name="CaseState")
 ArrangementStateType = strawberry.enum(ArrangementState, name="ArrangementState")
@@ -64,13 +66,7 @@ class CaseArrangement:
 
     @classmethod
     def from_outline(cls, outline: ArrangementSummaryView) -> CaseArrangement:
-        return cls(
-            kind=outline.kind,
-            state=outline.state,
-            starts_on=outline.starts_on,
-            ends_on=outline.ends_on,
-            next_review_on=outline.next_review_on,
-        )
+        return shaped(cls, outline)
 
 
 @strawberry.type(description="A managed contact case's summary: reference, state, service, dates.")
@@ -89,13 +85,9 @@ class CaseSummary:
 
     @classmethod
     def from_summary(cls, summary: CaseSummaryView) -> Self:
-        return cls(
-            reference=summary.reference,
-            state=summary.state,
-            service=summary.service,
-            opened_at=summary.opened_at,
-            updated_at=summary.updated_at,
-            restrictions_ended_on=summary.restrictions_ended_on,
+        return shaped(
+            cls,
+            summary,
             arrangements=[CaseArrangement.from_outline(a) for a in summary.arrangements],
             case_id=summary.id,
         )
@@ -120,12 +112,7 @@ class ContactDetailType:
     @classmethod
     def from_view(cls, contact: ContactView) -> ContactDetailType:
         address = contact.kind is ContactKind.ADDRESS
-        return cls(
-            kind=contact.kind,
-            value=contact.value,
-            preferred=contact.preferred,
-            country=address_country(contact.value) if address else None,
-        )
+        return shaped(cls, contact, country=address_country(contact.value) if address else None)
 
 
 @strawberry.type(description="Who the case is about: identity, contact details and needs.")
@@ -144,13 +131,11 @@ class CaseCustomer:
 
     @classmethod
     def from_view(cls, customer: CustomerView) -> CaseCustomer:
-        return cls(
-            kind=customer.kind,
-            name=customer.name,
-            reference=customer.reference,
+        return shaped(
+            cls,
+            customer,
             contact_details=[ContactDetailType.from_view(c) for c in customer.contacts],
             communication_needs=JSON(dict(customer.needs)),
-            notes=customer.notes,
         )
 
 
@@ -162,11 +147,7 @@ class CaseConcern:
 
     @classmethod
     def from_view(cls, concern: ConcernView) -> CaseConcern:
-        return cls(
-            category=concern.category,
-            description=concern.description,
-            recorded_at=concern.recorded_at,
-        )
+        return shaped(cls, concern)
 
 
 @strawberry.type(description="One entry of evidence: a contact or incident, as recorded.")
@@ -181,13 +162,7 @@ class EvidenceEntry:
 
     @classmethod
     def from_view(cls, entry: EvidenceView) -> EvidenceEntry:
-        return cls(
-            id=entry.id,
-            channel=entry.channel,
-            occurred_on=entry.occurred_on,
-            summary=entry.summary,
-            hs_incident_ref=entry.hs_incident_ref,
-        )
+        return shaped(cls, entry)
 
 
 @strawberry.type(
@@ -207,7 +182,7 @@ class Attachment:
     @classmethod
     def from_view(cls, attachment: AttachmentView) -> Self:
         # The view holds what the list shows and nothing more (never the content).
-        return cls(**vars(attachment))
+        return shaped(cls, attachment)
 
 
 @strawberry.type(description="An arrangement in full: its parameters and handling instructions.")
@@ -221,8 +196,9 @@ class ArrangementDetail(CaseArrangement):
     @classmethod
     def from_view(cls, arrangement: ArrangementView) -> ArrangementDetail:
         outline = arrangement.outline
-        return cls(
-            **vars(CaseArrangement.from_outline(outline)),
+        return shaped(
+            cls,
+            outline,
             services=list(arrangement.services),
             named_officer=arrangement.named_officer,
             deputy_officer=arrangement.deputy_officer,

@@ -23,6 +23,7 @@ from schema.case_types import ChannelType
 from schema.context import TactContext
 from schema.portal_types import ArrangementKindType, RestrictionLookup
 from schema.service_scope import one_answer_for_services
+from schema.shaped import shaped
 
 ContactOutcomeType = strawberry.enum(
     ContactOutcome,
@@ -97,13 +98,11 @@ class ContactCheckType:
     @classmethod
     def from_check(cls, service: str, check: ContactCheck) -> ContactCheckType:
         answer = check.answer
-        return cls(
+        return shaped(
+            cls,
+            answer,
             service=service,
-            outcome=answer.outcome,
             instructions=list(answer.instructions),
-            route_to=answer.route_to,
-            deputy=answer.deputy,
-            permitted_route=answer.permitted_route,
             arrangements=list(answer.arrangements),
             recorded=check.recorded,
         )

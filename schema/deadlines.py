@@ -22,6 +22,7 @@ from records.models import Case, Staff
 from records.services import service_slugs
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, forward_page
+from schema.shaped import shaped
 
 MAX_FIRST = 100
 _PREFIX = "deadline:"
@@ -38,10 +39,7 @@ class Deadline:
 
     @classmethod
     def from_view(cls, view: DeadlineView, today: dt.date) -> Deadline:
-        return cls(
-            reference=view.reference, service=view.service, kind=view.kind,
-            due_on=view.due_on, overdue=view.due_on < today,
-        )  # fmt: skip
+        return shaped(cls, view, overdue=view.due_on < today)
 
 
 @strawberry.type

@@ -34,6 +34,7 @@ from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page
 from schema.gated import case_or_nothing, gated, parse_id, shown_id
 from schema.person import CustomerRef, Email, Phone, customer_named, person_ways
+from schema.shaped import shaped
 
 MAX_FIRST = 100
 _HOLD_PREFIX = "hold:"
@@ -72,25 +73,23 @@ class HoldType:
 
     @classmethod
     def from_view(cls, view: HoldView, case_reference: str | None = None) -> HoldType:
-        return cls(
+        return shaped(
+            cls,
+            view,
             id=strawberry.ID(str(view.id)) if view.id else None,
             reason=view.reason.value,
-            automatic=view.automatic,
-            placed_by=view.placed_by,
-            placed_at=view.placed_at,
             customer_id=shown_id(view.customer_id),
             case_reference=case_reference,
         )
 
     @classmethod
     def from_record(cls, hold: RetentionHold) -> HoldType:
-        return cls(
+        return shaped(
+            cls,
+            hold,
             id=strawberry.ID(str(hold.id)),
             reason=hold.reason.value,
             automatic=False,
-            placed_by=hold.placed_by,
-            placed_at=hold.placed_at,
-            released_at=hold.released_at,
             customer_id=shown_id(hold.customer_id),
         )
 

@@ -15,6 +15,7 @@ from casework.status import ArrangementStatus, RestrictionStatus
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import ArrangementKind
+from schema.shaped import shaped
 
 ArrangementKindType = strawberry.enum(
     ArrangementKind,
@@ -66,14 +67,7 @@ class ArrangementStatusType:
 
     @classmethod
     def from_status(cls, status: ArrangementStatus) -> ArrangementStatusType:
-        return cls(
-            kind=status.kind,
-            handling_instructions=status.handling_instructions,
-            named_officer=status.named_officer,
-            starts_on=status.starts_on,
-            ends_on=status.ends_on,
-            next_review_on=status.next_review_on,
-        )
+        return shaped(cls, status)
 
 
 @strawberry.type(
@@ -90,8 +84,8 @@ class RestrictionStatusType:
 
     @classmethod
     def from_status(cls, status: RestrictionStatus) -> RestrictionStatusType:
-        return cls(
-            service=status.service,
-            restricted=status.restricted,
+        return shaped(
+            cls,
+            status,
             arrangements=[ArrangementStatusType.from_status(a) for a in status.arrangements],
         )

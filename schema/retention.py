@@ -45,6 +45,7 @@ from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
 from schema.gated import case_or_nothing, gated, parse_id, shown_id
 from schema.holds import HoldType
+from schema.shaped import shaped
 
 MAX_FIRST = 100
 _PREVIEW_PREFIX = "retention:"
@@ -60,12 +61,7 @@ class ApprovalType:
 
     @classmethod
     def from_view(cls, view: ApprovalView) -> ApprovalType:
-        return cls(
-            id=strawberry.ID(str(view.id)),
-            destroy_on=view.destroy_on,
-            requested_by=view.requested_by,
-            approved_by=view.approved_by,
-        )
+        return shaped(cls, view, id=strawberry.ID(str(view.id)))
 
 
 @strawberry.type(
@@ -206,23 +202,14 @@ class CertificateType:
 
     @classmethod
     def from_record(cls, c: DestructionCertificate) -> CertificateType:
-        return cls(
-            case_reference=c.case_reference,
+        return shaped(
+            cls,
+            c,
             customer_id=shown_id(c.customer_id),
-            rule=c.rule,
-            profile_name=c.profile_name,
-            profile_version=c.profile_version,
-            trigger_on=c.trigger_on,
-            archive_on=c.archive_on,
-            destroy_on=c.destroy_on,
             not_archived_reason=c.not_archived_reason.value if c.not_archived_reason else None,
-            requested_by=c.requested_by,
-            approved_by=c.approved_by,
             requested_at=_utc(c.requested_at),
             approved_at=_utc(c.approved_at),
             counts=JSON(dict(c.counts)),
-            bundle_digest=c.bundle_digest,
-            keys_shredded=c.keys_shredded,
             destroyed_at=as_utc(c.destroyed_at),
             completed_at=_utc(c.completed_at),
         )

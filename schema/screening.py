@@ -23,6 +23,7 @@ from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, forward_page, utc_moment
 from schema.mutations import screen_contact
 from schema.service_scope import one_answer_for_services
+from schema.shaped import shaped
 
 MAX_FIRST = 100
 _PREFIX = "screening:"
@@ -39,13 +40,11 @@ class ScreeningEntry:
 
     @classmethod
     def from_entry(cls, entry: QueueEntry, now: dt.datetime) -> ScreeningEntry:
-        return cls(
+        return shaped(
+            cls,
+            entry,
             contact_id=strawberry.ID(str(entry.contact_id)),
-            case_reference=entry.case_reference,
-            channel=entry.channel,
-            contacted_at=entry.contacted_at,
             waiting_days=max((now - entry.contacted_at).days, 0),
-            matter=entry.matter,
         )
 
 

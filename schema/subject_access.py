@@ -21,6 +21,7 @@ from records.retention_tables import SubjectAccessRequest
 from schema.context import TactContext
 from schema.gated import gated, parse_id
 from schema.person import CustomerRef, Email, Phone, customer_named
+from schema.shaped import shaped
 
 
 @strawberry.type(name="SubjectAccessRequest")
@@ -32,12 +33,7 @@ class SubjectAccessRequestType:
 
     @classmethod
     def from_record(cls, row: SubjectAccessRequest) -> SubjectAccessRequestType:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            opened_by=row.opened_by,
-            opened_at=row.opened_at,
-            completed_at=row.completed_at,
-        )
+        return shaped(cls, row, id=strawberry.ID(str(row.id)))
 
 
 @strawberry.type(name="SubjectAccessExport")

@@ -19,6 +19,7 @@ from casework.steps import camel_keys
 from records.case_steps import EventView, Step, load_timeline
 from schema.case_types import CaseSummary
 from schema.context import TactContext
+from schema.shaped import shaped
 
 StepType = strawberry.enum(Step, name="Step", description="A step of the case process.")
 
@@ -35,10 +36,7 @@ class TimelineEvent:
 
     @classmethod
     def from_view(cls, event: EventView) -> TimelineEvent:
-        return cls(
-            seq=event.seq, step=event.step, actor=event.actor, at=event.at,
-            details=JSON(camel_keys(event.details)),
-        )  # fmt: skip
+        return shaped(cls, event, details=JSON(camel_keys(event.details)))
 
 
 @strawberry.type(description="What a workflow step answers: the case after it, and its event.")

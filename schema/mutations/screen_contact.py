@@ -16,6 +16,7 @@ from records.contacts import RecordedContact, case_of_contact
 from records.errors import ValidationFailed
 from records.models import as_utc
 from schema.context import TactContext
+from schema.shaped import shaped
 
 OPERATION = Operation.UPDATE_CASE
 
@@ -42,11 +43,11 @@ class ScreenedContact:
     @classmethod
     def from_record(cls, contact: RecordedContact) -> ScreenedContact:
         assert contact.screened_at is not None and contact.new_matter is not None
-        return cls(
+        return shaped(
+            cls,
+            contact,
             contact_id=strawberry.ID(str(contact.id)),
             screened_at=as_utc(contact.screened_at),
-            new_matter=contact.new_matter,
-            referral_reference=contact.referral_reference,
         )
 
 
