@@ -21,11 +21,13 @@ T = TypeVar("T")
 
 def shaped(cls: type[T], source: object, /, **given: Any) -> T:
     required, optional = _declared(cls)
-    taken = {name: getattr(source, name) for name in required if name not in given}
+    for name in required:
+        if name not in given:
+            given[name] = getattr(source, name)
     for name in optional:
         if name not in given and hasattr(source, name):
-            taken[name] = getattr(source, name)
-    return cls(**taken, **given)
+            given[name] = getattr(source, name)
+    return cls(**given)
 
 
 _DECLARED: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
