@@ -24,6 +24,7 @@ from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal
 from records.errors import ValidationFailed
 from records.models import Role, Service, utcnow
 from records.staff import (
+    STILL_ASSIGNED,
     add_service,
     add_staff,
     grant_role,
@@ -201,7 +202,7 @@ class StaffView(PanelView):
         said = f"{username} deactivated." if changed else f"{username} was inactive already."
         if assigned:
             cases = ", ".join(f"{a.reference} ({a.relation.name})" for a in assigned)
-            said += f" Cases in progress they are assigned to, to reassign: {cases}."
+            said += f" {STILL_ASSIGNED}: {cases}."
         page.notices.append(Notice(said, "success"))
         return await self.page(request, PAGE, page.context())
 

@@ -38,6 +38,7 @@ from records.errors import NotFound, TactError, ValidationFailed
 from records.models import Role, utcnow
 from records.sign_in import MIN_PASSWORD, check_password_rules, set_password
 from records.staff import (
+    STILL_ASSIGNED,
     Assigned,
     add_staff,
     grant_role,
@@ -238,11 +239,11 @@ def deactivate(username: str) -> None:
     their name stays on history, letters and the access log. Refused while they are the
     named officer or deputy of an arrangement in force (name someone in their place first:
     modifyArrangement), and for the last administrator. Lists the cases in progress they
-    are assigned to, to reassign (assignStaff)."""
+    are assigned to, to reassign (assignStaff) or end (unassignStaff)."""
     changed, assigned = _set_active(username, False)
     click.echo(f"Deactivated {username}." if changed else f"{username} was already inactive.")
     if assigned:
-        click.echo("Cases in progress they are assigned to (reassign with assignStaff):")
+        click.echo(f"{STILL_ASSIGNED}:")
         for case in assigned:
             click.echo(f"  {case.reference} {case.relation.name}")
 

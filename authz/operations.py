@@ -50,6 +50,8 @@ class Operation(StrEnum):
     # assigned: Cambridgeshire on-the-spot, RCT imminent risk).
     OPEN_CASE = "open_case"
     ASSIGN_STAFF = "assign_staff"
+    # Ending an assignment (a leaver, a move of team, a mistake): whoever may make one.
+    UNASSIGN_STAFF = "unassign_staff"
     DECIDE_IMMEDIATE_RISK = "decide_immediate_risk"
     # Loading a register of customers in bulk (`tact customers import`): an administrator's
     # task, like staff and portal keys; it reads nothing back.
@@ -126,6 +128,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.PRUNE_ACCESS_LOG: FieldSet.LOG,
     Operation.OPEN_CASE: FieldSet.FULL,
     Operation.ASSIGN_STAFF: FieldSet.FULL,
+    Operation.UNASSIGN_STAFF: FieldSet.FULL,
     Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,
     Operation.IMPORT_CUSTOMERS: FieldSet.ADMIN,
     Operation.FIND_SHARED_DETAILS: FieldSet.SUMMARY,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.actor import Actor, RoleGrant
 from authz.operations import Standing
+from records.cases import relations_of
 from records.errors import Forbidden, NotFound
 from records.models import (
     Arrangement,
@@ -190,12 +191,7 @@ async def ensure_independent(
     if decided_by is not None:
         independent = decided_by != staff_id
     else:
-        relations = await session.scalars(
-            select(CaseAssignment.relation).where(
-                CaseAssignment.case_id == case_id, CaseAssignment.staff_id == staff_id
-            )
-        )
-        independent = is_independent(relations.all())
+        independent = is_independent(await relations_of(session, case_id, staff_id))
     if not independent:
         raise Forbidden(
             "an appeal or review must be decided by someone independent of the decision"

@@ -25,12 +25,22 @@ from casework.steps import (
     expire_past,
     finish,
     load_case,
+    named_on_case,
     run_out,
     service_ids,
     staff_id,
 )
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
-from records.cases import add_concern, add_evidence, assign, case_in_progress, create_case
+from records.cases import (
+    REPLACE_THEM_FIRST,
+    add_concern,
+    add_evidence,
+    assign,
+    case_in_progress,
+    create_case,
+    relations_of,
+    unassign,
+)
 from records.customers import NewContact, create_customer
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
@@ -229,6 +239,34 @@ async def assign_staff(run: StepRun, case_id: uuid.UUID, given: m.AssignStaff) -
         run, case_id, await staff_id(run, given.username, "input.username"), given.relation
     )
     return await finish(run, begun, Step.STAFF_ASSIGNED, given)
+
+
+async def unassign_staff(run: StepRun, case_id: uuid.UUID, given: m.UnassignStaff) -> CaseEvent:
+    """End one assignment of a member of staff to the case, a leaver's too. Refused while an
+    arrangement in force names them and the assignment is as named officer: the customer's
+    route points at them, so they are replaced first (modifyArrangement), which ends it."""
+    begun = await begin(run, case_id, Step.STAFF_UNASSIGNED)
+    staff = await staff_id(run, given.username, "input.username", or_inactive=True)
+    held = await relations_of(run.session, case_id, staff)
+    if not held:
+        raise ValidationFailed("input.username", "is not assigned to this case")
+    if given.relation not in held:
+        assigned_as = ", ".join(sorted(r.name for r in held))
+        raise ValidationFailed(
+            "input.relation",
+            f"they are not assigned to this case as {given.relation.name}; they are assigned "
+            f"as {assigned_as}",
+        )
+    if given.relation is AssignmentRelation.NAMED_OFFICER and await named_on_case(
+        run, case_id, staff
+    ):
+        raise ValidationFailed(
+            "input.relation",
+            "stays while they are the named officer or deputy of an arrangement in force on "
+            f"this case: {REPLACE_THEM_FIRST}",
+        )
+    await unassign(run.session, case_id, staff, given.relation)
+    return await finish(run, begun, Step.STAFF_UNASSIGNED, given)
 
 
 async def record_safeguards(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 
 from casework import step_models as m
 from casework.arrangements import validate_parameters
@@ -21,9 +21,11 @@ from casework.steps import (
     begin,
     finish,
     named_officers,
+    named_on_case,
     scoped_services,
 )
 from records.case_steps import CaseEvent, DeadlineKind, Step, add_deadline, meet_deadlines
+from records.cases import unassign
 from records.errors import InvalidTransition, ValidationFailed
 from records.models import (
     IN_FORCE,
@@ -32,7 +34,6 @@ from records.models import (
     ArrangementService,
     ArrangementState,
     AssignmentRelation,
-    CaseAssignment,
     CaseState,
     Staff,
 )
@@ -148,23 +149,8 @@ async def _replace_officers(
 async def _unassign_unless_named(run: StepRun, case_id: uuid.UUID, staff: uuid.UUID | None) -> None:
     """Someone replaced stops being the case's named officer (the need-to-know relation a
     decision gave them), unless another arrangement in force on it still names them."""
-    still = await run.session.scalar(
-        select(Arrangement.id)
-        .where(
-            Arrangement.case_id == case_id,
-            Arrangement.state.in_(IN_FORCE),
-            or_(Arrangement.named_officer_id == staff, Arrangement.deputy_officer_id == staff),
-        )
-        .limit(1)
-    )
-    if still is None:
-        await run.session.execute(
-            delete(CaseAssignment).where(
-                CaseAssignment.case_id == case_id,
-                CaseAssignment.staff_id == staff,
-                CaseAssignment.relation == AssignmentRelation.NAMED_OFFICER,
-            )
-        )
+    if staff is not None and not await named_on_case(run, case_id, staff):
+        await unassign(run.session, case_id, staff, AssignmentRelation.NAMED_OFFICER)
 
 
 async def _username(run: StepRun, staff: uuid.UUID | None) -> str | None:

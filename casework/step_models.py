@@ -406,6 +406,15 @@ class AssignStaff(StepInput):
     relation: AssignmentRelation
 
 
+class UnassignStaff(StepInput):
+    """A member of staff's assignment to the case ended: they moved team, left, or were
+    assigned by mistake. Their need to know ends with it."""
+
+    username: Username
+    relation: AssignmentRelation = Field(description="The assignment to end.")
+    reasons: Text
+
+
 class SafeguardCheck(StepInput):
     item: ShortText = Field(description=f"One of: {', '.join(SAFEGUARDS)}.")
     met: bool

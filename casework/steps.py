@@ -34,7 +34,7 @@ from records.case_steps import (
     record_event,
     steps_taken,
 )
-from records.cases import assign, case_in_progress
+from records.cases import assign, case_in_progress, names_in_force
 from records.days import uk_today
 from records.errors import InvalidTransition, NotFound, ValidationFailed
 from records.models import (
@@ -248,14 +248,26 @@ def check_consulted(consult: str | None, consulted: str | None, does: str) -> No
         )
 
 
-async def staff_id(run: StepRun, username: str, field: str) -> uuid.UUID:
-    """The active member of staff with this username, or VALIDATION_FAILED on `field`."""
-    found = await run.session.scalar(
-        select(Staff.id).where(Staff.username == username, Staff.active.is_(True))
-    )
+async def staff_id(
+    run: StepRun, username: str, field: str, *, or_inactive: bool = False
+) -> uuid.UUID:
+    """The active member of staff with this username, or VALIDATION_FAILED on `field`. With
+    `or_inactive`, one deactivated too: a leaver's assignments are still theirs to end."""
+    query = select(Staff.id).where(Staff.username == username)
+    if not or_inactive:
+        query = query.where(Staff.active.is_(True))
+    found = await run.session.scalar(query)
     if found is None:
         raise ValidationFailed(field, "no such member of staff")
     return found
+
+
+async def named_on_case(run: StepRun, case_id: uuid.UUID, staff: uuid.UUID) -> bool:
+    """Whether an arrangement in force on the case names them as named officer or deputy."""
+    found = await run.session.scalar(
+        select(Arrangement.id).where(Arrangement.case_id == case_id, names_in_force(staff)).limit(1)
+    )
+    return found is not None
 
 
 async def named_officers(

@@ -56,6 +56,9 @@ TABLE: dict[Step, Rule] = {
     # not wait on the case's destruction to go.
     Step.ATTACHMENT_REMOVED: Rule(LIVE | {S.CLOSED_NO_ACTION}),
     Step.STAFF_ASSIGNED: Rule(LIVE),
+    # Also once closed with no action: assigned staff still read the closed file until it is
+    # destroyed, and need to know ends when the need does, not with the file.
+    Step.STAFF_UNASSIGNED: Rule(LIVE | {S.CLOSED_NO_ACTION}),
     Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
     Step.WARNING_ISSUED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.WARNED),
     Step.REFERRED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.REFERRED),

@@ -54,6 +54,8 @@ class Step(enum.StrEnum):
     # One added by mistake, deleted; the event keeps its id and the reason (from a list) only.
     ATTACHMENT_REMOVED = "attachment_removed"
     STAFF_ASSIGNED = "staff_assigned"
+    # An assignment ended: who, in which relation, and why; their access to the case ends.
+    STAFF_UNASSIGNED = "staff_unassigned"
     SAFEGUARDS_RECORDED = "safeguards_recorded"
     WARNING_ISSUED = "warning_issued"
     REFERRED = "referred"

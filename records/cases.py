@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, LargeBinary, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    LargeBinary,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +35,7 @@ from records.days import uk_day
 from records.errors import ValidationFailed
 from records.lookup import LookupKind
 from records.models import (
+    IN_FORCE,
     IN_PROGRESS,
     Arrangement,
     ArrangementKind,
@@ -123,6 +135,47 @@ async def assign(
     session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID, relation: AssignmentRelation
 ) -> None:
     session.add(CaseAssignment(case_id=case_id, staff_id=staff_id, relation=relation))
+
+
+async def unassign(
+    session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID, relation: AssignmentRelation
+) -> None:
+    """End a member of staff's assignment to the case in this relation: the need-to-know
+    relation the gate reads on every request, so their next request no longer has it."""
+    await session.execute(
+        delete(CaseAssignment).where(
+            CaseAssignment.case_id == case_id,
+            CaseAssignment.staff_id == staff_id,
+            CaseAssignment.relation == relation,
+        )
+    )
+
+
+async def relations_of(
+    session: AsyncSession, case_id: uuid.UUID, staff_id: uuid.UUID
+) -> set[AssignmentRelation]:
+    """How a member of staff is assigned to the case (none: not assigned)."""
+    rows = await session.scalars(
+        select(CaseAssignment.relation).where(
+            CaseAssignment.case_id == case_id, CaseAssignment.staff_id == staff_id
+        )
+    )
+    return set(rows)
+
+
+REPLACE_THEM_FIRST = (
+    "name someone in their place first (modifyArrangement, namedOfficer or deputyOfficer)"
+)
+
+
+def names_in_force(staff_id: uuid.UUID) -> ColumnElement[bool]:
+    """Arrangements in force that name this member of staff as named officer or deputy: the
+    customer's route points at them, so they are replaced (modifyArrangement) before they
+    leave or stop being assigned as the case's named officer."""
+    return and_(
+        Arrangement.state.in_(IN_FORCE),
+        or_(Arrangement.named_officer_id == staff_id, Arrangement.deputy_officer_id == staff_id),
+    )
 
 
 async def add_concern(

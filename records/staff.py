@@ -11,13 +11,13 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.cases import REPLACE_THEM_FIRST, names_in_force
 from records.errors import NotFound, ValidationFailed
 from records.models import (
-    IN_FORCE,
     IN_PROGRESS,
     Arrangement,
     AssignmentRelation,
@@ -226,6 +226,13 @@ async def _another_admin(session: AsyncSession, field: str, besides: ColumnEleme
         raise ValidationFailed(field, "this would leave no administrator")
 
 
+# What deactivation answers above the cases a leaver is still assigned to (the CLI, the panel).
+STILL_ASSIGNED = (
+    "Cases in progress they are assigned to (reassign with assignStaff; end each assignment "
+    "with unassignStaff)"
+)
+
+
 @dataclass(frozen=True)
 class Assigned:
     """A case in progress a member of staff is assigned to, and how (a need-to-know
@@ -248,7 +255,7 @@ async def set_active(
     route would point at someone gone (replace them first with modifyArrangement's
     namedOfficer or deputyOfficer); and for the last active administrator. Returns whether
     anything changed, and the cases in progress they are assigned to, to reassign
-    (assignStaff)."""
+    (assignStaff) or end (unassignStaff)."""
     staff = await session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
         raise NotFound("no member of staff with that username")
@@ -267,13 +274,7 @@ async def _check_may_leave(session: AsyncSession, staff: Staff) -> None:
         await session.scalars(
             select(Case.reference)
             .join(Arrangement, Arrangement.case_id == Case.id)
-            .where(
-                Arrangement.state.in_(IN_FORCE),
-                or_(
-                    Arrangement.named_officer_id == staff.id,
-                    Arrangement.deputy_officer_id == staff.id,
-                ),
-            )
+            .where(names_in_force(staff.id))
             .distinct()
             .order_by(Case.reference)
         )
@@ -282,8 +283,7 @@ async def _check_may_leave(session: AsyncSession, staff: Staff) -> None:
         raise ValidationFailed(
             "username",
             f"is the named officer or deputy of an arrangement in force on {', '.join(naming)}: "
-            "name someone in their place first (modifyArrangement, namedOfficer or "
-            "deputyOfficer)",
+            f"{REPLACE_THEM_FIRST}",
         )
     admin = await session.scalar(
         select(StaffRole.id)

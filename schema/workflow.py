@@ -31,6 +31,7 @@ from schema.mutations import (
     remove_attachment,
     request_review,
     schedule_review,
+    unassign_staff,
 )
 
 
@@ -46,6 +47,7 @@ class WorkflowMutation:
     record_contact_details = record_contact_details.field
     record_customer_name = record_customer_name.field
     assign_staff = assign_staff.field
+    unassign_staff = unassign_staff.field
     record_safeguards = record_safeguards.field
     issue_warning = issue_warning.field
     refer = refer.field

@@ -81,6 +81,11 @@ class AssignStaffInput:
     pass
 
 
+@from_model(model=m.UnassignStaff, all_fields=True)
+class UnassignStaffInput:
+    pass
+
+
 @from_model(model=m.SafeguardCheck, all_fields=True)
 class SafeguardCheckInput:
     pass

@@ -77,11 +77,12 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.READ_REPORTS:          ("----", "----", "----", "AA--", "AA--", "----", "AA--", "----"),
     # break-glass (with a reason): staff outside need-to-know, except frontline and admins
     Op.BREAK_GLASS:           ("----", "----", "ABAB", "AAAB", "ABAB", "ABAB", "BBBB", "----"),
-    # workflow: open a case (case officers, managers of the service); assign staff (managers
-    # of the service); an immediate-risk decision (managers and decision makers of the
-    # service, or the decision maker assigned to the case)
+    # workflow: open a case (case officers, managers of the service); assign staff and end
+    # an assignment (managers of the service); an immediate-risk decision (managers and
+    # decision makers of the service, or the decision maker assigned to the case)
     Op.OPEN_CASE:             ("----", "----", "AA--", "AA--", "----", "----", "----", "----"),
     Op.ASSIGN_STAFF:          ("----", "----", "----", "AA--", "----", "----", "----", "----"),
+    Op.UNASSIGN_STAFF:        ("----", "----", "----", "AA--", "----", "----", "----", "----"),
     Op.DECIDE_IMMEDIATE_RISK: ("----", "----", "----", "AA--", "AAA-", "----", "----", "----"),
     # records management: the retention job acts as an IG officer; an archived case is read
     # in full by IG officers and its assigned decision maker only

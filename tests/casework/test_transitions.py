@@ -68,6 +68,8 @@ def test_an_immediate_risk_decision_needs_only_a_concern_where_the_profile_allow
         (Step.ARRANGEMENT_LIFTED, S.WARNED),
         (Step.DECIDED, S.CLOSED_NO_ACTION),
         (Step.CONCERN_RECORDED, S.ARCHIVED),
+        (Step.STAFF_UNASSIGNED, S.ARCHIVED),
+        (Step.STAFF_UNASSIGNED, S.DESTROYED),
         (Step.APPEAL_LODGED, S.OPEN),
     ],
     ids=lambda value: str(value),

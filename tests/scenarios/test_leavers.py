@@ -3,7 +3,8 @@
 new officer or deputy (checked as a decision checks them), the portal and front line are
 told at once, and the customer is owed a letter naming them; `tact staff deactivate` is
 refused while the leaver is still someone's named officer or deputy, and once they are
-replaced their token stops working at once, their cases in progress listed to reassign."""
+replaced their token stops working at once, their cases in progress listed to reassign or
+end (unassignStaff)."""
 
 from __future__ import annotations
 
@@ -177,7 +178,8 @@ async def test_a_leaver_assigned_to_cases_is_told_which_to_reassign(
         assert result.exit_code == 0, result.output
         assert result.output == (
             "Deactivated decider.\n"
-            "Cases in progress they are assigned to (reassign with assignStaff):\n"
+            "Cases in progress they are assigned to (reassign with assignStaff; end each "
+            "assignment with unassignStaff):\n"
             f"  {walk.reference} DECISION_MAKER\n"
         )
         refused = await walk.refused(
@@ -187,6 +189,13 @@ async def test_a_leaver_assigned_to_cases_is_told_which_to_reassign(
             "input.username",
             "input.username: no such member of staff",
         )
+        # Inactive, their assignment is still theirs to end: the list is then empty.
+        await walk.step(
+            "manager", "unassignStaff", username="decider", relation="DECISION_MAKER",
+            reasons="Decider Example has left the council.",
+        )  # fmt: skip
+        again = await tact(env, "staff", "deactivate", "decider")
+        assert again.output == "decider was already inactive.\n"
         unknown = await tact(env, "staff", "deactivate", "nobody")
         assert unknown.exit_code == 1
         assert "no member of staff with that username" in unknown.output

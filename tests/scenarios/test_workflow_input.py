@@ -30,6 +30,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str, Any, str]] = {
     "recordConcern": ("officer", {"category": "CONTACT_VOLUME"}, "description", "", "input.description"),  # noqa: E501
     "recordEvidence": ("officer", {"channel": "PHONE", "occurredOn": DAY, "summary": "x"}, "summary", "", "input.summary"),  # noqa: E501
     "assignStaff": ("manager", {"username": "officer", "relation": "CASE_OFFICER"}, "username", "nobody", "input.username"),  # noqa: E501
+    "unassignStaff": ("manager", {"username": "decider", "relation": "DECISION_MAKER", "reasons": "x"}, "reasons", "", "input.reasons"),  # noqa: E501
     "recordSafeguards": ("officer", {"checks": []}, "checks", [{"item": "unknown", "met": True}], "input.checks.0.item"),  # noqa: E501
     "issueWarning": ("officer", {"reasons": "x"}, "reasons", "The customer is abusive.", "input.reasons"),  # noqa: E501
     "refer": ("officer", {"reasons": "x"}, "referralPack", ["Letters from a persistent complainant"], "input.referralPack.0"),  # noqa: E501
