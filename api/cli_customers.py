@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,10 +46,19 @@ from records.customer_import import import_customers, refresh_statistics, worker
 from records.customers import NewContact, NewCustomer
 from records.errors import ValidationFailed
 from records.models import ContactKind, CustomerKind
-from records.shared_details import REFERENCE, SharedDetail, shared_details
+from records.shared_details import (
+    KINDS,
+    REFERENCE,
+    SharedDetail,
+    remove_shared_detail,
+    shared_details,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from api.runtime import Runtime
+    from authz.actor import Actor
 
 COLUMNS = ("name", "name_withheld", "kind", "reference", "email", "phone", "address", "notes")
 _CONTACTS = (("email", ContactKind.EMAIL), ("phone", ContactKind.PHONE))
@@ -142,20 +151,28 @@ NONE_SHARED = "no customers share a detail"
 RESOLVE = {
     "email": "on a case of each customer the email is not theirs, recordContactDetails with "
     "remove: [{email}] (their case file shows it to those who may read it; add theirs in the "
-    "same step if it was their only way to be found), then run this again; no step changes "
-    "the details of a customer with no case",
+    "same step if it was their only way to be found), then run this again; for a customer "
+    "with no case, `tact customers remove-detail CUSTOMER email`, typing the email from the "
+    "source register when asked",
     "phone": "as for an email: recordContactDetails with remove: [{phone}] on a case of each "
-    "customer the phone number is not theirs, then run this again",
+    "customer the phone number is not theirs, or `tact customers remove-detail CUSTOMER "
+    "phone` for one with no case, then run this again",
     REFERENCE: "as for an email: recordContactDetails with remove: [{customerRef}] on a case "
     "of each customer the reference is not theirs (add: [{customerRef}] with their own in the "
-    "same step, if they have one), then run this again",
+    "same step, if they have one), or `tact customers remove-detail CUSTOMER reference` for "
+    "one with no case, then run this again",
 }
+
+
+async def acting(session: AsyncSession, username: str | None) -> Actor:
+    """Who a command acts as: the operator, or the member of staff `--as` names."""
+    return operator() if username is None else await as_staff(session, username)
 
 
 async def find_shared(runtime: Runtime, username: str | None) -> list[SharedDetail]:
     """The groups, read through the gate as the operator or as `username`."""
     async with runtime.database.sessions() as session:
-        actor = operator() if username is None else await as_staff(session, username)
+        actor = await acting(session, username)
         async with runtime.gate.access(
             session, actor, Operation.FIND_SHARED_DETAILS, Target()
         ) as access:
@@ -167,6 +184,19 @@ async def find_shared(runtime: Runtime, username: str | None) -> list[SharedDeta
                     for case_id in case_ids or [None]:
                         access.touched(customer_id=sharer.customer_id, case_id=case_id)
     return groups
+
+
+async def remove_detail(
+    runtime: Runtime, customer_id: uuid.UUID, kind: str, value: str, username: str | None
+) -> None:
+    """Remove the detail from the customer through the gate, as the operator or `username`:
+    one access-log entry naming the customer, the removal and it committed together."""
+    async with runtime.database.sessions() as session:
+        actor = await acting(session, username)
+        async with runtime.gate.access(
+            session, actor, Operation.REMOVE_SHARED_DETAIL, Target(customer_id=customer_id)
+        ) as access:
+            await remove_shared_detail(access.session, runtime.vault, customer_id, kind, value)
 
 
 def group_line(number: int, group: SharedDetail) -> dict[str, object]:
@@ -181,6 +211,16 @@ def group_line(number: int, group: SharedDetail) -> dict[str, object]:
             for sharer in group.customers
         ],
     }
+
+
+def as_option(verb: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    """`--as USERNAME`: the member of staff the command acts as, else the operator."""
+    return click.option(
+        "--as",
+        "username",
+        help=f"{verb} as this member of staff (an IG officer in every service) instead of as "
+        "the operator (admin).",
+    )
 
 
 def customers_commands(group: click.Group) -> None:
@@ -216,12 +256,7 @@ def customers_commands(group: click.Group) -> None:
         "per group: the kind of detail, each customer's id and their cases' references and "
         "states, never the value; then how to resolve each kind. Exit 0 either way.",
     )
-    @click.option(
-        "--as",
-        "username",
-        help="Read as this member of staff (an IG officer in every service) instead of as the "
-        "operator (admin).",
-    )
+    @as_option("Read")
     def duplicates_command(username: str | None) -> None:
         groups = with_runtime(lambda runtime: find_shared(runtime, username))
         if not groups:
@@ -231,3 +266,19 @@ def customers_commands(group: click.Group) -> None:
             click.echo(json.dumps(group_line(number, found)))
         kinds = dict.fromkeys(g.kind for g in groups)
         click.echo(json.dumps({"groups": len(groups), "next": {k: RESOLVE[k] for k in kinds}}))
+
+    @customers.command(
+        "remove-detail",
+        help="Remove an email, phone number or customer reference (KIND: email, phone or "
+        "reference) from a customer with no case (CUSTOMER_ID), each as `duplicates` prints "
+        "it, where another customer has it too. The value is asked for, never an argument and "
+        "never shown: type it as the source register gives it; it is removed only if this "
+        "customer has it. A customer with a case is corrected on it (recordContactDetails).",
+    )
+    @click.argument("customer_id", type=click.UUID)
+    @click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
+    @as_option("Act")
+    def remove_detail_command(customer_id: uuid.UUID, kind: str, username: str | None) -> None:
+        value = click.prompt(f"The {kind} to remove (not shown)", hide_input=True)
+        with_runtime(lambda runtime: remove_detail(runtime, customer_id, kind, value, username))
+        click.echo(json.dumps({"customer": str(customer_id), "removed": kind}))

@@ -59,6 +59,9 @@ class Operation(StrEnum):
     # Finding customers who share an email, phone number or customer reference (`tact
     # customers duplicates`): ids and their cases' references and states, never a value.
     FIND_SHARED_DETAILS = "find_shared_details"
+    # Taking a shared detail from a customer with no case, who has no case to correct it on
+    # (`tact customers remove-detail`): the customer's id in, nothing read back.
+    REMOVE_SHARED_DETAIL = "remove_shared_detail"
 
 
 class FieldSet(StrEnum):
@@ -132,6 +135,7 @@ FIELDS_OF: dict[str, FieldSet] = {
     Operation.DECIDE_IMMEDIATE_RISK: FieldSet.FULL,
     Operation.IMPORT_CUSTOMERS: FieldSet.ADMIN,
     Operation.FIND_SHARED_DETAILS: FieldSet.SUMMARY,
+    Operation.REMOVE_SHARED_DETAIL: FieldSet.ADMIN,
 }
 
 # Operations on case records that may be asked without naming a case: a list, filtered in SQL

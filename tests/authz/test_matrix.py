@@ -73,6 +73,8 @@ EXPECTED: dict[Operation, tuple[str, ...]] = {
     Op.IMPORT_CUSTOMERS:      _ADMIN_ONLY,
     # customers who share a detail: the administrator and the IG officer
     Op.FIND_SHARED_DETAILS:   (NOBODY,) * 6 + ("AA--", "AA--"),
+    # a shared detail taken from a customer: the same two (the customer's case in housing)
+    Op.REMOVE_SHARED_DETAIL:  (NOBODY,) * 6 + ("AA--", "AA--"),
     # aggregate reports: manager, decision maker, IG officer
     Op.READ_REPORTS:          ("----", "----", "----", "AA--", "AA--", "----", "AA--", "----"),
     # break-glass (with a reason): staff outside need-to-know, except frontline and admins
@@ -127,7 +129,11 @@ def target_for(operation: Operation, world: World) -> Target:
     service; subject access a person; everything else the case."""
     if operation in (Operation.RESTRICTION_STATUS, Operation.CHECK_CONTACT):
         return Target(service="housing", customer_id=world.customer_id)
-    if operation in (Operation.SUBJECT_ACCESS_EXPORT, Operation.DESTROY_CUSTOMER):
+    if operation in (
+        Operation.SUBJECT_ACCESS_EXPORT,
+        Operation.DESTROY_CUSTOMER,
+        Operation.REMOVE_SHARED_DETAIL,
+    ):
         return Target(customer_id=world.customer_id)
     if operation in SERVICE_LEVEL:
         return Target(service="housing")
