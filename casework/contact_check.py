@@ -303,7 +303,9 @@ async def check_contact(
     validate(contact)
     kind, value = lookup
     local_day = uk_day(contact.at)
-    found = await find_in_force(session, vault, kind, value, contact.service, local_day)
+    found = await find_in_force(
+        session, vault, kind, value, contact.service, local_day, field="contact.lookup"
+    )
     answered = {} if contact.emergency else await _answered(session, contact, found)
     answer = evaluate(contact, found.arrangements, answered)
     recorded = answer.decided_by is not None and (record or answer.outcome is ContactOutcome.FILE)

@@ -99,11 +99,13 @@ async def find_in_force(
     value: str,
     service: str,
     today: dt.date,
+    field: str = "lookup",
 ) -> Found:
     """The portal lookup (one indexed query, then the case keys, cached): the arrangements
     in force today for whoever `value` finds, in `service`. `source`: see
-    records.cases.arrangements_in_force."""
-    digest = vault.blind_index(kind, value, _FIELD_NAMES[kind])
+    records.cases.arrangements_in_force. `field`: where the lookup is in the caller's input
+    (`contact.lookup` in checkContact), so a value refused is named there."""
+    digest = vault.blind_index(kind, value, f"{field}.{_MEMBERS[kind]}")
     rows = await arrangements_in_force(source, kind, digest, service, today)
     in_force = [r for r in rows if r.arrangement_id is not None]
     try:
@@ -172,8 +174,8 @@ async def restriction_status(
     )
 
 
-_FIELD_NAMES = {
-    LookupKind.EMAIL: "lookup.email",
-    LookupKind.PHONE: "lookup.phone",
-    LookupKind.CUSTOMER_REF: "lookup.customerRef",
+_MEMBERS = {
+    LookupKind.EMAIL: "email",
+    LookupKind.PHONE: "phone",
+    LookupKind.CUSTOMER_REF: "customerRef",
 }

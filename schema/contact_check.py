@@ -112,7 +112,7 @@ async def resolve_check_contact(
     info: Info[TactContext, None], contact: ContactInput, record: bool = False
 ) -> ContactCheckType:
     ctx = info.context
-    lookup = contact.lookup.chosen()
+    lookup = contact.lookup.chosen("contact.lookup")
     with one_answer_for_services(Operation.CHECK_CONTACT):
         async with (
             ctx.sessions() as session,

@@ -4,7 +4,8 @@
   their message and gain `extensions.code`; ValidationFailed also gains `extensions.field`.
 - Errors in the request itself (syntax, validation, variable values) keep graphql-core's
   message with any echoed input value cut off, and a GRAPHQL_* code. A OneOf input given
-  zero or several members names the argument at fault as `extensions.field`. A variable's
+  zero or several members, or a null one, is VALIDATION_FAILED naming where it is in the
+  caller's input as `extensions.field` (`lookup`, `contact.lookup.email`). A variable's
   value is never quoted, not even a key or an enum name in it: the message names the
   variable and the kind of fault. With introspection off (Concealment), a message names
   only what the caller wrote and suggests nothing; one that would name more of the schema
@@ -27,7 +28,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSchema, get_named_type
+from graphql import (
+    BREAK,
+    ArgumentNode,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLSchema,
+    Node,
+    NullValueNode,
+    ObjectFieldNode,
+    ObjectValueNode,
+    Visitor,
+    parse,
+    visit,
+)
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from records.errors import (
@@ -68,8 +82,12 @@ REQUEST_INVALID = "GRAPHQL_VALIDATION_FAILED"
 # be an email address or a phone number.
 _ECHOED_FOUND = re.compile(r"[;,.]?\s*found:?\s.*$", re.DOTALL | re.IGNORECASE)
 _ECHOED_VALUE = re.compile(r"(cannot represent[^:]*):\s.*$", re.DOTALL)
-_ONE_OF_TYPE = re.compile(r"OneOf Input Object '(\w+)' must specify exactly one key")
-_ONE_OF_MEMBER = re.compile(r"Value for member field '(\w+)' must be non-null")
+# A OneOf fault, as graphql-core words it (in a variable, after the path to it, or in the
+# query text) and as strawberry's own rule does (in the query text).
+_ONE_OF = re.compile(
+    r"Within OneOf Input Object type '(\w+)'|OneOf Input Object '(\w+)' must specify"
+    r"|Field '(\w+)\.\w+' must be non-null"
+)
 # A variable's value is never quoted back, not even its keys or an enum name in it: the
 # message says which variable, and what kind of fault, in words of its own.
 # graphql-core says where in the value the fault is (" at .arrangements[0].kind"): those
@@ -99,16 +117,16 @@ def code_for(error: TactError) -> str | None:
     return None
 
 
-def one_of_arguments(schema: GraphQLSchema) -> dict[str, str]:
-    """OneOf input type name -> the argument that takes it ("RestrictionLookup" -> "lookup"),
-    read from the schema once, so a OneOf violation can name its field."""
-    found: dict[str, str] = {}
-    for root in (schema.query_type, schema.mutation_type):
-        for field in (root.fields if root else {}).values():
-            for name, argument in field.args.items():
-                named = get_named_type(argument.type)
-                if isinstance(named, GraphQLInputObjectType) and _is_one_of(named):
-                    found.setdefault(named.name, name)
+def one_of_types(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
+    """OneOf input type name -> its members ("RestrictionLookup" -> email, phone,
+    customerRef). Each is marked OneOf for graphql-core too (strawberry keeps the mark in its
+    own definition), so graphql-core refuses a variable's OneOf fault itself, saying where
+    in the variable it is, before strawberry's check, which says nothing of where."""
+    found: dict[str, frozenset[str]] = {}
+    for named in schema.type_map.values():
+        if isinstance(named, GraphQLInputObjectType) and _is_one_of(named):
+            named.is_one_of = True
+            found[named.name] = frozenset(named.fields)
     return found
 
 
@@ -119,29 +137,75 @@ def _is_one_of(input_type: GraphQLInputObjectType) -> bool:
     return input_type.is_one_of or bool(getattr(definition, "is_one_of", False))
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
+class _PathTo(Visitor):
+    """Where the input object at `start` in the query text is, by argument and field names
+    (`contact.lookup`)."""
+
+    def __init__(self, start: int) -> None:
+        super().__init__()
+        self.start = start
+        self.path: str | None = None
+
+    def enter_object_value(
+        self, node: ObjectValueNode, _key: Any, parent: Any, _path: Any, ancestors: Any
+    ) -> Any:
+        if node.loc is None or node.loc.start != self.start:
+            return None
+        named = (n for n in (*ancestors, parent) if isinstance(n, ArgumentNode | ObjectFieldNode))
+        self.path = ".".join(n.name.value for n in named)
+        return BREAK
+
+
+def _one_of_literal(nodes: list[Node] | None) -> str | None:
+    """The field at fault of a OneOf input object written in the query text: the object, or
+    its one member when that member is null. None when the error has no such object."""
+    node = nodes[0] if nodes else None
+    if not isinstance(node, ObjectValueNode) or node.loc is None:
+        return None
+    finder = _PathTo(node.loc.start)
+    visit(parse(node.loc.source), finder)
+    if finder.path is None:
+        return None
+    if len(node.fields) == 1 and isinstance(node.fields[0].value, NullValueNode):
+        return f"{finder.path}.{node.fields[0].name.value}"
+    return finder.path
+
+
+def _one_of_fault(
+    message: str, nodes: list[Node] | None, one_of: Mapping[str, frozenset[str]]
+) -> tuple[str, dict[str, Any]] | None:
+    """A OneOf fault as VALIDATION_FAILED naming where it is; None for any other error."""
+    if not (match := _ONE_OF.search(message)):
+        return None
+    if variable := _VARIABLE_VALUE.match(message):
+        field = _variable_field(variable)
+    else:
+        field = _one_of_literal(nodes) or next(name for name in match.groups() if name)
+    members = one_of.get(next(name for name in match.groups() if name), frozenset())
+    fault = (
+        "must not be null"
+        if field.rpartition(".")[2] in members
+        else "give exactly one of its fields"
+    )
+    return f"{field}: {fault}", {"code": CODES[ValidationFailed], "field": field}
+
+
+def _variable_field(match: re.Match[str]) -> str:
+    """`contact.lookup` from "Variable '$contact' has invalid value at .lookup"."""
+    return match.group(1) + "".join(
+        f".{name or index}" for name, index in _PATH_STEP.findall(match.group(2))
+    )
 
 
 def _request_error(
-    message: str, one_of: Mapping[str, str], concealed: Concealment | None
+    error: GraphQLError, one_of: Mapping[str, frozenset[str]], concealed: Concealment | None
 ) -> tuple[str, dict[str, Any]]:
-    if match := _ONE_OF_TYPE.search(message):
-        field = one_of.get(match.group(1), match.group(1))
-        return f"{field}: give exactly one of its fields", {
-            "code": CODES[ValidationFailed],
-            "field": field,
-        }
-    if match := _ONE_OF_MEMBER.search(message):
-        member = _camel(match.group(1))
-        field = f"{next(iter(one_of.values()))}.{member}" if len(one_of) == 1 else member
-        return f"{field}: must not be null", {"code": CODES[ValidationFailed], "field": field}
+    message = error.message
+    if one_of_fault := _one_of_fault(message, error.nodes, one_of):
+        return one_of_fault
     code = PARSE_FAILED if message.startswith("Syntax Error") else REQUEST_INVALID
     if match := _VARIABLE_VALUE.match(message):
-        field = match.group(1) + "".join(
-            f".{name or index}" for name, index in _PATH_STEP.findall(match.group(2))
-        )
+        field = _variable_field(match)
         if concealed is None and (required := _REQUIRED_FIELD.search(message)):
             field += f".{required.group(1)}"
         return _variable_message(match.group(1), field, message), {"code": code, "field": field}
@@ -231,7 +295,7 @@ class Concealment:
 
 def present(
     error: GraphQLError,
-    one_of: Mapping[str, str],
+    one_of: Mapping[str, frozenset[str]],
     request_id: str | None,
     concealed: Concealment | None = None,
 ) -> GraphQLError:
@@ -248,7 +312,7 @@ def present(
         if isinstance(original, RateLimited):
             extensions["retryAfter"] = original.retry_after
     elif original is None or isinstance(original, GraphQLError):
-        message, extensions = _request_error(error.message, one_of, concealed)
+        message, extensions = _request_error(error, one_of, concealed)
     else:
         message, extensions = INTERNAL_MESSAGE, {"code": INTERNAL}
     if request_id is not None:
@@ -299,9 +363,17 @@ def log_errors(errors: list[GraphQLError], context: object) -> None:
 
 def present_all(
     errors: list[GraphQLError],
-    one_of: Mapping[str, str],
+    one_of: Mapping[str, frozenset[str]],
     context: object,
     concealed: Concealment | None = None,
 ) -> list[GraphQLError]:
+    """Each error as the caller sees it, the first one said of each place only: a OneOf fault
+    in the query text is reported by graphql-core and by strawberry alike, and one whose only
+    field is unknown is also reported as having none."""
     request_id = _request_id(context)
-    return [present(error, one_of, request_id, concealed) for error in errors]
+    shown: dict[tuple[str, str], GraphQLError] = {}
+    for error in errors:
+        presented = present(error, one_of, request_id, concealed)
+        where = (presented.extensions or {}).get("field") or presented.message
+        shown.setdefault((str(where), repr(presented.locations)), presented)
+    return list(shown.values())

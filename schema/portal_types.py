@@ -34,9 +34,10 @@ class RestrictionLookup:
     phone: str | None = strawberry.UNSET
     customer_ref: str | None = strawberry.UNSET
 
-    def chosen(self) -> tuple[LookupKind, str]:
+    def chosen(self, field: str = "lookup") -> tuple[LookupKind, str]:
         """The one lookup given. graphql-core enforces OneOf before a resolver runs; this is
-        the same rule for callers that build the input in Python."""
+        the same rule for callers that build the input in Python. `field`: where the lookup
+        is in the input."""
         given = [
             (kind, value)
             for kind, value in (
@@ -47,7 +48,7 @@ class RestrictionLookup:
             if isinstance(value, str)
         ]
         if len(given) != 1:
-            raise ValidationFailed("lookup", "give exactly one of its fields")
+            raise ValidationFailed(field, "give exactly one of its fields")
         return given[0]
 
 

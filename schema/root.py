@@ -32,7 +32,7 @@ from schema.attachments import AttachmentQuery
 from schema.cases import CaseQuery
 from schema.contact_check import ContactCheckQuery
 from schema.deadlines import DeadlineQuery
-from schema.errors import Concealment, log_errors, one_of_arguments, present_all
+from schema.errors import Concealment, log_errors, one_of_types, present_all
 from schema.holds import HoldMutation, HoldQuery
 from schema.limits import DocumentLimits, StorableText
 from schema.persisted import PersistedDocuments
@@ -72,7 +72,7 @@ class TactSchema(strawberry.Schema):
     schema/errors.py here, on every path (an extension would miss errors raised by other
     extensions, such as a parse error inside ParserCache)."""
 
-    one_of: dict[str, str]
+    one_of: dict[str, frozenset[str]]
     # Set with introspection off: request errors then name only what the caller wrote.
     type_names: frozenset[str] | None
     documents: PersistedDocuments
@@ -174,7 +174,7 @@ def build_schema(*, introspection: bool = False) -> TactSchema:
         # Suggestions ("did you mean ...?") would describe the schema when introspection is off.
         config=StrawberryConfig(disable_field_suggestions=not introspection),
     )
-    schema.one_of = one_of_arguments(schema._schema)
+    schema.one_of = one_of_types(schema._schema)
     schema.type_names = None if introspection else frozenset(schema._schema.type_map)
     schema.documents = PersistedDocuments.load(schema, rules, CONTEXT_RESOLVERS)
     return schema

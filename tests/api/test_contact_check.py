@@ -20,6 +20,7 @@ from tests.api.app_fixtures import FixedClock
 from tests.api.contact_world import (
     CLOSED_MATTER,
     DEPUTY,
+    EMAIL,
     OFFICER,
     QUIET_EMAIL,
     UNKNOWN_EMAIL,
@@ -27,6 +28,7 @@ from tests.api.contact_world import (
     build_contact_world,
     check,
     contact_input,
+    graphql,
 )
 from tests.api.portal_world import api_key
 from tests.api.staff_factories import bearer
@@ -188,6 +190,13 @@ async def test_frontline_staff_check_contacts_and_an_anonymous_caller_is_refused
         ({"at": "2026-03-02T10:00:00"}, "contact.at"),
         ({"matter": "the customer is vexatious"}, "contact.matter"),
         ({"addressedTo": "x" * 201}, "contact.addressedTo"),
+        # The lookup sits inside `contact`: its faults are named there, as the caller wrote it.
+        ({"lookup": {}}, "contact.lookup"),
+        ({"lookup": {"email": EMAIL, "phone": "07700 900123"}}, "contact.lookup"),
+        ({"lookup": {"email": None}}, "contact.lookup.email"),
+        ({"lookup": {"email": ""}}, "contact.lookup.email"),
+        ({"lookup": {"phone": "not a number"}}, "contact.lookup.phone"),
+        ({"lookup": {"customerRef": ""}}, "contact.lookup.customerRef"),
     ],
 )
 async def test_bad_input_is_validation_failed_naming_the_field(
@@ -204,5 +213,31 @@ async def test_bad_input_is_validation_failed_naming_the_field(
     assert (error["extensions"]["code"], error["extensions"]["field"]) == (
         "VALIDATION_FAILED", field
     )  # fmt: skip
+    assert error["message"].startswith(f"{field}: ")
     assert "vexatious" not in error["message"] or "'vexatious'" in error["message"]
     assert await recorded(runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("lookup", "message"),
+    [
+        ("{}", "contact.lookup: give exactly one of its fields"),
+        ('{email: "a@example.org", phone: "07700 900123"}', "contact.lookup: give exactly one of"),
+        ("{email: null}", "contact.lookup.email: must not be null"),
+    ],
+)
+async def test_a_lookup_written_in_the_query_is_named_where_it_is(
+    client: httpx.AsyncClient, world: ContactWorld, lookup: str, message: str
+) -> None:
+    query = (
+        f'{{ checkContact(contact: {{lookup: {lookup}, service: "housing", channel: PHONE}}) '
+        "{ outcome } }"
+    )
+    body = await graphql(client, api_key(world.portal_key), query)
+    (error,) = body["errors"]
+    assert error["message"].startswith(message)
+    assert error["extensions"] == {
+        "code": "VALIDATION_FAILED",
+        "field": message.split(":")[0],
+        "requestId": error["extensions"]["requestId"],
+    }

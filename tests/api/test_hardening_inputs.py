@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from api.runtime import Runtime
 from records.models import AccessLogEntry
-from schema.errors import one_of_arguments
+from schema.errors import one_of_types
 from schema.root import build_schema
 from tests.api.app_fixtures import FixedClock
 from tests.api.case_world import CaseWorld, bearer, build_case_world
@@ -164,7 +164,7 @@ async def test_a_nul_written_into_the_document_is_refused_before_anything_runs(
 # -- 12: every argument of every operation ---------------------------------------------------
 
 SCHEMA = build_schema()._schema
-ONE_OF = set(one_of_arguments(SCHEMA))
+ONE_OF = set(one_of_types(SCHEMA))
 SPECIAL_TEXT = [
     LONE,
     "",

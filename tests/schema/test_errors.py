@@ -142,13 +142,29 @@ def test_a_required_field_left_out_is_named_unless_introspection_is_off() -> Non
     assert "email" not in concealed.message and "4417" not in concealed.message
 
 
-def test_a_one_of_violation_names_the_argument() -> None:
-    message = "OneOf Input Object 'RestrictionLookup' must specify exactly one key."
+@pytest.mark.parametrize(
+    ("path", "field", "fault"),
+    [
+        ("", "lookup", "give exactly one of its fields"),
+        (" at .lookup", "contact.lookup", "give exactly one of its fields"),
+        (" at .lookup.email", "contact.lookup.email", "must not be null"),
+    ],
+)
+def test_a_one_of_violation_in_a_variable_names_where_it_is(
+    path: str, field: str, fault: str
+) -> None:
+    variable = field.split(".")[0]
+    message = (
+        f"Variable '${variable}' has invalid value{path}: Within OneOf Input Object type "
+        "'RestrictionLookup', exactly one field must be specified, and the value for that "
+        "field must be non-null."
+    )
+    members = {"RestrictionLookup": frozenset({"email", "phone", "customerRef"})}
 
-    shown = present(located(None, message), {"RestrictionLookup": "lookup"}, None)
+    shown = present(located(None, message), members, None)
 
-    assert shown.message == "lookup: give exactly one of its fields"
-    assert shown.extensions == {"code": "VALIDATION_FAILED", "field": "lookup"}
+    assert shown.message == f"{field}: {fault}"
+    assert shown.extensions == {"code": "VALIDATION_FAILED", "field": field}
 
 
 def test_the_log_holds_codes_and_frames_never_messages(caplog: pytest.LogCaptureFixture) -> None:
