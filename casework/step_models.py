@@ -548,7 +548,9 @@ class DecideImmediateRisk(StepInput):
 
 class RecordNotification(StepInput):
     subject: NotificationSubject
-    sent_on: dt.date | None = None
+    sent_on: dt.date | None = Field(
+        default=None, description="The day it was sent: today or earlier, never a day to come."
+    )
     format: NotificationFormat | None = None
     not_sent_reason: Text | None = None
     teams_notified: list[ShortText] = Field(default_factory=list)

@@ -172,7 +172,7 @@ async def test_cumbria_frs(walk_factory: WalkFactory) -> None:
         due = await walk.deadlines("manager")
         assert [(d["kind"], d["dueOn"]) for d in due] == [("ENDED_NOTIFICATION", "2026-10-01")]
         await walk.step(
-            "officer", "recordNotification", subject="ENDED", sentOn="2026-10-02", format="LETTER"
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-10-01", format="LETTER"
         )
         assert await walk.deadlines("manager") == []
 

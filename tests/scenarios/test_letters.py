@@ -60,14 +60,19 @@ def who_decided(letter: str) -> str:
     return letter.partition("\n\nWho decided\n")[2].partition("\n\n")[0]
 
 
+async def cumbria_warned(walk: Walk) -> None:
+    """A Cumbria case to its warning, its safeguards met."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
+    await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+
+
 async def test_a_cumbria_decision_letter_is_kept_on_file(
     walk_factory: WalkFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with walk_factory("cumbria-frs", dt.date(2026, 3, 2)) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
-        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        await cumbria_warned(walk)
         await notify(walk, "WARNING")
         await walk.step("decider", "decide", **decision(walk.today))
         await notify(walk, "DECISION")
@@ -240,6 +245,23 @@ async def test_a_decision_not_to_send_keeps_no_letter(walk_factory: WalkFactory)
     decision_letter = kept["decision"]["letter"]
     assert "One call a week" not in decision_letter  # the warning's proposal is its own letter
     assert "in consultation with the city helpdesk manager" in decision_letter
+
+
+async def test_a_letter_is_not_recorded_as_sent_on_a_day_to_come(
+    walk_factory: WalkFactory,
+) -> None:
+    async with walk_factory("cumbria-frs", dt.date(2026, 3, 2)) as walk:
+        await cumbria_warned(walk)
+        before = await walk.timeline("officer")
+        refused = await walk.refused(
+            "officer", "recordNotification", subject="WARNING", sentOn="2026-03-03",
+            format="LETTER",
+        )  # fmt: skip
+        assert await walk.timeline("officer") == before  # nothing written
+        await notify(walk, "WARNING")  # today's is taken
+
+    assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.sentOn")
+    assert refused.message == "input.sentOn: must not be in the future"
 
 
 async def test_portsmouth_review_and_appeal_letters_say_who_decided(

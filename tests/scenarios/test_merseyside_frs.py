@@ -90,6 +90,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         )
         assert decided["event"]["details"]["reviewOn"] == "2026-06-02"  # every quarter
         assert await routed_and_emergency(walk) == ["ROUTE", "PROCEED"]
+        walk.on(dt.date(2026, 3, 3))  # told in person the next day
         await walk.step(
             "officer",
             "recordNotification",
@@ -135,7 +136,7 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
         assert ended["case"]["state"] == "ENDED"
         assert [d["kind"] for d in await walk.deadlines("manager")] == ["ENDED_NOTIFICATION"]
         await walk.step(
-            "officer", "recordNotification", subject="ENDED", sentOn="2026-08-02", format="LETTER"
+            "officer", "recordNotification", subject="ENDED", sentOn="2026-08-01", format="LETTER"
         )
         assert await walk.deadlines("manager") == []
 

@@ -196,6 +196,7 @@ async def test_portsmouth_cc(walk_factory: WalkFactory) -> None:
             ("ENDED_NOTIFICATION", "2026-04-20"),
         ]
         await notify(walk, "APPEAL")
+        walk.on(dt.date(2026, 4, 21))  # the letter saying it has ended goes the next day
         await walk.step(
             "officer", "recordNotification", subject="ENDED", sentOn="2026-04-21",
             format="LARGE_PRINT",
