@@ -125,7 +125,7 @@ class AccessLogView(PanelView):
         target = Target()
         async with parts.database.sessions() as session:
             if case_ref := field(form, "case_ref"):
-                asked = await case_asked(session, case_ref)
+                asked = await case_asked(session, case_ref, "case_ref")
                 case_ids = asked.case_ids
                 target = Target(case_id=asked.live) if asked.live else target
             customer_ids = await customers_named(session, parts.vault, person_named(form))

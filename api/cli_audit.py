@@ -22,7 +22,6 @@ from authz.gate import Target
 from authz.group_commit import AccessLogUnavailable
 from authz.log_verify import VerifyReport, head_broken_next_step, verify
 from authz.operations import Operation, Outcome
-from records.errors import NotFound
 from records.models import AccessLogEntry, Role, as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -74,10 +73,7 @@ async def _show(runtime: Runtime, where: LogFilter, case_ref: str | None, limit:
     async with runtime.database.sessions() as session:
         target = Target()
         if case_ref is not None:
-            # A mistyped reference said nothing at all, which reads as "nobody accessed it".
-            asked = await case_asked(session, case_ref)
-            if not asked.case_ids:
-                raise NotFound("case-ref: no case with that reference")
+            asked = await case_asked(session, case_ref, "case-ref")
             where = replace(where, case_ids=asked.case_ids)
             target = Target(case_id=asked.live) if asked.live else target
             await session.rollback()

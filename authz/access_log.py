@@ -448,12 +448,16 @@ class CaseAsked:
     live: uuid.UUID | None
 
 
-async def case_asked(session: AsyncSession, reference: str) -> CaseAsked:
+async def case_asked(session: AsyncSession, reference: str, field: str) -> CaseAsked:
+    """The case a filter names, live or destroyed. One that names no case is refused on
+    `field`: an empty page would read as "nobody accessed it"."""
     live = await find_case_id(session, reference)
     if live is not None:
         return CaseAsked((live,), live)
     destroyed = await destroyed_case_id(session, reference)
-    return CaseAsked((destroyed,) if destroyed else (), None)
+    if destroyed is None:
+        raise ValidationFailed(field, "no case with that reference")
+    return CaseAsked((destroyed,), None)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,12 @@ _MAX_SEQ = 2**63 - 1
 
 @strawberry.input(description="Which entries: every field given must match.")
 class AccessLogFilter:
-    case_ref: str | None = None
+    case_ref: str | None = strawberry.field(
+        default=None,
+        description="Entries about this case, live or destroyed (its certificate keeps the "
+        "reference). One that names no case is refused (VALIDATION_FAILED), not answered with "
+        "no entries.",
+    )
     customer_ref: str | None = strawberry.field(
         default=None, description="Entries about this person or any of their cases."
     )
@@ -221,7 +226,7 @@ async def _resolve(
     case_ids: tuple[uuid.UUID, ...] | None = None
     target = Target()
     if given.case_ref is not None:
-        asked = await case_asked(session, given.case_ref)
+        asked = await case_asked(session, given.case_ref, "filter.caseRef")
         case_ids = asked.case_ids
         target = Target(case_id=asked.live) if asked.live else target
     customer_ids = await customers_named(session, context.vault, (

@@ -161,6 +161,21 @@ async def test_a_backwards_access_log_filter_keeps_the_filter_and_names_the_fiel
     assert selected(html, "filter-operation") == "read_access_log"
 
 
+async def test_an_access_log_filter_by_a_reference_that_names_no_case_is_refused(
+    client: httpx.AsyncClient, database: Database, clock: FixedClock
+) -> None:
+    # An empty table would read as "nobody accessed it".
+    await ig_world(database, clock())
+    await sign_in(client, "ig.one")
+    refused = await post_form(
+        client, "/admin/access-log", "/admin/access-log", case_ref="MC-2026-NOPE1-NOPE2"
+    )
+    assert refused.status_code == 400
+    assert refusal(refused.text) == "Case reference: no case with that reference"
+    assert marked(refused.text) == ["filter-case_ref"]
+    assert typed(refused.text, "filter-case_ref") == "MC-2026-NOPE1-NOPE2"
+
+
 async def test_an_administrator_cannot_revoke_their_own_last_admin_role(
     client: httpx.AsyncClient, database: Database, panel_staff: None
 ) -> None:

@@ -158,6 +158,17 @@ async def test_an_ig_officer_of_one_service_asks_about_its_cases_only(scene: Sce
     assert everything.errors is not None
 
 
+async def test_a_case_reference_that_names_no_case_is_refused_not_answered_empty(
+    scene: Scene,
+) -> None:
+    ig = await scene.staff("ig-every", (Role.IG_OFFICER, None))
+    mistyped = await scene.run(ig, ACCESS_LOG, filter={"caseRef": "HOU-NO-SUCH"}, first=5)
+    assert mistyped.data is None
+    assert [e.message for e in mistyped.errors] == ["filter.caseRef: no case with that reference"]
+    known = await scene.run(ig, ACCESS_LOG, filter={"caseRef": scene.world.case_reference}, first=5)
+    assert known.errors is None
+
+
 async def test_break_glass_is_listed_for_review_and_the_log_verifies(scene: Scene) -> None:
     outsider = await scene.staff("officer-f", (Role.CASE_OFFICER, "fire-safety"))
     ig = await scene.staff("ig-review", (Role.IG_OFFICER, None))
