@@ -14,87 +14,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import os
 import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import update
 
-from authz.access_log import GENESIS, entry_hash
 from authz.audit_signing import CheckpointSigner
 from authz.log_verify import VerifyReport, verify
+from bench.log_fill import fill_log, table
 from bench.status import drop_storage, open_storage
-from records.bulk_rows import insert_rows
 from records.database import Database
 from records.migrate import upgrade
-from records.models import AccessLogCheckpoint, AccessLogEntry, Base
-
-BATCH = 50_000
-START = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
-_ENTRY_COLUMNS = (
-    "seq", "at", "actor", "role", "operation", "service", "case_id", "customer_id", "fields",
-    "outcome", "reason", "request_id", "prev_hash", "entry_hash",
-)  # fmt: skip
-_CHECKPOINT_COLUMNS = ("seq", "entry_hash", "signed_at", "signature", "key_id")
-_PORTAL = "portal:bench-portal"
-
-
-def _table(model: type[Base]) -> Any:
-    return model.metadata.tables[model.__tablename__]
-
-
-def _entries(
-    signer: CheckpointSigner, count: int, every: int
-) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """Batches of (entries, checkpoints): portal lookups, staff reads and refusals, chained
-    and signed as the gate's appends chain and sign them."""
-    prev = GENESIS
-    entries: list[tuple[Any, ...]] = []
-    checkpoints: list[tuple[Any, ...]] = []
-    customers = [uuid.uuid4() for _ in range(1000)]
-    cases = [uuid.uuid4() for _ in range(300)]
-    for seq in range(1, count + 1):
-        at = START + dt.timedelta(milliseconds=seq * 7)
-        if seq % 10:
-            actor, role, operation, fields = _PORTAL, None, "restriction_status", "status"
-            case_id, customer_id = None, customers[seq % 1000]
-        else:
-            actor, role, operation, fields = "staff:officer.3", "officer", "read_case", "full"
-            case_id, customer_id = cases[seq % 300], None
-        outcome = "denied" if seq % 97 == 0 else "allowed"
-        reason = "no rule allows this" if outcome == "denied" else None
-        request_id = f"bench-{seq}"
-        values = (seq, at, actor, role, operation, "housing", case_id, customer_id, fields,
-                  outcome, reason, request_id, prev)  # fmt: skip
-        digest = entry_hash(signer.chain_key, *values)
-        entries.append((*values, digest))
-        if every and seq % every == 0:
-            checkpoints.append((seq, digest, at, signer.sign(seq, digest, at), signer.key_id))
-        prev = digest
-        if len(entries) == BATCH:
-            yield entries, checkpoints
-            entries, checkpoints = [], []
-    if entries:
-        yield entries, checkpoints
-
-
-async def build(database: Database, signer: CheckpointSigner, count: int, every: int) -> None:
-    for entries, checkpoints in _entries(signer, count, every):
-        async with database.engine.begin() as conn:
-            await insert_rows(conn, _table(AccessLogEntry), _ENTRY_COLUMNS, entries)
-            await insert_rows(conn, _table(AccessLogCheckpoint), _CHECKPOINT_COLUMNS, checkpoints)
-    if database.engine.dialect.name == "postgresql":
-        async with database.engine.begin() as conn:
-            await conn.exec_driver_sql("ANALYZE")
+from records.models import AccessLogEntry
 
 
 async def timed_verify(
@@ -111,7 +48,7 @@ async def timed_verify(
 async def change_one(database: Database, seq: int) -> None:
     async with database.engine.begin() as conn:
         await conn.execute(
-            update(_table(AccessLogEntry))
+            update(table(AccessLogEntry))
             .where(AccessLogEntry.seq == seq)
             .values(request_id="bench-changed")
         )
@@ -124,7 +61,7 @@ async def run(cases_url: str, keys_url: str, count: int, every: int) -> int:
     try:
         print(f"database: {database.engine.dialect.name}; load average {_load()}", flush=True)
         started = time.perf_counter()
-        await build(database, signer, count, every)
+        await fill_log(database, signer, count, every)
         built = time.perf_counter() - started
         print(f"built {count:,} entries in {built:.1f} s ({count / built:,.0f} entries/s)")
         report, seconds, cpu = await timed_verify(database, signer)

@@ -4,7 +4,7 @@ over a plain-text register), in one server process, driven by wrk, interleaved.
 
     .venv/bin/python bench/status.py [--customers 100000] [--duration 10] [--rounds 2]
         [--connections 16,64] [--service housing] [--lookups 4000] [--warmup 2] [--keep]
-        [--workers 1,2] [--cold-keys]
+        [--workers 1,2] [--cold-keys] [--log-entries N]
 
 SQLite in a temporary folder by default. With TACT_DATABASE_URL set to a PostgreSQL URL, two
 fresh databases (cases, keys) are made beside it on that server and dropped at the end
@@ -39,6 +39,7 @@ from authz.log_verify import verify
 from authz.operations import Operation, Outcome
 from authz.portal_keys import create_portal_key
 from bench.dataset import OFFICER, SERVICES, STARTED, Dataset, build, email_of
+from bench.log_fill import fill_log
 from bench.plain import build_register, register_rows
 from bench.server import ServerProcess, postgres_cpu_seconds
 from records.crypto import KeyRing
@@ -121,6 +122,17 @@ def server_settings(storage: Storage, key_file: Path, signing_key: Path) -> dict
         "TACT_RATE_LIMIT_PER_MINUTE": "0",
         "TACT_LOOKUP_RATE_LIMIT_PER_MINUTE": "0",
     }
+
+
+async def fill(storage: Storage, signing_key: Path, entries: int, customers: int) -> None:
+    """The log as long as a council's gets, chained and signed under the server's key, about
+    as many people as the register holds: its indexes as large as they will be."""
+    database = Database.open(storage.cases_url, storage.keys_url)
+    try:
+        signer = CheckpointSigner.load(signing_key)
+        await fill_log(database, signer, entries, 1000, people=max(customers, 1))
+    finally:
+        await database.dispose()
 
 
 def drop_storage(storage: Storage) -> None:
@@ -298,10 +310,11 @@ def report(
 
 
 async def check_access_log(
-    cases_url: str, keys_url: str, signing_key: Path, successful: int
+    cases_url: str, keys_url: str, signing_key: Path, successful: int, *, after: int = 0
 ) -> bool:
     """The chain verifies (signatures included), and it holds at least one allowed status
-    entry per successful request (a few more: wrk drops answers in flight when it stops)."""
+    entry per successful request (a few more: wrk drops answers in flight when it stops),
+    after the `after` entries the log was filled with before the run."""
     database = Database.open(cases_url, keys_url)
     try:
         async with database.sessions() as session:
@@ -310,6 +323,7 @@ async def check_access_log(
                 select(func.count())
                 .select_from(AccessLogEntry)
                 .where(
+                    AccessLogEntry.seq > after,
                     AccessLogEntry.operation == Operation.RESTRICTION_STATUS,
                     AccessLogEntry.outcome == Outcome.ALLOWED,
                 )
@@ -341,6 +355,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the databases and folder")
     parser.add_argument(
         "--workers", default="1", help="comma-separated worker counts; beyond 1, Tact alone"
+    )
+    parser.add_argument(
+        "--log-entries",
+        type=int,
+        default=0,
+        help="entries in the access log before the run (a council's log holds millions)",
     )
     parser.add_argument(
         "--cold-keys",
@@ -376,6 +396,11 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
     dialect = "postgresql" if storage.pg_databases else "sqlite"
     print(f"database: {dialect}; building {args.customers:,} customers", flush=True)
     dataset, portal_key = asyncio.run(load(storage, args.customers, key_file))
+    if args.log_entries:
+        started = time.perf_counter()
+        asyncio.run(fill(storage, signing_key, args.log_entries, args.customers))
+        took = time.perf_counter() - started
+        print(f"access log: {args.log_entries:,} entries before the run ({took:.0f} s)")
     cases = folder / "cases.txt"
     restricted, unknown = write_cases(cases, dataset, args.service, args.lookups, args.seed)
     print(f"lookups: {args.lookups} in {args.service} ({restricted} restricted, {unknown} unknown)")
@@ -407,7 +432,9 @@ def run(args: argparse.Namespace, storage: Storage) -> int:
         clean = clean and result["wrong"] == 0 and result["failed"] + result["socket_errors"] == 0
         successful += int(result["checked"])
     verified = asyncio.run(
-        check_access_log(storage.cases_url, storage.keys_url, signing_key, successful)
+        check_access_log(
+            storage.cases_url, storage.keys_url, signing_key, successful, after=args.log_entries
+        )
     )
     first = 16 if 16 in args.connections else args.connections[0]
     if not clean:
