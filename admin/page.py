@@ -77,6 +77,9 @@ class Table:
     rows: list[Row]
     buttons: bool = False
     empty: str = ""
+    # Under the table, where more rows match than it shows: the button that shows the next
+    # ones (posted, as the page's filter is).
+    more: Button | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from admin.charts import daily_counts, only, stacked_bars
 from admin.gated import PanelView, field
-from admin.page import PAGE, Chart, Field, Form, Notice, Page, Row, Table, options, when
+from admin.page import PAGE, Button, Chart, Field, Form, Notice, Page, Row, Table, options, when
 from admin.person import NAMES, person_fields, person_named
 from admin.who import Shown, who
 from authz.access_log import LogFilter, break_glass_review, case_asked, opened_reasons, query
@@ -39,6 +39,11 @@ _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 100
 CHART_DAYS = 30
 _FILTERS = ("case_ref", *NAMES, "actor", "from", "to", "operation", "outcome")
+# Kept in the "older entries" button: the filter as typed, but a person's details, never
+# written into a page; the person is kept by the ids they were found as.
+_KEPT = tuple(name for name in _FILTERS if name not in NAMES)
+# Posted by that button: the seq of the last entry shown, and the ids of the person asked about.
+_BEFORE, _PERSON_ID = "before", "person_id"
 _HEADERS = (
     "Seq",
     "When",
@@ -76,6 +81,35 @@ def _entry_row(
     )
 
 
+def _before(form: FormData) -> int | None:
+    """The seq the older entries come before (the last one shown), when asked for."""
+    text = field(form, _BEFORE)
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationFailed(_BEFORE, "is not an entry's seq")
+    return int(text)
+
+
+def _older(
+    action: str, shown: list[AccessLogEntry], more: bool, kept: tuple[tuple[str, str], ...]
+) -> Button | None:
+    """Where more entries match than a page shows: the button that shows the next ones."""
+    if not more or not shown:
+        return None
+    last = (_BEFORE, str(shown[-1].seq))
+    return Button(f"Show older entries (before seq {last[1]})", action, (*kept, last))
+
+
+def _cut(shown: int) -> Notice:
+    """Said above a page of entries that is not all of them: a page that stops at the
+    newest entries must not read as "nobody else accessed it"."""
+    return Notice(
+        f"More entries match than the {shown} shown here, the newest: the button under the "
+        "table shows older ones."
+    )
+
+
 def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
     text = field(form, name)
     if not text:
@@ -85,6 +119,21 @@ def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
     except ValueError:
         raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
     return uk_midnight(day + dt.timedelta(days=1 if end else 0))
+
+
+def _person_ids(form: FormData) -> tuple[uuid.UUID, ...] | None:
+    """The person an "older entries" button keeps asking about, by the ids found for them."""
+    sent = [value for value in form.getlist(_PERSON_ID) if isinstance(value, str)]
+    try:
+        return tuple(uuid.UUID(value) for value in sent) or None
+    except ValueError:
+        raise ValidationFailed(_PERSON_ID, "is not an id") from None
+
+
+def _older_said(before: int, where: LogFilter) -> str:
+    ids = ", ".join(map(str, where.customer_ids or ()))
+    about = f", about customer id {ids}" if ids else ""
+    return f"Older entries: those before seq {before}{about}, with the filter as set below."
 
 
 class AccessLogView(PanelView):
@@ -97,15 +146,22 @@ class AccessLogView(PanelView):
         form = await self.form(request) if request.method == "POST" else FormData()
         try:
             where, target = await self._filter(form)
+            before = _before(form)
             async with self.gated(request, Operation.READ_ACCESS_LOG, target) as access:
-                page = await query(access.session, where, first=SHOWN)
+                page = await query(access.session, where, first=SHOWN, after=before)
                 refs = page.references
                 shown = await who(access.session, [e.actor for e in page.entries])
         except ValidationFailed as refused:
             # The filter again, what was typed kept and the field at fault named; no entries.
-            return await self._render(request, form, [], [], refused)
+            return await self._render(request, form, [], [], refused=refused)
         rows = [_entry_row(e, refs, shown) for e in page.entries]
-        return await self._render(request, form, rows, [])
+        notices = [_cut(SHOWN)] if page.has_next else []
+        if before is not None:
+            notices.append(Notice(_older_said(before, where)))
+        kept = tuple((name, field(form, name)) for name in _KEPT if field(form, name))
+        person = tuple((_PERSON_ID, str(i)) for i in where.customer_ids or ())
+        older = _older(request.url.path, page.entries, page.has_next, (*kept, *person))
+        return await self._render(request, form, rows, notices, older)
 
     @expose("/access-log/verify", methods=["POST"], identity="access-log-verify")
     async def verify_page(self, request: Request) -> Response:
@@ -128,7 +184,9 @@ class AccessLogView(PanelView):
                 asked = await case_asked(session, case_ref, "case_ref")
                 case_ids = asked.case_ids
                 target = Target(case_id=asked.live) if asked.live else target
-            customer_ids = await customers_named(session, parts.vault, person_named(form))
+            customer_ids = _person_ids(form) or await customers_named(
+                session, parts.vault, person_named(form)
+            )
             if customer_ids is not None and len(customer_ids) == 1 and not case_ref:
                 target = Target(customer_id=customer_ids[0])
             await session.rollback()
@@ -154,6 +212,8 @@ class AccessLogView(PanelView):
         form: FormData,
         rows: list[Row],
         notices: list[Notice],
+        older: Button | None = None,
+        *,
         refused: ValidationFailed | None = None,
     ) -> Response:
         given = {name: field(form, name) for name in _FILTERS}
@@ -186,7 +246,7 @@ class AccessLogView(PanelView):
         )
         page = Page(
             "Access log",
-            f"Newest first, at most {SHOWN} entries. Reading the log is itself logged.",
+            f"Newest first, {SHOWN} at a time. Reading the log is itself logged.",
             notices=notices,
             forms=[
                 Form("filter", "Filter", here, fields, "Show entries"),
@@ -205,6 +265,7 @@ class AccessLogView(PanelView):
                     _HEADERS,
                     rows,
                     empty="No entries shown: use the filter, or run it with no fields.",
+                    more=older,
                 )
             ],
         )
@@ -219,11 +280,13 @@ class BreakGlassView(PanelView):
     icon = "fa-solid fa-triangle-exclamation"
     roles = _IG
 
-    @expose("/break-glass", methods=["GET"], identity="break-glass")
+    @expose("/break-glass", methods=["GET", "POST"], identity="break-glass")
     async def review_page(self, request: Request) -> Response:
         parts = await self.parts()
+        form = await self.form(request) if request.method == "POST" else FormData()
+        before = _before(form)
         async with self.gated(request, Operation.READ_ACCESS_LOG) as access:
-            page = await break_glass_review(access.session, first=SHOWN)
+            page = await break_glass_review(access.session, first=SHOWN, after=before)
             reasons = await opened_reasons(parts.vault, page.entries)
             refs = page.references
             shown = await who(access.session, [e.actor for e in page.entries])
@@ -237,11 +300,16 @@ class BreakGlassView(PanelView):
             (*_HEADERS, "Reason given"),
             rows,
             empty="No break-glass openings.",
+            more=_older(request.url.path, page.entries, page.has_next, ()),
         )
+        notices = [_cut(SHOWN)] if page.has_next else []
+        if before is not None:
+            notices.append(Notice(f"Older openings: those before seq {before}."))
         view = Page(
             "Break-glass review",
             "Cases opened from outside the need-to-know set, newest first, with the reason "
             "given (kept sealed under the case's key).",
+            notices=notices,
             tables=[table],
         )
         return await self.page(request, PAGE, view.context())
