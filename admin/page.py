@@ -4,6 +4,7 @@ charts, forms, links and tables. Views build these; the one template draws them 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -115,6 +116,7 @@ class Page:
         for i, form in enumerate(self.forms):
             if urlsplit(form.action).path != posted:
                 continue
+            reason = _in_labels(reason, form.fields)
             fields = []
             for f in form.fields:
                 marked = at_fault is not None and _same_name(f.name, at_fault)
@@ -143,6 +145,16 @@ def _as_named(label: str) -> str:
     ways) reads "An email address ..."."""
     alone = label.removeprefix("or ")
     return alone[:1].upper() + alone[1:]
+
+
+def _in_labels(reason: str, fields: tuple[Field, ...]) -> str:
+    """A refusal that names other fields of the form by their names in code ("give exactly
+    one of case_ref, customer_ref, ...") names them by their labels, as the page shows them."""
+    named = {f.name: f.label.removeprefix("or ") for f in fields if "_" in f.name}
+    if not named:
+        return reason
+    words = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
+    return words.sub(lambda found: named[found.group(1)], reason)
 
 
 def _same_name(form_name: str, api_name: str) -> bool:

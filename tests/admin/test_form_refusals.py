@@ -141,6 +141,27 @@ async def test_a_hold_on_nobody_keeps_the_reason_and_names_the_field(
     assert selected(html, "place-reason") == "litigation"
 
 
+async def test_a_form_naming_no_one_or_two_lists_the_ways_by_their_labels(
+    client: httpx.AsyncClient, database: Database, clock: FixedClock
+) -> None:
+    await ig_world(database, clock())
+    await sign_in(client, "ig.one")
+    ways = (
+        "Customer reference, an email address recorded for them, a phone number recorded for them"
+    )
+    # a hold names a case or a customer; neither given
+    hold = await post_form(client, "/admin/holds", "/admin/holds/place", reason="litigation")
+    assert hold.status_code == 400
+    assert refusal(hold.text) == f"Case reference: give exactly one of Case reference, {ways}"
+    # a subject access request names its customer one way; two given
+    both = await post_form(
+        client, "/admin/subject-access", "/admin/subject-access/open", customer_ref="CUS-0001",
+        customer_phone="07700 900001",
+    )  # fmt: skip
+    assert both.status_code == 400 and "07700" not in both.text
+    assert refusal(both.text) == f"Customer reference: give exactly one of {ways}"
+
+
 async def test_a_backwards_access_log_filter_keeps_the_filter_and_names_the_field(
     client: httpx.AsyncClient, database: Database, clock: FixedClock
 ) -> None:
