@@ -4,10 +4,17 @@ Two spellings of the same address, number or reference must normalise to the sam
 that their HMACs match; different ones must not. The rules (documented in the README):
 
 - email: Unicode NFKC, surrounding white space removed, the whole address case-folded. Dots
-  and "+tags" are kept: they make different mailboxes at most providers.
+  and "+tags" are kept: they make different mailboxes at most providers. At most 254
+  characters (RFC 5321's limit on a path); a domain of two or more dot-separated labels;
+  none of the characters an address holds only in quotes (`<>()[],;:`, the double quote,
+  the backslash, white space).
 - phone: parsed with libphonenumber (default region GB) and written in E.164, so
-  "07700 900123", "+44 7700 900123" and "(07700) 900-123" are one number. A number that
-  cannot be parsed is refused.
+  "07700 900123", "+44 7700 900123" and "(07700) 900-123" are one number. Only digits and
+  the marks people write between them (`+ ( ) - . /`, spaces) are taken: libphonenumber
+  would skip words ("call 07700 900123"), drop an extension ("ext 5") and read letters as
+  keypad digits ("9OO" as 966), so text that is not a number found one. A number that
+  cannot be parsed, or is too long or short for its country (E.164: 15 digits at most), is
+  refused.
 - customer reference: NFKC, upper case, with spaces, hyphens, dots and slashes removed.
 """
 
@@ -21,7 +28,15 @@ import phonenumbers
 
 from records.errors import ValidationFailed
 
-_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Never in an address unquoted (RFC 5322), nor white space or a second '@'.
+_NOT_IN_ADDRESS = r'@\s<>()\[\],;:"\\'
+# A local part, then two or more domain labels, none empty.
+_EMAIL_SHAPE = re.compile(
+    rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}.]+(?:\.[^{_NOT_IN_ADDRESS}.]+)+"
+)
+EMAIL_MAX = 254
+# Digits and what people write between them (NFKC has made other spaces plain ones).
+_PHONE_MARKS = re.compile(r"[\d +()\-./]+")
 _REFERENCE_NOISE = re.compile(r"[\s\-./]+")
 
 
@@ -33,7 +48,9 @@ class LookupKind(enum.StrEnum):
 
 def normalise_email(value: str, field: str = "email") -> str:
     text = unicodedata.normalize("NFKC", value).strip().casefold()
-    if not _EMAIL_SHAPE.match(text):
+    if len(text) > EMAIL_MAX:
+        raise ValidationFailed(field, f"must be at most {EMAIL_MAX} characters")
+    if not _EMAIL_SHAPE.fullmatch(text):
         raise ValidationFailed(field, "is not an email address")
     return _visible(text, field)
 
@@ -49,6 +66,11 @@ def _visible(text: str, field: str) -> str:
 
 def normalise_phone(value: str, field: str = "phone", region: str = "GB") -> str:
     text = unicodedata.normalize("NFKC", value).strip()
+    if not _PHONE_MARKS.fullmatch(text):
+        _visible(text, field)  # the more telling answer, when it is so
+        raise ValidationFailed(
+            field, "is not a telephone number: digits only, with spaces or + ( ) - . / between"
+        )
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -119,8 +119,14 @@ def test_dots_and_tags_make_a_different_mailbox(email: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["", "   ", "no-at-sign", "a@b", "two words@example.org", "a@@b.org"]
-)
+    "value",
+    [
+        "", "   ", "no-at-sign", "a@b", "two words@example.org", "a@@b.org",
+        "<a@example.org>", "a@example..org", "a@example.org.", "a@.example.org",
+        "a@example.org;b", "a,b@example.org", '"a"@example.org', "a@[192.0.2.1]",
+        "a" * 243 + "@example.org",  # 255 characters
+    ],
+)  # fmt: skip
 def test_invalid_emails_are_refused_naming_the_field(value: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         index(EMAIL, value)
@@ -128,6 +134,20 @@ def test_invalid_emails_are_refused_naming_the_field(value: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         VAULT.blind_index(EMAIL, value, field="lookup.email")
     assert caught.value.field == "lookup.email"
+
+
+def test_an_email_is_at_most_254_characters_and_the_refusal_does_not_echo_it() -> None:
+    longest = "a" * 242 + "@example.org"
+    assert len(longest) == 254
+    index(EMAIL, longest)
+    with pytest.raises(ValidationFailed) as caught:
+        VAULT.blind_index(EMAIL, "a" + longest, field="lookup.email")
+    assert caught.value.message == "lookup.email: must be at most 254 characters"
+
+
+@given(emails)
+def test_an_address_of_any_usual_shape_is_taken(email: str) -> None:
+    assert index(EMAIL, email) == index(EMAIL, f" {email.upper()} ")
 
 
 # -- phone --------------------------------------------------------------------------------
@@ -162,7 +182,17 @@ def test_the_same_digits_in_another_country_are_another_number() -> None:
     assert index(PHONE, "020 7946 0123") == index(PHONE, "+44 20 7946 0123")
 
 
-@pytest.mark.parametrize("value", ["", "not a number", "12", "07700 9001234567", "+"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "", "not a number", "12", "07700 9001234567", "+",
+        # libphonenumber would find a number in each: words skipped, letters read as keypad
+        # digits, an extension dropped, an invisible character ignored.
+        "call 07700 900123", "07700 9OO123", "+44 800 FLOWERS", "07700 900123 ext 5",
+        "tel:+447700900123", "07700 900123\u200b", "\u202e07700 900123",
+        "7" * 5000, "+44 7700 900123 4567 8901",  # over E.164's 15 digits
+    ],
+)  # fmt: skip
 def test_invalid_phone_numbers_are_refused_naming_the_field(value: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         index(PHONE, value)
