@@ -58,6 +58,11 @@ _ROUTE_ELSEWHERE = frozenset(
 )
 MATTER_MAX = 500
 ADDRESSED_TO_MAX = 200
+# `at` is when the contact was made: not later than now (give or take clocks a few minutes
+# apart), nor long ago. A time outside these is a caller's mistake (a year mistyped, an unset
+# time sent as 1970), and would otherwise answer for a day with no arrangement in force.
+AT_LEEWAY = dt.timedelta(minutes=5)
+AT_LOOKBACK = dt.timedelta(days=366)
 _RANK = {
     ContactOutcome.PROCEED: 0,
     ContactOutcome.ROUTE: 1,
@@ -103,10 +108,15 @@ class ContactAnswer:
     decided_by: InForce | None
 
 
-def validate(contact: IncomingContact) -> None:
+def validate(contact: IncomingContact, now: dt.datetime) -> None:
     """Shape and the label guard, naming the input field."""
     if contact.at.tzinfo is None or contact.at.utcoffset() is None:
         raise ValidationFailed("contact.at", "give a time zone (e.g. 2026-03-02T10:15:00Z)")
+    if not now - AT_LOOKBACK <= contact.at <= now + AT_LEEWAY:
+        raise ValidationFailed(
+            "contact.at",
+            "must be when the contact was made: by now, and within the past year",
+        )
     for field, text, limit in (
         ("contact.matter", contact.matter, MATTER_MAX),
         ("contact.addressedTo", contact.addressed_to, ADDRESSED_TO_MAX),
@@ -300,7 +310,7 @@ async def check_contact(
     now: dt.datetime,
 ) -> ContactCheck:
     """Evaluate one contact; record it when asked (or when it is filed). Never commits."""
-    validate(contact)
+    validate(contact, now)
     kind, value = lookup
     local_day = uk_day(contact.at)
     found = await find_in_force(

@@ -7,12 +7,28 @@ statement parameter that a database log could keep.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.errors import ValidationFailed
 from records.models import Service
+
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+def check_slug(slug: str, field: str) -> None:
+    """Refuse text that no service's slug could be, naming `field`. It says what a slug looks
+    like, never which services there are: that depends on the text alone. Text of the right
+    shape naming no service is left to the caller (the gate, `add_service`)."""
+    if not _SLUG.fullmatch(slug):
+        raise ValidationFailed(
+            field,
+            "must be a service's slug: 1 to 64 lower-case letters, digits or hyphens, "
+            "beginning and ending with a letter or digit (e.g. housing)",
+        )
 
 
 async def service_slugs(session: AsyncSession) -> frozenset[str]:

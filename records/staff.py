@@ -29,7 +29,7 @@ from records.models import (
     Staff,
     StaffRole,
 )
-from records.services import service_ids, service_slugs
+from records.services import check_slug, service_ids, service_slugs
 
 # Usernames are the identity provider's `sub`: an opaque id or a work address, never spaces.
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,120}")
@@ -334,8 +334,7 @@ async def list_staff(session: AsyncSession) -> list[StaffGrants]:
 
 async def add_service(session: AsyncSession, *, slug: str, name: str, now: dt.datetime) -> Service:
     """Add a service. Slugs are never renamed or removed: the gate remembers the ones seen."""
-    if not _SLUG.fullmatch(slug):
-        raise ValidationFailed("slug", "must be 1 to 64 lower-case letters, digits or hyphens")
+    check_slug(slug, "slug")
     name = name.strip()
     if not name or len(name) > 200:
         raise ValidationFailed("name", "must be 1 to 200 characters")
@@ -345,6 +344,3 @@ async def add_service(session: AsyncSession, *, slug: str, name: str, now: dt.da
     session.add(service)
     await session.flush()
     return service
-
-
-_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")

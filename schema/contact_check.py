@@ -41,10 +41,16 @@ _ENUMS = (ArrangementKindType, ChannelType, ContactOutcomeType)
 @strawberry.input(name="ContactInput", description="One incoming contact.")
 class ContactInput:
     lookup: RestrictionLookup = strawberry.field(description="Who the contact is from.")
-    service: str = strawberry.field(description="The service the contact is made to (slug).")
+    service: str = strawberry.field(
+        description="The service the contact is made to, by its slug (e.g. housing)."
+    )
     channel: Channel
     at: dt.datetime | None = strawberry.field(
-        default=None, description="When, with a time zone; by default, now."
+        default=None,
+        description=(
+            "When the contact was made, with a time zone: by now, and within the past year. "
+            "By default, now."
+        ),
     )
     matter: str | None = strawberry.field(
         default=None, description="What it is about (a matter's name or reference)."
@@ -113,7 +119,7 @@ async def resolve_check_contact(
 ) -> ContactCheckType:
     ctx = info.context
     lookup = contact.lookup.chosen("contact.lookup")
-    with one_answer_for_services(Operation.CHECK_CONTACT):
+    with one_answer_for_services(Operation.CHECK_CONTACT, contact.service, "contact.service"):
         async with (
             ctx.sessions() as session,
             ctx.gate.access(

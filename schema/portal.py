@@ -27,7 +27,7 @@ async def restriction_status_for(
     if kind in (LookupKind.EMAIL, LookupKind.PHONE):
         # These could test who is a case subject: a stricter limit than other requests.
         ctx.spend("lookup")
-    with one_answer_for_services(Operation.RESTRICTION_STATUS):
+    with one_answer_for_services(Operation.RESTRICTION_STATUS, service):
         async with (
             ctx.sessions() as session,
             ctx.gate.access(

@@ -67,7 +67,7 @@ async def resolve_screening_queue(
     after: str | None = None,
 ) -> ScreeningConnection:
     ctx = info.context
-    with one_answer_for_services(Operation.READ_CASE):
+    with one_answer_for_services(Operation.READ_CASE, service):
         async with (
             ctx.sessions() as session,
             ctx.gate.access(

@@ -4,6 +4,10 @@ The gate refuses a made-up service slug as VALIDATION_FAILED on `service` (and l
 not_found); a real service the caller may not use is FORBIDDEN. Told apart, a caller could
 test which services an organisation has. The questions a portal key may ask go through
 `one_answer_for_services`, so both read the same; the access log still keeps the truth.
+
+Text that no slug could be (empty, blank, upper case, spaces) is another matter: it is the
+caller's mistake, whatever the organisation's services, so it is refused as malformed on the
+caller's own field, and saying so reveals nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +17,16 @@ from contextlib import contextmanager
 
 from authz.operations import Operation
 from records.errors import Forbidden, ValidationFailed
+from records.services import check_slug
 
 
 @contextmanager
-def one_answer_for_services(operation: Operation) -> Iterator[None]:
-    """Answer a made-up `service` as the gate answers a real one outside the caller's scope."""
+def one_answer_for_services(
+    operation: Operation, service: str, field: str = "service"
+) -> Iterator[None]:
+    """Refuse a `service` that is not a slug at all, naming `field` (where the caller wrote
+    it); then answer a made-up one as the gate answers a real one outside the caller's scope."""
+    check_slug(service, field)
     try:
         yield
     except ValidationFailed as refused:

@@ -48,6 +48,9 @@ def _variables(lookup: Any, service: Any = "housing") -> dict[str, Any]:
     return {"lookup": lookup, "service": service}
 
 
+# An address over RFC 5321's 254 characters: it answered "restricted: false".
+LONG_EMAIL = "a" * 5000 + "@example.org"
+
 CASES = {
     "restricted by email": (_variables({"email": EMAIL}), "housing"),
     "restricted by phone": (_variables({"phone": PHONE}), "housing"),
@@ -66,6 +69,12 @@ CASES = {
     "no lookup": (_variables({}), "housing"),
     "a lookup of the wrong type": (_variables({"email": 5}), "housing"),
     "service missing": ({"lookup": {"email": EMAIL}}, "housing"),
+    "an empty service": (_variables({"email": EMAIL}, ""), "housing"),
+    "a service in capitals": (_variables({"email": EMAIL}, "HOUSING"), "housing"),
+    "a service with spaces": (_variables({"email": EMAIL}, " housing "), "housing"),
+    "an email over 254 characters": (_variables({"email": LONG_EMAIL}), "housing"),
+    "an email in angle brackets": (_variables({"email": f"<{EMAIL}>"}), "housing"),
+    "letters in a phone number": (_variables({"phone": "07700 9OO123"}), "housing"),
     "no variables": (None, "housing"),
 }
 
@@ -96,6 +105,57 @@ async def test_a_document_sent_by_id_answers_as_full_execution_does(
     assert by_id.headers["content-type"] == in_full.headers["content-type"]
     assert by_id.headers.get("retry-after") == in_full.headers.get("retry-after")
     assert by_id.content == in_full.content
+
+
+MALFORMED = [
+    (_variables({"email": EMAIL}, ""), "service"),
+    (_variables({"email": EMAIL}, "   "), "service"),
+    (_variables({"email": EMAIL}, "HOUSING"), "service"),
+    (_variables({"email": EMAIL}, " housing "), "service"),
+    (_variables({"email": EMAIL}, "housing_2"), "service"),
+    (_variables({"email": LONG_EMAIL}), "lookup.email"),
+    (_variables({"email": EMAIL.replace("@", "")}), "lookup.email"),
+    (_variables({"email": f"<{EMAIL}>"}), "lookup.email"),
+    (_variables({"email": EMAIL + "."}), "lookup.email"),
+    (_variables({"phone": "07700 9OO123"}), "lookup.phone"),  # letter O for zero
+    (_variables({"phone": "call 07700 900123"}), "lookup.phone"),
+    (_variables({"phone": PHONE + "\u200b"}), "lookup.phone"),
+    (_variables({"phone": "7" * 5000}), "lookup.phone"),
+]
+
+
+@pytest.mark.parametrize(("variables", "field"), MALFORMED)
+@pytest.mark.parametrize("way", ["documentId", "query"])
+async def test_malformed_portal_input_is_refused_on_its_field_without_echoing_it(
+    client: httpx.AsyncClient, world: PortalWorld, way: str, variables: dict[str, Any], field: str
+) -> None:
+    sent = {"documentId": STATUS_ID} if way == "documentId" else {"query": STATUS_IN_FULL}
+    body = {**sent, "variables": variables}
+    response = await client.post("/graphql", json=body, headers=api_key(world.housing_key))
+
+    assert response.json()["data"] is None
+    (error,) = response.json()["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+        "VALIDATION_FAILED", field
+    )  # fmt: skip
+    if field == "service":
+        # What a slug looks like, and never which services there are.
+        assert "lower-case letters, digits or hyphens" in error["message"]
+        assert "customer-services" not in error["message"]
+    else:
+        assert variables["lookup"][field[7:]][:20] not in error["message"]
+
+
+async def test_a_well_formed_made_up_service_is_still_forbidden_like_one_out_of_scope(
+    client: httpx.AsyncClient, world: PortalWorld
+) -> None:
+    answers = []
+    for service in ("no-such-service", "fire-safety"):
+        body = {"documentId": STATUS_ID, "variables": _variables({"email": EMAIL}, service)}
+        response = await client.post("/graphql", json=body, headers=api_key(world.housing_key))
+        (error,) = response.json()["errors"]
+        answers.append((error["extensions"]["code"], error["message"]))
+    assert answers == [("FORBIDDEN", "not permitted: restriction_status")] * 2
 
 
 async def test_the_registered_document_runs_on_its_plan_and_other_texts_do_not(

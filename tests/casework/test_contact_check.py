@@ -277,15 +277,30 @@ def test_periods_are_uk_local_day_monday_week_and_calendar_month() -> None:
 
 
 def test_bad_input_names_the_field() -> None:
+    now = TUESDAY_MORNING
     with pytest.raises(ValidationFailed) as caught:
-        validate(contact(at=dt.datetime(2026, 3, 3, 10, 30)))
+        validate(contact(at=dt.datetime(2026, 3, 3, 10, 30)), now)
     assert caught.value.field == "contact.at"
     with pytest.raises(ValidationFailed) as caught:
-        validate(contact(matter="x" * 501))
+        validate(contact(matter="x" * 501), now)
     assert caught.value.field == "contact.matter"
     with pytest.raises(ValidationFailed) as caught:
-        validate(contact(matter="the customer is vexatious"))
+        validate(contact(matter="the customer is vexatious"), now)
     assert caught.value.field == "contact.matter" and "'vexatious'" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("minutes", "taken"),
+    [(0, True), (5, True), (6, False), (-366 * 24 * 60, True), (-366 * 24 * 60 - 1, False)],
+)
+def test_a_contact_is_made_by_now_and_within_the_year(minutes: int, taken: bool) -> None:
+    at = TUESDAY_MORNING + dt.timedelta(minutes=minutes)
+    if taken:
+        validate(contact(at=at), TUESDAY_MORNING)
+        return
+    with pytest.raises(ValidationFailed) as caught:
+        validate(contact(at=at), TUESDAY_MORNING)
+    assert caught.value.field == "contact.at"
 
 
 @given(
