@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from records.crypto import KeyRing
 from records.errors import ValidationFailed
 from records.keystore import KeyStore
-from records.lookup import LookupKind
+from records.lookup import LookupKind, normalise_reference
 from records.vault import Vault
 
 # Blind indexes need only the key ring; the store is never connected to.
@@ -238,3 +238,14 @@ def test_one_text_as_two_kinds_gives_two_indexes() -> None:
     # "ab12" normalises to itself as a reference shape; the kind keeps the indexes apart.
     assert VAULT.ring.blind_index("email", "AB12") != VAULT.ring.blind_index("customer_ref", "AB12")
     assert index(REF, "AB12") == VAULT.ring.blind_index("customer_ref", "AB12")
+
+
+def test_every_control_or_invisible_character_is_refused_in_a_reference() -> None:
+    # The check asks str.isprintable() first and walks categories only when it is false, so
+    # this holds only while every character of the "C" categories is unprintable: all of them.
+    hidden = [c for c in map(chr, range(0x110000)) if unicodedata.category(c).startswith("C")]
+    assert not any(c.isprintable() for c in hidden)
+    kept = [c for c in hidden if not c.isspace()]  # white space is dropped from a reference
+    for character in [*kept[::97], "\u200b", "\xad", "\x07", "\ufeff"]:
+        with pytest.raises(ValidationFailed, match="control or invisible"):
+            normalise_reference(f"CUS{character}0001")
