@@ -152,10 +152,14 @@ class StaffView(PanelView):
         form = await self.form(request)
         role, _ = parse_role_grant(field(form, "role"))
         service = field(form, "service") or None
+        username = field(form, "username")
         async with self.gated(request, Operation.MANAGE_STAFF, Target(service=service)) as access:
+            if access.actor.label == staff_label(username):
+                # Two people for any new reach, case contents included (README, the gate).
+                raise ValidationFailed("username", "this is you: another administrator can")
             await grant_role(
                 access.session,
-                username=field(form, "username"),
+                username=username,
                 role=role,
                 service=service,
                 now=utcnow(),

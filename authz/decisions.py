@@ -24,7 +24,7 @@ from casbin.persist.adapter import Adapter, load_policy_line
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.operations import Operation, Standing
+from authz.operations import FIELDS_OF, FieldSet, Operation, Standing
 from records.errors import ValidationFailed
 from records.models import PolicyRule, PolicyVersion, Role
 from records.services import service_slugs
@@ -34,6 +34,9 @@ MODEL_FILE = Path(__file__).with_name("model.conf")
 POLICY_FILE = Path(__file__).with_name("policy.csv")
 EVERY_SERVICE = "*"
 _EFFECTS = ("allow", "deny")
+# Roles no rule may give case contents (docs/profiles.md, the access matrix): an
+# administrator runs staff, services and keys, and a portal asks how to handle a contact.
+_NEVER_CASE_CONTENTS = frozenset({Role.ADMIN.value, Role.PORTAL.value})
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,16 @@ class Rule:
         _check("effect", self.effect, set(_EFFECTS))
         if not self.domain or len(self.domain) > 64:
             raise ValidationFailed("domain", 'must be a service slug or "*"')
+        if (
+            self.effect == "allow"
+            and self.role in _NEVER_CASE_CONTENTS
+            and FIELDS_OF.get(self.operation) is FieldSet.FULL
+        ):
+            raise ValidationFailed(
+                "operation",
+                f"{self.operation} reaches case contents, which the {self.role} role never "
+                "does: grant a person a case-working role in the service instead",
+            )
         return self
 
     def line(self) -> str:

@@ -73,6 +73,23 @@ async def test_a_role_in_an_unknown_service_adds_nobody(
     assert await staff_count(database) == before  # not added without the role asked for
 
 
+async def test_an_administrator_does_not_grant_a_role_to_themselves(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    # Otherwise one person could give themselves a case role, and with it case contents.
+    await sign_in(client, "panel.admin")
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/grant", username="panel.admin",
+        role="case_officer", service="housing",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert refusal(refused.text) == "Username: this is you: another administrator can"
+    assert marked(refused.text) == ["grant-username"]
+    async with database.sessions() as session:
+        grants = await staff_grants(session, "panel.admin")
+    assert grants is not None and {r for r, _ in grants.grants} == {Role.ADMIN}
+
+
 async def test_granting_to_an_unknown_username_is_refused_in_the_form(
     client: httpx.AsyncClient, database: Database, panel_staff: None
 ) -> None:

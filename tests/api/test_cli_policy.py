@@ -67,6 +67,24 @@ async def test_a_bad_rule_is_refused_naming_the_field(database: Database, env: E
     assert listed.output.strip() == ""
 
 
+async def test_no_rule_gives_an_administrator_or_a_portal_case_contents(
+    database: Database, env: Env
+) -> None:
+    for role, operation in (("admin", "read_case"), ("portal", "break_glass")):
+        result = await tact(env, "policy", "add", role, "*", "member", operation)
+        assert result.exit_code == 1, result.output
+        assert f"operation: {operation} reaches case contents, which the {role} role" in (
+            result.output
+        )
+    listed = await tact(env, "policy", "list", "--runtime-only")
+    assert listed.output.strip() == ""
+    # Taking reach away is always allowed, and so is a summary (no contents)
+    for rule in (("admin", "*", "member", "read_case", "--deny"),
+                 ("admin", "*", "member", "read_reports")):  # fmt: skip
+        added = await tact(env, "policy", "add", *rule)
+        assert added.exit_code == 0, added.output
+
+
 async def test_removing_a_rule_that_is_not_there_fails(database: Database, env: Env) -> None:
     result = await tact(env, "policy", "remove", "reviewer", "*", "member", "read_reports")
 
