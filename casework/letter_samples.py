@@ -86,6 +86,12 @@ def decisions() -> Iterator[dict[str, Any]]:
     # The customer's designated point of contact, where the profile asks for one (a username)
     yield made | {"ends_on": "2027-03-02", "point_of_contact": "jo.example"}
     yield made | {"ends_on": None, "appeal_deadline": None, "health_and_safety": True}
+    # Health-and-safety exclusions alone: where the profile allows them no appeal, none offered
+    excluded = {"kind": "premises_exclusion", "parameters": {"health_and_safety": True}}
+    yield made | {
+        "ends_on": None, "health_and_safety": True, "arrangements": [excluded],
+        "arrangements_made": ["premises_exclusion"],
+    }  # fmt: skip
     yield made | {"ends_on": "2027-03-02", "skip_warning_explanation": "A risk to staff."}
     yield made | {
         "flagged": True, "risk": "A threat made at the office.", "ends_on": "2026-04-02",

@@ -168,7 +168,11 @@ def _context(
     if subject is m.NotificationSubject.DECISION:
         immediate = bool(d.get("flagged"))
         role = profile.decision.immediate_risk_role if immediate else profile.decision.deciding_role
+        kept = bool(d.get("health_and_safety")) and not rule.health_and_safety_appealable
         context |= {
+            # RCT 3.6: a decision of health-and-safety exclusions alone has no appeal
+            # (lodgeAppeal refuses one), so its letter offers none.
+            "appealable": context["appealable"] and not (kept and _exclusions_only(d)),
             "immediate": immediate,
             "risk": d.get("risk"),
             "full_assessment_due": _date(d.get("full_assessment_due")),
@@ -183,8 +187,7 @@ def _context(
                 profile.title_of(role),
                 None if immediate else profile.decision.with_,
             ),
-            "health_and_safety_kept": bool(d.get("health_and_safety"))
-            and not rule.health_and_safety_appealable,
+            "health_and_safety_kept": kept,
             "point_of_contact": facts.spoc,
         }
     elif subject is m.NotificationSubject.WARNING:
@@ -246,6 +249,15 @@ def _context(
             "review_requests": profile.review.customer_requests_per_period,
         }
     return context
+
+
+def _exclusions_only(details: Mapping[str, Any]) -> bool:
+    """Whether every arrangement a decision made is a premises exclusion for health and
+    safety (its input, as the details keep it)."""
+    made = details.get("arrangements") or ()
+    return bool(made) and all(
+        a["kind"] == "premises_exclusion" and a["parameters"].get("health_and_safety") for a in made
+    )
 
 
 def _who(

@@ -241,6 +241,37 @@ async def test_a_late_appeal_is_refused_as_late_only_where_there_is_a_right_of_a
         await notify(walk, "LATE_APPEAL")
 
 
+async def test_a_decision_of_health_and_safety_exclusions_alone_offers_no_appeal(
+    walk_factory: WalkFactory,
+) -> None:
+    """3.6: no right of appeal against an exclusion for health and safety. A decision making
+    nothing else is not appealable (lodgeAppeal refuses one), so its letter must not tell the
+    customer to appeal by a date: it says there is no appeal, and still gives the review."""
+    async with walk_factory(PROFILE, dt.date(2027, 3, 19)) as walk:
+        await _decided(walk, EMAIL, HS_EXCLUSION)
+        letter = await _decision_letter(walk)
+        assert "You may appeal" not in letter and "Principal Democratic" not in letter
+        assert "gives no right to appeal against an exclusion from premises" in letter
+        assert "We will review them by" in letter
+        refused = await walk.refused(
+            "officer", "lodgeAppeal", receivedOn="2027-03-19", against="DECISION", grounds="x y"
+        )
+        assert "health-and-safety" in refused.message
+
+        # With more than the exclusion, the rest is open to appeal, and the letter says so.
+        await _decided(walk, "sam.other@example.org", NAMED_OFFICER, HS_EXCLUSION)
+        letter = await _decision_letter(walk)
+        assert "You may appeal against this decision" in letter
+        assert "the other arrangements above may be" in letter
+
+
+async def _decision_letter(walk: Walk) -> str:
+    """The decision letter, recorded as sent by post today, as kept on file."""
+    given = {"subject": "DECISION", "sentOn": walk.today.isoformat(), "format": "LETTER"}
+    sent = await walk.step("officer", "recordNotification", **given)
+    return str(sent["event"]["details"]["letter"])
+
+
 async def _decided(walk: Walk, email: str, *arrangements: dict[str, Any]) -> None:
     """A case for `email` decided on 19 March 2027 (after its warning) with `arrangements`."""
     walk.on(dt.date(2027, 3, 19))
@@ -298,11 +329,7 @@ async def test_contact_terminated_without_an_officer_is_told_so_in_the_letter(
     async with walk_factory(PROFILE, dt.date(2027, 3, 19)) as walk:
         await _decided(walk, EMAIL, {"kind": "CONTACT_TERMINATION"})
         assert await routed_and_emergency(walk, EMAIL) == ["DECLINE", "PROCEED"]
-        sent = await walk.step(
-            "officer", "recordNotification", subject="DECISION", sentOn="2027-03-19",
-            format="LETTER",
-        )  # fmt: skip
-        letter = sent["event"]["details"]["letter"]
+        letter = await _decision_letter(walk)
         assert "We will no longer take contact from you." in letter
         assert "named officer" not in letter
         response = await walk.client.post(
