@@ -24,7 +24,7 @@ from casework.deadlines import (
     full_assessment_due,
     review_due,
 )
-from casework.letters import compose_letter
+from casework.letters import check_something_to_tell, compose_letter
 from casework.over_time import NOTIFICATION_DUE, end_arrangement, in_force, notification_due
 from casework.steps import (
     Begun,
@@ -269,6 +269,7 @@ async def record_notification(
     if given.format is not None and given.format.value not in notification.formats:
         formats = m.as_the_api_spells(notification.formats)
         raise ValidationFailed("input.format", f"this profile's formats are: {formats}")
+    check_something_to_tell(begun, given.subject)
     owed = NOTIFICATION_DUE[given.subject]
     met = await meet_deadlines(run.session, case_id, [owed], run.clock())
     extra: dict[str, object] = {f"{given.subject.value}_notification_met": bool(met)}

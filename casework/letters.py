@@ -65,6 +65,37 @@ ABOUT: dict[m.NotificationSubject, tuple[Step, ...]] = {
         Step.ARRANGEMENT_LIFTED,
     ),
 }
+# What each subject tells the customer of, as a refusal names it when the case has none.
+_TELLS_OF = {
+    m.NotificationSubject.WARNING: "no warning",
+    m.NotificationSubject.DECISION: "no decision",
+    m.NotificationSubject.REVIEW: "no review decided",
+    m.NotificationSubject.APPEAL: "no appeal decided",
+    m.NotificationSubject.ENDED: "no arrangements that have ended",
+    m.NotificationSubject.LATE_APPEAL: "no late appeal and no request for a review",
+    m.NotificationSubject.OFFICER_CHANGED: "no arrangement modified",
+    m.NotificationSubject.ARRANGEMENT_CHANGED: "no arrangement modified, extended or lifted",
+}
+
+
+def check_something_to_tell(begun: Begun, subject: m.NotificationSubject) -> None:
+    """A notification tells the customer of a step on the case (an "ended" one, of its
+    arrangements' end): about a step the case has not had, it would be kept on file with no
+    letter, as though one had gone out, and meet nothing. Refused on `input.subject`."""
+    steps = ABOUT[subject]
+    if steps:
+        about = any(t.step in steps for t in begun.taken)
+    else:
+        about = begun.case.restrictions_ended_on is not None
+    if about:
+        return
+    raise ValidationFailed(
+        "input.subject",
+        f"this case has {_TELLS_OF[subject]} to tell the customer of: record the "
+        "notification once the step it is about is on the case",
+    )
+
+
 # Of a subject's steps, the events its letter is about: a change of what an arrangement asks,
 # not of its officers alone (OFFICER_CHANGED's letter), even when the officers changed since.
 _ABOUT_ONLY: dict[m.NotificationSubject, Callable[[dict[str, Any]], bool]] = {

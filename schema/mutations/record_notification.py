@@ -39,6 +39,8 @@ async def resolve(
 field = strawberry.mutation(
     resolver=resolve,
     description=(
-        "Record the notification sent (date, format) or the decision not to send, with its reason."
+        "Record the notification sent (date, format) or the decision not to send, with its reason,"
+        " about a step the case has had (an ENDED one, once its arrangements have ended):"
+        " otherwise refused on input.subject."
     ),
 )

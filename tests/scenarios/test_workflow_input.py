@@ -95,6 +95,34 @@ async def test_text_of_spaces_alone_is_refused_as_no_text(walk_factory: WalkFact
         assert await walk.timeline("officer") == before  # nothing of any of them written
 
 
+async def test_a_notification_about_a_step_the_case_has_not_had_is_refused(
+    walk_factory: WalkFactory,
+) -> None:
+    """A decision letter recorded as sent on a case only warned was kept on the timeline as
+    a notification with no letter, meeting nothing: the file read as though the customer had
+    been told of a decision there is none of. Refused on input.subject, nothing written, and
+    the letter the case does owe (the warning's) is still owed until it is recorded."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await walk.step("officer", "issueWarning", reasons="Contact at the same level.")
+        before = await walk.timeline("officer"), await walk.deadlines("manager")
+        told_of = {"DECISION": "no decision", "REVIEW": "no review", "ENDED": "no arrangements"}
+        for subject, what in told_of.items():
+            refused = await walk.refused(
+                "officer", "recordNotification", subject=subject, sentOn=DAY, format="LETTER"
+            )
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", "input.subject")
+            assert what in refused.message
+        assert (await walk.timeline("officer"), await walk.deadlines("manager")) == before
+        owed = [d["kind"] for d in before[1] if d["reference"] == walk.reference]
+        assert "WARNING_NOTIFICATION" in owed
+        warned = await walk.step(
+            "officer", "recordNotification", subject="WARNING", sentOn=DAY, format="LETTER"
+        )
+        assert "a warning" in warned["event"]["details"]["letter"]
+
+
 async def test_a_choice_the_profile_does_not_offer_is_refused_in_the_api_s_spelling(
     walk_factory: WalkFactory,
 ) -> None:
