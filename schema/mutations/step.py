@@ -72,11 +72,14 @@ def _count(low: int | None, high: int | None, noun: str) -> str:
     return f"at most {high} {noun}{'s' if high != 1 else ''}"
 
 
-def require_role(actor: Actor | None, roles: tuple[Role, ...], operation: Operation) -> None:
-    """The profile names who takes some steps (the deciding role, the appeal deciders); an
-    actor without one of those roles is refused, inside the gate, so the refusal is logged."""
-    if actor is None or not any(grant.role in roles for grant in actor.roles):
-        raise Forbidden(f"not permitted: {operation.value} (this profile's role for it)")
+def require_role(actor: Actor | None, profile: Profile, roles: RoleCheck) -> None:
+    """The profile names who takes some steps (the deciding role, the appeal deciders, who
+    issues a warning); an actor without one of those roles is refused, inside the gate, so
+    the refusal is logged, and told whose step it is (role and job title) to pass it on."""
+    wanted = roles(profile)
+    if actor is None or not any(grant.role in wanted for grant in actor.roles):
+        whose = " or ".join(f"{r.value} ({profile.title_of(r)})" for r in wanted)
+        raise Forbidden(f"not permitted: under this policy this step is taken by the {whose}")
 
 
 async def take_step(
@@ -96,7 +99,7 @@ async def take_step(
             request_id=context.request_id,
         ) as access:  # fmt: skip
             if roles is not None:
-                require_role(context.actor, roles(context.profile), operation)
+                require_role(context.actor, context.profile, roles)
             model = checked(given)
             run = step_run(context, access.session)
             event = await action(run, case_id, model)

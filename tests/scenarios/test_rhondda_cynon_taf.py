@@ -43,7 +43,10 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         # 5.1 Stage 1: the Head of Service (the manager) issues the warning letter, "in
         # consultation with Service Director": without saying who was consulted, refused
         # naming the field, with nothing written.
-        assert (await walk.refused("officer", "issueWarning", **STAGE_ONE)).code == "FORBIDDEN"
+        # Refused, saying whose step it is, so the officer knows whom to pass it to.
+        not_theirs = await walk.refused("officer", "issueWarning", **STAGE_ONE)
+        assert not_theirs.code == "FORBIDDEN"
+        assert "manager (Service manager / Head of Service)" in not_theirs.message
         alone = {"reasons": STAGE_ONE["reasons"]}
         before = await walk.timeline("officer")
         unconsulted = await walk.refused("manager", "issueWarning", **alone)
