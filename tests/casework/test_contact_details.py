@@ -89,7 +89,11 @@ async def test_a_new_detail_is_written_with_the_lookups_digest(
         (ContactKind.EMAIL, "ann.example at example.org", "is not an email address"),
         (ContactKind.EMAIL, "ann@example", "is not an email address"),
         (ContactKind.PHONE, "12", "is not a telephone number"),
-        (ContactKind.PHONE, "call me", "is not a telephone number"),
+        (
+            ContactKind.PHONE,
+            "call me",
+            "is not a telephone number: digits only, with spaces or + ( ) - . / between",
+        ),
     ],
 )
 async def test_what_the_lookup_refuses_is_refused_naming_the_field(
