@@ -208,7 +208,9 @@ async def fail_with_the_values(client: httpx.AsyncClient, world: CaseWorld) -> N
         body = await graphql(
             client, STATUS, caller, lookup={"email": CANARY.email}, service=CANARY.name
         )
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # as one out of scope
+        # not a slug at all (a space, capitals): malformed, said without the value
+        refused = body["errors"][0]["extensions"]
+        assert (refused["code"], refused["field"]) == ("VALIDATION_FAILED", "service")
     # A body that is not JSON, and credentials that are not a token.
     broken = await client.post(
         "/graphql",
