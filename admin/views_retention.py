@@ -1,6 +1,8 @@
 """IG officers' retention queue: the retention work's own preview (casework/retention_queue.py,
 the queue the job reads), so the page says what the job would do today: archive, destroy,
-held (each hold named) or awaiting approval, with the rule and the dates. Where the profile
+held (each hold named) or awaiting approval, with the rule and the dates; a case not yet
+archived and past its destruction date says it is to be destroyed without being archived
+(casework/retention_queue.in_words), not only tonight's step. Where the profile
 asks for approval of destruction, a due case's approval is requested and given here, with the
 same functions and rules as the API (records/certificates.py: with two-person approval the
 requester may not approve). Every page and change goes through the gate as
@@ -22,6 +24,7 @@ from casework.retention_queue import (
     Caseless,
     Planned,
     caseless_customers,
+    in_words,
     plan,
     plan_one,
     untouched,
@@ -115,7 +118,7 @@ class RetentionQueueView(PanelView):
             hidden = (("approval_id", str(approval.id)),)
             buttons = (Button("Approve destruction", action, hidden, question),)
         cells = (
-            p.reference, p.state.value, p.action.value, p.rule, when(s.archive_on),
+            p.reference, p.state.value, in_words(p, policy), p.rule, when(s.archive_on),
             when(s.destroy_on), ", ".join(p.hold_names), asked,
         )  # fmt: skip
         return Row(cells, buttons)

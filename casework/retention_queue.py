@@ -384,3 +384,16 @@ def wants_approval(planned: Planned, policy: RetentionPolicy) -> bool:
         and planned.action in (Action.ARCHIVE, Action.AWAITING_APPROVAL, Action.LETTER_OWED)
         and not _approved(policy, planned.approval)
     )
+
+
+def in_words(planned: Planned, policy: RetentionPolicy) -> str:
+    """What the job does with a due case, as a person reads it: its action, but for a case
+    not yet archived and already past its destruction date, which is destroyed without being
+    archived (once approved, where the profile asks), where the action alone ("archive",
+    tonight's step while approval is awaited) would hide that its destruction is due."""
+    past = "without being archived (past its destruction date)"
+    if planned.unarchived:
+        return f"destroy, {past}"
+    if planned.state is not CaseState.ARCHIVED and wants_approval(planned, policy):
+        return f"destroy once approved, {past}; until approved: {planned.action.value}"
+    return planned.action.value

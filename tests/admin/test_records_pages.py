@@ -156,9 +156,15 @@ async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_a
     case_id = await add_case(database, runtime.vault, world, ends_on=[dt.date(2019, 3, 1)])
     reference = world.references[case_id]
     await sign_in(client, "ig.one")
-    # Then the queue would archive it until approved, and asks for approval before that
+    # Then the queue says it is to be destroyed once approved, never archived, and only
+    # archived while approval waits (what the CLI and the API give as action "archive" with
+    # destroy_due), and asks for that approval
     queue = (await client.get("/admin/retention-queue")).text
-    assert cells(reference, "decided", "archive") in queue and "Request approval" in queue
+    waiting = (
+        "destroy once approved, without being archived (past its destruction date); "
+        "until approved: archive"
+    )
+    assert cells(reference, "decided", waiting) in queue and "Request approval" in queue
     asked = await post_form(
         client, "/admin/retention-queue", "/admin/retention-queue/request", case_ref=reference
     )
@@ -171,7 +177,8 @@ async def test_a_backlog_case_approved_in_the_queue_is_destroyed_without_being_a
     assert approved.status_code == 303
     # Approved, it is to be destroyed without being archived
     queue = (await client.get("/admin/retention-queue")).text
-    assert cells(reference, "decided", "destroy") in queue
+    destroyed = "destroy, without being archived (past its destruction date)"
+    assert cells(reference, "decided", destroyed) in queue
 
     # When the job runs, the certificates page says the case was never archived, and why
     assert (await _run(runtime, clock().date(), tty=False)).count("destroyed") == 1
