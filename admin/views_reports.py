@@ -1,4 +1,5 @@
-"""IG officers' report charts: cases by state and arrangements by kind, by service; and over
+"""IG officers' report charts: cases by state and arrangements by kind, by service, now
+(whatever the period: their tables have no month, as `caseReports` gives them none); and over
 a chosen period, reviews and appeals per month, the decisions taken (warnings issued,
 decisions, reviews and appeals decided by outcome, cases closed with no action) and the cases
 opened by concern category, each by service: what an annual report to a committee or
@@ -108,8 +109,14 @@ def _by_service(counts: list[Count], none: str) -> list[Row]:
 
 
 def _rows(counts: list[Count]) -> list[Row]:
+    """Counts of now (cases by state, arrangements by kind): no month."""
+    return [Row((c.service, c.category, str(c.count))) for c in counts]
+
+
+def _month_rows(counts: list[Count]) -> list[Row]:
+    """Per-month counts, each under its month."""
     return [
-        Row(((c.month.strftime("%Y-%m") if c.month else ""), c.service, c.category, str(c.count)))
+        Row((c.month.strftime("%Y-%m") if c.month else "", c.service, c.category, str(c.count)))
         for c in counts
     ]
 
@@ -138,7 +145,6 @@ class ReportsView(PanelView):
             steps = await reviews_and_appeals_per_month(access.session, first, last)
             period = await period_figures(access.session, first, last, profile)
         span = f"{first.isoformat()} to {last.isoformat()}"
-        headers = ("Month", "Service", "Category", "Count")
         csv_link = request.url_for("admin:view-reports-csv").include_query_params(
             **{"from": first.isoformat(), "to": last.isoformat()}
         )
@@ -174,10 +180,12 @@ class ReportsView(PanelView):
                      "service, with every 0 written out."),
             ],
             tables=[
-                Table("cases", "Cases by state", headers, _rows(states), empty="No cases."),
-                Table("arrangements", "Arrangements by kind", headers, _rows(kinds),
-                      empty="No arrangements."),
-                Table("reviews", f"Reviews and appeals, {span}", headers, _rows(steps),
+                Table("cases", "Cases by state, now", ("Service", "State", "Count"),
+                      _rows(states), empty="No cases."),
+                Table("arrangements", "Arrangements by kind, now", ("Service", "Kind", "Count"),
+                      _rows(kinds), empty="No arrangements."),
+                Table("reviews", f"Reviews and appeals, {span}",
+                      ("Month", "Service", "Category", "Count"), _month_rows(steps),
                       empty="No reviews or appeals in this period."),
                 *_period_tables(period, span),
             ],

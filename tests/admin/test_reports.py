@@ -7,6 +7,7 @@ period, the field at fault named on bad input."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import httpx
@@ -168,6 +169,10 @@ QUIET_OPENED = "none in this period: 0 for every category"
 
 def table(page: str, name: str) -> str:
     return page.split(f'data-testid="table-{name}"')[1].split("</table>")[0]
+
+
+def headers(page: str, name: str) -> list[str]:
+    return re.findall(r"<th>(.*?)</th>", table(page, name))
 
 
 async def test_the_reports_page_shows_the_period_figures_for_a_posted_period(
