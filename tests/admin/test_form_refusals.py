@@ -5,6 +5,8 @@ and PostgreSQL; tests/admin/test_browser.py sees the same in Chromium."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlalchemy import func, select
 
@@ -252,3 +254,55 @@ async def test_a_rule_for_no_service_is_not_added(
     assert typed(refused.text, "add-rule-domain") == "housng"
     async with database.sessions() as session:
         assert await runtime_rules(session) == []
+
+
+def tag(html: str, element_id: str) -> str:
+    """The opening tag of the page's element with id `element_id`."""
+    found = re.findall(rf'<[a-z]+\s[^>]*\bid="{re.escape(element_id)}"[^>]*>', html, re.S)
+    assert len(found) == 1, f"{len(found)} elements with id {element_id}"
+    return found[0]
+
+
+def text_of(html: str, element_id: str) -> str:
+    found = re.search(rf'\bid="{re.escape(element_id)}"[^>]*>([^<]*)<', html)
+    assert found, f"no element {element_id}"
+    return found.group(1)
+
+
+def described_by(html: str, element_id: str) -> list[str]:
+    found = re.search(r'aria-describedby="([^"]*)"', tag(html, element_id))
+    return found.group(1).split() if found else []
+
+
+async def test_a_refused_input_points_at_its_error_and_its_hint_by_id(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    # Given the staff page, whose role field has a hint under it
+    await sign_in(client, "panel.admin")
+    shown = (await client.get("/admin/staff")).text
+    assert described_by(shown, "add-staff-role") == ["add-staff-role-hint"]
+    assert text_of(shown, "add-staff-role-hint").startswith("ROLE for every service")
+    assert "aria-invalid" not in tag(shown, "add-staff-role")
+    # When a role in an unknown service is refused
+    refused = await post_form(
+        client, "/admin/staff", "/admin/staff/add", username="new.officer",
+        display_name="New Officer", role="manager@nowhere",
+    )  # fmt: skip
+    html = refused.text
+    # Then the role input is marked at fault and a screen reader reads its error, then its
+    # hint, with it; a field not at fault and without a hint points at nothing
+    assert refused.status_code == 400
+    assert 'aria-invalid="true"' in tag(html, "add-staff-role")
+    assert described_by(html, "add-staff-role") == ["add-staff-role-error", "add-staff-role-hint"]
+    assert text_of(html, "add-staff-role-error") == "no such service: nowhere"
+    assert described_by(html, "add-staff-username") == []
+
+
+async def test_the_column_of_row_buttons_has_a_header_read_aloud(
+    client: httpx.AsyncClient, database: Database, panel_staff: None
+) -> None:
+    await sign_in(client, "panel.admin")
+    page = (await client.get("/admin/staff")).text
+    assert 'name="csrf_token"' in page.split('data-testid="table-')[1]  # rows with buttons
+    assert '<th><span class="visually-hidden">Actions</span></th>' in page
+    assert "<th></th>" not in page
