@@ -129,6 +129,26 @@ def test_each_role_signs_in_and_sees_only_its_pages(page: playwright_api.Page, l
     assert refused is not None and refused.status == 403
 
 
+def test_the_sign_in_page_loads_its_icon_and_nothing_it_asks_for_fails(
+    page: playwright_api.Page, live: Live
+) -> None:
+    # Chromium asks for the page's icon after the page has loaded, and for /favicon.ico
+    # (which answers 404) where the page names none; it says so on the console.
+    answered: list[tuple[int, str]] = []
+    failed: list[str] = []
+    page.on("response", lambda response: answered.append((response.status, response.url)))
+    page.on(
+        "console",
+        lambda message: failed.extend(
+            [message.location["url"]] if "Failed to load resource" in message.text else []
+        ),
+    )
+    with page.expect_response(f"{live.url}/admin/statics/img/favicon.svg", timeout=5000) as icon:
+        page.goto(f"{live.url}/admin/login")
+    assert icon.value.status == 200
+    assert failed == [] and [url for status, url in answered if status >= 400] == []
+
+
 def test_a_failed_sign_in_and_then_a_lock_out(page: playwright_api.Page, live: Live) -> None:
     sign_in(page, live, "lockout.tester", "not the password")
     assert "Sign-in did not succeed" in page.inner_text("[data-testid=sign-in-error]")

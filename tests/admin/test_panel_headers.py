@@ -13,7 +13,8 @@ import httpx
 from api.security_headers import PANEL_POLICY
 from tests.admin.conftest import sign_in
 
-_LINKED = re.compile(r'(?:href|src)="http://tact\.test(/admin/[^"#]*)"')
+_LINKED = re.compile(r'(?:href|src)="(?:http://tact\.test)?(/admin/[^"#]*)"')
+_ICON = re.compile(r'<link rel="icon" href="([^"]+)">')
 _SIGNED_OUT = "/admin/logout"
 
 
@@ -84,3 +85,18 @@ async def test_every_page_of_the_panel_carries_its_headers(
         assert_secured(page)
     for file in files:
         assert_secured(file, stored=True)
+
+
+async def test_the_sign_in_page_names_its_icon_among_the_panels_statics(
+    client: httpx.AsyncClient,
+) -> None:
+    # Without an icon named, a browser asks for /favicon.ico, which answers 404 on every
+    # sign-in (chromium says so on the console).
+    page = await client.get("/admin/login")
+    [icon] = _ICON.findall(page.text)
+    assert icon.startswith("/admin/statics/")
+    answer = await client.get(icon)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/svg+xml"
+    assert_secured(answer, stored=True)
+    assert "img-src 'self'" in PANEL_POLICY  # the page's policy lets it load
