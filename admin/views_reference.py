@@ -16,7 +16,7 @@ from starlette.responses import Response
 from admin.gated import PanelView, field
 from admin.page import PAGE, Field, Form, Page, Row, Table, options, when
 from authz.operations import Operation
-from casework.arrangements import PARAMETERS
+from casework.arrangements import parameter_names
 from records.errors import ValidationFailed
 from records.models import ArrangementKind, Case, CaseState, Role, Service
 
@@ -73,7 +73,7 @@ class ArrangementKindsView(PanelView):
             Row(
                 (
                     kind.value,
-                    ", ".join(PARAMETERS[kind].model_fields) or "none",
+                    ", ".join(parameter_names(kind)) or "none",
                     "yes" if kind in offered else "no",
                 )
             )

@@ -9,24 +9,65 @@ is never limited (Cumbria: calling 999), and every instruction that limits conta
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticUndefined
 
 from records.errors import ValidationFailed
 from records.models import ArrangementKind, Channel
 
 EMERGENCY_NOTE = "Emergency contact (999) is never limited."
 
+# Where a client learns each kind's parameters: the schema's `parameters` fields say so.
+PARAMETERS_LISTED = (
+    "A JSON object of the kind's typed parameters, listed kind by kind in docs/workflow.md, "
+    '"Arrangement parameters". Keys are camelCase (snake_case is accepted too); a channel is '
+    "given as the Channel enum spells it (LETTER) or in lower case (letter)."
+)
+PARAMETERS_ANSWERED = (
+    "The kind's typed parameters, a JSON object (listed kind by kind in docs/workflow.md, "
+    '"Arrangement parameters"): keys camelCase, values as stored (a channel in lower case: '
+    "letter), as the timeline's details give them."
+)
+
 
 class _Parameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """One contract for every kind: keys are taken camelCased, as every answer spells them
+    (`healthAndSafety`), or snake_case as before; they are kept (and read back) snake_case,
+    so rows stored before either spelling was taken read as they always did."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+    )
+
+
+def _stored_channel(value: Any) -> Any:
+    """A channel as the GraphQL enum spells it (`LETTER`, `WEB_FORM`) as its stored value
+    (`letter`); any other value is left for the field's own check."""
+    if isinstance(value, str) and value in Channel.__members__:
+        return Channel[value].value
+    return value
+
+
+ChannelValue = Annotated[Channel, BeforeValidator(_stored_channel)]
+Electronic = Annotated[
+    Literal["email", "web_form", "social_media", "text_message"],
+    BeforeValidator(_stored_channel),
+]
 
 
 class ContactChannel(_Parameters):
-    channels: Annotated[list[Channel], Field(min_length=1)]
+    channels: Annotated[list[ChannelValue], Field(min_length=1)]
 
 
 class NamedOfficer(_Parameters):
@@ -45,7 +86,7 @@ class ContactSchedule(_Parameters):
 class ContactVolume(_Parameters):
     limit: Annotated[int, Field(ge=1)]
     period: Literal["day", "week", "month"]
-    channel: Channel | None = None
+    channel: ChannelValue | None = None
 
 
 class CallDuration(_Parameters):
@@ -75,9 +116,7 @@ class SignificantMattersOnly(_Parameters):
 
 
 class ElectronicBlock(_Parameters):
-    channels: Annotated[
-        list[Literal["email", "web_form", "social_media", "text_message"]], Field(min_length=1)
-    ]
+    channels: Annotated[list[Electronic], Field(min_length=1)]
 
 
 class SuspendedContact(_Parameters):
@@ -126,9 +165,11 @@ PARAMETERS: dict[ArrangementKind, type[_Parameters]] = {
 
 
 def validate_parameters(kind: ArrangementKind, raw: dict[str, Any]) -> dict[str, Any]:
-    """Check an arrangement's parameters against its kind; returns them in stored (JSON) form.
+    """Check an arrangement's parameters against its kind; returns them in stored (JSON) form:
+    snake_case keys, lower-case values.
 
-    The error names the first field at fault, as `parameters.<field>`, and never echoes input.
+    The error names the first field at fault as the caller spelt it, `parameters.<field>`
+    (`parameters.healthAndSafety`, `parameters.health_and_safety`), and never echoes input.
     """
     try:
         model = PARAMETERS[kind].model_validate(raw)
@@ -137,6 +178,59 @@ def validate_parameters(kind: ArrangementKind, raw: dict[str, Any]) -> dict[str,
         where = ".".join(str(p) for p in first["loc"]) or kind.value
         raise ValidationFailed(f"parameters.{where}", first["msg"]) from None
     return model.model_dump(mode="json")
+
+
+def parameter_names(kind: ArrangementKind) -> list[str]:
+    """A kind's parameters as the API spells them (camelCase)."""
+    return [to_camel(name) for name in PARAMETERS[kind].model_fields]
+
+
+def parameters_table() -> str:
+    """Every kind's parameters as a Markdown table, made from the models above: the list
+    docs/workflow.md gives ("Arrangement parameters"), checked against this by a test."""
+    lines = ["| kind | parameter | type | required |", "|---|---|---|---|"]
+    for kind, model in PARAMETERS.items():
+        fields = model.model_fields
+        if not fields:
+            lines.append(f"| `{kind.name}` | none | | |")
+        for name, info in fields.items():
+            shape = _type_words(info.annotation)
+            for rule in info.metadata:  # annotated_types: MinLen, Ge, Le
+                shape += _RULES[type(rule).__name__](rule)
+            needed = "yes" if info.is_required() else "no"
+            if info.default not in (None, PydanticUndefined):
+                needed += f", default `{json.dumps(info.default)}`"
+            lines.append(f"| `{kind.name}` | `{to_camel(name)}` | {shape} | {needed} |")
+    return "\n".join(lines) + "\n"
+
+
+_RULES: dict[str, Callable[[Any], str]] = {
+    "MinLen": lambda rule: f", at least {rule.min_length}",
+    "Ge": lambda rule: f", at least {rule.ge}",
+    "Le": lambda rule: f", at most {rule.le}",
+}
+_PLAIN = {bool: "`true` or `false`", int: "whole number", str: "text", dt.time: "time, `HH:MM`"}
+
+
+def _type_words(annotation: Any) -> str:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        # A channel: given as the Channel enum spells it (or in lower case).
+        as_enum = any(getattr(m, "func", None) is _stored_channel for m in args[1:])
+        return _values(args[0], upper=True) if as_enum else _type_words(args[0])
+    if origin in (Union, UnionType):
+        return " or ".join(_type_words(a) for a in args if a is not type(None))
+    if origin is list:
+        return f"list of {_type_words(args[0])}"
+    if origin is Literal:
+        return _values(annotation, upper=False)
+    return _PLAIN[annotation]
+
+
+def _values(annotation: Any, *, upper: bool) -> str:
+    values = [c.value for c in annotation] if annotation is Channel else get_args(annotation)
+    words = [f"`{v.upper() if upper else v}`" for v in values]
+    return f"{'channel' if upper else 'word'} ({', '.join(words[:-1])} or {words[-1]})"
 
 
 def _channels(names: list[str]) -> str:

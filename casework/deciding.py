@@ -15,7 +15,6 @@ import datetime as dt
 import uuid
 
 from casework import step_models as m
-from casework.arrangements import validate_parameters
 from casework.deadlines import (
     add_months,
     appeal_deadline,
@@ -224,16 +223,12 @@ async def _impose(
                 f"{field}.kind",
                 f"this profile does not use this arrangement kind; it uses: {kinds}",
             )
-        try:
-            parameters = validate_parameters(new.kind, new.parameters)
-        except ValidationFailed as exc:
-            raise ValidationFailed(f"{field}.{exc.field}", exc.message.partition(": ")[2]) from None
         services = await scoped_services(run, begun, new.services, field, every=new.all_services)
         officers = await named_officers(
             run, begun.case.id, new.named_officer, new.deputy_officer, field
         )
         await add_arrangement(
-            run.session, run.vault, begun.case, kind=new.kind, parameters=parameters,
+            run.session, run.vault, begun.case, kind=new.kind, parameters=new.parameters,
             service_ids=services, starts_on=starts_on, ends_on=ends_on, next_review_on=review_on,
             named_officer_id=officers[0], deputy_officer_id=officers[1],
             state=ArrangementState.ACTIVE,

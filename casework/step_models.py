@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from casework.arrangements import validate_parameters
+from casework.arrangements import PARAMETERS_LISTED, validate_parameters
 from casework.media_types import MEDIA_TYPES
 from casework.profiles import SAFEGUARDS
 from records.addresses import (
@@ -495,22 +495,31 @@ class _EveryService(StepInput):
         return self
 
 
+def _typed_parameters(parameters: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    """An arrangement's parameters checked against its kind (the field before them), and kept
+    in their stored form however the caller spelt them (casework/arrangements.py), so the
+    step and its timeline event read one spelling. A refusal names the parameter as the
+    caller spelt it, below `parameters` (`...parameters.healthAndSafety`)."""
+    kind = info.data.get("kind")
+    if kind is None:  # the kind itself was refused: that is the error to give
+        return parameters
+    try:
+        return validate_parameters(kind, parameters)
+    except ValidationFailed as exc:
+        raise ValueError(f"{exc.field.removeprefix('parameters.')}: {exc.reason}") from None
+
+
+Parameters = Annotated[dict[str, Any], AfterValidator(_typed_parameters)]
+
+
 class NewArrangement(_EveryService):
     kind: ArrangementKind
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: Parameters = Field(default_factory=dict, description=PARAMETERS_LISTED)
     services: list[ShortText] = Field(
         default_factory=list, description="Service slugs; none given: the case's service."
     )
     named_officer: Username | None = None
     deputy_officer: Username | None = None
-
-    @model_validator(mode="after")
-    def _typed_parameters(self) -> NewArrangement:
-        try:
-            validate_parameters(self.kind, self.parameters)
-        except ValidationFailed as exc:
-            raise ValueError(f"{exc.field}: {exc.message.partition(': ')[2]}") from None
-        return self
 
 
 class Decide(StepInput):
@@ -585,7 +594,9 @@ class CloseNoAction(StepInput):
 class ModifyArrangement(_EveryService):
     kind: ArrangementKind
     reasons: Text
-    parameters: dict[str, Any] | None = None
+    parameters: Parameters | None = Field(
+        default=None, description=f"The arrangement's parameters, in full. {PARAMETERS_LISTED}"
+    )
     services: list[ShortText] | None = None
     named_officer: Username | None = Field(
         default=None,

@@ -17,7 +17,8 @@ from typing import Self
 import strawberry
 from strawberry.scalars import JSON
 
-from casework.arrangements import handling_instructions
+from casework.arrangements import PARAMETERS_ANSWERED, handling_instructions
+from casework.steps import camel_keys
 from records.addresses import address_country
 from records.attachments import AttachmentView
 from records.case_files import (
@@ -191,7 +192,7 @@ class ArrangementDetail(CaseArrangement):
     named_officer: str | None
     deputy_officer: str | None
     handling_instructions: str
-    parameters: JSON = strawberry.field(description="The kind's typed parameters (JSON object).")
+    parameters: JSON = strawberry.field(description=PARAMETERS_ANSWERED)
 
     @classmethod
     def from_view(cls, arrangement: ArrangementView) -> ArrangementDetail:
@@ -208,7 +209,7 @@ class ArrangementDetail(CaseArrangement):
                 arrangement.named_officer,
                 arrangement.deputy_officer,
             ),
-            parameters=JSON(dict(arrangement.parameters)),
+            parameters=JSON(camel_keys(arrangement.parameters)),
         )
 
 

@@ -1,7 +1,7 @@
 """GraphQL input types of the workflow steps, made from casework's step models
 (casework/step_models.py), so each field is declared once, there. Only what GraphQL cannot
-spell from the model is written here: an arrangement's typed parameters travel as JSON and
-are checked by casework/arrangements.validate_parameters.
+spell from the model is written here: an arrangement's typed parameters travel as JSON (their
+description is the model's) and are checked by casework/arrangements.validate_parameters.
 """
 
 from __future__ import annotations
@@ -128,9 +128,7 @@ class HoldCaseConferenceInput:
 
 @from_model(model=m.NewArrangement, all_fields=True)
 class NewArrangementInput:
-    parameters: JSON = strawberry.field(
-        default_factory=dict, description="The kind's typed parameters (JSON object)."
-    )
+    parameters: JSON = strawberry.field(default_factory=dict)
 
 
 @from_model(model=m.Decide, all_fields=True)
@@ -155,9 +153,7 @@ class CloseNoActionInput:
 
 @from_model(model=m.ModifyArrangement, all_fields=True)
 class ModifyArrangementInput:
-    parameters: JSON | None = strawberry.field(
-        default=None, description="New typed parameters (JSON object)."
-    )
+    parameters: JSON | None = None
 
 
 @from_model(model=m.ExtendArrangement, all_fields=True)

@@ -43,12 +43,13 @@ def checked(given: Any) -> BaseModel:
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
         message = _in_our_words(first)
-        loc = tuple(first["loc"])
+        field = field_name(tuple(first["loc"]))
         if first["type"] == "value_error" and ": " in message:
-            # A check across fields names its field first (casework/step_models.py).
-            field, message = message.split(": ", 1)
-            loc = (*loc, field)
-        raise ValidationFailed(field_name(loc), message) from None
+            # A check across fields names its field first, as the caller spells it
+            # (casework/step_models.py): `endsOn`, a parameter `healthAndSafety` or `from_time`.
+            named, message = message.split(": ", 1)
+            field = f"{field}.{named}"
+        raise ValidationFailed(field, message) from None
     guard_free_text(model)
     return model
 

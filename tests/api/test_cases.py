@@ -131,7 +131,7 @@ async def test_the_assigned_case_officer_reads_the_full_file(
     assert premises["kind"] == "PREMISES_EXCLUSION"
     assert premises["services"] == ["customer-services", "housing"]
     assert premises["parameters"] == {
-        "premises": [PERSON.premises], "permanent": False, "health_and_safety": True,
+        "premises": [PERSON.premises], "permanent": False, "healthAndSafety": True,
     }  # fmt: skip
     # The summary and the full read are two accesses, each with its own entry and field set.
     async with runtime.database.sessions() as session:

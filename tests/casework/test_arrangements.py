@@ -4,6 +4,7 @@ handling instructions that always keep emergency contact open."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from casework.arrangements import (
     EMERGENCY_NOTE,
     PARAMETERS,
     handling_instructions,
+    parameters_table,
     validate_parameters,
 )
+from casework.steps import camel_keys
 from records.errors import ValidationFailed
 from records.models import ArrangementKind
 
@@ -34,9 +37,60 @@ def test_valid_parameters_are_stored_as_json(kind: ArrangementKind) -> None:
     assert validate_parameters(kind, stored) == stored
 
 
+@pytest.mark.parametrize("kind", list(ArrangementKind))
+def test_camel_case_keys_are_stored_as_snake_case_keys_are(kind: ArrangementKind) -> None:
+    """The API's spelling (what answers give back) and the old one store the same thing."""
+    snake = SAMPLES[kind]
+
+    assert validate_parameters(kind, camel_keys(snake)) == validate_parameters(kind, snake)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "stored"),
+    [
+        (ArrangementKind.CONTACT_CHANNEL, {"channels": ["LETTER", "web_form"]}, ["letter", "web_form"]),  # noqa: E501
+        (ArrangementKind.ELECTRONIC_BLOCK, {"channels": ["TEXT_MESSAGE"]}, ["text_message"]),
+        (ArrangementKind.CONTACT_VOLUME, {"limit": 1, "period": "day", "channel": "PHONE"}, "phone"),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_channels_are_taken_as_the_enum_spells_them_and_stored_in_lower_case(
+    kind: ArrangementKind, raw: dict[str, Any], stored: Any
+) -> None:
+    key = "channel" if kind is ArrangementKind.CONTACT_VOLUME else "channels"
+
+    assert validate_parameters(kind, raw)[key] == stored
+
+
 @pytest.mark.parametrize(
     ("kind", "raw", "field"),
     [
+        # Named as the caller spelt them, whichever spelling that was.
+        (
+            ArrangementKind.PREMISES_EXCLUSION,
+            {"premises": ["a"], "healthAndSafty": True},
+            "parameters.healthAndSafty",
+        ),
+        (
+            ArrangementKind.PREMISES_EXCLUSION,
+            {"premises": ["a"], "foo_bar": 1},
+            "parameters.foo_bar",
+        ),
+        (
+            ArrangementKind.CONTACT_SCHEDULE,
+            {"days": ["monday"], "from_time": "soon", "toTime": "10:00"},
+            "parameters.from_time",
+        ),
+        (
+            ArrangementKind.CONTACT_SCHEDULE,
+            {"days": ["monday"], "fromTime": "soon", "toTime": "10:00"},
+            "parameters.fromTime",
+        ),
+        (
+            ArrangementKind.CONTACT_SCHEDULE,
+            {"days": ["monday"], "toTime": "10:00"},
+            "parameters.fromTime",
+        ),
+        (ArrangementKind.ELECTRONIC_BLOCK, {"channels": ["LETTER"]}, "parameters.channels.0"),
         (ArrangementKind.CONTACT_CHANNEL, {}, "parameters.channels"),
         (ArrangementKind.CONTACT_CHANNEL, {"channels": []}, "parameters.channels"),
         (
@@ -132,3 +186,14 @@ def test_premises_names_stay_out_of_the_instructions() -> None:
     )
 
     assert "Example Street" not in text
+
+
+def test_the_documented_list_of_parameters_is_the_models() -> None:
+    """docs/workflow.md lists each kind's parameters, their types and whether required: the
+    table there is the one made from the models, so it cannot drift from what is checked."""
+    docs = (Path(__file__).parents[2] / "docs" / "workflow.md").read_text()
+    table = docs.split("<!-- parameters: from casework/arrangements.parameters_table -->\n")[1]
+
+    assert table.split("<!-- /parameters -->")[0] == parameters_table()
+    row = "| `PREMISES_EXCLUSION` | `healthAndSafety` | `true` or `false` | no, default `false` |"
+    assert row in table
