@@ -41,6 +41,7 @@ from casework.over_time import (
     notification_due,
     period_end,
 )
+from casework.profiles import Profile
 from casework.steps import Begun, StepRun, begin, check_consulted, finish
 from records.case_steps import (
     CaseEvent,
@@ -102,6 +103,8 @@ async def request_review(
     customer is owed the LATE_APPEAL letter saying so."""
     begun = await begin(run, case_id, Step.REVIEW_REQUESTED)
     limit = run.profile.review.customer_requests_per_period
+    if limit == 0 and late_appeal is None:
+        raise InvalidTransition(_challenge_instead(run.profile))
     asked = 0
     for taken in begun.taken:  # in order
         if taken.step in DECISIONS or (
@@ -125,6 +128,25 @@ async def request_review(
     if redirected:
         notification_due(run, begun, m.NotificationSubject.LATE_APPEAL, run.today(), event)
     return event
+
+
+def _challenge_instead(profile: Profile) -> str:
+    """Where the customer asks for no review outside their challenge (`[review]
+    customer_requests_per_period = 0`; Cumbria 2.2: "The customer can challenge the action
+    taken by requesting a review ... within 14 days"), the step that records their request,
+    with the limits it applies."""
+    rule = profile.appeal
+    limits = []
+    if rule.window is not None:
+        unit = "working days" if rule.unit == "working_days" else "days"
+        limits.append(f"{rule.window} {unit} to ask")
+    if rule.decide_within_days is not None:
+        limits.append(f"{rule.decide_within_days} days from receipt to decide")
+    applies = f", which applies the policy's time limits ({' and '.join(limits)})" if limits else ""
+    return (
+        "under this profile the customer asks for a review by challenging the decision: "
+        f"record the request with lodgeAppeal{applies}"
+    )
 
 
 async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview) -> CaseEvent:

@@ -14,6 +14,7 @@ from tests.scenarios.world import (
     CLOSED_REPAIR,
     LETTERS_ONLY,
     NAMED_OFFICER,
+    Walk,
     contact_battery,
     notify,
     prelude,
@@ -208,3 +209,48 @@ async def test_an_extension_leaves_the_review_where_the_policy_sets_it(
         assert "nextReviewOn" not in extended["event"]["details"]
         reviews = [d["dueOn"] for d in await walk.deadlines("officer") if d["kind"] == "REVIEW"]
         assert reviews == [review_on]
+
+
+async def test_the_customers_one_challenge_is_a_review_request_within_14_days(
+    walk_factory: WalkFactory,
+) -> None:
+    """2.2: "The customer can challenge the action taken by requesting a review which should
+    be submitted in writing within 14 days of the policy being invoked ... carried out within
+    28 days from receipt". That is the one route: `lodgeAppeal` records it, with both limits.
+    `requestReview`, which applied neither (a review due the day it came), is refused naming
+    `lodgeAppeal`, and writes nothing; the 6-month review still falls due."""
+    async with walk_factory(PROFILE, START) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards())
+        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        await walk.step("decider", "decide", **decision())
+        walk.on(dt.date(2026, 3, 10))
+        before = await walk.timeline("officer")
+        refused = await walk.refused(
+            "officer", "requestReview", receivedOn="2026-03-10",
+            grounds="The customer disputes the calls.",
+        )  # fmt: skip
+        assert (refused.code, refused.message) == (
+            "INVALID_TRANSITION",
+            "under this profile the customer asks for a review by challenging the decision: "
+            "record the request with lodgeAppeal, which applies the policy's time limits "
+            "(14 days to ask and 28 days from receipt to decide)",
+        )
+        assert await walk.timeline("officer") == before
+        assert await challenge_and_review_due(walk) == [("REVIEW", "2026-09-02")]
+
+        lodged = await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2026-03-10", against="DECISION",
+            grounds="The customer disputes the calls.",
+        )  # fmt: skip
+        assert lodged["event"]["details"]["deadline"] == "2026-03-16"
+        assert await challenge_and_review_due(walk) == [
+            ("APPEAL_DECISION", "2026-04-07"),
+            ("REVIEW", "2026-09-02"),
+        ]
+
+
+async def challenge_and_review_due(walk: Walk) -> list[tuple[str, str]]:
+    """What is due on the case besides the letters owed: reviews and challenges to decide."""
+    due = await walk.deadlines("officer")
+    return [(d["kind"], d["dueOn"]) for d in due if not d["kind"].endswith("_NOTIFICATION")]
