@@ -35,6 +35,7 @@ from casework.steps import (
     point_of_contact,
     scoped_services,
 )
+from casework.transitions import check_skip_reason
 from records.case_steps import (
     CaseEvent,
     DeadlineKind,
@@ -145,12 +146,7 @@ async def _point_of_contact(
 
 
 def _check_skip(run: StepRun, given: m.Decide) -> None:
-    allowed = run.profile.warning.may_skip_reasons
-    if given.skip_warning_reason not in allowed:
-        words = m.as_the_api_spells(allowed)
-        raise ValidationFailed(
-            "input.skipWarningReason", f"this profile allows skipping the warning for: {words}"
-        )
+    check_skip_reason(run.profile, str(given.skip_warning_reason))
     if given.skip_warning_explanation is None:
         raise ValidationFailed(
             "input.skipWarningExplanation",

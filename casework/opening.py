@@ -30,6 +30,7 @@ from casework.steps import (
     service_ids,
     staff_id,
 )
+from casework.transitions import check_skip_reason
 from records.case_steps import CaseEvent, DeadlineKind, Step, meet_deadlines, record_event
 from records.cases import (
     REPLACE_THEM_FIRST,
@@ -304,7 +305,13 @@ async def issue_warning(run: StepRun, case_id: uuid.UUID, given: m.IssueWarning)
 
 
 async def refer(run: StepRun, case_id: uuid.UUID, given: m.Refer) -> CaseEvent:
-    begun = await begin(run, case_id, Step.REFERRED)
+    """Where the profile's first step is step one (Portsmouth 5.1), the referral follows it,
+    unless it comes without it for a reason the profile gives (4: "not obliged to give the
+    customer warning"), which the decision will give too."""
+    skip = given.skip_warning_reason is not None
+    if skip:
+        check_skip_reason(run.profile, str(given.skip_warning_reason))
+    begun = await begin(run, case_id, Step.REFERRED, skip_warning=skip)
     if run.profile.assessment.kind == "referral_pack" and not given.referral_pack:
         raise ValidationFailed("input.referralPack", "list what the referral pack holds")
     return await finish(run, begun, Step.REFERRED, given)

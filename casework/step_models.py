@@ -452,6 +452,12 @@ class Refer(StepInput):
     referral_pack: list[ShortText] = Field(
         default_factory=list, description="What the referral pack holds (evidence list)."
     )
+    skip_warning_reason: SkipWarningReason | None = Field(
+        default=None,
+        description="Where the profile's referral follows step one (Portsmouth 5.1), the "
+        "reason the profile gives for going ahead without it (a threat to staff's safety); "
+        "the decision then gives it too.",
+    )
 
 
 class RecordAssessment(StepInput):

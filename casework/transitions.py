@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from casework.profiles import Profile
+from casework.step_models import as_the_api_spells
 from records.case_steps import Step
-from records.errors import InvalidTransition
+from records.errors import InvalidTransition, ValidationFailed
 from records.models import CaseState
 
 S = CaseState
@@ -150,6 +151,11 @@ def _profile_needs(
 ) -> list[tuple[tuple[Step, ...], str]]:
     if step is Step.DECIDED_IMMEDIATE_RISK and not profile.decision.immediate_risk_allowed:
         return [((), "this profile has no immediate-risk decision: follow the full process")]
+    if step is Step.REFERRED and profile.warning.step_one_spoc and not skip_warning:
+        # Portsmouth 5.1: "If an agreement cannot be reached with the customer, the matter
+        # will be referred to step two"; 5.2.1: the referral carries "evidence of the work
+        # undertaken by the service to resolve the situation with the customer".
+        return [((Step.WARNING_ISSUED,), "carry out step one first: the referral follows it")]
     if step is not Step.DECIDED:
         return []
     needs: list[tuple[tuple[Step, ...], str]] = []
@@ -165,3 +171,14 @@ def _profile_needs(
         wanted = (Step.REFERRED,) if profile.assessment.kind == "referral_pack" else ASSESSED
         needs.append((wanted, words))
     return needs
+
+
+def check_skip_reason(profile: Profile, reason: str) -> None:
+    """Refuse, naming `input.skipWarningReason`, a reason to go ahead without the warning (or
+    step one) that the profile does not give."""
+    allowed = profile.warning.may_skip_reasons
+    if reason not in allowed:
+        words = as_the_api_spells(allowed)
+        raise ValidationFailed(
+            "input.skipWarningReason", f"this profile allows skipping the warning for: {words}"
+        )

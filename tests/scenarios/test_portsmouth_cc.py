@@ -239,3 +239,40 @@ async def test_an_extension_moves_the_review_to_the_new_end_of_the_period(
                 "2026-06-01",
                 ends_on,
             ]
+
+
+async def test_the_referral_to_step_two_follows_step_one(walk_factory: WalkFactory) -> None:
+    """5.1: "If an agreement cannot be reached with the customer, the matter will be referred
+    to step two"; 5.2.1: the referral carries "evidence of the work undertaken by the service
+    to resolve the situation". `refer` before step one is refused, saying what comes first,
+    and writes nothing; a reason the policy gives for going ahead without warning (4: a threat
+    to staff's safety, "not obliged to give the customer warning") lets it through, and any
+    other is refused naming `input.skipWarningReason`."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        referral = {"reasons": "Contact continues.", "referralPack": ["contact log"]}
+        before = await walk.timeline("officer")
+        too_soon = await walk.refused("manager", "refer", **referral)
+        assert (too_soon.code, too_soon.message) == (
+            "INVALID_TRANSITION",
+            "carry out step one first: the referral follows it",
+        )
+        not_a_reason = await walk.refused(
+            "manager", "refer", **referral, skipWarningReason="FUTILE"
+        )
+        assert (not_a_reason.code, not_a_reason.field) == (
+            "VALIDATION_FAILED",
+            "input.skipWarningReason",
+        )
+        assert await walk.timeline("officer") == before
+        referred = await walk.step("manager", "refer", **referral, skipWarningReason="SAFETY")
+        assert referred["case"]["state"] == "REFERRED"
+        assert referred["event"]["details"]["skipWarningReason"] == "safety"
+        # The decision that follows gives the reason too, and is told to the customer.
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        without_step_one = decision(
+            walk.today, skipWarningReason="SAFETY",
+            skipWarningExplanation="Threats made to staff at the counter.",
+        )  # fmt: skip
+        decided = await walk.step("decider", "decide", **without_step_one)
+        assert decided["case"]["state"] == "DECIDED"
