@@ -127,6 +127,8 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
         for against in profile.appeal.against:
             for kept in ([], ["premises_exclusion"]):
                 details = {"outcome": outcome, "reasons": "The decision was sound."}
+                if outcome == "amended":
+                    details["amended"] = ["contact_channel"]
                 yield s.APPEAL, details | {"kept_health_and_safety": kept}, against
     if profile.appeal.late != "accept":  # refused, or taken as a request for review
         redirected = profile.appeal.late == "review"

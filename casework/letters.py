@@ -436,7 +436,8 @@ async def compose_letter(
         appealed = (lodged or {}).get("against", appealed)
     opened = await open_case_file(run.session, run.vault, case.id)
     names = await service_names(run.session)
-    made = details.get("arrangements_made")
+    # A decision's letter gives what it made; an amended appeal's, what it amended.
+    made = details.get("arrangements_made") or details.get("amended")
     if subject in _ONE_ARRANGEMENT:
         made = [details["kind"]]  # the arrangement changed, not the others
     lifted = details.get("arrangement_id") if details.get("change") == "lifted" else None

@@ -47,43 +47,20 @@ async def in_force(run: StepRun, case_id: uuid.UUID) -> list[Arrangement]:
     return list(rows)
 
 
-async def _one(run: StepRun, case_id: uuid.UUID, kind: ArrangementKind) -> Arrangement:
+async def _one(
+    run: StepRun, case_id: uuid.UUID, kind: ArrangementKind, field: str = "input"
+) -> Arrangement:
     for arrangement in await in_force(run, case_id):
         if arrangement.kind is kind:
             return arrangement
-    raise ValidationFailed("input.kind", "the case has no arrangement of this kind in force")
+    raise ValidationFailed(f"{field}.kind", "the case has no arrangement of this kind in force")
 
 
 async def modify_arrangement(
     run: StepRun, case_id: uuid.UUID, given: m.ModifyArrangement
 ) -> CaseEvent:
     begun = await begin(run, case_id, Step.ARRANGEMENT_MODIFIED)
-    arrangement = await _one(run, case_id, given.kind)
-    officers = given.named_officer is not None or given.deputy_officer is not None
-    officers = officers or given.remove_deputy
-    changed = given.parameters is not None or given.services is not None or given.all_services
-    if not (changed or officers):
-        raise ValidationFailed(
-            "input.parameters",
-            "give new parameters, services, namedOfficer, deputyOfficer or removeDeputy",
-        )
-    if given.parameters is not None:
-        # Checked against the kind, in stored form, by the step's model (casework/step_models).
-        cipher = await run.vault.cipher("case", case_id)
-        arrangement.parameters_sealed = cipher.seal_json(
-            "arrangements", "parameters", arrangement.id, given.parameters
-        )
-    if given.services is not None or given.all_services:
-        ids = await scoped_services(
-            run, begun, given.services or [], "input", every=given.all_services
-        )
-        await run.session.execute(
-            delete(ArrangementService).where(ArrangementService.arrangement_id == arrangement.id)
-        )
-        run.session.add_all(
-            ArrangementService(arrangement_id=arrangement.id, service_id=s) for s in ids
-        )
-    replaced = await _replace_officers(run, arrangement, given) if officers else {}
+    changed, replaced = await amend(run, begun, given, "input")
     event = await finish(
         run, begun, Step.ARRANGEMENT_MODIFIED, given,
         **replaced, **({"change": "modified"} if changed else {}),
@@ -97,8 +74,45 @@ async def modify_arrangement(
     return event
 
 
+async def amend(
+    run: StepRun, begun: Begun, given: m.ArrangementAmendment, field: str
+) -> tuple[bool, dict[str, str | None]]:
+    """Change one arrangement in force as `given` says (its parameters, services or
+    officers), each refusal naming `<field>.<name>`: `modifyArrangement`'s change, and each
+    amendment of an appeal decided as amended. Whether what it asks changed, and who was
+    replaced (the caller's event keeps them; it says which letter is owed)."""
+    case_id = begun.case.id
+    arrangement = await _one(run, case_id, given.kind, field)
+    officers = given.named_officer is not None or given.deputy_officer is not None
+    officers = officers or given.remove_deputy
+    changed = given.parameters is not None or given.services is not None or given.all_services
+    if not (changed or officers):
+        raise ValidationFailed(
+            f"{field}.parameters",
+            "give new parameters, services, namedOfficer, deputyOfficer or removeDeputy",
+        )
+    if given.parameters is not None:
+        # Checked against the kind, in stored form, by the step's model (casework/step_models).
+        cipher = await run.vault.cipher("case", case_id)
+        arrangement.parameters_sealed = cipher.seal_json(
+            "arrangements", "parameters", arrangement.id, given.parameters
+        )
+    if given.services is not None or given.all_services:
+        ids = await scoped_services(
+            run, begun, given.services or [], field, every=given.all_services
+        )
+        await run.session.execute(
+            delete(ArrangementService).where(ArrangementService.arrangement_id == arrangement.id)
+        )
+        run.session.add_all(
+            ArrangementService(arrangement_id=arrangement.id, service_id=s) for s in ids
+        )
+    replaced = await _replace_officers(run, arrangement, given, field) if officers else {}
+    return changed, replaced
+
+
 async def _replace_officers(
-    run: StepRun, arrangement: Arrangement, given: m.ModifyArrangement
+    run: StepRun, arrangement: Arrangement, given: m.ArrangementAmendment, field: str
 ) -> dict[str, str | None]:
     """Put the officers `given` names in place of the arrangement's (checked as a decision
     checks them, and assigned to the case as NAMED_OFFICER), or remove its deputy
@@ -106,28 +120,28 @@ async def _replace_officers(
     identities). The arrangement's route changed, so the customer is owed a letter naming
     whom to contact now (the caller makes it due)."""
     named, deputy = await named_officers(
-        run, arrangement.case_id, given.named_officer, given.deputy_officer, "input"
+        run, arrangement.case_id, given.named_officer, given.deputy_officer, field
     )
     before = (arrangement.named_officer_id, arrangement.deputy_officer_id)
     if given.remove_deputy and before[1] is None:
-        raise ValidationFailed("input.removeDeputy", "the arrangement names no deputy")
-    for field, new, old in (
+        raise ValidationFailed(f"{field}.removeDeputy", "the arrangement names no deputy")
+    for name, new, old in (
         ("namedOfficer", named, before[0]),
         ("deputyOfficer", deputy, before[1]),
     ):
         if new is not None and new == old:
-            raise ValidationFailed(f"input.{field}", "already names this member of staff")
+            raise ValidationFailed(f"{field}.{name}", "already names this member of staff")
     kept_deputy = None if given.remove_deputy else before[1]
     if named is not None and named == deputy:
-        raise ValidationFailed("input.namedOfficer", "is also given as deputyOfficer")
+        raise ValidationFailed(f"{field}.namedOfficer", "is also given as deputyOfficer")
     if named is not None and deputy is None and named == kept_deputy:
         raise ValidationFailed(
-            "input.namedOfficer",
+            f"{field}.namedOfficer",
             "is the deputy; to make them the named officer, name another deputy "
             "(deputyOfficer) or give removeDeputy in the same step",
         )
     if deputy is not None and deputy == (named or before[0]):
-        raise ValidationFailed("input.deputyOfficer", "is the named officer: name someone else")
+        raise ValidationFailed(f"{field}.deputyOfficer", "is the named officer: name someone else")
     replaced: dict[str, str | None] = {}
     if named is not None:
         replaced["replaced_named_officer"] = await _username(run, before[0])

@@ -32,6 +32,7 @@ from casework.deadlines import (
     check_until_review,
 )
 from casework.over_time import (
+    amend,
     end_all,
     end_arrangement,
     ended_if_none_left,
@@ -408,12 +409,38 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     if given.outcome in _SUCCEEDS:
         against = m.AppealAgainst(lodged.get("against", "decision"))
         ended, kept = await _take_away(run, begun, against)
-    extra = {"kept_health_and_safety": kept} if kept else {}
+    extra: dict[str, object] = {"kept_health_and_safety": kept} if kept else {}
+    if await _amended(run, begun, given):
+        extra["amended"] = [a.kind.value for a in given.amendments]
     event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended, **extra)
     notification_due(run, begun, m.NotificationSubject.APPEAL, run.today(), event)
     if ended:
         ended_notification_due(run, begun, run.today(), event)
     return event
+
+
+async def _amended(run: StepRun, begun: Begun, given: m.DecideAppeal) -> bool:
+    """An appeal decided as amended makes the amendments in the same step (Portsmouth 5.2.7:
+    the director decides "whether the conditions should be confirmed, amended, or removed";
+    the decider's `modifyArrangement` is not theirs), so its letter gives what changed, not
+    the arrangements as they were. AMENDED without them, or amendments with any other
+    outcome, is refused naming `input.amendments`; one arrangement amended twice, naming
+    the second. Whether any were made. Their letter is the appeal's, so they owe no other."""
+    amended = given.outcome is m.AppealOutcome.AMENDED
+    if amended and not given.amendments:
+        raise ValidationFailed(
+            "input.amendments", "an amended outcome gives the arrangements as amended"
+        )
+    if given.amendments and not amended:
+        raise ValidationFailed("input.amendments", "only an amended outcome amends arrangements")
+    seen: set[ArrangementKind] = set()
+    for n, amendment in enumerate(given.amendments):
+        field = f"input.amendments.{n}"
+        if amendment.kind in seen:
+            raise ValidationFailed(f"{field}.kind", "this arrangement is already amended above")
+        seen.add(amendment.kind)
+        await amend(run, begun, amendment, field)
+    return amended
 
 
 async def _take_away(

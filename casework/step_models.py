@@ -597,9 +597,11 @@ class CloseNoAction(StepInput):
 # -- arrangements over time ----------------------------------------------------------------
 
 
-class ModifyArrangement(_EveryService):
+class ArrangementAmendment(_EveryService):
+    """What changes in one arrangement in force: `modifyArrangement`'s input, and each of the
+    amendments an appeal decided as amended makes (`decideAppeal`)."""
+
     kind: ArrangementKind
-    reasons: Text
     parameters: Parameters | None = Field(
         default=None, description=f"The arrangement's parameters, in full. {PARAMETERS_LISTED}"
     )
@@ -622,10 +624,14 @@ class ModifyArrangement(_EveryService):
     )
 
     @model_validator(mode="after")
-    def _deputy_replaced_or_removed(self) -> ModifyArrangement:
+    def _deputy_replaced_or_removed(self) -> ArrangementAmendment:
         if self.remove_deputy and self.deputy_officer is not None:
             raise ValueError("removeDeputy: name a new deputy or remove the deputy, not both")
         return self
+
+
+class ModifyArrangement(ArrangementAmendment):
+    reasons: Text
 
 
 class ExtendArrangement(StepInput):
@@ -724,3 +730,10 @@ class LodgeAppeal(StepInput):
 class DecideAppeal(StepInput):
     outcome: AppealOutcome
     reasons: Text
+    amendments: list[ArrangementAmendment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="AMENDED: the arrangements as amended, each as modifyArrangement takes "
+        "it, made in this step (required then, and refused with any other outcome). The "
+        "appeal letter gives them as they now read.",
+    )

@@ -151,6 +151,11 @@ class CloseNoActionInput:
     pass
 
 
+@from_model(model=m.ArrangementAmendment, all_fields=True)
+class ArrangementAmendmentInput:
+    parameters: JSON | None = None
+
+
 @from_model(model=m.ModifyArrangement, all_fields=True)
 class ModifyArrangementInput:
     parameters: JSON | None = None

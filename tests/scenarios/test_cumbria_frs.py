@@ -254,3 +254,65 @@ async def challenge_and_review_due(walk: Walk) -> list[tuple[str, str]]:
     """What is due on the case besides the letters owed: reviews and challenges to decide."""
     due = await walk.deadlines("officer")
     return [(d["kind"], d["dueOn"]) for d in due if not d["kind"].endswith("_NOTIFICATION")]
+
+
+async def test_a_challenge_decided_as_amended_makes_the_amendment_and_its_letter_says_so(
+    walk_factory: WalkFactory,
+) -> None:
+    """The independent senior manager who reviews (2.2) decides the challenge as amended and
+    makes the amendment in the same step (`modifyArrangement` is the senior manager who
+    decided, not theirs). Without an amendment, AMENDED is refused naming
+    `input.amendments`, as is an amendment with another outcome or to an arrangement not in
+    force, each writing nothing. The letter gives what changed, as it now reads, not the
+    arrangements as they were; it is the one letter owed."""
+    async with walk_factory(PROFILE, START) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards())
+        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+        await walk.step("decider", "decide", **decision())
+        await walk.step(
+            "officer", "lodgeAppeal", receivedOn="2026-03-02", against="DECISION",
+            grounds="The customer cannot always write letters.",
+        )  # fmt: skip
+        letters_and_email = {
+            "kind": "CONTACT_CHANNEL",
+            "parameters": {"channels": ["letter", "email"]},
+        }
+        before = await walk.timeline("officer")
+        for given, field in (
+            ({"outcome": "AMENDED"}, "input.amendments"),
+            ({"outcome": "CONFIRMED", "amendments": [letters_and_email]}, "input.amendments"),
+            (
+                {
+                    "outcome": "AMENDED",
+                    "amendments": [{"kind": "WITNESS_REQUIRED", "parameters": {}}],
+                },
+                "input.amendments.0.kind",
+            ),
+            (
+                {"outcome": "AMENDED", "amendments": [letters_and_email, letters_and_email]},
+                "input.amendments.1.kind",
+            ),
+        ):
+            refused = await walk.refused(
+                "reviewer", "decideAppeal", reasons="Email as well.", **given
+            )
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", field), given
+        assert await walk.timeline("officer") == before
+
+        amended = await walk.step(
+            "reviewer", "decideAppeal", outcome="AMENDED", reasons="Email as well.",
+            amendments=[letters_and_email],
+        )  # fmt: skip
+        assert amended["event"]["details"]["amended"] == ["contact_channel"]
+        owed = [d["kind"] for d in await walk.deadlines("officer") if d["kind"].endswith("ON")]
+        assert "APPEAL_NOTIFICATION" in owed and "ARRANGEMENT_CHANGED_NOTIFICATION" not in owed
+        await notify(walk, "APPEAL")
+        letter = (await walk.timeline("officer"))[-1]["details"]["letter"]
+
+    assert "amended as set out above" not in letter
+    assert "From 2 March 2026, this arrangement has changed. It now reads:" in letter
+    what_follows = letter.partition("What follows\n")[2].partition("Who decided")[0]
+    assert "email" in what_follows
+    assert "Officer Example" not in what_follows  # the named officer arrangement is unchanged
+    assert "Any other arrangements stay as we told you before." in what_follows

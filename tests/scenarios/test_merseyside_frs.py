@@ -117,18 +117,15 @@ async def test_merseyside_frs(walk_factory: WalkFactory) -> None:
             (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
         ]
         # "an opportunity to review the decision with the Director": the same Director.
-        await walk.step("decider", "decideAppeal", outcome="AMENDED", reasons="Narrowed.")
+        # Amended, the amendment is made in the same step, and the appeal's letter gives it.
+        await walk.step(
+            "decider", "decideAppeal", outcome="AMENDED", reasons="Weekly for now.",
+            amendments=[{"kind": "PROACTIVE_CONTACT", "parameters": {"frequency": "weekly"}}],
+        )  # fmt: skip
         assert appeal not in [
             (d["reference"], d["kind"], d["dueOn"]) for d in await walk.deadlines("manager")
         ]
         await notify(walk, "APPEAL")
-        await walk.step(
-            "decider",
-            "modifyArrangement",
-            kind="PROACTIVE_CONTACT",
-            reasons="Weekly for now.",
-            parameters={"frequency": "weekly"},
-        )
         await walk.step("decider", "liftArrangement", kind="PROACTIVE_CONTACT", reasons="Settled.")
         ended = await walk.step(
             "decider", "liftArrangement", kind="NAMED_OFFICER", reasons="Settled."
