@@ -117,6 +117,10 @@ def variants(profile: Profile) -> Iterator[tuple[m.NotificationSubject, dict[str
             del details["next_review_on"]
         else:
             details["ends_on"] = "2027-01-01"
+        if review_outcome is m.ReviewOutcome.MODIFY:
+            details["amended"] = ["contact_channel"]
+            # Some lifted while the others stay (RCT 7.3).
+            yield s.REVIEW, details | {"lifted_arrangements": ["an-arrangement-id"]}, "decision"
         yield s.REVIEW, details, "decision"
     if profile.review.recommended_by is not None:
         yield s.REVIEW, review(profile) | {
@@ -177,6 +181,7 @@ def sample_letters(profile: Profile) -> Iterator[tuple[m.NotificationSubject, Le
                 details=details, step_on=SENT_ON, arrangements=arrangements, appealed=against,
                 format=format, representative=representative, address=address,
                 spoc="Jo Example" if "point_of_contact" in details else None,
+                lifted=arrangements[:1] if "lifted_arrangements" in details else (),
             )  # fmt: skip
 
 

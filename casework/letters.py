@@ -152,6 +152,9 @@ class LetterFacts:
     # The point of contact the letter names, by name: a warning's proposed single point of
     # contact (Portsmouth 5.1), a decision's designated one (Cambridgeshire); None otherwise.
     spoc: str | None = None
+    # The arrangements a review decided as modify lifted while others stay, worded as they
+    # read before (RCT 7.3: "partially removed"); empty otherwise.
+    lifted: tuple[Worded, ...] = ()
 
 
 def render_letter(
@@ -245,6 +248,7 @@ def _context(
             "next_review_on": _date(d.get("next_review_on")),
             "who": _reviewed_by(profile, d.get("conference")),
             "recommendation": _recommendation(profile, d),
+            "lifted": tuple(a.text for a in facts.lifted),
         }
     elif subject is m.NotificationSubject.APPEAL:
         context |= {
@@ -436,8 +440,10 @@ async def compose_letter(
         appealed = (lodged or {}).get("against", appealed)
     opened = await open_case_file(run.session, run.vault, case.id)
     names = await service_names(run.session)
-    # A decision's letter gives what it made; an amended appeal's, what it amended.
-    made = details.get("arrangements_made") or details.get("amended")
+    # A decision's letter gives what it made; an amended appeal's or a modifying review's,
+    # what it amended (none, where the review only lifted some), and what it lifted.
+    ended = details.get("lifted_arrangements", [])
+    made = details.get("arrangements_made") or details.get("amended", [] if ended else None)
     if subject in _ONE_ARRANGEMENT:
         made = [details["kind"]]  # the arrangement changed, not the others
     lifted = details.get("arrangement_id") if details.get("change") == "lifted" else None
@@ -459,6 +465,7 @@ async def compose_letter(
         representative=representative(given, opened.customer.needs),
         address=letter_address(opened.customer.contacts),
         spoc=await _spoc(run, case.id, subject, details),
+        lifted=tuple(meaning(a, names) for a in opened.arrangements if str(a.outline.id) in ended),
     )
     return render_letter(run.profile, subject, facts, run.letters)
 

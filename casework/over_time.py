@@ -48,12 +48,12 @@ async def in_force(run: StepRun, case_id: uuid.UUID) -> list[Arrangement]:
 
 
 async def _one(
-    run: StepRun, case_id: uuid.UUID, kind: ArrangementKind, field: str = "input"
+    run: StepRun, case_id: uuid.UUID, kind: ArrangementKind, field: str = "input.kind"
 ) -> Arrangement:
     for arrangement in await in_force(run, case_id):
         if arrangement.kind is kind:
             return arrangement
-    raise ValidationFailed(f"{field}.kind", "the case has no arrangement of this kind in force")
+    raise ValidationFailed(field, "the case has no arrangement of this kind in force")
 
 
 async def modify_arrangement(
@@ -79,10 +79,11 @@ async def amend(
 ) -> tuple[bool, dict[str, str | None]]:
     """Change one arrangement in force as `given` says (its parameters, services or
     officers), each refusal naming `<field>.<name>`: `modifyArrangement`'s change, and each
-    amendment of an appeal decided as amended. Whether what it asks changed, and who was
-    replaced (the caller's event keeps them; it says which letter is owed)."""
+    amendment of an appeal decided as amended or a review decided as modify. Whether what
+    it asks changed, and who was replaced (the caller's event keeps them; it says which
+    letter is owed)."""
     case_id = begun.case.id
-    arrangement = await _one(run, case_id, given.kind, field)
+    arrangement = await _one(run, case_id, given.kind, f"{field}.kind")
     officers = given.named_officer is not None or given.deputy_officer is not None
     officers = officers or given.remove_deputy
     changed = given.parameters is not None or given.services is not None or given.all_services
@@ -235,9 +236,8 @@ async def _review_follows_end(
 
 async def lift_arrangement(run: StepRun, case_id: uuid.UUID, given: m.LiftArrangement) -> CaseEvent:
     begun = await begin(run, case_id, Step.ARRANGEMENT_LIFTED)
-    arrangement = await _one(run, case_id, given.kind)
     lifted_on = given.lifted_on or run.today()
-    end_arrangement(arrangement, lifted_on)
+    arrangement = await lift(run, case_id, given.kind, lifted_on)
     ended = await ended_if_none_left(run, begun, lifted_on)
     event = await finish(
         run, begun, Step.ARRANGEMENT_LIFTED, given, case_ended=ended, change="lifted",
@@ -250,6 +250,16 @@ async def lift_arrangement(run: StepRun, case_id: uuid.UUID, given: m.LiftArrang
     else:
         notification_due(run, begun, m.NotificationSubject.ARRANGEMENT_CHANGED, lifted_on, event)
     return event
+
+
+async def lift(
+    run: StepRun, case_id: uuid.UUID, kind: ArrangementKind, on: dt.date, field: str = "input.kind"
+) -> Arrangement:
+    """End the arrangement of `kind` in force on `on` (`liftArrangement`, and each a review
+    decided as modify lifts), refused naming `field` where none is."""
+    arrangement = await _one(run, case_id, kind, field)
+    end_arrangement(arrangement, on)
+    return arrangement
 
 
 def end_arrangement(arrangement: Arrangement, on: dt.date) -> None:

@@ -38,6 +38,7 @@ from casework.over_time import (
     ended_if_none_left,
     ended_notification_due,
     in_force,
+    lift,
     next_review_after,
     notification_due,
     period_end,
@@ -67,6 +68,8 @@ _APPEALED_STEPS = {
 _NEW_PERIOD = frozenset({m.ReviewOutcome.EXTEND, m.ReviewOutcome.MODIFY})
 # Outcomes that take away what was appealed against.
 _SUCCEEDS = frozenset({m.AppealOutcome.UPHELD, m.AppealOutcome.REMOVED})
+# The outcome of each that makes its amendments in the same step.
+_AMENDING = {m.DecideAppeal: m.AppealOutcome.AMENDED, m.DecideReview: m.ReviewOutcome.MODIFY}
 
 
 async def schedule_review(run: StepRun, case_id: uuid.UUID, given: m.ScheduleReview) -> CaseEvent:
@@ -157,11 +160,14 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     check_consulted(run.profile.review.with_, given.consulted, "reviews")
     _recommended(run, begun, given, new_issue=new_issue)
     today = run.today()
-    endorsed = {} if given.endorsed is None else {"endorsed": given.endorsed}
+    # What the review's event keeps besides its input: whether it endorsed the recommendation,
+    # and what a review decided as modify amended or lifted (made here, before any dates).
+    extra: dict[str, object] = {} if given.endorsed is None else {"endorsed": given.endorsed}
+    extra |= await _amended(run, begun, given)
     if given.outcome is m.ReviewOutcome.LIFT:
         await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
         await end_all(run, begun, today)
-        event = await finish(run, begun, Step.REVIEW_DECIDED, given, case_ended=True, **endorsed)
+        event = await finish(run, begun, Step.REVIEW_DECIDED, given, case_ended=True, **extra)
         ended_notification_due(run, begun, today, event)
         return event
     if given.outcome is m.ReviewOutcome.EXTEND and given.ends_on is None:
@@ -175,7 +181,7 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
                 arrangement.ends_on = given.ends_on
         dues = [a.next_review_on for a in arrangements if a.next_review_on is not None]
         kept = {"next_review_on": min(dues)} if dues else {}
-        event = await finish(run, begun, Step.REVIEW_DECIDED, given, **kept, **endorsed)
+        event = await finish(run, begun, Step.REVIEW_DECIDED, given, **kept, **extra)
         notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
         return event
     await meet_deadlines(run.session, case_id, [DeadlineKind.REVIEW], run.clock())
@@ -200,7 +206,7 @@ async def decide_review(run: StepRun, case_id: uuid.UUID, given: m.DecideReview)
     amended = given.outcome is m.ReviewOutcome.MODIFY and lasts_until is not None
     lasting = {"period_ends_on": lasts_until} if amended else {}
     event = await finish(
-        run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **lasting, **endorsed
+        run, begun, Step.REVIEW_DECIDED, given, next_review_on=next_review, **lasting, **extra
     )
     add_deadline(run.session, begun.case, DeadlineKind.REVIEW, next_review, event)
     notification_due(run, begun, m.NotificationSubject.REVIEW, today, event)
@@ -410,8 +416,7 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
         against = m.AppealAgainst(lodged.get("against", "decision"))
         ended, kept = await _take_away(run, begun, against)
     extra: dict[str, object] = {"kept_health_and_safety": kept} if kept else {}
-    if await _amended(run, begun, given):
-        extra["amended"] = [a.kind.value for a in given.amendments]
+    extra |= await _amended(run, begun, given)
     event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended, **extra)
     notification_due(run, begun, m.NotificationSubject.APPEAL, run.today(), event)
     if ended:
@@ -419,28 +424,57 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     return event
 
 
-async def _amended(run: StepRun, begun: Begun, given: m.DecideAppeal) -> bool:
-    """An appeal decided as amended makes the amendments in the same step (Portsmouth 5.2.7:
-    the director decides "whether the conditions should be confirmed, amended, or removed";
-    the decider's `modifyArrangement` is not theirs), so its letter gives what changed, not
-    the arrangements as they were. AMENDED without them, or amendments with any other
-    outcome, is refused naming `input.amendments`; one arrangement amended twice, naming
-    the second. Whether any were made. Their letter is the appeal's, so they owe no other."""
-    amended = given.outcome is m.AppealOutcome.AMENDED
-    if amended and not given.amendments:
+async def _amended(
+    run: StepRun, begun: Begun, given: m.DecideAppeal | m.DecideReview
+) -> dict[str, object]:
+    """An appeal decided as amended, or a review decided as modify, makes the amendments in
+    the same step (Portsmouth 5.2.7: the director decides "whether the conditions should be
+    confirmed, amended, or removed"; 5.2.6: a review may "impose new or amended
+    restrictions"; the decider's `modifyArrangement` is not theirs), so its letter gives what
+    changed, not the arrangements as they were. A review's may also lift some while the
+    others stay (`lifts`; RCT 7.3: "fully/partially removed"), not all (that is LIFT).
+    The amending outcome without them, or them with any other outcome, is refused naming
+    `input.amendments` (`input.lifts`); one arrangement amended or lifted twice, naming the
+    second. What the details keep: the kinds amended, and the arrangements lifted. Their
+    letter is the review's or appeal's, so they owe no other."""
+    outcome = _AMENDING[type(given)]
+    amending = given.outcome is outcome
+    lifts = given.lifts if isinstance(given, m.DecideReview) else []
+    if amending and not (given.amendments or lifts):
+        also = " or lifted (lifts)" if isinstance(given, m.DecideReview) else ""
         raise ValidationFailed(
-            "input.amendments", "an amended outcome gives the arrangements as amended"
+            "input.amendments", f"{outcome.name} gives the arrangements as amended{also}"
         )
-    if given.amendments and not amended:
-        raise ValidationFailed("input.amendments", "only an amended outcome amends arrangements")
+    for field, given_some in (("input.amendments", given.amendments), ("input.lifts", lifts)):
+        if given_some and not amending:
+            raise ValidationFailed(field, f"only {outcome.name} amends arrangements")
     seen: set[ArrangementKind] = set()
     for n, amendment in enumerate(given.amendments):
         field = f"input.amendments.{n}"
-        if amendment.kind in seen:
-            raise ValidationFailed(f"{field}.kind", "this arrangement is already amended above")
-        seen.add(amendment.kind)
+        _once(amendment.kind, seen, f"{field}.kind")
         await amend(run, begun, amendment, field)
-    return amended
+    lifted = []
+    for n, kind in enumerate(lifts):
+        _once(kind, seen, f"input.lifts.{n}")
+        lifted.append(await lift(run, begun.case.id, kind, run.today(), f"input.lifts.{n}"))
+    await run.session.flush()
+    if lifted and not await in_force(run, begun.case.id):
+        raise ValidationFailed(
+            "input.lifts", "lifts every arrangement in force: that is the outcome LIFT"
+        )
+    kept: dict[str, object] = {}
+    if given.amendments:
+        kept["amended"] = [a.kind.value for a in given.amendments]
+    if lifted:
+        kept["lifted_arrangements"] = [str(a.id) for a in lifted]
+    return kept
+
+
+def _once(kind: ArrangementKind, seen: set[ArrangementKind], field: str) -> None:
+    """One arrangement is amended or lifted once in a step; the second is refused."""
+    if kind in seen:
+        raise ValidationFailed(field, "this arrangement is already amended or lifted above")
+    seen.add(kind)
 
 
 async def _take_away(

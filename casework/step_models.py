@@ -599,7 +599,8 @@ class CloseNoAction(StepInput):
 
 class ArrangementAmendment(_EveryService):
     """What changes in one arrangement in force: `modifyArrangement`'s input, and each of the
-    amendments an appeal decided as amended makes (`decideAppeal`)."""
+    amendments an appeal decided as amended (`decideAppeal`) or a review decided as modify
+    (`decideReview`) makes."""
 
     kind: ArrangementKind
     parameters: Parameters | None = Field(
@@ -694,6 +695,20 @@ class DecideReview(StepInput):
         description="Why the review is taken besides its schedule or a request, where the "
         "profile allows it (RCT: a new issue raised, against which the restrictions are "
         "reconsidered). Such a review keeps the review already due.",
+    )
+    amendments: list[ArrangementAmendment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="MODIFY: the arrangements as modified, each as modifyArrangement takes "
+        "it, made in this step (MODIFY gives amendments, lifts or both; refused with any "
+        "other outcome). The review letter gives them as they now read.",
+    )
+    lifts: list[ArrangementKind] = Field(
+        default_factory=list,
+        max_length=20,
+        description="MODIFY: the arrangements lifted in this step while the others stay (RCT "
+        "7.3: restrictions 'partially removed'); not every one in force (that is LIFT). The "
+        "review letter names them.",
     )
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ a review at 6 months, arrangements lifted and the "ended" notification."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from casework.profiles import load_profile
 from tests.scenarios.conftest import WalkFactory
@@ -191,16 +192,21 @@ def decision() -> dict[str, object]:
     }
 
 
+async def decided_after_warning(walk: Walk) -> dict[str, Any]:
+    """A case to its decision: the prelude, the safeguards, a warning, then `decision()`."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards())
+    await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
+    return await walk.step("decider", "decide", **decision())
+
+
 async def test_an_extension_leaves_the_review_where_the_policy_sets_it(
     walk_factory: WalkFactory,
 ) -> None:
     """Cumbria reviews six-monthly, not at the end of the period: extending an arrangement
     leaves the review due when it was (only `[review] at_period_end` moves it)."""
     async with walk_factory(PROFILE, START) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards())
-        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
-        decided = await walk.step("decider", "decide", **decision())
+        decided = await decided_after_warning(walk)
         review_on = decided["event"]["details"]["reviewOn"]
         extended = await walk.step(
             "decider", "extendArrangement", kind="CONTACT_CHANNEL", endsOn="2027-09-02",
@@ -220,10 +226,7 @@ async def test_the_customers_one_challenge_is_a_review_request_within_14_days(
     `requestReview`, which applied neither (a review due the day it came), is refused naming
     `lodgeAppeal`, and writes nothing; the 6-month review still falls due."""
     async with walk_factory(PROFILE, START) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards())
-        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
-        await walk.step("decider", "decide", **decision())
+        await decided_after_warning(walk)
         walk.on(dt.date(2026, 3, 10))
         before = await walk.timeline("officer")
         refused = await walk.refused(
@@ -266,10 +269,7 @@ async def test_a_challenge_decided_as_amended_makes_the_amendment_and_its_letter
     force, each writing nothing. The letter gives what changed, as it now reads, not the
     arrangements as they were; it is the one letter owed."""
     async with walk_factory(PROFILE, START) as walk:
-        await prelude(walk)
-        await walk.step("officer", "recordSafeguards", checks=safeguards())
-        await walk.step("officer", "issueWarning", reasons="Six calls on one day.")
-        await walk.step("decider", "decide", **decision())
+        await decided_after_warning(walk)
         await walk.step(
             "officer", "lodgeAppeal", receivedOn="2026-03-02", against="DECISION",
             grounds="The customer cannot always write letters.",
@@ -313,6 +313,102 @@ async def test_a_challenge_decided_as_amended_makes_the_amendment_and_its_letter
     assert "amended as set out above" not in letter
     assert "From 2 March 2026, this arrangement has changed. It now reads:" in letter
     what_follows = letter.partition("What follows\n")[2].partition("Who decided")[0]
+    assert "email" in what_follows
+    assert "Officer Example" not in what_follows  # the named officer arrangement is unchanged
+    assert "Any other arrangements stay as we told you before." in what_follows
+
+
+STATUS = """query S { restrictionStatus(lookup: {email: "morgan.sample@example.org"},
+  service: "housing") { arrangements { kind handlingInstructions } } }"""
+
+
+async def portal_status(walk: Walk) -> dict[str, str]:
+    """What the housing portal is told of the customer: each arrangement's instructions."""
+    response = await walk.client.post(
+        "/graphql", json={"query": STATUS},
+        headers={"Authorization": f"ApiKey {walk.portal_key}"},
+    )  # fmt: skip
+    found = response.json()["data"]["restrictionStatus"]["arrangements"]
+    return {a["kind"]: a["handlingInstructions"] for a in found}
+
+
+async def test_a_review_decided_as_modify_makes_its_changes_and_its_letter_says_so(
+    walk_factory: WalkFactory,
+) -> None:
+    """The independent senior manager's six-month review (2.2) decides to modify: it amends
+    the contact channel and lifts the closed matter in the same step, keeping the named
+    officer. Without a change, MODIFY is refused naming `input.amendments`; a change with
+    another outcome, one arrangement twice, one not in force, or lifting every one (that is
+    LIFT) is refused naming the field, each writing nothing. The portal answers the new
+    terms on the next lookup; the review's letter gives what changed and is the one owed."""
+    async with walk_factory(PROFILE, START) as walk:
+        await decided_after_warning(walk)
+        walk.on(dt.date(2026, 9, 2))
+        email_too = {"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["letter", "email"]}}
+        before = await walk.timeline("officer")
+        status_before = await portal_status(walk)
+        for given, field in (
+            ({"outcome": "MODIFY"}, "input.amendments"),
+            ({"outcome": "CONTINUE", "amendments": [email_too]}, "input.amendments"),
+            ({"outcome": "LIFT", "lifts": ["CLOSED_MATTER"]}, "input.lifts"),
+            (
+                {"outcome": "MODIFY", "amendments": [{"kind": "WITNESS_REQUIRED"}]},
+                "input.amendments.0.kind",
+            ),
+            ({"outcome": "MODIFY", "lifts": ["WITNESS_REQUIRED"]}, "input.lifts.0"),
+            (
+                {"outcome": "MODIFY", "amendments": [email_too], "lifts": ["CONTACT_CHANNEL"]},
+                "input.lifts.0",
+            ),
+            (
+                {"outcome": "MODIFY", "amendments": [email_too, email_too]},
+                "input.amendments.1.kind",
+            ),
+            (
+                {
+                    "outcome": "MODIFY",
+                    "amendments": [email_too],
+                    "lifts": ["CLOSED_MATTER", "NAMED_OFFICER", "CONTACT_CHANNEL"],
+                },
+                "input.lifts.2",
+            ),
+            (
+                {
+                    "outcome": "MODIFY",
+                    "lifts": ["CLOSED_MATTER", "NAMED_OFFICER", "CONTACT_CHANNEL"],
+                },
+                "input.lifts",
+            ),
+        ):
+            refused = await walk.refused(
+                "reviewer", "decideReview", reasons="Contact has eased.", **given
+            )
+            assert (refused.code, refused.field) == ("VALIDATION_FAILED", field), given
+        assert await walk.timeline("officer") == before
+        assert await portal_status(walk) == status_before
+
+        reviewed = await walk.step(
+            "reviewer", "decideReview", outcome="MODIFY", reasons="Contact has eased.",
+            amendments=[email_too], lifts=["CLOSED_MATTER"],
+        )  # fmt: skip
+        details = reviewed["event"]["details"]
+        assert details["amended"] == ["contact_channel"]
+        assert details["amendments"][0]["parameters"] == {"channels": ["letter", "email"]}
+        assert details["lifts"] == ["closed_matter"]
+        status_after = await portal_status(walk)
+        assert sorted(status_after) == ["CONTACT_CHANNEL", "NAMED_OFFICER"]
+        assert status_after["NAMED_OFFICER"] == status_before["NAMED_OFFICER"]
+        assert "email" not in status_before["CONTACT_CHANNEL"].lower()
+        assert "email" in status_after["CONTACT_CHANNEL"].lower()
+        owed = [d["kind"] for d in await walk.deadlines("officer") if d["kind"].endswith("ON")]
+        assert "REVIEW_NOTIFICATION" in owed and "ARRANGEMENT_CHANGED_NOTIFICATION" not in owed
+        await notify(walk, "REVIEW")
+        letter = (await walk.timeline("officer"))[-1]["details"]["letter"]
+
+    what_follows = letter.partition("What follows\n")[2].partition("Who decided")[0]
+    assert "From 2 September 2026, this arrangement no longer applies:" in what_follows
+    assert "2025 repair claim" in what_follows  # the closed matter lifted, named
+    assert "From 2 September 2026, this arrangement has changed. It now reads:" in what_follows
     assert "email" in what_follows
     assert "Officer Example" not in what_follows  # the named officer arrangement is unchanged
     assert "Any other arrangements stay as we told you before." in what_follows

@@ -127,6 +127,7 @@ async def test_an_rct_review_letter_gives_the_recommendation_and_whether_it_was_
         await walk.step(
             "decider", "decideReview", outcome="MODIFY", reasons="Contact has eased.",
             recommendation={"madeOn": "2028-02-20", "outcome": "MODIFY"},
+            lifts=["CONTACT_CHANNEL"],  # 7.3: "partially removed": one lifted, one kept
         )  # fmt: skip
         await notify(walk, "REVIEW")
         events = await walk.timeline("officer")

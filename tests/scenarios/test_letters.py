@@ -224,6 +224,8 @@ async def portsmouth_reviewed(walk: Walk, consulted: str, outcome: str = "EXTEND
     await walk.step("decider", "decide", **decision(walk.today))
     await walk.step("manager", "assignStaff", username="helpdesk", relation="REVIEWER")
     extended = {"endsOn": "2027-09-02"} if outcome == "EXTEND" else {}
+    if outcome == "MODIFY":  # what it modifies, made in the same step
+        extended = {"amendments": [dict(LETTERS_ONLY, parameters={"channels": ["email"]})]}
     await walk.step(
         "helpdesk", "decideReview", outcome=outcome, reasons="Contact of the same kind.",
         consulted=consulted, **extended,
@@ -338,7 +340,8 @@ async def test_portsmouth_a_review_that_amends_says_how_long_the_amended_ones_la
 
     review = kept["review"]["letter"]
     assert "The arrangements have been changed." in review
-    assert "These arrangements last until 2 March 2027, unless a review ends them sooner." in review
+    assert "this arrangement has changed. It now reads:" in review
+    assert "The arrangements last until 2 March 2027, unless a review ends them sooner." in review
     assert "You may appeal against this review." in review
 
 
