@@ -46,7 +46,7 @@ def test_check_writes_every_letter_from_the_folder_given(tmp_path: Path) -> None
 
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"112 letters checked for rhondda-cynon-taf: own templates from {folder}: _heading.txt.j2\n"
+        f"116 letters checked for rhondda-cynon-taf: own templates from {folder}: _heading.txt.j2\n"
     )
 
 
@@ -64,7 +64,7 @@ def test_check_reads_the_settings_by_default(
     # Without a folder: the built-in templates, for the profile TACT_PROFILE names.
     monkeypatch.delenv("TACT_LETTER_TEMPLATES_DIR")
     result = CliRunner().invoke(main, ["letters", "check"])
-    assert result.output == "93 letters checked for portsmouth-cc: own templates: none\n"
+    assert result.output == "96 letters checked for portsmouth-cc: own templates: none\n"
 
 
 def test_check_refuses_a_profile_that_is_not_there() -> None:
