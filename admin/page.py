@@ -168,6 +168,16 @@ def _same_name(form_name: str, api_name: str) -> bool:
     return plain(form_name) == plain(api_name.rsplit(".", 1)[-1])
 
 
+def more_match(shown: int, what: str) -> Notice:
+    """Said above a table that shows only the newest `shown` of more (`what`: "entries"), the
+    button under it showing older ones: a page that stops at the newest must not read as
+    all there is ("nobody else accessed it", "that case was never destroyed")."""
+    return Notice(
+        f"More {what} match than the {shown} shown here, the newest: the button under the "
+        "table shows older ones."
+    )
+
+
 def when(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return ""

@@ -22,7 +22,20 @@ from starlette.responses import Response
 
 from admin.charts import daily_counts, only, stacked_bars
 from admin.gated import PanelView, field
-from admin.page import PAGE, Button, Chart, Field, Form, Notice, Page, Row, Table, options, when
+from admin.page import (
+    PAGE,
+    Button,
+    Chart,
+    Field,
+    Form,
+    Notice,
+    Page,
+    Row,
+    Table,
+    more_match,
+    options,
+    when,
+)
 from admin.person import NAMES, person_fields, person_named
 from admin.who import Shown, who
 from authz.access_log import LogFilter, break_glass_review, case_asked, opened_reasons, query
@@ -101,15 +114,6 @@ def _older(
     return Button(f"Show older entries (before seq {last[1]})", action, (*kept, last))
 
 
-def _cut(shown: int) -> Notice:
-    """Said above a page of entries that is not all of them: a page that stops at the
-    newest entries must not read as "nobody else accessed it"."""
-    return Notice(
-        f"More entries match than the {shown} shown here, the newest: the button under the "
-        "table shows older ones."
-    )
-
-
 def _day(form: FormData, name: str, end: bool) -> dt.datetime | None:
     text = field(form, name)
     if not text:
@@ -155,7 +159,7 @@ class AccessLogView(PanelView):
             # The filter again, what was typed kept and the field at fault named; no entries.
             return await self._render(request, form, [], [], refused=refused)
         rows = [_entry_row(e, refs, shown) for e in page.entries]
-        notices = [_cut(SHOWN)] if page.has_next else []
+        notices = [more_match(SHOWN, "entries")] if page.has_next else []
         if before is not None:
             notices.append(Notice(_older_said(before, where)))
         kept = tuple((name, field(form, name)) for name in _KEPT if field(form, name))
@@ -302,7 +306,7 @@ class BreakGlassView(PanelView):
             empty="No break-glass openings.",
             more=_older(request.url.path, page.entries, page.has_next, ()),
         )
-        notices = [_cut(SHOWN)] if page.has_next else []
+        notices = [more_match(SHOWN, "entries")] if page.has_next else []
         if before is not None:
             notices.append(Notice(f"Older openings: those before seq {before}."))
         view = Page(

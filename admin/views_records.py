@@ -12,19 +12,33 @@ import datetime as dt
 
 from sqladmin import expose
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of, id_field
-from admin.page import PAGE, Button, Field, Form, Page, Row, Table, options, when
+from admin.page import (
+    PAGE,
+    Button,
+    Field,
+    Form,
+    Notice,
+    Page,
+    Row,
+    Table,
+    more_match,
+    options,
+    when,
+)
 from admin.person import person_fields, person_given, person_named
-from admin.who import who
+from admin.who import Shown, who
 from authz.gate import Target
 from authz.operations import Operation
 from records.case_files import find_case_id
-from records.certificates import list_certificates
+from records.certificates import NO_CERTIFICATE, certificate_position, list_certificates
 from records.customers import one_customer_named
+from records.errors import ValidationFailed
 from records.holds import (
     Held,
     check_one_named,
@@ -189,51 +203,117 @@ class HoldsView(PanelView):
 
 
 class CertificatesView(PanelView):
+    """Certificates, newest first, a page at a time (as the access log: the button under the
+    table posts the last one shown, and the next page starts after it), or the one for a
+    case reference: "was MC-2026-... destroyed, and when?". A reference with none is refused
+    naming the field, as `tact retention certificates --case-ref` refuses it."""
+
     name = "Destruction certificates"
     icon = "fa-solid fa-file-circle-check"
     roles = _IG
 
-    @expose("/certificates", methods=["GET"], identity="certificates")
+    @expose("/certificates", methods=["GET", "POST"], identity="certificates")
     async def certificates_page(self, request: Request) -> Response:
-        async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
-            found = await list_certificates(access.session, limit=SHOWN)
-            shown = await who(
-                access.session,
-                [by for c in found for by in (c.requested_by, c.approved_by, c.destroyed_by)],
+        form = await self.form(request) if request.method == "POST" else FormData()
+        reference = field(form, "case_ref") or None
+        try:
+            after = id_field(form, _AFTER) if field(form, _AFTER) else None
+            async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
+                position = None
+                if after is not None:
+                    position = await certificate_position(access.session, after)
+                    if position is None:
+                        raise ValidationFailed(_AFTER, "is not a certificate's id")
+                found = await list_certificates(
+                    access.session, reference=reference, limit=SHOWN_CERTIFICATES + 1,
+                    after=position,
+                )  # fmt: skip
+                shown = await who(
+                    access.session,
+                    [by for c in found for by in (c.requested_by, c.approved_by, c.destroyed_by)],
+                )
+            if reference is not None and not found:
+                raise ValidationFailed("case_ref", NO_CERTIFICATE)
+        except ValidationFailed as refused:
+            page = _certificates(request, reference, [], [], None)
+            page.refuse(request.url.path, form, refused)
+            return await self.page(request, PAGE, page.context(), 400)
+        more = len(found) > SHOWN_CERTIFICATES
+        found = found[:SHOWN_CERTIFICATES]
+        notices = [more_match(SHOWN_CERTIFICATES, "certificates")] if more else []
+        older = None
+        if more:
+            # A reference names one certificate at most: only the whole list has more.
+            older = Button(
+                "Show older certificates", request.url.path, ((_AFTER, str(found[-1].id)),)
             )
-        rows = [
-            Row(
-                (
-                    c.case_reference or f"customer {c.customer_id}",
-                    c.rule,
-                    f"{c.profile_name} {c.profile_version}",
-                    when(c.destroy_on),
-                    _archived(c),
-                    _by_on(shown(c.requested_by), c.requested_at),
-                    _by_on(shown(c.approved_by), c.approved_at),
-                    shown(c.destroyed_by),
-                    when(c.destroyed_at),
-                    str(c.keys_shredded),
+        if position is not None:
+            notices.append(
+                Notice(
+                    "Older certificates: those after the one destroyed "
+                    f"{when(position.destroyed_at)}."
                 )
             )
-            for c in found
-        ]
-        page = Page(
-            "Destruction certificates",
-            f"What was destroyed, under which rule and on whose approval; newest first, at "
-            f"most {SHOWN}. Certificates hold no personal data.",
-            tables=[
-                Table(
-                    "certificates",
-                    "Certificates",
-                    ("Case", "Rule", "Profile", "Due", "Archived", "Requested", "Approved",
-                     "Destroyed by", "Destroyed", "Keys shredded"),
-                    rows,
-                    empty="No case has been destroyed yet.",
-                )
-            ],
-        )  # fmt: skip
-        return await self.page(request, PAGE, page.context())
+        return await self.page(
+            request, PAGE, _certificates(request, reference, found, notices, older, shown).context()
+        )
+
+
+SHOWN_CERTIFICATES = 100
+# Posted by the "older certificates" button: the id of the last certificate shown.
+_AFTER = "after"
+_CERTIFICATE_HEADERS = (
+    "Case", "Rule", "Profile", "Due", "Archived", "Requested", "Approved", "Destroyed by",
+    "Destroyed", "Keys shredded",
+)  # fmt: skip
+
+
+def _certificates(
+    request: Request,
+    reference: str | None,
+    found: list[DestructionCertificate],
+    notices: list[Notice],
+    older: Button | None,
+    shown: Shown | None = None,
+) -> Page:
+    rows = [_certificate_row(c, shown) for c in found] if shown is not None else []
+    fields = (
+        Field(
+            "case_ref",
+            "Case reference",
+            value=reference or "",
+            help="a destroyed case's reference, e.g. MC-2026-...; empty for every certificate",
+        ),
+    )
+    return Page(
+        "Destruction certificates",
+        f"What was destroyed, under which rule and on whose approval; newest first, "
+        f"{SHOWN_CERTIFICATES} at a time. Certificates hold no personal data.",
+        notices=notices,
+        forms=[Form("find", "Find a case's certificate", request.url.path, fields, "Show")],
+        tables=[
+            Table("certificates", "Certificates", _CERTIFICATE_HEADERS, rows,
+                  empty="No certificate shown." if shown is None else
+                  "No case has been destroyed yet.", more=older)
+        ],
+    )  # fmt: skip
+
+
+def _certificate_row(c: DestructionCertificate, shown: Shown) -> Row:
+    return Row(
+        (
+            c.case_reference or f"customer {c.customer_id}",
+            c.rule,
+            f"{c.profile_name} {c.profile_version}",
+            when(c.destroy_on),
+            _archived(c),
+            _by_on(shown(c.requested_by), c.requested_at),
+            _by_on(shown(c.approved_by), c.approved_at),
+            shown(c.destroyed_by),
+            when(c.destroyed_at),
+            str(c.keys_shredded),
+        )
+    )
 
 
 def _by_on(by: str, at: dt.datetime | None) -> str:

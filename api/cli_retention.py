@@ -38,7 +38,7 @@ from casework.retention_queue import (
 )
 from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
-from records.certificates import approve, list_certificates, request_approval
+from records.certificates import NO_CERTIFICATE, approve, list_certificates, request_approval
 from records.customers import Named, one_customer_named
 from records.days import uk_today
 from records.errors import NotFound
@@ -495,6 +495,6 @@ def retention_commands(group: click.Group) -> None:
         records = with_runtime(lambda runtime: _certificates(runtime, case_ref))
         if case_ref is not None and not records:
             # Printing nothing, exit 0, read as "no such case was destroyed" after a typo too.
-            raise click.ClickException("case-ref: no destruction certificate for that reference")
+            raise click.ClickException(f"case-ref: {NO_CERTIFICATE}")
         for record in records:
             click.echo(json.dumps(record, default=str))

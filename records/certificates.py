@@ -140,6 +140,25 @@ class CertificatePosition:
     id: uuid.UUID
 
 
+# Said for a case reference no certificate names (not destroyed, or mistyped), by the CLI
+# and the panel alike: an empty answer would read as "not destroyed" after a typo too.
+NO_CERTIFICATE = "no destruction certificate for that reference"
+
+
+async def certificate_position(
+    session: AsyncSession, certificate_id: uuid.UUID
+) -> CertificatePosition | None:
+    """Where the certificate with this id sits in the list (the last one a page showed, so
+    the next page starts after it); None if there is none."""
+    found = await session.execute(
+        select(DestructionCertificate.destroyed_at).where(
+            DestructionCertificate.id == certificate_id
+        )
+    )
+    destroyed_at = found.scalar_one_or_none()
+    return None if destroyed_at is None else CertificatePosition(destroyed_at, certificate_id)
+
+
 async def list_certificates(
     session: AsyncSession,
     *,
