@@ -90,6 +90,25 @@ class PanelView(BaseView):
             raise ValidationFailed(field, missing) if field else NotFound(missing)
         return found
 
+    async def find_as(
+        self,
+        request: Request,
+        operation: Operation,
+        lookup: Callable[[AsyncSession], Awaitable[T | None]],
+        missing: str,
+        field: str,
+    ) -> T:
+        """`find`, for what only some roles may do (`operation`): where nothing is found, or
+        the form names it wrongly, the refusal goes through the gate first, so one who could
+        never do it (an administrator typing a customer's reference) is refused as they are
+        where it is found, learning nothing of whether it exists; for others it is logged
+        as refused."""
+        try:
+            return await self.find(lookup, missing, field)
+        except ValidationFailed:
+            async with self.gated(request, operation):
+                raise
+
     async def service_slugs(self) -> list[str]:
         """Every service's slug, in order, for a form's choice of service."""
         async with (await self.parts()).database.sessions() as session:

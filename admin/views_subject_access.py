@@ -1,27 +1,34 @@
 """IG officers' subject access requests: the requests, open and complete; open one for a
 customer found by the blind index of their reference, email or phone number (as the access
-log's person filter does);
-mark one complete. An open request holds every case of its customer from archiving and
-destruction (records/holds.py). The functions are the retention work's, the same the API's
-openSubjectAccessRequest and completeSubjectAccessRequest use; every page and change goes
-through the gate as SUBJECT_ACCESS_EXPORT (a change on the customer it is about), so each is
+log's person filter does); mark one complete; and export everything held about a customer,
+found the same way, as a download (the JSON or the readable HTML document the API's
+subjectAccessExport gives, made by the same function, casework/subject_access.py). An open
+request holds every case of its customer from archiving and destruction (records/holds.py).
+The functions are the retention work's, the same the API's openSubjectAccessRequest and
+completeSubjectAccessRequest use; every page, change and export goes through the gate as
+SUBJECT_ACCESS_EXPORT (a change or an export on the customer it is about), so each is
 logged. The reference is posted, never put in an address, and the list shows ids only."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqladmin import expose
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from admin.confirm import confirm_first
-from admin.gated import PanelView, back_to, form_of, id_field
-from admin.page import PAGE, Button, Form, Page, Row, Table, when
+from admin.gated import PanelView, back_to, field, form_of, id_field
+from admin.page import PAGE, Button, Field, Form, Page, Row, Table, when
 from admin.person import person_fields, person_given, person_named
 from admin.who import who
 from authz.gate import Target
 from authz.operations import Operation
+from casework.subject_access import as_html, as_json, subject_access_document
 from records.customers import one_customer_named
+from records.days import uk_today
 from records.errors import ValidationFailed
 from records.holds import complete_subject_access, open_subject_access, subject_access_requests
 from records.models import Role
@@ -29,6 +36,7 @@ from records.retention_tables import SubjectAccessRequest
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
+_FORMATS = (("html", "HTML: a readable document"), ("json", "JSON: machine-readable"))
 _HEADERS = ("Request", "Customer id", "Opened by", "Opened", "Completed by", "Completed")
 
 
@@ -77,27 +85,40 @@ class SubjectAccessView(PanelView):
             "customer's cases",
         )  # fmt: skip
         here = str(request.url_for("admin:view-subject-access-open"))
+        export = str(request.url_for("admin:view-subject-access-export"))
+        export_fields = (
+            *person_fields(None, "one of the three, found by its blind index"),
+            Field("format", "Format", options=_FORMATS),
+        )
         page = Page(
             "Subject access requests",
             f"Open requests first, then the newest; at most {SHOWN}. While a request is open, "
-            "none of the customer's cases is archived or destroyed. The export itself is "
-            "made through the API (subjectAccessExport).",
-            forms=[Form("open", "Open a request", here, fields, "Open request")],
+            "none of the customer's cases is archived or destroyed. The export downloads "
+            "everything held about the customer: identity and contact details, every case in "
+            "full with its timeline and notifications, and who has seen their record.",
+            forms=[
+                Form("open", "Open a request", here, fields, "Open request"),
+                Form("export", "Export a customer's records", export, export_fields, "Download"),
+            ],
             tables=[Table("requests", "Requests", _HEADERS, rows, buttons=True,
                           empty="No subject access requests.")],
         )  # fmt: skip
         return page
 
+    async def _customer(self, request: Request, form: FormData) -> uuid.UUID:
+        """The customer a form names, by their reference, email or phone number."""
+        vault = (await self.parts()).vault
+        return await self.find_as(
+            request, Operation.SUBJECT_ACCESS_EXPORT,
+            lambda session: one_customer_named(session, vault, person_named(form)),
+            "no customer found that way", person_given(form),
+        )  # fmt: skip
+
     @expose("/subject-access/open", methods=["POST"], identity="subject-access-open")
     @form_of(_requests_page)
     async def open_page(self, request: Request) -> Response:
         form = await self.form(request)
-        parts = await self.parts()
-        async with parts.database.sessions() as session:
-            found = await one_customer_named(session, parts.vault, person_named(form))
-            await session.rollback()
-        if found is None:
-            raise ValidationFailed(person_given(form), "no customer found that way")
+        found = await self._customer(request, form)
         async with self.gated(
             request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=found)
         ) as access:
@@ -105,6 +126,30 @@ class SubjectAccessView(PanelView):
                 access.session, found, access.actor.label, self.panel.config.clock()
             )
         return back_to(request, "subject-access")
+
+    @expose("/subject-access/export", methods=["POST"], identity="subject-access-export")
+    @form_of(_requests_page)
+    async def export_page(self, request: Request) -> Response:
+        """A download, never a page: the document names the person, so it is not shown in
+        the panel, kept in its history or put in an address; the file is named by the
+        customer's id."""
+        form = await self.form(request)
+        kind = field(form, "format")
+        if kind not in dict(_FORMATS):
+            raise ValidationFailed("format", "must be html or json")
+        parts = await self.parts()
+        customer_id = await self._customer(request, form)
+        async with self.gated(
+            request, Operation.SUBJECT_ACCESS_EXPORT, Target(customer_id=customer_id)
+        ) as access:
+            document = await subject_access_document(access.session, parts.vault, customer_id)
+        day = uk_today(self.panel.config.clock).isoformat()
+        name = f"tact-subject-access-{customer_id}-{day}.{kind}"
+        return Response(
+            as_json(document) if kind == "json" else as_html(document),
+            media_type="application/json" if kind == "json" else "text/html",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @expose("/subject-access/complete", methods=["POST"], identity="subject-access-complete")
     @form_of(_requests_page)

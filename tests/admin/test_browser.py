@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -420,3 +421,29 @@ def test_an_ig_officer_sets_a_period_and_sees_its_figures(
     assert page.input_value("#period-from") == today.isoformat()  # kept as typed
     assert page.input_value("#period-to") == first.isoformat()
     assert page.locator("#navbar-menu").is_visible()
+
+
+def test_an_ig_officer_downloads_a_subject_access_export(
+    page: playwright_api.Page, live: Live
+) -> None:
+    sign_in(page, live, "demo.ig-officer", live.passwords["demo.ig-officer"])
+    page.goto(f"{live.url}/admin/subject-access")
+    page.fill("#export-customer_ref", "cus 0001")  # another spelling of CUS-0001
+    page.select_option("#export-format", "json")
+    with page.expect_download() as started:
+        page.click("[data-testid=form-export] button[type=submit]")
+    download = started.value
+    assert download.suggested_filename.startswith("tact-subject-access-")
+    assert download.suggested_filename.endswith(".json")
+    held = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert held["customer"]["reference"] == "CUS-0001"
+    assert held["customer"]["id"] in download.suggested_filename  # named by id, not reference
+    assert held["cases"]  # the demo's cases of theirs, in full
+    with sqlite3.connect(live.folder / "tact-data" / "cases.db") as db:
+        sql = (
+            "SELECT outcome FROM access_log WHERE actor = 'staff:demo.ig-officer'"
+            " AND operation = 'subject_access_export' AND customer_id IS NOT NULL"
+        )
+        assert [row[0] for row in db.execute(sql)] == ["allowed"]  # logged against them
+    assert "/admin/subject-access" in page.url and "0001" not in page.url
+    shot(page, "subject-access-export")
