@@ -6,6 +6,7 @@ block runs, and admin/panel.py turns it into a plain 403 or 404 page.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -172,6 +173,17 @@ def back_to(request: Request, route: str) -> RedirectResponse:
 def field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def date_field(form: FormData, name: str, default: dt.date) -> dt.date:
+    """A day typed as YYYY-MM-DD, or `default` where the field is left empty."""
+    text = field(form, name)
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
 
 
 def id_field(form: FormData, name: str) -> uuid.UUID:

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin.charts import bars
-from admin.gated import PanelView, field
+from admin.gated import PanelView, date_field
 from admin.page import PAGE, Chart, Field, Form, Link, Page, Row, Table
 from admin.report_csv import csv_filename, csv_rows, csv_text
 from authz.operations import Operation
@@ -51,21 +51,11 @@ DEFAULT_MONTHS = 12
 _MAX_MONTHS = 60
 
 
-def _date(form: FormData, name: str, default: dt.date) -> dt.date:
-    text = field(form, name)
-    if not text:
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(name, "must be a date, YYYY-MM-DD") from None
-
-
 def _period(form: FormData, today: dt.date) -> tuple[dt.date, dt.date]:
     """(first day, last day) of the period the form asks for, both included."""
-    last = _date(form, "to", today)
+    last = date_field(form, "to", today)
     year, month = divmod(last.year * 12 + last.month - DEFAULT_MONTHS, 12)
-    first = _date(form, "from", dt.date(year, month + 1, 1))
+    first = date_field(form, "from", dt.date(year, month + 1, 1))
     if first > last:
         raise ValidationFailed("from", "must not be after the last day")
     if len(months_between(first, last)) > _MAX_MONTHS:

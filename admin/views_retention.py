@@ -1,5 +1,6 @@
 """IG officers' retention queue: the retention work's own preview (casework/retention_queue.py,
-the queue the job reads), so the page says what the job would do today: archive, destroy,
+the queue the job reads), so the page says what the job would do today, or on a day chosen
+(as `tact retention preview --as-of`, to plan next month's run): archive, destroy,
 held (each hold named) or awaiting approval, with the rule and the dates; a case not yet
 archived and past its destruction date says it is to be destroyed without being archived
 (casework/retention_queue.in_words), not only tonight's step. Where the profile
@@ -10,13 +11,16 @@ APPROVE_DESTRUCTION, so each is logged; the forms carry the session's CSRF token
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqladmin import expose
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from admin.confirm import confirm_first
-from admin.gated import PanelView, back_to, field, form_of, id_field
-from admin.page import PAGE, Button, Page, Row, Table, when
+from admin.gated import PanelView, back_to, date_field, field, form_of, id_field
+from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, when
 from admin.who import Shown, who
 from authz.gate import Target
 from authz.operations import Operation
@@ -34,11 +38,16 @@ from casework.retention_schedule import RetentionPolicy
 from records.case_files import find_case_id
 from records.certificates import approval_case_of, approve, request_approval
 from records.days import uk_day, uk_today
-from records.errors import Forbidden, InvalidTransition
+from records.errors import Forbidden, InvalidTransition, ValidationFailed
 from records.models import Role
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
+_AS_OF = "as_of"
+_PREVIEW_ONLY = (
+    "A preview of {day}: approval is asked for and given on today's queue, for what is due "
+    "by today."
+)
 _HEADERS = ("Case", "State", "Action", "Rule", "Archive on", "Destroy on", "Holds", "Approval")
 
 
@@ -50,24 +59,36 @@ class RetentionQueueView(PanelView):
     async def _policy(self) -> RetentionPolicy:
         return RetentionPolicy.of((await self.parts()).profile)
 
-    @expose("/retention-queue", methods=["GET"], identity="retention-queue")
+    @expose("/retention-queue", methods=["GET", "POST"], identity="retention-queue")
     async def queue_page(self, request: Request) -> Response:
-        return await self.page(request, PAGE, (await self._queue_page(request)).context())
+        form = await self.form(request) if request.method == "POST" else FormData()
+        try:
+            day = date_field(form, _AS_OF, uk_today(self.panel.config.clock))
+        except ValidationFailed as refused:
+            # Today's queue again, the day typed kept and named.
+            page = await self._queue_page(request)
+            page.refuse(request.url.path, form, refused)
+            return await self.page(request, PAGE, page.context(), 400)
+        return await self.page(request, PAGE, (await self._queue_page(request, day)).context())
 
-    async def _queue_page(self, request: Request) -> Page:
+    async def _queue_page(self, request: Request, day: dt.date | None = None) -> Page:
+        """The queue as the job would find it on `day` (today by default: `tact retention
+        preview --as-of`). Approval is asked for and given on today's queue only, as the
+        CLI acts for today (or a missed night) and never for a day to come."""
         policy = await self._policy()
         today = uk_today(self.panel.config.clock)
+        day = day or today
         found: list[Planned] = []
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
-            async for batch in plan(access.session, policy, today):
+            async for batch in plan(access.session, policy, day):
                 found.extend(batch)
-            open_cases = await untouched(access.session, policy, today)
-            customers = await caseless_customers(access.session, policy, today)
+            open_cases = await untouched(access.session, policy, day)
+            customers = await caseless_customers(access.session, policy, day)
             asked = [p.approval for p in found[:SHOWN] if p.approval is not None]
             shown = await who(
                 access.session, [by for a in asked for by in (a.requested_by, a.approved_by)]
             )
-        rows = [self._row(request, p, policy, shown) for p in found[:SHOWN]]
+        rows = [self._row(request, p, policy, shown, acts=day == today) for p in found[:SHOWN]]
         # Customers with no case: destroyed by the job, no approval asked (docs/retention.md).
         rows += [Row(_customer_cells(c), ()) for c in customers[: max(0, SHOWN - len(rows))]]
         # Open cases with no step for the profile's months: listed, never archived or destroyed.
@@ -81,22 +102,33 @@ class RetentionQueueView(PanelView):
             if policy.approval_required
             else "This profile destroys due cases without approval."
         )
+        when_run = f"today ({today.isoformat()})" if day == today else f"on {day.isoformat()}"
+        notices = [] if day == today else [Notice(_PREVIEW_ONLY.format(day=day.isoformat()))]
+        as_of = Field(
+            _AS_OF, "As of (date)", kind="date", value=day.isoformat(),
+            help="another day than today: a later one shows what the job will do then",
+        )  # fmt: skip
+        here = str(request.url_for("admin:view-retention-queue"))
         page = Page(
             "Retention queue",
-            f"What the retention job would do today ({today.isoformat()}), under profile "
+            f"What the retention job would do {when_run}, under profile "
             f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due, "
             f"{len(customers)} customer(s) with no case due, and {len(open_cases)} open "
             f"case(s) with no step for {policy.open_case_review_months} months "
             f"(needs_review), at most {SHOWN} shown. A held case is neither archived nor "
             f"destroyed. {approval}",
+            notices=notices,
+            forms=[Form("as-of", "Preview another day", here, (as_of,), "Preview")],
             tables=[
                 Table("queue", "Due cases", _HEADERS, rows, buttons=True,
-                      empty="No case is due to be archived or destroyed today.")
+                      empty=f"No case is due to be archived or destroyed {when_run}.")
             ],
         )  # fmt: skip
         return page
 
-    def _row(self, request: Request, p: Planned, policy: RetentionPolicy, shown: Shown) -> Row:
+    def _row(
+        self, request: Request, p: Planned, policy: RetentionPolicy, shown: Shown, *, acts: bool
+    ) -> Row:
         s, approval = p.schedule, p.approval
         asked = ""
         buttons: tuple[Button, ...] = ()
@@ -106,7 +138,7 @@ class RetentionQueueView(PanelView):
             )
         # Due and waiting for approval: archived, or still to be archived (approved before
         # the job reaches it, such a case is destroyed without being archived).
-        waiting = wants_approval(p, policy)
+        waiting = acts and wants_approval(p, policy)
         if waiting and approval is None:
             action = str(request.url_for("admin:view-retention-queue-request"))
             buttons = (Button("Request approval", action, (("case_ref", p.reference),)),)
