@@ -165,7 +165,9 @@ class HoldsView(PanelView):
         why = parse_reason(field(form, "reason"))
         if reference is not None:
             held = Held(
-                case_id=await self.find(
+                case_id=await self.find_as(
+                    request,
+                    Operation.MANAGE_HOLDS,
                     lambda session: find_case_id(session, reference),
                     "no case with that reference",
                     "case_ref",
@@ -174,7 +176,9 @@ class HoldsView(PanelView):
         else:
             parts = await self.parts()
             held = Held(
-                customer_id=await self.find(
+                customer_id=await self.find_as(
+                    request,
+                    Operation.MANAGE_HOLDS,
                     lambda session: one_customer_named(session, parts.vault, person),
                     "no customer found that way",
                     person_given(form),

@@ -12,9 +12,9 @@ import httpx
 
 from records.customers import NewContact
 from records.database import Database
-from records.models import ContactKind
+from records.models import ContactKind, Role
 from records.vault import Vault
-from tests.admin.conftest import post_confirmed, post_form, refusal, sign_in
+from tests.admin.conftest import add_panel_staff, post_confirmed, post_form, refusal, sign_in
 from tests.admin.test_panel_http import entries
 from tests.admin.test_records_pages import SHOWN, cells, ig_world
 from tests.api.app_fixtures import FixedClock
@@ -100,3 +100,36 @@ async def test_a_second_hold_for_the_same_reason_is_refused_on_the_holds_page(
     said = refusal(again.text)
     assert "litigation hold is already in force on this case" in said and hold_id in said
     assert _RELEASE.findall((await client.get("/admin/holds")).text) == [hold_id]
+
+
+async def test_an_administrator_placing_a_hold_learns_nothing_of_whether_it_names_anyone(
+    client: httpx.AsyncClient, database: Database, vault: Vault, clock: FixedClock
+) -> None:
+    # Given a case and its customer, and an administrator signed in to the panel
+    world = await ig_world(database, clock())
+    case_id = await add_case(database, vault, world, ends_on=[dt.date(2020, 2, 29)])
+    customer_ref = world.canaries[case_id]["reference"]
+    await add_panel_staff(database, "panel.admin", Role.ADMIN)
+    await sign_in(client, "panel.admin")
+    before = len(await entries(database, actor="staff:panel.admin"))
+
+    # When they post the holds form naming the case, a case that is not there, the customer
+    # and a customer who is not there
+    answers = [
+        await post_form(client, "/admin/staff", "/admin/holds/place", reason="litigation", **named)
+        for named in (
+            {"case_ref": world.references[case_id]},
+            {"case_ref": "MC-2026-NOPE1-NOPE2"},
+            {"customer_ref": customer_ref},
+            {"customer_ref": "CUS-NOBODY"},
+        )
+    ]
+
+    # Then all four are the same refusal, holding nothing of either, each logged as denied
+    assert [a.status_code for a in answers] == [403] * 4
+    assert len({a.text for a in answers}) == 1
+    assert customer_ref not in answers[0].text and str(case_id) not in answers[0].text
+    denied = (await entries(database, actor="staff:panel.admin"))[before:]
+    assert [(e.operation, e.outcome) for e in denied if e.operation != "manage_staff"] == [
+        ("manage_holds", "denied")
+    ] * 4
