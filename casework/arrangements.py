@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticUndefined
 
 from records.errors import ValidationFailed
+from records.free_text import MAX_ITEMS, ShortText, in_our_words
 from records.models import ArrangementKind, Channel
 
 EMERGENCY_NOTE = "Emergency contact (999) is never limited."
@@ -67,7 +68,7 @@ Electronic = Annotated[
 
 
 class ContactChannel(_Parameters):
-    channels: Annotated[list[ChannelValue], Field(min_length=1)]
+    channels: Annotated[list[ChannelValue], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class NamedOfficer(_Parameters):
@@ -77,7 +78,7 @@ class NamedOfficer(_Parameters):
 class ContactSchedule(_Parameters):
     days: Annotated[
         list[Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]],
-        Field(min_length=1),
+        Field(min_length=1, max_length=MAX_ITEMS),
     ]
     from_time: dt.time
     to_time: dt.time
@@ -102,13 +103,13 @@ class AppointmentOnly(_Parameters):
 
 
 class PremisesExclusion(_Parameters):
-    premises: Annotated[list[str], Field(min_length=1)]
+    premises: Annotated[list[ShortText], Field(min_length=1, max_length=MAX_ITEMS)]
     permanent: bool = False
     health_and_safety: bool = False
 
 
 class ClosedMatter(_Parameters):
-    matters: Annotated[list[str], Field(min_length=1)]
+    matters: Annotated[list[ShortText], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class SignificantMattersOnly(_Parameters):
@@ -116,11 +117,11 @@ class SignificantMattersOnly(_Parameters):
 
 
 class ElectronicBlock(_Parameters):
-    channels: Annotated[list[Electronic], Field(min_length=1)]
+    channels: Annotated[list[Electronic], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class SuspendedContact(_Parameters):
-    pending: str = "legal advice"
+    pending: ShortText = "legal advice"
 
 
 class ContactTermination(_Parameters):
@@ -128,7 +129,7 @@ class ContactTermination(_Parameters):
 
 
 class ContactAgreement(_Parameters):
-    terms: Annotated[list[str], Field(min_length=1)]
+    terms: Annotated[list[ShortText], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class ProactiveContact(_Parameters):
@@ -140,7 +141,7 @@ class RegularMeetings(_Parameters):
 
 
 class Mediation(_Parameters):
-    provider: str | None = None
+    provider: ShortText | None = None
 
 
 PARAMETERS: dict[ArrangementKind, type[_Parameters]] = {
@@ -176,7 +177,7 @@ def validate_parameters(kind: ArrangementKind, raw: dict[str, Any]) -> dict[str,
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or kind.value
-        raise ValidationFailed(f"parameters.{where}", first["msg"]) from None
+        raise ValidationFailed(f"parameters.{where}", in_our_words(first)) from None
     return model.model_dump(mode="json")
 
 
@@ -194,9 +195,8 @@ def parameters_table() -> str:
         if not fields:
             lines.append(f"| `{kind.name}` | none | | |")
         for name, info in fields.items():
-            shape = _type_words(info.annotation)
-            for rule in info.metadata:  # annotated_types: MinLen, Ge, Le
-                shape += _RULES[type(rule).__name__](rule)
+            given = info.annotation  # with its rules, which pydantic keeps apart
+            shape = _type_words(Annotated[given, *info.metadata] if info.metadata else given)
             needed = "yes" if info.is_required() else "no"
             if info.default not in (None, PydanticUndefined):
                 needed += f", default `{json.dumps(info.default)}`"
@@ -206,6 +206,7 @@ def parameters_table() -> str:
 
 _RULES: dict[str, Callable[[Any], str]] = {
     "MinLen": lambda rule: f", at least {rule.min_length}",
+    "MaxLen": lambda rule: f", at most {rule.max_length}",
     "Ge": lambda rule: f", at least {rule.ge}",
     "Le": lambda rule: f", at most {rule.le}",
 }
@@ -217,7 +218,15 @@ def _type_words(annotation: Any) -> str:
     if origin is Annotated:
         # A channel: given as the Channel enum spells it (or in lower case).
         as_enum = any(getattr(m, "func", None) is _stored_channel for m in args[1:])
-        return _values(args[0], upper=True) if as_enum else _type_words(args[0])
+        if as_enum:
+            return _values(args[0], upper=True)
+        # annotated_types' rules (MinLen, MaxLen, Ge, Le), given directly or in a Field.
+        rules = [r for m in args[1:] for r in getattr(m, "metadata", [m])]
+        rules = [r for r in rules if type(r).__name__ in _RULES]
+        if args[0] is str:  # free text (records/free_text.ShortText): its longest
+            longest = [r.max_length for r in rules if type(r).__name__ == "MaxLen"]
+            return f"text (at most {longest[0]} characters)" if longest else "text"
+        return _type_words(args[0]) + "".join(_RULES[type(r).__name__](r) for r in rules)
     if origin in (Union, UnionType):
         return " or ".join(_type_words(a) for a in args if a is not type(None))
     if origin is list:

@@ -22,8 +22,7 @@ async def check_conference(
     """Refuse a conference not yet held or missing a role the profile names (VALIDATION_FAILED
     on `<field>.heldOn` or `<field>.attendees`); then assign the attendees named by username.
     A deputy's title holds the role's ("Deputy Clerk to the Authority")."""
-    if conference.held_on > run.today():
-        raise ValidationFailed(f"{field}.heldOn", "must not be in the future")
+    run.has_come(conference.held_on, f"{field}.heldOn")
     present = [attendee.role.casefold() for attendee in conference.attendees]
     absent = [
         role

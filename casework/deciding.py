@@ -243,9 +243,9 @@ async def record_notification(
     A letter sent is generated from its template (casework/letters.py) and kept on file: its
     text is the event's `letter`, sealed with the details under the case's data key."""
     begun = await begin(run, case_id, Step.NOTIFICATION_RECORDED)
-    if given.sent_on is not None and given.sent_on > run.today():
+    if given.sent_on is not None:
         # A letter dated ahead would be kept on file, and meet its deadline, before it exists.
-        raise ValidationFailed("input.sentOn", "must not be in the future")
+        run.has_come(given.sent_on, "input.sentOn")
     notification = run.profile.notification
     if given.not_sent_reason is not None and given.subject.value not in (
         notification.not_to_send_subjects

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from records.errors import ValidationFailed
+from records.free_text import has_control_characters
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,13 @@ def find_label(text: str) -> Label | None:
 
 def check_text(field: str, text: str | None) -> None:
     """Refuse `text` if it labels a person: VALIDATION_FAILED naming the field and the word,
-    with neutral wording suggested. None and empty text pass."""
+    with neutral wording suggested. None and empty text pass. Every free text passes here,
+    so here too it is refused with a control character (records/free_text.py: an escape
+    sequence or a bell on file, in a letter or on a terminal that prints it)."""
     if not text:
         return
+    if has_control_characters(text):
+        raise ValidationFailed(field, "must not contain control characters")
     label = find_label(text)
     if label is not None:
         raise ValidationFailed(

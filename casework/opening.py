@@ -226,6 +226,7 @@ async def record_concern(run: StepRun, case_id: uuid.UUID, given: m.RecordConcer
 
 async def record_evidence(run: StepRun, case_id: uuid.UUID, given: m.RecordEvidence) -> CaseEvent:
     begun = await begin(run, case_id, Step.EVIDENCE_RECORDED)
+    run.has_come(given.occurred_on, "input.occurredOn")  # evidence is of what happened
     entry = await add_evidence(
         run.session, run.vault, begun.case, channel=given.channel,
         occurred_on=given.occurred_on, summary=given.summary, recorded_by=_who(run),

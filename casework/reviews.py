@@ -269,8 +269,7 @@ def _recommended(run: StepRun, begun: Begun, given: m.DecideReview, *, new_issue
             "input.recommendation",
             f"the {recommended_by} recommends the review's outcome: record it",
         )
-    if recommendation.made_on > run.today():
-        raise ValidationFailed("input.recommendation.madeOn", "must not be in the future")
+    run.has_come(recommendation.made_on, "input.recommendation.madeOn")
     since = begun.last_at(*DECISIONS, Step.REVIEW_DECIDED)
     if since is not None and recommendation.made_on < uk_day(since):
         raise ValidationFailed(
@@ -346,8 +345,7 @@ def _received(
     run: StepRun, received_on: dt.date, appealed_on: dt.date, against: m.AppealAgainst
 ) -> None:
     """An appeal is received on a day that has come, and not before what it is against."""
-    if received_on > run.today():
-        raise ValidationFailed("input.receivedOn", "must not be in the future")
+    run.has_come(received_on, "input.receivedOn")
     if received_on < appealed_on:
         raise ValidationFailed(
             "input.receivedOn", f"must not be before the {against.value} appealed against"

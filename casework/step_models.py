@@ -38,7 +38,7 @@ from records.addresses import (
     normal_postcode,
 )
 from records.errors import ValidationFailed
-from records.free_text import has_control_characters
+from records.free_text import MAX_ITEMS, ShortText, Text, has_control_characters
 from records.models import (
     ArrangementKind,
     AssignmentRelation,
@@ -54,16 +54,6 @@ def as_the_api_spells(values: Iterable[str]) -> str:
     return ", ".join(value.upper() for value in values) or "none"
 
 
-def _not_blank(text: str) -> str:
-    # Reasons, grounds and descriptions are the record the policies ask for: spaces alone are
-    # none, and would pass a length check.
-    if not text.strip():
-        raise ValueError("must not be blank")
-    return text
-
-
-Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_not_blank)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 Username = Annotated[str, Field(min_length=1, max_length=120)]
 # Who was consulted, where the profile has the step taken in consultation (its `with`):
 # required there (casework/steps.check_consulted).
@@ -430,7 +420,7 @@ class SafeguardCheck(StepInput):
 
 
 class RecordSafeguards(StepInput):
-    checks: Annotated[list[SafeguardCheck], Field(min_length=1)]
+    checks: Annotated[list[SafeguardCheck], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class IssueWarning(StepInput):
@@ -450,7 +440,9 @@ class IssueWarning(StepInput):
 class Refer(StepInput):
     reasons: Text
     referral_pack: list[ShortText] = Field(
-        default_factory=list, description="What the referral pack holds (evidence list)."
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="What the referral pack holds (evidence list).",
     )
     skip_warning_reason: SkipWarningReason | None = Field(
         default=None,
@@ -475,11 +467,11 @@ class Conference(StepInput):
     """A case conference: when it met and who attended, by role (casework/conferences.py)."""
 
     held_on: dt.date
-    attendees: Annotated[list[ConferenceAttendee], Field(min_length=1)]
+    attendees: Annotated[list[ConferenceAttendee], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class HoldCaseConference(Conference):
-    evidence: Annotated[list[ShortText], Field(min_length=1)]
+    evidence: Annotated[list[ShortText], Field(min_length=1, max_length=MAX_ITEMS)]
     recommendation: Text
 
 
@@ -522,7 +514,9 @@ class NewArrangement(_EveryService):
     kind: ArrangementKind
     parameters: Parameters = Field(default_factory=dict, description=PARAMETERS_LISTED)
     services: list[ShortText] = Field(
-        default_factory=list, description="Service slugs; none given: the case's service."
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Service slugs; none given: the case's service.",
     )
     named_officer: Username | None = None
     deputy_officer: Username | None = None
@@ -530,7 +524,7 @@ class NewArrangement(_EveryService):
 
 class Decide(StepInput):
     reasons: Text
-    arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
+    arrangements: Annotated[list[NewArrangement], Field(min_length=1, max_length=MAX_ITEMS)]
     starts_on: dt.date | None = Field(default=None, description="By default, today.")
     ends_on: dt.date | None = None
     duration_months: Annotated[int, Field(ge=1, le=60)] | None = None
@@ -553,7 +547,7 @@ class DecideImmediateRisk(StepInput):
 
     risk: Text
     reasons: Text
-    arrangements: Annotated[list[NewArrangement], Field(min_length=1)]
+    arrangements: Annotated[list[NewArrangement], Field(min_length=1, max_length=MAX_ITEMS)]
     starts_on: dt.date | None = Field(default=None, description="By default, today.")
     ends_on: dt.date = Field(
         description="When the short-term arrangements end, unless the full decision ends "
@@ -568,7 +562,7 @@ class RecordNotification(StepInput):
     )
     format: NotificationFormat | None = None
     not_sent_reason: Text | None = None
-    teams_notified: list[ShortText] = Field(default_factory=list)
+    teams_notified: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
     representative: ShortText | None = Field(
         default=None,
         description="Whom a letter sent VIA_REPRESENTATIVE is addressed to, by name. By "
@@ -606,7 +600,7 @@ class ArrangementAmendment(_EveryService):
     parameters: Parameters | None = Field(
         default=None, description=f"The arrangement's parameters, in full. {PARAMETERS_LISTED}"
     )
-    services: list[ShortText] | None = None
+    services: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     named_officer: Username | None = Field(
         default=None,
         description="Who now deals with the customer's contact in place of the named "
@@ -698,14 +692,14 @@ class DecideReview(StepInput):
     )
     amendments: list[ArrangementAmendment] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=MAX_ITEMS,
         description="MODIFY: the arrangements as modified, each as modifyArrangement takes "
         "it, made in this step (MODIFY gives amendments, lifts or both; refused with any "
         "other outcome). The review letter gives them as they now read.",
     )
     lifts: list[ArrangementKind] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=MAX_ITEMS,
         description="MODIFY: the arrangements lifted in this step while the others stay (RCT "
         "7.3: restrictions 'partially removed'); not every one in force (that is LIFT). The "
         "review letter names them.",
@@ -747,7 +741,7 @@ class DecideAppeal(StepInput):
     reasons: Text
     amendments: list[ArrangementAmendment] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=MAX_ITEMS,
         description="AMENDED: the arrangements as amended, each as modifyArrangement takes "
         "it, made in this step (required then, and refused with any other outcome). The "
         "appeal letter gives them as they now read.",

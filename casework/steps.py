@@ -70,6 +70,12 @@ class StepRun:
         """The UK day of the step (docs/workflow.md, "Days")."""
         return uk_today(self.clock)
 
+    def has_come(self, day: dt.date, field: str) -> None:
+        """Refuse, on `field`, a day of something done (sent, received, held, seen) that is
+        after today."""
+        if day > self.today():
+            raise ValidationFailed(field, "must not be in the future")
+
 
 @dataclass
 class Begun:
@@ -215,6 +221,31 @@ def guard_free_text(given: BaseModel) -> None:
     parameters included: a refusal is VALIDATION_FAILED naming the field in the API's
     spelling (`input.arrangements.0.parameters.premises.1`) and the word."""
     check_fields(camel_keys(given.model_dump(mode="json")), prefix="input.")
+
+
+# Every day a step takes lies within this many years of the step's day, before or after it:
+# a year mistyped (0001, 9999) is refused naming the field, where it would otherwise date a
+# decision two thousand years ago (ending it as it is made), or evidence, a review or the
+# end of a short-term arrangement in another millennium. Each day's own rule (not in the
+# future, not before the decision) is its step's.
+DAYS_WITHIN_YEARS = 10
+
+
+def check_days(given: BaseModel, today: dt.date) -> None:
+    """Refuse a day of a step's input more than DAYS_WITHIN_YEARS from `today`: VALIDATION_FAILED
+    naming the field in the API's spelling (`input.arrangements.0.endsOn`)."""
+    reach = dt.timedelta(days=round(365.25 * DAYS_WITHIN_YEARS))
+    pending: list[tuple[str, Any]] = [("input", camel_keys(given.model_dump()))]
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((f"{field}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            pending.extend((f"{field}.{i}", v) for i, v in enumerate(value))
+        elif isinstance(value, dt.date) and not today - reach <= value <= today + reach:
+            raise ValidationFailed(
+                field, f"must be within {DAYS_WITHIN_YEARS} years of today (is the year right?)"
+            )
 
 
 def camel_keys(value: Any) -> Any:

@@ -17,6 +17,7 @@ from authz.gate import Target
 from authz.operations import Operation
 from casework import step_models as m
 from casework.opening import CaseInProgress, open_case
+from records.days import uk_today
 from schema.context import TactContext
 from schema.mutations.inputs import OpenCaseInput
 from schema.mutations.step import answer, checked, step_run
@@ -35,7 +36,7 @@ async def resolve(
         session, context.actor, OPERATION, Target(service=service),
         request_id=context.request_id,
     ) as access:  # fmt: skip
-        model = checked(input)
+        model = checked(input, uk_today(context.clock))
         assert isinstance(model, m.OpenCase)
         # A decided case whose arrangements have all run out is ended first, as the daily
         # sweep would: the gate's leave is the sweep's, and so is the change's log entry.

@@ -8,6 +8,7 @@ every write of the step and logs the attempt as failed, never as allowed.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,10 +20,12 @@ from authz.actor import Actor
 from authz.gate import NOTHING, Target
 from authz.operations import Operation
 from casework.profiles import Profile
-from casework.steps import StepRun, field_name, guard_free_text
+from casework.steps import StepRun, check_days, field_name, guard_free_text
 from records.case_files import case_summaries, find_case_id
 from records.case_steps import CaseEvent, load_timeline
+from records.days import uk_today
 from records.errors import Forbidden, ValidationFailed
+from records.free_text import in_our_words
 from records.models import Role
 from schema.case_types import CaseSummary
 from schema.context import TactContext
@@ -32,9 +35,10 @@ Action = Callable[[StepRun, uuid.UUID, Any], Awaitable[CaseEvent]]
 RoleCheck = Callable[[Profile], tuple[Role, ...]]
 
 
-def checked(given: Any) -> BaseModel:
-    """The step model from its GraphQL input: shape errors and labels are VALIDATION_FAILED
-    naming the field (`input.arrangements.0.kind`), never echoing what was typed."""
+def checked(given: Any, today: dt.date) -> BaseModel:
+    """The step model from its GraphQL input: shape errors, labels and days out of reach of
+    `today` are VALIDATION_FAILED naming the field (`input.arrangements.0.kind`), never
+    echoing what was typed."""
     # Validated as a whole from plain values, not converted piece by piece: a nested model
     # built on its own would lose its place in the error's location.
     model_type: type[BaseModel] = given._pydantic_type
@@ -42,7 +46,7 @@ def checked(given: Any) -> BaseModel:
         model = model_type.model_validate(strawberry.asdict(given))
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
-        message = _in_our_words(first)
+        message = in_our_words(first)
         field = field_name(tuple(first["loc"]))
         if first["type"] == "value_error" and ": " in message:
             # A check across fields names its field first, as the caller spells it
@@ -51,26 +55,8 @@ def checked(given: Any) -> BaseModel:
             field = f"{field}.{named}"
         raise ValidationFailed(field, message) from None
     guard_free_text(model)
+    check_days(model, today)
     return model
-
-
-def _in_our_words(error: Any) -> str:
-    """A length check's message in Tact's words ("must have at least 1 item"), not pydantic's
-    ("List should have at least 1 item after validation, not 0"); a check of our own says
-    its own words."""
-    ctx, kind = error.get("ctx") or {}, error["type"]
-    if kind in ("string_too_short", "string_too_long"):
-        low, high = ctx.get("min_length"), ctx.get("max_length")
-        return "must not be empty" if low == 1 else f"must be {_count(low, high, 'character')}"
-    if kind in ("too_short", "too_long"):
-        return f"must have {_count(ctx.get('min_length'), ctx.get('max_length'), 'item')}"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
-def _count(low: int | None, high: int | None, noun: str) -> str:
-    if low is not None:
-        return f"at least {low} {noun}{'s' if low != 1 else ''}"
-    return f"at most {high} {noun}{'s' if high != 1 else ''}"
 
 
 def require_role(actor: Actor | None, profile: Profile, roles: RoleCheck) -> None:
@@ -101,7 +87,7 @@ async def take_step(
         ) as access:  # fmt: skip
             if roles is not None:
                 require_role(context.actor, context.profile, roles)
-            model = checked(given)
+            model = checked(given, uk_today(context.clock))
             run = step_run(context, access.session)
             event = await action(run, case_id, model)
             return await answer(context, access.session, case_id, event)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.scenarios.conftest import WalkFactory
-from tests.scenarios.world import NAMED_OFFICER, Walk, decision, notify, prelude, safeguards
+from tests.scenarios.world import NAMED_OFFICER, Walk, decision, notify, warned
 
 PROFILE = "default"
 DETAIL = (
@@ -46,12 +46,6 @@ def arrangements(spelling: str) -> list[dict[str, Any]]:
         {"kind": kind, "parameters": parameters}
         for kind, parameters in zip(KINDS, SPELT[spelling], strict=True)
     ]
-
-
-async def warned(walk: Walk) -> None:
-    await prelude(walk)
-    await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-    await walk.step("officer", "issueWarning", reasons="Contact at the same level.")
 
 
 async def detail(walk: Walk) -> list[dict[str, Any]]:

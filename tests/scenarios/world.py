@@ -268,6 +268,13 @@ async def prelude(walk: Walk, email: str = "morgan.sample@example.org") -> None:
     await walk.step("manager", "assignStaff", username="decider", relation="DECISION_MAKER")
 
 
+async def warned(walk: Walk, profile: str = "default") -> None:
+    """The prelude, every safeguard met and a warning issued: a decision may follow."""
+    await prelude(walk)
+    await walk.step("officer", "recordSafeguards", checks=safeguards(profile))
+    await walk.step("officer", "issueWarning", reasons="Contact at the same level.")
+
+
 def decision(starts_on: dt.date, *arrangements: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A decision's input: for a year, as the customer is told (`durationMonths`), and who
     was consulted where the policy decides in consultation (`consulted`)."""
