@@ -41,6 +41,7 @@ from records.contacts import (
 )
 from records.days import UK, uk_day, uk_midnight
 from records.errors import ValidationFailed
+from records.free_text import SHORT_TEXT_MAX
 from records.lookup import LookupKind
 from records.models import ArrangementKind, Channel
 from records.vault import Vault
@@ -57,7 +58,9 @@ _ROUTE_ELSEWHERE = frozenset(
     }
 )
 MATTER_MAX = 500
-ADDRESSED_TO_MAX = 200
+ADDRESSED_TO_MAX = SHORT_TEXT_MAX
+# Premises are named as a premises exclusion lists them (records/free_text.ShortText).
+PREMISES_MAX = SHORT_TEXT_MAX
 # `at` is when the contact was made: not later than now (give or take clocks a few minutes
 # apart), nor long ago. A time outside these is a caller's mistake (a year mistyped, an unset
 # time sent as 1970), and would otherwise answer for a day with no arrangement in force.
@@ -117,9 +120,14 @@ def validate(contact: IncomingContact, now: dt.datetime) -> None:
             "contact.at",
             "must be when the contact was made: by now, and within the past year",
         )
+    if contact.premises is not None and not contact.premises.strip():
+        # Blank is not "not said": it would name no premises an exclusion lists, and so
+        # take a visit that an exclusion declines when the premises are not given.
+        raise ValidationFailed("contact.premises", "must not be blank; leave it out if not known")
     for field, text, limit in (
         ("contact.matter", contact.matter, MATTER_MAX),
         ("contact.addressedTo", contact.addressed_to, ADDRESSED_TO_MAX),
+        ("contact.premises", contact.premises, PREMISES_MAX),
     ):
         if text is not None and len(text) > limit:
             raise ValidationFailed(field, f"must be at most {limit} characters")
