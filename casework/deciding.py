@@ -210,9 +210,17 @@ async def _impose(
 ) -> list[str]:
     if ends_on is not None and ends_on < starts_on:
         raise ValidationFailed("input.endsOn", "must not be before startsOn")
-    made = []
+    made: list[str] = []
     for i, new in enumerate(arrangements):
         field = f"input.arrangements.{i}"
+        if new.kind.value in made:
+            # Every later step finds an arrangement by its kind (modify, extend, lift, an
+            # appeal's amendments): a second of one kind would be one of them, at random.
+            raise ValidationFailed(
+                f"{field}.kind",
+                "is given twice: a case has one arrangement of each kind (give it every "
+                "service it applies to)",
+            )
         if new.kind not in run.profile.arrangement_kinds:
             kinds = m.as_the_api_spells(run.profile.arrangement_kinds)
             raise ValidationFailed(

@@ -155,3 +155,27 @@ async def test_a_year_mistyped_is_refused_naming_the_day(walk_factory: WalkFacto
             "decider", "decide", **decision(walk.today, endsOn="2036-03-01", durationMonths=None)
         )
         assert decided["case"]["state"] == "DECIDED"
+
+
+async def test_a_decision_makes_one_arrangement_of_each_kind(walk_factory: WalkFactory) -> None:
+    # Two of one kind were made; extendArrangement then extended one, liftArrangement lifted
+    # that same one, and the other stayed in force as it was: each finds its arrangement by
+    # kind.
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await warned(walk)
+        before = await walk.timeline("officer")
+        twice = [NAMED_OFFICER, {"kind": "WITNESS_REQUIRED"}, {"kind": "WITNESS_REQUIRED"}]
+        for name, given in (
+            ("decide", decision(walk.today, *twice)),
+            ("decideImmediateRisk", {
+                "risk": "Threats made to staff.", "reasons": "Staff safety.",
+                "endsOn": "2026-04-30", "arrangements": twice,
+            }),
+        ):  # fmt: skip
+            refused = await walk.refused("decider", name, **given)
+            assert (refused.code, refused.field) == (
+                "VALIDATION_FAILED",
+                "input.arrangements.2.kind",
+            )
+            assert "is given twice" in refused.message
+        assert await walk.timeline("officer") == before
