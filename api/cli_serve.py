@@ -49,7 +49,9 @@ async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str 
             if fresh_key or not await demo_present(session):  # they will be issued
                 passwords = asyncio.create_task(demo_passwords())  # hashed while it loads
     try:
-        summary = await load_demo(runtime.database, runtime.vault, now)
+        summary = await load_demo(
+            runtime.database, runtime.vault, now, runtime.profile, runtime.letters
+        )
         key = None
         if summary.loaded or fresh_key:
             async with runtime.database.sessions() as session, session.begin():

@@ -1,9 +1,11 @@
 """Load the demonstration data set (api/demo_data.py) through Tact's own storage code, so
 every name, address and note is sealed and every lookup goes by blind index, as in real use.
 
-Deterministic from a seed and the day it is loaded (dates are relative to it, so the
-arrangements are in force). Idempotent: the demo administrator's account marks a database
-that has the set already, and a second load changes nothing.
+Built under the deployment's profile (api/demo_history.py): its arrangement kinds, its
+process and its letters. Deterministic from a seed, the profile and the day it is loaded
+(dates are relative to it, so the arrangements are in force). Idempotent: the demo
+administrator's account marks a database that has the set already, and a second load changes
+nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from api.demo_data import (
 )
 from api.demo_history import DemoHistory
 from authz.portal_keys import create_portal_key, list_portal_keys, revoke_portal_key
+from casework.letter_templates import BUILT_IN, LetterTemplates
+from casework.profiles import Profile
 from records.addresses import address_text
 from records.customers import NewContact, create_customer
 from records.database import Database
@@ -66,17 +70,23 @@ async def demo_present(session: AsyncSession) -> bool:
 
 
 async def load_demo(
-    database: Database, vault: Vault, now: dt.datetime, *, seed: int = SEED
+    database: Database,
+    vault: Vault,
+    now: dt.datetime,
+    profile: Profile,
+    letters: LetterTemplates = BUILT_IN,
+    *,
+    seed: int = SEED,
 ) -> DemoSummary:
     """Write the set in one transaction, unless it is there already."""
     # Seeded on purpose: the same made-up people every time, nothing secret about them.
     people = demo_people(random.Random(seed))  # noqa: S311
-    plan = demo_cases()
-    staff = tuple(demo_staff())
+    plan = demo_cases(profile)
+    staff = tuple(demo_staff(profile))
     async with database.sessions() as session, session.begin():
         if await demo_present(session):
             return DemoSummary(False, len(people), len(plan), 0, staff)
-        writer = _Writer(session, vault, now, random.Random(seed))  # noqa: S311
+        writer = _Writer(session, vault, now, random.Random(seed), profile, letters)  # noqa: S311
         await writer.services()
         await writer.staff(staff)
         for person in people:
@@ -104,9 +114,16 @@ class _Writer:
     """Writes the set through records' functions; flushes only, the caller commits."""
 
     def __init__(
-        self, session: AsyncSession, vault: Vault, now: dt.datetime, rng: random.Random
+        self,
+        session: AsyncSession,
+        vault: Vault,
+        now: dt.datetime,
+        rng: random.Random,
+        profile: Profile,
+        letters: LetterTemplates,
     ) -> None:
         self.session, self.vault, self.now, self.rng = session, vault, now, rng
+        self.profile, self.letters = profile, letters
         self.today = uk_day(now)
         self.service_ids: dict[str, uuid.UUID] = {}
         self.staff_ids: dict[str, uuid.UUID] = {}
@@ -163,7 +180,9 @@ class _Writer:
     async def case(self, plan: DemoCase, person: DemoPerson) -> Case:
         """Every case is walked through the process by casework's step functions
         (api/demo_history.py), so its dates are the ones the workflow wrote."""
-        history = DemoHistory(self.session, self.vault, self.now, self.rng, self.staff_ids)
+        history = DemoHistory(
+            self.session, self.vault, self.now, self.rng, self.staff_ids, self.profile, self.letters
+        )
         return await history.case(plan, person.reference, person.kind)
 
 

@@ -1,5 +1,8 @@
 """What the demonstration data set is made of: services, staff, made-up people, and one
-sample of each arrangement kind. Plain data; api/demo.py writes it through Tact's storage.
+sample of each arrangement kind the profile has. Plain data; api/demo.py writes it through
+Tact's storage. One description for every profile: the cases are drawn from the profile's own
+catalogue and process (`demo_cases`), so `TACT_PROFILE=<theirs> tact serve --demo` shows an
+organisation its own policy.
 
 Every person is plainly fictional: surnames such as Sample and Example, email addresses under
 example.org or .invalid, telephone numbers in Ofcom's 07700 900xxx drama range, and postal
@@ -13,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 from casework.letter_samples import SAMPLE_PARAMETERS
+from casework.profiles import Profile
 from records.models import ArrangementKind, CaseState, ConcernCategory, CustomerKind, Role
 
 SEED = 20260101
@@ -110,19 +114,23 @@ def staff_username(service: str | None, role: Role) -> str:
     return f"{service or 'demo'}.{role.value.replace('_', '-')}"
 
 
-def demo_staff() -> list[DemoStaff]:
+def demo_staff(profile: Profile) -> list[DemoStaff]:
+    """The same accounts under every profile, each with the job title the profile gives its
+    role (Tact's own where it gives none)."""
     roster: list[tuple[Role, str | None]] = [
         (role, service) for service in SERVICES for role in SERVICE_ROLES
     ]
     roster += [(Role.IG_OFFICER, None), (Role.ADMIN, None)]
     staff = []
     for given, (role, service) in zip(_STAFF_GIVEN, roster, strict=True):
-        title = _TITLES[role]
+        title = profile.job_titles.get(role, _TITLES[role])
         staff.append(
             DemoStaff(
                 username=staff_username(service, role),
                 display_name=f"{given} Example",
-                job_title=f"{SERVICES[service]} {title}" if service else title.capitalize(),
+                job_title=f"{SERVICES[service]} {title}"
+                if service
+                else title[:1].upper() + title[1:],
                 role=role,
                 service=service,
             )
@@ -186,20 +194,30 @@ CONCERN_NOTES: dict[ConcernCategory, str] = {
 }
 
 
-def demo_cases() -> list[DemoCase]:
-    """Alex's housing case; decided cases that between them use every other kind; a group's
-    and an organisation's case; then one case in every other state. Customers past the last
-    case have none at all, so lookups of people without arrangements can be tried too."""
+def demo_states(profile: Profile) -> list[CaseState]:
+    """The states the profile's process passes through, in order: a warning's only where the
+    policy warns first (not Merseyside, which meets the customer), a referral's where a
+    referral pack goes before the decision (Portsmouth's step two), an assessment's where an
+    assessment or a case conference does (Cambridgeshire's named officer, Merseyside's
+    conference). Every process can open, decide, end, archive and close with no action."""
+    working = {
+        CaseState.WARNED: profile.warning.required,
+        CaseState.REFERRED: profile.assessment.kind == "referral_pack",
+        CaseState.IN_ASSESSMENT: profile.assessment.kind in ("named_assessor", "case_conference"),
+    }
+    return [state for state in CaseState if working.get(state, True)]
+
+
+def demo_cases(profile: Profile) -> list[DemoCase]:
+    """Alex's housing case; decided cases that between them use every other kind of the
+    profile's catalogue; a group's and an organisation's case; then one case in every other
+    state the profile's process reaches. Customers past the last case have none at all, so
+    lookups of people without arrangements can be tried too."""
     services = list(SERVICES)
-    cases = [
-        DemoCase(
-            0,
-            "housing",
-            CaseState.DECIDED,
-            tuple((kind, ("housing",)) for kind in QUICK_START_KINDS),
-        )
-    ]
-    others = [kind for kind in ArrangementKind if kind not in QUICK_START_KINDS]
+    kinds = [kind for kind in ArrangementKind if kind in profile.arrangement_kinds]
+    quick = tuple(kind for kind in QUICK_START_KINDS if kind in kinds)
+    cases = [DemoCase(0, "housing", CaseState.DECIDED, tuple((k, ("housing",)) for k in quick))]
+    others = [kind for kind in kinds if kind not in quick]
     for i in range(0, len(others), 2):
         service = services[(i // 2) % len(services)]
         cases.append(
@@ -207,21 +225,20 @@ def demo_cases() -> list[DemoCase]:
                 len(cases),
                 service,
                 CaseState.DECIDED,
-                tuple((kind, _applies_to(kind, service)) for kind in others[i : i + 2]),
+                tuple((kind, _applies_to(kind, service, profile)) for kind in others[i : i + 2]),
             )
         )
     last = CUSTOMER_COUNT - 1
+    agreement = _one_of(kinds, ArrangementKind.CONTACT_AGREEMENT)
     cases.append(
-        DemoCase(
-            last,
-            "customer-services",
-            CaseState.DECIDED,
-            ((ArrangementKind.CONTACT_AGREEMENT, ("customer-services",)),),
-        )
+        DemoCase(last, "customer-services", CaseState.DECIDED, ((agreement, (services[1],)),))
     )
-    cases.append(DemoCase(last - 2, "housing", CaseState.WARNED))
+    states = demo_states(profile)
+    # The group's case is on its way to a decision: at the process's first step after opening.
+    cases.append(DemoCase(last - 2, "housing", states[1]))
+    ended_kind = _one_of(kinds, ArrangementKind.CONTACT_VOLUME)
     person = len(others) // 2 + 2
-    for j, state in enumerate(s for s in CaseState if s is not CaseState.DECIDED):
+    for j, state in enumerate(s for s in states if s is not CaseState.DECIDED):
         service = services[j % len(services)]
         # No case is fabricated as destroyed: destruction deletes the rows and keeps only a
         # certificate. In its place, a case whose arrangements ended over six years ago, for
@@ -229,14 +246,24 @@ def demo_cases() -> list[DemoCase]:
         due = state is CaseState.DESTROYED
         state = CaseState.ENDED if due else state
         ended = state in (CaseState.ENDED, CaseState.ARCHIVED)
-        kinds = ((ArrangementKind.CONTACT_VOLUME, (service,)),) if ended else ()
-        cases.append(DemoCase(person + j, service, state, kinds, due_for_destruction=due))
+        made = ((ended_kind, (service,)),) if ended else ()
+        cases.append(DemoCase(person + j, service, state, made, due_for_destruction=due))
     return cases
 
 
-def _applies_to(kind: ArrangementKind, service: str) -> tuple[str, ...]:
-    # A premises exclusion usually matters to the fire and rescue service as well.
-    if kind is ArrangementKind.PREMISES_EXCLUSION and service != "fire-safety":
+def _one_of(kinds: list[ArrangementKind], wanted: ArrangementKind) -> ArrangementKind:
+    """`wanted` where the profile has it, else the first kind of its catalogue."""
+    return wanted if wanted in kinds else kinds[0]
+
+
+def _applies_to(kind: ArrangementKind, service: str, profile: Profile) -> tuple[str, ...]:
+    # A premises exclusion usually matters to the fire and rescue service as well, where the
+    # profile lets an arrangement apply beyond the case's service.
+    if (
+        kind is ArrangementKind.PREMISES_EXCLUSION
+        and service != "fire-safety"
+        and profile.scope != "service"
+    ):
         return (service, "fire-safety")
     return (service,)
 

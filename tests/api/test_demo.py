@@ -59,6 +59,7 @@ from tests.api.app_fixtures import NOW
 from tests.cli import tact, tact_env
 
 LABEL_WORDS = ("vexatious", "persistent", "resource intensive", "abusive")
+DEFAULT = load_profile("default")  # the demo under every profile: tests/api/test_demo_profiles.py
 
 
 async def counts(database: Database) -> dict[str, int]:
@@ -83,7 +84,7 @@ async def test_every_letter_the_demo_history_owes_is_recorded(
 ) -> None:
     """A warning, a decision or an ended arrangement owes the customer a letter (a
     deadline until recorded): the demo's history sends each, so none is left overdue."""
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
     owed = {k for k in DeadlineKind if k.value.endswith("_notification")}
     async with database.sessions() as session:
         kinds = list(await session.scalars(select(CaseDeadline.kind)))
@@ -101,7 +102,7 @@ async def test_the_demo_letters_open_with_the_customers_address(
 ) -> None:
     """Letters go to the preferred address (records/addresses.py): the quick-start
     customer's warning and decision open with theirs, under the organisation's name."""
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
 
     alex = demo_people(random.Random(SEED))[0]
     async with database.sessions() as session:
@@ -118,7 +119,7 @@ async def test_the_demo_letters_open_with_the_customers_address(
 
 
 async def test_the_set_holds_every_kind_state_and_role(database: Database, vault: Vault) -> None:
-    summary = await load_demo(database, vault, NOW)
+    summary = await load_demo(database, vault, NOW, DEFAULT)
 
     assert summary.loaded
     async with database.sessions() as session:
@@ -134,8 +135,13 @@ async def test_the_set_holds_every_kind_state_and_role(database: Database, vault
         grants = {(role, slug) for role, slug in rows}
     assert (await counts(database))["customers"] >= 40
     assert kinds == set(ArrangementKind)
-    # Every state but DESTROYED: destruction deletes the rows and keeps only a certificate.
-    assert states == set(CaseState) - {CaseState.DESTROYED}
+    # Every state the default's process reaches (a warning first, no referral or assessment)
+    # but DESTROYED: destruction deletes the rows and keeps only a certificate.
+    assert states == set(CaseState) - {
+        CaseState.DESTROYED,
+        CaseState.REFERRED,
+        CaseState.IN_ASSESSMENT,
+    }
     assert customer_kinds == set(CustomerKind)
     assert slugs == set(SERVICES)
     for slug in SERVICES:
@@ -151,7 +157,7 @@ async def test_the_set_holds_every_kind_state_and_role(database: Database, vault
 
 
 async def test_every_case_has_a_case_officer(database: Database, vault: Vault) -> None:
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
 
     async with database.sessions() as session:
         rows = (
@@ -169,9 +175,9 @@ async def test_one_case_is_due_for_destruction_under_its_rule(
 ) -> None:
     """The demo keeps no fabricated destroyed case; instead one ended over six years before
     the demo's day, which the retention preview names as due with its rule."""
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
 
-    policy = RetentionPolicy.of(load_profile("default"))
+    policy = RetentionPolicy.of(DEFAULT)
     async with database.sessions() as session:
         due = [p async for batch in plan(session, policy, NOW.date()) for p in batch]
     destroy = [p for p in due if p.destroy_due]
@@ -181,10 +187,10 @@ async def test_one_case_is_due_for_destruction_under_its_rule(
 
 
 async def test_loading_twice_changes_nothing(database: Database, vault: Vault) -> None:
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
     before = await counts(database)
 
-    again = await load_demo(database, vault, NOW)
+    again = await load_demo(database, vault, NOW, DEFAULT)
 
     assert not again.loaded
     assert await counts(database) == before
@@ -193,7 +199,7 @@ async def test_loading_twice_changes_nothing(database: Database, vault: Vault) -
 async def test_the_quick_start_customer_has_a_named_officer_and_letters_only(
     database: Database, vault: Vault
 ) -> None:
-    await load_demo(database, vault, NOW)
+    await load_demo(database, vault, NOW, DEFAULT)
 
     async with database.sessions() as session:
         status = await restriction_status(
@@ -208,7 +214,7 @@ async def test_the_quick_start_customer_has_a_named_officer_and_letters_only(
 def test_the_set_uses_neutral_words_and_made_up_contact_details() -> None:
     people = demo_people(random.Random(SEED))
     texts = [p.name for p in people] + list(CONCERN_NOTES.values())
-    texts += [s.display_name + " " + s.job_title for s in demo_staff()]
+    texts += [s.display_name + " " + s.job_title for s in demo_staff(DEFAULT)]
     texts += [json.dumps(raw) for raw in PARAMETERS.values()]
     for text in texts:
         for word in LABEL_WORDS:

@@ -25,7 +25,7 @@ QUERY = "query C($r: String!) { case(reference: $r) { reference state timeline {
 async def test_every_demo_case_opens_by_reference_for_its_officer(
     runtime: Runtime, database: Database
 ) -> None:
-    await load_demo(database, runtime.vault, NOW)
+    await load_demo(database, runtime.vault, NOW, runtime.profile)
     async with database.sessions() as session:
         rows = (
             await session.execute(
