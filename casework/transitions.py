@@ -24,7 +24,6 @@ S = CaseState
 WORKING = frozenset({S.OPEN, S.WARNED, S.REFERRED, S.IN_ASSESSMENT})
 # Anything the file can still grow in: working, decided, and ended (appeals, notifications).
 LIVE = WORKING | {S.DECIDED, S.ENDED}
-ASSESSED = (Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD)
 DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
 # Taken on an ended case only when its short-term (immediate-risk) arrangements ran out before
 # the full decision: the assessment, the safeguards and that decision.
@@ -163,14 +162,18 @@ def _profile_needs(
         words = "carry out step one first" if profile.warning.step_one_spoc else "warn first"
         needs.append(((Step.WARNING_ISSUED,), words))
     if profile.assessment.required_before_decision:
-        words = {
-            "case_conference": "hold the case conference first",
-            "referral_pack": "refer the case with its referral pack first",
-            "named_assessor": "record the named officer's assessment first",
-        }.get(profile.assessment.kind, "record the assessment first")
-        wanted = (Step.REFERRED,) if profile.assessment.kind == "referral_pack" else ASSESSED
-        needs.append((wanted, words))
+        needs.append(_ASSESSMENT_FIRST[profile.assessment.kind])
     return needs
+
+
+# The step a profile's assessment is (`[assessment] kind`), which its decision waits for: one
+# of another kind does not stand in for it (Merseyside decides at the case conference of the
+# Director, the Professional Standards Manager, ...; one officer's assessment is not it).
+_ASSESSMENT_FIRST = {
+    "case_conference": ((Step.CASE_CONFERENCE_HELD,), "hold the case conference first"),
+    "referral_pack": ((Step.REFERRED,), "refer the case with its referral pack first"),
+    "named_assessor": ((Step.ASSESSMENT_RECORDED,), "record the named officer's assessment first"),
+}
 
 
 def check_skip_reason(profile: Profile, reason: str) -> None:

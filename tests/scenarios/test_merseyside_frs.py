@@ -222,3 +222,30 @@ async def test_contact_is_suspended_only_until_the_conference_reconvenes(
         assert (too_long.code, too_long.field) == ("VALIDATION_FAILED", "input.endsOn")
         reviewed = await walk.step("decider", "decideReview", **extend, endsOn="2026-09-02")
         assert reviewed["event"]["details"]["nextReviewOn"] == "2026-09-02"
+
+
+async def test_the_decision_waits_for_the_case_conference_not_an_assessment(
+    walk_factory: WalkFactory,
+) -> None:
+    """Identifying: the Director decides at the case conference of the Director, the
+    Professional Standards Manager, the Service Manager, ... One officer's assessment is not
+    it: with only `recordAssessment` on the file the decision was taken, under a profile whose
+    conference is its one assessment. Refused, nothing written; the conference then opens
+    the way."""
+    async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
+        await prelude(walk)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
+        await walk.step(
+            "officer", "recordAssessment", assessor="manager",
+            findings="The contact is recorded in the log.", recommendation="A named officer.",
+        )  # fmt: skip
+        before = await walk.timeline("manager")
+        refused = await walk.refused("decider", "decide", **decision(walk.today, NAMED_OFFICER))
+        assert (refused.code, refused.message) == (
+            "INVALID_TRANSITION",
+            "hold the case conference first",
+        )
+        assert await walk.timeline("manager") == before
+        await walk.step("manager", "holdCaseConference", **CONFERENCE)
+        decided = await walk.step("decider", "decide", **decision(walk.today, NAMED_OFFICER))
+        assert decided["case"]["state"] == "DECIDED"
