@@ -29,6 +29,9 @@ def tact_env(
         "TACT_DATABASE_URL": cases_url,
         "TACT_KEYSTORE_URL": keys_url,
         "TACT_KEY_FILE": str(key_file),
+        # What `serve --demo` switches on in the process's environment, put back after each
+        # command, so that no later test in this process starts with them set.
+        **dict.fromkeys(("TACT_GRAPHIQL", "TACT_INTROSPECTION"), None),
         **settings,
     }
 
