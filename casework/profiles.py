@@ -292,6 +292,21 @@ class Profile(_Rule):
         return self
 
     @model_validator(mode="after")
+    def _no_more_of_a_warning_it_has_not(self) -> Profile:
+        # A warning not required is one the policy does not have (Merseyside), so
+        # `issueWarning` is refused (casework/transitions.py): nothing may say how it is given,
+        # skipped or appealed.
+        if self.warning.required:
+            return self
+        keys = ("may_skip_reasons", "step_one_spoc", "issuing_role")
+        given = [f"warning.{key}" for key in keys if getattr(self.warning, key)]
+        if "warning" in self.appeal.against:
+            given.append("appeal.against 'warning'")
+        if given:
+            raise ValueError(f"warning.required = false has no warning: remove {', '.join(given)}")
+        return self
+
+    @model_validator(mode="after")
     def _decision_kinds_are_the_profiles(self) -> Profile:
         for key in ("immediate_risk_kinds", "until_review_kinds"):
             others = set(getattr(self.decision, key)) - set(self.arrangement_kinds)

@@ -119,6 +119,9 @@ def check_step(
     now; returns the state the case will be in after it."""
     rule = TABLE[step]
     taken = list(taken)
+    absent = _not_in_policy(step, profile, taken)
+    if absent is not None:
+        raise InvalidTransition(absent)
     if state not in rule.from_states:
         raise InvalidTransition(
             f"{step.value.replace('_', ' ')} is not possible while the case is "
@@ -143,6 +146,49 @@ def follows_immediate_risk(taken: Iterable[Step]) -> bool:
     exclusion)? Then the full decision may still be taken."""
     decisions = [step for step in taken if step in DECISIONS]
     return bool(decisions) and decisions[-1] is Step.DECIDED_IMMEDIATE_RISK
+
+
+# The steps a policy may not have. Whether it has each is read from what the profile already
+# declares (no list of steps to keep in step with the rest of the file): a warning it does not
+# require is one it does not have (Merseyside: no warning letter, the customer is met first);
+# a referral is its assessment's (Portsmouth 5.2.1: the referral pack); a case conference
+# likewise (Merseyside); one officer's assessment is a named assessor's (Cambridgeshire), or
+# Portsmouth's after the referral (5.2.2), and elsewhere only the full assessment due after an
+# immediate-risk decision (Cumbria, RCT 3.2), never where the conference is the assessment.
+_MUTATIONS = {
+    Step.WARNING_ISSUED: "issueWarning",
+    Step.REFERRED: "refer",
+    Step.ASSESSMENT_RECORDED: "recordAssessment",
+    Step.CASE_CONFERENCE_HELD: "holdCaseConference",
+}
+_OFFICERS_ASSESSMENT = frozenset({"named_assessor", "referral_pack"})
+
+
+def _not_in_policy(step: Step, profile: Profile, taken: list[Step]) -> str | None:
+    """The refusal of a step the profile's policy does not have, naming the step, the policy
+    and what the policy has instead; None when it has it."""
+    kind = profile.assessment.kind
+    instead = _ASSESSMENT_FIRST[kind][1] if kind in _ASSESSMENT_FIRST else None
+    if step is Step.WARNING_ISSUED and not profile.warning.required:
+        lacks = "warning"
+    elif step is Step.REFERRED and kind != "referral_pack":
+        lacks = "referral"
+    elif step is Step.CASE_CONFERENCE_HELD and kind != "case_conference":
+        lacks = "case conference"
+    elif step is Step.ASSESSMENT_RECORDED and kind not in _OFFICERS_ASSESSMENT:
+        if kind == "none" and follows_immediate_risk(taken):
+            return None
+        lacks = "assessment by one officer"
+        if kind == "none" and profile.decision.immediate_risk_allowed:
+            lacks = "assessment before a decision"
+            instead = "it is the full assessment after an immediate-risk decision"
+    else:
+        return None
+    words = (
+        f"{profile.organisation}'s policy has no {lacks}: {_MUTATIONS[step]} is not a step "
+        f"under the {profile.name} profile"
+    )
+    return f"{words}; {instead}" if instead else words
 
 
 def _profile_needs(

@@ -412,3 +412,21 @@ def test_an_address_without_whom_to_write_to_is_refused() -> None:
         parse_profile("own.toml", text)
     assert refused.value.key == "appeal"
     assert "address needs write_to" in refused.value.reason
+
+
+def test_a_profile_without_a_warning_says_nothing_of_one() -> None:
+    # Merseyside has no warning (`required = false`), so issueWarning is refused: a file that
+    # then gives reasons to skip it, or an appeal against it, is refused naming them.
+    skips = bad(
+        shipped_text("merseyside-frs"), "may_skip_reasons = []", 'may_skip_reasons = ["safety"]'
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("merseyside-frs.toml", skips)
+    assert "warning.may_skip_reasons" in caught.value.reason
+    appealed = bad(
+        shipped_text("merseyside-frs"), 'against = ["decision"]', 'against = ["warning"]'
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("merseyside-frs.toml", appealed)
+    assert "appeal.against 'warning'" in caught.value.reason
+

@@ -229,17 +229,23 @@ async def test_the_decision_waits_for_the_case_conference_not_an_assessment(
 ) -> None:
     """Identifying: the Director decides at the case conference of the Director, the
     Professional Standards Manager, the Service Manager, ... One officer's assessment is not
-    it: with only `recordAssessment` on the file the decision was taken, under a profile whose
-    conference is its one assessment. Refused, nothing written; the conference then opens
-    the way."""
+    it, nor a step of this instruction: `recordAssessment` is refused, naming the
+    conference, and the decision waits for the conference, nothing written; the conference
+    then opens the way."""
     async with walk_factory(PROFILE, dt.date(2026, 3, 2)) as walk:
         await prelude(walk)
         await walk.step("officer", "recordSafeguards", checks=safeguards(PROFILE))
-        await walk.step(
+        before = await walk.timeline("manager")
+        assessment = await walk.refused(
             "officer", "recordAssessment", assessor="manager",
             findings="The contact is recorded in the log.", recommendation="A named officer.",
         )  # fmt: skip
-        before = await walk.timeline("manager")
+        assert (assessment.code, assessment.message) == (
+            "INVALID_TRANSITION",
+            "Merseyside Fire and Rescue Service's policy has no assessment by one officer: "
+            "recordAssessment is not a step under the merseyside-frs profile; hold the case "
+            "conference first",
+        )
         refused = await walk.refused("decider", "decide", **decision(walk.today, NAMED_OFFICER))
         assert (refused.code, refused.message) == (
             "INVALID_TRANSITION",

@@ -34,7 +34,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str, Any, str]] = {
     "recordSafeguards": ("officer", {"checks": []}, "checks", [{"item": "unknown", "met": True}], "input.checks.0.item"),  # noqa: E501
     "issueWarning": ("officer", {"reasons": "x"}, "reasons", "The customer is abusive.", "input.reasons"),  # noqa: E501
     "refer": ("officer", {"reasons": "x"}, "referralPack", ["Letters from a persistent complainant"], "input.referralPack.0"),  # noqa: E501
-    "recordAssessment": ("officer", {"assessor": "manager", "findings": "x", "recommendation": "y"}, "assessor", "nobody", "input.assessor"),  # noqa: E501
+    "recordAssessment": ("officer", {"assessor": "manager", "findings": "x", "recommendation": "y"}, "findings", "", "input.findings"),  # noqa: E501
     "holdCaseConference": ("manager", {"heldOn": DAY, "evidence": ["log"], "recommendation": "x", "attendees": [{"role": "Chair"}]}, "attendees", [], "input.attendees"),  # noqa: E501
     "decide": ("decider", decision(dt.date(2026, 3, 2)), "arrangements", [{"kind": "CONTACT_CHANNEL", "parameters": {"channels": []}}], "input.arrangements.0.parameters.channels"),  # noqa: E501
     "decideImmediateRisk": ("decider", {"risk": "x", "reasons": "y", "startsOn": DAY, "endsOn": "2026-04-30", "arrangements": [ARRANGEMENT]}, "risk", "", "input.risk"),  # noqa: E501
