@@ -215,6 +215,11 @@ class AppealRule(_Rule):
     health_and_safety_appealable: bool
     deciding_roles: Annotated[list[Role], Field(min_length=1)]
     independent_of_decider: bool
+    # True: an appeal's outcome is final, so a second appeal against the same step is refused
+    # (Portsmouth 5.2.7: one appeal, the director's, its outcome confirmed to the customer).
+    # False: the policy lets the customer ask again (Cambridgeshire: "A review can be
+    # requested", no limit). Either way one at a time (casework/second_appeals.py).
+    final: bool = False
     # Whom the customer writes to, as a letter says it after "Please write to" (RCT 6.1:
     # "the Principal Democratic Services Officer"; Portsmouth 5.2.7: "the city helpdesk
     # manager"). Absent: the policy names no one, and letters say "write to us".

@@ -44,6 +44,7 @@ from casework.over_time import (
     period_end,
 )
 from casework.profiles import Profile
+from casework.second_appeals import refuse_second_appeal
 from casework.steps import Begun, StepRun, begin, check_consulted, finish
 from records.case_steps import (
     CaseEvent,
@@ -296,6 +297,7 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         raise ValidationFailed(
             "input.against", f"there is no {given.against.value} to appeal against"
         )
+    await refuse_second_appeal(run, begun, given.against, appealed_at)
     _received(run, given.received_on, uk_day(appealed_at), given.against)
     if given.against is m.AppealAgainst.REVIEW:
         await _review_made_changes(run, case_id)

@@ -243,7 +243,7 @@ async def last_event(
             "case_events", "details", event.id, event.details_sealed
         )
         if matching is None or matching(opened):
-            return opened, event.at
+            return opened, as_utc(event.at)
     return None
 
 

@@ -198,7 +198,7 @@ def test_rhondda_cynon_taf_reviews_on_a_recommendation_and_for_a_new_issue() -> 
     assert profile.review.triggers == ["new_issue"]
     deciders = {profile.title_of(role) for role in profile.review.deciding_roles}
     assert deciders == {"Group Director"}
-    assert profile.version == "6"
+    assert profile.version == "7"
     # 7.3: "the relevant Group Director", who decided, endorses; appeals stay independent.
     assert not profile.reviews_independent_of_decider
     assert profile.appeal.independent_of_decider
@@ -368,7 +368,7 @@ def test_only_cambridgeshire_waits_for_a_designated_point_of_contact() -> None:
     # customers"; no other policy says so.
     waits = {n for n in SHIPPED if load_profile(n).decision.point_of_contact}
     assert waits == {"cambridgeshire-cc"}
-    assert load_profile("cambridgeshire-cc").version == "3"
+    assert load_profile("cambridgeshire-cc").version == "4"
 
 
 def test_an_immediate_risk_may_impose_only_kinds_the_profile_has() -> None:
@@ -430,3 +430,9 @@ def test_a_profile_without_a_warning_says_nothing_of_one() -> None:
         parse_profile("merseyside-frs.toml", appealed)
     assert "appeal.against 'warning'" in caught.value.reason
 
+
+def test_an_appeal_outcome_is_final_where_the_policy_gives_one_appeal() -> None:
+    # Portsmouth 5.2.7, RCT 6.2, Cumbria 2.2: one appeal (or challenge), no further stage;
+    # Cambridgeshire and Merseyside set no limit on asking for a review.
+    final = {n for n in SHIPPED if load_profile(n).appeal.final}
+    assert final == {"cumbria-frs", "default", "portsmouth-cc", "rhondda-cynon-taf"}

@@ -122,18 +122,15 @@ async def test_rhondda_cynon_taf(walk_factory: WalkFactory) -> None:
         await notify(walk, "APPEAL")
         assert upheld["case"]["state"] == "DECIDED"
         assert upheld["event"]["details"]["keptHealthAndSafety"] == ["premises_exclusion"]
-        # Only the exclusion is left: nothing of the decision is open to appeal now.
-        appeal["receivedOn"] = "2027-03-26"
-        walk.on(dt.date(2027, 3, 26))
-        no_appeal = await walk.refused("officer", "lodgeAppeal", **appeal)
-        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
-
-        walk.on(dt.date(2027, 4, 14))
-        # Late as well, it is refused the same way: there is no right of appeal to be late
-        # for (a late appeal against what may be appealed: the test below).
-        again = dict(appeal, receivedOn="2027-04-14")
-        no_appeal = await walk.refused("officer", "lodgeAppeal", **again)
-        assert no_appeal.code == "INVALID_TRANSITION" and "health-and-safety" in no_appeal.message
+        # 6.2: the appeal decided, "upheld", is the outcome: a second against the decision is
+        # refused, in time or late (a decision of exclusions alone: the test below).
+        for received in ("2027-03-26", "2027-04-14"):
+            walk.on(dt.date.fromisoformat(received))
+            again = await walk.refused(
+                "officer", "lodgeAppeal", **dict(appeal, receivedOn=received)
+            )
+            assert again.field == "input.against"
+            assert "decided on appeal on 2027-03-25 (UPHELD)" in again.message
 
         # 9.1: a new issue raised; the Group Director considers whether the restrictions
         # "remain appropriate and necessary in terms of any new issue raised". That is not
