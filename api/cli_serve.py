@@ -52,6 +52,7 @@ async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str 
         summary = await load_demo(
             runtime.database, runtime.vault, now, runtime.profile, runtime.letters
         )
+        _served_as_built(runtime, summary)
         key = None
         if summary.loaded or fresh_key:
             async with runtime.database.sessions() as session, session.begin():
@@ -63,6 +64,38 @@ async def _load(runtime: Runtime, *, fresh_key: bool) -> tuple[DemoSummary, str 
         if passwords is not None and not passwords.done():
             passwords.cancel()
     return summary, key
+
+
+def _served_as_built(runtime: Runtime, summary: DemoSummary) -> None:
+    """Refuse the demo set under a profile other than the one it was built under: the README
+    tells a council trying Tact under its own profile that the demo is then that
+    organisation's (its catalogue, its process, its letters), and a set built once under
+    another profile is none of these. Said with the way to start afresh. A set loaded before
+    Tact recorded its profile is served, with a note saying so."""
+    profile, settings = runtime.profile, runtime.settings
+    if summary.loaded or summary.built_under == profile.name:
+        return
+    if settings.embedded:
+        where = f"data folder ({settings.data_dir})"
+        folder = shlex.quote(f"./tact-data-{profile.name}")
+        afresh = f"a data folder of its own: TACT_PROFILE={shlex.quote(settings.profile)} "
+        afresh += f"TACT_DATA_DIR={folder} tact serve --demo"
+    else:
+        where = "database"
+        afresh = "a case database and key store of their own (TACT_DATABASE_URL, TACT_KEYSTORE_URL)"
+    if summary.built_under is None:
+        click.echo(
+            f"Note: the demo set in this {where} was loaded before Tact recorded the profile it "
+            f"was built under. If that was not {profile.name}, its cases and letters are another "
+            f"organisation's: to try {profile.name}, start afresh in {afresh}.\n"
+        )
+        return
+    raise click.ClickException(
+        f"the demo set in this {where} was built under the profile {summary.built_under}, not "
+        f"{profile.name}: its cases and letters are that organisation's, not "
+        f"{profile.organisation}'s. Serve it under its own (TACT_PROFILE="
+        f"{summary.built_under}), or, to try {profile.name}, start afresh in {afresh}."
+    )
 
 
 # Demo admin-panel passwords issued by this command, printed next to their accounts.

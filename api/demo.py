@@ -5,7 +5,8 @@ Built under the deployment's profile (api/demo_history.py): its arrangement kind
 process and its letters. Deterministic from a seed, the profile and the day it is loaded
 (dates are relative to it, so the arrangements are in force). Idempotent: the demo
 administrator's account marks a database that has the set already, and a second load changes
-nothing.
+nothing. The profile it was built under is kept (`DemoSet`), so the CLI refuses to serve it
+under another (api/cli_serve.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from records.models import (
     Case,
     CaseState,
     ContactKind,
+    DemoSet,
     Service,
     Staff,
 )
@@ -62,6 +64,8 @@ class DemoSummary:
     cases: int
     arrangements: int
     staff: tuple[DemoStaff, ...]
+    # The profile the set was built under (None: loaded before Tact recorded it).
+    built_under: str | None
 
 
 async def demo_present(session: AsyncSession) -> bool:
@@ -85,7 +89,11 @@ async def load_demo(
     staff = tuple(demo_staff(profile))
     async with database.sessions() as session, session.begin():
         if await demo_present(session):
-            return DemoSummary(False, len(people), len(plan), 0, staff)
+            built_under = await session.scalar(select(DemoSet.profile_name))
+            return DemoSummary(False, len(people), len(plan), 0, staff, built_under)
+        session.add(
+            DemoSet(profile_name=profile.name, profile_version=profile.version, loaded_at=now)
+        )
         writer = _Writer(session, vault, now, random.Random(seed), profile, letters)  # noqa: S311
         await writer.services()
         await writer.staff(staff)
@@ -95,7 +103,7 @@ async def load_demo(
         for case in plan:
             await writer.case(case, people[case.person])
             arrangements += len(case.arrangements)
-    return DemoSummary(True, len(people), len(plan), arrangements, staff)
+    return DemoSummary(True, len(people), len(plan), arrangements, staff, profile.name)
 
 
 async def issue_demo_portal_key(session: AsyncSession, now: dt.datetime) -> str:

@@ -492,6 +492,17 @@ class AccessLogCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(64))
 
 
+class DemoSet(Base):
+    """The demonstration data set, where one is loaded (api/demo.py): the profile it was built
+    under, so it is not served as another organisation's. One row, or none."""
+
+    __tablename__ = "demo_set"
+
+    profile_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    profile_version: Mapped[str] = mapped_column(String(40))
+    loaded_at: Mapped[dt.datetime] = mapped_column()
+
+
 class PolicyVersion(Base):
     """A counter bumped whenever authorisation data changes, so every process reloads."""
 

@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from api.app import create_app
 from api.demo_data import QUICK_START_EMAIL, SERVICES
 from casework.profiles import load_profile, profile_names
 from records.database import Database
+from records.models import DemoSet
 from tests.api.app_fixtures import started_runtime
 from tests.cli import tact, tact_env
 
@@ -126,3 +128,71 @@ async def test_the_demo_under_each_profile_shows_that_profile(
     by_kind = {a["kind"]: a["namedOfficer"] for a in status["arrangements"]}
     assert by_kind["NAMED_OFFICER"] == "Jo Example"
     assert set(by_kind) == quick
+
+
+KEY = re.compile(r"tact_pk_\w+_[\w-]{43}")
+
+
+async def test_a_demo_set_built_under_one_profile_is_not_served_under_another(
+    database: Database,
+    database_urls: tuple[str, str],
+    key_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The set is loaded once, under the profile in use the first time. Served later under
+    another TACT_PROFILE it showed the first organisation's cases and letters, saying
+    nothing: refused, naming both profiles and how to start afresh, with no key issued."""
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)  # the banner, no server
+    monkeypatch.setattr("api.cli_serve.configure_logging", lambda level: None)
+
+    def env(profile: str) -> dict[str, str | None]:
+        return tact_env(database_urls, key_file, tmp_path, TACT_JWKS=None, TACT_PROFILE=profile)
+
+    first = await tact(env("cumbria-frs"), "serve", "--demo")
+    assert first.exit_code == 0, first.output
+    for command in (["serve", "--demo"], ["demo"]):
+        refused = await tact(env("portsmouth-cc"), *command)
+        assert refused.exit_code == 1, refused.output
+        assert refused.output == (
+            "Error: the demo set in this database was built under the profile cumbria-frs, not "
+            "portsmouth-cc: its cases and letters are that organisation's, not Portsmouth City "
+            "Council's. Serve it under its own (TACT_PROFILE=cumbria-frs), or, to try "
+            "portsmouth-cc, start afresh in a case database and key store of their own "
+            "(TACT_DATABASE_URL, TACT_KEYSTORE_URL).\n"
+        )
+    again = await tact(env("cumbria-frs"), "serve", "--demo")
+    assert again.exit_code == 0 and "already present" in again.output
+    assert KEY.search(again.output) is not None
+
+    # A set loaded before Tact recorded its profile: served, with a note saying so.
+    async with database.sessions() as session, session.begin():
+        await session.execute(delete(DemoSet))
+    noted = await tact(env("portsmouth-cc"), "serve", "--demo")
+    assert noted.exit_code == 0, noted.output
+    assert noted.output.startswith(
+        "Note: the demo set in this database was loaded before Tact recorded the profile it "
+        "was built under. If that was not portsmouth-cc,"
+    )
+
+
+async def test_the_readme_way_to_start_afresh_is_printed_for_a_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` (the default), then the README's `TACT_PROFILE=cumbria-frs tact serve --demo`
+    without a data folder of its own: refused, printing the README's command."""
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    monkeypatch.setattr("api.cli_serve.configure_logging", lambda level: None)
+    data = tmp_path / "tact-data"
+    env: dict[str, str | None] = {"TACT_DATA_DIR": str(data), "TACT_JWKS": None}
+    assert (await tact({**env, "TACT_PROFILE": "default"}, "serve", "--demo")).exit_code == 0
+    refused = await tact({**env, "TACT_PROFILE": "cumbria-frs"}, "serve", "--demo")
+    assert refused.exit_code == 1
+    assert f"the demo set in this data folder ({data}) was built under the profile default" in (
+        refused.output
+    )
+    assert refused.output.endswith(
+        "start afresh in a data folder of its own: TACT_PROFILE=cumbria-frs "
+        "TACT_DATA_DIR=./tact-data-cumbria-frs tact serve --demo.\n"
+    )
+    assert KEY.search(refused.output) is None
