@@ -222,7 +222,7 @@ class Gate:
         entry = await self._screen(session, actor, operation, reason, entry)
         batch = operation in LISTABLE or operation in BATCHED
         if batch and target.case_id is None and target.customer_id is None:
-            if not relations.may_list(actor, operation, self.decisions.allows):
+            if not relations.may_list(actor, operation, self.decisions.allows, target.service):
                 await self._refuse(session, entry, _forbidden(operation))
             listed = _allowed(entry, Verdict(Outcome.ALLOWED), fields)
             return Access(self, session, actor, fields, listed)

@@ -212,19 +212,30 @@ def visible_cases(
 
 
 def may_list(
-    actor: Actor | None, operation: str, allows: Callable[[str, str, str, str], bool]
+    actor: Actor | None,
+    operation: str,
+    allows: Callable[[str, str, str, str], bool],
+    service: str | None = None,
 ) -> bool:
-    """Whether any case at all could be visible: the gate's decision on a list request."""
-    return bool(_visibility(actor, operation, allows))
+    """Whether any case at all could be visible: the gate's decision on a list request. A
+    list of one `service` is the caller's only where they hold a role in that service (or in
+    every service) that could see a case there; elsewhere it is refused, not answered empty,
+    so "nothing to do" never stands for "not yours to see"."""
+    return bool(_visibility(actor, operation, allows, service))
 
 
 def _visibility(
-    actor: Actor | None, operation: str, allows: Callable[[str, str, str, str], bool]
+    actor: Actor | None,
+    operation: str,
+    allows: Callable[[str, str, str, str], bool],
+    service: str | None = None,
 ) -> list[ColumnElement[bool]]:
     if actor is None:
         return []
     terms: list[ColumnElement[bool]] = []
     for grant in sorted(actor.roles, key=lambda g: (g.role.value, g.service or "")):
+        if service is not None and grant.service not in (None, service):
+            continue
         # A grant in every service is asked about in the "*" domain: rules for one service
         # then apply in the row check, not here (this filter may select more, never less).
         domain = grant.service or EVERY_SERVICE

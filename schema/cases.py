@@ -5,7 +5,8 @@ Each field asks the gate for its own operation, so each is its own access-log en
 summary with READ_CASE_SUMMARY, the full file with READ_CASE (with a reason, a break-glass
 opening). A refused `detail` is a FORBIDDEN error on that field alone; the summary beside it
 still stands. Input is checked inside the gate's block, so a caller who may not list cases
-is refused before any input is looked at, and every attempt is on the log.
+is refused before any input is looked at, and every attempt is on the log; only a service
+no slug could be is refused before, as the caller's own mistake (schema/service_scope.py).
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from records.case_files import (
     list_positions,
     open_case_file,
 )
-from records.errors import Forbidden, NotFound, ValidationFailed
+from records.errors import Forbidden, NotFound
 from records.models import CaseState
-from records.services import service_slugs
 from schema.case_types import CaseDetail, CaseSummary
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, shown_page, utc_moment
+from schema.service_scope import one_answer_for_services
 from schema.timeline import TimelineEvent, resolve_timeline
 
 MAX_FIRST = 100
@@ -143,16 +144,12 @@ async def resolve_cases(
 ) -> CaseConnection:
     context = info.context
     given = filter or CaseFilter()
-    async with context.sessions() as session:
-        # Compared in Python, so text that is not a service (a name typed in the wrong box)
-        # never reaches the access log's service column or a logged statement parameter.
-        known = given.service in await service_slugs(session)
-        async with context.gate.access(
-            session, context.actor, Operation.READ_CASE_SUMMARY,
-            Target(service=given.service if known else None), request_id=context.request_id,
+    operation = Operation.READ_CASE_SUMMARY
+    with one_answer_for_services(operation, given.service, "filter.service"):
+        async with context.sessions() as session, context.gate.access(
+            session, context.actor, operation, Target(service=given.service),
+            request_id=context.request_id,
         ) as access:  # fmt: skip
-            if given.service is not None and not known:
-                raise ValidationFailed("filter.service", "no such service")
             check_first(first, MAX_FIRST)
             ids, has_next = await _page(access, given, first, _position(after))
             summaries = await case_summaries(access.session, ids)

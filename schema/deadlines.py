@@ -19,9 +19,9 @@ from authz.operations import Operation
 from records.case_steps import DeadlineKind, DeadlinePosition, DeadlineView, due_deadlines
 from records.errors import ValidationFailed
 from records.models import Case, Staff
-from records.services import service_slugs
 from schema.context import TactContext
 from schema.cursors import check_first, decode_cursor, encode_cursor, forward_page
+from schema.service_scope import one_answer_for_services
 from schema.shaped import shaped
 
 MAX_FIRST = 100
@@ -62,14 +62,12 @@ async def resolve_deadlines(
     after: str | None = None,
 ) -> DeadlineConnection:
     context = info.context
-    async with context.sessions() as session:
-        known = service in await service_slugs(session)
-        async with context.gate.access(
-            session, context.actor, Operation.READ_CASE_SUMMARY,
-            Target(service=service if known else None), request_id=context.request_id,
+    operation = Operation.READ_CASE_SUMMARY
+    with one_answer_for_services(operation, service):
+        async with context.sessions() as session, context.gate.access(
+            session, context.actor, operation, Target(service=service),
+            request_id=context.request_id,
         ) as access:  # fmt: skip
-            if service is not None and not known:
-                raise ValidationFailed("service", "no such service")
             check_first(first, MAX_FIRST)
             officer_id = None
             if officer is not None:

@@ -1,7 +1,9 @@
 """Issue 16, item 8 for the contact questions over HTTP: `checkContact` and `screeningQueue`
 answer a service that does not exist as they answer a real one outside the caller's scope
 (FORBIDDEN, the same bytes), as `restrictionStatus` does; the access log keeps the truth
-(denied, then not_found) and nothing is stored."""
+(denied, then not_found) and nothing is stored. Staff lists of one service (`cases`,
+`deadlines`, `screeningQueue`) refuse a service where the caller holds no role the same way,
+instead of answering an empty list a manager would read as "nothing to do"."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ from tests.api.portal_world import api_key
 from tests.api.staff_factories import bearer
 
 QUEUE = "query($s: String!) { screeningQueue(service: $s) { edges { cursor } } }"
+# Each staff list of one service: (its GraphQL document, the operation the gate logs it as).
+SERVICE_LISTS = {
+    "screeningQueue": (QUEUE, "read_case"),
+    "deadlines": ("query($s: String) { deadlines(service: $s) { edges { cursor } } }",
+                  "read_case_summary"),
+    "cases": ("query($s: String) { cases(filter: {service: $s}) { edges { cursor } } }",
+              "read_case_summary"),
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -73,3 +83,34 @@ async def test_screening_queue_gives_one_answer_for_out_of_scope_and_no_service(
     assert without_ids(real) == without_ids(made_up)
     assert made_up["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await outcomes(runtime, "read_case") == ["denied", "not_found"]
+
+
+@pytest.mark.parametrize("field", SERVICE_LISTS)
+async def test_a_staff_list_of_a_service_out_of_scope_is_refused_as_a_made_up_one_is(
+    client: httpx.AsyncClient, world: ContactWorld, runtime: Runtime, field: str
+) -> None:
+    query, operation = SERVICE_LISTS[field]
+    manager = bearer(world.tokens["manager.housing"])
+
+    own = await graphql(client, manager, query, s="housing")
+    out_of_scope = await graphql(client, manager, query, s="customer-services")
+    made_up = await graphql(client, manager, query, s="parking-permits")
+
+    assert "errors" not in own and own["data"][field]["edges"] is not None
+    assert without_ids(out_of_scope) == without_ids(made_up)
+    assert out_of_scope["data"] is None
+    assert out_of_scope["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await outcomes(runtime, operation))[-2:] == ["denied", "not_found"]
+
+
+async def test_a_case_officer_lists_their_own_service_and_is_refused_another(
+    client: httpx.AsyncClient, world: ContactWorld, runtime: Runtime
+) -> None:
+    query, _ = SERVICE_LISTS["cases"]
+    officer = bearer(world.tokens["officer.other"])  # customer-services: cases by assignment
+
+    own = await graphql(client, officer, query, s="customer-services")
+    other = await graphql(client, officer, query, s="housing")
+
+    assert own["data"] == {"cases": {"edges": []}}
+    assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
