@@ -84,14 +84,20 @@ class ContactSchedule(_Parameters):
     to_time: dt.time
 
 
+# The most contacts a volume limit allows in its period: more than about three a day over a
+# month restricts nothing a policy would impose, and a bound keeps a mistyped 10^30 out of
+# letters and every portal's answer. Numbers are JSON numbers (strict): `true` is not 1.
+MAX_CONTACTS = 100
+
+
 class ContactVolume(_Parameters):
-    limit: Annotated[int, Field(ge=1)]
+    limit: Annotated[int, Field(ge=1, le=MAX_CONTACTS, strict=True)]
     period: Literal["day", "week", "month"]
     channel: ChannelValue | None = None
 
 
 class CallDuration(_Parameters):
-    minutes: Annotated[int, Field(ge=1, le=240)]
+    minutes: Annotated[int, Field(ge=1, le=240, strict=True)]
 
 
 class WitnessRequired(_Parameters):

@@ -65,15 +65,19 @@ ShortText = Annotated[
 
 
 def in_our_words(error: Any) -> str:
-    """A length check's message in Tact's words ("must have at least 1 item"), not pydantic's
-    ("List should have at least 1 item after validation, not 0"); a check of our own says
-    its own words."""
+    """A length, bound or number check's message in Tact's words ("must have at least 1
+    item", "must be at most 100"), not pydantic's ("List should have at least 1 item after
+    validation, not 0"); a check of our own says its own words."""
     ctx, kind = error.get("ctx") or {}, error["type"]
     if kind in ("string_too_short", "string_too_long"):
         low, high = ctx.get("min_length"), ctx.get("max_length")
         return "must not be empty" if low == 1 else f"must be {_count(low, high, 'character')}"
     if kind in ("too_short", "too_long"):
         return f"must have {_count(ctx.get('min_length'), ctx.get('max_length'), 'item')}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"must be at {'least' if 'ge' in ctx else 'most'} {ctx.get('ge', ctx.get('le'))}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
     return str(error["msg"]).removeprefix("Value error, ")
 
 

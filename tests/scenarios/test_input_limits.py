@@ -1,8 +1,9 @@
-"""Every free text, list and day a step takes has a limit, said once (records/free_text.py,
-casework/steps.check_days): an arrangement's parameters (a premises exclusion's premises, a
-closed matter, an agreement's terms) as much as a step's reasons; a control character in any
-text; a year mistyped. Each is refused over HTTP as VALIDATION_FAILED naming the field, with
-nothing written (docs/workflow.md, "Limits on what a step takes")."""
+"""Every free text, list, number and day a step takes has a limit, said once
+(records/free_text.py, casework/steps.check_days): an arrangement's parameters (a premises
+exclusion's premises, a closed matter, an agreement's terms, a volume limit's number) as much
+as a step's reasons; a control character in any text; a year mistyped. Each is refused over
+HTTP as VALIDATION_FAILED naming the field, with nothing written (docs/workflow.md, "Limits on
+what a step takes")."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ async def test_parameters_and_lists_are_limited_like_every_other_text(
                 }}],
                 "must have at most 20 items",
             )),
+            # A volume limit had no most: 10^30 contacts a day was taken.
+            (f"{at}.limit", (
+                [{"kind": "CONTACT_VOLUME", "parameters": {"limit": 10**30, "period": "day"}}],
+                "must be at most 100",
+            )),
+            (f"{at}.limit", (
+                [{"kind": "CONTACT_VOLUME", "parameters": {"limit": True, "period": "day"}}],
+                "must be a whole number",
+            )),
+            (f"{at}.minutes", (
+                [{"kind": "CALL_DURATION", "parameters": {"minutes": 241}}],
+                "must be at most 240",
+            )),
             ("input.arrangements.1.services", (
                 [{**exclusion(premises=["Civic Centre"]), "services": ["housing"] * 21}],
                 "must have at most 20 items",
@@ -69,6 +83,10 @@ async def test_parameters_and_lists_are_limited_like_every_other_text(
             )
             assert (refused.code, refused.field) == ("VALIDATION_FAILED", field)
             assert refused.message == f"{field}: {reason}"
+        refused = await walk.refused(
+            "decider", "decide", **decision(walk.today, NAMED_OFFICER, durationMonths=61)
+        )
+        assert refused.message == "input.durationMonths: must be at most 60"
         many = [NAMED_OFFICER] * 21
         refused = await walk.refused("decider", "decide", **decision(walk.today, *many))
         assert (refused.field, refused.message) == (
@@ -83,7 +101,10 @@ async def test_parameters_and_lists_are_limited_like_every_other_text(
         # Within the limits, the same arrangement is made.
         decided = await walk.step(
             "decider", "decide",
-            **decision(walk.today, NAMED_OFFICER, exclusion(premises=["C" * 200] * 20)),
+            **decision(
+                walk.today, NAMED_OFFICER, exclusion(premises=["C" * 200] * 20),
+                {"kind": "CONTACT_VOLUME", "parameters": {"limit": 100, "period": "month"}},
+            ),
         )  # fmt: skip
         assert decided["case"]["state"] == "DECIDED"
 
