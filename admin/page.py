@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from markupsafe import Markup
 from records.errors import TactError
 
 PAGE = "tact/page.html"
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -168,14 +169,28 @@ def _same_name(form_name: str, api_name: str) -> bool:
     return plain(form_name) == plain(api_name.rsplit(".", 1)[-1])
 
 
-def more_match(shown: int, what: str) -> Notice:
-    """Said above a table that shows only the newest `shown` of more (`what`: "entries"), the
-    button under it showing older ones: a page that stops at the newest must not read as
+def more_match(
+    shown: int, what: str, which: str = "the newest", rest: str = "older ones"
+) -> Notice:
+    """Said above a table that shows only `which` `shown` of more (`what`: "entries"), the
+    button under it showing the `rest`: a page that stops at the newest must not read as
     all there is ("nobody else accessed it", "that case was never destroyed")."""
     return Notice(
-        f"More {what} match than the {shown} shown here, the newest: the button under the "
-        "table shows older ones."
+        f"More {what} match than the {shown} shown here, {which}: the button under the "
+        f"table shows {rest}."
     )
+
+
+def paged(
+    found: Sequence[_Row], shown: int, said: Notice, button: Callable[[_Row], Button]
+) -> tuple[list[_Row], list[Notice], Button | None]:
+    """One page of a list read one row past it (`found`: up to `shown` + 1 rows, in order):
+    the rows to show, and where more follow, `said` above the table (`more_match`) and the
+    button under it, made from the last row shown (it posts where the next page starts)."""
+    if len(found) <= shown:
+        return list(found), [], None
+    rows = list(found[:shown])
+    return rows, [said], button(rows[-1])
 
 
 def when(value: dt.datetime | dt.date | None) -> str:

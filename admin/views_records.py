@@ -29,6 +29,7 @@ from admin.page import (
     Table,
     more_match,
     options,
+    paged,
     when,
 )
 from admin.person import person_fields, person_given, person_named
@@ -242,15 +243,12 @@ class CertificatesView(PanelView):
             page = _certificates(request, reference, [], [], None)
             page.refuse(request.url.path, form, refused)
             return await self.page(request, PAGE, page.context(), 400)
-        more = len(found) > SHOWN_CERTIFICATES
-        found = found[:SHOWN_CERTIFICATES]
-        notices = [more_match(SHOWN_CERTIFICATES, "certificates")] if more else []
-        older = None
-        if more:
-            # A reference names one certificate at most: only the whole list has more.
-            older = Button(
-                "Show older certificates", request.url.path, ((_AFTER, str(found[-1].id)),)
-            )
+        # A reference names one certificate at most: only the whole list has more.
+        found, notices, older = paged(
+            found, SHOWN_CERTIFICATES, more_match(SHOWN_CERTIFICATES, "certificates"),
+            lambda last: Button("Show older certificates", request.url.path,
+                                ((_AFTER, str(last.id)),)),
+        )  # fmt: skip
         if position is not None:
             notices.append(
                 Notice(

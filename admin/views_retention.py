@@ -12,6 +12,7 @@ APPROVE_DESTRUCTION, so each is logged; the forms carry the session's CSRF token
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqladmin import expose
 from starlette.datastructures import FormData
@@ -20,17 +21,21 @@ from starlette.responses import Response
 
 from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, date_field, field, form_of, id_field
-from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, when
+from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, more_match, paged, when
 from admin.who import Shown, who
 from authz.gate import Target
 from authz.operations import Operation
 from casework.retention_queue import (
     Caseless,
     Planned,
+    PreviewEntry,
+    PreviewPart,
+    PreviewPosition,
     caseless_customers,
+    due_case_ids,
     in_words,
-    plan,
     plan_one,
+    preview_page,
     untouched,
     wants_approval,
 )
@@ -44,6 +49,9 @@ from records.models import Role
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
 _AS_OF = "as_of"
+# Posted by the "next rows" button: the last row's place in the queue, `case:<id>` (its part
+# and its case's or customer's id, as the API's cursor holds it).
+_AFTER = "after"
 _PREVIEW_ONLY = (
     "A preview of {day}: approval is asked for and given on today's queue, for what is due "
     "by today."
@@ -64,38 +72,42 @@ class RetentionQueueView(PanelView):
         form = await self.form(request) if request.method == "POST" else FormData()
         try:
             day = date_field(form, _AS_OF, uk_today(self.panel.config.clock))
+            after = _position(form)
         except ValidationFailed as refused:
             # Today's queue again, the day typed kept and named.
             page = await self._queue_page(request)
             page.refuse(request.url.path, form, refused)
             return await self.page(request, PAGE, page.context(), 400)
-        return await self.page(request, PAGE, (await self._queue_page(request, day)).context())
+        page = await self._queue_page(request, day, after)
+        return await self.page(request, PAGE, page.context())
 
-    async def _queue_page(self, request: Request, day: dt.date | None = None) -> Page:
+    async def _queue_page(
+        self, request: Request, day: dt.date | None = None, after: PreviewPosition | None = None
+    ) -> Page:
         """The queue as the job would find it on `day` (today by default: `tact retention
-        preview --as-of`). Approval is asked for and given on today's queue only, as the
-        CLI acts for today (or a missed night) and never for a day to come."""
+        preview --as-of`), a page at a time in the preview's order (the API's pages): the
+        button under the table posts the last row's place, and the next page starts after it.
+        Approval is asked for and given on today's queue only, as the CLI acts for today (or
+        a missed night) and never for a day to come."""
         policy = await self._policy()
         today = uk_today(self.panel.config.clock)
         day = day or today
-        found: list[Planned] = []
         async with self.gated(request, Operation.APPROVE_DESTRUCTION) as access:
-            async for batch in plan(access.session, policy, day):
-                found.extend(batch)
-            open_cases = await untouched(access.session, policy, day)
-            customers = await caseless_customers(access.session, policy, day)
-            asked = [p.approval for p in found[:SHOWN] if p.approval is not None]
+            found = await preview_page(access.session, policy, day, after=after, limit=SHOWN + 1)
+            due = len(await due_case_ids(access.session, policy, day))
+            customers = len(await caseless_customers(access.session, policy, day))
+            open_cases = len(await untouched(access.session, policy, day))
+            asked = [e.approval for e in found if isinstance(e, Planned) and e.approval]
             shown = await who(
                 access.session, [by for a in asked for by in (a.requested_by, a.approved_by)]
             )
-        rows = [self._row(request, p, policy, shown, acts=day == today) for p in found[:SHOWN]]
-        # Customers with no case: destroyed by the job, no approval asked (docs/retention.md).
-        rows += [Row(_customer_cells(c), ()) for c in customers[: max(0, SHOWN - len(rows))]]
-        # Open cases with no step for the profile's months: listed, never archived or destroyed.
-        rows += [
-            Row((u.case.reference, u.case.state.value, u.action.value, u.rule, "", "", "", ""), ())
-            for u in open_cases[: max(0, SHOWN - len(rows))]
-        ]
+        here = str(request.url_for("admin:view-retention-queue"))
+        found, notices, more = paged(
+            found, SHOWN, more_match(SHOWN, "rows", "the first", "the next ones"),
+            lambda last: Button("Show the next rows", here,
+                                ((_AS_OF, day.isoformat()), (_AFTER, _place(last)))),
+        )  # fmt: skip
+        rows = [self._entry_row(request, e, policy, shown, acts=day == today) for e in found]
         approval = (
             "Destruction needs an IG officer's approval under this profile"
             + (" (not the requester's own)." if policy.two_person_approval else ".")
@@ -103,28 +115,42 @@ class RetentionQueueView(PanelView):
             else "This profile destroys due cases without approval."
         )
         when_run = f"today ({today.isoformat()})" if day == today else f"on {day.isoformat()}"
-        notices = [] if day == today else [Notice(_PREVIEW_ONLY.format(day=day.isoformat()))]
+        if day != today:
+            notices.append(Notice(_PREVIEW_ONLY.format(day=day.isoformat())))
+        if after is not None:
+            notices.append(Notice("The next rows: those after the last one shown before."))
         as_of = Field(
             _AS_OF, "As of (date)", kind="date", value=day.isoformat(),
             help="another day than today: a later one shows what the job will do then",
         )  # fmt: skip
-        here = str(request.url_for("admin:view-retention-queue"))
         page = Page(
             "Retention queue",
             f"What the retention job would do {when_run}, under profile "
-            f"{policy.profile_name} {policy.profile_version}: {len(found)} case(s) due, "
-            f"{len(customers)} customer(s) with no case due, and {len(open_cases)} open "
+            f"{policy.profile_name} {policy.profile_version}: {due} case(s) due, "
+            f"{customers} customer(s) with no case due, and {open_cases} open "
             f"case(s) with no step for {policy.open_case_review_months} months "
-            f"(needs_review), at most {SHOWN} shown. A held case is neither archived nor "
+            f"(needs_review), {SHOWN} at a time. A held case is neither archived nor "
             f"destroyed. {approval}",
             notices=notices,
             forms=[Form("as-of", "Preview another day", here, (as_of,), "Preview")],
             tables=[
-                Table("queue", "Due cases", _HEADERS, rows, buttons=True,
+                Table("queue", "Due cases", _HEADERS, rows, buttons=True, more=more,
                       empty=f"No case is due to be archived or destroyed {when_run}.")
             ],
         )  # fmt: skip
         return page
+
+    def _entry_row(
+        self, request: Request, e: PreviewEntry, policy: RetentionPolicy, shown: Shown, *,
+        acts: bool,
+    ) -> Row:  # fmt: skip
+        if isinstance(e, Planned):
+            return self._row(request, e, policy, shown, acts=acts)
+        if isinstance(e, Caseless):
+            # Customers with no case: destroyed by the job, no approval asked (docs/retention.md).
+            return Row(_customer_cells(e))
+        # Open cases with no step for the profile's months: listed, never archived or destroyed.
+        return Row((e.case.reference, e.case.state.value, e.action.value, e.rule, "", "", "", ""))
 
     def _row(
         self, request: Request, p: Planned, policy: RetentionPolicy, shown: Shown, *, acts: bool
@@ -208,6 +234,23 @@ class RetentionQueueView(PanelView):
             page.refuse(request.url.path, form, own)
             return await self.page(request, PAGE, page.context(), 403)
         return back_to(request, "retention-queue")
+
+
+def _place(entry: PreviewEntry) -> str:
+    position = PreviewPosition.of(entry)
+    return f"{position.part.value}:{position.id}"
+
+
+def _position(form: FormData) -> PreviewPosition | None:
+    """Where the next page starts: after the place the "next rows" button posted."""
+    text = field(form, _AFTER)
+    if not text:
+        return None
+    part, _, row_id = text.partition(":")
+    try:
+        return PreviewPosition(PreviewPart(part), uuid.UUID(row_id))
+    except ValueError:
+        raise ValidationFailed(_AFTER, "is not a place in the queue") from None
 
 
 def _customer_cells(c: Caseless) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from admin.confirm import confirm_first
 from admin.gated import PanelView, back_to, field, form_of, id_field
-from admin.page import PAGE, Button, Field, Form, Page, Row, Table, when
+from admin.page import PAGE, Button, Field, Form, Notice, Page, Row, Table, more_match, paged, when
 from admin.person import person_fields, person_given, person_named
 from admin.who import who
 from authz.gate import Target
@@ -36,6 +36,8 @@ from records.retention_tables import SubjectAccessRequest
 
 _IG = frozenset({Role.IG_OFFICER})
 SHOWN = 200
+# Posted by the "next requests" button: the id of the last request shown.
+_AFTER = "after"
 _FORMATS = (("html", "HTML: a readable document"), ("json", "JSON: machine-readable"))
 _HEADERS = ("Request", "Customer id", "Opened by", "Opened", "Completed by", "Completed")
 
@@ -45,16 +47,34 @@ class SubjectAccessView(PanelView):
     icon = "fa-solid fa-id-card"
     roles = _IG
 
-    @expose("/subject-access", methods=["GET"], identity="subject-access")
+    @expose("/subject-access", methods=["GET", "POST"], identity="subject-access")
     async def requests_page(self, request: Request) -> Response:
-        return await self.page(request, PAGE, (await self._requests_page(request)).context())
+        """The list, a page at a time: the button under it posts the last request shown, and
+        the next page starts after it (as the certificates page pages)."""
+        form = await self.form(request) if request.method == "POST" else FormData()
+        try:
+            after = id_field(form, _AFTER) if field(form, _AFTER) else None
+            page = await self._requests_page(request, after)
+        except ValidationFailed as refused:
+            page = await self._requests_page(request)
+            page.refuse(request.url.path, form, refused)
+            return await self.page(request, PAGE, page.context(), 400)
+        return await self.page(request, PAGE, page.context())
 
-    async def _requests_page(self, request: Request) -> Page:
+    async def _requests_page(self, request: Request, after: uuid.UUID | None = None) -> Page:
         async with self.gated(request, Operation.SUBJECT_ACCESS_EXPORT) as access:
-            found = await subject_access_requests(access.session, limit=SHOWN)
+            found = await subject_access_requests(access.session, limit=SHOWN + 1, after=after)
             shown = await who(
                 access.session, [by for r in found for by in (r.opened_by, r.completed_by)]
             )
+        listed = str(request.url_for("admin:view-subject-access"))
+        found, notices, more = paged(
+            found, SHOWN, more_match(SHOWN, "requests", "open ones first, then the newest",
+                                     "the next ones"),
+            lambda last: Button("Show the next requests", listed, ((_AFTER, str(last.id)),)),
+        )  # fmt: skip
+        if after is not None:
+            notices.append(Notice("The next requests: those after the last one shown before."))
         done = str(request.url_for("admin:view-subject-access-complete"))
         rows = [
             Row(
@@ -92,7 +112,7 @@ class SubjectAccessView(PanelView):
         )
         page = Page(
             "Subject access requests",
-            f"Open requests first, then the newest; at most {SHOWN}. While a request is open, "
+            f"Open requests first, then the newest; {SHOWN} at a time. While a request is open, "
             "none of the customer's cases is archived or destroyed. The export downloads "
             "everything held about the customer: identity and contact details, every case in "
             "full with its timeline and notifications, and who has seen their record.",
@@ -100,8 +120,9 @@ class SubjectAccessView(PanelView):
                 Form("open", "Open a request", here, fields, "Open request"),
                 Form("export", "Export a customer's records", export, export_fields, "Download"),
             ],
+            notices=notices,
             tables=[Table("requests", "Requests", _HEADERS, rows, buttons=True,
-                          empty="No subject access requests.")],
+                          empty="No subject access requests.", more=more)],
         )  # fmt: skip
         return page
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.case_steps import CaseEvent, Step
@@ -378,16 +378,18 @@ async def complete_subject_access(
 
 
 async def subject_access_requests(
-    session: AsyncSession, *, limit: int = 200
+    session: AsyncSession, *, limit: int = 200, after: uuid.UUID | None = None
 ) -> list[SubjectAccessRequest]:
-    """Requests, open ones first, then newest first (the admin panel's list)."""
-    query = (
-        select(SubjectAccessRequest)
-        .order_by(
-            SubjectAccessRequest.completed_at.is_not(None),
-            SubjectAccessRequest.opened_at.desc(),
-            SubjectAccessRequest.id,
-        )
-        .limit(limit)
-    )
+    """Requests, open ones first, then newest first and then by id (the admin panel's list),
+    those after the request `after` (the last one a page showed)."""
+    r = SubjectAccessRequest
+    query = select(r)
+    if after is not None:
+        last = await session.get(r, after)
+        if last is None:
+            raise ValidationFailed("after", "is not a subject access request's id")
+        later = or_(r.opened_at < last.opened_at, and_(r.opened_at == last.opened_at, r.id > after))
+        done = r.completed_at.is_not(None)
+        query = query.where(and_(done, later) if last.completed_at else or_(done, later))
+    query = query.order_by(r.completed_at.is_not(None), r.opened_at.desc(), r.id).limit(limit)
     return list(await session.scalars(query))
