@@ -312,6 +312,18 @@ class Profile(_Rule):
         return self
 
     @model_validator(mode="after")
+    def _a_full_decision_can_follow_an_immediate_risk_one(self) -> Profile:
+        # No warning follows an immediate-risk decision, so the full decision after it gives a
+        # reason for going ahead without one (casework/transitions.py): there must be one.
+        decision, warning = self.decision, self.warning
+        if decision.immediate_risk_allowed and warning.required and not warning.may_skip_reasons:
+            raise ValueError(
+                "decision.immediate_risk_allowed with a required warning needs "
+                "warning.may_skip_reasons: the full decision after it goes ahead without one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _decision_kinds_are_the_profiles(self) -> Profile:
         for key in ("immediate_risk_kinds", "until_review_kinds"):
             others = set(getattr(self.decision, key)) - set(self.arrangement_kinds)

@@ -385,6 +385,15 @@ def test_an_immediate_risk_may_impose_only_kinds_the_profile_has() -> None:
     assert caught.value.key == "profile" and "mediation" in caught.value.reason
 
 
+def test_an_immediate_risk_profile_with_a_warning_gives_a_reason_to_go_without_one() -> None:
+    # No warning follows an immediate-risk decision: the full decision after it gives a skip
+    # reason, so a profile with none could never make that decision.
+    none = bad(shipped_text("default"), 'may_skip_reasons = ["safety"]', "may_skip_reasons = []")
+    with pytest.raises(ProfileError) as caught:
+        parse_profile("default.toml", none)
+    assert caught.value.key == "profile" and "warning.may_skip_reasons" in caught.value.reason
+
+
 # Whom each policy has the customer write to with a challenge, and what it says of how.
 WRITE_TO = {
     "cambridgeshire-cc": None,  # "A review can be requested by the customer": no one named
