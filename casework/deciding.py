@@ -75,8 +75,11 @@ async def decide(run: StepRun, case_id: uuid.UUID, given: m.Decide) -> CaseEvent
     arrangements = await _impose(run, begun, given.arrangements, starts_on, ends_on, review_on)
     begun.case.decided_by = run.actor_id
     # Restrictions in force again: the retention clock, which counts from their end, stops
-    # (it ran only if short-term arrangements had run out before this decision).
+    # (it ran only if short-term arrangements had run out before this decision), and the
+    # "ended" letter still owed for them is not sent ("You may contact us in the usual way"):
+    # this decision's letter tells the customer what applies now.
     begun.case.restrictions_ended_on = None
+    await meet_deadlines(run.session, case_id, [DeadlineKind.ENDED_NOTIFICATION], run.clock())
     deadline = appeal_deadline(run.profile, run.today())
     event = await finish(
         run, begun, Step.DECIDED, given,

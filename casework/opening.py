@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +49,6 @@ from records.models import (
     IN_PROGRESS,
     AssignmentRelation,
     Case,
-    CaseState,
     ContactDetail,
     ContactKind,
     Customer,
@@ -315,7 +313,7 @@ async def refer(run: StepRun, case_id: uuid.UUID, given: m.Refer) -> CaseEvent:
     begun = await begin(run, case_id, Step.REFERRED, skip_warning=skip)
     if run.profile.assessment.kind == "referral_pack" and not given.referral_pack:
         raise ValidationFailed("input.referralPack", "list what the referral pack holds")
-    return await finish(run, begun, Step.REFERRED, given)
+    return await _assessed(run, begun, Step.REFERRED, given)
 
 
 async def record_assessment(
@@ -338,10 +336,9 @@ async def hold_case_conference(
 
 
 async def _assessed(run: StepRun, begun: Begun, step: Step, given: m.StepInput) -> CaseEvent:
-    """Before a decision the case is then in assessment; after an immediate-risk decision this
-    is the full assessment that was due."""
-    if begun.case.state is not CaseState.DECIDED:
-        begun = replace(begun, next_state=CaseState.IN_ASSESSMENT)
+    """The profile's assessment (one officer's, the referral pack or the case conference): after
+    an immediate-risk decision, the full assessment that was due (casework/transitions.py,
+    FULL_ASSESSMENT)."""
     met = await meet_deadlines(
         run.session, begun.case.id, [DeadlineKind.FULL_ASSESSMENT], run.clock()
     )

@@ -25,11 +25,15 @@ WORKING = frozenset({S.OPEN, S.WARNED, S.REFERRED, S.IN_ASSESSMENT})
 # Anything the file can still grow in: working, decided, and ended (appeals, notifications).
 LIVE = WORKING | {S.DECIDED, S.ENDED}
 DECISIONS = (Step.DECIDED, Step.DECIDED_IMMEDIATE_RISK)
+# What makes the full assessment due after an immediate-risk decision: whichever of these the
+# profile's policy has (`_not_in_policy`), taken after that decision. Each meets the deadline.
+FULL_ASSESSMENT = (Step.REFERRED, Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD)
 # Taken on an ended case only when its short-term (immediate-risk) arrangements ran out before
-# the full decision: the assessment, the safeguards and that decision.
-_TOWARDS_FULL_DECISION = frozenset(
-    {Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE_HELD, Step.SAFEGUARDS_RECORDED, Step.DECIDED}
-)
+# the full decision: the full assessment, the safeguards and that decision. Taken on a decided
+# case, they leave it decided: the short-term arrangements stay in force until that decision.
+_TOWARDS_FULL_DECISION = frozenset({*FULL_ASSESSMENT, Step.SAFEGUARDS_RECORDED, Step.DECIDED})
+# Taken on a decided case only when its decision was on an immediate risk.
+_ONLY_AFTER_IMMEDIATE_RISK = frozenset({Step.REFERRED, Step.DECIDED})
 
 
 @dataclass(frozen=True)
@@ -61,16 +65,20 @@ TABLE: dict[Step, Rule] = {
     Step.STAFF_UNASSIGNED: Rule(LIVE | {S.CLOSED_NO_ACTION}),
     Step.SAFEGUARDS_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
     Step.WARNING_ISSUED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.WARNED),
-    Step.REFERRED: Rule(frozenset({S.OPEN, S.WARNED}), (_CONCERN,), S.REFERRED),
+    # Also once decided on an immediate risk (or ended, its arrangements run out): the full
+    # assessment then due, where the profile's assessment is the referral (Portsmouth 5.2.1).
+    Step.REFERRED: Rule(frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}), (_CONCERN,), S.REFERRED),
     # An assessment after an immediate-risk decision is the full assessment then due.
-    Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
-    Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,)),
+    Step.ASSESSMENT_RECORDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,), S.IN_ASSESSMENT),
+    Step.CASE_CONFERENCE_HELD: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN,), S.IN_ASSESSMENT),
     # Also once decided, when that decision was on an immediate risk: the full decision that
     # follows the assessment replaces its short-term arrangements (`follows_immediate_risk`).
     # Ended, when they ran out first: the steps towards that decision (_TOWARDS_FULL_DECISION).
     Step.DECIDED: Rule(WORKING | {S.DECIDED, S.ENDED}, (_CONCERN, _SAFEGUARDS), S.DECIDED),
     Step.DECIDED_IMMEDIATE_RISK: Rule(WORKING, (_CONCERN,), S.DECIDED),
-    Step.NOTIFICATION_RECORDED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    # Also while referred or in assessment: the warning's letter, and the "ended" one owed when
+    # short-term arrangements ran out before the full assessment that took the case back.
+    Step.NOTIFICATION_RECORDED: Rule(LIVE - {S.OPEN}),
     Step.CLOSED_NO_ACTION: Rule(WORKING, (), S.CLOSED_NO_ACTION),
     Step.ARRANGEMENT_MODIFIED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
     Step.ARRANGEMENT_EXTENDED: Rule(frozenset({S.DECIDED}), (_DECISION,)),
@@ -127,16 +135,23 @@ def check_step(
             f"{step.value.replace('_', ' ')} is not possible while the case is "
             f"{_STATE_WORDS[state]}"
         )
-    if step is Step.DECIDED and state is S.DECIDED and not follows_immediate_risk(taken):
+    follows = follows_immediate_risk(taken)
+    if state is S.DECIDED and step in _ONLY_AFTER_IMMEDIATE_RISK and not follows:
         raise InvalidTransition("the case is decided: change it by review, modification or appeal")
-    if state is S.ENDED and step in _TOWARDS_FULL_DECISION and not follows_immediate_risk(taken):
+    if state is S.ENDED and step in _TOWARDS_FULL_DECISION and not follows:
         raise InvalidTransition(
             f"{step.value.replace('_', ' ')} is not possible while the case is ended"
         )
     done = set(taken)
     for options, words in (*rule.needs, *_profile_needs(step, profile, skip_warning)):
         if not done.intersection(options):
+            if options == (Step.WARNING_ISSUED,) and follows:
+                _no_warning_after_immediate_risk(profile)
             raise InvalidTransition(words)
+    if step is Step.DECIDED and follows:
+        _check_full_assessment(profile, taken)
+    if state is S.DECIDED and step in _TOWARDS_FULL_DECISION:
+        return state
     return rule.to_state or state
 
 
@@ -146,6 +161,32 @@ def follows_immediate_risk(taken: Iterable[Step]) -> bool:
     exclusion)? Then the full decision may still be taken."""
     decisions = [step for step in taken if step in DECISIONS]
     return bool(decisions) and decisions[-1] is Step.DECIDED_IMMEDIATE_RISK
+
+
+def _no_warning_after_immediate_risk(profile: Profile) -> None:
+    """A warning (or step one) cannot follow an immediate-risk decision (`issueWarning` is for
+    an open or warned case), so what comes after it without one gives the reason the profile
+    allows, as the immediate-risk decision had one: refused naming `input.skipWarningReason`."""
+    words = as_the_api_spells(profile.warning.may_skip_reasons)
+    raise ValidationFailed(
+        "input.skipWarningReason",
+        "no warning follows an immediate-risk decision: give the reason for going ahead "
+        f"without one ({words})",
+    )
+
+
+def _check_full_assessment(profile: Profile, taken: list[Step]) -> None:
+    """The full decision after an immediate-risk decision follows the full assessment then due
+    (Cambridgeshire: "prior to a more detailed assessment being undertaken"): one of the
+    FULL_ASSESSMENT steps the profile has, taken after that decision. Without it the decision
+    was made and the assessment stayed owing, never to be met."""
+    last = len(taken) - taken[::-1].index(Step.DECIDED_IMMEDIATE_RISK)
+    if not set(taken[last:]).intersection(FULL_ASSESSMENT):
+        has = [_MUTATIONS[s] for s in FULL_ASSESSMENT if _not_in_policy(s, profile, taken) is None]
+        raise InvalidTransition(
+            f"take the full assessment due after the immediate-risk decision first "
+            f"({' or '.join(has)})"
+        )
 
 
 # The steps a policy may not have. Whether it has each is read from what the profile already
@@ -201,6 +242,10 @@ def _profile_needs(
         # will be referred to step two"; 5.2.1: the referral carries "evidence of the work
         # undertaken by the service to resolve the situation with the customer".
         return [((Step.WARNING_ISSUED,), "carry out step one first: the referral follows it")]
+    if step is Step.ASSESSMENT_RECORDED and profile.assessment.kind == "referral_pack":
+        # 5.2.2: the city helpdesk manager assesses "the information provided" by the referral;
+        # taken first, the assessment left the case in assessment, where no referral follows.
+        return [_ASSESSMENT_FIRST["referral_pack"]]
     if step is not Step.DECIDED:
         return []
     needs: list[tuple[tuple[Step, ...], str]] = []

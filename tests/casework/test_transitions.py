@@ -112,3 +112,14 @@ def test_an_ended_case_takes_the_full_decision_only_when_its_short_term_one_ran_
     ended = [*BEFORE_DECISION, Step.DECIDED, Step.ARRANGEMENTS_EXPIRED]
     with pytest.raises(InvalidTransition, match="not possible while the case is ended"):
         check_step(Step.DECIDED, S.ENDED, ended, profile, **skip)
+
+
+def test_portsmouth_refers_a_case_decided_on_an_immediate_risk_and_it_stays_decided() -> None:
+    profile = load_profile("portsmouth-cc")
+    interim = [*BEFORE_DECISION, Step.DECIDED_IMMEDIATE_RISK]
+    skip = {"skip_warning": True}
+
+    assert check_step(Step.REFERRED, S.DECIDED, interim, profile, **skip) is S.DECIDED
+    assert check_step(Step.REFERRED, S.ENDED, interim, profile, **skip) is S.REFERRED
+    with pytest.raises(InvalidTransition, match="change it by review, modification or appeal"):
+        check_step(Step.REFERRED, S.DECIDED, [*interim, Step.DECIDED], profile, **skip)
