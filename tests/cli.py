@@ -29,9 +29,6 @@ def tact_env(
         "TACT_DATABASE_URL": cases_url,
         "TACT_KEYSTORE_URL": keys_url,
         "TACT_KEY_FILE": str(key_file),
-        # What `serve --demo` switches on in the process's environment, put back after each
-        # command, so that no later test in this process starts with them set.
-        **dict.fromkeys(("TACT_GRAPHIQL", "TACT_INTROSPECTION"), None),
         **settings,
     }
 
@@ -39,7 +36,14 @@ def tact_env(
 async def tact(env: Env, *args: str, given: str | None = None) -> Result:
     """`tact *args` with `env`, `given` as its standard input. The commands call asyncio.run
     themselves, so they run in a worker thread."""
+    env = {**_PUT_BACK, **env}
     return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, input=given)
+
+
+# What `serve --demo` switches on in the process's environment (api/cli_serve.py): named in
+# every command's `env`, so the runner puts them back after it and no later test in this
+# process starts with GraphiQL and introspection on.
+_PUT_BACK: Env = dict.fromkeys(("TACT_GRAPHIQL", "TACT_INTROSPECTION"), None)
 
 
 @dataclass(frozen=True)

@@ -306,11 +306,11 @@ async def test_each_serve_demo_replaces_the_demo_panel_passwords_as_the_readme_s
 
     monkeypatch.setattr(PasswordHasher, "hash", hash_noting_where)
     monkeypatch.setattr("api.cli_serve.configure_logging", lambda level: None)
-    # Embedded: no database URL. The switches `--demo` sets are put back after each run.
+    # Embedded: no database URL.
     env: dict[str, str | None] = {
         "TACT_DATA_DIR": str(tmp_path / "data"),
         **dict.fromkeys(("TACT_DATABASE_URL", "TACT_KEYSTORE_URL", "TACT_KEY_FILE"), None),
-        **dict.fromkeys(("TACT_JWKS", "TACT_GRAPHIQL", "TACT_INTROSPECTION"), None),
+        "TACT_JWKS": None,
     }
     mine = "a password of my own"
 
