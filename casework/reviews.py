@@ -316,6 +316,7 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         notification_due(run, begun, m.NotificationSubject.LATE_APPEAL, run.today(), refused)
         return refused
     if late and not heard_late and rule.late == "review":
+        _something_to_review(begun, given.against, deadline)
         redirected = m.RequestReview(received_on=given.received_on, grounds=given.grounds)
         missed = {"against": given.against, "deadline": deadline, "late": True}
         return await request_review(run, case_id, redirected, late_appeal=missed)
@@ -370,16 +371,47 @@ def _heard_late(run: StepRun, given: m.LodgeAppeal, late: bool) -> bool:
     return True
 
 
+def _something_to_review(begun: Begun, against: m.AppealAgainst, deadline: dt.date | None) -> None:
+    """A late appeal taken as a request for review (Portsmouth 5.2.7) needs arrangements in
+    force to review: where they ended (an immediate-risk decision's, run out before the full
+    decision), the request was refused as a step not possible in that state, not saying why."""
+    if begun.case.state is CaseState.DECIDED:
+        return
+    raise InvalidTransition(
+        f"the appeal came after its deadline ({deadline}) and a late appeal is taken as a "
+        f"request for review, but the arrangements of the {against.value} have ended: there "
+        "is nothing in force to review"
+    )
+
+
 async def _something_besides_health_and_safety(run: StepRun, case_id: uuid.UUID) -> None:
     """RCT 3.6: "no right of appeal against a decision to exclude a person ... from one or
     more Council buildings" for health and safety. The rest of a decision stays open to
-    appeal; a decision that holds only such exclusions is not."""
+    appeal; a decision that holds only such exclusions is not. Where its arrangements ran out
+    first (an immediate-risk decision's, before the full assessment), what it made is read
+    from the decision: none being in force, such an appeal used to be heard."""
     arrangements = await in_force(run, case_id)
-    excluded = await _health_and_safety(run, case_id, arrangements)
-    if arrangements and len(excluded) == len(arrangements):
+    if arrangements:
+        excluded = await _health_and_safety(run, case_id, arrangements)
+        only = len(excluded) == len(arrangements)
+    else:
+        decided = await last_details(run.session, run.vault, case_id, DECISIONS) or {}
+        made = decided.get("arrangements", [])
+        only = bool(made) and all(_made_for_health_and_safety(a) for a in made)
+    if only:
         raise InvalidTransition(
             "there is no appeal against a health-and-safety exclusion under this profile"
         )
+
+
+def _made_for_health_and_safety(made: Mapping[str, object]) -> bool:
+    """Is an arrangement as a decision's details keep it a health-and-safety exclusion?"""
+    parameters = made.get("parameters")
+    return (
+        made.get("kind") == ArrangementKind.PREMISES_EXCLUSION.value
+        and isinstance(parameters, Mapping)
+        and bool(parameters.get("health_and_safety"))
+    )
 
 
 async def _health_and_safety(
@@ -485,6 +517,11 @@ async def _take_away(
     if against is m.AppealAgainst.WARNING:
         if begun.case.state is CaseState.WARNED:
             begun.next_state = CaseState.OPEN
+        return False, []
+    if not await in_force(run, begun.case.id):
+        # Its arrangements ran out first (an immediate-risk decision's, before the full
+        # assessment): nothing is left to take away, and the case stays where it is. Ending
+        # it here took an assessed case out of progress and owed a second "ended" letter.
         return False, []
     if run.profile.appeal.health_and_safety_appealable:
         return await end_all(run, begun, run.today()), []

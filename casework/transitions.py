@@ -32,8 +32,11 @@ FULL_ASSESSMENT = (Step.REFERRED, Step.ASSESSMENT_RECORDED, Step.CASE_CONFERENCE
 # the full decision: the full assessment, the safeguards and that decision. Taken on a decided
 # case, they leave it decided: the short-term arrangements stay in force until that decision.
 _TOWARDS_FULL_DECISION = frozenset({*FULL_ASSESSMENT, Step.SAFEGUARDS_RECORDED, Step.DECIDED})
-# Taken on a decided case only when its decision was on an immediate risk.
-_ONLY_AFTER_IMMEDIATE_RISK = frozenset({Step.REFERRED, Step.DECIDED})
+# Taken on a decided case only when its decision was on an immediate risk: the full assessment
+# then due and the full decision. An assessment informs the decision that follows it; after the
+# full decision there is none left for it to inform (no policy's review takes one: Merseyside's
+# reviews record the conference reconvened in `decideReview` itself).
+_ONLY_AFTER_IMMEDIATE_RISK = frozenset({*FULL_ASSESSMENT, Step.DECIDED})
 
 
 @dataclass(frozen=True)
@@ -93,11 +96,14 @@ TABLE: dict[Step, Rule] = {
     Step.CONTACT_DETAILS_RECORDED: Rule(LIVE),
     # Beside the state: the customer's name, kept right while the file is.
     Step.CUSTOMER_NAME_RECORDED: Rule(LIVE),
-    Step.APPEAL_LODGED: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    # Also referred or in assessment: the full assessment after an immediate-risk decision whose
+    # arrangements ran out takes the case back there, and the customer's time to appeal that
+    # decision runs on (no policy ends it with the arrangements).
+    Step.APPEAL_LODGED: Rule(LIVE - {S.OPEN}),
     # Taken by `lodgeAppeal` itself when the appeal came too late: beside the state.
-    Step.APPEAL_REFUSED_LATE: Rule(frozenset({S.WARNED, S.DECIDED, S.ENDED})),
+    Step.APPEAL_REFUSED_LATE: Rule(LIVE - {S.OPEN}),
     Step.APPEAL_DECIDED: Rule(
-        frozenset({S.OPEN, S.WARNED, S.DECIDED, S.ENDED}),
+        LIVE,
         (((Step.APPEAL_LODGED,), "lodge the appeal first"),),
     ),
 }
@@ -137,7 +143,10 @@ def check_step(
         )
     follows = follows_immediate_risk(taken)
     if state is S.DECIDED and step in _ONLY_AFTER_IMMEDIATE_RISK and not follows:
-        raise InvalidTransition("the case is decided: change it by review, modification or appeal")
+        before = "" if step is Step.DECIDED else f"{_MUTATIONS[step]} comes before the decision; "
+        raise InvalidTransition(
+            f"the case is decided: {before}change it by review, modification or appeal"
+        )
     if state is S.ENDED and step in _TOWARDS_FULL_DECISION and not follows:
         raise InvalidTransition(
             f"{step.value.replace('_', ' ')} is not possible while the case is ended"

@@ -87,6 +87,14 @@ async def _immediate_risk(walk: Walk, profile: str, ends_on: dt.date) -> None:
     await notify(walk, "DECISION")
 
 
+async def _ran_out(walk: Walk, profile: str, ends_on: dt.date, today: dt.date) -> None:
+    """An immediate-risk decision whose short-term arrangements end on `ends_on`, seen `today`,
+    after they ran out."""
+    await prelude(walk)
+    await _immediate_risk(walk, profile, ends_on)
+    walk.on(today)
+
+
 async def _due(walk: Walk) -> list[str]:
     return [d["kind"] for d in await walk.deadlines("manager")]
 
@@ -140,9 +148,7 @@ async def test_the_full_decision_follows_the_full_assessment_once_short_term_one
     steps, _ = FULL_ASSESSMENT[profile]
     ends_on = START + dt.timedelta(days=14)
     async with walk_factory(profile, START) as walk:
-        await prelude(walk)
-        await _immediate_risk(walk, profile, ends_on)
-        walk.on(ends_on + dt.timedelta(days=7))
+        await _ran_out(walk, profile, ends_on, ends_on + dt.timedelta(days=7))
         evidence = {"channel": "LETTER", "occurredOn": ends_on.isoformat(), "summary": "A letter."}
         ended = await walk.step("officer", "recordEvidence", **evidence)
         assert ended["case"] == {
@@ -209,3 +215,132 @@ async def test_portsmouth_assesses_what_the_referral_brings(walk_factory: WalkFa
         await walk.step("manager", "refer", **REFERRAL, skipWarningReason="SAFETY")
         assessed = await walk.step("officer", "recordAssessment", **ASSESSMENT)
         assert assessed["case"]["state"] == "IN_ASSESSMENT"
+
+
+def _appeal(received_on: dt.date) -> dict[str, Any]:
+    return {"receivedOn": received_on.isoformat(), "against": "DECISION", "grounds": "Disputed."}
+
+
+@pytest.mark.parametrize("profile", ["cambridgeshire-cc", "portsmouth-cc"])
+async def test_no_assessment_after_the_full_decision_it_was_to_inform(
+    walk_factory: WalkFactory, profile: str
+) -> None:
+    """Cambridgeshire's named officer's assessment and Portsmouth's 5.2.2 one come before the
+    decision ("Decisions to manage contact will be taken following this assessment"; 5.2.4
+    "Following review and assessment"). After the full decision recordAssessment was taken,
+    leaving an assessment after the decision it was meant to inform. Neither policy's review
+    takes one (a senior officer's review; 5.2.6 the city helpdesk manager's), so it is refused,
+    nothing written; the case changes by review, modification or appeal."""
+    steps, _ = FULL_ASSESSMENT[profile]
+    async with walk_factory(profile, START) as walk:
+        await prelude(walk)
+        await _immediate_risk(walk, profile, START + dt.timedelta(weeks=8))
+        walk.on(START + dt.timedelta(days=14))
+        for who, name, given in steps:
+            await walk.step(who, name, **given)
+        await walk.step("officer", "recordSafeguards", checks=safeguards(profile))
+        await walk.step("decider", "decide", **decision(walk.today, NAMED_OFFICER), **SKIP)
+
+        before = await walk.timeline("manager")
+        after = await walk.refused("officer", "recordAssessment", **ASSESSMENT)
+        assert (after.code, after.message) == (
+            "INVALID_TRANSITION",
+            "the case is decided: recordAssessment comes before the decision; change it by "
+            "review, modification or appeal",
+        )
+        assert await walk.timeline("manager") == before
+
+
+@pytest.mark.parametrize("profile", list(FULL_ASSESSMENT))
+async def test_the_immediate_risk_decision_may_be_appealed_in_time_after_its_arrangements_ran_out(
+    walk_factory: WalkFactory, profile: str
+) -> None:
+    """Each policy counts the time to appeal from the decision (Portsmouth 5.2.7 28 days,
+    Cumbria 2.2 14 days "of the policy being invoked", RCT 6.1 15 working days, the default
+    28; Cambridgeshire's review on request, no limit) and none ends it when the arrangements
+    end. Once they ran out and the full assessment took the case back into assessment,
+    lodgeAppeal was refused ("not possible while the case is in assessment"), though taken
+    the day before. Now it is taken and decided with nothing left to take away: the case
+    stays in assessment (a successful appeal on the ended case used to end it again, owing a
+    second "ended" letter), and the full decision still follows."""
+    steps, _ = FULL_ASSESSMENT[profile]
+    ends_on = START + dt.timedelta(days=5)
+    async with walk_factory(profile, START) as walk:
+        await _ran_out(walk, profile, ends_on, START + dt.timedelta(days=8))
+        for who, name, given in steps:
+            taken = await walk.step(who, name, **given)
+        assert taken["case"]["state"] == "IN_ASSESSMENT"
+        await notify(walk, "ENDED")
+
+        lodged = await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
+        assert lodged["case"]["state"] == "IN_ASSESSMENT"
+        assert lodged["event"]["details"]["late"] is False
+        outcome = "UPHELD" if profile == "rhondda-cynon-taf" else "REMOVED"
+        decided = await walk.step("reviewer", "decideAppeal", outcome=outcome, reasons="Upheld.")
+        assert decided["case"]["state"] == "IN_ASSESSMENT"
+        assert decided["case"]["restrictionsEndedOn"] == ends_on.isoformat()
+        assert await _due(walk) == ["APPEAL_NOTIFICATION"]
+        await notify(walk, "APPEAL")
+
+        await walk.step("officer", "recordSafeguards", checks=safeguards(profile))
+        full = await walk.step("decider", "decide", **decision(walk.today, NAMED_OFFICER), **SKIP)
+        assert full["case"]["state"] == "DECIDED"
+
+
+async def test_a_late_appeal_after_the_arrangements_ran_out_is_refused_saying_why(
+    walk_factory: WalkFactory,
+) -> None:
+    """Portsmouth 5.2.7 refers an appeal after 28 days "to the review process"; with the
+    immediate-risk decision's arrangements ended there is nothing in force to review. The
+    request for review it became was refused as "review requested is not possible while the
+    case is in assessment" (or "ended"), not saying why. Heard at discretion it is taken."""
+    steps, _ = FULL_ASSESSMENT["portsmouth-cc"]
+    async with walk_factory("portsmouth-cc", START) as walk:
+        ends_on, today = START + dt.timedelta(days=5), START + dt.timedelta(days=30)
+        await _ran_out(walk, "portsmouth-cc", ends_on, today)
+        late = _appeal(walk.today)
+        why = (
+            "the appeal came after its deadline (2026-03-30) and a late appeal is taken as a "
+            "request for review, but the arrangements of the decision have ended: there is "
+            "nothing in force to review"
+        )
+        # Ended, then referred, then in assessment: refused the same way in each.
+        for stage in range(len(steps) + 1):
+            if stage:
+                who, name, given = steps[stage - 1]
+                await walk.step(who, name, **given)
+            before = await walk.timeline("manager")
+            refused = await walk.refused("officer", "lodgeAppeal", **late)
+            assert (refused.code, refused.message) == ("INVALID_TRANSITION", why)
+            assert await walk.timeline("manager") == before
+        heard = await walk.step(
+            "officer", "lodgeAppeal", **late, lateHeardReason="Was in hospital."
+        )
+        assert heard["event"]["details"]["late"] is True
+
+
+async def test_no_appeal_against_a_health_and_safety_exclusion_that_ran_out(
+    walk_factory: WalkFactory,
+) -> None:
+    """RCT 3.6: no right of appeal against a health-and-safety exclusion. The check read the
+    arrangements in force; once the temporary exclusion ran out there were none, and the
+    appeal against it was taken. It is refused as when it was in force, nothing written."""
+    exclusion = {**EXCLUSION, "parameters": {**EXCLUSION["parameters"], "health_and_safety": True}}
+    async with walk_factory("rhondda-cynon-taf", START) as walk:
+        await prelude(walk)
+        await walk.step(
+            "manager", "decideImmediateRisk", risk="Threats made to staff at reception.",
+            reasons="Staff safety.", startsOn=START.isoformat(),
+            endsOn=(START + dt.timedelta(days=5)).isoformat(), arrangements=[exclusion],
+        )  # fmt: skip
+        walk.on(START + dt.timedelta(days=8))
+        for state in ("ENDED", "IN_ASSESSMENT"):
+            if state == "IN_ASSESSMENT":
+                await walk.step("officer", "recordAssessment", **ASSESSMENT)
+            before = await walk.timeline("manager")
+            refused = await walk.refused("officer", "lodgeAppeal", **_appeal(walk.today))
+            assert (refused.code, refused.message) == (
+                "INVALID_TRANSITION",
+                "there is no appeal against a health-and-safety exclusion under this profile",
+            )
+            assert await walk.timeline("manager") == before
