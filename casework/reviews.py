@@ -444,8 +444,15 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     lodged = await last_details(run.session, run.vault, case_id, [Step.APPEAL_LODGED]) or {}
     await meet_deadlines(run.session, case_id, [DeadlineKind.APPEAL_DECISION], run.clock())
     ended, kept = False, list[str]()
-    if given.outcome in _SUCCEEDS:
-        against = m.AppealAgainst(lodged.get("against", "decision"))
+    against = m.AppealAgainst(lodged.get("against", "decision"))
+    replaced = _replaced_since(begun, against)
+    if replaced is not None and given.outcome is m.AppealOutcome.AMENDED:
+        raise ValidationFailed(
+            "input.outcome",
+            f"the decision appealed against was replaced by the decision of {replaced}: "
+            "its arrangements are no longer in force to amend",
+        )
+    if given.outcome in _SUCCEEDS and replaced is None:
         ended, kept = await _take_away(run, begun, against)
     extra: dict[str, object] = {"kept_health_and_safety": kept} if kept else {}
     extra |= await _amended(run, begun, given)
@@ -454,6 +461,22 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     if ended:
         ended_notification_due(run, begun, run.today(), event)
     return event
+
+
+def _replaced_since(begun: Begun, against: m.AppealAgainst) -> dt.date | None:
+    """The day of a decision taken after the appeal against the one before it was lodged: the
+    full decision replacing an immediate-risk one appealed against. The appeal is then about
+    arrangements already replaced; decided for the customer, it used to lift the full
+    decision's arrangements, which it was never against. Read in the timeline's order, not
+    by time: steps taken in one moment tie."""
+    if against is not m.AppealAgainst.DECISION:
+        return None
+    for taken in reversed(begun.taken):
+        if taken.step is Step.APPEAL_LODGED:
+            return None
+        if taken.step in DECISIONS:
+            return uk_day(taken.at)
+    return None
 
 
 async def _amended(

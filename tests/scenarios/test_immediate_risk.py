@@ -344,3 +344,37 @@ async def test_no_appeal_against_a_health_and_safety_exclusion_that_ran_out(
                 "there is no appeal against a health-and-safety exclusion under this profile",
             )
             assert await walk.timeline("manager") == before
+
+
+async def test_an_appeal_against_the_short_term_decision_leaves_the_full_decision_in_force(
+    walk_factory: WalkFactory,
+) -> None:
+    """An appeal against the immediate-risk decision, lodged in time and still undecided when
+    the full decision replaced it: decided for the customer it lifted the full decision's
+    arrangements, which it was never against, and ended the case. It now takes nothing away;
+    amending arrangements already replaced is refused naming input.outcome, nothing written."""
+    async with walk_factory("cumbria-frs", START) as walk:
+        await prelude(walk)
+        await _immediate_risk(walk, "cumbria-frs", START + dt.timedelta(weeks=8))
+        walk.on(START + dt.timedelta(days=3))
+        await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
+        await walk.step("officer", "recordAssessment", **ASSESSMENT)
+        await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
+        await walk.step("decider", "decide", **decision(walk.today), **SKIP)
+        await notify(walk, "DECISION")
+
+        before = await walk.timeline("manager")
+        amended = await walk.refused(
+            "reviewer", "decideAppeal", outcome="AMENDED", reasons="Shorter.",
+            amendments=[{"kind": "CONTACT_CHANNEL", "parameters": {"channels": ["email"]}}],
+        )  # fmt: skip
+        assert (amended.code, amended.field) == ("VALIDATION_FAILED", "input.outcome")
+        assert amended.message == (
+            "input.outcome: the decision appealed against was replaced by the decision of "
+            "2026-03-05: its arrangements are no longer in force to amend"
+        )
+        assert await walk.timeline("manager") == before
+        removed = await walk.step("reviewer", "decideAppeal", outcome="REMOVED", reasons="Upheld.")
+        assert removed["case"]["state"] == "DECIDED"
+        assert removed["event"]["details"]["caseEnded"] is False
+        assert await _due(walk) == ["APPEAL_NOTIFICATION", "REVIEW"]
