@@ -436,8 +436,10 @@ async def compose_letter(
         details, step_on = {}, case.restrictions_ended_on
     appealed = "decision"
     if subject is m.NotificationSubject.APPEAL:
+        # What the appeal decided was against: kept on the decision since appeals are decided
+        # oldest first; an older one's, from the appeal lodged last.
         lodged = await last_details(run.session, run.vault, case.id, [Step.APPEAL_LODGED])
-        appealed = (lodged or {}).get("against", appealed)
+        appealed = details.get("against") or (lodged or {}).get("against", appealed)
     opened = await open_case_file(run.session, run.vault, case.id)
     names = await service_names(run.session)
     # A decision's letter gives what it made; an amended appeal's or a modifying review's,

@@ -44,14 +44,16 @@ from casework.over_time import (
     period_end,
 )
 from casework.profiles import Profile
-from casework.second_appeals import refuse_second_appeal
+from casework.second_appeals import Appeal, appeals, refuse_second_appeal
 from casework.steps import Begun, StepRun, begin, check_consulted, finish
 from records.case_steps import (
     CaseEvent,
     DeadlineKind,
+    EventView,
     Step,
     add_deadline,
     last_details,
+    load_timeline,
     meet_deadlines,
 )
 from records.days import uk_day
@@ -292,12 +294,15 @@ async def lodge_appeal(run: StepRun, case_id: uuid.UUID, given: m.LodgeAppeal) -
         raise ValidationFailed(
             "input.against", f"this profile has no appeal against a {given.against.value}"
         )
-    appealed_at = begun.last_at(*_APPEALED_STEPS[given.against])
-    if appealed_at is None:
+    timeline = await load_timeline(run.session, run.vault, case_id)
+    steps = _APPEALED_STEPS[given.against]
+    appealed = next((e for e in reversed(timeline) if e.step in steps), None)
+    if appealed is None:
         raise ValidationFailed(
             "input.against", f"there is no {given.against.value} to appeal against"
         )
-    await refuse_second_appeal(run, begun, given.against, appealed_at)
+    appealed_at = appealed.at
+    refuse_second_appeal(run, timeline, given.against, appealed)
     _received(run, given.received_on, uk_day(appealed_at), given.against)
     if given.against is m.AppealAgainst.REVIEW:
         await _review_made_changes(run, case_id)
@@ -431,30 +436,38 @@ async def _health_and_safety(
 
 
 async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal) -> CaseEvent:
-    """Decide the open appeal with one of the profile's outcomes. An appeal that succeeds
-    takes away what it was against: a warning is withdrawn, arrangements are lifted."""
+    """Decide the oldest open appeal with one of the profile's outcomes (appeals are decided
+    in the order lodged; the details say which: what it was against, when it was received).
+    An appeal that succeeds takes away what it was against: a warning is withdrawn,
+    arrangements are lifted."""
     begun = await begin(run, case_id, Step.APPEAL_DECIDED)
     if given.outcome.value not in run.profile.appeal.outcomes:
         outcomes = m.as_the_api_spells(run.profile.appeal.outcomes)
         raise ValidationFailed("input.outcome", f"this profile's outcomes are: {outcomes}")
-    lodged_at = begun.last_at(Step.APPEAL_LODGED)
-    decided_at = begun.last_at(Step.APPEAL_DECIDED)
-    if decided_at is not None and lodged_at is not None and decided_at >= lodged_at:
+    timeline = await load_timeline(run.session, run.vault, case_id)
+    deciding = next((a for a in appeals(timeline) if a.decided is None), None)
+    if deciding is None:
         raise InvalidTransition("lodge the appeal first: the last appeal is decided")
-    lodged = await last_details(run.session, run.vault, case_id, [Step.APPEAL_LODGED]) or {}
-    await meet_deadlines(run.session, case_id, [DeadlineKind.APPEAL_DECISION], run.clock())
     ended, kept = False, list[str]()
-    against = m.AppealAgainst(lodged.get("against", "decision"))
-    replaced = _replaced_since(begun, against)
+    against = deciding.against
+    replaced = _replaced_since(timeline, deciding)
     if replaced is not None and given.outcome is m.AppealOutcome.AMENDED:
         raise ValidationFailed(
             "input.outcome",
             f"the decision appealed against was replaced by the decision of {replaced}: "
             "its arrangements are no longer in force to amend",
         )
+    await meet_deadlines(
+        run.session, case_id, [DeadlineKind.APPEAL_DECISION], run.clock(),
+        set_by=deciding.lodged.seq,
+    )  # fmt: skip
     if given.outcome in _SUCCEEDS and replaced is None:
         ended, kept = await _take_away(run, begun, against)
-    extra: dict[str, object] = {"kept_health_and_safety": kept} if kept else {}
+    extra: dict[str, object] = {
+        "against": against.value,
+        "appeal_received_on": deciding.lodged.details.get("received_on"),
+    }
+    extra |= {"kept_health_and_safety": kept} if kept else {}
     extra |= await _amended(run, begun, given)
     event = await finish(run, begun, Step.APPEAL_DECIDED, given, case_ended=ended, **extra)
     notification_due(run, begun, m.NotificationSubject.APPEAL, run.today(), event)
@@ -463,20 +476,16 @@ async def decide_appeal(run: StepRun, case_id: uuid.UUID, given: m.DecideAppeal)
     return event
 
 
-def _replaced_since(begun: Begun, against: m.AppealAgainst) -> dt.date | None:
+def _replaced_since(timeline: list[EventView], deciding: Appeal) -> dt.date | None:
     """The day of a decision taken after the appeal against the one before it was lodged: the
     full decision replacing an immediate-risk one appealed against. The appeal is then about
     arrangements already replaced; decided for the customer, it used to lift the full
     decision's arrangements, which it was never against. Read in the timeline's order, not
     by time: steps taken in one moment tie."""
-    if against is not m.AppealAgainst.DECISION:
+    if deciding.against is not m.AppealAgainst.DECISION:
         return None
-    for taken in reversed(begun.taken):
-        if taken.step is Step.APPEAL_LODGED:
-            return None
-        if taken.step in DECISIONS:
-            return uk_day(taken.at)
-    return None
+    after = [e for e in timeline if e.seq > deciding.lodged.seq and e.step in DECISIONS]
+    return uk_day(after[-1].at) if after else None
 
 
 async def _amended(

@@ -295,10 +295,12 @@ async def meet_deadlines(
     at: dt.datetime,
     *,
     due_on: dt.date | None = None,
+    set_by: int | None = None,
 ) -> int:
-    """Mark the case's open deadlines of these kinds met (only those due on `due_on`, where
-    given); returns how many were open."""
-    due = () if due_on is None else (CaseDeadline.due_on == due_on,)
+    """Mark the case's open deadlines of these kinds met (only those due on `due_on`, and
+    only the one the event `set_by` set, where given); returns how many were open."""
+    due = [] if due_on is None else [CaseDeadline.due_on == due_on]
+    due += [] if set_by is None else [CaseDeadline.set_by_seq == set_by]
     result = await session.execute(
         update(CaseDeadline)
         .where(

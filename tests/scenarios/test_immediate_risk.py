@@ -221,6 +221,21 @@ def _appeal(received_on: dt.date) -> dict[str, Any]:
     return {"receivedOn": received_on.isoformat(), "against": "DECISION", "grounds": "Disputed."}
 
 
+async def _appealed_then_replaced(walk: Walk, decided_on: dt.date) -> None:
+    """Under cumbria-frs: the immediate-risk decision, appealed in time (received and lodged
+    on 2026-03-05), then the full assessment and the full decision made on `decided_on`
+    (in the same moment as the appeal where that is its day), its letter sent."""
+    await prelude(walk)
+    await _immediate_risk(walk, "cumbria-frs", START + dt.timedelta(weeks=8))
+    walk.on(START + dt.timedelta(days=3))
+    await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
+    walk.on(decided_on)
+    await walk.step("officer", "recordAssessment", **ASSESSMENT)
+    await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
+    await walk.step("decider", "decide", **decision(walk.today), **SKIP)
+    await notify(walk, "DECISION")
+
+
 @pytest.mark.parametrize("profile", ["cambridgeshire-cc", "portsmouth-cc"])
 async def test_no_assessment_after_the_full_decision_it_was_to_inform(
     walk_factory: WalkFactory, profile: str
@@ -354,14 +369,7 @@ async def test_an_appeal_against_the_short_term_decision_leaves_the_full_decisio
     arrangements, which it was never against, and ended the case. It now takes nothing away;
     amending arrangements already replaced is refused naming input.outcome, nothing written."""
     async with walk_factory("cumbria-frs", START) as walk:
-        await prelude(walk)
-        await _immediate_risk(walk, "cumbria-frs", START + dt.timedelta(weeks=8))
-        walk.on(START + dt.timedelta(days=3))
-        await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
-        await walk.step("officer", "recordAssessment", **ASSESSMENT)
-        await walk.step("officer", "recordSafeguards", checks=safeguards("cumbria-frs"))
-        await walk.step("decider", "decide", **decision(walk.today), **SKIP)
-        await notify(walk, "DECISION")
+        await _appealed_then_replaced(walk, START + dt.timedelta(days=3))
 
         before = await walk.timeline("manager")
         amended = await walk.refused(
@@ -378,3 +386,55 @@ async def test_an_appeal_against_the_short_term_decision_leaves_the_full_decisio
         assert removed["case"]["state"] == "DECIDED"
         assert removed["event"]["details"]["caseEnded"] is False
         assert await _due(walk) == ["APPEAL_NOTIFICATION", "REVIEW"]
+
+
+async def test_an_appeal_against_each_decision_is_decided_in_turn_oldest_first(
+    walk_factory: WalkFactory,
+) -> None:
+    """The short-term decision appealed, then the full decision made and appealed while the
+    first appeal was still undecided: decideAppeal decided only the latest, and the first
+    stayed open for ever (its retention hold with it), its deadline met unheard. Appeals are
+    now decided oldest first, each decision saying which appeal it decided, and each meets
+    only its own appeal's deadline."""
+    async with walk_factory("cumbria-frs", START) as walk:
+        await _appealed_then_replaced(walk, START + dt.timedelta(days=4))
+        walk.on(START + dt.timedelta(days=6))
+        await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
+
+        first = await walk.step("reviewer", "decideAppeal", outcome="REMOVED", reasons="Moot.")
+        assert first["case"]["state"] == "DECIDED"
+        details = first["event"]["details"]
+        assert (details["against"], details["appealReceivedOn"]) == ("decision", "2026-03-05")
+        assert details["caseEnded"] is False
+        assert "APPEAL_DECISION" in await _due(walk)  # the second appeal's, still listed
+        await notify(walk, "APPEAL")
+
+        second = await walk.step("reviewer", "decideAppeal", outcome="REMOVED", reasons="Upheld.")
+        assert second["event"]["details"]["appealReceivedOn"] == "2026-03-08"
+        assert second["event"]["details"]["caseEnded"] is True
+        assert second["case"]["state"] == "ENDED"
+        assert "APPEAL_DECISION" not in await _due(walk)
+
+        refused = await walk.refused("reviewer", "decideAppeal", outcome="REMOVED", reasons="X.")
+        assert refused.message == "lodge the appeal first: the last appeal is decided"
+        steps = [e["step"] for e in await walk.timeline("manager")]
+        assert steps.count("APPEAL_LODGED") == steps.count("APPEAL_DECIDED") == 2
+
+
+async def test_an_appeal_lodged_in_the_moment_of_the_full_decision_was_against_the_one_before(
+    walk_factory: WalkFactory,
+) -> None:
+    """The short-term decision appealed, then the full decision made in the same moment (steps
+    of one moment share their time): the appeal against the full decision was refused as a
+    second one against it ("already lodged ... decide it first"), the first read as against
+    it by time. Read by the timeline's order, the first is against the decision before; a
+    second against the full decision is what is refused."""
+    async with walk_factory("cumbria-frs", START) as walk:
+        await _appealed_then_replaced(walk, START + dt.timedelta(days=3))
+        await walk.step("officer", "lodgeAppeal", **_appeal(walk.today))
+        again = await walk.refused("officer", "lodgeAppeal", **_appeal(walk.today))
+        assert (again.code, again.field) == ("VALIDATION_FAILED", "input.against")
+        assert again.message == (
+            "input.against: an appeal against the decision of 2026-03-05 is already lodged "
+            "(received 2026-03-05): decide it first"
+        )
