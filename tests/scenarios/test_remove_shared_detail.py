@@ -48,8 +48,18 @@ REGISTER = (
     ",yes,CR-3,cy@example.org,\n"
     "Dee Imported,,,,07700 900004\n"
 )
-# What may never be printed: the values and the names.
-PRIVATE = (ADA_EMAIL, CY_EMAIL, "CR-1", "CR-3", "900002", "Ada", "Bo Imported", "Dee")
+# What may never be printed: the values and the names. The names whole: "Ada" and "Dee" alone
+# are hexadecimal, and turn up in the customers' ids that are printed.
+PRIVATE = (
+    ADA_EMAIL,
+    CY_EMAIL,
+    "CR-1",
+    "CR-3",
+    "900002",
+    "Ada Imported",
+    "Bo Imported",
+    "Dee Imported",
+)
 
 
 @dataclass(frozen=True)
